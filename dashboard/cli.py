@@ -1,0 +1,153 @@
+"""The command line: ``python -m dashboard evaluate|demo …`` (texts from the catalogue)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .i18n import t
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """Return (schools frame, warnings as text) from a snapshot folder or a schools file."""
+    from .contract import ContractError, load_schools
+    from .snapshots import read_snapshot
+
+    if path.is_dir():
+        snap = read_snapshot(path)
+        return snap.schools, []
+    if not path.exists():
+        raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
+    result = load_schools(path, lang=lang)
+    if not result.ok:
+        raise ContractError(result.violations)
+    return result.frame, [v.message(lang) for v in result.warnings]
+
+
+def _fmt(x: float, decimals: int) -> str:
+    return "—" if pd.isna(x) else f"{x:.{decimals}f}"
+
+
+def _status(passed: bool, near: bool, lang: str) -> str:
+    s = t("status.pass" if passed else "status.fail", lang)
+    return f"{s}（{t('status.near', lang)}）" if near and lang == "zh" else (
+        f"{s} ({t('status.near', lang)})" if near else s)
+
+
+def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang: str) -> str:
+    """Return the readable evaluation table of one county and year in ``lang``."""
+    from .standards import INDICATORS, STAGES
+
+    lines = [t("cli.title", lang, county=county_code, year=year)]
+    sel = lambda df: df[(df["county_code"] == county_code) & (df["year"] == year)]  # noqa: E731
+    ind, comp, ver = sel(ev.indicators), sel(ev.composites), sel(ev.verdicts)
+    for stage in STAGES:
+        for scheme in schemes:
+            rows = ind[(ind["stage"] == stage) & (ind["scheme"] == scheme)]
+            if rows.empty:
+                continue
+            v = ver[(ver["stage"] == stage) & (ver["scheme"] == scheme)].iloc[0]
+            lines.append("")
+            lines.append(f"== {t(f'stage.{stage}', lang)} · {t(f'scheme.{scheme}', lang)} "
+                         f"({t('cli.units', lang, n=int(v['units']))}) ==")
+            lines.append(f"  {t('cli.col.indicator', lang):<28}{t('cli.col.mean', lang):>14}  "
+                         f"{t('cli.col.unit', lang):<16}{t('cli.col.cv', lang):>8}  {t('cli.col.status', lang)}")
+            for r in rows.itertuples(index=False):
+                spec = INDICATORS[r.indicator]
+                status = _status(bool(r.passed), bool(r.near), lang) if scheme == "quality" else ""
+                name = f"{r.indicator} {spec.short_zh if lang == 'zh' else spec.short_en}"
+                lines.append(f"  {name:<28}{_fmt(r.mean, spec.decimals):>14}  {spec.unit(lang):<16}"
+                             f"{_fmt(r.cv, 3):>8}  {status}")
+            if scheme == "basic":
+                c = comp[comp["stage"] == stage].iloc[0]
+                lines.append("  " + t("cli.composite", lang, cv=_fmt(c["composite_cv"], 3),
+                                      threshold=f"{c['threshold']:.2f}",
+                                      status=_status(bool(c["passed"]), bool(c["near"]), lang)))
+            else:
+                lines.append("  " + t("cli.quality_verdict", lang, failing=int(v["failing_indicators"]),
+                                      threshold=f"{v['threshold']:.2f}",
+                                      status=_status(bool(v["passed"]), bool(v["near"]), lang)))
+            lines.append("  " + t("cli.school_rule", lang, failing=int(v["failing_units"]), units=int(v["units"])))
+    return "\n".join(lines)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Evaluate a snapshot folder or a schools file; print text or the JSON report."""
+    from .contract import ContractError
+    from .engine import evaluate, to_report
+    from .snapshots import SnapshotError
+
+    lang = args.lang
+    try:
+        schools, warnings = _load_schools(Path(args.path), lang)
+    except ContractError as exc:
+        print(t("cli.error.bad_input", lang, path=args.path, n=len(exc.errors)), file=sys.stderr)
+        for v in exc.violations:
+            print("  " + v.message(lang), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SnapshotError, FileNotFoundError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for w in warnings:
+        print(t("cli.warning", lang, text=w), file=sys.stderr)
+    schemes = ("basic", "quality") if args.scheme == "all" else (args.scheme,)
+    ev = evaluate(schools, schemes=schemes)
+    pairs = ev.county_years()
+    if args.county:
+        pairs = [p for p in pairs if p[0] == args.county]
+        if not pairs:
+            print(t("cli.error.no_county", lang, county=args.county), file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if args.json:
+        reports = [to_report(ev, c, y, schemes) for c, y in pairs]
+        out = reports[0] if len(reports) == 1 else reports
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        print("\n\n".join(render_text(ev, c, y, schemes, lang) for c, y in pairs))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo snapshots (data/) and geography (geo/) under --out."""
+    from .demo import DEMO_SEED, write_demo
+
+    out = Path(args.out)
+    paths = write_demo(out / "data", out / "geo", seed=args.seed if args.seed is not None else DEMO_SEED)
+    for p in paths:
+        print(t("cli.demo.written", args.lang, path=str(p)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser (help texts in Chinese, the default language)."""
+    p = argparse.ArgumentParser(prog="python -m dashboard", description=t("cli.description", "zh"))
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=t("cli.help.lang", "zh"))
+    sub = p.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("evaluate", help=t("cli.help.evaluate", "zh"))
+    e.add_argument("path", help=t("cli.help.path", "zh"))
+    e.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
+    e.add_argument("--scheme", choices=("basic", "quality", "all"), default="all")
+    e.add_argument("--county", help=t("cli.help.county", "zh"))
+    e.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    e.set_defaults(func=cmd_evaluate)
+    d = sub.add_parser("demo", help=t("cli.help.demo", "zh"))
+    d.add_argument("--out", default=".", help=t("cli.help.out", "zh"))
+    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status (0 ok, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

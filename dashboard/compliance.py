@@ -1,0 +1,375 @@
+"""School-level rules (达标) and the county readiness checklist.
+
+Quality (2017, S10 第六条): a unit passes when ≥ 6 of Q1–Q7 meet their per-school minimums and the
+remaining one is ≥ 85 % of its minimum.  Basic (2012): every school meets the provincial
+办学基本标准, a k-of-n rule from the province profile (default: 7 of 9).
+
+The checklist puts every component of both assessments (CVs, school rules, government items,
+quality items, satisfaction, vetoes, the prerequisite) in one table with status and evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from .i18n import t
+from .standards import INDICATORS, QUALITY_IDS, ProvinceProfile, province_profile, standards_table
+
+__all__ = [
+    "QUALITY_MIN_MET",
+    "QUALITY_REST_FRACTION",
+    "quality_school_rule",
+    "basic_school_rule",
+    "derive_school_items",
+    "ChecklistItem",
+    "county_checklist",
+]
+
+
+def _quality_rule_params() -> tuple[int, float]:
+    """Return (min met, fraction for the rest) from standards.csv Q_SCHOOL_RULE ('6 of 7; … 0.85')."""
+    import re
+
+    cell = str(standards_table().loc["Q_SCHOOL_RULE", "primary_threshold"])
+    nums = re.findall(r"\d+(?:\.\d+)?", cell)
+    return int(nums[0]), float(nums[-1])
+
+
+QUALITY_MIN_MET, QUALITY_REST_FRACTION = _quality_rule_params()
+
+
+def _failing_ids(met: np.ndarray, ids) -> list[tuple[str, ...]]:
+    """Return, per row of the boolean matrix ``met``, the tuple of ids that are not met."""
+    ids = [str(i) for i in ids]
+    return [tuple(i for i, ok in zip(ids, row) if not ok) for row in met.tolist()]
+
+
+def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
+    """Return, per quality unit, the 6-of-7 verdict: ``meets`` (0–7), ``school_pass``, the
+    indicators below their minimum (``failing``, tuple of ids) and each value's ratio to its
+    minimum (``ratio_Q1`` … ``ratio_Q7``; 1.0 = exactly at the minimum).
+
+    >>> import pandas as pd
+    >>> u = pd.DataFrame({"stage": ["primary"], "Q1": [5.0], "Q2": [0.9], "Q3": [1.0],
+    ...     "Q4": [5.0], "Q5": [8.0], "Q6": [2100.0], "Q7": [2.5]})
+    >>> r = quality_school_rule(u).iloc[0]
+    >>> int(r.meets), bool(r.school_pass), r.failing
+    (6, True, ('Q2',))
+    """
+    stage = units["stage"].to_numpy()
+    ratios = {}
+    for q in QUALITY_IDS:
+        mins = np.where(stage == "primary", INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
+        ratios[q] = units[q].to_numpy(dtype=float) / mins
+    r = np.column_stack([ratios[q] for q in QUALITY_IDS]) if len(units) else np.zeros((0, len(QUALITY_IDS)))
+    met = r >= 1.0
+    meets = met.sum(axis=1)
+    lowest = np.nan_to_num(r, nan=0.0).min(axis=1) if len(units) else np.zeros(0)
+    school_pass = (meets >= QUALITY_MIN_MET) & (lowest >= QUALITY_REST_FRACTION)
+    failing = _failing_ids(met, QUALITY_IDS)
+    out = pd.DataFrame(
+        {"unit_id": units["unit_id"].to_numpy() if "unit_id" in units else np.arange(len(units)),
+         "meets": meets.astype(int), "school_pass": school_pass, "failing": failing},
+        index=units.index,
+    )
+    for q in QUALITY_IDS:
+        out[f"ratio_{q}"] = ratios[q]
+    return out
+
+
+def _profile_values(units: pd.DataFrame, ind: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Return (value, met) arrays for one provincial indicator over ``units``."""
+    stage = units["stage"].to_numpy()
+    n = len(units)
+    kind = ind["kind"]
+    if kind == "all_classes_av":
+        met = units["av_all_classes"].to_numpy(dtype=bool)
+        return met.astype(float), met
+    if kind == "total_by_classes":
+        total = units[ind["numerator"]].to_numpy(dtype=float)
+        classes = units[ind["classes"]].to_numpy(dtype=float)
+        need = np.full(n, np.nan)
+        for st in ("primary", "junior"):
+            for upto, amount in reversed(ind[st]):
+                sel = (stage == st) & (classes <= upto)
+                need[sel] = amount
+        return total, total >= need
+    num = units[ind["numerator"]].to_numpy(dtype=float)
+    den = units[ind["denominator"]].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(den > 0, num * float(ind.get("scale", 1)) / den, np.nan)
+    limit = np.where(stage == "primary", float(ind["primary"]), float(ind["junior"]))
+    if kind == "ratio_min":
+        met = value >= limit
+    elif kind == "ratio_max":
+        met = value <= limit
+    else:
+        raise ValueError(f"province profile: unknown indicator kind {kind!r} in {ind['id']}")
+    na_col = ind.get("not_applicable_when")
+    if na_col:
+        met = met | (units[na_col].to_numpy(dtype=float) == 0)
+    else:
+        met = met & np.isfinite(value)
+    return value, met
+
+
+def basic_school_rule(units: pd.DataFrame, profile: ProvinceProfile | str | None = None) -> pd.DataFrame:
+    """Return, per basic unit, the provincial k-of-n verdict: ``meets``, ``school_pass``,
+    ``failing`` (tuple of profile ids) and each indicator's value (``value_BS1`` …).
+
+    Indicators marked not applicable (e.g. dormitory area where there are no boarders) count as
+    met, as 不涉及 does in provincial tables.
+    """
+    prof = profile if isinstance(profile, ProvinceProfile) else province_profile(profile)
+    values = {}
+    mets = []
+    for ind in prof.indicators:
+        v, m = _profile_values(units, ind)
+        values[f"value_{ind['id']}"] = v
+        mets.append(m)
+    met = np.column_stack(mets) if len(units) else np.zeros((0, prof.n), bool)
+    meets = met.sum(axis=1)
+    ids = [str(ind["id"]) for ind in prof.indicators]
+    out = pd.DataFrame(
+        {"unit_id": units["unit_id"].to_numpy(), "meets": meets.astype(int),
+         "school_pass": meets >= prof.min_met, "failing": _failing_ids(met, ids)},
+        index=units.index,
+    )
+    for k, v in values.items():
+        out[k] = v
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# County checklist
+
+# Items computable from the schools table when the county table does not give them.
+_SCHOOL_DERIVED: Final = ("G3", "G4", "G5")
+
+
+def derive_school_items(schools: pd.DataFrame) -> pd.DataFrame:
+    """Return per-school G3 (music/art rooms per 12 classes), G4 (size) and G5 (class size) checks.
+
+    G3: music_rooms and art_rooms each ≥ ceil(classes / 12) (room areas are not in the data);
+    G4: compulsory enrolment ≤ 2000 (≤ 2500 for 一贯制); G5: average class size ≤ 45 (小学) /
+    50 (初中), a lower bound on the real rule, which applies to every class.
+    """
+    std = standards_table()
+    g4 = float(std.loc["G4", "primary_threshold"])
+    g4_through = 2500.0  # 九年一贯制/十二年一贯制 义务教育阶段 ≤ 2500 (G4 rule note)
+    g5_p = float(std.loc["G5", "primary_threshold"])
+    g5_j = float(std.loc["G5", "junior_threshold"])
+    cp = schools.get("classes_primary", 0).astype(float)
+    cj = schools.get("classes_junior", 0).astype(float)
+    sp = schools.get("students_primary", 0).astype(float)
+    sj = schools.get("students_junior", 0).astype(float)
+    classes = cp + cj
+    need = np.ceil(classes / 12.0)
+    g3 = (schools.get("music_rooms", 0) >= need) & (schools.get("art_rooms", 0) >= need)
+    through = schools["school_type"].isin(["nine_year", "twelve_year"])
+    g4_ok = (sp + sj) <= np.where(through, g4_through, g4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        size_p = np.where(cp > 0, sp / cp, 0.0)
+        size_j = np.where(cj > 0, sj / cj, 0.0)
+    g5_ok = (size_p <= g5_p) & (size_j <= g5_j)
+    return pd.DataFrame({
+        "county_code": schools["county_code"].to_numpy(), "year": schools["year"].to_numpy(),
+        "school_id": schools["school_id"].to_numpy(), "school_name": schools["school_name"].to_numpy(),
+        "G3": g3.to_numpy(), "G4": np.asarray(g4_ok), "G5": g5_ok,
+        "avg_class_primary": size_p, "avg_class_junior": size_j, "students": (sp + sj).to_numpy(),
+    })
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One component of an assessment and its status for one county and year.
+
+    status: "pass", "fail" or "missing" (no data); ``evidence`` is data-derived text (numbers,
+    school names) and ``detail`` a machine-readable payload.
+    """
+
+    scheme: str  # "basic" or "quality"
+    group: str  # cv, school_rule, government, quality, satisfaction, veto, prerequisite
+    item_id: str
+    name_zh: str
+    name_en: str
+    status: str
+    value: str
+    target: str
+    evidence: str
+    detail: tuple = ()
+
+
+_GROUP_OF = {
+    "county_threshold": "government", "veto": "veto", "government_assurance": "government",
+    "education_quality": "quality", "social_recognition": "satisfaction",
+    "prerequisite": "prerequisite",
+}
+
+
+def _item_value_pass(row_std: pd.Series, value: str, passed, stage: str | None, lang: str) -> tuple[str, str]:
+    """Return (status, target text) of a county item from its value or judgement."""
+    direction = row_std["direction"]
+    if direction == "must_be_false":
+        if passed is not None and not pd.isna(passed):
+            return ("pass" if bool(passed) else "fail"), t("checklist.target.no", lang)
+        v = str(value).strip().lower()
+        if v in ("false", "0", "否", "no"):
+            return "pass", t("checklist.target.no", lang)
+        if v in ("true", "1", "是", "yes"):
+            return "fail", t("checklist.target.no", lang)
+        return "missing", t("checklist.target.no", lang)
+    if passed is not None and not pd.isna(passed) and direction == "equals":
+        return ("pass" if bool(passed) else "fail"), t("checklist.target.yes", lang)
+    col = "junior_threshold" if stage == "junior" else "primary_threshold"
+    thr_text = row_std[col] if not pd.isna(row_std[col]) else row_std["junior_threshold"]
+    try:
+        thr = float(str(thr_text))
+        num = float(str(value))
+    except (TypeError, ValueError):
+        if passed is not None and not pd.isna(passed):
+            return ("pass" if bool(passed) else "fail"), str(thr_text)
+        return "missing", str(thr_text)
+    if direction == "min":
+        return ("pass" if num >= thr else "fail"), f"≥ {thr:g}"
+    if direction == "max":
+        return ("pass" if num <= thr else "fail"), f"≤ {thr:g}"
+    return ("pass" if bool(passed) else "fail"), str(thr_text)
+
+
+def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[ChecklistItem]:
+    std = standards_table()
+    csv_scheme = {"basic": "basic_2012", "quality": "quality_2017"}[scheme]
+    rows = std[(std["scheme"] == csv_scheme) & std["group"].isin(list(_GROUP_OF))]
+    rows = rows[~rows.index.isin(["B_CV_COMPOSITE", "Q_CV_EACH"])]
+    items = []
+    for item_id, srow in rows.iterrows():
+        given = county[county["item_id"] == item_id] if county is not None else pd.DataFrame()
+        group = _GROUP_OF[srow["group"]]
+        if item_id in ("B_SATISFACTION",):
+            group = "satisfaction"
+        if given.empty:
+            items.append(ChecklistItem(scheme, group, str(item_id), srow["chinese_name"],
+                                       srow["english_name"], "missing", "", "", ""))
+            continue
+        statuses, values, targets, evidence = [], [], [], []
+        for g in given.itertuples(index=False):
+            stage = getattr(g, "stage", None)
+            stage = None if stage is None or pd.isna(stage) or stage == "" else str(stage)
+            passed = getattr(g, "passed", None)
+            st, target = _item_value_pass(srow, g.value, passed, stage, lang)
+            statuses.append(st)
+            prefix = f"{t(f'stage.{stage}', lang)} " if stage else ""
+            values.append(f"{prefix}{g.value}" if g.value is not None and not pd.isna(g.value) else "")
+            targets.append(f"{prefix}{target}")
+            ev = getattr(g, "evidence", "")
+            if ev is not None and not pd.isna(ev) and str(ev):
+                evidence.append(str(ev))
+        status = "fail" if "fail" in statuses else ("missing" if "missing" in statuses else "pass")
+        items.append(ChecklistItem(scheme, group, str(item_id), srow["chinese_name"], srow["english_name"],
+                                   status, "; ".join(values), "; ".join(targets), "; ".join(evidence)))
+    return items
+
+
+def county_checklist(
+    *,
+    county_code: str,
+    year: int,
+    indicators: pd.DataFrame,
+    composites: pd.DataFrame,
+    school_rules: pd.DataFrame,
+    schools: pd.DataFrame | None = None,
+    county: pd.DataFrame | None = None,
+    lang: str = "zh",
+) -> list[ChecklistItem]:
+    """Return every component of both assessments for one county and year, failures first.
+
+    ``indicators``/``composites``/``school_rules`` are the engine's tables (see engine.evaluate);
+    ``county`` the county-items table (DATA-CONTRACT §4), ``schools`` the schools table (used to
+    derive G3–G5 when the county table lacks them).  Each scheme's verdict is the item with
+    group "verdict": pass only when every other component of that scheme passes.  Texts are in
+    ``lang``.
+    """
+    def sel(df: pd.DataFrame) -> pd.DataFrame:
+        return df[(df["county_code"] == county_code) & (df["year"] == year)]
+
+    ind, comp, rules = sel(indicators), sel(composites), sel(school_rules)
+    cty = sel(county) if county is not None else None
+    std = standards_table()
+    sep = "；" if lang == "zh" else "; "
+    items: list[ChecklistItem] = []
+    for r in comp.itertuples(index=False):
+        stage_name = t(f"stage.{r.stage}", lang)
+        cvs = ind[(ind["scheme"] == "basic") & (ind["stage"] == r.stage)]
+        items.append(ChecklistItem(
+            "basic", "cv", f"B_CV_COMPOSITE:{r.stage}",
+            f"{std.loc['B_CV_COMPOSITE', 'chinese_name']}（{t(f'stage.{r.stage}', 'zh')}）",
+            f"{std.loc['B_CV_COMPOSITE', 'english_name']} ({t(f'stage.{r.stage}', 'en')})",
+            "pass" if r.passed else "fail", f"{r.composite_cv:.3f}", f"≤ {r.threshold:.2f}",
+            t("checklist.evidence.cvs", lang, stage=stage_name,
+              cvs=sep.join(f"{i.indicator} {i.cv:.3f}" for i in cvs.itertuples())),
+        ))
+    for r in ind[ind["scheme"] == "quality"].itertuples(index=False):
+        q = INDICATORS[r.indicator]
+        items.append(ChecklistItem(
+            "quality", "cv", f"{r.indicator}:{r.stage}",
+            t("checklist.quality_cv", "zh", name=q.name_zh, stage=t(f"stage.{r.stage}", "zh")),
+            t("checklist.quality_cv", "en", name=q.name_en, stage=t(f"stage.{r.stage}", "en")),
+            "pass" if r.passed else "fail", f"{r.cv:.3f}", f"≤ {r.threshold:.2f}",
+            t("checklist.evidence.mean", lang, mean=f"{r.mean:.{q.decimals}f}", unit=q.unit(lang)),
+        ))
+    for scheme in ("basic", "quality"):
+        sr = rules[rules["scheme"] == scheme]
+        if sr.empty:
+            continue
+        failing = sr[~sr["school_pass"]]
+        names = sep.join(f"{n}（{t(f'stage.{s}', lang)}）" for n, s in zip(failing["school_name"], failing["stage"]))
+        row_id = "BS_RULE" if scheme == "basic" else "Q_SCHOOL_RULE"
+        items.append(ChecklistItem(
+            scheme, "school_rule", row_id, str(std.loc[row_id, "chinese_name"]),
+            str(std.loc[row_id, "english_name"]),
+            "pass" if failing.empty else "fail", f"{len(sr) - len(failing)}/{len(sr)}",
+            f"{len(sr)}/{len(sr)}",
+            t("checklist.evidence.failing_schools", lang, n=len(failing), names=names) if len(failing)
+            else t("checklist.evidence.all_schools_pass", lang),
+            tuple(failing["unit_id"]),
+        ))
+    scoped_schools = sel(schools) if schools is not None else None
+    for scheme in ("basic", "quality"):
+        for it in _county_items(scheme, cty, lang):
+            if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
+                it = _derived_item(it, scoped_schools, lang)
+            items.append(it)
+    for scheme in ("basic", "quality"):
+        parts = [i for i in items if i.scheme == scheme]
+        failed = [i.item_id for i in parts if i.status == "fail"]
+        missing = [i.item_id for i in parts if i.status == "missing"]
+        status = "fail" if failed else ("missing" if missing else "pass")
+        items.append(ChecklistItem(
+            scheme, "verdict", f"VERDICT:{scheme}", t("checklist.verdict", "zh"),
+            t("checklist.verdict", "en"), status,
+            t("checklist.verdict_value", lang, failed=len(failed), missing=len(missing)),
+            t("checklist.verdict_target", lang), sep.join(failed), tuple(failed),
+        ))
+    order = {"fail": 0, "missing": 1, "pass": 2}
+    return sorted(items, key=lambda i: (i.group != "verdict", order[i.status]))
+
+
+def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str) -> ChecklistItem:
+    """Fill G3/G4/G5 from the schools table (status and the names of the failing schools)."""
+    if schools.empty:
+        return item
+    d = derive_school_items(schools)
+    bad = d[~d[item.item_id]]
+    sep = "、" if lang == "zh" else ", "
+    return ChecklistItem(
+        item.scheme, item.group, item.item_id, item.name_zh, item.name_en,
+        "pass" if bad.empty else "fail", f"{len(d) - len(bad)}/{len(d)}", f"{len(d)}/{len(d)}",
+        t("checklist.evidence.derived", lang, names=sep.join(bad["school_name"])) if len(bad)
+        else t("checklist.evidence.derived_all_pass", lang),
+        tuple(bad["school_id"]),
+    )

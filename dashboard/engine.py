@@ -1,0 +1,226 @@
+"""Evaluate counties: units, coefficients, verdicts and school rules in one vectorised pass.
+
+``evaluate(schools)`` takes a schools table of any number of counties and years (one snapshot,
+a province, the whole country) and returns an ``Evaluation``; ``to_report`` turns one county of it
+into the JSON report of DATA-CONTRACT §5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from .coefficients import group_stats, judge, unit_contributions
+from .compliance import basic_school_rule, quality_school_rule
+from .standards import DEFAULT_PARAMS, SCHEMES, STAGES, EvalParams, cv_threshold, scheme_ids
+from .units import UNIT_KEY, build_units
+
+__all__ = ["Evaluation", "evaluate", "to_report", "REPORT_SCHEMES"]
+
+REPORT_SCHEMES: Final = ("basic", "quality")
+_KEY: Final = list(UNIT_KEY)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The evaluation of every county × year × stage in a schools table.
+
+    - ``units[scheme]``: one row per unit in scope (see units.build_units) with its indicator
+      values, ``share_<id>`` (its share of the weighted variance, 0–1), ``cvifmean_<id>`` (the CV
+      if it stood at the county mean), ``meets``/``school_pass``/``failing`` (school rule).
+    - ``indicators``: county_code, year, stage, scheme, indicator, units, students, mean (official
+      unit), cv, rounded, threshold (quality only, NaN for basic), passed, near (quality only).
+    - ``composites``: county_code, year, stage, composite_cv (mean of B1–B8), rounded, threshold,
+      passed, near.
+    - ``verdicts``: county_code, year, stage, scheme, value (composite or the largest CV),
+      threshold, passed, near, failing_indicators, units, failing_units.
+    - ``school_rules``: the school-rule columns of both schemes stacked, with scheme.
+    """
+
+    params: EvalParams
+    units: dict[str, pd.DataFrame]
+    indicators: pd.DataFrame
+    composites: pd.DataFrame
+    verdicts: pd.DataFrame
+    school_rules: pd.DataFrame
+    schools: pd.DataFrame = field(repr=False)
+
+    def county_years(self) -> list[tuple[str, int]]:
+        """Return the (county_code, year) pairs present, sorted."""
+        pairs = self.schools[["county_code", "year"]].drop_duplicates()
+        return sorted((str(c), int(y)) for c, y in pairs.itertuples(index=False))
+
+
+def _thresholds(stage: np.ndarray, scheme: str) -> np.ndarray:
+    return np.where(stage == "primary", cv_threshold(scheme, "primary"), cv_threshold(scheme, "junior"))
+
+
+def _scheme_tables(units: pd.DataFrame, scheme: str, params: EvalParams):
+    """Return (units with contributions, indicator table) for one scheme."""
+    ids = list(scheme_ids(scheme))
+    codes, uniques = pd.MultiIndex.from_frame(units[_KEY]).factorize() if len(units) else (
+        np.zeros(0, dtype=np.int64), pd.MultiIndex.from_arrays([[], [], []], names=_KEY))
+    values = units[ids].to_numpy(dtype=float)
+    weights = units["students"].to_numpy(dtype=float)
+    stats = group_stats(values, weights, codes, len(uniques))
+    share, cv_if = unit_contributions(values, weights, codes, stats)
+    extra = {}
+    for j, ind in enumerate(ids):
+        extra[f"share_{ind}"] = share[:, j]
+        extra[f"cvifmean_{ind}"] = cv_if[:, j]
+    units = pd.concat([units, pd.DataFrame(extra, index=units.index)], axis=1)
+    base = uniques.to_frame(index=False, name=_KEY)
+    rows = []
+    for j, ind in enumerate(ids):
+        f = base.copy()
+        f["scheme"] = scheme
+        f["indicator"] = ind
+        f["units"] = stats.count[:, j].astype(int)
+        f["students"] = stats.weight[:, j]
+        f["mean"] = stats.mean[:, j]
+        f["cv"] = stats.cv[:, j]
+        rows.append(f)
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    table["rounded"] = np.round(table["cv"].to_numpy(dtype=float), params.round_dp)
+    if scheme == "quality":
+        thr = _thresholds(table["stage"].to_numpy(), "quality")
+        passed, near = judge(table["cv"].to_numpy(), thr, params.round_dp, params.near_margin)
+        table["threshold"] = thr
+        table["passed"] = passed
+        table["near"] = near
+    else:
+        table["threshold"] = np.nan
+        table["passed"] = pd.NA
+        table["near"] = pd.NA
+    return units, table
+
+
+def evaluate(
+    schools: pd.DataFrame,
+    params: EvalParams = DEFAULT_PARAMS,
+    schemes: tuple[str, ...] = SCHEMES,
+) -> Evaluation:
+    """Return the full evaluation of every county, year and stage in ``schools``.
+
+    ``schools`` follows DATA-CONTRACT §2 (canonical column names); it is not changed.
+    """
+    unit_frames: dict[str, pd.DataFrame] = {}
+    ind_tables = []
+    rules = []
+    for scheme in schemes:
+        units = build_units(schools, scheme, params)
+        units, table = _scheme_tables(units, scheme, params)
+        rule = (quality_school_rule(units) if scheme == "quality"
+                else basic_school_rule(units, params.province_profile))
+        units = pd.concat([units, rule.drop(columns=["unit_id"])], axis=1)
+        unit_frames[scheme] = units
+        ind_tables.append(table)
+        keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing"]
+        rules.append(units[keep].assign(scheme=scheme))
+    indicators = pd.concat(ind_tables, ignore_index=True)
+    indicators = indicators.sort_values([*_KEY, "scheme", "indicator"], kind="stable").reset_index(drop=True)
+    school_rules = pd.concat(rules, ignore_index=True)
+
+    basic = indicators[indicators["scheme"] == "basic"]
+    if len(basic):
+        comp = basic.groupby(_KEY, sort=True)["cv"].agg(["mean", "count"]).reset_index()
+        # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
+        comp["composite_cv"] = np.where(comp["count"] == len(scheme_ids("basic")), comp["mean"], np.nan)
+        comp = comp.drop(columns=["mean", "count"])
+        comp["threshold"] = _thresholds(comp["stage"].to_numpy(), "basic")
+        comp["rounded"] = np.round(comp["composite_cv"].to_numpy(dtype=float), params.round_dp)
+        comp["passed"], comp["near"] = judge(comp["composite_cv"].to_numpy(), comp["threshold"].to_numpy(),
+                                             params.round_dp, params.near_margin)
+    else:
+        comp = pd.DataFrame(columns=[*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"])
+    verdicts = _verdicts(indicators, comp, school_rules)
+    return Evaluation(params, unit_frames, indicators, comp, verdicts, school_rules, schools)
+
+
+def _verdicts(indicators: pd.DataFrame, comp: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    if len(comp):
+        b = comp[[*_KEY, "composite_cv", "threshold", "passed", "near"]].rename(columns={"composite_cv": "value"})
+        b["scheme"] = "basic"
+        b["failing_indicators"] = (~b["passed"]).astype(int)
+        frames.append(b)
+    q = indicators[indicators["scheme"] == "quality"]
+    if len(q):
+        g = q.assign(fail=~q["passed"].astype(bool), near_=q["near"].astype(bool)).groupby(_KEY, sort=True)
+        v = g.agg(value=("cv", "max"), threshold=("threshold", "first"), failing_indicators=("fail", "sum"),
+                  near=("near_", "any")).reset_index()
+        v["passed"] = v["failing_indicators"] == 0
+        v["scheme"] = "quality"
+        frames.append(v)
+    if not frames:
+        return pd.DataFrame(columns=[*_KEY, "scheme", "value", "threshold", "passed", "near",
+                                     "failing_indicators", "units", "failing_units"])
+    out = pd.concat(frames, ignore_index=True)
+    counts = rules.groupby([*_KEY, "scheme"]).agg(
+        units=("unit_id", "size"), failing_units=("school_pass", lambda s: int((~s.astype(bool)).sum()))
+    ).reset_index()
+    out = out.merge(counts, on=[*_KEY, "scheme"], how="left")
+    cols = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators", "units", "failing_units"]
+    return out[cols].sort_values([*_KEY, "scheme"], kind="stable").reset_index(drop=True)
+
+
+def _f(x) -> float | None:
+    """JSON number: unrounded float, None for NaN."""
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def to_report(ev: Evaluation, county_code: str, year: int, schemes: tuple[str, ...] = REPORT_SCHEMES) -> dict:
+    """Return the evaluation report of one county and year (DATA-CONTRACT §5) as a JSON-ready dict.
+
+    Numbers are unrounded floats; ``pass`` applies the 3-decimal rule.  A stage with no unit in
+    any scheme is left out of ``stages``.
+    """
+    if (county_code, year) not in ev.county_years():
+        raise KeyError(f"county {county_code} has no data for year {year}; present: {ev.county_years()}")
+    stages: dict[str, dict] = {}
+    sel = lambda df: df[(df["county_code"] == county_code) & (df["year"] == year)]  # noqa: E731
+    ind = sel(ev.indicators)
+    comp = sel(ev.composites)
+    for stage in STAGES:
+        out_stage: dict[str, dict] = {}
+        for scheme in schemes:
+            units = sel(ev.units[scheme])
+            units = units[units["stage"] == stage]
+            if units.empty:
+                continue
+            ids = list(scheme_ids(scheme))
+            rows = ind[(ind["scheme"] == scheme) & (ind["stage"] == stage)].set_index("indicator")
+            unit_list = []
+            for u in units.itertuples(index=False):
+                d = {"unit_id": u.unit_id, "school_id": str(u.school_id), "students": int(u.students),
+                     "values": {i: _f(getattr(u, i)) for i in ids}}
+                if scheme == "quality":
+                    d["meets"] = int(u.meets)
+                    d["school_pass"] = bool(u.school_pass)
+                unit_list.append(d)
+            if scheme == "basic":
+                c = comp[comp["stage"] == stage].iloc[0]
+                out_stage["basic"] = {
+                    "indicators": {i: {"mean": _f(rows.loc[i, "mean"]), "cv": _f(rows.loc[i, "cv"])} for i in ids},
+                    "composite_cv": _f(c["composite_cv"]),
+                    "threshold": float(c["threshold"]),
+                    "pass": bool(c["passed"]),
+                    "units": unit_list,
+                }
+            else:
+                out_stage["quality"] = {
+                    "indicators": {
+                        i: {"mean": _f(rows.loc[i, "mean"]), "cv": _f(rows.loc[i, "cv"]),
+                            "threshold": float(rows.loc[i, "threshold"]), "pass": bool(rows.loc[i, "passed"])}
+                        for i in ids
+                    },
+                    "pass": bool(rows["passed"].astype(bool).all()),
+                    "units": unit_list,
+                }
+        if out_stage:
+            stages[stage] = out_stage
+    return {"county_code": county_code, "year": int(year), "params": ev.params.as_dict(), "stages": stages}

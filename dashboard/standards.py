@@ -1,0 +1,286 @@
+"""The standards as data: indicators, thresholds, parameters and province profiles.
+
+Everything here is read from the tables shipped in ``dashboard/data/`` (a copy of the project's
+``standards.csv``, ``indicators.csv`` and ``province_profiles.json``); no threshold is a literal in
+code.  Sources and the reasoning behind each row are in ``standards.csv`` itself.
+
+>>> INDICATORS["Q2"].minimum("primary")
+1.0
+>>> cv_threshold("basic", "junior")
+0.55
+>>> DEFAULT_PARAMS.split_nine_year
+(1.0, 1.1)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Final, Literal
+
+import pandas as pd
+
+__all__ = [
+    "STAGES",
+    "SCHEMES",
+    "Indicator",
+    "INDICATORS",
+    "BASIC_IDS",
+    "QUALITY_IDS",
+    "EvalParams",
+    "DEFAULT_PARAMS",
+    "ProvinceProfile",
+    "standards_table",
+    "cv_threshold",
+    "province_profile",
+    "province_profile_ids",
+]
+
+Stage = Literal["primary", "junior"]
+Scheme = Literal["basic", "quality"]
+STAGES: Final[tuple[Stage, ...]] = ("primary", "junior")
+SCHEMES: Final[tuple[Scheme, ...]] = ("basic", "quality")
+
+_SCHEME_OF_CSV = {"basic_2012": "basic", "quality_2017": "quality"}
+
+
+_DATA_DIR: Final = Path(__file__).parent / "data"
+
+
+def _data_text(name: str) -> str:
+    return (_DATA_DIR / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def standards_table() -> pd.DataFrame:
+    """Return standards.csv as a DataFrame indexed by id (thresholds kept as text)."""
+    import io
+
+    return pd.read_csv(io.StringIO(_data_text("standards.csv")), dtype=str).set_index("id")
+
+
+def _num(text: object) -> float | None:
+    """First number in a threshold cell ('1 (senior 1.2)' -> 1.0), None for an empty cell."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return None
+    m = re.search(r"-?\d+(?:\.\d+)?", str(text))
+    return float(m.group()) if m else None
+
+
+def _second_num(text: object) -> float | None:
+    nums = re.findall(r"\d+(?:\.\d+)?", str(text))
+    return float(nums[1]) if len(nums) > 1 else None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One CV indicator (B1–B8, Q1–Q7): how its per-unit value is computed and named.
+
+    ``value = numerator × scale / students``; the numerator is a unit column (for stage-specific
+    teacher counts the stage suffix is dropped in units).  ``minimums`` holds the 2017 per-school
+    minimums (quality only), per stage.
+    """
+
+    id: str
+    scheme: Scheme
+    numerator: str
+    shared: bool  # a whole-school resource apportioned between stages
+    scale: float  # 1, or 100 for "per 100 pupils"
+    name_zh: str
+    name_en: str
+    short_zh: str
+    short_en: str
+    unit_zh: str
+    unit_en: str
+    decimals: int
+    minimums: dict[str, float] = field(default_factory=dict)
+
+    def minimum(self, stage: str) -> float:
+        """Return the per-school minimum for ``stage`` (quality indicators only)."""
+        try:
+            return self.minimums[stage]
+        except KeyError:
+            raise KeyError(f"indicator {self.id} has no per-school minimum for stage {stage!r}") from None
+
+    def name(self, lang: str) -> str:
+        """Return the official name in ``lang`` ('zh' or 'en')."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def unit(self, lang: str) -> str:
+        """Return the display unit in ``lang``, e.g. 'm²/生' or 'm²/pupil'."""
+        return self.unit_zh if lang == "zh" else self.unit_en
+
+
+@lru_cache(maxsize=1)
+def _indicators() -> dict[str, Indicator]:
+    import io
+
+    spec = pd.read_csv(io.StringIO(_data_text("indicators.csv")), dtype=str)
+    std = standards_table()
+    out: dict[str, Indicator] = {}
+    for row in spec.itertuples(index=False):
+        s = std.loc[row.id]
+        mins: dict[str, float] = {}
+        if row.scheme == "quality":
+            mins = {"primary": float(s.primary_threshold), "junior": float(s.junior_threshold)}
+        out[row.id] = Indicator(
+            id=row.id,
+            scheme=row.scheme,  # type: ignore[arg-type]
+            numerator=row.numerator,
+            shared=row.numerator_kind == "shared",
+            scale=float(row.scale),
+            name_zh=s.chinese_name,
+            name_en=s.english_name,
+            short_zh=row.short_zh,
+            short_en=row.short_en,
+            unit_zh=row.unit_zh,
+            unit_en=row.unit_en,
+            decimals=int(row.decimals),
+            minimums=mins,
+        )
+    return out
+
+
+INDICATORS: Final[dict[str, Indicator]] = _indicators()
+BASIC_IDS: Final[tuple[str, ...]] = tuple(i for i, x in INDICATORS.items() if x.scheme == "basic")
+QUALITY_IDS: Final[tuple[str, ...]] = tuple(i for i, x in INDICATORS.items() if x.scheme == "quality")
+
+
+def scheme_ids(scheme: str) -> tuple[str, ...]:
+    """Return the indicator ids of ``scheme`` ('basic' → B1–B8, 'quality' → Q1–Q7)."""
+    if scheme == "basic":
+        return BASIC_IDS
+    if scheme == "quality":
+        return QUALITY_IDS
+    raise ValueError(f"scheme must be 'basic' or 'quality', got {scheme!r}")
+
+
+def cv_threshold(scheme: str, stage: str) -> float:
+    """Return the CV threshold (ratio): basic composite 0.65/0.55, quality each 0.50/0.45."""
+    row_id = {"basic": "B_CV_COMPOSITE", "quality": "Q_CV_EACH"}.get(scheme)
+    if row_id is None:
+        raise ValueError(f"scheme must be 'basic' or 'quality', got {scheme!r}")
+    if stage not in STAGES:
+        raise ValueError(f"stage must be 'primary' or 'junior', got {stage!r}")
+    value = _num(standards_table().loc[row_id, f"{stage}_threshold"])
+    assert value is not None
+    return value
+
+
+@dataclass(frozen=True)
+class EvalParams:
+    """Scope, split and rounding parameters of an evaluation (defaults from standards.csv).
+
+    split_mode: "weighted" apportions shared resources of 一贯制/完全中学 by weighted enrolment
+    (PARAM_SPLIT_*), "plain" by plain enrolment.  Teaching points (教学点) enter the quality scheme
+    when their pupils are ≥ ``tp_min_students`` (``tp_min_inclusive=True``, Hebei: "不足50人" out) or
+    > it (``tp_min_inclusive=False``, Dazu: "50人及以下" out).
+    """
+
+    split_mode: Literal["weighted", "plain"] = "weighted"
+    split_nine_year: tuple[float, float] = (1.0, 1.1)
+    split_complete_secondary: tuple[float, float] = (1.0, 1.2)
+    split_twelve_year: tuple[float, float, float] = (1.0, 1.1, 1.32)
+    include_private_basic: bool = False
+    include_private_quality: bool = True
+    include_non_county_run_quality: bool = False
+    tp_min_students: int = 50
+    tp_min_inclusive: bool = True
+    round_dp: int = 3
+    near_margin: float = 0.005
+    province_profile: str = "example_9of7"
+
+    def with_(self, **changes: object) -> EvalParams:
+        """Return a copy with ``changes`` applied (validated)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.split_mode not in ("weighted", "plain"):
+            raise ValueError(f"split_mode must be 'weighted' or 'plain', got {self.split_mode!r}")
+        if self.tp_min_students < 0:
+            raise ValueError(f"tp_min_students must be ≥ 0, got {self.tp_min_students}")
+        if not 0 <= self.round_dp <= 6:
+            raise ValueError(f"round_dp must be between 0 and 6, got {self.round_dp}")
+        if self.near_margin < 0:
+            raise ValueError(f"near_margin must be ≥ 0, got {self.near_margin}")
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the parameters as a JSON-ready dict (tuples as lists)."""
+        from dataclasses import asdict
+
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def _default_params() -> EvalParams:
+    std = standards_table()
+    nine = (_num(std.loc["PARAM_SPLIT_9Y", "primary_threshold"]),
+            _num(std.loc["PARAM_SPLIT_9Y", "junior_threshold"]))
+    wz_j = _num(std.loc["PARAM_SPLIT_WZ", "junior_threshold"])
+    wz_s = _second_num(std.loc["PARAM_SPLIT_WZ", "junior_threshold"])
+    t12 = (_num(std.loc["PARAM_SPLIT_12Y", "primary_threshold"]),
+           _num(std.loc["PARAM_SPLIT_12Y", "junior_threshold"]),
+           _second_num(std.loc["PARAM_SPLIT_12Y", "junior_threshold"]))
+    tp_min = _num(std.loc["PARAM_TP_MIN", "primary_threshold"])
+    priv_b = str(std.loc["PARAM_PRIVATE_BASIC", "primary_threshold"]).strip().lower() == "true"
+    priv_q = str(std.loc["PARAM_PRIVATE_QUALITY", "primary_threshold"]).strip().lower() == "true"
+    dp = _num(std.loc["PARAM_ROUND_CV", "primary_threshold"])
+    values = [*nine, wz_j, wz_s, *t12, tp_min, dp]
+    if any(v is None for v in values):
+        raise ValueError("standards.csv: a PARAM_* row lacks its number")
+    return EvalParams(
+        split_nine_year=(float(nine[0]), float(nine[1])),  # type: ignore[arg-type]
+        split_complete_secondary=(float(wz_j), float(wz_s)),  # type: ignore[arg-type]
+        split_twelve_year=(float(t12[0]), float(t12[1]), float(t12[2])),  # type: ignore[arg-type]
+        include_private_basic=priv_b,
+        include_private_quality=priv_q,
+        tp_min_students=int(tp_min),  # type: ignore[arg-type]
+        round_dp=int(dp),  # type: ignore[arg-type]
+    )
+
+
+DEFAULT_PARAMS: Final[EvalParams] = _default_params()
+
+
+@dataclass(frozen=True)
+class ProvinceProfile:
+    """A provincial 办学基本标准 profile: its indicators and the k-of-n pass rule."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    min_met: int
+    indicators: tuple[dict, ...]
+
+    @property
+    def n(self) -> int:
+        """Return the number of indicators in the profile."""
+        return len(self.indicators)
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> dict:
+    return json.loads(_data_text("province_profiles.json"))
+
+
+def province_profile_ids() -> tuple[str, ...]:
+    """Return the ids of the shipped province profiles, the default first."""
+    data = _profiles()
+    ids = list(data["profiles"])
+    ids.sort(key=lambda i: i != data["default"])
+    return tuple(ids)
+
+
+def province_profile(profile_id: str | None = None) -> ProvinceProfile:
+    """Return the province profile ``profile_id`` (default: the shipped default profile)."""
+    data = _profiles()
+    pid = profile_id or data["default"]
+    if pid not in data["profiles"]:
+        raise KeyError(f"unknown province profile {pid!r}; known: {sorted(data['profiles'])}")
+    p = data["profiles"][pid]
+    return ProvinceProfile(
+        id=pid, name_zh=p["name_zh"], name_en=p["name_en"], min_met=int(p["min_met"]),
+        indicators=tuple(p["indicators"]),
+    )

@@ -1,0 +1,237 @@
+"""Evaluation units: (school, stage) rows with apportioned resources, after the scope rules.
+
+A unit is one school at one stage (小学部 / 初中部).  Shared physical resources of 一贯制 schools
+and 完全中学 are apportioned between stages by weighted enrolment (STANDARDS.md §6.1):
+
+    share_s = w_s · N_s / Σ_t w_t · N_t
+
+with weights 1 : 1.1 (九年一贯制 小学:初中), 1 : 1.2 (完全中学 初中:高中) and 1 : 1.1 : 1.32
+(十二年一贯制), or plain enrolment (all weights 1).  Teacher counts are reported by stage and are
+not apportioned.
+
+Scope (§6): basic — private and non-county-run schools out, teaching points merged into their
+parent's primary unit; quality — teaching points under the cut-off out, private in (switch),
+non-county-run out (switch).  Everything is vectorised over any number of counties and years.
+
+>>> import pandas as pd
+>>> s = pd.DataFrame({"school_id": ["a"], "school_type": ["nine_year"], "students_primary": [166],
+...     "students_junior": [210], "students_senior": [0], "books": [23226]})
+>>> shares = stage_shares(s)
+>>> int(shares["primary"].iloc[0] * 23226)   # S6 published example: 9 711 whole books
+9711
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from .standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
+
+__all__ = [
+    "SHARED_COLUMNS",
+    "STAGE_COLUMNS",
+    "UNIT_KEY",
+    "stage_shares",
+    "build_units",
+    "indicator_values",
+]
+
+# Whole-school resources apportioned between stages (units keep the same names).
+SHARED_COLUMNS: Final = (
+    "teaching_aux_area_m2",
+    "sports_area_m2",
+    "equipment_value_yuan",
+    "computers",
+    "books",
+    "multimedia_rooms",
+    "building_area_m2",
+)
+# Stage-reported columns: ``<name>_<stage>`` in schools, ``<name>`` in units.
+STAGE_COLUMNS: Final = (
+    "students",
+    "classes",
+    "teachers",
+    "teachers_above_degree",
+    "teachers_mid_title",
+    "teachers_backbone",
+    "teachers_pe_art",
+)
+# Attributes carried from the school to each of its units.
+_ATTRS: Final = (
+    "year",
+    "county_code",
+    "county_name",
+    "school_id",
+    "school_name",
+    "township",
+    "school_type",
+    "parent_school_id",
+    "ownership",
+    "county_run",
+    "urban_rural_code",
+    "longitude",
+    "latitude",
+)
+UNIT_KEY: Final = ("county_code", "year", "stage")
+
+
+def _col(frame: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
+    if name in frame.columns:
+        return frame[name].fillna(default).to_numpy(dtype=float)
+    return np.full(len(frame), default, dtype=float)
+
+
+def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """Return each school's share (0–1) of shared resources for 'primary' and 'junior'.
+
+    The senior (高中) share is the remainder.  A school with no weighted enrolment gets 0.
+    """
+    a = _col(schools, "students_primary")
+    b = _col(schools, "students_junior")
+    c = _col(schools, "students_senior")
+    stype = schools["school_type"].astype(str).to_numpy()
+    if params.split_mode == "plain":
+        wa = wb = wc = np.ones(len(schools))
+    else:
+        p9, j9 = params.split_nine_year
+        jw, sw = params.split_complete_secondary
+        p12, j12, s12 = params.split_twelve_year
+        is_wz = stype == "complete_secondary"
+        is_12 = stype == "twelve_year"
+        # 小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2,
+        # 十二年一贯制 1 : 1.1 : 1.32.
+        wa = np.where(is_12, p12, p9)
+        wb = np.where(is_wz, jw, np.where(is_12, j12, j9))
+        wc = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
+    total = wa * a + wb * b + wc * c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_p = np.where(total > 0, wa * a / total, 0.0)
+        share_j = np.where(total > 0, wb * b / total, 0.0)
+    return pd.DataFrame({"primary": share_p, "junior": share_j}, index=schools.index)
+
+
+def indicator_values(units: pd.DataFrame, ids: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Return the per-unit values of indicators ``ids`` in official units (see indicators.csv).
+
+    ``value = numerator × scale / students``; NaN where the unit has no pupils.
+    """
+    students = units["students"].to_numpy(dtype=float)
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for ind_id in ids:
+            ind = INDICATORS[ind_id]
+            num = units[ind.numerator].to_numpy(dtype=float)
+            out[ind_id] = np.where(students > 0, num * ind.scale / students, np.nan)
+    return pd.DataFrame(out, index=units.index)
+
+
+def _raw_units(schools: pd.DataFrame, params: EvalParams) -> pd.DataFrame:
+    """One row per (school, stage) with pupils at that stage, resources apportioned."""
+    shares = stage_shares(schools, params)
+    pieces = []
+    boarders = _col(schools, "boarders")
+    dorm = _col(schools, "dorm_area_m2")
+    classes_total = _col(schools, "classes_primary") + _col(schools, "classes_junior")
+    av = _col(schools, "classes_with_av")
+    for stage in STAGES:
+        students = _col(schools, f"students_{stage}")
+        keep = students > 0
+        if not keep.any():
+            continue
+        part = pd.DataFrame(
+            {a: schools[a].to_numpy()[keep] for a in _ATTRS if a in schools.columns}
+        )
+        part["stage"] = stage
+        part["unit_id"] = schools["school_id"].astype(str).to_numpy()[keep] + ":" + stage
+        share = shares[stage].to_numpy()[keep]
+        part["share"] = share
+        for col in STAGE_COLUMNS:
+            part[col] = _col(schools, f"{col}_{stage}")[keep]
+        for col in SHARED_COLUMNS:
+            part[col] = _col(schools, col)[keep] * share
+        # School-level facts used by the provincial school rule (not apportioned: ratios).
+        part["boarders"] = boarders[keep]
+        part["dorm_area_m2"] = dorm[keep]
+        part["av_all_classes"] = av[keep] >= classes_total[keep]
+        pieces.append(part)
+    if not pieces:
+        cols = ["unit_id", "stage", "share", *_ATTRS, *STAGE_COLUMNS, *SHARED_COLUMNS]
+        return pd.DataFrame(columns=cols)
+    return pd.concat(pieces, ignore_index=True)
+
+
+_SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
+
+
+def _merge_teaching_points(units: pd.DataFrame) -> pd.DataFrame:
+    """Merge teaching-point units into their parent's primary unit (basic scheme).
+
+    A point whose parent has no primary unit in scope stays a unit of its own, so that no
+    pupils are silently lost; ``merged_points`` counts what each unit absorbed.
+    """
+    is_tp = (units["school_type"] == "teaching_point").to_numpy()
+    units = units.copy()
+    units["merged_points"] = 0
+    if not is_tp.any():
+        return units
+    parent_unit = units["parent_school_id"].astype(str) + ":primary"
+    target = np.where(is_tp & parent_unit.isin(units["unit_id"]).to_numpy(),
+                      parent_unit.to_numpy(), units["unit_id"].to_numpy())
+    merged = is_tp & (target != units["unit_id"].to_numpy())
+    if not merged.any():
+        return units
+    units["_target"] = target
+    units["merged_points"] = merged.astype(int)
+    sums = units.groupby("_target", sort=False)[[*_SUMMED, "merged_points"]].sum()
+    keep = units.loc[~merged].drop(columns=["_target"]).set_index("unit_id")
+    keep.loc[sums.index, list(_SUMMED) + ["merged_points"]] = sums.loc[sums.index].to_numpy()
+    # Teaching points add classes and pupils; 班班通 holds only if it held in every merged part.
+    av = units.groupby("_target", sort=False)["av_all_classes"].all()
+    keep.loc[av.index, "av_all_classes"] = av.to_numpy()
+    return keep.reset_index()
+
+
+def build_units(
+    schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS
+) -> pd.DataFrame:
+    """Return the evaluation units of ``scheme`` with their indicator values (official units).
+
+    One row per (school, stage) that enters the scheme's coefficients, any number of counties
+    and years at once; columns: the school attributes, ``unit_id`` ("<school_id>:<stage>"),
+    ``stage``, ``students``, teacher counts, apportioned resources, ``merged_points`` (basic)
+    and one column per indicator of the scheme (B1–B8 or Q1–Q7).  The input is not changed.
+    """
+    ids = scheme_ids(scheme)
+    units = _raw_units(schools, params)
+    if units.empty:
+        for i in ids:
+            units[i] = pd.Series(dtype=float)
+        units["merged_points"] = pd.Series(dtype=int)
+        return units
+    private = (units["ownership"] == "private").to_numpy() if "ownership" in units else False
+    county_run = (
+        units["county_run"].fillna(True).astype(bool).to_numpy() if "county_run" in units
+        else np.ones(len(units), bool)
+    )
+    is_tp = (units["school_type"] == "teaching_point").to_numpy()
+    if scheme == "basic":
+        keep = county_run & (~private if not params.include_private_basic else True)
+        units = _merge_teaching_points(units.loc[keep].reset_index(drop=True))
+    else:
+        tp_students = units["students"].to_numpy()
+        tp_ok = (tp_students >= params.tp_min_students) if params.tp_min_inclusive else (
+            tp_students > params.tp_min_students)
+        keep = (~is_tp | tp_ok)
+        if not params.include_private_quality:
+            keep &= ~private
+        if not params.include_non_county_run_quality:
+            keep &= county_run
+        units = units.loc[keep].reset_index(drop=True)
+        units["merged_points"] = 0
+    values = indicator_values(units, ids)
+    units = pd.concat([units, values], axis=1)
+    units = units.sort_values(["county_code", "year", "stage", "unit_id"], kind="stable")
+    return units.reset_index(drop=True)

@@ -1,0 +1,165 @@
+"""The enrolment-weighted CV: the published example, hand-computed cases and invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.coefficients import group_stats, judge, unit_contributions, weighted_cv
+
+PUPILS = [45, 37, 89, 76, 55]
+BOOKS = [279, 137, 935, 160, 402]
+
+
+def test_published_worked_example_is_weighted_population_cv():
+    # S3: weights 0.149 … 0.182, sum of contributions 10.65, sqrt 3.26, mean 6.33, CV 0.52.
+    x = [b / p for b, p in zip(BOOKS, PUPILS)]
+    assert weighted_cv(x, PUPILS) == pytest.approx(0.5153, abs=5e-5)
+    mean = sum(BOOKS) / sum(PUPILS)
+    assert mean == pytest.approx(6.33, abs=5e-3)
+    var = sum(p * (xi - mean) ** 2 for p, xi in zip(PUPILS, x)) / sum(PUPILS)
+    assert var == pytest.approx(10.65, abs=5e-3)
+
+
+def test_unweighted_cv_is_not_what_we_compute():
+    x = np.array([b / p for b, p in zip(BOOKS, PUPILS)])
+    unweighted = x.std() / x.mean()
+    assert unweighted == pytest.approx(0.4888, abs=5e-5)
+    assert abs(weighted_cv(x, PUPILS) - unweighted) > 0.02
+
+
+def test_two_schools_by_hand():
+    # x = 5, 3 with 100 and 300 pupils: mean 3.5, variance (100·1.5² + 300·0.5²)/400 = 0.75.
+    assert weighted_cv([5.0, 3.0], [100, 300]) == pytest.approx(math.sqrt(0.75) / 3.5)
+
+
+def test_zero_weight_units_are_dropped_and_zero_mean_is_nan():
+    assert weighted_cv([5.0, 3.0, 99.0], [100, 300, 0]) == pytest.approx(math.sqrt(0.75) / 3.5)
+    assert math.isnan(weighted_cv([0.0, 0.0], [10, 10]))
+    assert math.isnan(weighted_cv([], []))
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="differ in shape"):
+        weighted_cv([1.0, 2.0], [1])
+    with pytest.raises(ValueError, match="weights .* must be ≥ 0"):
+        weighted_cv([1.0, 2.0], [1, -1])
+
+
+def test_zero_resource_unit_is_valid_and_counts():
+    # §2 (d): R_i = 0 is valid; x_i = 0 contributes to the CV.
+    assert weighted_cv([0.0, 2.0], [100, 100]) == pytest.approx(1.0)
+
+
+def test_group_stats_matches_scalar_per_group():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 10, size=(50, 3))
+    w = rng.integers(1, 500, size=50).astype(float)
+    g = rng.integers(0, 4, size=50)
+    stats = group_stats(x, w, g, 4)
+    for k in range(4):
+        for j in range(3):
+            sel = g == k
+            assert stats.cv[k, j] == pytest.approx(weighted_cv(x[sel, j], w[sel]))
+            assert stats.mean[k, j] == pytest.approx(np.average(x[sel, j], weights=w[sel]))
+
+
+def test_contributions_sum_to_one_and_cv_if_at_mean_is_exact():
+    x = np.array([b / p for b, p in zip(BOOKS, PUPILS)], dtype=float)
+    w = np.array(PUPILS, dtype=float)
+    g = np.zeros(5, dtype=int)
+    stats = group_stats(x, w, g, 1)
+    share, cv_if = unit_contributions(x, w, g, stats)
+    assert share.sum() == pytest.approx(1.0)
+    # S3 publishes each school's term: 0.003, 0.85, 5.13, 4.50, 0.17 of 10.65.
+    assert share * 10.65 == pytest.approx([0.003, 0.85, 5.13, 4.50, 0.17], abs=0.02)
+    for i in range(5):
+        moved = x.copy()
+        moved[i] = stats.mean[0]
+        assert cv_if[i] == pytest.approx(weighted_cv(moved, w))
+
+
+@pytest.mark.parametrize(
+    ("cv", "threshold", "passed", "near"),
+    [
+        (0.650, 0.65, True, True),
+        (0.6504, 0.65, True, True),   # rounds to 0.650
+        (0.6506, 0.65, False, True),  # rounds to 0.651
+        (0.6549, 0.65, False, True),
+        (0.656, 0.65, False, False),
+        (0.644, 0.65, True, False),
+        (0.4951, 0.50, True, True),
+        (float("nan"), 0.50, False, False),
+    ],
+)
+def test_judge_three_decimals_and_near_flag(cv, threshold, passed, near):
+    assert judge(cv, threshold) == (passed, near)
+
+
+def test_judge_vectorised():
+    p, n = judge(np.array([0.3, 0.7]), np.array([0.65, 0.65]))
+    assert p.tolist() == [True, False]
+    assert n.tolist() == [False, False]
+
+
+values = st.lists(st.floats(0.01, 1e4), min_size=2, max_size=30)
+
+
+@st.composite
+def samples(draw):
+    x = draw(values)
+    w = draw(st.lists(st.integers(1, 5000), min_size=len(x), max_size=len(x)))
+    return np.array(x), np.array(w, dtype=float)
+
+
+@settings(max_examples=200, deadline=None)
+@given(samples(), st.randoms(use_true_random=False))
+def test_order_does_not_matter(sample, rnd):
+    x, w = sample
+    idx = list(range(len(x)))
+    rnd.shuffle(idx)
+    assert weighted_cv(x[idx], w[idx]) == pytest.approx(weighted_cv(x, w), rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(samples(), st.floats(1e-3, 1e3))
+def test_scaling_an_indicator_leaves_cv_unchanged(sample, k):
+    x, w = sample
+    assert weighted_cv(k * x, w) == pytest.approx(weighted_cv(x, w), rel=1e-7, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0.01, 1e4), st.lists(st.integers(1, 5000), min_size=1, max_size=30))
+def test_all_equal_ratios_give_zero(value, w):
+    assert weighted_cv([value] * len(w), w) == pytest.approx(0.0, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(samples())
+def test_duplicating_every_unit_changes_nothing(sample):
+    x, w = sample
+    assert weighted_cv(np.concatenate([x, x]), np.concatenate([w, w])) == pytest.approx(
+        weighted_cv(x, w), rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(samples())
+def test_weighted_mean_is_ratio_of_totals(sample):
+    x, w = sample
+    resource = x * w
+    stats = group_stats(x, w, np.zeros(len(x), dtype=int), 1)
+    assert stats.mean[0] == pytest.approx(resource.sum() / w.sum(), rel=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(samples())
+def test_closed_form_cv_squared(sample):
+    # STANDARDS §2: CV² = P·Q/R² − 1 with Q = Σ Rᵢ²/Pᵢ.
+    x, w = sample
+    r = x * w
+    closed = w.sum() * (r**2 / w).sum() / r.sum() ** 2 - 1
+    assert weighted_cv(x, w) ** 2 == pytest.approx(closed, rel=1e-6, abs=1e-9)
