@@ -42,10 +42,21 @@ def _quality_rule_params() -> tuple[int, float]:
 QUALITY_MIN_MET, QUALITY_REST_FRACTION = _quality_rule_params()
 
 
-def _failing_ids(met: np.ndarray, ids) -> list[tuple[str, ...]]:
-    """Return, per row of the boolean matrix ``met``, the tuple of ids that are not met."""
+def _failing_ids(met: np.ndarray, ids) -> np.ndarray:
+    """Return, per row of the boolean matrix ``met``, the tuple of ids that are not met.
+
+    Rows are encoded as bit masks and decoded through the few masks that occur, so this stays
+    vectorised for a whole country of units.
+    """
     ids = [str(i) for i in ids]
-    return [tuple(i for i, ok in zip(ids, row) if not ok) for row in met.tolist()]
+    if len(met) == 0:
+        return np.empty(0, dtype=object)
+    mask = (~met).astype(np.int64) @ (np.int64(1) << np.arange(len(ids), dtype=np.int64))
+    codes, uniq = pd.factorize(mask)
+    decoded = np.empty(len(uniq), dtype=object)
+    for k, m in enumerate(uniq):
+        decoded[k] = tuple(i for j, i in enumerate(ids) if (int(m) >> j) & 1)
+    return decoded[codes]
 
 
 def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
@@ -60,46 +71,43 @@ def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     >>> int(r.meets), bool(r.school_pass), r.failing
     (6, True, ('Q2',))
     """
-    stage = units["stage"].to_numpy()
+    stage = np.asarray(units["stage"])
+    n = len(stage)
     ratios = {}
     for q in QUALITY_IDS:
         mins = np.where(stage == "primary", INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
-        ratios[q] = units[q].to_numpy(dtype=float) / mins
-    r = np.column_stack([ratios[q] for q in QUALITY_IDS]) if len(units) else np.zeros((0, len(QUALITY_IDS)))
+        ratios[q] = np.asarray(units[q], dtype=float) / mins
+    r = np.column_stack([ratios[q] for q in QUALITY_IDS]) if n else np.zeros((0, len(QUALITY_IDS)))
     met = r >= 1.0
     meets = met.sum(axis=1)
-    lowest = np.nan_to_num(r, nan=0.0).min(axis=1) if len(units) else np.zeros(0)
+    lowest = np.nan_to_num(r, nan=0.0).min(axis=1) if n else np.zeros(0)
     school_pass = (meets >= QUALITY_MIN_MET) & (lowest >= QUALITY_REST_FRACTION)
-    failing = _failing_ids(met, QUALITY_IDS)
-    out = pd.DataFrame(
-        {"unit_id": units["unit_id"].to_numpy() if "unit_id" in units else np.arange(len(units)),
-         "meets": meets.astype(int), "school_pass": school_pass, "failing": failing},
-        index=units.index,
-    )
+    out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
+           "meets": meets.astype(int), "school_pass": school_pass, "failing": _failing_ids(met, QUALITY_IDS)}
     for q in QUALITY_IDS:
         out[f"ratio_{q}"] = ratios[q]
-    return out
+    return pd.DataFrame(out)
 
 
 def _profile_values(units: pd.DataFrame, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     """Return (value, met) arrays for one provincial indicator over ``units``."""
-    stage = units["stage"].to_numpy()
-    n = len(units)
+    stage = np.asarray(units["stage"])
+    n = len(stage)
     kind = ind["kind"]
     if kind == "all_classes_av":
-        met = units["av_all_classes"].to_numpy(dtype=bool)
+        met = np.asarray(units["av_all_classes"], dtype=bool)
         return met.astype(float), met
     if kind == "total_by_classes":
-        total = units[ind["numerator"]].to_numpy(dtype=float)
-        classes = units[ind["classes"]].to_numpy(dtype=float)
+        total = np.asarray(units[ind["numerator"]], dtype=float)
+        classes = np.asarray(units[ind["classes"]], dtype=float)
         need = np.full(n, np.nan)
         for st in ("primary", "junior"):
             for upto, amount in reversed(ind[st]):
                 sel = (stage == st) & (classes <= upto)
                 need[sel] = amount
         return total, total >= need
-    num = units[ind["numerator"]].to_numpy(dtype=float)
-    den = units[ind["denominator"]].to_numpy(dtype=float)
+    num = np.asarray(units[ind["numerator"]], dtype=float)
+    den = np.asarray(units[ind["denominator"]], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(den > 0, num * float(ind.get("scale", 1)) / den, np.nan)
     limit = np.where(stage == "primary", float(ind["primary"]), float(ind["junior"]))
@@ -111,7 +119,7 @@ def _profile_values(units: pd.DataFrame, ind: dict) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"province profile: unknown indicator kind {kind!r} in {ind['id']}")
     na_col = ind.get("not_applicable_when")
     if na_col:
-        met = met | (units[na_col].to_numpy(dtype=float) == 0)
+        met = met | (np.asarray(units[na_col], dtype=float) == 0)
     else:
         met = met & np.isfinite(value)
     return value, met
@@ -131,17 +139,13 @@ def basic_school_rule(units: pd.DataFrame, profile: ProvinceProfile | str | None
         v, m = _profile_values(units, ind)
         values[f"value_{ind['id']}"] = v
         mets.append(m)
-    met = np.column_stack(mets) if len(units) else np.zeros((0, prof.n), bool)
+    n = len(np.asarray(units["stage"]))
+    met = np.column_stack(mets) if n else np.zeros((0, prof.n), bool)
     meets = met.sum(axis=1)
     ids = [str(ind["id"]) for ind in prof.indicators]
-    out = pd.DataFrame(
-        {"unit_id": units["unit_id"].to_numpy(), "meets": meets.astype(int),
-         "school_pass": meets >= prof.min_met, "failing": _failing_ids(met, ids)},
-        index=units.index,
-    )
-    for k, v in values.items():
-        out[k] = v
-    return out
+    out = {"unit_id": np.asarray(units["unit_id"]), "meets": meets.astype(int),
+           "school_pass": meets >= prof.min_met, "failing": _failing_ids(met, ids), **values}
+    return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pandas as pd
 from .coefficients import group_stats, judge, unit_contributions
 from .compliance import basic_school_rule, quality_school_rule
 from .standards import DEFAULT_PARAMS, SCHEMES, STAGES, EvalParams, cv_threshold, scheme_ids
-from .units import UNIT_KEY, build_units
+from .units import UNIT_KEY, unit_columns
 
 __all__ = ["Evaluation", "evaluate", "to_report", "REPORT_SCHEMES"]
 
@@ -58,21 +58,44 @@ def _thresholds(stage: np.ndarray, scheme: str) -> np.ndarray:
     return np.where(stage == "primary", cv_threshold(scheme, "primary"), cv_threshold(scheme, "junior"))
 
 
-def _scheme_tables(units: pd.DataFrame, scheme: str, params: EvalParams):
-    """Return (units with contributions, indicator table) for one scheme."""
+def _group_codes(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Return (integer group code per unit, the groups as a county_code/year/stage frame).
+
+    Codes follow the sorted order of (county_code, year, stage); built from per-key factorize
+    codes rather than tuples, which keeps a country of units fast.
+    """
+    parts = [pd.factorize(cols[k], sort=True) for k in _KEY]
+    key = np.zeros(len(cols["unit_id"]), dtype=np.int64)
+    for codes_k, uniq_k in parts:
+        key = key * len(uniq_k) + codes_k
+    codes, uniq_key = pd.factorize(key, sort=True)
+    base = {}
+    rest = np.asarray(uniq_key, dtype=np.int64)
+    for name, (_, uniq_k) in reversed(list(zip(_KEY, parts))):
+        base[name] = np.asarray(uniq_k)[rest % len(uniq_k)] if len(uniq_k) else np.asarray(uniq_k)
+        rest = rest // max(len(uniq_k), 1)
+    return codes.astype(np.int64), pd.DataFrame({k: base[k] for k in _KEY})
+
+
+def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams):
+    """Return (units with contributions and school rule, indicator table) for one scheme."""
     ids = list(scheme_ids(scheme))
-    codes, uniques = pd.MultiIndex.from_frame(units[_KEY]).factorize() if len(units) else (
-        np.zeros(0, dtype=np.int64), pd.MultiIndex.from_arrays([[], [], []], names=_KEY))
-    values = units[ids].to_numpy(dtype=float)
-    weights = units["students"].to_numpy(dtype=float)
-    stats = group_stats(values, weights, codes, len(uniques))
+    cols = unit_columns(schools, scheme, params)
+    n = len(cols["unit_id"])
+    codes, base = _group_codes(cols)
+    values = np.column_stack([cols[i] for i in ids]) if n else np.zeros((0, len(ids)))
+    weights = cols["students"].astype(float)
+    stats = group_stats(values, weights, codes, len(base))
     share, cv_if = unit_contributions(values, weights, codes, stats)
-    extra = {}
     for j, ind in enumerate(ids):
-        extra[f"share_{ind}"] = share[:, j]
-        extra[f"cvifmean_{ind}"] = cv_if[:, j]
-    units = pd.concat([units, pd.DataFrame(extra, index=units.index)], axis=1)
-    base = uniques.to_frame(index=False, name=_KEY)
+        cols[f"share_{ind}"] = share[:, j]
+        cols[f"cvifmean_{ind}"] = cv_if[:, j]
+    rule = (quality_school_rule(cols) if scheme == "quality"
+            else basic_school_rule(cols, params.province_profile))
+    for c in rule.columns:
+        if c != "unit_id":
+            cols[c] = rule[c].to_numpy()
+    units = pd.DataFrame(cols)
     rows = []
     for j, ind in enumerate(ids):
         f = base.copy()
@@ -83,7 +106,7 @@ def _scheme_tables(units: pd.DataFrame, scheme: str, params: EvalParams):
         f["mean"] = stats.mean[:, j]
         f["cv"] = stats.cv[:, j]
         rows.append(f)
-    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    table = pd.concat(rows, ignore_index=True)
     table["rounded"] = np.round(table["cv"].to_numpy(dtype=float), params.round_dp)
     if scheme == "quality":
         thr = _thresholds(table["stage"].to_numpy(), "quality")
@@ -111,11 +134,7 @@ def evaluate(
     ind_tables = []
     rules = []
     for scheme in schemes:
-        units = build_units(schools, scheme, params)
-        units, table = _scheme_tables(units, scheme, params)
-        rule = (quality_school_rule(units) if scheme == "quality"
-                else basic_school_rule(units, params.province_profile))
-        units = pd.concat([units, rule.drop(columns=["unit_id"])], axis=1)
+        units, table = _scheme_tables(schools, scheme, params)
         unit_frames[scheme] = units
         ind_tables.append(table)
         keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing"]
@@ -159,9 +178,8 @@ def _verdicts(indicators: pd.DataFrame, comp: pd.DataFrame, rules: pd.DataFrame)
         return pd.DataFrame(columns=[*_KEY, "scheme", "value", "threshold", "passed", "near",
                                      "failing_indicators", "units", "failing_units"])
     out = pd.concat(frames, ignore_index=True)
-    counts = rules.groupby([*_KEY, "scheme"]).agg(
-        units=("unit_id", "size"), failing_units=("school_pass", lambda s: int((~s.astype(bool)).sum()))
-    ).reset_index()
+    counts = rules.assign(_fail=~rules["school_pass"].astype(bool)).groupby([*_KEY, "scheme"]).agg(
+        units=("unit_id", "size"), failing_units=("_fail", "sum")).reset_index()
     out = out.merge(counts, on=[*_KEY, "scheme"], how="left")
     cols = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators", "units", "failing_units"]
     return out[cols].sort_values([*_KEY, "scheme"], kind="stable").reset_index(drop=True)

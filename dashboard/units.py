@@ -36,6 +36,7 @@ __all__ = [
     "UNIT_KEY",
     "stage_shares",
     "build_units",
+    "unit_columns",
     "indicator_values",
 ]
 
@@ -128,70 +129,111 @@ def indicator_values(units: pd.DataFrame, ids: tuple[str, ...] | list[str]) -> p
     return pd.DataFrame(out, index=units.index)
 
 
-def _raw_units(schools: pd.DataFrame, params: EvalParams) -> pd.DataFrame:
-    """One row per (school, stage) with pupils at that stage, resources apportioned."""
+def _raw_unit_columns(schools: pd.DataFrame, params: EvalParams) -> dict[str, np.ndarray]:
+    """One row per (school, stage) with pupils at that stage, resources apportioned (columns)."""
     shares = stage_shares(schools, params)
-    pieces = []
     boarders = _col(schools, "boarders")
     dorm = _col(schools, "dorm_area_m2")
     classes_total = _col(schools, "classes_primary") + _col(schools, "classes_junior")
-    av = _col(schools, "classes_with_av")
+    av_all = _col(schools, "classes_with_av") >= classes_total
+    attrs = [a for a in _ATTRS if a in schools.columns]
+    attr_values = {a: schools[a].to_numpy() for a in attrs}
+    school_ids = schools["school_id"].astype(str).to_numpy(dtype=object)
+    parts: dict[str, list[np.ndarray]] = {}
+
+    def add(name: str, values: np.ndarray) -> None:
+        parts.setdefault(name, []).append(values)
+
     for stage in STAGES:
         students = _col(schools, f"students_{stage}")
         keep = students > 0
-        if not keep.any():
-            continue
-        part = pd.DataFrame(
-            {a: schools[a].to_numpy()[keep] for a in _ATTRS if a in schools.columns}
-        )
-        part["stage"] = stage
-        part["unit_id"] = schools["school_id"].astype(str).to_numpy()[keep] + ":" + stage
+        for a in attrs:
+            add(a, attr_values[a][keep])
+        add("stage", np.full(int(keep.sum()), stage, dtype=object))
+        add("unit_id", school_ids[keep] + (":" + stage))
         share = shares[stage].to_numpy()[keep]
-        part["share"] = share
+        add("share", share)
         for col in STAGE_COLUMNS:
-            part[col] = _col(schools, f"{col}_{stage}")[keep]
+            add(col, _col(schools, f"{col}_{stage}")[keep])
         for col in SHARED_COLUMNS:
-            part[col] = _col(schools, col)[keep] * share
-        # School-level facts used by the provincial school rule (not apportioned: ratios).
-        part["boarders"] = boarders[keep]
-        part["dorm_area_m2"] = dorm[keep]
-        part["av_all_classes"] = av[keep] >= classes_total[keep]
-        pieces.append(part)
-    if not pieces:
-        cols = ["unit_id", "stage", "share", *_ATTRS, *STAGE_COLUMNS, *SHARED_COLUMNS]
-        return pd.DataFrame(columns=cols)
-    return pd.concat(pieces, ignore_index=True)
+            add(col, _col(schools, col)[keep] * share)
+        # School-level facts used by the provincial school rule (ratios, not apportioned).
+        add("boarders", boarders[keep])
+        add("dorm_area_m2", dorm[keep])
+        add("av_all_classes", av_all[keep])
+    return {k: np.concatenate(v) for k, v in parts.items()}
 
 
 _SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
 
 
-def _merge_teaching_points(units: pd.DataFrame) -> pd.DataFrame:
+def _take(cols: dict[str, np.ndarray], mask_or_index: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[mask_or_index] for k, v in cols.items()}
+
+
+def _merge_teaching_points(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Merge teaching-point units into their parent's primary unit (basic scheme).
 
     A point whose parent has no primary unit in scope stays a unit of its own, so that no
     pupils are silently lost; ``merged_points`` counts what each unit absorbed.
     """
-    is_tp = (units["school_type"] == "teaching_point").to_numpy()
-    units = units.copy()
-    units["merged_points"] = 0
+    n = len(cols["unit_id"])
+    is_tp = cols["school_type"] == "teaching_point"
+    cols["merged_points"] = np.zeros(n, dtype=np.int64)
     if not is_tp.any():
-        return units
-    parent_unit = units["parent_school_id"].astype(str) + ":primary"
-    target = np.where(is_tp & parent_unit.isin(units["unit_id"]).to_numpy(),
-                      parent_unit.to_numpy(), units["unit_id"].to_numpy())
-    merged = is_tp & (target != units["unit_id"].to_numpy())
+        return cols
+    parents = pd.Series(cols["parent_school_id"]).astype(str).to_numpy(dtype=object) + ":primary"
+    parent_idx = pd.Index(cols["unit_id"]).get_indexer(parents)
+    merged = is_tp & (parent_idx >= 0)
     if not merged.any():
-        return units
-    units["_target"] = target
-    units["merged_points"] = merged.astype(int)
-    sums = units.groupby("_target", sort=False)[[*_SUMMED, "merged_points"]].sum()
-    keep = units.loc[~merged].drop(columns=["_target"]).set_index("unit_id")
-    keep.loc[sums.index, list(_SUMMED) + ["merged_points"]] = sums.loc[sums.index].to_numpy()
-    # Teaching points add classes and pupils; 班班通 holds only if it held in every merged part.
-    av = units.groupby("_target", sort=False)["av_all_classes"].all()
-    keep.loc[av.index, "av_all_classes"] = av.to_numpy()
-    return keep.reset_index()
+        return cols
+    target = np.where(merged, parent_idx, np.arange(n))
+    for col in _SUMMED:
+        cols[col] = np.bincount(target, weights=cols[col].astype(float), minlength=n)
+    cols["merged_points"] = np.bincount(target, weights=merged.astype(float), minlength=n).astype(np.int64)
+    # 班班通 in every class holds only if it held in every merged part.
+    lacking = np.bincount(target, weights=(~cols["av_all_classes"].astype(bool)).astype(float), minlength=n)
+    cols["av_all_classes"] = lacking == 0
+    return _take(cols, ~merged)
+
+
+def _sorted(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keys = [pd.factorize(cols[k], sort=True)[0] for k in ("unit_id", "stage", "year", "county_code")]
+    return _take(cols, np.lexsort(keys))
+
+
+def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
+    """Return the units of ``scheme`` as a dict of equal-length arrays (see build_units)."""
+    ids = scheme_ids(scheme)
+    cols = _raw_unit_columns(schools, params)
+    n = len(cols["unit_id"])
+    private = cols["ownership"] == "private" if "ownership" in cols else np.zeros(n, bool)
+    if "county_run" in cols:
+        county_run = pd.Series(cols["county_run"]).fillna(True).astype(bool).to_numpy()
+    else:
+        county_run = np.ones(n, bool)
+    is_tp = cols["school_type"] == "teaching_point"
+    if scheme == "basic":
+        keep = county_run & (np.ones(n, bool) if params.include_private_basic else ~private)
+        cols = _merge_teaching_points(_take(cols, keep))
+    else:
+        students = cols["students"]
+        tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
+            students > params.tp_min_students)
+        keep = ~is_tp | tp_ok
+        if not params.include_private_quality:
+            keep &= ~private
+        if not params.include_non_county_run_quality:
+            keep &= county_run
+        cols = _take(cols, keep)
+        cols["merged_points"] = np.zeros(int(keep.sum()), dtype=np.int64)
+    cols = _sorted(cols)
+    students = cols["students"].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for ind_id in ids:
+            ind = INDICATORS[ind_id]
+            cols[ind_id] = np.where(students > 0, cols[ind.numerator] * ind.scale / students, np.nan)
+    return cols
 
 
 def build_units(
@@ -200,38 +242,9 @@ def build_units(
     """Return the evaluation units of ``scheme`` with their indicator values (official units).
 
     One row per (school, stage) that enters the scheme's coefficients, any number of counties
-    and years at once; columns: the school attributes, ``unit_id`` ("<school_id>:<stage>"),
-    ``stage``, ``students``, teacher counts, apportioned resources, ``merged_points`` (basic)
-    and one column per indicator of the scheme (B1–B8 or Q1–Q7).  The input is not changed.
+    and years at once, sorted by county, year, stage and unit; columns: the school attributes,
+    ``unit_id`` ("<school_id>:<stage>"), ``stage``, ``students``, teacher counts, apportioned
+    resources, ``merged_points`` (teaching points merged in, basic) and one column per indicator
+    of the scheme (B1–B8 or Q1–Q7).  The input is not changed.
     """
-    ids = scheme_ids(scheme)
-    units = _raw_units(schools, params)
-    if units.empty:
-        for i in ids:
-            units[i] = pd.Series(dtype=float)
-        units["merged_points"] = pd.Series(dtype=int)
-        return units
-    private = (units["ownership"] == "private").to_numpy() if "ownership" in units else False
-    county_run = (
-        units["county_run"].fillna(True).astype(bool).to_numpy() if "county_run" in units
-        else np.ones(len(units), bool)
-    )
-    is_tp = (units["school_type"] == "teaching_point").to_numpy()
-    if scheme == "basic":
-        keep = county_run & (~private if not params.include_private_basic else True)
-        units = _merge_teaching_points(units.loc[keep].reset_index(drop=True))
-    else:
-        tp_students = units["students"].to_numpy()
-        tp_ok = (tp_students >= params.tp_min_students) if params.tp_min_inclusive else (
-            tp_students > params.tp_min_students)
-        keep = (~is_tp | tp_ok)
-        if not params.include_private_quality:
-            keep &= ~private
-        if not params.include_non_county_run_quality:
-            keep &= county_run
-        units = units.loc[keep].reset_index(drop=True)
-        units["merged_points"] = 0
-    values = indicator_values(units, ids)
-    units = pd.concat([units, values], axis=1)
-    units = units.sort_values(["county_code", "year", "stage", "unit_id"], kind="stable")
-    return units.reset_index(drop=True)
+    return pd.DataFrame(unit_columns(schools, scheme, params))

@@ -1,0 +1,60 @@
+"""Engine benchmarks: the demo county and a synthetic country, each beside a numpy floor.
+
+The floor is a plain numpy single pass over the same per-unit arrays (values, enrolments, group
+codes): weighted means and CVs by ``np.bincount``, no units built, no scope rules, no tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.synthetic import synthetic_country
+from benchmarks.timing import measure
+from dashboard.engine import evaluate
+from dashboard.standards import BASIC_IDS, QUALITY_IDS
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo-990101-2024" / "schools.parquet"
+
+
+def _floor_arrays(ev) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    out = []
+    for scheme, ids in (("basic", BASIC_IDS), ("quality", QUALITY_IDS)):
+        u = ev.units[scheme]
+        codes, uniq = pd.MultiIndex.from_frame(u[["county_code", "year", "stage"]]).factorize()
+        out.append((u[list(ids)].to_numpy(dtype=float), u["students"].to_numpy(dtype=float), codes, len(uniq)))
+    return out
+
+
+def _numpy_floor(arrays) -> None:
+    for x, w, g, k in arrays:
+        sw = np.bincount(g, weights=w, minlength=k)
+        for j in range(x.shape[1]):
+            m = np.bincount(g, weights=w * x[:, j], minlength=k) / sw
+            d = x[:, j] - m[g]
+            np.sqrt(np.bincount(g, weights=w * d * d, minlength=k) / sw) / m
+
+
+def run() -> dict:
+    figures: dict[str, dict] = {}
+    if DEMO.exists():
+        demo = pd.read_parquet(DEMO)
+        ev = evaluate(demo)
+        fig = measure(lambda: evaluate(demo), repeat=15, target_s=0.050)
+        floor = measure(lambda: _numpy_floor(_floor_arrays(ev)), repeat=15)
+        fig.update(floor_median_s=floor["median_s"], schools=len(demo),
+                   units={k: len(v) for k, v in ev.units.items()})
+        figures["evaluate_demo_county"] = fig
+    country = synthetic_country()
+    ev = evaluate(country)
+    arrays = _floor_arrays(ev)
+    fig = measure(lambda: evaluate(country), repeat=3, target_s=5.0)
+    floor = measure(lambda: _numpy_floor(arrays), repeat=3)
+    fig.update(floor_median_s=floor["median_s"], counties=int(country["county_code"].nunique()),
+               schools=len(country), units={k: len(v) for k, v in ev.units.items()},
+               county_stage_groups=int(len(ev.composites)))
+    figures["evaluate_country_2844_counties"] = fig
+    return {"figures": figures}
