@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,17 @@ def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
     if not result.ok:
         raise ContractError(result.violations)
     return result.frame, [v.message(lang) for v in result.warnings]
+
+
+def _width(text: str) -> int:
+    """Return the display width of ``text`` in a terminal (CJK characters take two columns)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """Return ``text`` padded with spaces to ``width`` display columns (left- or right-aligned)."""
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
 
 
 def _fmt(x: float, decimals: int) -> str:
@@ -58,14 +70,15 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
             lines.append("")
             lines.append(f"== {t(f'stage.{stage}', lang)} · {t(f'scheme.{scheme}', lang)} "
                          f"({t('cli.units', lang, n=int(v['units']))}) ==")
-            lines.append(f"  {t('cli.col.indicator', lang):<28}{t('cli.col.mean', lang):>14}  "
-                         f"{t('cli.col.unit', lang):<16}{t('cli.col.cv', lang):>8}  {t('cli.col.status', lang)}")
+            lines.append(f"  {_pad(t('cli.col.indicator', lang), 30)}{_pad(t('cli.col.mean', lang), 12, True)}  "
+                         f"{_pad(t('cli.col.unit', lang), 16)}{_pad(t('cli.col.cv', lang), 10, True)}  "
+                         f"{t('cli.col.status', lang)}")
             for r in rows.itertuples(index=False):
                 spec = INDICATORS[r.indicator]
                 status = _status(bool(r.passed), bool(r.near), lang) if scheme == "quality" else ""
                 name = f"{r.indicator} {spec.short_zh if lang == 'zh' else spec.short_en}"
-                lines.append(f"  {name:<28}{_fmt(r.mean, spec.decimals):>14}  {spec.unit(lang):<16}"
-                             f"{_fmt(r.cv, 3):>8}  {status}")
+                lines.append(f"  {_pad(name, 30)}{_pad(_fmt(r.mean, spec.decimals), 12, True)}  "
+                             f"{_pad(spec.unit(lang), 16)}{_pad(_fmt(r.cv, 3), 10, True)}  {status}")
             if scheme == "basic":
                 c = comp[comp["stage"] == stage].iloc[0]
                 lines.append("  " + t("cli.composite", lang, cv=_fmt(c["composite_cv"], 3),
