@@ -96,29 +96,21 @@ def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams):
         if c != "unit_id":
             cols[c] = rule[c].to_numpy()
     units = pd.DataFrame(cols)
-    rows = []
-    for j, ind in enumerate(ids):
-        f = base.copy()
-        f["scheme"] = scheme
-        f["indicator"] = ind
-        f["units"] = stats.count[:, j].astype(int)
-        f["students"] = stats.weight[:, j]
-        f["mean"] = stats.mean[:, j]
-        f["cv"] = stats.cv[:, j]
-        rows.append(f)
-    table = pd.concat(rows, ignore_index=True)
-    table["rounded"] = np.round(table["cv"].to_numpy(dtype=float), params.round_dp)
+    k, g = len(ids), len(base)
+    cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
+    cols_t: dict[str, object] = {key: np.tile(base[key].to_numpy(), k) for key in _KEY}
+    cols_t.update(
+        scheme=np.full(k * g, scheme, dtype=object), indicator=np.repeat(np.array(ids, dtype=object), g),
+        units=stats.count.T.reshape(-1).astype(int), students=stats.weight.T.reshape(-1),
+        mean=stats.mean.T.reshape(-1), cv=cv, rounded=np.round(cv, params.round_dp),
+    )
     if scheme == "quality":
-        thr = _thresholds(table["stage"].to_numpy(), "quality")
-        passed, near = judge(table["cv"].to_numpy(), thr, params.round_dp, params.near_margin)
-        table["threshold"] = thr
-        table["passed"] = passed
-        table["near"] = near
+        thr = _thresholds(cols_t["stage"], "quality")  # type: ignore[arg-type]
+        passed, near = judge(cv, thr, params.round_dp, params.near_margin)
+        cols_t.update(threshold=thr, passed=passed, near=near)
     else:
-        table["threshold"] = np.nan
-        table["passed"] = pd.NA
-        table["near"] = pd.NA
-    return units, table
+        cols_t.update(threshold=np.full(k * g, np.nan), passed=pd.NA, near=pd.NA)
+    return units, pd.DataFrame(cols_t)
 
 
 def evaluate(
