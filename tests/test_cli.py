@@ -1,0 +1,121 @@
+"""The command line: evaluate (text, JSON), bad input, and the demo builder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures.contract.frames import valid_schools
+
+from dashboard.cli import main
+from dashboard.engine import evaluate, to_report
+from dashboard.standards import BASIC_IDS, QUALITY_IDS
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_2024 = ROOT / "data" / "demo-990101-2024"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def demo_2024() -> Path:
+    if not DEMO_2024.exists():
+        subprocess.run([sys.executable, "-m", "dashboard", "demo", "--out", str(ROOT)], check=True)
+    return DEMO_2024
+
+
+def test_evaluate_json_follows_the_contract_to_the_letter(demo_2024):
+    out = _run("evaluate", str(demo_2024), "--json")
+    assert out.returncode == 0, out.stderr
+    rep = json.loads(out.stdout)
+    assert list(rep) == ["county_code", "year", "params", "stages"]
+    assert rep["county_code"] == "990101" and rep["year"] == 2024
+    for stage in ("primary", "junior"):
+        basic = rep["stages"][stage]["basic"]
+        assert list(basic) == ["indicators", "composite_cv", "threshold", "pass", "units"]
+        assert list(basic["indicators"]) == list(BASIC_IDS)
+        assert all(list(v) == ["mean", "cv"] for v in basic["indicators"].values())
+        assert basic["composite_cv"] == pytest.approx(
+            sum(v["cv"] for v in basic["indicators"].values()) / 8)
+        assert basic["pass"] == (round(basic["composite_cv"], 3) <= basic["threshold"])
+        for u in basic["units"]:
+            assert list(u) == ["unit_id", "school_id", "students", "values"]
+            assert list(u["values"]) == list(BASIC_IDS)
+            assert isinstance(u["students"], int) and u["students"] > 0
+        quality = rep["stages"][stage]["quality"]
+        assert list(quality) == ["indicators", "pass", "units"]
+        assert list(quality["indicators"]) == list(QUALITY_IDS)
+        for v in quality["indicators"].values():
+            assert list(v) == ["mean", "cv", "threshold", "pass"]
+            assert v["pass"] == (round(v["cv"], 3) <= v["threshold"])
+        assert quality["pass"] == all(v["pass"] for v in quality["indicators"].values())
+        for u in quality["units"]:
+            assert list(u) == ["unit_id", "school_id", "students", "values", "meets", "school_pass"]
+            assert 0 <= u["meets"] <= 7
+
+
+def test_evaluate_json_equals_the_engine(demo_2024):
+    import pandas as pd
+
+    out = _run("evaluate", str(demo_2024), "--json", "--scheme", "quality")
+    rep = json.loads(out.stdout)
+    expected = to_report(evaluate(pd.read_parquet(demo_2024 / "schools.parquet")), "990101", 2024, ("quality",))
+    assert rep == json.loads(json.dumps(expected))
+    assert set(rep["stages"]["primary"]) == {"quality"}
+
+
+def test_evaluate_text_in_chinese_and_english(demo_2024, capsys):
+    assert main(["evaluate", str(demo_2024)]) == 0
+    zh = capsys.readouterr().out
+    assert "综合差异系数" in zh and "小学 · 基本均衡" in zh and "学校达标" in zh
+    assert main(["evaluate", str(demo_2024), "--lang", "en"]) == 0
+    en = capsys.readouterr().out
+    assert "Composite CV" in en and "Primary · Basic balance" in en
+
+
+def test_evaluate_a_schools_file(tmp_path, capsys):
+    path = tmp_path / "schools.csv"
+    valid_schools().to_csv(path, index=False, encoding="utf-8")
+    assert main(["evaluate", str(path), "--json", "--county", "360123"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["county_code"] == "360123"
+
+
+def test_bad_input_lists_every_violation_and_exits_2(tmp_path):
+    frame = valid_schools()
+    frame.loc[0, "students_primary"] = -3
+    frame.loc[1, "urban_rural_code"] = 999
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = _run("evaluate", str(path))
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "输入数据不符合数据契约" in out.stderr
+    assert "第 2 行" in out.stderr and "students_primary" in out.stderr and "-3" in out.stderr
+    assert "第 3 行" in out.stderr and "999" in out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    en = _run("evaluate", str(path), "--lang", "en")
+    assert en.returncode == 2 and "row 2" in en.stderr
+
+
+def test_missing_path_and_unknown_county(demo_2024, tmp_path):
+    out = _run("evaluate", str(tmp_path / "nope.csv"))
+    assert out.returncode == 2 and "找不到文件或文件夹" in out.stderr
+    out = _run("evaluate", str(demo_2024), "--county", "123456")
+    assert out.returncode == 2 and "123456" in out.stderr
+
+
+def test_demo_command_writes_snapshots_and_geo(tmp_path):
+    out = _run("demo", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "demo-990101-2022", "demo-990101-2023", "demo-990101-2024"]
+    assert (tmp_path / "geo" / "990101" / "townships.geojson").exists()
+    again = _run("demo", "--out", str(tmp_path))  # existing snapshots are kept, not overwritten
+    assert again.returncode == 0, again.stderr
