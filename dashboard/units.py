@@ -182,8 +182,11 @@ def _merge_teaching_points(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     cols["merged_points"] = np.zeros(n, dtype=np.int64)
     if not is_tp.any():
         return cols
-    parents = pd.Series(cols["parent_school_id"]).astype(str).to_numpy(dtype=object) + ":primary"
-    parent_idx = pd.Index(cols["unit_id"]).get_indexer(parents)
+    # Unit ids repeat across counties and years: look parents up within (county, year).
+    scope = (pd.Series(cols["county_code"]).astype(str) + "|" + pd.Series(cols["year"]).astype(str) + "|")
+    scope = scope.to_numpy(dtype=object)
+    parents = scope + pd.Series(cols["parent_school_id"]).astype(str).to_numpy(dtype=object) + ":primary"
+    parent_idx = pd.Index(scope + cols["unit_id"]).get_indexer(parents)
     merged = is_tp & (parent_idx >= 0)
     if not merged.any():
         return cols

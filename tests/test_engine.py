@@ -386,3 +386,17 @@ def test_domain_modules_do_not_import_streamlit():
             "        importlib.import_module('dashboard.' + m.name)\n"
             "assert 'streamlit' not in sys.modules, [k for k in sys.modules if k.startswith('streamlit')]\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_several_years_and_counties_with_teaching_points_in_one_call():
+    rows = []
+    for code in ("990101", "990102"):
+        for year in (2023, 2024):
+            rows += [school("C", county_code=code, year=year, students_primary=200 + year - 2023, books=4000),
+                     school("TP", "teaching_point", county_code=code, year=year, parent="C",
+                            students_primary=40, books=400)]
+    ev = evaluate(frame(*rows))
+    basic = ev.units["basic"]
+    assert len(basic) == 4
+    assert (basic["merged_points"] == 1).all()
+    assert sorted(basic["students"]) == [240, 240, 241, 241]
