@@ -1,0 +1,111 @@
+"""The county readiness checklist: every component of both assessments, failures first."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.compliance import county_checklist, derive_school_items
+from dashboard.demo import build_demo
+from dashboard.engine import evaluate
+
+
+@pytest.fixture(scope="module")
+def demo():
+    d = build_demo()
+    return d.schools[2024], d.county[2024]
+
+
+def _checklist(schools, county, lang="zh"):
+    ev = evaluate(schools)
+    return ev, county_checklist(county_code="990101", year=2024, indicators=ev.indicators,
+                                composites=ev.composites, school_rules=ev.school_rules,
+                                schools=schools, county=county, lang=lang)
+
+
+def test_every_component_is_listed_once_with_failures_first(demo):
+    schools, county = demo
+    ev, items = _checklist(schools, county)
+    ids = [i.item_id for i in items]
+    assert len(ids) == len(set(ids))
+    expected = {"B_CV_COMPOSITE:primary", "B_CV_COMPOSITE:junior", "BS_RULE", "Q_SCHOOL_RULE",
+                "B_GOV_SCORE", "B_SATISFACTION", "S1", "P1", "VERDICT:basic", "VERDICT:quality",
+                *(f"B_VETO_{k}" for k in range(1, 5)), *(f"G{k}" for k in range(1, 16)),
+                *(f"E{k}" for k in range(1, 10)), *(f"V{k}" for k in range(1, 7)),
+                *(f"Q{k}:{s}" for k in range(1, 8) for s in ("primary", "junior"))}
+    assert set(ids) == expected
+    assert [i.group for i in items[:2]] == ["verdict", "verdict"]
+    rest = [i.status for i in items[2:]]
+    assert rest == sorted(rest, key={"fail": 0, "missing": 1, "pass": 2}.get)
+
+
+def test_cv_items_agree_with_the_engine(demo):
+    schools, county = demo
+    ev, items = _checklist(schools, county)
+    by_id = {i.item_id: i for i in items}
+    for r in ev.indicators[ev.indicators.scheme == "quality"].itertuples():
+        item = by_id[f"{r.indicator}:{r.stage}"]
+        assert item.status == ("pass" if r.passed else "fail")
+        assert item.value == f"{r.cv:.3f}"
+    for r in ev.composites.itertuples():
+        assert by_id[f"B_CV_COMPOSITE:{r.stage}"].status == ("pass" if r.passed else "fail")
+
+
+def test_verdict_lists_every_failing_component(demo):
+    schools, county = demo
+    _, items = _checklist(schools, county)
+    for scheme in ("basic", "quality"):
+        verdict = next(i for i in items if i.item_id == f"VERDICT:{scheme}")
+        failing = {i.item_id for i in items if i.scheme == scheme and i.status == "fail" and i.group != "verdict"}
+        assert set(verdict.detail) == failing
+        assert verdict.status == ("fail" if failing else "pass")
+
+
+def test_county_values_are_judged_by_threshold_and_direction(demo):
+    schools, _ = demo
+    county = pd.DataFrame([
+        {"county_code": "990101", "year": 2024, "item_id": "B_GOV_SCORE", "value": "84.5", "passed": None,
+         "evidence": "复查评分", "stage": None},
+        {"county_code": "990101", "year": 2024, "item_id": "S1", "value": "85", "passed": None,
+         "evidence": "", "stage": None},
+        {"county_code": "990101", "year": 2024, "item_id": "V3", "value": "true", "passed": None,
+         "evidence": "存在重点班", "stage": None},
+        {"county_code": "990101", "year": 2024, "item_id": "G13", "value": "100", "passed": None,
+         "evidence": "", "stage": "primary"},
+        {"county_code": "990101", "year": 2024, "item_id": "G13", "value": "94", "passed": None,
+         "evidence": "", "stage": "junior"},
+    ])
+    _, items = _checklist(schools, county)
+    by_id = {i.item_id: i for i in items}
+    assert by_id["B_GOV_SCORE"].status == "fail" and by_id["B_GOV_SCORE"].target == "≥ 85"
+    assert by_id["S1"].status == "pass"
+    assert by_id["V3"].status == "fail" and by_id["V3"].evidence == "存在重点班"
+    assert by_id["G13"].status == "fail"
+    assert by_id["G13"].target == "小学 ≥ 100; 初中 ≥ 95"
+    assert by_id["E4"].status == "missing"
+    verdict = by_id["VERDICT:quality"]
+    assert "V3" in verdict.detail and verdict.status == "fail"
+
+
+def test_school_items_are_derived_when_the_county_table_lacks_them(demo):
+    schools, _ = demo
+    _, items = _checklist(schools, None, lang="en")
+    by_id = {i.item_id: i for i in items}
+    derived = derive_school_items(schools)
+    assert by_id["G4"].status == ("pass" if derived["G4"].all() else "fail")
+    assert by_id["G4"].evidence.startswith("derived from the schools table")
+    assert by_id["B_GOV_SCORE"].status == "missing"
+    assert by_id["VERDICT:basic"].value.endswith("without data")
+
+
+def test_derive_school_items_by_hand():
+    from schoolframes import frame, school
+
+    s = frame(school("A", students_primary=2100, classes_primary=40, music_rooms=4, art_rooms=3),
+              school("B", "nine_year", students_primary=1500, students_junior=900, classes_primary=34,
+                     classes_junior=20, music_rooms=5, art_rooms=5))
+    d = derive_school_items(s).set_index("school_id")
+    assert not d.loc["A", "G3"]            # 40 classes need 4 art rooms
+    assert not d.loc["A", "G4"]            # 2 100 > 2 000
+    assert not d.loc["A", "G5"]            # 52.5 per class > 45
+    assert d.loc["B", "G3"] and d.loc["B", "G4"] and d.loc["B", "G5"]  # 2 400 ≤ 2 500 for 一贯制
