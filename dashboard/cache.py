@@ -1,0 +1,89 @@
+"""The Streamlit cache wrappers: bounded, keyed only by their arguments, never reading widgets.
+
+This is the one module of ``dashboard`` that imports streamlit.  Snapshots are immutable folders
+(a correction is a new snapshot), so a snapshot's path plus the modification time of its
+``meta.json`` identifies its content; the wrappers take that stamp as an argument so that a
+replaced folder (tests, demo rebuilt) is read again.
+
+Loaded snapshots and evaluations are cached with ``st.cache_resource``: they are shared between
+sessions without copying (a copy of every table on every rerun would cost more than the page),
+and callers treat them as read-only, as every domain function does (they never change their
+inputs).  Small derived tables use ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final
+
+import streamlit as st
+
+from .engine import Evaluation, evaluate
+from .i18n import DEFAULT_LANG
+from .snapshots import Snapshot, SnapshotInfo, list_snapshots, read_snapshot
+from .views import stack_evaluations
+
+__all__ = [
+    "stamp",
+    "snapshot_list",
+    "load_snapshot",
+    "load_evaluation",
+    "load_history",
+    "load_geojson",
+]
+
+MAX_SNAPSHOTS: Final = 16
+MAX_HISTORIES: Final = 8
+LIST_TTL_S: Final = 5.0  # new snapshots appear in the sidebar within this many seconds
+
+
+def stamp(path: str | Path) -> str:
+    """Return a text identifying the content of a snapshot folder or file (its mtime in ns)."""
+    p = Path(path)
+    target = p / "meta.json" if p.is_dir() else p
+    try:
+        return str(target.stat().st_mtime_ns)
+    except OSError:
+        return "missing"
+
+
+@st.cache_data(ttl=LIST_TTL_S, max_entries=8, show_spinner=False)
+def snapshot_list(root: str) -> list[SnapshotInfo]:
+    """Return the snapshots under ``root`` (see snapshots.list_snapshots), sorted by year."""
+    return list_snapshots(root)
+
+
+@st.cache_resource(max_entries=MAX_SNAPSHOTS, show_spinner=False)
+def load_snapshot(path: str, content_stamp: str) -> Snapshot:
+    """Return the verified snapshot at ``path`` (messages of errors in the default language)."""
+    return read_snapshot(path, lang=DEFAULT_LANG)
+
+
+@st.cache_resource(max_entries=MAX_SNAPSHOTS, show_spinner=False)
+def load_evaluation(path: str, content_stamp: str) -> Evaluation:
+    """Return the engine's evaluation (default parameters) of every county in the snapshot."""
+    return evaluate(load_snapshot(path, content_stamp).schools)
+
+
+@st.cache_resource(max_entries=MAX_HISTORIES, show_spinner=False)
+def load_history(paths: tuple[str, ...], stamps: tuple[str, ...]) -> Evaluation:
+    """Return one evaluation over the snapshots ``paths`` together (one per year: the trend).
+
+    Each snapshot is evaluated on its own (cached) and the results are stacked: a snapshot is
+    one year, and evaluating years separately is what the engine guarantees.
+    """
+    return stack_evaluations([load_evaluation(p, s) for p, s in zip(paths, stamps, strict=True)])
+
+
+@st.cache_data(max_entries=MAX_SNAPSHOTS, show_spinner=False)
+def load_geojson(path: str, content_stamp: str) -> dict[str, Any] | None:
+    """Return the GeoJSON at ``path`` as a dict, or None when the file is absent or unreadable."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("features") else None

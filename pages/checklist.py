@@ -1,0 +1,38 @@
+"""达标清单 Readiness checklist: every component of both assessments (CVs, school rules,
+government items, quality items, satisfaction, vetoes) with status and evidence, failures
+first."""
+
+import streamlit as st
+
+from dashboard import views
+from dashboard.compliance import county_checklist
+from pages.common import STATUS_DELTA_COLOR, require_data, safe_context, url_toggle
+
+ctx = safe_context()
+st.title(ctx.tr("app.page.checklist"))
+require_data(ctx)
+ev, lang = ctx.evaluation, ctx.lang
+items = county_checklist(county_code=ctx.county_code, year=ctx.year, indicators=ev.indicators,
+                         composites=ev.composites, school_rules=ev.school_rules,
+                         schools=ctx.schools, county=ctx.snapshot.county, lang=lang)
+st.caption(ctx.tr("app.check.caption", county=views.county_name(ctx.schools, ctx.county_code),
+                  year=ctx.year))
+for column, r in zip(st.columns(2), views.checklist_counts(items).itertuples(index=False),
+                     strict=True):
+    column.metric(ctx.tr(f"scheme.{r.scheme}"), ctx.tr(f"status.{r.verdict}"), border=True,
+                  delta=ctx.tr("app.check.counts", failed=r.failed, missing=r.missing,
+                               passed=r.passed, total=r.total),
+                  delta_color=STATUS_DELTA_COLOR[r.verdict], delta_arrow="off")
+if ctx.snapshot.county is None:
+    st.warning(ctx.tr("app.check.no_county_table"))
+
+problems_only = url_toggle(ctx.tr("app.check.problems_only"), param="problems",
+                           key="check_problems")
+frame = views.checklist_frame(items, lang, problems_only=problems_only)
+if frame.empty:
+    st.success(ctx.tr("app.check.all_pass"))
+else:
+    widths = views.checklist_widths(lang)
+    st.dataframe(views.checklist_styler(frame), hide_index=True, key="check_table",
+                 column_order=views.checklist_columns(lang), height=views.table_height(frame),
+                 column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})

@@ -1,0 +1,310 @@
+"""What every page shares: the page context (sidebar choices and the loaded data) and errors.
+
+``app.py`` draws the sidebar once per run with :func:`draw_sidebar`; a page calls
+:func:`page_context` and gets a frozen :class:`PageContext`.  The choices live in the URL
+(``?lang=zh&snapshot=…&county=…&scheme=…&stage=…``), so a copied link reopens the view; a page
+run on its own (AppTest ``from_file`` on a page) reads the same query parameters.
+
+Page-level choices use :func:`url_select` / :func:`url_toggle`, which bind a widget to a query
+parameter in the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from dashboard import cache, views
+from dashboard.contract import ContractError
+from dashboard.engine import Evaluation
+from dashboard.i18n import DEFAULT_LANG, LANGS, t
+from dashboard.snapshots import Snapshot, SnapshotError, SnapshotInfo
+from dashboard.standards import SCHEMES, STAGES
+
+__all__ = [
+    "PageContext",
+    "page_context",
+    "draw_sidebar",
+    "show_error",
+    "require_data",
+    "safe_context",
+    "url_select",
+    "url_toggle",
+    "url_value",
+    "page_link",
+    "PAGE_FILES",
+    "REPO_ROOT",
+    "DATA_ENV",
+    "GEO_ENV",
+    "PLOTLY_CONFIG",
+    "STATUS_DELTA_COLOR",
+]
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+DATA_ENV: Final = "JUNHENG_DATA"  # folder of snapshots, default <repo>/data
+GEO_ENV: Final = "JUNHENG_GEO"  # folder of geography, default <repo>/geo
+DEFAULTS: Final = {"scheme": "basic", "stage": "primary", "lang": DEFAULT_LANG}
+SIDEBAR_KEYS: Final = {p: f"sidebar_{p}" for p in ("lang", "snapshot", "county", "scheme", "stage")}
+# Plotly's toolbar without the logo; no MathJax is ever needed (no LaTeX in any text).
+PLOTLY_CONFIG: Final = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+
+# st.metric delta colours of a status (pass / near / fail / missing)
+STATUS_DELTA_COLOR: Final = {"pass": "green", "near": "orange", "fail": "red", "missing": "off"}
+
+# url path -> (file, catalogue key of the title); the order of the navigation.  No page icons:
+# Streamlit fetches a material icon's favicon from fonts.gstatic.com, and emoji need an emoji font.
+PAGE_FILES: Final = {
+    "overview": ("pages/overview.py", "app.page.overview"),
+    "map": ("pages/map.py", "app.page.map"),
+    "urban-rural": ("pages/urban_rural.py", "app.page.urban_rural"),
+    "drilldown": ("pages/drilldown.py", "app.page.drilldown"),
+    "school": ("pages/school.py", "app.page.school"),
+    "checklist": ("pages/checklist.py", "app.page.checklist"),
+    "scenario": ("pages/scenario.py", "app.page.scenario"),
+    "planner": ("pages/planner.py", "app.page.planner"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class PageContext:
+    """The sidebar's choices and the data they select (read-only for pages).
+
+    ``snapshot`` is None when there is no snapshot at all (then ``evaluation`` is None and
+    ``schools`` empty); ``geo`` is the townships GeoJSON of the county, or None without
+    geography.  ``evaluation`` covers every county of the snapshot (engine default parameters);
+    ``schools`` is the chosen county's rows only.
+    """
+
+    lang: str
+    snapshot: Snapshot | None
+    schools: pd.DataFrame
+    county_code: str | None
+    year: int | None
+    scheme: str
+    stage: str
+    evaluation: Evaluation | None
+    geo: dict[str, Any] | None
+    data_root: Path
+    geo_root: Path = field(default=REPO_ROOT / "geo")
+    snapshots: tuple[SnapshotInfo, ...] = ()
+
+    def tr(self, key: str, /, **fields: object) -> str:
+        """Return the catalogue text ``key`` in the user's language."""
+        return t(key, self.lang, **fields)
+
+    def history(self) -> Evaluation | None:
+        """Return the evaluation of this county over every year with a snapshot (the trend)."""
+        if self.county_code is None:
+            return None
+        chosen = views.history_snapshots(self.snapshots, self.county_code)
+        if not chosen:
+            return None
+        paths = tuple(str(s.path) for s in chosen)
+        return cache.load_history(paths, tuple(cache.stamp(p) for p in paths))
+
+
+def _roots() -> tuple[Path, Path]:
+    data = Path(os.environ.get(DATA_ENV) or REPO_ROOT / "data")
+    geo = Path(os.environ.get(GEO_ENV) or REPO_ROOT / "geo")
+    return data, geo
+
+
+def _requested(param: str) -> str | None:
+    """Return the current choice for a sidebar parameter: the widget's, else the URL's."""
+    key = SIDEBAR_KEYS[param]
+    if key in st.session_state:
+        return str(st.session_state[key])
+    value = st.query_params.get(param)
+    return None if value is None else str(value)
+
+
+def _lang() -> str:
+    return views.pick(_requested("lang"), LANGS, DEFAULT_LANG)
+
+
+def page_context() -> PageContext:
+    """Return the page context of this run (loads and evaluates the snapshot, cached).
+
+    Raises the domain's own errors (SnapshotError, ContractError) in the user's language when
+    the chosen snapshot cannot be read; pages pass them to :func:`show_error`.
+    """
+    lang = _lang()
+    data_root, geo_root = _roots()
+    infos = tuple(cache.snapshot_list(str(data_root)))
+    scheme = views.pick(_requested("scheme"), SCHEMES, DEFAULTS["scheme"])
+    stage = views.pick(_requested("stage"), STAGES, DEFAULTS["stage"])
+    if not infos:
+        return PageContext(lang=lang, snapshot=None, schools=pd.DataFrame(), county_code=None,
+                           year=None, scheme=scheme, stage=stage, evaluation=None, geo=None,
+                           data_root=data_root, geo_root=geo_root, snapshots=infos)
+    ids = [i.id for i in infos]
+    info = infos[ids.index(views.pick(_requested("snapshot"), ids, ids[-1]))]
+    county = views.pick(_requested("county"), info.county_codes, info.county_codes[0])
+    path = str(info.path)
+    try:
+        snapshot = cache.load_snapshot(path, cache.stamp(path))
+        evaluation = cache.load_evaluation(path, cache.stamp(path))
+    except (SnapshotError, ContractError):
+        if lang == DEFAULT_LANG:
+            raise
+        from dashboard.snapshots import read_snapshot  # the same error, in the user's language
+
+        read_snapshot(path, lang=lang)
+        raise
+    geo_path = geo_root / county / "townships.geojson"
+    geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
+    return PageContext(
+        lang=lang, snapshot=snapshot, schools=views.county_rows(snapshot.schools, county),
+        county_code=county, year=info.year, scheme=scheme, stage=stage, evaluation=evaluation,
+        geo=geo, data_root=data_root, geo_root=geo_root, snapshots=infos)
+
+
+def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callable[[], None]:
+    """Give the widget ``key`` its value for this run and return its on_change callback.
+
+    A valid value in the URL wins (a link opened, or a page switch carrying a choice);
+    otherwise the widget keeps its value, else ``default``.  The callback writes a changed
+    value to the URL before the rerun, so URL and widget never disagree.
+    """
+    options = list(options)
+    wanted = views.pick(st.query_params.get(param), options, None)
+    if wanted is not None:
+        if st.session_state.get(key) != wanted:
+            st.session_state[key] = wanted
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default if default in options else options[0]
+
+    def sync() -> None:
+        st.query_params[param] = str(st.session_state[key])
+
+    return sync
+
+
+def draw_sidebar() -> str:
+    """Draw the sidebar choices (language, snapshot/year, county, scheme, stage); return lang.
+
+    Each choice is written back to the URL, so the address bar always reopens this view.
+    """
+    bar = st.sidebar
+    key = SIDEBAR_KEYS["lang"]
+    sync = _bind(key, "lang", LANGS, DEFAULT_LANG)
+    lang = str(st.session_state[key])
+    bar.radio(t("app.sidebar.lang", lang), LANGS, key=key, horizontal=True, on_change=sync,
+              format_func=lambda code: t("lang.name", code))
+    lang = str(st.session_state[key])
+    st.query_params["lang"] = lang
+
+    data_root, _ = _roots()
+    infos = cache.snapshot_list(str(data_root))
+    if infos:
+        ids = [i.id for i in infos]
+        by_id = {i.id: i for i in infos}
+        key = SIDEBAR_KEYS["snapshot"]
+        sync = _bind(key, "snapshot", ids, ids[-1])
+        bar.selectbox(t("app.sidebar.snapshot", lang), ids, key=key, on_change=sync,
+                      format_func=lambda i: t("app.sidebar.snapshot_option", lang,
+                                              year=by_id[i].year, id=i),
+                      help=t("app.sidebar.snapshot_help", lang))
+        st.query_params["snapshot"] = str(st.session_state[key])
+        counties = by_id[str(st.session_state[key])].county_codes
+        key = SIDEBAR_KEYS["county"]
+        sync = _bind(key, "county", counties, counties[0])
+        if len(counties) > 1:
+            bar.selectbox(t("app.sidebar.county", lang), counties, key=key, on_change=sync)
+        st.query_params["county"] = str(st.session_state[key])
+    for param, options in (("scheme", SCHEMES), ("stage", STAGES)):
+        key = SIDEBAR_KEYS[param]
+        sync = _bind(key, param, options, DEFAULTS[param])
+        bar.radio(t(f"app.sidebar.{param}", lang), options, key=key, horizontal=True,
+                  on_change=sync, format_func=lambda code, p=param: t(f"{p}.{code}", lang))
+        st.query_params[param] = str(st.session_state[key])
+    return lang
+
+
+def url_value(param: str) -> str | None:
+    """Return the query parameter ``param`` of the URL, or None."""
+    value = st.query_params.get(param)
+    return None if value is None else str(value)
+
+
+def url_select(label: str, options: Sequence[Any], *, param: str, key: str,
+               default: Any = None, format_func: Callable[[Any], str] = str,
+               widget: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """Return the choice of a select widget bound to the query parameter ``param``.
+
+    ``widget`` is ``st.selectbox`` (default) or ``st.radio``; the choice starts from the URL
+    and is written back to it.  Options are compared as text.  None when there is no option.
+    """
+    options = list(options)
+    if not options:
+        return None
+    sync = _bind(key, param, options, default)
+    draw = widget or st.selectbox
+    value = draw(label, options, key=key, format_func=format_func, on_change=sync, **kwargs)
+    st.query_params[param] = str(value)
+    return value
+
+
+def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwargs: Any) -> bool:
+    """Return the state of a toggle bound to the query parameter ``param`` ("1"/"0")."""
+    wanted = url_value(param)
+    if wanted in ("0", "1"):
+        st.session_state[key] = wanted == "1"
+    elif key not in st.session_state:
+        st.session_state[key] = default
+
+    def sync() -> None:
+        st.query_params[param] = "1" if st.session_state[key] else "0"
+
+    value = bool(st.toggle(label, key=key, on_change=sync, **kwargs))
+    st.query_params[param] = "1" if value else "0"
+    return value
+
+
+def page_link(page: str, label: str, icon: str | None = None,
+              query_params: dict[str, str] | None = None) -> None:
+    """Draw a link to another page of the navigation (nothing when the page runs on its own)."""
+    try:
+        st.page_link(page, label=label, icon=icon, query_params=query_params)
+    except StreamlitPageNotFoundError:
+        pass
+
+
+def show_error(exc: BaseException, lang: str | None = None) -> None:
+    """Render a domain error (contract, snapshot, bad argument) as an error box, no traceback."""
+    lang = lang or _lang()
+    if isinstance(exc, ContractError):
+        st.error(t("app.error.contract", lang, count=len(exc.errors)))
+        st.code("\n".join(v.message(lang) for v in exc.errors[: views.MAX_ERRORS_SHOWN]),
+                language=None)
+    elif isinstance(exc, SnapshotError):
+        st.error(t("app.error.snapshot", lang, detail=str(exc)))
+    else:
+        st.error(t("app.error.generic", lang, kind=type(exc).__name__, detail=str(exc)))
+
+
+def require_data(ctx: PageContext) -> None:
+    """Stop the page with a clear message when there is no snapshot or no unit to show."""
+    if ctx.snapshot is None or ctx.evaluation is None:
+        st.info(ctx.tr("app.empty.no_snapshots", root=str(ctx.data_root)))
+        st.stop()
+    if ctx.schools.empty:
+        st.warning(ctx.tr("app.empty.no_schools", county=ctx.county_code, year=ctx.year))
+        st.stop()
+
+
+def safe_context() -> PageContext:
+    """Return the page context, or show the error in the user's language and stop the page."""
+    try:
+        return page_context()
+    except (SnapshotError, ContractError, ValueError, KeyError, OSError) as exc:
+        show_error(exc)
+        st.stop()
+        raise  # unreachable: st.stop raises

@@ -1,0 +1,70 @@
+"""指标诊断 Drill-down: one indicator's CV, threshold and gap; every unit's value sorted, with the
+standard and the county mean; each unit's contribution to the CV ("if this school stood at
+the county mean the CV would be x"); the failing schools, downloadable as CSV and XLSX."""
+
+from functools import partial
+
+import streamlit as st
+
+from dashboard import figures, views
+from dashboard.standards import scheme_ids
+from pages.common import PLOTLY_CONFIG, STATUS_DELTA_COLOR, require_data, safe_context, url_select
+
+ctx = safe_context()
+st.title(ctx.tr("app.page.drilldown"))
+require_data(ctx)
+ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
+                                         ctx.scheme, ctx.stage)
+units = views.scheme_units(ev, scheme, county, year, stage)
+if units.empty:
+    st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{stage}")))
+    st.stop()
+
+indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
+                       key="drill_indicator",
+                       format_func=lambda i: views.indicator_label(i, lang, short=False))
+summary = views.drill_summary(ev, county, year, stage, scheme, indicator, lang)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=ctx.tr(f"status.{summary.status}"),
+          delta_color=STATUS_DELTA_COLOR[summary.status], delta_arrow="off", border=True)
+m2.metric(ctx.tr(f"app.drill.metric.threshold.{scheme}"), summary.threshold_text, border=True)
+m3.metric(ctx.tr("app.drill.metric.gap"), summary.gap_text, border=True,
+          help=ctx.tr("app.drill.metric.gap_help"))
+m4.metric(ctx.tr("app.drill.metric.mean"), summary.mean_text, border=True,
+          delta=ctx.tr("app.drill.metric.minimum", value=summary.minimum_text)
+          if summary.minimum is not None else None, delta_color="off", delta_arrow="off")
+if scheme == "basic":
+    st.caption(ctx.tr("app.drill.basic_note"))
+
+drill = views.drill_units(units, indicator, scheme, lang)
+st.plotly_chart(figures.drill_values(drill, indicator, lang, summary.mean, summary.minimum),
+                config=PLOTLY_CONFIG, key="drill_values")
+
+st.subheader(ctx.tr("app.drill.contribution_heading"))
+top = views.top_contributors(drill)
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(figures.contribution_bars(top, indicator, lang), config=PLOTLY_CONFIG,
+                    key="drill_contribution")
+with right:
+    st.dataframe(views.contribution_table(top, indicator, lang), hide_index=True,
+                 key="drill_contribution_table")
+    st.caption(ctx.tr("app.drill.contribution_note", cv=summary.cv_text))
+
+st.subheader(ctx.tr(f"app.drill.failing_heading.{scheme}"))
+failing = views.failing_table(units, scheme, indicator, lang)
+if failing.empty:
+    st.success(ctx.tr("app.drill.no_failing"))
+else:
+    st.dataframe(failing, hide_index=True, key="drill_failing")
+    name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
+                  scheme=ctx.tr(f"scheme.{scheme}"))
+    d1, d2, _ = st.columns([1, 1, 3])
+    d1.download_button(ctx.tr("app.drill.download_csv"), partial(views.to_csv_bytes, failing),
+                       file_name=f"{name}.csv", mime="text/csv", key="drill_csv",
+                       icon=":material/download:", on_click="ignore")
+    d2.download_button(ctx.tr("app.drill.download_xlsx"),
+                       partial(views.to_xlsx_bytes, failing, ctx.tr("app.drill.sheet_name")),
+                       file_name=f"{name}.xlsx", key="drill_xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore")

@@ -1,0 +1,61 @@
+"""学校档案 School profile: one school's values against the standards and the county mean, its
+school-rule verdicts, its history over the years and its place on the map."""
+
+import streamlit as st
+
+from dashboard import figures, maps, views
+from pages.common import PLOTLY_CONFIG, require_data, safe_context, url_select
+
+ctx = safe_context()
+st.title(ctx.tr("app.page.school"))
+require_data(ctx)
+ev, county, year, lang, scheme = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang, ctx.scheme
+options = views.school_options(ev, county, year)
+if options.empty:
+    st.info(ctx.tr("app.empty.no_units", year=year))
+    st.stop()
+labels = views.option_labels(options)
+school_id = url_select(ctx.tr("app.school.pick"), list(labels), param="school", key="school_pick",
+                       format_func=labels.get,
+                       default=views.default_school(ev, scheme, county, year, ctx.stage))
+school_name = views.school_name(options, school_id)
+
+st.markdown(views.verdict_markdown(views.school_verdicts(ev, school_id, county, year, lang), lang))
+
+stages = views.school_stages(ev, scheme, school_id, county, year)
+if not stages:
+    st.info(ctx.tr("app.school.not_in_scheme", scheme=ctx.tr(f"scheme.{scheme}")))
+    st.stop()
+stage = url_select(ctx.tr("app.sidebar.stage"), stages, param="sstage", key="school_stage",
+                   default=ctx.stage, widget=st.radio, horizontal=True,
+                   format_func=lambda s: ctx.tr(f"stage.{s}"),
+                   label_visibility="visible" if len(stages) > 1 else "collapsed",
+                   disabled=len(stages) == 1)
+
+profile = views.school_profile(ev, scheme, school_id, county, year, stage, lang)
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(figures.school_profile_bars(profile, scheme, lang, school_name),
+                    config=PLOTLY_CONFIG, key="school_profile")
+with right:
+    location = views.school_location(ctx.schools, school_id)
+    if location is None:
+        st.info(ctx.tr("app.school.no_location"))
+    else:
+        if ctx.geo is None:
+            st.caption(ctx.tr("app.map.no_geo", county=county))
+        paths = views.polygon_paths(ctx.geo)
+        st.plotly_chart(maps.school_locator(paths, location.lon, location.lat, school_name, lang,
+                                            views.map_aspect([location.lat])),
+                        config=PLOTLY_CONFIG, key="school_map")
+st.dataframe(views.profile_display(profile, scheme, lang), hide_index=True,
+             key="school_profile_table")
+
+st.subheader(ctx.tr("app.school.history_heading"))
+history = views.school_history(ctx.history(), scheme, school_id, county, stage, lang)
+if history["year"].nunique() < 2:
+    st.info(ctx.tr("app.empty.one_year"))
+if not history.empty:
+    st.plotly_chart(figures.school_history_figure(history, lang, school_name),
+                    config=PLOTLY_CONFIG, key="school_history")
+    st.dataframe(views.history_display(history, lang), hide_index=True, key="school_history_table")

@@ -1,0 +1,45 @@
+"""城乡差距 Urban–rural: per indicator the weighted means of 城区/镇区/乡村, their ratios, the
+per-group CVs and the Theil split; per-unit distributions by group; the trend."""
+
+import streamlit as st
+
+from dashboard import figures, views
+from dashboard.standards import scheme_ids
+from pages.common import PLOTLY_CONFIG, require_data, safe_context, url_select
+
+ctx = safe_context()
+st.title(ctx.tr("app.page.urban_rural"))
+require_data(ctx)
+ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
+                                         ctx.scheme, ctx.stage)
+units = views.scheme_units(ev, scheme, county, year, stage)
+if units.empty:
+    st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{stage}")))
+    st.stop()
+
+st.subheader(ctx.tr("app.ur.table_heading", stage=ctx.tr(f"stage.{stage}"),
+                    scheme=ctx.tr(f"scheme.{scheme}")))
+st.dataframe(views.urban_rural_table(units, scheme, lang), hide_index=True, key="ur_table")
+st.caption(ctx.tr("app.ur.table_note"))
+
+indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
+                       key="ur_indicator",
+                       format_func=lambda i: views.indicator_label(i, lang, short=False))
+summary = views.drill_summary(ev, county, year, stage, scheme, indicator, lang)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(figures.group_box(views.group_units(units, indicator, lang), indicator, lang,
+                                      summary.mean, summary.minimum),
+                    config=PLOTLY_CONFIG, key="ur_box")
+with right:
+    st.plotly_chart(figures.theil_bars(views.theil_frame(units, scheme, lang), lang),
+                    config=PLOTLY_CONFIG, key="ur_theil")
+    st.caption(ctx.tr("app.ur.theil_note"))
+
+st.subheader(ctx.tr("app.ur.trend_heading"))
+trend = views.group_trend(ctx.history(), scheme, county, stage, indicator, lang)
+if trend["year"].nunique() < 2:
+    st.info(ctx.tr("app.empty.one_year"))
+if not trend.empty:
+    st.plotly_chart(figures.group_trend_figure(trend, indicator, lang), config=PLOTLY_CONFIG,
+                    key="ur_trend")

@@ -1,0 +1,113 @@
+"""Shared fixtures of the app tests: the demo data, and small snapshots for the edge states.
+
+The repository root is put on ``sys.path`` so that page scripts run by AppTest can import
+``pages.common`` as they do under ``streamlit run app.py``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+DEMO_SNAPSHOT = REPO / "data" / "demo-990101-2024"
+DEMO_COUNTY = "990101"
+
+
+def ensure_demo() -> Path:
+    """Return the repo root after making sure the demo snapshots and geography exist."""
+    if not (DEMO_SNAPSHOT / "meta.json").is_file() or not (
+            REPO / "geo" / DEMO_COUNTY / "townships.geojson").is_file():
+        subprocess.run([sys.executable, "-m", "dashboard", "demo", "--out", str(REPO)], cwd=REPO,
+                       check=True, capture_output=True)
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def demo_repo() -> Path:
+    """The repository root with the demo data in data/ and geo/ (built when missing)."""
+    return ensure_demo()
+
+
+@dataclass(frozen=True)
+class EdgeData:
+    """A data root (and a geography root) holding one edge-state snapshot."""
+
+    name: str
+    data_root: Path
+    geo_root: Path
+    school_ids: tuple[str, ...]
+
+
+def _demo_schools() -> pd.DataFrame:
+    from dashboard.snapshots import read_snapshot
+
+    return read_snapshot(DEMO_SNAPSHOT).schools
+
+
+def _keep(schools: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """Return the rows in ``mask`` minus teaching points whose central school is gone."""
+    kept = schools[mask]
+    orphan = kept["parent_school_id"].notna() & ~kept["parent_school_id"].isin(kept["school_id"])
+    return kept[~orphan].reset_index(drop=True)
+
+
+def _no_pupils(schools: pd.DataFrame) -> pd.DataFrame:
+    out = schools.copy()
+    for column in out.columns:
+        if column.startswith(("students_", "classes_", "teachers_")) or column in (
+                "boarders", "classes_with_av"):
+            out[column] = 0
+    return out
+
+
+def build_edge(root: Path, name: str) -> EdgeData:
+    """Write the edge-state snapshot ``name`` under ``root`` and return where it is.
+
+    - ``one_school``: a single primary school;
+    - ``primary_only``: only 小学 and 教学点 (no junior unit at all);
+    - ``no_units``: every school has zero pupils (an empty year: no unit in any scheme);
+    - ``no_geo``: the demo's 2024 schools, with an empty geography folder.
+    """
+    from dashboard.snapshots import write_snapshot
+
+    schools = _demo_schools()
+    if name == "one_school":
+        first = schools[schools["school_type"] == "primary"]["school_id"].iloc[0]
+        table = _keep(schools, schools["school_id"] == first)
+    elif name == "primary_only":
+        table = _keep(schools, schools["school_type"].isin(["primary", "teaching_point"]))
+    elif name == "no_units":
+        table = _no_pupils(schools)
+    elif name == "no_geo":
+        table = schools
+    else:
+        raise ValueError(f"unknown edge state {name!r}")
+    data_root = root / name / "data"
+    geo_root = root / name / "geo"
+    geo_root.mkdir(parents=True, exist_ok=True)
+    write_snapshot(data_root, f"edge-{name}", table, source=f"test edge state {name}",
+                   created="2024-09-30T00:00:00+00:00")
+    if name != "no_geo":
+        src = REPO / "geo" / DEMO_COUNTY
+        dst = geo_root / DEMO_COUNTY
+        dst.mkdir(parents=True, exist_ok=True)
+        for file in src.glob("*.geojson"):
+            (dst / file.name).write_bytes(file.read_bytes())
+    return EdgeData(name, data_root, geo_root, tuple(table["school_id"].astype(str)))
+
+
+@pytest.fixture(scope="session")
+def edge_data(tmp_path_factory: pytest.TempPathFactory, demo_repo: Path) -> dict[str, EdgeData]:
+    """Every edge-state snapshot, written once per session."""
+    root = tmp_path_factory.mktemp("edge")
+    return {name: build_edge(root, name)
+            for name in ("one_school", "primary_only", "no_units", "no_geo")}
