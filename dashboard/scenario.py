@@ -310,7 +310,7 @@ def _action_from_dict(index: int, item: object) -> Action:
     kind = item.get("kind")
     cls = ACTION_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ScenarioError("unknown_kind", index=index, field="kind", value=kind)
+        raise ScenarioError("unknown_kind", index=index, kind=kind, field="kind", value=kind)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(item) - set(fields) - {"kind"})
     if unknown:
@@ -596,8 +596,8 @@ def apply_actions(schools: pd.DataFrame, actions: Sequence[Action], *,
     for index, action in enumerate(actions, start=1):
         kind = _KIND_OF.get(type(action))
         if kind is None:
-            raise ScenarioError("unknown_kind", index=index, field="kind",
-                                value=type(action).__name__)
+            raise ScenarioError("unknown_kind", index=index, kind=type(action).__name__,
+                                field="kind", value=type(action).__name__)
         check = _Check(index, kind, table)
         if isinstance(action, Transfer):
             roster = _transfer(check, table, action, roster)
