@@ -1,0 +1,546 @@
+"""Page models of the 情景模拟 page: the tables, texts and figures it shows, without Streamlit.
+
+They compare two evaluations (the snapshot as it is and with a scenario's actions applied, see
+``dashboard.scenario``), describe actions in words, and draw the moves as lines over the
+township polygons (plain ``go.Scatter``, no tiles: the app runs offline).  Numbers are shown as
+the other pages show them (``dashboard.views``): CVs to 3 decimals, judged on that value.
+No function changes its inputs.
+
+>>> delta_text(-0.0123), delta_text(0.0)
+('-0.012', '±0.000')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import figures, maps, views
+from .engine import Evaluation
+from .i18n import t
+from .scenario import (
+    RESOURCE_COLUMNS,
+    TEACHER_ATTRS,
+    WHOLE_RESOURCES,
+    Action,
+    AddResource,
+    Hire,
+    MovePupils,
+    ScenarioInfo,
+    Transfer,
+    action_kind,
+    attribute_column,
+)
+from .standards import INDICATORS, SCHEMES, STAGES, scheme_ids
+
+__all__ = [
+    "MAX_COMPARED",
+    "COMPOSITE",
+    "delta_text",
+    "school_choices",
+    "school_names",
+    "stage_schools",
+    "resource_label",
+    "staff_table",
+    "describe_action",
+    "action_table",
+    "cv_rows",
+    "series_table",
+    "coefficient_table",
+    "coefficient_display",
+    "coefficient_styler",
+    "VerdictChange",
+    "verdict_changes",
+    "school_changes",
+    "school_change_display",
+    "saved_table",
+    "compare_display",
+    "compare_figure",
+    "flow_lines",
+    "flow_map",
+]
+
+MAX_COMPARED: Final = 3  # saved scenarios compared side by side
+COMPOSITE: Final = "composite"  # the indicator id of the basic composite CV in these tables
+CHANGED_BACKGROUND: Final = "#fff8e1"
+STATUS_TEXT_COLOR: Final = {"pass": "#2e7d32", "near": "#ef8f00", "fail": "#c62828"}
+STAGE_COLORS: Final = {"primary": "#1f5fa8", "junior": "#e08a1e"}
+PUPIL_COLOR: Final = "#3b9a4b"
+_TOL: Final = 1e-12
+
+
+def delta_text(delta: float) -> str:
+    """Return a change of a CV (ratio) to 3 decimals with its sign ('±0.000' when none)."""
+    if views._missing(delta):
+        return views.DASH
+    if abs(delta) < _TOL:
+        return "±0.000"
+    return f"{delta:+.3f}"
+
+
+# ----------------------------------------------------------------------------- choices
+
+
+def stage_schools(schools: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """Return the schools that have ``stage``: pupils or full-time teachers at it."""
+    has = (schools[f"students_{stage}"].fillna(0) > 0) | (schools[f"teachers_{stage}"].fillna(0) > 0)
+    return schools[has]
+
+
+def school_choices(schools: pd.DataFrame, stage: str | None = None) -> dict[str, str]:
+    """Return school_id → 'name · township' (sorted by township, then name) of the schools,
+    only those with ``stage`` when given (see :func:`stage_schools`)."""
+    rows = stage_schools(schools, stage) if stage is not None else schools
+    rows = rows.sort_values(["township", "school_name"], kind="stable")
+    return {str(i): f"{n} · {tw}" for i, n, tw in
+            zip(rows["school_id"], rows["school_name"], rows["township"], strict=True)}
+
+
+def resource_label(resource: str, lang: str) -> str:
+    """Return the name and unit of a resource column, e.g. '教学用计算机（台）'."""
+    return t(f"scenario.resource.{resource}", lang)
+
+
+def staff_table(schools: pd.DataFrame, stage: str, lang: str) -> pd.DataFrame:
+    """Return per school with ``stage``: pupils and full-time teachers (head counts) with how
+    many have each attribute, under localized headers (a guide to the forms' numbers)."""
+    rows = stage_schools(schools, stage).sort_values(["township", "school_name"], kind="stable")
+    out = {t("scenario.col.school", lang): rows["school_name"].astype(str).to_numpy(),
+           t("scenario.col.township", lang): rows["township"].astype(str).to_numpy(),
+           t("scenario.col.pupils", lang): rows[f"students_{stage}"].to_numpy(),
+           t("scenario.col.teachers", lang): rows[f"teachers_{stage}"].to_numpy()}
+    for attr in TEACHER_ATTRS:
+        out[t(f"scenario.attr.{attr}", lang)] = rows[attribute_column(attr, stage)].to_numpy()
+    return pd.DataFrame(out)
+
+
+# ----------------------------------------------------------------------------- actions
+
+
+def school_names(schools: pd.DataFrame) -> dict[str, str]:
+    """Return school_id → school name of a schools table."""
+    return dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str),
+                    strict=True))
+
+
+def _attrs_text(action: Transfer | Hire, lang: str) -> str:
+    return t("scenario.describe.attrs", lang, **{a: getattr(action, a) for a in TEACHER_ATTRS})
+
+
+def describe_action(action: Action, names: Mapping[str, str], lang: str) -> str:
+    """Return one action in words, e.g. '小学：甲校 → 乙校，3 人（…）'."""
+    def name(school_id: str) -> str:
+        return names.get(str(school_id), str(school_id))
+
+    if isinstance(action, Transfer):
+        text = t("scenario.describe.transfer", lang, stage=t(f"stage.{action.stage}", lang)
+                 if action.stage in STAGES else action.stage,
+                 source=name(action.from_school_id), target=name(action.to_school_id),
+                 count=action.count, attrs=_attrs_text(action, lang))
+        if action.teacher_ids:
+            text += t("scenario.describe.named", lang, ids="、".join(action.teacher_ids)
+                      if lang == "zh" else ", ".join(action.teacher_ids))
+        return text
+    if isinstance(action, Hire):
+        return t("scenario.describe.hire", lang, stage=t(f"stage.{action.stage}", lang)
+                 if action.stage in STAGES else action.stage, school=name(action.school_id),
+                 count=action.count, attrs=_attrs_text(action, lang))
+    if isinstance(action, AddResource):
+        decimals = 0 if action.resource in WHOLE_RESOURCES else 2
+        label = (resource_label(action.resource, lang) if action.resource in RESOURCE_COLUMNS
+                 else action.resource)
+        return t("scenario.describe.add_resource", lang, school=name(action.school_id),
+                 resource=label, amount=views.fmt_number(action.amount, decimals))
+    if isinstance(action, MovePupils):
+        return t("scenario.describe.move_pupils", lang, stage=t(f"stage.{action.stage}", lang)
+                 if action.stage in STAGES else action.stage,
+                 source=name(action.from_school_id), target=name(action.to_school_id),
+                 count=action.count)
+    raise TypeError(f"action must be Transfer, Hire, AddResource or MovePupils, got {action!r}")
+
+
+def action_table(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the pending actions as rows: number (1-based), kind and description."""
+    names = school_names(schools)
+    return pd.DataFrame({
+        t("scenario.col.number", lang): list(range(1, len(actions) + 1)),
+        t("scenario.col.kind", lang): [t(f"scenario.kind.{action_kind(a)}", lang) for a in actions],
+        t("scenario.col.action", lang): [describe_action(a, names, lang) for a in actions],
+    })
+
+
+# ----------------------------------------------------------------------------- coefficients
+
+
+def _rows_of(frame: pd.DataFrame, county: str, year: int) -> pd.DataFrame:
+    return frame[(frame["county_code"].astype(str) == str(county)) & (frame["year"] == year)]
+
+
+def cv_rows(ev: Evaluation, county: str, year: int, lang: str) -> pd.DataFrame:
+    """Return every CV of one county and year: stage, scheme, indicator (B1–B8, Q1–Q7 and
+    'composite' for the basic composite), label, cv (ratio), threshold (quality indicators
+    and the composite; NaN for single basic indicators), status ('pass', 'near', 'fail', or
+    'none' where no threshold applies to the row)."""
+    out = []
+    comps = _rows_of(ev.composites, county, year)
+    for stage in STAGES:
+        for scheme in SCHEMES:
+            rows = views.indicator_rows(ev, county, year, stage, scheme, lang)
+            if rows.empty:
+                continue
+            for r in rows.itertuples(index=False):
+                quality = scheme == "quality"
+                out.append({"stage": stage, "scheme": scheme, "indicator": r.indicator,
+                            "label": r.label, "cv": float(r.cv),
+                            "threshold": float(r.threshold) if quality else math.nan,
+                            "status": views.status_of(r.passed, r.near) if quality else "none"})
+            if scheme == "basic":
+                comp = comps[comps["stage"] == stage]
+                if len(comp):
+                    c = comp.iloc[0]
+                    out.append({"stage": stage, "scheme": scheme, "indicator": COMPOSITE,
+                                "label": t("app.fig.composite", lang),
+                                "cv": float(c["composite_cv"]), "threshold": float(c["threshold"]),
+                                "status": views.status_of(c["passed"], c["near"])})
+    return pd.DataFrame(out, columns=["stage", "scheme", "indicator", "label", "cv", "threshold",
+                                      "status"])
+
+
+def series_table(evaluations: Sequence[tuple[str, Evaluation]], county: str, year: int,
+                 lang: str) -> pd.DataFrame:
+    """Return :func:`cv_rows` of each (series name, evaluation), stacked with ``series``."""
+    frames = [cv_rows(ev, county, year, lang).assign(series=name) for name, ev in evaluations]
+    return pd.concat(frames, ignore_index=True)
+
+
+def coefficient_table(before: Evaluation, after: Evaluation, county: str, year: int,
+                      lang: str) -> pd.DataFrame:
+    """Return every CV before and after a scenario: stage, scheme, indicator, label, threshold,
+    before, after, delta (after − before), status_before, status_after and ``changed`` (the
+    3-decimal value or the verdict differs).  A CV that exists on one side only is NaN on the
+    other."""
+    key = ["stage", "scheme", "indicator"]
+    b = cv_rows(before, county, year, lang)
+    a = cv_rows(after, county, year, lang)
+    m = b.merge(a, on=key, how="outer", suffixes=("_before", "_after"))
+    order = {k: i for i, k in enumerate(dict.fromkeys(
+        [*b[key].itertuples(index=False, name=None), *a[key].itertuples(index=False, name=None)]))}
+    m = m.assign(_order=[order[k] for k in m[key].itertuples(index=False, name=None)])
+    m = m.sort_values("_order", kind="stable").reset_index(drop=True)
+    m["label"] = m["label_before"].fillna(m["label_after"])
+    m["threshold"] = m["threshold_after"].fillna(m["threshold_before"])
+    m = m.rename(columns={"cv_before": "before", "cv_after": "after"})
+    m["delta"] = m["after"] - m["before"]
+    m["status_before"] = m["status_before"].fillna("missing")
+    m["status_after"] = m["status_after"].fillna("missing")
+    rounded = lambda s: np.round(s.to_numpy(dtype=float), views.CV_DECIMALS)  # noqa: E731
+    same = (rounded(m["before"]) == rounded(m["after"])) & (m["status_before"] == m["status_after"])
+    m["changed"] = ~same
+    return m[[*key, "label", "threshold", "before", "after", "delta", "status_before",
+              "status_after", "changed"]].reset_index(drop=True)
+
+
+def _status_text(status: str, lang: str) -> str:
+    return views.DASH if status == "none" else t(f"status.{status}", lang)
+
+
+def coefficient_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the coefficient table as shown: stage, scheme, indicator, CV before and after
+    (3 decimals), change, threshold and both verdicts, under localized headers."""
+    return pd.DataFrame({
+        t("scenario.col.stage", lang): [t(f"stage.{s}", lang) for s in table["stage"]],
+        t("scenario.col.scheme", lang): [t(f"scheme.{s}", lang) for s in table["scheme"]],
+        t("scenario.col.indicator", lang): table["label"].to_numpy(),
+        t("scenario.col.before", lang): [views.fmt_cv(v) for v in table["before"]],
+        t("scenario.col.after", lang): [views.fmt_cv(v) for v in table["after"]],
+        t("scenario.col.delta", lang): [delta_text(v) for v in table["delta"]],
+        t("scenario.col.threshold", lang): [views.fmt_cv(v) for v in table["threshold"]],
+        t("scenario.col.status_before", lang): [_status_text(s, lang) for s in table["status_before"]],
+        t("scenario.col.status_after", lang): [_status_text(s, lang) for s in table["status_after"]],
+    })
+
+
+def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) -> Any:
+    """Return ``display`` styled: changed rows on a light background, verdicts in colour."""
+    changed = table["changed"].to_numpy(dtype=bool)
+    columns = {t("scenario.col.status_before", lang): table["status_before"].to_numpy(),
+               t("scenario.col.status_after", lang): table["status_after"].to_numpy()}
+
+    def paint(row: pd.Series) -> list[str]:
+        i = int(row.name)  # type: ignore[arg-type]
+        base = f"background-color: {CHANGED_BACKGROUND}" if changed[i] else ""
+        out = []
+        for column in display.columns:
+            style = base
+            if column in columns and columns[column][i] in STATUS_TEXT_COLOR:
+                style += f"; color: {STATUS_TEXT_COLOR[columns[column][i]]}; font-weight: 600"
+            out.append(style)
+        return out
+
+    return display.style.apply(paint, axis=1)
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    """One stage × scheme verdict before and after (value: composite or largest CV, ratio)."""
+
+    stage: str
+    scheme: str
+    label: str
+    before: float
+    after: float
+    after_text: str
+    delta_text: str
+    status_before: str
+    status_after: str
+    status_text: str
+    failing_units_before: int
+    failing_units_after: int
+
+
+def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: int,
+                    lang: str) -> list[VerdictChange]:
+    """Return the verdict of every stage × scheme present on both sides (views.status_cards)."""
+    old = {(c.stage, c.scheme): c for c in views.status_cards(before, county, year, lang)}
+    out = []
+    for c in views.status_cards(after, county, year, lang):
+        b = old.get((c.stage, c.scheme))
+        if b is None:
+            continue
+        text = (c.status_text if b.status == c.status else
+                t("scenario.verdict.changed", lang, before=b.status_text, after=c.status_text))
+        out.append(VerdictChange(
+            stage=c.stage, scheme=c.scheme, label=c.label, before=b.value, after=c.value,
+            after_text=c.value_text, delta_text=delta_text(c.value - b.value),
+            status_before=b.status, status_after=c.status, status_text=text,
+            failing_units_before=b.failing_units, failing_units_after=c.failing_units))
+    return out
+
+
+# ----------------------------------------------------------------------------- schools
+
+
+def school_changes(before: Evaluation, after: Evaluation, county: str, year: int,
+                   scheme: str) -> pd.DataFrame:
+    """Return the units of ``scheme`` whose indicator values or school-rule verdict changed:
+    unit_id, school_id, school_name, stage, ``<id>_before``/``<id>_after`` for each indicator
+    (official units), school_pass_before/after (NaN where the unit does not exist)."""
+    ids = list(scheme_ids(scheme))
+    cols = ["unit_id", "school_id", "school_name", "stage", *ids, "school_pass"]
+    b = views.scheme_units(before, scheme, county, year)[cols]
+    a = views.scheme_units(after, scheme, county, year)[cols]
+    m = b.merge(a, on="unit_id", how="outer", suffixes=("_before", "_after"), sort=True)
+    for c in ("school_id", "school_name", "stage"):
+        m[c] = m[f"{c}_before"].fillna(m[f"{c}_after"])
+    moved = np.zeros(len(m), dtype=bool)
+    for i in ids:
+        x, y = m[f"{i}_before"].to_numpy(dtype=float), m[f"{i}_after"].to_numpy(dtype=float)
+        same = np.isclose(x, y, rtol=1e-12, atol=1e-12) | (np.isnan(x) & np.isnan(y))
+        moved |= ~same
+    pb, pa = m["school_pass_before"], m["school_pass_after"]
+    moved |= (pb.isna() != pa.isna()) | (pb.fillna(False).astype(bool) != pa.fillna(False).astype(bool))
+    keep = ["unit_id", "school_id", "school_name", "stage",
+            *[f"{i}_{side}" for i in ids for side in ("before", "after")],
+            "school_pass_before", "school_pass_after"]
+    order = {s: k for k, s in enumerate(STAGES)}
+    out = m.loc[moved, keep]
+    return out.sort_values(["stage", "school_name"], key=lambda s: s.map(order) if s.name == "stage"
+                           else s, kind="stable").reset_index(drop=True)
+
+
+def _pass_text(value: object, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return views.DASH
+    return t("status.pass" if bool(value) else "status.fail", lang)
+
+
+def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
+    """Return the changed units as shown: school, stage, each indicator 'before → after' (only
+    where it changed, else its value) and the school-rule verdict, under localized headers."""
+    arrow = t("scenario.arrow", lang)
+    data: dict[str, list[str]] = {
+        t("scenario.col.school", lang): changes["school_name"].astype(str).tolist(),
+        t("scenario.col.stage", lang): [t(f"stage.{s}", lang) for s in changes["stage"]],
+    }
+    for i in scheme_ids(scheme):
+        header = t("app.fig.value_axis", lang, name=views.indicator_label(i, lang),
+                   unit=INDICATORS[i].unit(lang))
+        cells = []
+        for x, y in zip(changes[f"{i}_before"], changes[f"{i}_after"], strict=True):
+            bx, by = views.fmt_value(x, i, lang, unit=False), views.fmt_value(y, i, lang, unit=False)
+            cells.append(by if bx == by else f"{bx}{arrow}{by}")
+        data[header] = cells
+    verdicts = []
+    for x, y in zip(changes["school_pass_before"], changes["school_pass_after"], strict=True):
+        bx, by = _pass_text(x, lang), _pass_text(y, lang)
+        verdicts.append(by if bx == by else f"{bx}{arrow}{by}")
+    data[t("scenario.col.school_rule", lang)] = verdicts
+    return pd.DataFrame(data)
+
+
+# ----------------------------------------------------------------------------- saved, compare
+
+
+def saved_table(infos: Iterable[ScenarioInfo], snapshot_sha256: str, lang: str) -> pd.DataFrame:
+    """Return the saved scenarios as shown: name, snapshot, created, number of actions, note
+    and whether it applies to the current snapshot (same schools checksum)."""
+    infos = list(infos)
+    yes, no = t("scenario.saved.applies_yes", lang), t("scenario.saved.applies_no", lang)
+    return pd.DataFrame({
+        t("scenario.col.name", lang): [i.name for i in infos],
+        t("scenario.col.snapshot", lang): [i.snapshot_id for i in infos],
+        t("scenario.col.created", lang): [i.created for i in infos],
+        t("scenario.col.actions", lang): [i.actions for i in infos],
+        t("scenario.col.note", lang): [i.note for i in infos],
+        t("scenario.col.applies", lang): [yes if i.snapshot_sha256 == snapshot_sha256 else no
+                                         for i in infos],
+    })
+
+
+def compare_display(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return one row per stage × scheme × CV and one column per series (3-decimal CV, with the
+    verdict where a threshold applies), from :func:`series_table`."""
+    names = list(dict.fromkeys(series["series"]))
+    key = ["stage", "scheme", "indicator"]
+    base = series.drop_duplicates(key)[[*key, "label"]]
+    out = pd.DataFrame({
+        t("scenario.col.stage", lang): [t(f"stage.{s}", lang) for s in base["stage"]],
+        t("scenario.col.scheme", lang): [t(f"scheme.{s}", lang) for s in base["scheme"]],
+        t("scenario.col.indicator", lang): base["label"].to_numpy(),
+    })
+    for name in names:
+        part = series[series["series"] == name].set_index(key)
+        cells = []
+        for k in base[key].itertuples(index=False, name=None):
+            if k not in part.index:
+                cells.append(views.DASH)
+                continue
+            r = part.loc[k]
+            text = views.fmt_cv(r["cv"])
+            if r["status"] != "none":
+                text += t("scenario.compare.with_status", lang, status=t(f"status.{r['status']}", lang))
+            cells.append(text)
+        out[name] = cells
+    return out
+
+
+def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> go.Figure:
+    """Return grouped bars: the CVs (ratio) of one stage and scheme, one bar per series (the
+    snapshot as it is first), with the threshold line (quality: each CV's; basic: the
+    composite's, the composite drawn as the last group)."""
+    part = series[(series["stage"] == stage) & (series["scheme"] == scheme)]
+    fig = go.Figure()
+    names = list(dict.fromkeys(part["series"]))
+    colors = figures.SERIES_COLORS
+    for k, name in enumerate(names):
+        rows = part[part["series"] == name]
+        fig.add_trace(go.Bar(
+            x=[views.wrap_label(x, lang) for x in rows["label"]], y=rows["cv"], name=str(name),
+            text=[views.fmt_cv(v) for v in rows["cv"]], textposition="outside",
+            marker={"color": colors[k % len(colors)]}, cliponaxis=False,
+            customdata=rows["label"],
+            hovertemplate="%{customdata}<br>" + str(name) + " %{y:.3f}<extra></extra>"))
+    title = t("scenario.fig.compare_title", lang, stage=t(f"stage.{stage}", lang),
+              scheme=t(f"scheme.{scheme}", lang))
+    figures.base_layout(fig, title, height=420)
+    thresholds = part["threshold"].dropna()
+    top = float(part["cv"].max()) if len(part) else 1.0
+    if len(thresholds):
+        value = float(thresholds.iloc[0])
+        key = "app.fig.threshold_each" if scheme == "quality" else "app.fig.threshold_composite"
+        fig.add_hline(y=value, line={"color": figures.THRESHOLD_COLOR, "dash": "dash", "width": 2},
+                      annotation={"text": t(key, lang, value=f"{value:.3f}"),
+                                  "font": {"color": figures.THRESHOLD_COLOR, "size": 12},
+                                  "bgcolor": "rgba(255,255,255,0.8)"},
+                      annotation_position="top right")
+        top = max(top, value)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=t("app.fig.cv_axis", lang), range=[0, top * 1.25],
+                     tickformat=".2f")
+    fig.update_xaxes(title_text=None, tickangle=0, tickfont={"size": 10.5})
+    return fig
+
+
+# ----------------------------------------------------------------------------- map
+
+
+def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return one line per teacher transfer or pupil move between two located schools:
+    number (1-based action), kind, stage, from/to ids and names, lon0, lat0, lon1, lat1
+    (WGS 84 degrees), count (head count) and hover text."""
+    cols = ["number", "kind", "stage", "from_id", "to_id", "from_name", "to_name",
+            "lon0", "lat0", "lon1", "lat1", "count", "hover"]
+    where = schools.assign(_id=schools["school_id"].astype(str)).set_index("_id")
+    names = school_names(schools)
+    rows = []
+    for number, action in enumerate(actions, start=1):
+        if not isinstance(action, (Transfer, MovePupils)):
+            continue
+        a, b = str(action.from_school_id), str(action.to_school_id)
+        if a not in where.index or b not in where.index:
+            continue
+        p, q = where.loc[a], where.loc[b]
+        if any(views._missing(v) for v in (p["longitude"], p["latitude"], q["longitude"],
+                                           q["latitude"])):
+            continue
+        rows.append({"number": number, "kind": action_kind(action), "stage": action.stage,
+                     "from_id": a, "to_id": b, "from_name": names[a], "to_name": names[b],
+                     "lon0": float(p["longitude"]), "lat0": float(p["latitude"]),
+                     "lon1": float(q["longitude"]), "lat1": float(q["latitude"]),
+                     "count": int(action.count),
+                     "hover": t("scenario.map.hover", lang, number=number,
+                                action=describe_action(action, names, lang))})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def flow_map(paths: dict[str, tuple[list, list]], lines: pd.DataFrame, schools: pd.DataFrame,
+             lang: str, aspect: float) -> go.Figure:
+    """Return the moves as arrows from school to school over grey township polygons: teacher
+    transfers coloured by stage, pupil moves dashed, width by head count; every located school
+    a small dot, the schools involved named.  Only ``go.Scatter`` (offline)."""
+    fig = go.Figure()
+    maps._polygons(fig, paths, None)
+    located = schools.dropna(subset=["longitude", "latitude"])
+    fig.add_trace(go.Scatter(
+        x=located["longitude"], y=located["latitude"], mode="markers",
+        marker={"size": 6, "color": "#78909c"}, hovertext=located["school_name"],
+        hoverinfo="text", showlegend=False, name=t("scenario.map.schools", lang)))
+    biggest = float(lines["count"].max()) if len(lines) else 1.0
+    shown: set[tuple[str, str]] = set()
+    for r in lines.itertuples(index=False):
+        group = (r.kind, r.stage)
+        color = PUPIL_COLOR if r.kind == "move_pupils" else STAGE_COLORS.get(r.stage, "#555")
+        fig.add_trace(go.Scatter(
+            x=[r.lon0, r.lon1], y=[r.lat0, r.lat1], mode="lines+markers",
+            line={"color": color, "width": 2 + 5 * math.sqrt(r.count / biggest),
+                  "dash": "dash" if r.kind == "move_pupils" else "solid"},
+            marker={"symbol": ["circle", "arrow"], "size": [7, 16], "angleref": "previous",
+                    "color": color},
+            name=t(f"scenario.map.legend.{r.kind}", lang, stage=t(f"stage.{r.stage}", lang)),
+            legendgroup=f"{r.kind}-{r.stage}", showlegend=group not in shown,
+            hovertext=[r.hover, r.hover], hoverinfo="text"))
+        shown.add(group)
+    if len(lines):
+        ends = pd.concat([
+            lines[["from_name", "lon0", "lat0"]].set_axis(["name", "lon", "lat"], axis=1),
+            lines[["to_name", "lon1", "lat1"]].set_axis(["name", "lon", "lat"], axis=1)],
+            ignore_index=True).drop_duplicates("name")
+        fig.add_trace(go.Scatter(
+            x=ends["lon"], y=ends["lat"], mode="text", text=ends["name"],
+            textposition="top center", hoverinfo="skip", showlegend=False,
+            textfont={"family": figures.FONT_FAMILY, "size": 12, "color": "#102027",
+                      "shadow": "0px 0px 3px white"}, name=t("scenario.map.names", lang)))
+    figures.base_layout(fig, t("scenario.map.title", lang), height=560)
+    fig.update_layout(legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0,
+                              "xanchor": "left"}, dragmode="pan", hovermode="closest",
+                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    fig.update_xaxes(visible=False, showgrid=False, constrain="domain")
+    fig.update_yaxes(visible=False, showgrid=False, scaleanchor="x", scaleratio=aspect,
+                     constrain="domain")
+    return fig

@@ -1,0 +1,285 @@
+"""情景模拟 Scenarios: build a what-if scenario with forms (transfer and hire teachers, add
+resources, move pupils), see every coefficient and each school before → after, save, reopen,
+delete and compare saved scenarios, and see the moves on the map."""
+
+import streamlit as st
+
+from dashboard import scenario_views as sv
+from dashboard import views
+from dashboard.engine import evaluate
+from dashboard.scenario import (
+    RESOURCE_COLUMNS,
+    TEACHER_ATTRS,
+    AddResource,
+    Hire,
+    MovePupils,
+    Scenario,
+    ScenarioError,
+    ScenarioStore,
+    Transfer,
+    apply_actions,
+    apply_scenario,
+    scenario_root,
+    snapshot_checksum,
+)
+from dashboard.standards import STAGES
+from pages.common import PLOTLY_CONFIG, require_data, safe_context
+
+ctx = safe_context()
+st.title(ctx.tr("app.page.scenario"))
+require_data(ctx)
+lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
+schools, teachers = ctx.schools, snapshot.teachers
+store = ScenarioStore(scenario_root(ctx.data_root))
+checksum = snapshot_checksum(snapshot)
+state = st.session_state
+st.caption(ctx.tr("scenario.intro", county=views.county_name(schools, county), year=year,
+                  snapshot=snapshot.id))
+
+# The pending actions belong to one snapshot; another snapshot starts an empty scenario.
+if state.get("scn_snapshot") != snapshot.id:
+    if state.get("scn_actions"):
+        st.info(ctx.tr("scenario.stale"))
+    state["scn_actions"] = []
+    state["scn_snapshot"] = snapshot.id
+actions: list = state["scn_actions"]
+
+
+def add(action) -> None:
+    """Add an action when the scenario stays possible; else show the refusal."""
+    try:
+        apply_actions(schools, [*actions, action], teachers=teachers)
+    except ScenarioError as exc:
+        st.error(exc.message(lang))
+        return
+    actions.append(action)
+    st.success(ctx.tr("scenario.added", number=len(actions),
+                      action=sv.describe_action(action, sv.school_names(schools), lang)))
+
+
+def remove(index: int) -> None:
+    del state["scn_actions"][index]
+
+
+def clear() -> None:
+    state["scn_actions"] = []
+
+
+def open_saved(name: str) -> None:
+    try:
+        saved = store.load(name)
+        apply_scenario(snapshot, saved)
+    except ScenarioError as exc:
+        state["scn_flash"] = ("error", exc.message(lang))
+        return
+    state["scn_actions"] = list(saved.actions)
+    state["scn_save_name"], state["scn_save_note"] = saved.name, saved.note
+    state["scn_flash"] = ("success", ctx.tr("scenario.saved.opened", name=name))
+
+
+def ask_delete(name: str) -> None:
+    state["scn_confirm_delete"] = name
+
+
+def confirm_delete() -> None:
+    name = state.pop("scn_confirm_delete", None)
+    if name is None:
+        return
+    try:
+        store.delete(name)
+    except ScenarioError as exc:
+        state["scn_flash"] = ("error", exc.message(lang))
+        return
+    state["scn_flash"] = ("success", ctx.tr("scenario.saved.deleted", name=name))
+
+
+def cancel_delete() -> None:
+    state.pop("scn_confirm_delete", None)
+
+
+def teacher_numbers(prefix: str) -> dict[str, int]:
+    """Draw the four attribute inputs of a teacher form; return attr -> count."""
+    cols = st.columns(len(TEACHER_ATTRS))
+    return {attr: int(col.number_input(ctx.tr(f"scenario.attr.{attr}"), min_value=0, value=0,
+                                       step=1, key=f"{prefix}_{attr}",
+                                       help=ctx.tr("scenario.field.attr_help")))
+            for col, attr in zip(cols, TEACHER_ATTRS, strict=True)}
+
+
+build, saved_tab, compare_tab = st.tabs([ctx.tr("scenario.tab.build"), ctx.tr("scenario.tab.saved"),
+                                         ctx.tr("scenario.tab.compare")])
+
+with build:
+    stage = st.radio(ctx.tr("scenario.form.stage"), STAGES, key="scn_stage", horizontal=True,
+                     index=STAGES.index(ctx.stage), format_func=lambda s: ctx.tr(f"stage.{s}"),
+                     help=ctx.tr("scenario.form.stage_help"))
+    staged = sv.school_choices(schools, stage)
+    every = sv.school_choices(schools)
+    with st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}"))):
+        st.dataframe(sv.staff_table(schools, stage, lang), hide_index=True, key="scn_staff")
+
+    left, right = st.columns(2)
+    with left, st.form("scn_form_transfer"):
+        st.markdown(ctx.tr("scenario.form.transfer.title"))
+        source = st.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_tr_from",
+                              format_func=staged.get)
+        target = st.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_tr_to",
+                              format_func=staged.get, index=min(1, len(staged) - 1))
+        count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
+                                key="scn_tr_count")
+        attrs = teacher_numbers("scn_tr")
+        if st.form_submit_button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit"):
+            add(Transfer(str(source), str(target), stage, int(count), **attrs))
+    with right, st.form("scn_form_hire"):
+        st.markdown(ctx.tr("scenario.form.hire.title"))
+        school = st.selectbox(ctx.tr("scenario.field.school"), list(staged), key="scn_hire_school",
+                              format_func=staged.get)
+        count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
+                                key="scn_hire_count")
+        attrs = teacher_numbers("scn_hire")
+        if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit"):
+            add(Hire(str(school), stage, int(count), **attrs))
+    left, right = st.columns(2)
+    with left, st.form("scn_form_resource"):
+        st.markdown(ctx.tr("scenario.form.add_resource.title"))
+        school = st.selectbox(ctx.tr("scenario.field.school"), list(every), key="scn_res_school",
+                              format_func=every.get)
+        resource = st.selectbox(ctx.tr("scenario.field.resource"), RESOURCE_COLUMNS,
+                                key="scn_res_column", format_func=lambda r: sv.resource_label(r, lang))
+        amount = st.number_input(ctx.tr("scenario.field.amount"), min_value=0.0, value=0.0,
+                                 step=1.0, key="scn_res_amount",
+                                 help=ctx.tr("scenario.field.amount_help"))
+        if st.form_submit_button(ctx.tr("scenario.form.add_resource.submit"), key="scn_res_submit"):
+            add(AddResource(str(school), str(resource), float(amount)))
+    with right, st.form("scn_form_pupils"):
+        st.markdown(ctx.tr("scenario.form.move_pupils.title"))
+        source = st.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_mv_from",
+                              format_func=staged.get)
+        target = st.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_mv_to",
+                              format_func=staged.get, index=min(1, len(staged) - 1))
+        count = st.number_input(ctx.tr("scenario.field.pupils"), min_value=1, value=1, step=1,
+                                key="scn_mv_count")
+        if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"), key="scn_mv_submit"):
+            add(MovePupils(str(source), str(target), stage, int(count)))
+
+    st.subheader(ctx.tr("scenario.pending.heading"))
+    if not actions:
+        st.info(ctx.tr("scenario.pending.empty"))
+    else:
+        st.dataframe(sv.action_table(actions, schools, lang), hide_index=True, key="scn_pending")
+        buttons = st.columns(min(len(actions), 6) + 1)
+        for i in range(len(actions)):
+            buttons[i % (len(buttons) - 1)].button(
+                ctx.tr("scenario.pending.remove", number=i + 1), key=f"scn_remove_{i}",
+                on_click=remove, args=(i,))
+        buttons[-1].button(ctx.tr("scenario.pending.clear"), key="scn_clear", on_click=clear)
+
+    if actions:
+        try:
+            applied = apply_actions(schools, actions, teachers=teachers)
+        except ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
+            st.error(exc.message(lang))
+            st.stop()
+        before, after = ctx.evaluation, evaluate(applied.schools)
+
+        st.subheader(ctx.tr("scenario.result.verdicts"))
+        changes = sv.verdict_changes(before, after, county, year, lang)
+        for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
+            column.metric(change.label, change.after_text, delta=change.delta_text,
+                          delta_color="inverse", border=True, help=ctx.tr("scenario.metric_help"),
+                          delta_description=change.status_text)
+
+        st.subheader(ctx.tr("scenario.result.coefficients"))
+        table = sv.coefficient_table(before, after, county, year, lang)
+        display = sv.coefficient_display(table, lang)
+        st.dataframe(sv.coefficient_styler(display, table, lang), hide_index=True,
+                     key="scn_coefficients", height=views.table_height(display, max_rows=40))
+        st.caption(ctx.tr("scenario.result.changed_note"))
+        series = sv.series_table([(ctx.tr("scenario.series.now"), before),
+                                  (ctx.tr("scenario.series.scenario"), after)], county, year, lang)
+        st.plotly_chart(sv.compare_figure(series, ctx.stage, ctx.scheme, lang),
+                        config=PLOTLY_CONFIG, key="scn_before_after")
+
+        st.subheader(ctx.tr("scenario.result.schools", scheme=ctx.tr(f"scheme.{ctx.scheme}")))
+        moved = sv.school_changes(before, after, county, year, ctx.scheme)
+        if moved.empty:
+            st.info(ctx.tr("scenario.result.no_school_change"))
+        else:
+            st.dataframe(sv.school_change_display(moved, ctx.scheme, lang), hide_index=True,
+                         key="scn_schools")
+
+        st.subheader(ctx.tr("scenario.result.map"))
+        lines = sv.flow_lines(actions, schools, lang)
+        if lines.empty:
+            st.info(ctx.tr("scenario.result.no_lines"))
+        else:
+            if ctx.geo is None:
+                st.caption(ctx.tr("app.map.no_geo", county=county))
+            st.plotly_chart(sv.flow_map(views.polygon_paths(ctx.geo), lines, schools, lang,
+                                        views.map_aspect(schools["latitude"].dropna())),
+                            config=PLOTLY_CONFIG, key="scn_map")
+
+    st.subheader(ctx.tr("scenario.save.heading"))
+    with st.form("scn_form_save"):
+        name = st.text_input(ctx.tr("scenario.save.name"), key="scn_save_name",
+                             help=ctx.tr("scenario.save.name_help"))
+        note = st.text_area(ctx.tr("scenario.save.note"), key="scn_save_note")
+        overwrite = st.checkbox(ctx.tr("scenario.save.overwrite"), key="scn_save_overwrite")
+        if st.form_submit_button(ctx.tr("scenario.save.submit"), key="scn_save_submit",
+                                 disabled=not actions):
+            try:
+                store.save(Scenario(name.strip(), snapshot.id, checksum, note, tuple(actions)),
+                           overwrite=overwrite)
+                st.success(ctx.tr("scenario.save.done", name=name.strip()))
+            except ScenarioError as exc:
+                st.error(exc.message(lang))
+    if not actions:
+        st.caption(ctx.tr("scenario.save.need_actions"))
+
+infos = store.list()
+with saved_tab:
+    flash = state.pop("scn_flash", None)
+    if flash is not None:
+        (st.error if flash[0] == "error" else st.success)(flash[1])
+    if not infos:
+        st.info(ctx.tr("scenario.saved.empty", root=str(store.root)))
+    else:
+        st.dataframe(sv.saved_table(infos, checksum, lang), hide_index=True, key="scn_saved")
+        names = [i.name for i in infos]
+        picked = st.selectbox(ctx.tr("scenario.saved.pick"), names, key="scn_saved_pick")
+        one, two = st.columns(2)
+        one.button(ctx.tr("scenario.saved.open"), key="scn_open", on_click=open_saved,
+                   args=(picked,), type="primary")
+        two.button(ctx.tr("scenario.saved.delete"), key="scn_delete", on_click=ask_delete,
+                   args=(picked,))
+        pending = state.get("scn_confirm_delete")
+        if pending is not None:
+            st.warning(ctx.tr("scenario.saved.confirm", name=pending))
+            one, two = st.columns(2)
+            one.button(ctx.tr("scenario.saved.confirm_button"), key="scn_delete_confirm",
+                       on_click=confirm_delete, type="primary")
+            two.button(ctx.tr("scenario.saved.cancel"), key="scn_delete_cancel",
+                       on_click=cancel_delete)
+
+with compare_tab:
+    usable = [i.name for i in infos if i.snapshot_sha256 == checksum]
+    if not usable:
+        st.info(ctx.tr("scenario.compare.empty"))
+    else:
+        chosen = st.multiselect(ctx.tr("scenario.compare.pick", n=sv.MAX_COMPARED), usable,
+                                key="scn_compare", max_selections=sv.MAX_COMPARED,
+                                default=usable[:min(len(usable), sv.MAX_COMPARED)])
+        evaluations = [(ctx.tr("scenario.series.now"), ctx.evaluation)]
+        for name in chosen:
+            try:
+                result = apply_scenario(snapshot, store.load(name))
+            except ScenarioError as exc:
+                st.error(exc.message(lang))
+                continue
+            evaluations.append((name, evaluate(views.county_rows(result.schools, county))))
+        series = sv.series_table(evaluations, county, year, lang)
+        st.dataframe(sv.compare_display(series, lang), hide_index=True, key="scn_compare_table",
+                     height=views.table_height(series.drop_duplicates(
+                         ["stage", "scheme", "indicator"]), max_rows=40))
+        st.plotly_chart(sv.compare_figure(series, ctx.stage, ctx.scheme, lang),
+                        config=PLOTLY_CONFIG, key="scn_compare_figure")
