@@ -1,4 +1,4 @@
-"""The command line: ``python -m dashboard evaluate|demo …`` (texts from the catalogue)."""
+"""The command line: ``python -m dashboard evaluate|demo|plan …`` (texts from the catalogue)."""
 
 from __future__ import annotations
 
@@ -140,6 +140,102 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
+    """Return the readable text of a plan (dashboard.planner.Plan) in ``lang``."""
+    from .standards import INDICATORS, cv_threshold, scheme_ids
+
+    goal = p.goal
+    names = dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
+    lines = [t("cli.plan.title", lang, county=p.county_code, year=p.year, stage=t(f"stage.{goal.stage}", lang),
+               scheme=t(f"scheme.{goal.scheme}", lang), mode=t(f"planner.mode.{goal.mode}", lang))]
+    gap = "" if p.gap != p.gap else t("planner.gap", lang, gap=f"{p.gap:.2%}")
+    objective = "—" if p.objective != p.objective else f"{p.objective:,.0f}"
+    lines.append(t("cli.plan.status", lang, status=t(f"planner.status.{p.status}", lang), objective=objective, gap=gap))
+    if p.status == "already_passes" and not p.moves and not p.purchases:
+        lines.append(t("cli.plan.none", lang))
+    if p.moves:
+        lines.append(t("cli.plan.moves", lang, n=p.transfers))
+        for m in p.moves:
+            ids = f" [{', '.join(m.teacher_ids)}]" if m.teacher_ids else ""
+            lines.append(t("cli.plan.move_line", lang, from_name=names.get(m.from_school_id, m.from_school_id),
+                           to_name=names.get(m.to_school_id, m.to_school_id), count=m.count,
+                           above_degree=m.above_degree, mid_title=m.mid_title, backbone=m.backbone,
+                           pe_art=m.pe_art, ids=ids))
+    if p.purchases:
+        lines.append(t("cli.plan.purchases", lang, cost=f"{p.cost_yuan:,.0f}"))
+        for x in p.purchases:
+            lines.append(t("cli.plan.purchase_line", lang, school=names.get(x.school_id, x.school_id),
+                           resource=t(f"planner.resource.{x.resource}", lang), amount=f"{x.amount:,.2f}".rstrip("0").rstrip("."),
+                           cost=f"{x.cost_yuan:,.0f}"))
+    lines.append(t("cli.plan.coefficients", lang, threshold=f"{cv_threshold(goal.scheme, goal.stage):.2f}"))
+
+    def rows(ev):
+        ind = ev.indicators
+        return ind[(ind["scheme"] == goal.scheme) & (ind["stage"] == goal.stage)].set_index("indicator")
+
+    b, a = rows(p.before), rows(p.after)
+    for i in scheme_ids(goal.scheme):
+        spec = INDICATORS[i]
+        status = ""
+        if goal.scheme == "quality":
+            status = t("status.pass" if bool(a.loc[i, "passed"]) else "status.fail", lang)
+        lines.append(t("cli.plan.coef_line", lang, indicator=f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
+                       before=_fmt(b.loc[i, "cv"], 3), after=_fmt(a.loc[i, "cv"], 3), status=status))
+    if goal.scheme == "basic":
+        cb = p.before.composites[p.before.composites["stage"] == goal.stage].iloc[0]
+        ca = p.after.composites[p.after.composites["stage"] == goal.stage].iloc[0]
+        lines.append(t("cli.plan.coef_line", lang, indicator=t("planner.composite", lang),
+                       before=_fmt(cb["composite_cv"], 3), after=_fmt(ca["composite_cv"], 3),
+                       status=t("status.pass" if bool(ca["passed"]) else "status.fail", lang)))
+    r = p.rotation
+    if r.eligible is None:
+        lines.append(t("planner.rotation.no_roster", lang, rotated=r.rotated, backbone=r.backbone))
+    else:
+        lines.append(t("planner.rotation.line", lang, eligible=r.eligible, rotated=r.rotated,
+                       share="—" if r.share is None else f"{r.share:.1%}", backbone=r.backbone,
+                       backbone_share="—" if r.backbone_share is None else f"{r.backbone_share:.1%}"))
+    for e in p.explanation:
+        lines.append("! " + e.message(lang))
+    lines.append(t("planner.check.ok", lang) if p.check.passed else
+                 t("planner.check.failed", lang, failures="; ".join(p.check.failures)))
+    return "\n".join(lines)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
+    from .contract import ContractError
+    from .planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
+    from .snapshots import SnapshotError, read_snapshot
+
+    lang = args.lang
+    path = Path(args.path)
+    try:
+        if not path.is_dir():
+            raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
+        snapshot = read_snapshot(path)
+    except ContractError as exc:
+        print(t("cli.error.bad_input", lang, path=args.path, n=len(exc.errors)), file=sys.stderr)
+        for v in exc.violations:
+            print("  " + v.message(lang), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SnapshotError, FileNotFoundError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    mode = "budget" if args.budget_only else "transfers" if args.transfers_only else "both"
+    try:
+        cons = PlanConstraints(max_km=args.max_km, max_moves_per_school=args.max_moves_per_school)
+        result = plan(snapshot, PlanGoal(args.scheme, args.stage, mode, county_code=args.county), cons)
+    except PlanError as exc:
+        print(t("cli.plan.error.stage", lang, detail=str(exc)), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        json.dump(plan_to_json(result), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        print(render_plan(result, snapshot.schools, lang))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (help texts in Chinese, the default language)."""
     p = argparse.ArgumentParser(prog="python -m dashboard", description=t("cli.description", "zh"))
@@ -157,6 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     d.set_defaults(func=cmd_demo)
+    pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
+    pl.add_argument("path", help=t("cli.help.path", "zh"))
+    pl.add_argument("--scheme", choices=("basic", "quality"), required=True, help=t("cli.plan.help.scheme", "zh"))
+    pl.add_argument("--stage", choices=("primary", "junior"), required=True, help=t("cli.plan.help.stage", "zh"))
+    pl.add_argument("--max-km", type=float, default=None, help=t("cli.plan.help.max_km", "zh"))
+    pl.add_argument("--max-moves-per-school", type=int, default=None, help=t("cli.plan.help.max_moves", "zh"))
+    only = pl.add_mutually_exclusive_group()
+    only.add_argument("--budget-only", action="store_true", help=t("cli.plan.help.budget_only", "zh"))
+    only.add_argument("--transfers-only", action="store_true", help=t("cli.plan.help.transfers_only", "zh"))
+    pl.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
+    pl.add_argument("--county", help=t("cli.help.county", "zh"))
+    pl.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    pl.set_defaults(func=cmd_plan)
     return p
 
 
