@@ -17,7 +17,7 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import FONT_FAMILY, GROUP_COLORS, STATUS_COLORS, base_layout
+from .figures import FONT_FAMILY, GROUP_COLORS, STATUS_COLORS, figure, layout
 from .i18n import t
 
 __all__ = ["township_map", "school_locator", "SCHOOL_TRACE", "TOWNSHIP_TRACE"]
@@ -28,28 +28,45 @@ OUTLINE: Final = "rgba(255,255,255,0.9)"
 SCHOOL_DEVIATION_SCALE: Final = "RdBu"
 
 
-def _polygons(fig: go.Figure, paths: dict[str, tuple[list, list]],
-              townships: pd.DataFrame | None) -> None:
+def _polygons(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | None) -> list[dict]:
+    """Return one filled line trace per township polygon (fill colour and hover from
+    ``townships`` when given, else grey outlines)."""
     colors = dict(zip(townships["township"], townships["color"], strict=True)) if townships is not None else {}
     hovers = dict(zip(townships["township"], townships["hover"], strict=True)) if townships is not None else {}
-    for name, (lons, lats) in paths.items():
-        fig.add_trace(go.Scatter(
-            x=lons, y=lats, mode="lines", fill="toself", fillcolor=colors.get(name, "#eceff1"),
-            line={"color": OUTLINE if townships is not None else "#90a4ae", "width": 1.2},
-            hoveron="fills", hoverinfo="text", text=hovers.get(name, name), name=name,
-            showlegend=False, customdata=[[TOWNSHIP_TRACE, name]] * len(lons)))
+    line = {"color": OUTLINE if townships is not None else "#90a4ae", "width": 1.2}
+    return [{"type": "scatter", "x": lons, "y": lats, "mode": "lines", "fill": "toself",
+             "fillcolor": colors.get(name, "#eceff1"), "line": line, "hoveron": "fills",
+             "hoverinfo": "text", "text": hovers.get(name, name), "name": name,
+             "showlegend": False, "customdata": [[TOWNSHIP_TRACE, name]] * len(lons)}
+            for name, (lons, lats) in paths.items()]
 
 
-def _colorbar_trace(townships: pd.DataFrame, title: str, percent: bool) -> go.Scatter:
+def _colorbar_trace(townships: pd.DataFrame, title: str, percent: bool) -> dict:
     """An invisible marker trace that only draws the townships' colour bar (fills have none)."""
     attrs = townships.attrs
-    return go.Scatter(
-        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-        marker={"colorscale": attrs["scale"], "cmin": attrs["cmin"], "cmax": attrs["cmax"],
-                "color": [attrs["cmin"]], "showscale": True,
-                "colorbar": {"title": {"text": title, "side": "right"}, "x": 1.0, "xanchor": "left",
-                             "len": 0.8, "thickness": 14,
-                             "tickformat": "+.0%" if percent else ",.2~f"}})
+    return {"type": "scatter", "x": [None], "y": [None], "mode": "markers", "showlegend": False,
+            "hoverinfo": "skip",
+            "marker": {"colorscale": attrs["scale"], "cmin": attrs["cmin"], "cmax": attrs["cmax"],
+                       "color": [attrs["cmin"]], "showscale": True,
+                       "colorbar": {"title": {"text": title, "side": "right"}, "x": 1.0,
+                                    "xanchor": "left", "len": 0.8, "thickness": 14,
+                                    "tickformat": "+.0%" if percent else ",.2~f"}}}
+
+
+def _school_points(part: pd.DataFrame, name: str, marker: dict, **extra: Any) -> dict:
+    """Return a marker trace of schools whose customdata is ``[SCHOOL_TRACE, school_id]``."""
+    return {"type": "scatter", "x": part["lon"], "y": part["lat"], "mode": "markers",
+            "name": name, "marker": marker, "hovertext": part["hover"], "hoverinfo": "text",
+            "customdata": [[SCHOOL_TRACE, s] for s in part["school_id"]], **extra}
+
+
+def _map_layout(title: str, height: int, aspect: float, **extra: Any) -> dict:
+    """Return the layout of a map: hidden axes with equal proportions (``aspect``: y/x)."""
+    return layout(
+        title, height=height,
+        xaxis={"visible": False, "showgrid": False, "constrain": "domain"},
+        yaxis={"visible": False, "showgrid": False, "scaleanchor": "x", "scaleratio": aspect,
+               "constrain": "domain"}, **extra)
 
 
 def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | None,
@@ -65,68 +82,54 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
     ``labels``: views.township_labels; ``schools``: views.map_schools.  School points carry
     ``customdata = [SCHOOL_TRACE, school_id]``.
     """
-    fig = go.Figure()
-    _polygons(fig, paths, townships)
+    data = _polygons(paths, townships)
     if townships is not None and paths:
-        fig.add_trace(_colorbar_trace(townships, township_title, township_percent))
+        data.append(_colorbar_trace(townships, township_title, township_percent))
     if color_by == "urban_rural":
         for group, part in schools.groupby("group", sort=False):
-            fig.add_trace(go.Scatter(
-                x=part["lon"], y=part["lat"], mode="markers", name=str(part["group_label"].iloc[0]),
-                marker={"size": part["size"], "color": GROUP_COLORS.get(str(group), "#555"),
-                        "opacity": 0.9, "line": {"width": 0.8, "color": "white"}},
-                hovertext=part["hover"], hoverinfo="text",
-                customdata=[[SCHOOL_TRACE, s] for s in part["school_id"]]))
+            data.append(_school_points(
+                part, str(part["group_label"].iloc[0]),
+                {"size": part["size"], "color": GROUP_COLORS.get(str(group), "#555"),
+                 "opacity": 0.9, "line": {"width": 0.8, "color": "white"}}))
     else:
-        fig.add_trace(go.Scatter(
-            x=schools["lon"], y=schools["lat"], mode="markers", name=deviation_title,
-            marker={"size": schools["size"], "color": schools["deviation"],
-                    "colorscale": SCHOOL_DEVIATION_SCALE, "cmid": 0, "opacity": 0.95,
-                    "line": {"width": 0.8, "color": "#455a64"}, "showscale": True,
-                    "colorbar": {"title": {"text": deviation_title, "side": "right"},
-                                 "tickformat": "+.0%", "x": 1.0 if not paths or townships is None else 1.16,
-                                 "xanchor": "left", "len": 0.8, "thickness": 14}},
-            hovertext=schools["hover"], hoverinfo="text", showlegend=False,
-            customdata=[[SCHOOL_TRACE, s] for s in schools["school_id"]]))
+        data.append(_school_points(
+            schools, deviation_title,
+            {"size": schools["size"], "color": schools["deviation"],
+             "colorscale": SCHOOL_DEVIATION_SCALE, "cmid": 0, "opacity": 0.95,
+             "line": {"width": 0.8, "color": "#455a64"}, "showscale": True,
+             "colorbar": {"title": {"text": deviation_title, "side": "right"},
+                          "tickformat": "+.0%", "x": 1.0 if not paths or townships is None else 1.16,
+                          "xanchor": "left", "len": 0.8, "thickness": 14}},
+            showlegend=False))
     failing = schools[~schools["school_pass"].astype(bool)]
     if len(failing):  # a red ring around each failing school, one legend entry
-        fig.add_trace(go.Scatter(
-            x=failing["lon"], y=failing["lat"], mode="markers", name=t("app.map.failing_ring", lang),
-            marker={"size": failing["size"] + 6, "color": "rgba(0,0,0,0)",
-                    "line": {"width": 2.5, "color": STATUS_COLORS["fail"]}},
-            hovertext=failing["hover"], hoverinfo="text",
-            customdata=[[SCHOOL_TRACE, s] for s in failing["school_id"]]))
+        data.append(_school_points(
+            failing, t("app.map.failing_ring", lang),
+            {"size": failing["size"] + 6, "color": "rgba(0,0,0,0)",
+             "line": {"width": 2.5, "color": STATUS_COLORS["fail"]}}))
     if len(labels):  # last, so the names stay readable above fills and points
-        fig.add_trace(go.Scatter(
-            x=labels["lon"], y=labels["lat"], mode="text", text=labels["township"],
-            textfont={"family": FONT_FAMILY, "size": 13, "color": "#102027", "weight": "bold",
-                      "shadow": "0px 0px 3px white"},
-            hoverinfo="skip", showlegend=False, name=t("app.map.township_names", lang)))
-    base_layout(fig, title, height=640)
-    fig.update_layout(
+        data.append({
+            "type": "scatter", "x": labels["lon"], "y": labels["lat"], "mode": "text",
+            "text": labels["township"],
+            "textfont": {"family": FONT_FAMILY, "size": 13, "color": "#102027", "weight": "bold",
+                         "shadow": "0px 0px 3px white"},
+            "hoverinfo": "skip", "showlegend": False, "name": t("app.map.township_names", lang)})
+    return figure(data, _map_layout(
+        title, 640, aspect,
         legend={"title": {"text": t("app.map.legend_schools", lang)}, "orientation": "h",
                 "y": -0.01, "yanchor": "top", "x": 0, "xanchor": "left"},
         dragmode="pan", clickmode="event+select", hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 50, "b": 40})
-    fig.update_xaxes(visible=False, showgrid=False, constrain="domain")
-    fig.update_yaxes(visible=False, showgrid=False, scaleanchor="x", scaleratio=aspect,
-                     constrain="domain")
-    return fig
+        margin={"l": 10, "r": 10, "t": 50, "b": 40}))
 
 
 def school_locator(paths: dict[str, Any], lon: float, lat: float, name: str, lang: str,
                    aspect: float = 1.0) -> go.Figure:
     """Return a small map: grey township outlines and one school as a star."""
-    fig = go.Figure()
-    _polygons(fig, paths, None)
-    fig.add_trace(go.Scatter(
-        x=[lon], y=[lat], mode="markers+text", text=[name], textposition="top center",
-        textfont={"family": FONT_FAMILY, "size": 13}, name=name,
-        marker={"symbol": "star", "size": 20, "color": STATUS_COLORS["fail"],
-                "line": {"color": "white", "width": 1}},
-        hovertemplate=name + "<extra></extra>", showlegend=False))
-    base_layout(fig, t("app.school.map_title", lang), height=360)
-    fig.update_xaxes(visible=False, showgrid=False, constrain="domain")
-    fig.update_yaxes(visible=False, showgrid=False, scaleanchor="x", scaleratio=aspect,
-                     constrain="domain")
-    return fig
+    data = _polygons(paths, None)
+    data.append({
+        "type": "scatter", "x": [lon], "y": [lat], "mode": "markers+text", "text": [name],
+        "textposition": "top center", "textfont": {"family": FONT_FAMILY, "size": 13},
+        "name": name, "marker": {"symbol": "star", "size": 20, "color": STATUS_COLORS["fail"],
+                                 "line": {"color": "white", "width": 1}},
+        "hovertemplate": name + "<extra></extra>", "showlegend": False})
+    return figure(data, _map_layout(t("app.school.map_title", lang), 360, aspect))
