@@ -7,133 +7,47 @@
   plotly has drawn the map's scatter layer (``.js-plotly-plot .scatterlayer``), with a
   server that has already served the page once.  Skipped when /usr/bin/chromium is absent.
 
-``AppServer`` (a served app on 127.0.0.1 on a free port) and ``launch_chromium`` are shared
-with tests/test_browser.py.
+The served app and the browser come from tests/browser.py, shared with the browser tests.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from benchmarks.timing import measure
 
 REPO: Final = Path(__file__).resolve().parent.parent
-CHROMIUM: Final = "/usr/bin/chromium"
-CHROMIUM_ARGS: Final = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--disable-dev-shm-usage"]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.browser import CHROMIUM, open_browser, served_app, wait_for_page  # noqa: E402
+
 TARGET_PAGE_S: Final = 0.3
 TARGET_MAP_S: Final = 3.0
-# url path -> page file (the same order as the navigation)
-PAGES: Final = {
-    "overview": "pages/overview.py",
-    "map": "pages/map.py",
-    "urban-rural": "pages/urban_rural.py",
-    "drilldown": "pages/drilldown.py",
-    "school": "pages/school.py",
-    "checklist": "pages/checklist.py",
-}
 MAP_SELECTOR: Final = ".js-plotly-plot .scatterlayer"
 
 
-def free_port() -> int:
-    """Return a TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _pages() -> dict[str, str]:
+    """url path -> page file, for every page of the navigation that exists."""
+    from pages.common import PAGE_FILES
 
-
-class AppServer(contextlib.AbstractContextManager["AppServer"]):
-    """``streamlit run app.py`` on 127.0.0.1 on a free port, stopped on exit (``url`` to open).
-
-    ``env`` adds environment variables (e.g. JUNHENG_DATA for another data folder).
-    """
-
-    def __init__(self, env: dict[str, str] | None = None, timeout_s: float = 60.0) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.timeout_s = timeout_s
-        self.env = {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = REPO / "tests" / "artifacts" / f"streamlit-{self.port}.log"
-
-    def __enter__(self) -> AppServer:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        out = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        out.close()
-        deadline = time.monotonic() + self.timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}; see {self.log}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.25)
-        self.__exit__(None, None, None)
-        raise TimeoutError(f"streamlit did not answer on {self.url} within {self.timeout_s} s")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
-
-
-@contextlib.contextmanager
-def launch_chromium() -> Iterator[Any]:
-    """Yield a headless Debian chromium (Playwright Browser); closed on exit."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def wait_rendered(page: Any, heading: str, timeout_ms: int = 60_000) -> None:
-    """Wait until the page shows ``heading`` and the script has finished running."""
-    page.get_by_role("heading", name=heading).first.wait_for(timeout=timeout_ms)
-    page.wait_for_function(
-        """() => {
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !/Running|运行/.test(w.innerText);
-        }""", timeout=timeout_ms)
-    page.wait_for_timeout(300)
+    return {path: file for path, (file, _) in PAGE_FILES.items() if (REPO / file).is_file()}
 
 
 def _page_times(repeat: int) -> dict[str, dict]:
     from streamlit.testing.v1 import AppTest
 
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     out = {}
     cwd = os.getcwd()
     os.chdir(REPO)
     try:
-        for name, file in PAGES.items():
+        for name, file in _pages().items():
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
             at.run()
             at.switch_page(file)
@@ -153,15 +67,15 @@ def _map_draw(repeat: int) -> dict:
     from dashboard.i18n import t
 
     times = []
-    with AppServer() as server, launch_chromium() as browser:
+    with served_app() as base, open_browser() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for k in range(repeat + 1):
             t0 = time.perf_counter()
-            page.goto(f"{server.url}/map?lang=zh", wait_until="commit")
+            page.goto(f"{base}/map?lang=zh", wait_until="commit")
             page.wait_for_selector(MAP_SELECTOR, timeout=60_000)
             if k:  # the first one warms the server's caches and the browser's
                 times.append(time.perf_counter() - t0)
-            wait_rendered(page, t("app.page.map", "zh"))
+            wait_for_page(page, t("app.page.map", "zh"))
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
             "runs": len(times), "target_s": TARGET_MAP_S}
 
