@@ -350,14 +350,18 @@ def county_checklist(
             items.append(it)
     for scheme in ("basic", "quality"):
         parts = [i for i in items if i.scheme == scheme]
-        failed = [i.item_id for i in parts if i.status == "fail"]
+        failed = [i for i in parts if i.status == "fail"]
         missing = [i.item_id for i in parts if i.status == "missing"]
         status = "fail" if failed else ("missing" if missing else "pass")
         items.append(ChecklistItem(
             scheme, "verdict", f"VERDICT:{scheme}", t("checklist.verdict", "zh"),
             t("checklist.verdict", "en"), status,
             t("checklist.verdict_value", lang, failed=len(failed), missing=len(missing)),
-            t("checklist.verdict_target", lang), sep.join(failed), tuple(failed),
+            t("checklist.verdict_target", lang),
+            t("checklist.evidence.failing_components", lang,
+              names=sep.join(i.name_zh if lang == "zh" else i.name_en for i in failed))
+            if failed else "",
+            tuple(i.item_id for i in failed),
         ))
     order = {"fail": 0, "missing": 1, "pass": 2}
     return sorted(items, key=lambda i: (i.group != "verdict", order[i.status]))
