@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures, maps, views
+from . import figures, views
 from .engine import Evaluation
 from .i18n import t
 from .scenario import (
@@ -72,6 +72,8 @@ CHANGED_BACKGROUND: Final = "#fff8e1"
 STATUS_TEXT_COLOR: Final = {"pass": "#2e7d32", "near": "#ef8f00", "fail": "#c62828"}
 STAGE_COLORS: Final = {"primary": "#1f5fa8", "junior": "#e08a1e"}
 PUPIL_COLOR: Final = "#3b9a4b"
+TOWNSHIP_FILL: Final = "#eceff1"
+TOWNSHIP_LINE: Final = "#90a4ae"
 _TOL: Final = 1e-12
 
 
@@ -499,13 +501,27 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
     return pd.DataFrame(rows, columns=cols)
 
 
-def flow_map(paths: dict[str, tuple[list, list]], lines: pd.DataFrame, schools: pd.DataFrame,
-             lang: str, aspect: float) -> go.Figure:
-    """Return the moves as arrows from school to school over grey township polygons: teacher
+def flow_map(paths: dict[str, tuple[list, list]], labels: pd.DataFrame, lines: pd.DataFrame,
+             schools: pd.DataFrame, lang: str, aspect: float) -> go.Figure:
+    """Return the moves as arrows from school to school over grey township polygons
+    (``paths``: views.polygon_paths; ``labels``: views.township_labels, names in grey): teacher
     transfers coloured by stage, pupil moves dashed, width by head count; every located school
     a small dot, the schools involved named.  Only ``go.Scatter`` (offline)."""
     fig = go.Figure()
-    maps._polygons(fig, paths, None)
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for x, y in paths.values():  # every township outline in one grey trace, rings split by None
+        lons += [*x, None]
+        lats += [*y, None]
+    if lons:
+        fig.add_trace(go.Scatter(x=lons, y=lats, mode="lines", fill="toself", fillcolor=TOWNSHIP_FILL,
+                                 line={"color": TOWNSHIP_LINE, "width": 1.2}, hoverinfo="skip",
+                                 showlegend=False, name=t("scenario.map.townships", lang)))
+    if len(labels):
+        fig.add_trace(go.Scatter(
+            x=labels["lon"], y=labels["lat"], mode="text", text=labels["township"],
+            textfont={"family": figures.FONT_FAMILY, "size": 12, "color": "#78909c"},
+            hoverinfo="skip", showlegend=False, name=t("scenario.map.townships", lang)))
     located = schools.dropna(subset=["longitude", "latitude"])
     fig.add_trace(go.Scatter(
         x=located["longitude"], y=located["latitude"], mode="markers",

@@ -215,7 +215,8 @@ with build:
         else:
             if ctx.geo is None:
                 st.caption(ctx.tr("app.map.no_geo", county=county))
-            st.plotly_chart(sv.flow_map(views.polygon_paths(ctx.geo), lines, schools, lang,
+            st.plotly_chart(sv.flow_map(views.polygon_paths(ctx.geo), views.township_labels(ctx.geo),
+                                        lines, schools, lang,
                                         views.map_aspect(schools["latitude"].dropna())),
                             config=PLOTLY_CONFIG, key="scn_map")
 

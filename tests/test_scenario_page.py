@@ -1,0 +1,364 @@
+"""The 情景模拟 page (AppTest, driven by widget keys) and its page models and figures (plain
+pytest, as objects): what the page shows after an action is the engine's own evaluation of
+``apply_actions``; saving, reopening and deleting go through the store under the data root."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import scenario_views as sv
+from dashboard import views
+from dashboard.engine import Evaluation, evaluate
+from dashboard.i18n import t
+from dashboard.scenario import (
+    AddResource,
+    Hire,
+    MovePupils,
+    Scenario,
+    ScenarioError,
+    ScenarioStore,
+    Transfer,
+    apply_actions,
+    apply_scenario,
+    scenario_root,
+    snapshot_checksum,
+)
+from dashboard.snapshots import Snapshot, list_snapshots, read_snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 120
+COUNTY = "990101"
+RICH, POOR = "3990101001", "3990101012"  # 示范县实验小学, 青石镇中心小学 (primary)
+TRANSFER = Transfer(RICH, POOR, "primary", 3, above_degree=3, mid_title=2, backbone=2)
+
+
+@cache
+def demo() -> tuple[Snapshot, Evaluation]:
+    snapshot = read_snapshot(REPO / "data" / "demo-990101-2024")
+    return snapshot, evaluate(snapshot.schools)
+
+
+@pytest.fixture()
+def data_root(demo_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data root holding a copy of the newest demo snapshot (and the demo geography)."""
+    root = tmp_path / "data"
+    shutil.copytree(demo_repo / "data" / "demo-990101-2024", root / "demo-990101-2024")
+    monkeypatch.chdir(demo_repo)
+    monkeypatch.setenv("JUNHENG_DATA", str(root))
+    monkeypatch.setenv("JUNHENG_GEO", str(demo_repo / "geo"))
+    return root
+
+
+def open_page(**params: str) -> AppTest:
+    """Run app.py with ``params`` in the URL and switch to the scenario page."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page("pages/scenario.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table(at: AppTest, header_key: str, lang: str = "zh") -> pd.DataFrame:
+    """Return the page's dataframe that has the column ``t(header_key)``."""
+    header = t(header_key, lang)
+    found = [d.value for d in at.dataframe if header in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def add_transfer(at: AppTest, action: Transfer = TRANSFER) -> AppTest:
+    at.radio(key="scn_stage").set_value(action.stage).run()
+    at.selectbox(key="scn_tr_from").set_value(action.from_school_id)
+    at.selectbox(key="scn_tr_to").set_value(action.to_school_id)
+    at.number_input(key="scn_tr_count").set_value(action.count)
+    for attr in ("above_degree", "mid_title", "backbone", "pe_art"):
+        at.number_input(key=f"scn_tr_{attr}").set_value(getattr(action, attr))
+    at.button(key="scn_tr_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plotly_specs(at: AppTest) -> dict[str, dict]:
+    return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_renders_in_both_languages(data_root: Path, lang: str) -> None:
+    at = open_page(lang=lang)
+    assert [x.value for x in at.title] == [t("app.page.scenario", lang)]
+    assert not at.error
+    assert t("scenario.pending.empty", lang) in [i.value for i in at.info]
+    assert [tab.label for tab in at.tabs] == [t(f"scenario.tab.{k}", lang)
+                                              for k in ("build", "saved", "compare")]
+    add_transfer(at)
+    assert not at.error
+    assert len(table(at, "scenario.col.after", lang)) == 32  # 2 stages × (8 + composite + 7)
+
+
+def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
+    snapshot, before = demo()
+    at = add_transfer(open_page())
+    assert [s.value for s in at.success] == [t("scenario.added", "zh", number=1, action=(
+        sv.describe_action(TRANSFER, sv.school_names(snapshot.schools), "zh")))]
+    after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
+    shown = table(at, "scenario.col.after")
+    expected = sv.cv_rows(after, COUNTY, 2024, "zh")
+    assert list(shown[t("scenario.col.after", "zh")]) == [views.fmt_cv(v) for v in expected["cv"]]
+    assert list(shown[t("scenario.col.before", "zh")]) == [
+        views.fmt_cv(v) for v in sv.cv_rows(before, COUNTY, 2024, "zh")["cv"]]
+    q2 = after.indicators.query("stage == 'primary' and scheme == 'quality' and indicator == 'Q2'")
+    row = shown[(shown[t("scenario.col.stage", "zh")] == "小学")
+                & (shown[t("scenario.col.indicator", "zh")] == views.indicator_label("Q2", "zh"))
+                & (shown[t("scenario.col.scheme", "zh")] == "优质均衡")]
+    assert row[t("scenario.col.after", "zh")].item() == f"{q2['cv'].item():.3f}"
+    cards = {c.label: c.value_text for c in views.status_cards(after, COUNTY, 2024, "zh")}
+    assert {m.label: m.value for m in at.metric} == cards
+    schools = table(at, "scenario.col.school_rule")
+    assert set(schools[t("scenario.col.school", "zh")]) == {"示范县实验小学", "青石镇中心小学"}
+    specs = plotly_specs(at)
+    assert {d["type"] for d in specs["scn_map"]["data"]} == {"scatter"}
+    assert [d["name"] for d in specs["scn_before_after"]["data"]] == ["现状", "本情景"]
+
+
+def test_an_impossible_action_is_refused_with_its_message(data_root: Path) -> None:
+    at = add_transfer(open_page(), Transfer(RICH, POOR, "primary", 500))
+    snapshot, _ = demo()
+    with pytest.raises(ScenarioError) as info:
+        apply_actions(snapshot.schools, [Transfer(RICH, POOR, "primary", 500)])
+    assert [e.value for e in at.error] == [info.value.message("zh")]
+    assert t("scenario.pending.empty", "zh") in [i.value for i in at.info]
+
+
+def test_each_form_adds_its_action_and_actions_can_be_removed(data_root: Path) -> None:
+    at = add_transfer(open_page())
+    at.selectbox(key="scn_hire_school").set_value(POOR)
+    at.number_input(key="scn_hire_count").set_value(2)
+    at.number_input(key="scn_hire_backbone").set_value(1)
+    at.button(key="scn_hire_submit").click().run()
+    at.selectbox(key="scn_res_school").set_value(POOR)
+    at.selectbox(key="scn_res_column").set_value("books")
+    at.number_input(key="scn_res_amount").set_value(500.0)
+    at.button(key="scn_res_submit").click().run()
+    at.selectbox(key="scn_mv_from").set_value(RICH)
+    at.selectbox(key="scn_mv_to").set_value(POOR)
+    at.number_input(key="scn_mv_count").set_value(40)
+    at.button(key="scn_mv_submit").click().run()
+    assert not at.exception and not at.error
+    expected = [TRANSFER, Hire(POOR, "primary", 2, backbone=1), AddResource(POOR, "books", 500.0),
+                MovePupils(RICH, POOR, "primary", 40)]
+    assert at.session_state["scn_actions"] == expected
+    pending = table(at, "scenario.col.action")
+    assert list(pending[t("scenario.col.kind", "zh")]) == [
+        t(f"scenario.kind.{k}", "zh") for k in ("transfer", "hire", "add_resource", "move_pupils")]
+    at.button(key="scn_remove_1").click().run()
+    assert at.session_state["scn_actions"] == [expected[0], *expected[2:]]
+    at.button(key="scn_clear").click().run()
+    assert at.session_state["scn_actions"] == []
+    assert t("scenario.pending.empty", "zh") in [i.value for i in at.info]
+
+
+def test_save_reopen_and_delete_through_the_page(data_root: Path) -> None:
+    snapshot, _ = demo()
+    store = ScenarioStore(scenario_root(data_root))
+    at = add_transfer(open_page())
+    at.text_input(key="scn_save_name").input("骨干下乡")
+    at.text_area(key="scn_save_note").input("实验小学 3 人到青石镇")
+    at.button(key="scn_save_submit").click().run()
+    assert [s.value for s in at.success][-1] == t("scenario.save.done", "zh", name="骨干下乡")
+    saved = store.load("骨干下乡")
+    assert saved.actions == (TRANSFER,) and saved.note == "实验小学 3 人到青石镇"
+    assert saved.snapshot_id == snapshot.id and saved.snapshot_sha256 == snapshot_checksum(snapshot)
+    assert (data_root / "scenarios" / "骨干下乡.json").is_file()
+    assert [i.id for i in list_snapshots(data_root)] == [snapshot.id]
+
+    at.button(key="scn_save_submit").click().run()  # the same name again: refused
+    assert [e.value for e in at.error] == [
+        ScenarioError("exists", field="name", value="骨干下乡").message("zh")]
+
+    at.button(key="scn_clear").click().run()
+    assert at.session_state["scn_actions"] == []
+    listed = table(at, "scenario.col.applies")
+    assert list(listed[t("scenario.col.name", "zh")]) == ["骨干下乡"]
+    at.selectbox(key="scn_saved_pick").set_value("骨干下乡").run()
+    at.button(key="scn_open").click().run()
+    assert at.session_state["scn_actions"] == [TRANSFER]
+    assert at.text_input(key="scn_save_name").value == "骨干下乡"
+    assert t("scenario.saved.opened", "zh", name="骨干下乡") in [s.value for s in at.success]
+
+    at.button(key="scn_delete").click().run()
+    assert [w.value for w in at.warning] == [t("scenario.saved.confirm", "zh", name="骨干下乡")]
+    at.button(key="scn_delete_cancel").click().run()
+    assert store.names() == ["骨干下乡"] and not at.warning
+    at.button(key="scn_delete").click().run()
+    at.button(key="scn_delete_confirm").click().run()
+    assert store.names() == []
+    assert t("scenario.saved.deleted", "zh", name="骨干下乡") in [s.value for s in at.success]
+    assert not at.exception
+
+
+def test_compare_saved_scenarios_side_by_side(data_root: Path) -> None:
+    snapshot, before = demo()
+    store = ScenarioStore(scenario_root(data_root))
+    sha = snapshot_checksum(snapshot)
+    plans = {
+        "甲方案": Scenario("甲方案", snapshot.id, sha, actions=(TRANSFER,)),
+        "乙方案": Scenario("乙方案", snapshot.id, sha, actions=(AddResource(POOR, "sports_area_m2",
+                                                                          5000.0),)),
+        "旧数据": Scenario("旧数据", "old", "0" * 64, actions=(Hire(POOR, "primary", 1),)),
+    }
+    for plan in plans.values():
+        store.save(plan)
+    at = open_page(scheme="quality")
+    assert at.multiselect(key="scn_compare").value == ["乙方案", "甲方案"]
+    shown = table(at, "scenario.col.indicator")
+    assert list(shown.columns[3:]) == ["现状", "乙方案", "甲方案"]
+    for name in ("乙方案", "甲方案"):
+        ev = evaluate(apply_scenario(snapshot, plans[name]).schools)
+        rows = sv.cv_rows(ev, COUNTY, 2024, "zh")
+        assert [cell.split("（")[0] for cell in shown[name]] == [views.fmt_cv(v) for v in rows["cv"]]
+    fig = plotly_specs(at)["scn_compare_figure"]
+    assert [d["name"] for d in fig["data"]] == ["现状", "乙方案", "甲方案"]
+    applies = table(at, "scenario.col.applies").set_index(t("scenario.col.name", "zh"))
+    assert applies.loc["旧数据", t("scenario.col.applies", "zh")] == t("scenario.saved.applies_no", "zh")
+    at.selectbox(key="scn_saved_pick").set_value("旧数据").run()
+    at.button(key="scn_open").click().run()
+    with pytest.raises(ScenarioError) as info:
+        apply_scenario(snapshot, plans["旧数据"])
+    assert [e.value for e in at.error] == [info.value.message("zh")]
+    assert at.session_state["scn_actions"] == []
+
+
+def test_no_snapshot_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  demo_repo: Path) -> None:
+    monkeypatch.chdir(demo_repo)
+    monkeypatch.setenv("JUNHENG_DATA", str(tmp_path / "none"))
+    at = open_page()
+    assert [i.value for i in at.info] == [t("app.empty.no_snapshots", "zh",
+                                            root=str(tmp_path / "none"))]
+
+
+# ----------------------------------------------------------------------------- page models
+
+
+def test_coefficient_table_flags_what_changed() -> None:
+    snapshot, before = demo()
+    after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
+    table_ = sv.coefficient_table(before, after, COUNTY, 2024, "zh")
+    assert len(table_) == 32
+    b = table_.set_index(["stage", "scheme", "indicator"])
+    assert not b.loc[("junior", "quality", "Q2"), "changed"]  # a primary transfer
+    assert b.loc[("primary", "quality", "Q2"), "changed"]
+    assert b.loc[("primary", "basic", "composite"), "after"] == pytest.approx(
+        after.composites.query("stage == 'primary'")["composite_cv"].item())
+    same = sv.coefficient_table(before, before, COUNTY, 2024, "zh")
+    assert not same["changed"].any() and (same["delta"] == 0).all()
+    shown = sv.coefficient_display(table_, "en")
+    assert list(shown.columns) == [t(f"scenario.col.{c}", "en") for c in (
+        "stage", "scheme", "indicator", "before", "after", "delta", "threshold", "status_before",
+        "status_after")]
+
+
+def test_school_changes_are_the_two_schools_of_a_transfer() -> None:
+    snapshot, before = demo()
+    after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
+    changes = sv.school_changes(before, after, COUNTY, 2024, "quality")
+    assert sorted(changes["school_id"]) == sorted([RICH, POOR])
+    poor = changes.set_index("school_id").loc[POOR]
+    units = before.units["quality"].set_index("unit_id")
+    assert poor["Q2_before"] == pytest.approx(units.loc[f"{POOR}:primary", "Q2"])
+    assert poor["Q2_after"] > poor["Q2_before"]
+    shown = sv.school_change_display(changes, "quality", "zh")
+    assert " → " in shown.iloc[0, 2]  # Q1 changed: above-degree teachers moved
+    assert sv.school_changes(before, before, COUNTY, 2024, "basic").empty
+
+
+def test_verdict_changes_pair_both_sides() -> None:
+    snapshot, before = demo()
+    pupils = MovePupils(POOR, RICH, "primary", 1000)
+    after = evaluate(apply_actions(snapshot.schools, [pupils]).schools)
+    changes = {(c.stage, c.scheme): c for c in sv.verdict_changes(before, after, COUNTY, 2024, "zh")}
+    assert set(changes) == {(s, k) for s in ("primary", "junior") for k in ("basic", "quality")}
+    basic = changes[("primary", "basic")]
+    comp = {name: ev.composites.query("stage == 'primary'")["composite_cv"].item()
+            for name, ev in (("before", before), ("after", after))}
+    assert basic.before == pytest.approx(comp["before"]) and basic.after == pytest.approx(comp["after"])
+    assert basic.delta_text == sv.delta_text(comp["after"] - comp["before"])
+    assert changes[("junior", "basic")].delta_text == "±0.000"
+
+
+def test_descriptions_name_the_schools_and_units() -> None:
+    names = {RICH: "示范县实验小学", POOR: "青石镇中心小学"}
+    assert sv.describe_action(TRANSFER, names, "zh") == (
+        "小学：示范县实验小学 → 青石镇中心小学，3 人（高于规定学历 3，中级及以上职称 2，骨干 2，体育艺术 0）")
+    assert sv.describe_action(AddResource(POOR, "equipment_value_yuan", 120000.0), names, "zh") == (
+        "青石镇中心小学：教学仪器设备值（元）增加 120,000.00")
+    assert sv.describe_action(Transfer(RICH, POOR, "primary", 1, teacher_ids=("DT1",)), names,
+                              "en").endswith(", named teachers DT1")
+    assert sv.describe_action(MovePupils(RICH, "x", "junior", 5), names, "en") == (
+        "Junior secondary: 示范县实验小学 → x, 5 pupils")
+
+
+def test_school_choices_follow_the_stage() -> None:
+    snapshot, _ = demo()
+    primary = sv.school_choices(snapshot.schools, "primary")
+    junior = sv.school_choices(snapshot.schools, "junior")
+    schools = snapshot.schools.set_index("school_id")
+    assert all(schools.loc[i, "students_primary"] > 0 or schools.loc[i, "teachers_primary"] > 0
+               for i in primary)
+    assert "3990101004" in junior and "3990101004" not in primary  # 完全中学: junior only
+    assert "3990101006" in junior and "3990101006" in primary  # 九年一贯制: both
+    staff = sv.staff_table(snapshot.schools, "primary", "zh")
+    assert len(staff) == len(primary)
+    assert staff[t("scenario.col.teachers", "zh")].sum() == snapshot.schools["teachers_primary"].sum()
+
+
+def test_flow_map_draws_lines_between_the_schools() -> None:
+    snapshot, _ = demo()
+    actions = [TRANSFER, Hire(POOR, "primary", 1), MovePupils(RICH, POOR, "primary", 10)]
+    lines = sv.flow_lines(actions, snapshot.schools, "zh")
+    assert list(lines["number"]) == [1, 3] and list(lines["kind"]) == ["transfer", "move_pupils"]
+    at = snapshot.schools.set_index("school_id")
+    assert (lines["lon0"].iloc[0], lines["lat1"].iloc[0]) == (at.loc[RICH, "longitude"],
+                                                              at.loc[POOR, "latitude"])
+    geo = json.loads((REPO / "geo" / COUNTY / "townships.geojson").read_text(encoding="utf-8"))
+    paths = views.polygon_paths(geo)
+    fig = sv.flow_map(paths, views.township_labels(geo), lines, snapshot.schools, "zh", 1.1)
+    assert {trace.type for trace in fig.data} == {"scatter"}
+    arrows = [tr for tr in fig.data if tr.legendgroup]
+    assert [tr.name for tr in arrows] == ["小学教师调动", "小学学生调整"]
+    assert list(arrows[0].x) == [at.loc[RICH, "longitude"], at.loc[POOR, "longitude"]]
+    assert list(arrows[0].marker.symbol) == ["circle", "arrow"]
+    assert arrows[1].line.dash == "dash"
+    outline = [tr for tr in fig.data if tr.fill == "toself"]
+    assert len(outline) == 1 and len(outline[0].x) == sum(len(x) + 1 for x, _ in paths.values())
+    names = [tr for tr in fig.data if tr.mode == "text"]
+    assert set(names[0].text) == {f["properties"]["township"] for f in geo["features"]}
+    assert set(names[1].text) == {"示范县实验小学", "青石镇中心小学"}
+
+
+def test_compare_figure_groups_bars_with_the_threshold() -> None:
+    snapshot, before = demo()
+    after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
+    series = sv.series_table([("现状", before), ("情景", after)], COUNTY, 2024, "zh")
+    fig = sv.compare_figure(series, "primary", "quality", "zh")
+    assert [tr.name for tr in fig.data] == ["现状", "情景"] and fig.layout.barmode == "group"
+    q = after.indicators.query("stage == 'primary' and scheme == 'quality'")
+    assert list(fig.data[1].y) == pytest.approx(list(q.set_index("indicator").loc[
+        ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7"], "cv"]))
+    assert fig.layout.shapes[0].y0 == 0.5
+    basic = sv.compare_figure(series, "junior", "basic", "en")
+    assert len(basic.data[0].x) == 9 and basic.layout.shapes[0].y0 == 0.55
+    shown = sv.compare_display(series, "zh")
+    assert list(shown.columns[3:]) == ["现状", "情景"] and len(shown) == 32
