@@ -223,10 +223,11 @@ class Shortfall:
     attribute: str | None = None
     count: int | None = None
     constraint: str | None = None
+    placement: tuple[tuple[str, int], ...] = ()  # hire: (school_id, teachers) the relaxed model placed
 
     def message(self, lang: str = "zh") -> str:
         """Return the explanation in ``lang``."""
-        attr = t(f"planner.attr.{self.attribute}", lang) if self.attribute else ""
+        attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind == "hire" else ""
         con = t(f"planner.constraint.{self.constraint}", lang) if self.constraint else ""
         return t(f"planner.shortfall.{self.kind}", lang, indicator=self.indicator or "", attribute=attr,
                  count=self.count if self.count is not None else "", constraint=con)
@@ -334,6 +335,7 @@ class _Inst:
     pool: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     resource_cv: float = 0.0  # basic: Σ of the five resource CVs (fixed under transfers)
     flags: pd.DataFrame | None = None  # roster attributes of the stage's teachers, by teacher id
+    every: np.ndarray | None = None  # (M, K) all roster teachers per class (eligible or not)
 
 
 def _county_year(schools: pd.DataFrame, goal: PlanGoal) -> tuple[str, int]:
@@ -460,13 +462,18 @@ def _roster_pools(inst: _Inst) -> None:
     order = np.lexsort((flags["teacher_id"].astype(str).to_numpy(), flags["start_year_at_school"].to_numpy()))
     sids = flags["school_id"].astype(str).to_numpy()
     tids = flags["teacher_id"].astype(str).to_numpy()
+    every = np.zeros_like(elig)
     for i in order:
         m = pos.get(sids[i])
-        if m is None or not ok[i]:
+        if m is None:
+            continue
+        every[m, code[i]] += 1
+        if not ok[i]:
             continue
         elig[m, code[i]] += 1
         inst.pool.setdefault((m, int(code[i])), []).append(tids[i])
     inst.elig = elig
+    inst.every = every
 
 
 def _haversine(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -519,9 +526,11 @@ def _q_of(inst: _Inst, counts: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: dict[str, float] | None = None,
-                 time_limit: float = 20.0) -> _Flows:
-    """Solve the fewest-transfers MILP (lazy chords).  basic_mode: 'tangent' (conservative, at v0)
-    or 'relaxed' (lower bound) for the basic composite; quality ignores it."""
+                 bps: dict[str, list[float]] | None = None, time_limit: float = 20.0) -> _Flows:
+    """Solve the fewest-transfers MILP (lazy chords).  basic_mode for the basic composite:
+    'tangent' (conservative: sqrt replaced by its tangent at v0, an over-estimate) or 'pwl'
+    (relaxation: sqrt replaced by its piecewise-linear interpolation at the breakpoints ``bps``,
+    an under-estimate since sqrt is concave; segments chosen by binaries).  Quality ignores it."""
     cons = inst.cons
     M, K = len(inst.movable), len(inst.classes)
     drop = relax.drop
@@ -550,7 +559,15 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     nh = M if hire_name is not None else 0
     names = inst.names if relax.only is None else relax.only
     nz = M * len(names)
-    nvar = nf + nh + nz
+    use_pwl = inst.goal.scheme == "basic" and basic_mode == "pwl"
+    pw_at: dict[str, tuple[int, int]] = {}  # name -> (first λ column, breakpoints)
+    npw = 0
+    if use_pwl:
+        assert bps is not None
+        for n in names:
+            pw_at[n] = (nf + nh + nz + npw, len(bps[n]))
+            npw += 2 * len(bps[n]) - 1
+    nvar = nf + nh + nz + npw
     D = (E_in - E_out)  # (M*K, nf) net change per unit and class
     cost = np.zeros(nvar)
     cost[:nf] = np.asarray(E_out.sum(axis=0)).ravel()
@@ -585,8 +602,8 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         C = sparse.kron(sparse.csr_matrix(np.ones((1, M))), sparse.identity(K))
         add(pad(C @ D), 0, 0)
     # stock
-    if inst.elig is not None and "eligibility" not in drop:
-        add(pad(E_out), 0, inst.elig.ravel())
+    if inst.elig is not None:
+        add(pad(E_out), 0, (inst.every if "eligibility" in drop else inst.elig).ravel())
     else:
         add(pad(unit_sum(np.ones(K), E_out)), 0, inst.own_T)
         for j, a in enumerate(inst.attrs):
@@ -636,16 +653,37 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         for n in names:
             R = inst.base[n].sum() + sum(h for k, h in relax.hire.items() if k == n or n == "teachers")
             a = Ptot / (R * R)
-            if basic_mode == "relaxed":
-                coefs[zcol[n]: zcol[n] + M] += a
-                rhs += 1 - a * qfix[n]
-                A = sparse.csr_matrix((np.full(M, a), (np.zeros(M, int), zcol[n] + np.arange(M))), shape=(1, nvar))
-                add(A, -np.inf, bud * bud + 1 - a * qfix[n])
+            if use_pwl:
+                assert bps is not None
+                first, nb = pw_at[n]
+                b = np.asarray(bps[n], float)
+                lam = first + np.arange(nb)
+                ys = first + nb + np.arange(nb - 1)
+                # v_n = a·(Σz + qfix) − 1 = Σ λ_j b_j
+                row = np.zeros(nvar)
+                row[zcol[n]: zcol[n] + M] = a
+                row[lam] = -b
+                add(row.reshape(1, -1), 1 - a * qfix[n], 1 - a * qfix[n])
+                row = np.zeros(nvar)
+                row[lam] = 1
+                add(row.reshape(1, -1), 1, 1)
+                row = np.zeros(nvar)
+                row[ys] = 1
+                add(row.reshape(1, -1), 1, 1)
+                for j in range(nb):  # λ_j ≤ y_{j−1} + y_j (SOS2 by binaries)
+                    row = np.zeros(nvar)
+                    row[lam[j]] = 1
+                    if j > 0:
+                        row[ys[j - 1]] = -1
+                    if j < nb - 1:
+                        row[ys[j]] = -1
+                    add(row.reshape(1, -1), -np.inf, 0)
+                coefs[lam] += np.sqrt(np.maximum(b, 0))
             else:
                 s = math.sqrt(max((v0 or {}).get(n, 1e-6), 1e-6))
                 coefs[zcol[n]: zcol[n] + M] += a / (2 * s)
                 rhs += -(s + (a * qfix[n] - 1 - s * s) / (2 * s))
-        add(sparse.csr_matrix(coefs.reshape(1, -1)), -np.inf, (bud * bud if basic_mode == "relaxed" else bud) + rhs)
+        add(sparse.csr_matrix(coefs.reshape(1, -1)), -np.inf, bud + rhs)
     del cv_rows_at
     # chords, lazily
     count_rows = {n: unit_sum(_coef(n, inst.attrs, inst.classes), D) for n in names}
@@ -676,8 +714,11 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
 
     for n in names:
         chord_rows(n, chords[n])
-    integrality = np.concatenate([np.ones(nf + nh), np.zeros(nz)])
+    integrality = np.concatenate([np.ones(nf + nh), np.zeros(nz), np.zeros(npw)])
     ub = np.full(nvar, np.inf)
+    for first, nb in pw_at.values():
+        integrality[first + nb: first + 2 * nb - 1] = 1
+        ub[first + nb: first + 2 * nb - 1] = 1
     lbv = np.zeros(nvar)
     t0 = time.perf_counter()
     status = "infeasible"
@@ -1234,53 +1275,92 @@ def _explain_transfers(inst: _Inst, time_limit: float) -> list[Shortfall]:
         except PlanError:
             pass
     # hires: per failing teacher indicator, the least number of teachers with that attribute
-    counts = {n: inst.base[n] for n in {*inst.names, "teachers"}}
-    v = _v_of(inst, counts)
+    found: list[Shortfall] = []
     for n in inst.names:
-        if inst.goal.scheme == "quality" and math.sqrt(v[n]) <= inst.tau:
+        if inst.goal.scheme == "quality":
             alone = _solve_flows(inst, _Relax(only=(n,)), time_limit=time_limit / 6)
             if alone.status in ("optimal", "feasible"):
-                continue
-        elif inst.goal.scheme == "basic":
-            pass
+                continue  # reachable on its own: the joint constraints bind (reported above)
         needed = None
+        placed: tuple[tuple[str, int], ...] = ()
         for h in list(range(1, 31)) + [40, 60, 80, 120, 160, 240, 320, 480, 640]:
             rel = _Relax(hire={n: h}, only=(n,) if inst.goal.scheme == "quality" else None)
-            f = _solve_flows(inst, rel, basic_mode="relaxed" if inst.goal.scheme == "basic" else "exact",
-                             time_limit=time_limit / 6)
-            if f.status in ("optimal", "feasible"):
+            f = (_solve_flows(inst, rel, time_limit=time_limit / 6) if inst.goal.scheme == "quality"
+                 else _best_flows(inst, rel, time_limit / 6))
+            if f is not None and f.status in ("optimal", "feasible"):
                 needed = h
+                if f.hires is not None:
+                    placed = tuple((inst.school_of[m], int(k)) for m, k in enumerate(f.hires) if k > 0)
                 break
         ind = inst.ind_of_name[n]
         if needed is None:
-            out.append(Shortfall("unreachable", indicator=ind))
+            found.append(Shortfall("unreachable", indicator=ind))
         else:
-            out.append(Shortfall("hire", indicator=ind, attribute=None if n == "teachers" else n.removeprefix("teachers_"),
-                                 count=needed))
-        if inst.goal.scheme == "basic":
+            found.append(Shortfall("hire", indicator=ind,
+                                   attribute=None if n == "teachers" else n.removeprefix("teachers_"),
+                                   count=needed, placement=placed))
+    if inst.goal.scheme == "basic":  # alternatives: report the smallest hire
+        hires = [f for f in found if f.kind == "hire"]
+        found = [min(hires, key=lambda f: f.count or 0)] if hires else found[:1]
+    return out + found
+
+
+def _flow_counts(inst: _Inst, f: _Flows, relax: _Relax) -> dict[str, np.ndarray]:
+    """Return every unit's counts after the flows (and the hires of ``relax``)."""
+    counts = _counts_after(inst, f.out, f.inn)
+    if f.hires is not None:
+        for n in counts:
+            if n in relax.hire or n == "teachers":
+                counts[n][inst.movable] += f.hires
+    return counts
+
+
+def _basic_search(inst: _Inst, relax: _Relax, time_limit: float,
+                  iters: int = 6) -> tuple[_Flows | None, float, bool]:
+    """Basic composite: return (best truly passing flows or None, proven lower bound, proven infeasible).
+
+    Lower bounds come from the piecewise-linear relaxation (breakpoints refined at each
+    solution's true CV²); plans from the tangent (conservative) model at that solution."""
+    bud = 8 * inst.tau - inst.resource_cv
+    if bud <= 0:
+        return None, math.inf, True
+    U = bud * bud  # each teacher CV ≤ bud in any passing plan, so v ≤ bud²
+    v_base = _v_of(inst, {n: inst.base[n] for n in {*inst.names, "teachers"}})
+    bps = {n: sorted({-1.0, 0.0, *np.linspace(0, U, 9)[1:].tolist(), min(v_base[n], U)}) for n in inst.names}
+    best: _Flows | None = None
+    lower = 0.0
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        left = max(time_limit - (time.perf_counter() - t0), 0.5)
+        f = _solve_flows(inst, relax, basic_mode="pwl", bps=bps, time_limit=left)
+        if f.status == "infeasible":
+            return best, (math.inf if best is None else lower), best is None
+        if f.status not in ("optimal", "feasible"):
             break
-    return out
+        lower = max(lower, f.objective if f.status == "optimal" else f.bound)
+        cnt = _flow_counts(inst, f, relax)
+        if _teacher_goal_met(inst, cnt):
+            if best is None or f.objective < best.objective:
+                best = f
+            break
+        v = _v_of(inst, cnt)
+        g = _solve_flows(inst, relax, basic_mode="tangent", v0=v, time_limit=left)
+        if g.status in ("optimal", "feasible") and _teacher_goal_met(inst, _flow_counts(inst, g, relax)):
+            if best is None or g.objective < best.objective:
+                best = g
+        if best is not None and best.objective <= lower + 1e-9:
+            break
+        for n in inst.names:
+            bps[n] = sorted(set(bps[n]) | {min(v[n], U)})
+    return best, lower, False
 
 
 def _best_flows(inst: _Inst, relax: _Relax, time_limit: float) -> _Flows | None:
-    """Return a truly feasible flow solution (exact model), or None."""
+    """Return a truly feasible flow solution, or None."""
     if inst.goal.scheme == "quality":
         f = _solve_flows(inst, relax, time_limit=time_limit)
         return f if f.status in ("optimal", "feasible") else None
-    f = _solve_flows(inst, relax, basic_mode="relaxed", time_limit=time_limit)
-    if f.status not in ("optimal", "feasible"):
-        return None
-    if _teacher_goal_met(inst, _counts_after(inst, f.out, f.inn)):
-        return f
-    v0 = _v_of(inst, {n: inst.base[n] for n in {*inst.names, "teachers"}})
-    for _ in range(4):
-        g = _solve_flows(inst, relax, basic_mode="tangent", v0=v0, time_limit=time_limit)
-        if g.status in ("optimal", "feasible") and _teacher_goal_met(inst, _counts_after(inst, g.out, g.inn)):
-            return g
-        if g.status not in ("optimal", "feasible"):
-            return None
-        v0 = _v_of(inst, _counts_after(inst, g.out, g.inn))
-    return None
+    return _basic_search(inst, relax, time_limit, iters=3)[0]
 
 
 def _transfer_plan(inst: _Inst, time_limit: float) -> tuple[str, float, float, list, list[Shortfall]]:
@@ -1298,27 +1378,10 @@ def _transfer_plan(inst: _Inst, time_limit: float) -> tuple[str, float, float, l
                 return "timeout", math.nan, f.bound, [], []
             return "infeasible", math.nan, math.nan, [], _explain_transfers(inst, time_limit)
         return f.status, f.objective, f.bound if f.status != "optimal" else f.objective, _match(inst, f), []
-    # basic: relaxed lower bound, then conservative tangent models
-    rel = _solve_flows(inst, _Relax(), basic_mode="relaxed", time_limit=time_limit)
-    if rel.status not in ("optimal", "feasible"):
-        return "infeasible", math.nan, math.nan, [], _explain_transfers(inst, time_limit)
-    lower = rel.bound if rel.status != "optimal" else rel.objective
-    if _teacher_goal_met(inst, _counts_after(inst, rel.out, rel.inn)):
-        return rel.status, rel.objective, lower, _match(inst, rel), []
-    best = None
-    v0 = _v_of(inst, base_counts)
-    for _ in range(5):
-        g = _solve_flows(inst, _Relax(), basic_mode="tangent", v0=v0, time_limit=time_limit)
-        if g.status not in ("optimal", "feasible"):
-            break
-        cnt = _counts_after(inst, g.out, g.inn)
-        if _teacher_goal_met(inst, cnt) and (best is None or g.objective < best.objective):
-            best = g
-        v0 = _v_of(inst, cnt)
-        if best is not None and best.objective <= lower:
-            break
+    # basic: piecewise-linear relaxation for the bound, tangent models for the plans
+    best, lower, infeasible = _basic_search(inst, _Relax(), time_limit)
     if best is None:
-        return "infeasible", math.nan, lower, [], _explain_transfers(inst, time_limit)
+        return "infeasible", math.nan, lower, [], (_explain_transfers(inst, time_limit) if infeasible else [])
     status = "optimal" if best.objective <= lower + 1e-9 else "feasible"
     return status, best.objective, lower, _match(inst, best), []
 
