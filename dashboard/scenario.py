@@ -195,15 +195,14 @@ class ScenarioError(ValueError):
     ``index`` is the 1-based position of the action (None when the error is not about one
     action), ``kind`` its kind, ``field`` and ``value`` what was refused, ``rule`` the catalogue
     key ``scenario.rule.<rule>`` and ``params`` the values the rule's text names.  ``str()`` is
-    the message in ``lang`` (Chinese by default); :meth:`message` gives either language.
+    the message in Chinese (the default language); :meth:`message` gives either language.
     """
 
     def __init__(self, rule: str, *, index: int | None = None, kind: str | None = None,
-                 field: str | None = None, value: object = None, lang: str = DEFAULT_LANG,
-                 **params: object) -> None:
+                 field: str | None = None, value: object = None, **params: object) -> None:
         self.rule, self.index, self.kind, self.field, self.value = rule, index, kind, field, value
         self.params = dict(params)
-        super().__init__(self.message(lang))
+        super().__init__(self.message(DEFAULT_LANG))
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         """Return the message in ``lang``: where (action, field = value), then the rule."""
@@ -715,6 +714,10 @@ class ScenarioStore:
         except FileNotFoundError:
             raise ScenarioError("not_found", field="name", value=name) from None
 
+    def names(self) -> list[str]:
+        """Return the names of the saved scenarios, sorted."""
+        return [i.name for i in self.list()]
+
     def list(self) -> list[ScenarioInfo]:
         """Return the saved scenarios sorted by name; temporary and unreadable files are left
         out (every file written here is complete: see the class docstring)."""
@@ -732,8 +735,4 @@ class ScenarioStore:
                                       snapshot_sha256=s.snapshot_sha256, note=s.note,
                                       created=s.created, actions=len(s.actions), path=path))
         return sorted(found, key=lambda i: i.name)
-
-    def names(self) -> list[str]:
-        """Return the names of the saved scenarios, sorted."""
-        return [i.name for i in self.list()]
 

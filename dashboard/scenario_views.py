@@ -304,6 +304,7 @@ class VerdictChange:
     status_text: str
     failing_units_before: int
     failing_units_after: int
+    changed: bool  # the 3-decimal value or the verdict differs
 
 
 def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: int,
@@ -321,7 +322,8 @@ def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: in
             stage=c.stage, scheme=c.scheme, label=c.label, before=b.value, after=c.value,
             after_text=c.value_text, delta_text=delta_text(c.value - b.value),
             status_before=b.status, status_after=c.status, status_text=text,
-            failing_units_before=b.failing_units, failing_units_after=c.failing_units))
+            failing_units_before=b.failing_units, failing_units_after=c.failing_units,
+            changed=b.value_text != c.value_text or b.status != c.status))
     return out
 
 

@@ -100,7 +100,7 @@ def cancel_delete() -> None:
 def teacher_numbers(prefix: str) -> dict[str, int]:
     """Draw the four attribute inputs of a teacher form; return attr -> count."""
     cols = st.columns(len(TEACHER_ATTRS))
-    return {attr: int(col.number_input(ctx.tr(f"scenario.attr.{attr}"), min_value=0, value=0,
+    return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0, value=0,
                                        step=1, key=f"{prefix}_{attr}",
                                        help=ctx.tr("scenario.field.attr_help")))
             for col, attr in zip(cols, TEACHER_ATTRS, strict=True)}
@@ -186,8 +186,9 @@ with build:
         changes = sv.verdict_changes(before, after, county, year, lang)
         for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
             column.metric(change.label, change.after_text, delta=change.delta_text,
-                          delta_color="inverse", border=True, help=ctx.tr("scenario.metric_help"),
-                          delta_description=change.status_text)
+                          delta_color="inverse" if change.changed else "off",
+                          delta_arrow="auto" if change.changed else "off", border=True,
+                          help=ctx.tr("scenario.metric_help"), delta_description=change.status_text)
 
         st.subheader(ctx.tr("scenario.result.coefficients"))
         table = sv.coefficient_table(before, after, county, year, lang)

@@ -296,6 +296,7 @@ def test_verdict_changes_pair_both_sides() -> None:
     assert basic.before == pytest.approx(comp["before"]) and basic.after == pytest.approx(comp["after"])
     assert basic.delta_text == sv.delta_text(comp["after"] - comp["before"])
     assert changes[("junior", "basic")].delta_text == "±0.000"
+    assert not changes[("junior", "basic")].changed and basic.changed
 
 
 def test_descriptions_name_the_schools_and_units() -> None:
