@@ -79,7 +79,7 @@ _TOL: Final = 1e-12
 
 def delta_text(delta: float) -> str:
     """Return a change of a CV (ratio) to 3 decimals with its sign ('±0.000' when none)."""
-    if views._missing(delta):
+    if delta is None or not math.isfinite(float(delta)):
         return views.DASH
     if abs(delta) < _TOL:
         return "±0.000"
@@ -490,8 +490,7 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
         if a not in where.index or b not in where.index:
             continue
         p, q = where.loc[a], where.loc[b]
-        if any(views._missing(v) for v in (p["longitude"], p["latitude"], q["longitude"],
-                                           q["latitude"])):
+        if pd.isna([p["longitude"], p["latitude"], q["longitude"], q["latitude"]]).any():
             continue
         rows.append({"number": number, "kind": action_kind(action), "stage": action.stage,
                      "from_id": a, "to_id": b, "from_name": names[a], "to_name": names[b],
