@@ -6,11 +6,9 @@ import streamlit as st
 
 from dashboard import views
 from dashboard.compliance import county_checklist
-from pages.common import STATUS_DELTA_COLOR, require_data, safe_context, url_toggle
+from pages.common import STATUS_DELTA_COLOR, start_page, url_toggle
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.checklist"))
-require_data(ctx)
+ctx = start_page("app.page.checklist")
 ev, lang = ctx.evaluation, ctx.lang
 items = county_checklist(county_code=ctx.county_code, year=ctx.year, indicators=ev.indicators,
                          composites=ev.composites, school_rules=ev.school_rules,

@@ -35,6 +35,8 @@ __all__ = [
     "show_error",
     "require_data",
     "safe_context",
+    "start_page",
+    "require_stage_units",
     "url_select",
     "url_toggle",
     "url_value",
@@ -298,6 +300,27 @@ def require_data(ctx: PageContext) -> None:
     if ctx.schools.empty:
         st.warning(ctx.tr("app.empty.no_schools", county=ctx.county_code, year=ctx.year))
         st.stop()
+
+
+def start_page(title_key: str) -> PageContext:
+    """Return the page context after drawing the page title (catalogue key ``title_key``).
+
+    Stops the page with a clear message when the data cannot be read or there is none.
+    """
+    ctx = safe_context()
+    st.title(ctx.tr(title_key))
+    require_data(ctx)
+    return ctx
+
+
+def require_stage_units(ctx: PageContext) -> pd.DataFrame:
+    """Return the units of the chosen scheme and stage; stop with a message when there is none."""
+    assert ctx.evaluation is not None and ctx.county_code is not None and ctx.year is not None
+    units = views.scheme_units(ctx.evaluation, ctx.scheme, ctx.county_code, ctx.year, ctx.stage)
+    if units.empty:
+        st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{ctx.stage}")))
+        st.stop()
+    return units
 
 
 def safe_context() -> PageContext:

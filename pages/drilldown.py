@@ -8,17 +8,18 @@ import streamlit as st
 
 from dashboard import figures, views
 from dashboard.standards import scheme_ids
-from pages.common import PLOTLY_CONFIG, STATUS_DELTA_COLOR, require_data, safe_context, url_select
+from pages.common import (
+    PLOTLY_CONFIG,
+    STATUS_DELTA_COLOR,
+    require_stage_units,
+    start_page,
+    url_select,
+)
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.drilldown"))
-require_data(ctx)
+ctx = start_page("app.page.drilldown")
 ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
                                          ctx.scheme, ctx.stage)
-units = views.scheme_units(ev, scheme, county, year, stage)
-if units.empty:
-    st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{stage}")))
-    st.stop()
+units = require_stage_units(ctx)
 
 indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
                        key="drill_indicator",

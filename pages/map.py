@@ -6,17 +6,12 @@ import streamlit as st
 
 from dashboard import maps, views
 from dashboard.standards import scheme_ids
-from pages.common import PLOTLY_CONFIG, require_data, safe_context, url_select, url_toggle
+from pages.common import PLOTLY_CONFIG, require_stage_units, start_page, url_select, url_toggle
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.map"))
-require_data(ctx)
+ctx = start_page("app.page.map")
 ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
                                          ctx.scheme, ctx.stage)
-units = views.scheme_units(ev, scheme, county, year, stage)
-if units.empty:
-    st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{stage}")))
-    st.stop()
+units = require_stage_units(ctx)
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 with c1:

@@ -8,13 +8,10 @@ from pages.common import (
     PLOTLY_CONFIG,
     STATUS_DELTA_COLOR,
     page_link,
-    require_data,
-    safe_context,
+    start_page,
 )
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.overview"))
-require_data(ctx)
+ctx = start_page("app.page.overview")
 ev, county, year, lang = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang
 st.caption(ctx.tr("app.overview.caption", county=views.county_name(ctx.schools, county),
                   year=year, snapshot=ctx.snapshot.id))

@@ -4,11 +4,9 @@ school-rule verdicts, its history over the years and its place on the map."""
 import streamlit as st
 
 from dashboard import figures, maps, views
-from pages.common import PLOTLY_CONFIG, require_data, safe_context, url_select
+from pages.common import PLOTLY_CONFIG, start_page, url_select
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.school"))
-require_data(ctx)
+ctx = start_page("app.page.school")
 ev, county, year, lang, scheme = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang, ctx.scheme
 options = views.school_options(ev, county, year)
 if options.empty:

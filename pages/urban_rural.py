@@ -5,17 +5,12 @@ import streamlit as st
 
 from dashboard import figures, views
 from dashboard.standards import scheme_ids
-from pages.common import PLOTLY_CONFIG, require_data, safe_context, url_select
+from pages.common import PLOTLY_CONFIG, require_stage_units, start_page, url_select
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.urban_rural"))
-require_data(ctx)
+ctx = start_page("app.page.urban_rural")
 ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
                                          ctx.scheme, ctx.stage)
-units = views.scheme_units(ev, scheme, county, year, stage)
-if units.empty:
-    st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{stage}")))
-    st.stop()
+units = require_stage_units(ctx)
 
 st.subheader(ctx.tr("app.ur.table_heading", stage=ctx.tr(f"stage.{stage}"),
                     scheme=ctx.tr(f"scheme.{scheme}")))
