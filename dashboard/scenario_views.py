@@ -437,7 +437,8 @@ def compare_display(series: pd.DataFrame, lang: str) -> pd.DataFrame:
 def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> go.Figure:
     """Return grouped bars: the CVs (ratio) of one stage and scheme, one bar per series (the
     snapshot as it is first), with the threshold line (quality: each CV's; basic: the
-    composite's, the composite drawn as the last group)."""
+    composite's, the composite drawn as the last group).  Values are written on the bars of
+    up to two series (more would overlap; hover shows them)."""
     part = series[(series["stage"] == stage) & (series["scheme"] == scheme)]
     fig = go.Figure()
     names = list(dict.fromkeys(part["series"]))
@@ -446,7 +447,8 @@ def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> 
         rows = part[part["series"] == name]
         fig.add_trace(go.Bar(
             x=[views.wrap_label(x, lang) for x in rows["label"]], y=rows["cv"], name=str(name),
-            text=[views.fmt_cv(v) for v in rows["cv"]], textposition="outside",
+            text=[views.fmt_cv(v) for v in rows["cv"]],
+            textposition="outside" if len(names) <= 2 else "none",  # more would overlap
             marker={"color": colors[k % len(colors)]}, cliponaxis=False,
             customdata=rows["label"],
             hovertemplate="%{customdata}<br>" + str(name) + " %{y:.3f}<extra></extra>"))

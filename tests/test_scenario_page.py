@@ -358,7 +358,9 @@ def test_compare_figure_groups_bars_with_the_threshold() -> None:
     q = after.indicators.query("stage == 'primary' and scheme == 'quality'")
     assert list(fig.data[1].y) == pytest.approx(list(q.set_index("indicator").loc[
         ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7"], "cv"]))
-    assert fig.layout.shapes[0].y0 == 0.5
+    assert fig.layout.shapes[0].y0 == 0.5 and fig.data[0].textposition == "outside"
+    three = sv.series_table([("现状", before), ("甲", after), ("乙", after)], COUNTY, 2024, "zh")
+    assert sv.compare_figure(three, "primary", "quality", "zh").data[0].textposition == "none"
     basic = sv.compare_figure(series, "junior", "basic", "en")
     assert len(basic.data[0].x) == 9 and basic.layout.shapes[0].y0 == 0.55
     shown = sv.compare_display(series, "zh")
