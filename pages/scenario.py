@@ -23,11 +23,9 @@ from dashboard.scenario import (
     snapshot_checksum,
 )
 from dashboard.standards import STAGES
-from pages.common import PLOTLY_CONFIG, require_data, safe_context
+from pages.common import PLOTLY_CONFIG, start_page
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.scenario"))
-require_data(ctx)
+ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
 schools, teachers = ctx.schools, snapshot.teachers
 store = ScenarioStore(scenario_root(ctx.data_root))
@@ -118,17 +116,20 @@ with build:
     with st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}"))):
         st.dataframe(sv.staff_table(schools, stage, lang), hide_index=True, key="scn_staff")
 
+    if not staged:
+        st.info(ctx.tr("scenario.form.no_schools", stage=ctx.tr(f"stage.{stage}")))
     left, right = st.columns(2)
     with left, st.form("scn_form_transfer"):
         st.markdown(ctx.tr("scenario.form.transfer.title"))
         source = st.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_tr_from",
                               format_func=staged.get)
         target = st.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_tr_to",
-                              format_func=staged.get, index=min(1, len(staged) - 1))
+                              format_func=staged.get, index=min(1, max(len(staged) - 1, 0)))
         count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
                                 key="scn_tr_count")
         attrs = teacher_numbers("scn_tr")
-        if st.form_submit_button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit"):
+        if st.form_submit_button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
+                                 disabled=not staged):
             add(Transfer(str(source), str(target), stage, int(count), **attrs))
     with right, st.form("scn_form_hire"):
         st.markdown(ctx.tr("scenario.form.hire.title"))
@@ -137,7 +138,8 @@ with build:
         count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
                                 key="scn_hire_count")
         attrs = teacher_numbers("scn_hire")
-        if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit"):
+        if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit",
+                                 disabled=not staged):
             add(Hire(str(school), stage, int(count), **attrs))
     left, right = st.columns(2)
     with left, st.form("scn_form_resource"):
@@ -156,10 +158,11 @@ with build:
         source = st.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_mv_from",
                               format_func=staged.get)
         target = st.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_mv_to",
-                              format_func=staged.get, index=min(1, len(staged) - 1))
+                              format_func=staged.get, index=min(1, max(len(staged) - 1, 0)))
         count = st.number_input(ctx.tr("scenario.field.pupils"), min_value=1, value=1, step=1,
                                 key="scn_mv_count")
-        if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"), key="scn_mv_submit"):
+        if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"), key="scn_mv_submit",
+                                 disabled=not staged):
             add(MovePupils(str(source), str(target), stage, int(count)))
 
     st.subheader(ctx.tr("scenario.pending.heading"))

@@ -365,3 +365,24 @@ def test_compare_figure_groups_bars_with_the_threshold() -> None:
     assert len(basic.data[0].x) == 9 and basic.layout.shapes[0].y0 == 0.55
     shown = sv.compare_display(series, "zh")
     assert list(shown.columns[3:]) == ["现状", "情景"] and len(shown) == 32
+
+
+@pytest.mark.parametrize("edge", ["one_school", "primary_only", "no_units", "no_geo"])
+def test_edge_states_open_without_a_traceback(edge: str, edge_data: dict,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              demo_repo: Path) -> None:
+    data = edge_data[edge]
+    monkeypatch.chdir(demo_repo)
+    monkeypatch.setenv("JUNHENG_DATA", str(data.data_root))
+    monkeypatch.setenv("JUNHENG_GEO", str(data.geo_root))
+    at = open_page(stage="junior")
+    assert [x.value for x in at.title] == [t("app.page.scenario", "zh")]
+    if edge in ("one_school", "primary_only"):  # no school has a junior stage
+        assert t("scenario.form.no_schools", "zh", stage="初中") in [i.value for i in at.info]
+        assert at.button(key="scn_tr_submit").disabled
+    at.selectbox(key="scn_res_school").set_value(data.school_ids[0])
+    at.number_input(key="scn_res_amount").set_value(100.0)
+    at.button(key="scn_res_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["scn_actions"] == [
+        AddResource(data.school_ids[0], "teaching_aux_area_m2", 100.0)]
