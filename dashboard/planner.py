@@ -95,6 +95,7 @@ _TEACHER_INDICATORS: Final = {"basic": ("B6", "B7", "B8"), "quality": ("Q1", "Q2
 _GOAL_ATTRS: Final = {"basic": ("above_degree", "mid_title"), "quality": ("above_degree", "backbone", "pe_art")}
 _ALL_ATTRS: Final = ("above_degree", "mid_title", "backbone", "pe_art")
 _CHORD_WINDOW: Final = 6
+_GREEDY_FIRST_UNITS: Final = 120  # above this many movable units the greedy plan is computed first
 _EARTH_KM: Final = 6371.0088
 
 
@@ -689,12 +690,19 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     count_rows = {n: unit_sum(_coef(n, inst.attrs, inst.classes), D) for n in names}
     base_m = {n: inst.base[n][inst.movable] for n in names}
     chords: dict[str, set[tuple[int, int]]] = {n: set() for n in names}
+    tangents: dict[str, list[tuple[int, int]]] = {n: [] for n in names}
     for n in names:
         b = base_m[n].astype(int)
         lo_n = inst.lb[n].astype(int)
+        # the counts move towards the proportional share R·Pᵢ/P: exact chords near both ends,
+        # tangents (valid under-estimators everywhere) every few teachers in between
+        target = np.rint(inst.base[n].sum() * Pm / inst.P.sum()).astype(int)
         for m in range(M):
-            for a in range(max(lo_n[m], b[m] - _CHORD_WINDOW), b[m] + _CHORD_WINDOW + 1):
-                chords[n].add((m, a))
+            for centre in {b[m], target[m]}:
+                for a in range(max(lo_n[m], centre - _CHORD_WINDOW), centre + _CHORD_WINDOW + 1):
+                    chords[n].add((m, a))
+            lo_a, hi_a = sorted((b[m], target[m]))
+            tangents[n].extend((m, a) for a in range(max(lo_n[m], lo_a), hi_a + 1, 3))
 
     def chord_rows(n: str, items) -> None:
         items = sorted(items)
@@ -712,8 +720,23 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         A = Az - pad(sparse.diags(slope) @ Acnt)
         add(A, slope * base_m[n][ms] - (a * a + a) / Pm[ms], np.inf)
 
+    def tangent_rows(n: str, items) -> None:
+        if not items:
+            return
+        ms = np.array([m for m, _ in items])
+        a = np.array([v for _, v in items], float)
+        slope = 2 * a / Pm[ms]
+        # z ≥ (2aC − a²)/P, C = base + Σ coef D
+        Acnt = count_rows[n][ms]
+        if hcol is not None and adds(n):
+            Acnt = sparse.hstack([Acnt, sparse.csr_matrix((np.ones(len(ms)), (np.arange(len(ms)), ms)),
+                                                          shape=(len(ms), M))])
+        Az = sparse.csr_matrix((np.ones(len(ms)), (np.arange(len(ms)), zcol[n] + ms)), shape=(len(ms), nvar))
+        add(Az - pad(sparse.diags(slope) @ Acnt), slope * base_m[n][ms] - a * a / Pm[ms], np.inf)
+
     for n in names:
         chord_rows(n, chords[n])
+        tangent_rows(n, tangents[n])
     integrality = np.concatenate([np.ones(nf + nh), np.zeros(nz), np.zeros(npw)])
     ub = np.full(nvar, np.inf)
     for first, nb in pw_at.values():
@@ -722,16 +745,21 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     lbv = np.zeros(nvar)
     t0 = time.perf_counter()
     status = "infeasible"
+    proven = 0.0
     for _ in range(60):
         A = sparse.vstack(rows).tocsr()
-        left = max(time_limit - (time.perf_counter() - t0), 0.5)
+        left = time_limit - (time.perf_counter() - t0)
+        if left <= 0.05:
+            return _Flows("timeout", np.zeros((M, K)), np.zeros((M, K)), [], math.inf, proven)
         res = milp(cost, constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
                    integrality=integrality, bounds=Bounds(lbv, ub),
                    options={"time_limit": left, "mip_rel_gap": 0.0, "disp": False})
         if res.x is None:
             status = "timeout" if res.status == 1 else "infeasible"
             return _Flows(status, np.zeros((M, K)), np.zeros((M, K)), [], math.inf,
-                          getattr(res, "mip_dual_bound", math.inf) or math.inf)
+                          max(_dual_bound(res), proven))
+        if res.status == 0:  # the optimum of a relaxation (fewer chords): a proven lower bound
+            proven = max(proven, float(res.fun))
         x = np.round(res.x[: nf + nh])
         net = (D @ x[:nf]).reshape(M, K) if nf else np.zeros((M, K))
         new = False
@@ -761,10 +789,15 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         xv = x[:nf].reshape(len(pa), K)
         for p, c in zip(*np.nonzero(xv)):
             pairs.append((int(pa[p]), int(pb[p]), int(c), int(xv[p, c])))
-    bound = getattr(res, "mip_dual_bound", None)
-    bound = float(res.fun) if bound is None or not np.isfinite(bound) else float(bound)
+    bound = max(_dual_bound(res), proven) if res.status != 0 else float(res.fun)
     return _Flows(status, out, inn, pairs, float(cost[:nf] @ x[:nf]), bound,
                   x[nf: nf + nh] if nh else None)
+
+
+def _dual_bound(res: Any) -> float:
+    """Return HiGHS's proven lower bound of a MILP result (0 when it reports none)."""
+    b = getattr(res, "mip_dual_bound", None)
+    return float(b) if b is not None and np.isfinite(b) else 0.0
 
 
 def _counts_after(inst: _Inst, out: np.ndarray, inn: np.ndarray) -> dict[str, np.ndarray]:
@@ -1372,12 +1405,26 @@ def _transfer_plan(inst: _Inst, time_limit: float) -> tuple[str, float, float, l
     if M < 2:
         return "infeasible", math.nan, math.nan, [], [Shortfall("unreachable", indicator=inst.ind_of_name[inst.names[0]])]
     if inst.goal.scheme == "quality":
-        f = _solve_flows(inst, _Relax(), time_limit=time_limit)
-        if f.status not in ("optimal", "feasible"):
-            if f.status == "timeout":
-                return "timeout", math.nan, f.bound, [], []
-            return "infeasible", math.nan, math.nan, [], _explain_transfers(inst, time_limit)
-        return f.status, f.objective, f.bound if f.status != "optimal" else f.objective, _match(inst, f), []
+        t0 = time.perf_counter()
+        greedy: list[tuple[int, int, int, int]] | None = None
+        if M > _GREEDY_FIRST_UNITS:  # a large county: the greedy plan is the fallback incumbent
+            greedy = _greedy(inst, 20 * M)
+            cnt = _counts_after(inst, *_net_from_triples(inst, greedy))
+            greedy = greedy if _teacher_goal_met(inst, cnt) else None
+        left = max(time_limit - (time.perf_counter() - t0), 1.0)
+        f = _solve_flows(inst, _Relax(), time_limit=left * (0.5 if greedy is not None else 1.0))
+        if f.status == "optimal":
+            return f.status, f.objective, f.objective, _match(inst, f), []
+        bound = f.bound if np.isfinite(f.bound) else 0.0
+        g_obj = math.inf if greedy is None else float(sum(k for *_, k in greedy))
+        bound = max(bound, _single_bounds(inst, max(time_limit - (time.perf_counter() - t0), 1.0)))
+        if f.status == "feasible" and f.objective <= g_obj:
+            return "feasible", f.objective, min(bound, f.objective), _match(inst, f), []
+        if greedy is not None:
+            return "feasible", g_obj, min(bound, g_obj), greedy, []
+        if f.status == "timeout":
+            return "timeout", math.nan, bound, [], []
+        return "infeasible", math.nan, math.nan, [], _explain_transfers(inst, time_limit)
     # basic: piecewise-linear relaxation for the bound, tangent models for the plans
     best, lower, infeasible = _basic_search(inst, _Relax(), time_limit)
     if best is None:
@@ -1470,6 +1517,39 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
                 gap=gap, status=status, method=method, explanation=tuple(explanation),
                 rotation=_rotation(inst, moves), before=inst.before, after=after, check=check,
                 seconds=time.perf_counter() - t0)
+
+
+def _single_bounds(inst: _Inst, time_limit: float) -> float:
+    """Return a proven lower bound on the transfers: for each teacher indicator alone, the fewest
+    teachers carrying its attribute that must move (a relaxation: one attribute, two classes)."""
+    best = 0.0
+    names = [n for n in inst.names if n != "teachers"]
+    for n in names:
+        attr = n.removeprefix("teachers_")
+        sub = replace(inst, names=(n,), attrs=(attr,), classes=np.array([[0], [1]], dtype=np.int64),
+                      elig=None if inst.elig is None else np.stack(
+                          [inst.elig[:, inst.classes[:, inst.attrs.index(attr)] == b].sum(axis=1)
+                           for b in (0, 1)], axis=1),
+                      every=None)
+        if sub.elig is not None:
+            sub.every = sub.elig
+        f = _solve_flows(sub, _Relax(drop=frozenset({"staffing_norm", "max_km"})),
+                         time_limit=time_limit / max(len(names), 1))
+        if f.status == "optimal":
+            best = max(best, f.objective)
+        elif np.isfinite(f.bound):
+            best = max(best, f.bound)
+    return best
+
+
+def _net_from_triples(inst: _Inst, triples: Sequence[tuple[int, int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (out, in) per movable unit and class of (donor, receiver, class, count) moves."""
+    M, K = len(inst.movable), len(inst.classes)
+    out, inn = np.zeros((M, K)), np.zeros((M, K))
+    for a, b, c, k in triples:
+        out[a, c] += k
+        inn[b, c] += k
+    return out, inn
 
 
 def _passes(ev: Evaluation, stage: str, indicator: str) -> bool:
