@@ -1,0 +1,236 @@
+"""What the 优化方案 page shows, computed without Streamlit: constraints from widget values,
+the plan's tables (moves, purchases, coefficients before → after, each school's change), texts,
+the XLSX download (Chinese headers) and saving a plan as a scenario.
+
+>>> c = make_constraints("primary", norm=19.0, max_moves=0, max_km=0.0, min_years=6, keep_minimums=True)
+>>> c.max_moves_per_school is None and c.max_km is None
+True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .i18n import t
+from .planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, _haversine
+from .scenario import ScenarioStore, scenario_root
+from .standards import INDICATORS, cv_threshold, scheme_ids
+
+__all__ = [
+    "PlanSummary",
+    "make_constraints",
+    "summary",
+    "moves_table",
+    "purchases_table",
+    "coefficient_table",
+    "school_effects",
+    "rotation_text",
+    "explanation_lines",
+    "check_text",
+    "preview_text",
+    "plan_xlsx",
+    "default_scenario_name",
+    "save_as_scenario",
+]
+
+
+def make_constraints(stage: str, *, norm: float, max_moves: int, max_km: float, min_years: int,
+                     keep_minimums: bool, locked: Iterable[str] = ()) -> PlanConstraints:
+    """Return the PlanConstraints of the page's widgets (0 means no limit; ``norm`` is the
+    chosen stage's pupils per teacher, the other stage keeps the national norm)."""
+    norms = dict(DEFAULT_STAFFING_NORM)
+    norms[stage] = float(norm)
+    return PlanConstraints(staffing_norm=norms, keep_minimums=bool(keep_minimums),
+                           max_moves_per_school=int(max_moves) or None, locked_schools=frozenset(locked),
+                           max_km=float(max_km) or None, min_years_at_school=int(min_years))
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The plan's headline figures as display texts."""
+
+    status: str
+    transfers: str
+    cost: str
+    gap: str
+    passed: bool
+
+
+def _yuan(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def summary(p: Plan, lang: str) -> PlanSummary:
+    """Return the headline texts: status, teachers moved, purchases in 元, optimality gap."""
+    gap = "—" if math.isnan(p.gap) else f"{p.gap:.2%}"
+    return PlanSummary(status=t(f"planner.status.{p.status}", lang), transfers=str(p.transfers),
+                       cost=_yuan(p.cost_yuan), gap=gap, passed=p.check.passed)
+
+
+def _names(schools: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
+
+
+def moves_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the transfers, one row per (from, to) pair, with school names and distance in km."""
+    names = _names(schools)
+    pos = schools.set_index(schools["school_id"].astype(str))
+    rows = []
+    for m in p.moves:
+        a, b = pos.loc[m.from_school_id], pos.loc[m.to_school_id]
+        km = float(_haversine(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
+        rows.append({
+            t("planner.col.from", lang): names.get(m.from_school_id, m.from_school_id),
+            t("planner.col.to", lang): names.get(m.to_school_id, m.to_school_id),
+            t("planner.col.stage", lang): t(f"stage.{m.stage}", lang),
+            t("planner.col.count", lang): m.count,
+            t("planner.col.above_degree", lang): m.above_degree,
+            t("planner.col.mid_title", lang): m.mid_title,
+            t("planner.col.backbone", lang): m.backbone,
+            t("planner.col.pe_art", lang): m.pe_art,
+            t("planner.col.distance", lang): round(km, 1),
+            t("planner.col.teacher_ids", lang): ", ".join(m.teacher_ids),
+        })
+    return pd.DataFrame(rows)
+
+
+def purchases_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the purchases with school names, the item, the amount (column unit) and 元."""
+    names = _names(schools)
+    return pd.DataFrame([{
+        t("planner.col.school", lang): names.get(x.school_id, x.school_id),
+        t("planner.col.resource", lang): t(f"planner.resource.{x.resource}", lang),
+        t("planner.col.amount", lang): x.amount,
+        t("planner.col.cost", lang): round(x.cost_yuan, 2),
+    } for x in p.purchases])
+
+
+def _stage_rows(ev, scheme: str, stage: str) -> pd.DataFrame:
+    ind = ev.indicators
+    return ind[(ind["scheme"] == scheme) & (ind["stage"] == stage)].set_index("indicator")
+
+
+def _status(passed: object, lang: str) -> str:
+    return t("status.pass" if bool(passed) else "status.fail", lang)
+
+
+def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
+    """Return each CV of the goal's scheme and stage before → after (3 decimals) with the verdicts;
+    for basic the composite is the last row."""
+    scheme, stage = p.goal.scheme, p.goal.stage
+    b, a = _stage_rows(p.before, scheme, stage), _stage_rows(p.after, scheme, stage)
+    thr = cv_threshold(scheme, stage)
+    col = {k: t(f"planner.col.{k}", lang) for k in ("indicator", "before", "after", "threshold",
+                                                    "status_before", "status_after")}
+    rows = []
+    for i in scheme_ids(scheme):
+        spec = INDICATORS[i]
+        row = {col["indicator"]: f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
+               col["before"]: round(float(b.loc[i, "cv"]), 3), col["after"]: round(float(a.loc[i, "cv"]), 3)}
+        if scheme == "quality":
+            row.update({col["threshold"]: thr, col["status_before"]: _status(b.loc[i, "passed"], lang),
+                        col["status_after"]: _status(a.loc[i, "passed"], lang)})
+        rows.append(row)
+    if scheme == "basic":
+        cb = p.before.composites[p.before.composites["stage"] == stage].iloc[0]
+        ca = p.after.composites[p.after.composites["stage"] == stage].iloc[0]
+        rows.append({col["indicator"]: t("planner.composite", lang),
+                     col["before"]: round(float(cb["composite_cv"]), 3),
+                     col["after"]: round(float(ca["composite_cv"]), 3), col["threshold"]: thr,
+                     col["status_before"]: _status(cb["passed"], lang),
+                     col["status_after"]: _status(ca["passed"], lang)})
+    return pd.DataFrame(rows)
+
+
+def school_effects(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return each unit the plan changes: teachers ±, the changed indicators before → after and
+    the school rule after."""
+    scheme, stage = p.goal.scheme, p.goal.stage
+    touched = {m.from_school_id for m in p.moves} | {m.to_school_id for m in p.moves} | {
+        x.school_id for x in p.purchases}
+    if not touched:
+        return pd.DataFrame()
+    ub = p.before.units[scheme]
+    ua = p.after.units[scheme]
+    ub = ub[ub["stage"] == stage].set_index("unit_id")
+    ua = ua[ua["stage"] == stage].set_index("unit_id").reindex(ub.index)
+    keep = ub["school_id"].astype(str).isin(touched)
+    ids = [i for i in scheme_ids(scheme) if not np.allclose(ub.loc[keep, i].to_numpy(float),
+                                                            ua.loc[keep, i].to_numpy(float), equal_nan=True)]
+    names = _names(schools)
+    out = pd.DataFrame({t("planner.col.school", lang): [names.get(str(s), str(s)) for s in ub.loc[keep, "school_id"]],
+                        t("planner.col.teachers_change", lang): (ua.loc[keep, "teachers"]
+                                                                 - ub.loc[keep, "teachers"]).astype(int).to_numpy()})
+    for i in ids:
+        d = INDICATORS[i].decimals
+        out[t("planner.col.value_before", lang, indicator=i)] = ub.loc[keep, i].round(d).to_numpy()
+        out[t("planner.col.value_after", lang, indicator=i)] = ua.loc[keep, i].round(d).to_numpy()
+    out[t("planner.col.school_pass_after", lang)] = [t("planner.yes" if bool(v) else "planner.no", lang)
+                                                     for v in ua.loc[keep, "school_pass"]]
+    return out.reset_index(drop=True)
+
+
+def rotation_text(p: Plan, lang: str) -> str:
+    """Return the 2017 rotation figures of the plan as a sentence."""
+    r = p.rotation
+    if r.eligible is None:
+        return t("planner.rotation.no_roster", lang, rotated=r.rotated, backbone=r.backbone)
+    return t("planner.rotation.line", lang, eligible=r.eligible, rotated=r.rotated,
+             share="—" if r.share is None else f"{r.share:.1%}", backbone=r.backbone,
+             backbone_share="—" if r.backbone_share is None else f"{r.backbone_share:.1%}")
+
+
+def explanation_lines(p: Plan, lang: str) -> list[str]:
+    """Return why the goal is out of reach and what more is needed, one sentence each."""
+    return [e.message(lang) for e in p.explanation]
+
+
+def check_text(p: Plan, lang: str) -> str:
+    """Return the engine re-check's verdict as a sentence."""
+    if p.check.passed:
+        return t("planner.check.ok", lang)
+    return t("planner.check.failed", lang, failures="; ".join(p.check.failures))
+
+
+def preview_text(p: Plan, lang: str) -> str:
+    """Return the one-line summary of a greedy preview."""
+    return t("planner.page.preview_line", lang, transfers=p.transfers, cost=_yuan(p.cost_yuan),
+             status=t(f"planner.status.{p.status}", lang))
+
+
+def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:
+    """Return the plan as an XLSX workbook with Chinese headers: transfers, purchases,
+    coefficients, schools."""
+    lang = "zh"
+    sheets = {
+        t("planner.sheet.moves", lang): moves_table(p, schools, lang),
+        t("planner.sheet.purchases", lang): purchases_table(p, schools, lang),
+        t("planner.sheet.coefficients", lang): coefficient_table(p, lang),
+        t("planner.sheet.schools", lang): school_effects(p, schools, lang),
+    }
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buf.getvalue()
+
+
+def default_scenario_name(p: Plan, lang: str) -> str:
+    """Return a default scenario name for the plan."""
+    return t("planner.page.default_name", lang, scheme=t(f"scheme.{p.goal.scheme}", lang),
+             stage=t(f"stage.{p.goal.stage}", lang), mode=t(f"planner.mode.{p.goal.mode}", lang))
+
+
+def save_as_scenario(p: Plan, snapshot: Any, data_root: str | Path, name: str, lang: str) -> Path:
+    """Save the plan as a scenario under ``<data_root>/scenarios/``; return the file written."""
+    note = t("planner.page.note", lang, scheme=t(f"scheme.{p.goal.scheme}", lang),
+             stage=t(f"stage.{p.goal.stage}", lang), mode=t(f"planner.mode.{p.goal.mode}", lang))
+    return ScenarioStore(scenario_root(data_root)).save(p.to_scenario(snapshot, name, note))

@@ -1,0 +1,116 @@
+"""优化方案 Planner: the fewest teacher transfers, the least spending, or both, that make the
+chosen scheme pass for the chosen stage; a live greedy preview, the exact plan with its proof
+(optimal or gap), the moves, purchases, coefficients before → after and each school's change;
+save as a scenario; XLSX download."""
+
+from functools import partial
+
+import streamlit as st
+
+from dashboard import planner_views as pv
+from dashboard.planner import DEFAULT_STAFFING_NORM, MODES, PlanError, PlanGoal, plan, preview
+from dashboard.scenario import ScenarioError
+from pages.common import require_data, safe_context, show_error, url_select
+
+ctx = safe_context()
+st.title(ctx.tr("app.page.planner"))
+require_data(ctx)
+st.caption(ctx.tr("planner.page.caption"))
+lang, scheme, stage = ctx.lang, ctx.scheme, ctx.stage
+
+mode = url_select(ctx.tr("planner.page.mode"), MODES, param="mode", key="planner_mode", default="transfers",
+                  widget=st.radio, horizontal=True, format_func=lambda m: ctx.tr(f"planner.mode.{m}"))
+with st.expander(ctx.tr("planner.page.constraints")):
+    c1, c2, c3 = st.columns(3)
+    norm = c1.number_input(ctx.tr("planner.page.norm"), min_value=1.0, max_value=60.0, step=0.5,
+                           value=DEFAULT_STAFFING_NORM[stage], key=f"planner_norm_{stage}",
+                           help=ctx.tr("planner.page.norm_help"))
+    max_moves = c2.number_input(ctx.tr("planner.page.max_moves"), min_value=0, max_value=500, value=0, step=1,
+                                key="planner_max_moves")
+    max_km = c3.number_input(ctx.tr("planner.page.max_km"), min_value=0.0, max_value=500.0, value=0.0, step=5.0,
+                             key="planner_max_km")
+    c4, c5 = st.columns(2)
+    min_years = c4.number_input(ctx.tr("planner.page.min_years"), min_value=0, max_value=40, value=6, step=1,
+                                key="planner_min_years")
+    keep = c5.toggle(ctx.tr("planner.page.keep_minimums"), value=True, key="planner_keep")
+    names = dict(zip(ctx.schools["school_id"].astype(str), ctx.schools["school_name"].astype(str)))
+    locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
+                            format_func=lambda s: names.get(s, s))
+
+try:
+    cons = pv.make_constraints(stage, norm=norm, max_moves=max_moves, max_km=max_km, min_years=min_years,
+                               keep_minimums=keep, locked=locked)
+    goal = PlanGoal(scheme, stage, mode, county_code=ctx.county_code, year=ctx.year)
+    quick = preview(ctx.snapshot, goal, cons, before=ctx.evaluation)
+except (PlanError, ScenarioError) as exc:
+    show_error(exc, lang)
+    st.stop()
+st.caption(f"{ctx.tr('planner.page.preview')}: {pv.preview_text(quick, lang)}")
+
+run_key = (ctx.snapshot.id, ctx.county_code, scheme, stage, mode, repr(cons))
+stored = st.session_state.get("planner_result")
+if stored is None or stored[0] != run_key:
+    with st.status(ctx.tr("planner.page.solving"), expanded=False) as progress:
+        try:
+            result = plan(ctx.snapshot, goal, cons, before=ctx.evaluation)
+        except PlanError as exc:
+            progress.update(state="error")
+            show_error(exc, lang)
+            st.stop()
+        progress.update(label=ctx.tr("planner.page.solved", seconds=f"{result.seconds:.1f}"), state="complete")
+    st.session_state["planner_result"] = (run_key, result)
+else:
+    result = stored[1]
+
+head = pv.summary(result, lang)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(ctx.tr("planner.page.metric.status"), head.status, border=True)
+m2.metric(ctx.tr("planner.page.metric.transfers"), head.transfers, border=True)
+m3.metric(ctx.tr("planner.page.metric.cost"), head.cost, border=True)
+m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
+(st.success if result.check.passed else st.warning)(pv.check_text(result, lang))
+lines = pv.explanation_lines(result, lang)
+if lines:
+    st.subheader(ctx.tr("planner.page.explanation"))
+    st.markdown("\n".join(f"- {line}" for line in lines))
+
+st.subheader(ctx.tr("planner.page.coefficients"))
+st.dataframe(pv.coefficient_table(result, lang), hide_index=True, key="planner_coefficients")
+
+st.subheader(ctx.tr("planner.page.moves"))
+moves = pv.moves_table(result, ctx.schools, lang)
+if moves.empty:
+    st.info(ctx.tr("planner.page.no_moves"))
+else:
+    st.dataframe(moves, hide_index=True, key="planner_moves")
+st.caption(pv.rotation_text(result, lang))
+
+st.subheader(ctx.tr("planner.page.purchases"))
+buys = pv.purchases_table(result, ctx.schools, lang)
+if buys.empty:
+    st.info(ctx.tr("planner.page.no_purchases"))
+else:
+    st.dataframe(buys, hide_index=True, key="planner_purchases")
+
+effects = pv.school_effects(result, ctx.schools, lang)
+if not effects.empty:
+    st.subheader(ctx.tr("planner.page.schools"))
+    st.dataframe(effects, hide_index=True, key="planner_schools")
+
+left, right = st.columns([3, 2])
+with left:
+    name = st.text_input(ctx.tr("planner.page.save_name"), value=pv.default_scenario_name(result, lang),
+                         key="planner_scenario_name")
+    if st.button(ctx.tr("planner.page.save"), key="planner_save", disabled=not (result.moves or result.purchases)):
+        try:
+            path = pv.save_as_scenario(result, ctx.snapshot, ctx.data_root, name, lang)
+            st.success(ctx.tr("planner.page.saved", path=str(path)))
+        except ScenarioError as exc:
+            st.error(ctx.tr("planner.page.save_failed", detail=exc.message(lang)))
+with right:
+    file_name = ctx.tr("planner.page.file_name", county=ctx.county_code, year=ctx.year,
+                       stage=ctx.tr(f"stage.{stage}"), scheme=ctx.tr(f"scheme.{scheme}"))
+    st.download_button(ctx.tr("planner.page.download"), partial(pv.plan_xlsx, result, ctx.schools),
+                       file_name=f"{file_name}.xlsx", key="planner_xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore")

@@ -1,0 +1,128 @@
+"""AppTest of the 优化方案 page: it runs in zh and en without exception, and the after-figures
+it shows are the engine's own for the same plan (computed here without the app)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import planner_views as pv
+from dashboard.engine import Evaluation, evaluate
+from dashboard.i18n import t
+from dashboard.planner import Plan, PlanConstraints, PlanGoal, plan
+from dashboard.snapshots import Snapshot, list_snapshots, read_snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 180
+
+
+@cache
+def reference() -> tuple[Snapshot, Evaluation]:
+    info = list_snapshots(REPO / "data")[-1]
+    snapshot = read_snapshot(info.path)
+    return snapshot, evaluate(snapshot.schools)
+
+
+def open_planner(**params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/planner.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+@pytest.fixture(autouse=True)
+def _demo(demo_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(demo_repo)
+    monkeypatch.delenv("JUNHENG_DATA", raising=False)
+    monkeypatch.delenv("JUNHENG_GEO", raising=False)
+
+
+def expected(scheme: str, stage: str, mode: str) -> Plan:
+    snapshot, _ = reference()
+    return plan(snapshot, PlanGoal(scheme, stage, mode), PlanConstraints())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("scheme", "stage", "mode"), [("quality", "primary", "transfers"),
+                                                       ("basic", "junior", "transfers")])
+def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
+    at = open_planner(lang=lang, scheme=scheme, stage=stage, mode=mode)
+    assert [x.value for x in at.title] == [t("app.page.planner", lang)]
+    assert not at.error
+    p = expected(scheme, stage, mode)
+    after_col = t("planner.col.after", lang)
+    shown = table_with(at, after_col)
+    ind = p.after.indicators
+    rows = ind[(ind["scheme"] == scheme) & (ind["stage"] == stage)].set_index("indicator")
+    for i, value in zip(rows.index, shown[after_col]):
+        assert value == pytest.approx(round(float(rows.loc[i, "cv"]), 3), abs=1e-12)
+    # the after-figures are the engine's evaluation of the plan applied, not the planner's own arithmetic
+    applied = evaluate(p.after.schools)
+    engine = applied.indicators.query(f"scheme == '{scheme}' and stage == '{stage}'").set_index("indicator")
+    assert list(shown[after_col][: len(engine)]) == [round(float(v), 3) for v in engine["cv"]]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("planner.page.metric.transfers", lang)] == str(p.transfers)
+    assert metrics[t("planner.page.metric.status", lang)] == t(f"planner.status.{p.status}", lang)
+    if p.moves:
+        moves = table_with(at, t("planner.col.from", lang))
+        assert int(moves[t("planner.col.count", lang)].sum()) == p.transfers
+    else:
+        assert any(x.value == t("planner.page.no_moves", lang) for x in at.info)
+
+
+def test_save_as_scenario_and_download(tmp_path, monkeypatch):
+    import shutil
+
+    from dashboard.scenario import Scenario
+
+    snapshot, _ = reference()
+    shutil.copytree(snapshot.path, tmp_path / snapshot.path.name)
+    monkeypatch.setenv("JUNHENG_DATA", str(tmp_path))
+    at = open_planner(lang="zh", scheme="quality", stage="junior", mode="transfers")
+    at.text_input(key="planner_scenario_name").set_value("页面测试方案")
+    at.button(key="planner_save").click().run()
+    assert not at.exception
+    saved = tmp_path / "scenarios" / "页面测试方案.json"
+    assert saved.is_file()
+    assert any("页面测试方案" in x.value for x in at.success)
+    scenario = Scenario.from_json(saved.read_text(encoding="utf-8"))
+    p = expected("quality", "junior", "transfers")
+    assert scenario.actions == p.actions()
+    assert scenario.snapshot_id == snapshot.id
+    # saving again under the same name is refused with a message, nothing overwritten
+    at.button(key="planner_save").click().run()
+    assert not at.exception and at.error
+    snapshot, _ = reference()
+    p = expected("quality", "junior", "transfers")
+    data = pv.plan_xlsx(p, snapshot.schools)
+    sheets = pd.read_excel(__import__("io").BytesIO(data), sheet_name=None)
+    assert list(sheets) == ["教师交流", "购置", "差异系数", "各校变化"]
+    assert "调出学校" in sheets["教师交流"].columns
+    assert int(sheets["教师交流"]["人数"].sum()) == p.transfers
+
+
+def test_constraints_change_the_plan():
+    at = open_planner(lang="en", scheme="quality", stage="primary", mode="transfers")
+    at.number_input(key="planner_max_moves").set_value(2).run()
+    assert not at.exception
+    p = plan(reference()[0], PlanGoal("quality", "primary", "transfers"), PlanConstraints(max_moves_per_school=2))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("planner.page.metric.status", "en")] == t(f"planner.status.{p.status}", "en")
+    if p.status == "infeasible":
+        shown = [x.value for x in at.markdown]
+        assert any(line in "\n".join(shown) for line in pv.explanation_lines(p, "en"))
