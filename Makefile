@@ -28,7 +28,7 @@ $(DEMO): | $(STAMP)
 data: setup $(DEMO)
 
 run: setup $(DEMO)
-	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+	$(BIN)/python scripts/serve.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 test: setup system-deps $(DEMO)

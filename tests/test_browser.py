@@ -120,3 +120,18 @@ def test_clicking_a_school_on_the_map_opens_its_profile(app: str, page: Any) -> 
     wait_for_page(page, t("app.page.school", "zh"))
     assert "school=" in page.url
     assert error_texts(page) == []
+
+
+def test_a_deep_link_to_a_fresh_server_opens_the_app_not_the_bare_page_file(browser: Any) -> None:
+    # Streamlit runs a pages/ file on its own (no sidebar, file names as navigation) when a
+    # fresh server's first visitor opens a deep link; scripts/serve.py switches that off.
+    with served_app() as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1200})
+        page.goto(page_url(base, "drilldown", scheme="quality"))
+        wait_for_page(page, t("app.page.drilldown", "zh"))
+        page.wait_for_selector('[data-testid="stSidebar"] input[type="radio"]')
+        nav = [a.inner_text() for a in page.query_selector_all('[data-testid="stSidebarNav"] a')]
+        assert nav[:2] == [t("app.page.overview", "zh"), t("app.page.map", "zh")]
+        assert "common" not in nav
+        assert "scheme=quality" in page.url and "lang=zh" in page.url
+        page.close()
