@@ -1,8 +1,9 @@
 """A served app and a headless Debian chromium, for the real-browser tests and benchmarks.
 
 ``served_app()`` starts the app as ``make run`` does (scripts/serve.py) on a free loopback
-port, telemetry off, and stops it afterwards; ``open_browser()`` launches /usr/bin/chromium through Playwright with the
-flags that keep it from calling home (no background networking, no component updates).
+port, telemetry off, and stops it afterwards; ``open_browser()`` launches /usr/bin/chromium
+through Playwright with the flags that keep it from calling home (no background networking,
+no component updates).
 ``wait_for_page()`` waits until the script has finished and the page's title is drawn.
 """
 
@@ -52,7 +53,8 @@ def served_app(env: dict[str, str] | None = None, timeout_s: float = 60.0) -> It
     """Serve the app on a free loopback port; yield its base URL (no trailing slash)."""
     port = free_port()
     cmd = [sys.executable, str(REPO / "scripts" / "serve.py"),
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
