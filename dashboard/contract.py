@@ -72,6 +72,8 @@ __all__ = [
     "validate_schools",
     "validate_teachers",
     "validate_county",
+    "PE_ART_SUBJECTS",
+    "roster_counts",
 ]
 
 Table = Literal["schools", "teachers", "county"]
@@ -928,6 +930,43 @@ def _roster_rules(schools: pd.DataFrame, file: str, sheet: str | None):
         ]
 
     return extra, after
+
+
+# Subjects whose teachers count as 体育艺术(音乐、美术)专任教师 (teachers_pe_art_{s}).
+PE_ART_SUBJECTS: Final = ("体育", "音乐", "美术")
+_ABOVE_DEGREE: Final = {"primary": ("associate", "bachelor", "postgraduate"),  # 专科 and above
+                        "junior": ("bachelor", "postgraduate")}  # 本科 and above
+_MID_TITLES: Final = ("intermediate", "senior", "full_senior")
+
+
+def roster_counts(roster: pd.DataFrame) -> pd.DataFrame:
+    """Return teacher counts per school (index school_id) as the schools table holds them.
+
+    Columns ``teachers_{s}``, ``teachers_above_degree_{s}``, ``teachers_mid_title_{s}``,
+    ``teachers_backbone_{s}``, ``teachers_pe_art_{s}`` for s in primary, junior (DATA-CONTRACT
+    §2–3): above the required degree is 专科+ for primary and 本科+ for junior, a middle-or-
+    higher title is 中级+, backbone is any level but none, PE/arts is 体育, 音乐 or 美术.
+
+    >>> r = pd.DataFrame({"school_id": ["a", "a"], "stage": ["primary", "junior"],
+    ...     "degree": ["associate", "associate"], "title": ["none", "senior"],
+    ...     "backbone_level": ["none", "county"], "subject": ["体育", "数学"]})
+    >>> roster_counts(r).loc["a", ["teachers_above_degree_primary", "teachers_above_degree_junior"]].tolist()
+    [1, 0]
+    """
+    stages = ("primary", "junior")
+    stage = roster["stage"].to_numpy()
+    flags = pd.DataFrame({
+        "teachers": np.ones(len(roster), dtype=np.int64),
+        "teachers_above_degree": np.where(
+            stage == "primary", roster["degree"].isin(_ABOVE_DEGREE["primary"]),
+            roster["degree"].isin(_ABOVE_DEGREE["junior"])),
+        "teachers_mid_title": roster["title"].isin(_MID_TITLES),
+        "teachers_backbone": roster["backbone_level"] != "none",
+        "teachers_pe_art": roster["subject"].isin(PE_ART_SUBJECTS),
+    }, index=roster.index).astype(np.int64)
+    parts = [flags[stage == s].groupby(roster["school_id"][stage == s]).sum().add_suffix(f"_{s}")
+             for s in stages]
+    return pd.concat(parts, axis=1).fillna(0).astype(np.int64)
 
 
 # --------------------------------------------------------------------------- reading files

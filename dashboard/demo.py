@@ -40,6 +40,7 @@ import shapely
 from shapely.geometry import MultiPoint, Point, Polygon, mapping
 from shapely.ops import voronoi_diagram
 
+from .contract import roster_counts
 from .snapshots import write_snapshot
 from .standards import DEFAULT_PARAMS, standards_table
 
@@ -876,29 +877,6 @@ def _rotation_counts(roster: pd.DataFrame, year: int) -> dict[str, int]:
 # --- tables -------------------------------------------------------------------------------------
 
 
-def _teacher_counts(roster: pd.DataFrame) -> pd.DataFrame:
-    """Counts per school and stage as the schools table needs them (DATA-CONTRACT §2)."""
-    primary = roster["stage"] == "primary"
-    flags = pd.DataFrame(
-        {
-            "teachers": np.ones(len(roster), dtype=np.int64),
-            "teachers_above_degree": np.where(
-                primary,
-                roster["degree"].isin(["associate", "bachelor", "postgraduate"]),
-                roster["degree"].isin(["bachelor", "postgraduate"]),
-            ),
-            "teachers_mid_title": roster["title"].isin(["intermediate", "senior", "full_senior"]),
-            "teachers_backbone": roster["backbone_level"] != "none",
-            "teachers_pe_art": roster["subject"].isin(list(_PE_ART_SUBJECTS)),
-        }
-    ).astype(np.int64)
-    parts = [
-        flags[roster["stage"] == stage].groupby(roster["school_id"]).sum().add_suffix(f"_{stage}")
-        for stage in _STAGES
-    ]
-    return pd.concat(parts, axis=1).fillna(0).astype(np.int64)
-
-
 def _schools_table(
     year: int,
     base: pd.DataFrame,
@@ -907,7 +885,7 @@ def _schools_table(
     roster: pd.DataFrame,
 ) -> pd.DataFrame:
     """The schools table of one year (DATA-CONTRACT §2), teacher counts taken from the roster."""
-    counts = _teacher_counts(roster).reindex(base["school_id"], fill_value=0)
+    counts = roster_counts(roster).reindex(base["school_id"], fill_value=0)
     counts.index = base.index
     per_year = pd.concat([pupils, resources, counts], axis=1)
     df = pd.concat([base.drop(columns=per_year.columns, errors="ignore"), per_year], axis=1).assign(

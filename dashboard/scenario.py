@@ -441,12 +441,12 @@ def roster_attributes(roster: pd.DataFrame) -> pd.DataFrame:
     The rules are the schools table's (DATA-CONTRACT §2, §3): above the required degree is
     专科 and above for primary and 本科 and above for junior; middle-or-higher title is
     中级 and above; backbone is any level other than none; PE/arts is 体育, 音乐 or 美术.
-    They come from ``dashboard.demo``, which derives the schools counts from the roster.
+    They come from ``dashboard.contract.roster_counts``, the one definition of the counts.
     """
-    from .demo import _teacher_counts  # the one definition of the counts from a roster
+    from .contract import roster_counts
 
     rows = roster.assign(school_id=np.arange(len(roster)))  # one group per teacher
-    per = _teacher_counts(rows).reindex(np.arange(len(roster)), fill_value=0)
+    per = roster_counts(rows).reindex(np.arange(len(roster)), fill_value=0)
     stage = roster["stage"].to_numpy()
     out = roster.copy()
     for attr in TEACHER_ATTRS:
