@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 from .figures import FONT_FAMILY, GROUP_COLORS, STATUS_COLORS, figure, layout
 from .i18n import t
 
-__all__ = ["township_map", "school_locator", "SCHOOL_TRACE", "TOWNSHIP_TRACE"]
+__all__ = ["township_map", "school_locator", "township_outlines", "map_layout", "SCHOOL_TRACE",
+           "TOWNSHIP_TRACE"]
 
 SCHOOL_TRACE: Final = "school"  # customdata[0] of school points (the selection handler reads it)
 TOWNSHIP_TRACE: Final = "township"
@@ -28,7 +29,7 @@ OUTLINE: Final = "rgba(255,255,255,0.9)"
 SCHOOL_DEVIATION_SCALE: Final = "RdBu"
 
 
-def _polygons(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | None) -> list[dict]:
+def township_outlines(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | None) -> list[dict]:
     """Return one filled line trace per township polygon (fill colour and hover from
     ``townships`` when given, else grey outlines)."""
     colors = dict(zip(townships["township"], townships["color"], strict=True)) if townships is not None else {}
@@ -60,7 +61,7 @@ def _school_points(part: pd.DataFrame, name: str, marker: dict, **extra: Any) ->
             "customdata": [[SCHOOL_TRACE, s] for s in part["school_id"]], **extra}
 
 
-def _map_layout(title: str, height: int, aspect: float, **extra: Any) -> dict:
+def map_layout(title: str, height: int, aspect: float, **extra: Any) -> dict:
     """Return the layout of a map: hidden axes with equal proportions (``aspect``: y/x)."""
     return layout(
         title, height=height,
@@ -82,7 +83,7 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
     ``labels``: views.township_labels; ``schools``: views.map_schools.  School points carry
     ``customdata = [SCHOOL_TRACE, school_id]``.
     """
-    data = _polygons(paths, townships)
+    data = township_outlines(paths, townships)
     if townships is not None and paths:
         data.append(_colorbar_trace(townships, township_title, township_percent))
     if color_by == "urban_rural":
@@ -114,7 +115,7 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
             "textfont": {"family": FONT_FAMILY, "size": 13, "color": "#102027", "weight": "bold",
                          "shadow": "0px 0px 3px white"},
             "hoverinfo": "skip", "showlegend": False, "name": t("app.map.township_names", lang)})
-    return figure(data, _map_layout(
+    return figure(data, map_layout(
         title, 640, aspect,
         legend={"title": {"text": t("app.map.legend_schools", lang)}, "orientation": "h",
                 "y": -0.01, "yanchor": "top", "x": 0, "xanchor": "left"},
@@ -125,11 +126,11 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
 def school_locator(paths: dict[str, Any], lon: float, lat: float, name: str, lang: str,
                    aspect: float = 1.0) -> go.Figure:
     """Return a small map: grey township outlines and one school as a star."""
-    data = _polygons(paths, None)
+    data = township_outlines(paths, None)
     data.append({
         "type": "scatter", "x": [lon], "y": [lat], "mode": "markers+text", "text": [name],
         "textposition": "top center", "textfont": {"family": FONT_FAMILY, "size": 13},
         "name": name, "marker": {"symbol": "star", "size": 20, "color": STATUS_COLORS["fail"],
                                  "line": {"color": "white", "width": 1}},
         "hovertemplate": name + "<extra></extra>", "showlegend": False})
-    return figure(data, _map_layout(t("app.school.map_title", lang), 360, aspect))
+    return figure(data, map_layout(t("app.school.map_title", lang), 360, aspect))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures, views
+from . import figures, maps, views
 from .engine import Evaluation
 from .i18n import t
 from .scenario import (
@@ -72,8 +72,6 @@ CHANGED_BACKGROUND: Final = "#fff8e1"
 STATUS_TEXT_COLOR: Final = {"pass": "#2e7d32", "near": "#ef8f00", "fail": "#c62828"}
 STAGE_COLORS: Final = {"primary": "#1f5fa8", "junior": "#e08a1e"}
 PUPIL_COLOR: Final = "#3b9a4b"
-TOWNSHIP_FILL: Final = "#eceff1"
-TOWNSHIP_LINE: Final = "#90a4ae"
 _TOL: Final = 1e-12
 
 
@@ -440,37 +438,34 @@ def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> 
     composite's, the composite drawn as the last group).  Values are written on the bars of
     up to two series (more would overlap; hover shows them)."""
     part = series[(series["stage"] == stage) & (series["scheme"] == scheme)]
-    fig = go.Figure()
     names = list(dict.fromkeys(part["series"]))
     colors = figures.SERIES_COLORS
+    data = []
     for k, name in enumerate(names):
         rows = part[part["series"] == name]
-        fig.add_trace(go.Bar(
-            x=[views.wrap_label(x, lang) for x in rows["label"]], y=rows["cv"], name=str(name),
-            text=[views.fmt_cv(v) for v in rows["cv"]],
-            textposition="outside" if len(names) <= 2 else "none",  # more would overlap
-            marker={"color": colors[k % len(colors)]}, cliponaxis=False,
-            customdata=rows["label"],
-            hovertemplate="%{customdata}<br>" + str(name) + " %{y:.3f}<extra></extra>"))
+        data.append({
+            "type": "bar", "x": [views.wrap_label(x, lang) for x in rows["label"]],
+            "y": rows["cv"], "name": str(name), "text": [views.fmt_cv(v) for v in rows["cv"]],
+            "textposition": "outside" if len(names) <= 2 else "none",  # more would overlap
+            "marker": {"color": colors[k % len(colors)]}, "cliponaxis": False,
+            "customdata": rows["label"],
+            "hovertemplate": "%{customdata}<br>" + str(name) + " %{y:.3f}<extra></extra>"})
     title = t("scenario.fig.compare_title", lang, stage=t(f"stage.{stage}", lang),
               scheme=t(f"scheme.{scheme}", lang))
-    figures.base_layout(fig, title, height=420)
     thresholds = part["threshold"].dropna()
     top = float(part["cv"].max()) if len(part) else 1.0
+    lines = []
     if len(thresholds):
         value = float(thresholds.iloc[0])
         key = "app.fig.threshold_each" if scheme == "quality" else "app.fig.threshold_composite"
-        fig.add_hline(y=value, line={"color": figures.THRESHOLD_COLOR, "dash": "dash", "width": 2},
-                      annotation={"text": t(key, lang, value=f"{value:.3f}"),
-                                  "font": {"color": figures.THRESHOLD_COLOR, "size": 12},
-                                  "bgcolor": "rgba(255,255,255,0.8)"},
-                      annotation_position="top right")
+        lines.append(figures.hline(value, t(key, lang, value=f"{value:.3f}"),
+                                   figures.THRESHOLD_COLOR))
         top = max(top, value)
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text=t("app.fig.cv_axis", lang), range=[0, top * 1.25],
-                     tickformat=".2f")
-    fig.update_xaxes(title_text=None, tickangle=0, tickfont={"size": 10.5})
-    return fig
+    return figures.figure(data, figures.layout(
+        title, height=420, lines=lines, barmode="group",
+        xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 10.5}},
+        yaxis={"title": {"text": t("app.fig.cv_axis", lang)}, "range": [0, top * 1.25],
+               "tickformat": ".2f"}))
 
 
 # ----------------------------------------------------------------------------- map
@@ -509,57 +504,49 @@ def flow_map(paths: dict[str, tuple[list, list]], labels: pd.DataFrame, lines: p
     """Return the moves as arrows from school to school over grey township polygons
     (``paths``: views.polygon_paths; ``labels``: views.township_labels, names in grey): teacher
     transfers coloured by stage, pupil moves dashed, width by head count; every located school
-    a small dot, the schools involved named.  Only ``go.Scatter`` (offline)."""
-    fig = go.Figure()
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for x, y in paths.values():  # every township outline in one grey trace, rings split by None
-        lons += [*x, None]
-        lats += [*y, None]
-    if lons:
-        fig.add_trace(go.Scatter(x=lons, y=lats, mode="lines", fill="toself", fillcolor=TOWNSHIP_FILL,
-                                 line={"color": TOWNSHIP_LINE, "width": 1.2}, hoverinfo="skip",
-                                 showlegend=False, name=t("scenario.map.townships", lang)))
+    a small dot, the schools involved named.  Only scatter traces (offline)."""
+    data = maps.township_outlines(paths, None)
+    for trace in data:
+        trace["hoverinfo"] = "skip"
     if len(labels):
-        fig.add_trace(go.Scatter(
-            x=labels["lon"], y=labels["lat"], mode="text", text=labels["township"],
-            textfont={"family": figures.FONT_FAMILY, "size": 12, "color": "#78909c"},
-            hoverinfo="skip", showlegend=False, name=t("scenario.map.townships", lang)))
+        data.append({
+            "type": "scatter", "x": labels["lon"], "y": labels["lat"], "mode": "text",
+            "text": labels["township"],
+            "textfont": {"family": figures.FONT_FAMILY, "size": 12, "color": "#78909c"},
+            "hoverinfo": "skip", "showlegend": False, "name": t("scenario.map.townships", lang)})
     located = schools.dropna(subset=["longitude", "latitude"])
-    fig.add_trace(go.Scatter(
-        x=located["longitude"], y=located["latitude"], mode="markers",
-        marker={"size": 6, "color": "#78909c"}, hovertext=located["school_name"],
-        hoverinfo="text", showlegend=False, name=t("scenario.map.schools", lang)))
+    data.append({
+        "type": "scatter", "x": located["longitude"], "y": located["latitude"], "mode": "markers",
+        "marker": {"size": 6, "color": "#78909c"}, "hovertext": located["school_name"],
+        "hoverinfo": "text", "showlegend": False, "name": t("scenario.map.schools", lang)})
     biggest = float(lines["count"].max()) if len(lines) else 1.0
     shown: set[tuple[str, str]] = set()
     for r in lines.itertuples(index=False):
         group = (r.kind, r.stage)
         color = PUPIL_COLOR if r.kind == "move_pupils" else STAGE_COLORS.get(r.stage, "#555")
-        fig.add_trace(go.Scatter(
-            x=[r.lon0, r.lon1], y=[r.lat0, r.lat1], mode="lines+markers",
-            line={"color": color, "width": 2 + 5 * math.sqrt(r.count / biggest),
-                  "dash": "dash" if r.kind == "move_pupils" else "solid"},
-            marker={"symbol": ["circle", "arrow"], "size": [7, 16], "angleref": "previous",
-                    "color": color},
-            name=t(f"scenario.map.legend.{r.kind}", lang, stage=t(f"stage.{r.stage}", lang)),
-            legendgroup=f"{r.kind}-{r.stage}", showlegend=group not in shown,
-            hovertext=[r.hover, r.hover], hoverinfo="text"))
+        data.append({
+            "type": "scatter", "x": [r.lon0, r.lon1], "y": [r.lat0, r.lat1],
+            "mode": "lines+markers",
+            "line": {"color": color, "width": 2 + 5 * math.sqrt(r.count / biggest),
+                     "dash": "dash" if r.kind == "move_pupils" else "solid"},
+            "marker": {"symbol": ["circle", "arrow"], "size": [7, 16], "angleref": "previous",
+                       "color": color},
+            "name": t(f"scenario.map.legend.{r.kind}", lang, stage=t(f"stage.{r.stage}", lang)),
+            "legendgroup": f"{r.kind}-{r.stage}", "showlegend": group not in shown,
+            "hovertext": [r.hover, r.hover], "hoverinfo": "text"})
         shown.add(group)
     if len(lines):
         ends = pd.concat([
             lines[["from_name", "lon0", "lat0"]].set_axis(["name", "lon", "lat"], axis=1),
             lines[["to_name", "lon1", "lat1"]].set_axis(["name", "lon", "lat"], axis=1)],
             ignore_index=True).drop_duplicates("name")
-        fig.add_trace(go.Scatter(
-            x=ends["lon"], y=ends["lat"], mode="text", text=ends["name"],
-            textposition="top center", hoverinfo="skip", showlegend=False,
-            textfont={"family": figures.FONT_FAMILY, "size": 12, "color": "#102027",
-                      "shadow": "0px 0px 3px white"}, name=t("scenario.map.names", lang)))
-    figures.base_layout(fig, t("scenario.map.title", lang), height=560)
-    fig.update_layout(legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0,
-                              "xanchor": "left"}, dragmode="pan", hovermode="closest",
-                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
-    fig.update_xaxes(visible=False, showgrid=False, constrain="domain")
-    fig.update_yaxes(visible=False, showgrid=False, scaleanchor="x", scaleratio=aspect,
-                     constrain="domain")
-    return fig
+        data.append({
+            "type": "scatter", "x": ends["lon"], "y": ends["lat"], "mode": "text",
+            "text": ends["name"], "textposition": "top center", "hoverinfo": "skip",
+            "showlegend": False, "name": t("scenario.map.names", lang),
+            "textfont": {"family": figures.FONT_FAMILY, "size": 12, "color": "#102027",
+                         "shadow": "0px 0px 3px white"}})
+    return figures.figure(data, maps.map_layout(
+        t("scenario.map.title", lang), 560, aspect,
+        legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0, "xanchor": "left"},
+        dragmode="pan", hovermode="closest", margin={"l": 10, "r": 10, "t": 50, "b": 40}))
