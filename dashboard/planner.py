@@ -217,7 +217,8 @@ class Rotation:
 class Shortfall:
     """Why a goal is out of reach: ``kind`` "hire" (``count`` more teachers with ``attribute``
     would make ``indicator`` feasible), "constraint" (dropping ``constraint`` alone makes the
-    goal feasible), "fixed" (an indicator no action of this mode can change) or "unreachable"."""
+    goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
+    "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first)."""
 
     kind: str
     indicator: str | None = None
@@ -1287,7 +1288,16 @@ def _evaluate_plan(inst: _Inst, moves, purchases, teachers_only: bool,
 
 
 def _explain_transfers(inst: _Inst, time_limit: float) -> list[Shortfall]:
-    """Which constraint binds, and how many more teachers of each attribute would suffice."""
+    """Which constraint binds, and how many more teachers of each attribute would suffice.
+
+    Each constraint is dropped alone and the goal re-tried; then, per failing teacher indicator,
+    the least number of hires with its attribute (placed by the model, transfers allowed) is found
+    by doubling and bisection.  Everything shares the ``time_limit`` (seconds)."""
+    deadline = time.perf_counter() + time_limit
+
+    def budget() -> float:
+        return max(min(deadline - time.perf_counter(), time_limit / 6), 0.0)
+
     out: list[Shortfall] = []
     for con in ("max_km", "max_moves_per_school", "eligibility", "keep_minimums", "staffing_norm"):
         if con == "max_km" and inst.cons.max_km is None:
@@ -1296,42 +1306,59 @@ def _explain_transfers(inst: _Inst, time_limit: float) -> list[Shortfall]:
             continue
         if con == "eligibility" and inst.elig is None:
             continue
-        f = _best_flows(inst, _Relax(drop=frozenset({con})), time_limit / 6)
-        if f is not None:
+        if budget() <= 0:
+            break
+        if _best_flows(inst, _Relax(drop=frozenset({con})), budget()) is not None:
             out.append(Shortfall("constraint", constraint=con))
-    if inst.cons.locked_schools:
+    if inst.cons.locked_schools and budget() > 0:
         sub = replace(inst.cons, locked_schools=frozenset())
         try:
             inst2 = _prepare(inst.schools, inst.goal, sub, inst.teachers, inst.params)
-            if _best_flows(inst2, _Relax(), time_limit / 6) is not None:
+            if _best_flows(inst2, _Relax(), budget()) is not None:
                 out.append(Shortfall("constraint", constraint="locked_schools"))
         except PlanError:
             pass
-    # hires: per failing teacher indicator, the least number of teachers with that attribute
     found: list[Shortfall] = []
     for n in inst.names:
+        if budget() <= 0:
+            break
         if inst.goal.scheme == "quality":
-            alone = _solve_flows(inst, _Relax(only=(n,)), time_limit=time_limit / 6)
+            alone = _solve_flows(inst, _Relax(only=(n,)), time_limit=budget())
             if alone.status in ("optimal", "feasible"):
                 continue  # reachable on its own: the joint constraints bind (reported above)
-        needed = None
-        placed: tuple[tuple[str, int], ...] = ()
-        for h in list(range(1, 31)) + [40, 60, 80, 120, 160, 240, 320, 480, 640]:
+
+        def attempt(h: int, n: str = n) -> _Flows | None:
             rel = _Relax(hire={n: h}, only=(n,) if inst.goal.scheme == "quality" else None)
-            f = (_solve_flows(inst, rel, time_limit=time_limit / 6) if inst.goal.scheme == "quality"
-                 else _best_flows(inst, rel, time_limit / 6))
-            if f is not None and f.status in ("optimal", "feasible"):
-                needed = h
-                if f.hires is not None:
-                    placed = tuple((inst.school_of[m], int(k)) for m, k in enumerate(f.hires) if k > 0)
+            if budget() <= 0:
+                return None
+            if inst.goal.scheme == "quality":
+                f = _solve_flows(inst, rel, time_limit=budget())
+                return f if f.status in ("optimal", "feasible") else None
+            return _best_flows(inst, rel, budget())
+
+        lo, hi, hit = 0, 1, None  # lo: known not enough; hi: next to try
+        while hi <= 4096 and budget() > 0:
+            hit = attempt(hi)
+            if hit is not None:
                 break
+            lo, hi = hi, hi * 2
+        if hit is not None:
+            while hi - lo > 1 and budget() > 0:
+                mid = (lo + hi) // 2
+                f = attempt(mid)
+                if f is not None:
+                    hi, hit = mid, f
+                else:
+                    lo = mid
         ind = inst.ind_of_name[n]
-        if needed is None:
-            found.append(Shortfall("unreachable", indicator=ind))
+        if hit is None:
+            found.append(Shortfall("unreachable" if budget() > 0 else "undecided", indicator=ind))
         else:
+            placed = tuple((inst.school_of[m], int(k)) for m, k in enumerate(hit.hires) if k > 0) \
+                if hit.hires is not None else ()
             found.append(Shortfall("hire", indicator=ind,
                                    attribute=None if n == "teachers" else n.removeprefix("teachers_"),
-                                   count=needed, placement=placed))
+                                   count=hi, placement=placed))
     if inst.goal.scheme == "basic":  # alternatives: report the smallest hire
         hires = [f for f in found if f.kind == "hire"]
         found = [min(hires, key=lambda f: f.count or 0)] if hires else found[:1]
@@ -1411,13 +1438,15 @@ def _transfer_plan(inst: _Inst, time_limit: float) -> tuple[str, float, float, l
             greedy = _greedy(inst, 20 * M)
             cnt = _counts_after(inst, *_net_from_triples(inst, greedy))
             greedy = greedy if _teacher_goal_met(inst, cnt) else None
+        single = 0.0
+        if greedy is not None:  # proven bounds first (one attribute at a time), then the full model
+            single = _single_bounds(inst, 0.5 * max(time_limit - (time.perf_counter() - t0), 1.0))
         left = max(time_limit - (time.perf_counter() - t0), 1.0)
-        f = _solve_flows(inst, _Relax(), time_limit=left * (0.5 if greedy is not None else 1.0))
+        f = _solve_flows(inst, _Relax(), time_limit=left)
         if f.status == "optimal":
             return f.status, f.objective, f.objective, _match(inst, f), []
-        bound = f.bound if np.isfinite(f.bound) else 0.0
+        bound = max(f.bound if np.isfinite(f.bound) else 0.0, single)
         g_obj = math.inf if greedy is None else float(sum(k for *_, k in greedy))
-        bound = max(bound, _single_bounds(inst, max(time_limit - (time.perf_counter() - t0), 1.0)))
         if f.status == "feasible" and f.objective <= g_obj:
             return "feasible", f.objective, min(bound, f.objective), _match(inst, f), []
         if greedy is not None:
