@@ -14,8 +14,18 @@ from pathlib import Path
 from benchmarks.synthetic import synthetic_country
 from benchmarks.timing import measure
 from dashboard.engine import evaluate
-from dashboard.planner import Plan, PlanGoal, plan, preview
+from dashboard.planner import (
+    Plan,
+    PlanConstraints,
+    PlanGoal,
+    _greedy,
+    _moves,
+    _prepare,
+    plan,
+    preview,
+)
 from dashboard.snapshots import read_snapshot
+from dashboard.standards import DEFAULT_PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo-990101-2024"
@@ -52,6 +62,10 @@ def run() -> dict:
             figures[f"preview_demo_quality_{stage}"] = fig
             fig = measure(lambda g=goal: preview(snap, g), repeat=5)
             figures[f"preview_demo_quality_{stage}_from_scratch"] = fig
+            # the greedy search alone, without the engine's re-check (apply_actions + evaluate)
+            inst = _prepare(snap.schools, goal, PlanConstraints(), snap.teachers, DEFAULT_PARAMS, ev)
+            fig = measure(lambda i=inst: _moves(i, _greedy(i, 400)), repeat=7, target_s=0.1)
+            figures[f"preview_demo_quality_{stage}_search_only"] = fig
     county = synthetic_country(n_counties=1, schools_per_county=SYNTHETIC_SCHOOLS, seed=SYNTHETIC_SEED)
     cev = evaluate(county)
     units = {k: int(len(v)) for k, v in cev.units.items()}

@@ -23,10 +23,16 @@ Without a distance limit any donor can serve any receiver, so per-unit flows are
 moves are matched afterwards (nearest first); with ``max_km`` the flows are per allowed pair.
 
 The basic composite is the mean of eight CVs, a sum of square roots, so the constraint
-Σ sqrt(v_k) ≤ 8τ − Σ(resource CVs) over the teacher CV² v_k is not convex.  A conservative
-model replaces sqrt(v) by its tangent (an over-estimate: whatever it finds truly passes); a
-relaxed model uses Σ v_k ≤ B² (valid because Σ sqrt(v_k) ≥ sqrt(Σ v_k)) and gives a lower
-bound.  When the relaxed optimum truly passes it is optimal; otherwise the plan reports the gap.
+Σ sqrt(v_k) ≤ B = 8τ − Σ(resource CVs) over the teacher CV² v_k (linear in the z's) is not
+convex.  A relaxation replaces sqrt by its piecewise-linear interpolation on breakpoints in
+[0, B²] (below sqrt, which is concave; every passing plan has v_k ≤ B²), with binaries choosing
+the segment; its optimum is a proven lower bound.  A conservative model replaces sqrt by its
+tangent at the relaxation's solution (an over-estimate: whatever it finds truly passes).  The
+breakpoints are refined at each solution until the two meet (proven optimal) or the rounds run
+out (the plan reports the gap).
+
+Large counties (over 120 movable units): a greedy plan is the incumbent, the fewest moves of
+each attribute alone (a relaxation) the first bound, then the full model runs in the time left.
 
 **Purchases (exact cutting planes).**  Purchases move the mean: the CV limit is the second-
 order cone ‖(Rᵢ/√Pᵢ)‖ ≤ √((1+τ²)/P)·Σ Rᵢ, convex in the amounts.  Kelley's cutting-plane method
@@ -1539,6 +1545,7 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     ok = status in ("optimal", "already_passes")
     if status in ("infeasible", "timeout"):
         gap = math.nan
+        objective = math.nan
     else:
         gap = 0.0 if ok or objective <= 0 else max(objective - lower, 0.0) / objective
     return Plan(goal=goal, constraints=cons, county_code=inst.county, year=inst.year, moves=moves,

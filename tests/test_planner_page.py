@@ -59,7 +59,8 @@ def expected(scheme: str, stage: str, mode: str) -> Plan:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(("scheme", "stage", "mode"), [("quality", "primary", "transfers"),
-                                                       ("basic", "junior", "transfers")])
+                                                       ("basic", "junior", "transfers"),
+                                                       ("quality", "junior", "both")])
 def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
     at = open_planner(lang=lang, scheme=scheme, stage=stage, mode=mode)
     assert [x.value for x in at.title] == [t("app.page.planner", lang)]
@@ -83,6 +84,10 @@ def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
         assert int(moves[t("planner.col.count", lang)].sum()) == p.transfers
     else:
         assert any(x.value == t("planner.page.no_moves", lang) for x in at.info)
+    if p.purchases:
+        buys = table_with(at, t("planner.col.cost", lang))
+        assert buys[t("planner.col.cost", lang)].sum() == pytest.approx(p.cost_yuan, abs=1.0)
+        assert metrics[t("planner.page.metric.cost", lang)] == f"{p.cost_yuan:,.0f}"
 
 
 def test_save_as_scenario_and_download(tmp_path, monkeypatch):
