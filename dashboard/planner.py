@@ -364,6 +364,8 @@ def _coef(name: str, attrs: tuple[str, ...], classes: np.ndarray) -> np.ndarray:
 
 def _restrict(ev: Evaluation, county: str, year: int) -> Evaluation:
     """Return ``ev`` cut down to one county-year (frames filtered, nothing recomputed)."""
+    if ev.county_years() == [(county, year)]:
+        return ev
     def sel(df: pd.DataFrame) -> pd.DataFrame:
         if df.empty:
             return df
@@ -385,7 +387,9 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
     if unknown:
         raise PlanError(f"constraints.locked_schools names schools not in county {county} {year}: {unknown[:5]}")
     if teachers is not None:
-        teachers = teachers[teachers["school_id"].astype(str).isin(schools["school_id"])]
+        mine = teachers["school_id"].astype(str).isin(schools["school_id"]).to_numpy()
+        if not mine.all():  # (kept as the same object otherwise: its attributes are remembered)
+            teachers = teachers[mine]
     if before is None or goal.scheme not in before.units or before.params != params:
         before = evaluate(schools, params)
     else:
@@ -451,35 +455,49 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
     return inst
 
 
+_FLAGS_CACHE: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _roster_flags(roster: pd.DataFrame) -> pd.DataFrame:
+    """Return ``roster_attributes(roster)`` indexed by teacher id, remembered for the same frame
+    object (a page reruns with its cached snapshot; the identity check keeps this pure)."""
+    hit = _FLAGS_CACHE.get(id(roster))
+    if hit is not None and hit[0] is roster:
+        return hit[1]
+    flags = roster_attributes(roster.reset_index(drop=True))
+    flags = flags.set_index(flags["teacher_id"].astype(str), drop=False)
+    if len(_FLAGS_CACHE) >= 4:
+        _FLAGS_CACHE.pop(next(iter(_FLAGS_CACHE)))
+    _FLAGS_CACHE[id(roster)] = (roster, flags)
+    return flags
+
+
 def _roster_pools(inst: _Inst) -> None:
-    """Fill inst.elig and inst.pool from the roster: eligible teachers per movable unit and class."""
+    """Fill inst.elig and inst.pool from the roster: eligible teachers per movable unit and class,
+    longest-serving first."""
     assert inst.teachers is not None
-    stage = inst.goal.stage
-    r = inst.teachers[inst.teachers["stage"].astype(str) == stage]
-    if r.empty:
+    all_flags = _roster_flags(inst.teachers)
+    flags = all_flags[all_flags["stage"].astype(str) == inst.goal.stage]
+    if flags.empty:
         return
-    flags = roster_attributes(r.reset_index(drop=True))
-    inst.flags = flags.set_index(flags["teacher_id"].astype(str))
-    years = inst.year - flags["start_year_at_school"].to_numpy(float)
-    ok = years >= inst.cons.min_years_at_school
+    inst.flags = flags
+    M, K = len(inst.school_of), len(inst.classes)
+    m = pd.Index(inst.school_of).get_indexer(flags["school_id"].astype(str))
+    keep = m >= 0
+    start = flags["start_year_at_school"].to_numpy(float)
+    ok = keep & (inst.year - start >= inst.cons.min_years_at_school)
     code = np.zeros(len(flags), dtype=np.int64)
     for j, a in enumerate(inst.attrs):
         code += flags[a].to_numpy(np.int64) << j
-    pos = {s: m for m, s in enumerate(inst.school_of)}
-    elig = np.zeros((len(inst.school_of), len(inst.classes)), dtype=np.int64)
-    order = np.lexsort((flags["teacher_id"].astype(str).to_numpy(), flags["start_year_at_school"].to_numpy()))
-    sids = flags["school_id"].astype(str).to_numpy()
+    every = np.zeros((M, K), dtype=np.int64)
+    np.add.at(every, (m[keep], code[keep]), 1)
+    elig = np.zeros((M, K), dtype=np.int64)
+    np.add.at(elig, (m[ok], code[ok]), 1)
     tids = flags["teacher_id"].astype(str).to_numpy()
-    every = np.zeros_like(elig)
-    for i in order:
-        m = pos.get(sids[i])
-        if m is None:
-            continue
-        every[m, code[i]] += 1
-        if not ok[i]:
-            continue
-        elig[m, code[i]] += 1
-        inst.pool.setdefault((m, int(code[i])), []).append(tids[i])
+    order = np.lexsort((tids, start))
+    order = order[ok[order]]
+    for t_id, mm, cc in zip(tids[order].tolist(), m[order].tolist(), code[order].tolist()):
+        inst.pool.setdefault((mm, cc), []).append(t_id)
     inst.elig = elig
     inst.every = every
 
@@ -1226,9 +1244,11 @@ def _check(inst: _Inst, moves: Sequence[Transfer], purchases: Sequence[Purchase]
     sch_before = inst.schools.set_index("school_id")
     per_school: dict[str, int] = {}
     dist = None
-    start = None
+    start: dict[str, float] | None = None
     if inst.teachers is not None and len(inst.teachers):
-        start = inst.teachers.set_index(inst.teachers["teacher_id"].astype(str))["start_year_at_school"]
+        named = [i for m in moves for i in m.teacher_ids]
+        flags = _roster_flags(inst.teachers)
+        start = dict(zip(named, flags["start_year_at_school"].reindex(named).to_numpy(float)))
     for m in moves:
         for s in (m.from_school_id, m.to_school_id):
             per_school[s] = per_school.get(s, 0) + m.count
@@ -1239,10 +1259,8 @@ def _check(inst: _Inst, moves: Sequence[Transfer], purchases: Sequence[Purchase]
             dist = float(_haversine(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
             if dist > cons.max_km + 1e-9:
                 failures.append(f"max_km:{m.from_school_id}->{m.to_school_id}:{dist:.1f}")
-        if start is not None and m.teacher_ids:
-            yrs = inst.year - start.loc[list(m.teacher_ids)].astype(float)
-            if (yrs < cons.min_years_at_school).any():
-                failures.append(f"eligibility:{m.from_school_id}")
+        if start is not None and any(not inst.year - start[i] >= cons.min_years_at_school for i in m.teacher_ids):
+            failures.append(f"eligibility:{m.from_school_id}")
         if start is not None and len(m.teacher_ids) != m.count:
             failures.append(f"unnamed:{m.from_school_id}")
     for p in purchases:
