@@ -432,10 +432,10 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
         # a merged unit's count also holds its teaching points' teachers, which stay
         lb[n] = np.maximum(lo, cur - own_T if n == "teachers" else cur - own_A[n.removeprefix("teachers_")])
     if cons.keep_minimums and scheme == "basic":
-        for ind in province_profile(params.province_profile).indicators:
-            if ind.get("kind") == "ratio_max" and ind.get("numerator") == "students" \
-                    and ind.get("denominator") == "teachers":
-                limit = float(ind[stage])
+        for rule in province_profile(params.province_profile).indicators:
+            if rule.get("kind") == "ratio_max" and rule.get("numerator") == "students" \
+                    and rule.get("denominator") == "teachers":
+                limit = float(rule[stage])
                 need = np.ceil(Pm / limit - 1e-9)
                 cur = base["teachers"][movable]
                 lb["teachers"] = np.maximum(lb.get("teachers", 0), np.where(cur >= need, need, cur))
@@ -466,8 +466,11 @@ def _roster_flags(roster: pd.DataFrame) -> pd.DataFrame:
         return hit[1]
     flags = roster_attributes(roster.reset_index(drop=True))
     flags = flags.set_index(flags["teacher_id"].astype(str), drop=False)
-    if len(_FLAGS_CACHE) >= 4:
-        _FLAGS_CACHE.pop(next(iter(_FLAGS_CACHE)))
+    try:  # a small, bounded memo; concurrent sessions may race here, which only costs a recompute
+        while len(_FLAGS_CACHE) >= 4:
+            _FLAGS_CACHE.pop(next(iter(_FLAGS_CACHE)), None)
+    except (StopIteration, RuntimeError):
+        pass
     _FLAGS_CACHE[id(roster)] = (roster, flags)
     return flags
 
@@ -629,7 +632,8 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         add(pad(C @ D), 0, 0)
     # stock
     if inst.elig is not None:
-        add(pad(E_out), 0, (inst.every if "eligibility" in drop else inst.elig).ravel())
+        stock = inst.every if "eligibility" in drop and inst.every is not None else inst.elig
+        add(pad(E_out), 0, stock.ravel())
     else:
         add(pad(unit_sum(np.ones(K), E_out)), 0, inst.own_T)
         for j, a in enumerate(inst.attrs):
@@ -656,6 +660,7 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     if "teachers" not in inst.names and "staffing_norm" in drop:
         pass
     if nh:
+        assert hire_name is not None
         add(pad(sparse.csr_matrix(np.ones((1, M))), nf), relax.hire[hire_name], relax.hire[hire_name])
     caps = _cv_caps(inst, relax)
     Pm = inst.P[inst.movable]
@@ -724,8 +729,8 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         target = np.rint(inst.base[n].sum() * Pm / inst.P.sum()).astype(int)
         for m in range(M):
             for centre in {b[m], target[m]}:
-                for a in range(max(lo_n[m], centre - _CHORD_WINDOW), centre + _CHORD_WINDOW + 1):
-                    chords[n].add((m, a))
+                for av in range(max(lo_n[m], centre - _CHORD_WINDOW), centre + _CHORD_WINDOW + 1):
+                    chords[n].add((m, av))
             lo_a, hi_a = sorted((b[m], target[m]))
             tangents[n].extend((m, a) for a in range(max(lo_n[m], lo_a), hi_a + 1, 3))
 
@@ -796,11 +801,11 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
             true = cnt ** 2 / Pm
             bad = np.flatnonzero(true > z + 1e-9 * np.maximum(1, true))
             add_items = []
-            for m in bad:
-                for a in (int(cnt[m]) - 1, int(cnt[m])):
-                    if a >= 0 and (m, a) not in chords[n]:
-                        chords[n].add((m, a))
-                        add_items.append((m, a))
+            for mi in bad.tolist():
+                for av in (int(cnt[mi]) - 1, int(cnt[mi])):
+                    if av >= 0 and (mi, av) not in chords[n]:
+                        chords[n].add((mi, av))
+                        add_items.append((mi, av))
             if add_items:
                 new = True
                 chord_rows(n, add_items)
@@ -926,7 +931,8 @@ def _moves(inst: _Inst, triples: list[tuple[int, int, int, int]]) -> tuple[Trans
     moves = []
     for (a, b), g in sorted(grouped.items(), key=lambda kv: (inst.school_of[kv[0][0]], inst.school_of[kv[0][1]])):
         moves.append(Transfer(inst.school_of[a], inst.school_of[b], stage, int(g["count"]),
-                              *(int(g[x]) for x in _ALL_ATTRS), teacher_ids=tuple(g["ids"])))
+                              above_degree=int(g["above_degree"]), mid_title=int(g["mid_title"]),
+                              backbone=int(g["backbone"]), pe_art=int(g["pe_art"]), teacher_ids=tuple(g["ids"])))
     return tuple(moves)
 
 
@@ -975,14 +981,14 @@ def _minimum_need(inst: _Inst, resource: str) -> np.ndarray:
             if ind.numerator == resource:
                 need = np.maximum(need, ind.minimum(stage) * P / ind.scale)
     else:
-        for ind in province_profile(inst.params.province_profile).indicators:
-            if ind.get("numerator") != resource:
+        for rule in province_profile(inst.params.province_profile).indicators:
+            if rule.get("numerator") != resource:
                 continue
-            if ind["kind"] == "ratio_min" and ind.get("denominator") == "students":
-                need = np.maximum(need, float(ind[stage]) * P / float(ind.get("scale", 1)))
-            elif ind["kind"] == "total_by_classes":
-                classes = u[ind["classes"]].to_numpy(float)
-                steps = ind[stage]
+            if rule["kind"] == "ratio_min" and rule.get("denominator") == "students":
+                need = np.maximum(need, float(rule[stage]) * P / float(rule.get("scale", 1)))
+            elif rule["kind"] == "total_by_classes":
+                classes = u[rule["classes"]].to_numpy(float)
+                steps = rule[stage]
                 amt = np.full(len(u), float(steps[-1][1]))
                 for upto, amount in reversed(steps):
                     amt = np.where(classes <= upto, float(amount), amt)
@@ -1181,12 +1187,12 @@ def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float
             status = "feasible"
     purchases = []
     for col, amt in results.items():
-        for sid, a in zip(sids, amt):
-            if a > 1e-9:
-                a = float(round(a)) if col in ints else float(round(a, 2))
-                if a <= 0:
+        for sid, raw in zip(sids, amt.tolist()):
+            if raw > 1e-9:
+                amount = float(round(raw)) if col in ints else float(round(raw, 2))
+                if amount <= 0:
                     continue
-                purchases.append(Purchase(sid, col, a, a * inst.cons.cost(col)))
+                purchases.append(Purchase(sid, col, amount, amount * inst.cons.cost(col)))
     total = float(sum(p.cost_yuan for p in purchases))
     return _Buy(status, results, total, min(bound, total)), purchases
 
