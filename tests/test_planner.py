@@ -190,6 +190,31 @@ def test_quality_small_equals_brute_force(max_moves, reachable):
     assert all(len(m.teacher_ids) == m.count for m in p.moves)
 
 
+def _random_spec(seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    spec = []
+    for _ in range(3):
+        pupils = int(rng.integers(100, 320))
+        n = int(np.ceil(pupils / 19)) + int(rng.integers(0, 5))
+        bb = int(rng.integers(0, 5))
+        pe = int(rng.integers(0, 4))
+        spec.append((pupils, [(bb, 1, 0, 1, 0), (pe, 1, 0, 0, 1), (max(n - bb - pe, 1), 1, 0, 0, 0)]))
+    return spec
+
+
+@pytest.mark.parametrize("seed", [1, 7, 9, 11, 0, 5])  # four reachable, two not
+def test_random_small_instances_match_brute_force(seed):
+    schools, roster = instance(_random_spec(seed))
+    cons = PlanConstraints()
+    p = plan(schools, PlanGoal("quality", "primary", "transfers"), cons, teachers=roster)
+    best = brute_force(schools, roster, "quality", "primary", cons, kmax=3)
+    if p.status in ("optimal", "already_passes"):
+        assert_checked(p)
+        assert best is None and p.transfers > 3 or p.transfers == best
+    else:
+        assert p.status == "infeasible" and best is None and p.explanation
+
+
 def test_quality_small_with_distance_equals_brute_force():
     coords = [(0.0, 0.0), (0.05, 0.0), (0.30, 0.0)]  # S2 is ~30 km from S0
     schools, roster = instance(QUALITY_SMALL, coords=coords)
