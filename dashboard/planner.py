@@ -1454,6 +1454,11 @@ def _best_flows(inst: _Inst, relax: _Relax, time_limit: float) -> _Flows | None:
 
 def _transfer_plan(inst: _Inst, time_limit: float) -> tuple[str, float, float, list, list[Shortfall]]:
     """Return (status, objective, bound, (donor, receiver, class, count) list, explanation)."""
+    start = time.perf_counter()
+
+    def rest() -> float:  # what is left of the time limit, for the explanation
+        return max(time_limit - (time.perf_counter() - start), 1.0)
+
     base_counts = {n: inst.base[n] for n in {*inst.names, "teachers"}}
     if _teacher_goal_met(inst, base_counts):
         return "already_passes", 0.0, 0.0, [], []
@@ -1484,11 +1489,11 @@ def _transfer_plan(inst: _Inst, time_limit: float) -> tuple[str, float, float, l
             return "feasible", f.objective, min(bound, f.objective), _match(inst, f), []
         if f.status == "timeout":
             return "timeout", math.nan, bound, [], []
-        return "infeasible", math.nan, math.nan, [], _explain_transfers(inst, time_limit)
+        return "infeasible", math.nan, math.nan, [], _explain_transfers(inst, rest())
     # basic: piecewise-linear relaxation for the bound, tangent models for the plans
     best, lower, infeasible = _basic_search(inst, _Relax(), time_limit)
     if best is None:
-        return "infeasible", math.nan, lower, [], (_explain_transfers(inst, time_limit) if infeasible else [])
+        return "infeasible", math.nan, lower, [], (_explain_transfers(inst, rest()) if infeasible else [])
     status = "optimal" if best.objective <= lower + 1e-9 else "feasible"
     return status, best.objective, lower, _match(inst, best), []
 
