@@ -7,6 +7,7 @@ into the JSON report of DATA-CONTRACT §5.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -77,8 +78,23 @@ def _group_codes(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, pd.DataFrame]
     return codes.astype(np.int64), pd.DataFrame({k: base[k] for k in _KEY})
 
 
-def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams):
-    """Return (units with contributions and school rule, indicator table) for one scheme."""
+@dataclass(frozen=True)
+class _SchemeResult:
+    """One scheme's tables and its per-group arrays (groups: sorted county × year × stage)."""
+
+    units: pd.DataFrame
+    table: pd.DataFrame  # the indicator rows, indicator-major
+    groups: pd.DataFrame  # county_code, year, stage of each group
+    cv: np.ndarray  # groups × indicators
+    passed: np.ndarray | None  # groups × indicators (quality only)
+    near: np.ndarray | None
+    unit_count: np.ndarray  # units per group
+    failing_units: np.ndarray  # units failing the school rule per group
+
+
+def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams) -> _SchemeResult:
+    """Return the units (with contributions and school rule) and the indicator table of one
+    scheme, with the per-group arrays the composites and verdicts are made of."""
     ids = list(scheme_ids(scheme))
     cols = unit_columns(schools, scheme, params)
     n = len(cols["unit_id"])
@@ -104,13 +120,19 @@ def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams):
         units=stats.count.T.reshape(-1).astype(int), students=stats.weight.T.reshape(-1),
         mean=stats.mean.T.reshape(-1), cv=cv, rounded=np.round(cv, params.round_dp),
     )
+    passed = near = None
     if scheme == "quality":
         thr = _thresholds(cols_t["stage"], "quality")  # type: ignore[arg-type]
         passed, near = judge(cv, thr, params.round_dp, params.near_margin)
         cols_t.update(threshold=thr, passed=passed, near=near)
+        passed, near = passed.reshape(k, g).T, near.reshape(k, g).T
     else:
         cols_t.update(threshold=np.full(k * g, np.nan), passed=pd.NA, near=pd.NA)
-    return units, pd.DataFrame(cols_t)
+    failing = ~np.asarray(cols["school_pass"], dtype=bool)
+    return _SchemeResult(
+        units=units, table=pd.DataFrame(cols_t), groups=base, cv=stats.cv, passed=passed,
+        near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
+        failing_units=np.bincount(codes, weights=failing, minlength=g).astype(np.int64))
 
 
 def evaluate(
@@ -122,59 +144,67 @@ def evaluate(
 
     ``schools`` follows DATA-CONTRACT §2 (canonical column names); it is not changed.
     """
-    unit_frames: dict[str, pd.DataFrame] = {}
-    ind_tables = []
-    rules = []
-    for scheme in schemes:
-        units, table = _scheme_tables(schools, scheme, params)
-        unit_frames[scheme] = units
-        ind_tables.append(table)
-        keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing"]
-        rules.append(units[keep].assign(scheme=scheme))
-    indicators = pd.concat(ind_tables, ignore_index=True)
+    results = {scheme: _scheme_tables(schools, scheme, params) for scheme in schemes}
+    keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing"]
+    indicators = pd.concat([r.table for r in results.values()], ignore_index=True)
     indicators = indicators.sort_values([*_KEY, "scheme", "indicator"], kind="stable").reset_index(drop=True)
-    school_rules = pd.concat(rules, ignore_index=True)
-
-    basic = indicators[indicators["scheme"] == "basic"]
-    if len(basic):
-        comp = basic.groupby(_KEY, sort=True)["cv"].agg(["mean", "count"]).reset_index()
-        # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
-        comp["composite_cv"] = np.where(comp["count"] == len(scheme_ids("basic")), comp["mean"], np.nan)
-        comp = comp.drop(columns=["mean", "count"])
-        comp["threshold"] = _thresholds(comp["stage"].to_numpy(), "basic")
-        comp["rounded"] = np.round(comp["composite_cv"].to_numpy(dtype=float), params.round_dp)
-        comp["passed"], comp["near"] = judge(comp["composite_cv"].to_numpy(), comp["threshold"].to_numpy(),
-                                             params.round_dp, params.near_margin)
-    else:
-        comp = pd.DataFrame(columns=[*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"])
-    verdicts = _verdicts(indicators, comp, school_rules)
-    return Evaluation(params, unit_frames, indicators, comp, verdicts, school_rules, schools)
+    school_rules = pd.concat([r.units[keep].assign(scheme=s) for s, r in results.items()],
+                             ignore_index=True)
+    comp = _composites(results["basic"], params) if "basic" in results else _composites(None, params)
+    verdicts = _verdicts(comp, results.get("basic"), results.get("quality"))
+    return Evaluation(params, {s: r.units for s, r in results.items()}, indicators, comp, verdicts,
+                      school_rules, schools)
 
 
-def _verdicts(indicators: pd.DataFrame, comp: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+def _composites(basic: _SchemeResult | None, params: EvalParams) -> pd.DataFrame:
+    """Return the basic composite CV (mean of B1–B8) per county × year × stage, judged."""
+    cols = [*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"]
+    if basic is None or basic.groups.empty:
+        return pd.DataFrame(columns=cols)
+    # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
+    complete = np.isfinite(basic.cv).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        composite = np.where(complete, np.nanmean(np.where(complete[:, None], basic.cv, 0.0), axis=1),
+                             np.nan)
+    threshold = _thresholds(basic.groups["stage"].to_numpy(), "basic")
+    passed, near = judge(composite, threshold, params.round_dp, params.near_margin)
+    comp = basic.groups.copy()
+    comp["composite_cv"] = composite
+    comp["threshold"] = threshold
+    comp["rounded"] = np.round(composite, params.round_dp)
+    comp["passed"], comp["near"] = passed, near
+    return comp[cols]
+
+
+def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
+              quality: _SchemeResult | None) -> pd.DataFrame:
+    cols = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators", "units",
+            "failing_units"]
     frames = []
-    if len(comp):
-        b = comp[[*_KEY, "composite_cv", "threshold", "passed", "near"]].rename(columns={"composite_cv": "value"})
+    if basic is not None and len(comp):
+        b = comp[[*_KEY, "composite_cv", "threshold", "passed", "near"]].rename(
+            columns={"composite_cv": "value"})
         b["scheme"] = "basic"
         b["failing_indicators"] = (~b["passed"]).astype(int)
+        b["units"], b["failing_units"] = basic.unit_count, basic.failing_units
         frames.append(b)
-    q = indicators[indicators["scheme"] == "quality"]
-    if len(q):
-        g = q.assign(fail=~q["passed"].astype(bool), near_=q["near"].astype(bool)).groupby(_KEY, sort=True)
-        v = g.agg(value=("cv", "max"), threshold=("threshold", "first"), failing_indicators=("fail", "sum"),
-                  near=("near_", "any")).reset_index()
-        v["passed"] = v["failing_indicators"] == 0
-        v["scheme"] = "quality"
-        frames.append(v)
+    if quality is not None and len(quality.groups):
+        assert quality.passed is not None and quality.near is not None
+        q = quality.groups.copy()
+        q["scheme"] = "quality"
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN group: NaN, as groupby max
+            q["value"] = np.nanmax(quality.cv, axis=1)
+        q["threshold"] = _thresholds(q["stage"].to_numpy(), "quality")
+        q["failing_indicators"] = (~quality.passed).sum(axis=1).astype(np.int64)
+        q["passed"] = q["failing_indicators"] == 0
+        q["near"] = quality.near.any(axis=1)
+        q["units"], q["failing_units"] = quality.unit_count, quality.failing_units
+        frames.append(q)
     if not frames:
-        return pd.DataFrame(columns=[*_KEY, "scheme", "value", "threshold", "passed", "near",
-                                     "failing_indicators", "units", "failing_units"])
-    out = pd.concat(frames, ignore_index=True)
-    counts = rules.assign(_fail=~rules["school_pass"].astype(bool)).groupby([*_KEY, "scheme"]).agg(
-        units=("unit_id", "size"), failing_units=("_fail", "sum")).reset_index()
-    out = out.merge(counts, on=[*_KEY, "scheme"], how="left")
-    cols = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators", "units", "failing_units"]
-    return out[cols].sort_values([*_KEY, "scheme"], kind="stable").reset_index(drop=True)
+        return pd.DataFrame(columns=cols)
+    out = pd.concat([f[cols] for f in frames], ignore_index=True)
+    return out.sort_values([*_KEY, "scheme"], kind="stable").reset_index(drop=True)
 
 
 def _f(x) -> float | None:
