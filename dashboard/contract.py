@@ -74,6 +74,7 @@ __all__ = [
     "validate_county",
     "PE_ART_SUBJECTS",
     "roster_counts",
+    "roster_flags",
 ]
 
 Table = Literal["schools", "teachers", "county"]
@@ -939,13 +940,32 @@ _ABOVE_DEGREE: Final = {"primary": ("associate", "bachelor", "postgraduate"),  #
 _MID_TITLES: Final = ("intermediate", "senior", "full_senior")
 
 
+def roster_flags(roster: pd.DataFrame) -> pd.DataFrame:
+    """Return per teacher (the roster's index) 0/1 columns ``teachers``,
+    ``teachers_above_degree``, ``teachers_mid_title``, ``teachers_backbone``, ``teachers_pe_art``.
+
+    The rules of DATA-CONTRACT §2–3: above the required degree is 专科+ for primary and 本科+
+    for junior, a middle-or-higher title is 中级+, backbone is any level but none, PE/arts is
+    体育, 音乐 or 美术.
+    """
+    primary = (roster["stage"] == "primary").to_numpy()
+    return pd.DataFrame({
+        "teachers": np.ones(len(roster), dtype=np.int64),
+        "teachers_above_degree": np.where(
+            primary, roster["degree"].isin(_ABOVE_DEGREE["primary"]),
+            roster["degree"].isin(_ABOVE_DEGREE["junior"])),
+        "teachers_mid_title": roster["title"].isin(_MID_TITLES),
+        "teachers_backbone": roster["backbone_level"] != "none",
+        "teachers_pe_art": roster["subject"].isin(PE_ART_SUBJECTS),
+    }, index=roster.index).astype(np.int64)
+
+
 def roster_counts(roster: pd.DataFrame) -> pd.DataFrame:
     """Return teacher counts per school (index school_id) as the schools table holds them.
 
     Columns ``teachers_{s}``, ``teachers_above_degree_{s}``, ``teachers_mid_title_{s}``,
-    ``teachers_backbone_{s}``, ``teachers_pe_art_{s}`` for s in primary, junior (DATA-CONTRACT
-    §2–3): above the required degree is 专科+ for primary and 本科+ for junior, a middle-or-
-    higher title is 中级+, backbone is any level but none, PE/arts is 体育, 音乐 or 美术.
+    ``teachers_backbone_{s}``, ``teachers_pe_art_{s}`` for s in primary, junior: the sums of
+    :func:`roster_flags` by school and stage.
 
     >>> r = pd.DataFrame({"school_id": ["a", "a"], "stage": ["primary", "junior"],
     ...     "degree": ["associate", "associate"], "title": ["none", "senior"],
@@ -953,19 +973,10 @@ def roster_counts(roster: pd.DataFrame) -> pd.DataFrame:
     >>> roster_counts(r).loc["a", ["teachers_above_degree_primary", "teachers_above_degree_junior"]].tolist()
     [1, 0]
     """
-    stages = ("primary", "junior")
+    flags = roster_flags(roster)
     stage = roster["stage"].to_numpy()
-    flags = pd.DataFrame({
-        "teachers": np.ones(len(roster), dtype=np.int64),
-        "teachers_above_degree": np.where(
-            stage == "primary", roster["degree"].isin(_ABOVE_DEGREE["primary"]),
-            roster["degree"].isin(_ABOVE_DEGREE["junior"])),
-        "teachers_mid_title": roster["title"].isin(_MID_TITLES),
-        "teachers_backbone": roster["backbone_level"] != "none",
-        "teachers_pe_art": roster["subject"].isin(PE_ART_SUBJECTS),
-    }, index=roster.index).astype(np.int64)
     parts = [flags[stage == s].groupby(roster["school_id"][stage == s]).sum().add_suffix(f"_{s}")
-             for s in stages]
+             for s in ("primary", "junior")]
     return pd.concat(parts, axis=1).fillna(0).astype(np.int64)
 
 

@@ -441,23 +441,58 @@ def roster_attributes(roster: pd.DataFrame) -> pd.DataFrame:
     The rules are the schools table's (DATA-CONTRACT §2, §3): above the required degree is
     专科 and above for primary and 本科 and above for junior; middle-or-higher title is
     中级 and above; backbone is any level other than none; PE/arts is 体育, 音乐 or 美术.
-    They come from ``dashboard.contract.roster_counts``, the one definition of the counts.
+    They come from ``dashboard.contract.roster_flags``, the one definition of the counts.
     """
-    from .contract import roster_counts
+    from .contract import roster_flags
 
-    rows = roster.assign(school_id=np.arange(len(roster)))  # one group per teacher
-    per = roster_counts(rows).reindex(np.arange(len(roster)), fill_value=0)
-    stage = roster["stage"].to_numpy()
+    flags = roster_flags(roster)
     out = roster.copy()
     for attr in TEACHER_ATTRS:
-        out[attr] = np.where(stage == "primary", per[attribute_column(attr, "primary")],
-                             per[attribute_column(attr, "junior")]).astype(np.int64)
+        out[attr] = flags[f"teachers_{attr}"].to_numpy()
     return out
 
 
-def _named(check: _Check, action: Transfer, roster: pd.DataFrame | None,
-           source: str, stage: str) -> dict[str, int]:
-    """Return the attribute counts of the named teachers, checked against the roster."""
+class _Roster:
+    """The roster as named transfers change it: school and start year per teacher (arrays),
+    the attribute flags computed once; ``frame()`` builds the new roster table."""
+
+    def __init__(self, teachers: pd.DataFrame) -> None:
+        self._source = teachers
+        self.ids = teachers["teacher_id"].astype(str).to_numpy(dtype=object)
+        self.position = {teacher: i for i, teacher in enumerate(self.ids)}
+        self.school = teachers["school_id"].astype(str).to_numpy(dtype=object).copy()
+        self.stage = teachers["stage"].astype(str).to_numpy(dtype=object)
+        self.start = (teachers["start_year_at_school"].to_numpy().copy()
+                      if "start_year_at_school" in teachers.columns else None)
+        self._attrs: pd.DataFrame | None = None
+        self.changed = False
+
+    def attributes(self, positions: list[int]) -> dict[str, int]:
+        """Return the attribute counts (above_degree, …) of the teachers at ``positions``."""
+        if self._attrs is None:
+            self._attrs = roster_attributes(self._source)[list(TEACHER_ATTRS)]
+        chosen = self._attrs.iloc[positions]
+        return {attr: int(chosen[attr].sum()) for attr in TEACHER_ATTRS}
+
+    def move(self, positions: list[int], school: str, year: int | None) -> None:
+        self.school[positions] = school
+        if self.start is not None and year is not None:
+            self.start[positions] = year
+        self.changed = True
+
+    def frame(self) -> pd.DataFrame:
+        out = self._source.copy(deep=True)
+        if self.changed:
+            out["school_id"] = self.school
+            if self.start is not None:
+                out["start_year_at_school"] = self.start
+        return out
+
+
+def _named(check: _Check, action: Transfer, roster: _Roster | None,
+           source: str, stage: str) -> tuple[dict[str, int], list[int]]:
+    """Return the attribute counts of the named teachers (checked against the roster) and
+    their positions in it."""
     ids = action.teacher_ids
     if roster is None:
         raise check.fail("need_roster", "teacher_ids", ids)
@@ -470,25 +505,25 @@ def _named(check: _Check, action: Transfer, roster: pd.DataFrame | None,
         seen.add(teacher)
     if action.count != len(ids):
         raise check.fail("ids_count", "count", action.count, n=len(ids))
-    by_id = roster.assign(_id=roster["teacher_id"].astype(str)).set_index("_id", drop=False)
+    positions = []
     for teacher in ids:
-        if teacher not in by_id.index:
+        if teacher not in roster.position:
             raise check.fail("unknown_teacher", "teacher_ids", teacher)
-        row = by_id.loc[teacher]
-        at_school, at_stage = str(row["school_id"]), str(row["stage"])
+        i = roster.position[teacher]
+        at_school, at_stage = str(roster.school[i]), str(roster.stage[i])
         if at_school != source or at_stage != stage:
             raise check.fail("teacher_elsewhere", "teacher_ids", teacher,
                              at_school=check.table.label(at_school) if at_school in check.table.row
                              else at_school, at_stage=_Text(f"stage.{at_stage}"),
                              school=check.table.label(source), stage=_Text(f"stage.{stage}"))
-    chosen = roster_attributes(by_id.loc[list(ids)])
-    counts = {attr: int(chosen[attr].sum()) for attr in TEACHER_ATTRS}
+        positions.append(i)
+    counts = roster.attributes(positions)
     for attr in TEACHER_ATTRS:
         given = getattr(action, attr)
         if given != 0 and given != counts[attr]:
             raise check.fail("roster_disagrees", attr, given, roster=counts[attr],
                              attr=_Text(f"scenario.attr.{attr}"))
-    return counts
+    return counts, positions
 
 
 def _attributes(check: _Check, action: Transfer | Hire, count: int,
@@ -502,14 +537,14 @@ def _attributes(check: _Check, action: Transfer | Hire, count: int,
     return out
 
 
-def _transfer(check: _Check, table: _Table, action: Transfer,
-              roster: pd.DataFrame | None) -> pd.DataFrame | None:
+def _transfer(check: _Check, table: _Table, action: Transfer, roster: _Roster | None) -> None:
     stage = check.stage(action.stage)
     source = check.school("from_school_id", action.from_school_id, stage)
     target = check.school("to_school_id", action.to_school_id, stage)
     check.pair(source, target)
     count = check.count("count", action.count, 1)
-    fixed = _named(check, action, roster, source, stage) if action.teacher_ids else None
+    fixed, positions = (_named(check, action, roster, source, stage) if action.teacher_ids
+                        else (None, []))
     attrs = _attributes(check, action, count, fixed)
     have = int(table.get(source, f"teachers_{stage}"))
     if count > have:
@@ -530,13 +565,9 @@ def _transfer(check: _Check, table: _Table, action: Transfer,
     for attr, value in attrs.items():
         table.add(source, attribute_column(attr, stage), -value)
         table.add(target, attribute_column(attr, stage), value)
-    if roster is not None and action.teacher_ids:
-        moved = roster["teacher_id"].astype(str).isin(action.teacher_ids)
-        roster = roster.copy()
-        roster.loc[moved, "school_id"] = target
-        if "start_year_at_school" in roster.columns and "year" in table.col:
-            roster.loc[moved, "start_year_at_school"] = int(table.get(target, "year"))
-    return roster
+    if roster is not None and positions:
+        roster.move(positions, target, int(table.get(target, "year")) if "year" in table.col
+                    else None)
 
 
 def _hire(check: _Check, table: _Table, action: Hire) -> None:
@@ -591,7 +622,7 @@ def apply_actions(schools: pd.DataFrame, actions: Sequence[Action], *,
     of every teacher and pupil column.  A resource column with no value counts as 0.
     """
     table = _Table(schools)
-    roster = teachers.copy(deep=True) if teachers is not None else None
+    roster = _Roster(teachers) if teachers is not None else None
     for index, action in enumerate(actions, start=1):
         kind = _KIND_OF.get(type(action))
         if kind is None:
@@ -599,14 +630,14 @@ def apply_actions(schools: pd.DataFrame, actions: Sequence[Action], *,
                                 field="kind", value=type(action).__name__)
         check = _Check(index, kind, table)
         if isinstance(action, Transfer):
-            roster = _transfer(check, table, action, roster)
+            _transfer(check, table, action, roster)
         elif isinstance(action, Hire):
             _hire(check, table, action)
         elif isinstance(action, AddResource):
             _add_resource(check, table, action)
         else:
             _move_pupils(check, table, action)
-    return AppliedScenario(table.frame, roster)
+    return AppliedScenario(table.frame, roster.frame() if roster is not None else None)
 
 
 def snapshot_checksum(snapshot: Snapshot) -> str:
