@@ -357,29 +357,49 @@ def _finite(value: object) -> bool:
 
 
 class _Table:
-    """A working copy of the schools table addressed by school id (positional, no index)."""
+    """A working copy of the schools table addressed by school id.
+
+    Touched columns are held as writable numpy copies (a cell write into a DataFrame costs
+    far more than the whole action); :meth:`frame` builds the new table once at the end.
+    """
 
     def __init__(self, schools: pd.DataFrame) -> None:
-        self.frame = schools.copy(deep=True)
-        ids = self.frame["school_id"].astype(str).tolist()
+        self._source = schools
+        ids = schools["school_id"].astype(str).tolist()
         counts = pd.Series(ids).value_counts()
         if (counts > 1).any():
             dup = str(counts.index[0])
             raise ScenarioError("duplicate_school", field="school_id", value=dup,
                                 n=int(counts.iloc[0]))
         self.row = {sid: i for i, sid in enumerate(ids)}
-        self.col = {c: i for i, c in enumerate(self.frame.columns)}
+        self.col = {c: i for i, c in enumerate(schools.columns)}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def _array(self, column: str) -> np.ndarray:
+        array = self._arrays.get(column)
+        if array is None:
+            array = self._arrays[column] = self._source[column].to_numpy(copy=True)
+        return array
 
     def get(self, school: str, column: str) -> Any:
-        value = self.frame.iat[self.row[school], self.col[column]]
+        value = self._array(column)[self.row[school]]
         return 0 if pd.isna(value) else value
 
     def add(self, school: str, column: str, amount: float) -> None:
-        j = self.col[column]
+        array = self._array(column)
         value = self.get(school, column) + amount
-        if pd.api.types.is_integer_dtype(self.frame.dtypes.iloc[j]):
+        if pd.api.types.is_integer_dtype(self._source[column].dtype):
             value = int(round(value))
-        self.frame.iat[self.row[school], j] = value
+        array[self.row[school]] = value
+
+    def frame(self) -> pd.DataFrame:
+        """Return the new schools table (a deep copy; columns keep their dtypes)."""
+        out = self._source.copy(deep=True)
+        for column, array in self._arrays.items():
+            dtype = self._source[column].dtype
+            values = pd.Series(array, index=out.index)
+            out[column] = values if array.dtype == dtype else values.astype(dtype)
+        return out
 
     def label(self, school: str) -> str:
         name = self.get(school, "school_name") if "school_name" in self.col else ""
@@ -637,7 +657,7 @@ def apply_actions(schools: pd.DataFrame, actions: Sequence[Action], *,
             _add_resource(check, table, action)
         else:
             _move_pupils(check, table, action)
-    return AppliedScenario(table.frame, roster.frame() if roster is not None else None)
+    return AppliedScenario(table.frame(), roster.frame() if roster is not None else None)
 
 
 def snapshot_checksum(snapshot: Snapshot) -> str:
