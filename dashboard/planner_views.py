@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import views
 from .i18n import t
 from .planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, _haversine
 from .scenario import ScenarioStore, scenario_root
@@ -134,17 +135,17 @@ def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
     for i in scheme_ids(scheme):
         spec = INDICATORS[i]
         row = {col["indicator"]: f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
-               col["before"]: round(float(b.loc[i, "cv"]), 3), col["after"]: round(float(a.loc[i, "cv"]), 3)}
+               col["before"]: views.fmt_cv(b.loc[i, "cv"]), col["after"]: views.fmt_cv(a.loc[i, "cv"])}
         if scheme == "quality":
-            row.update({col["threshold"]: thr, col["status_before"]: _status(b.loc[i, "passed"], lang),
+            row.update({col["threshold"]: f"≤ {views.fmt_cv(thr)}", col["status_before"]: _status(b.loc[i, "passed"], lang),
                         col["status_after"]: _status(a.loc[i, "passed"], lang)})
         rows.append(row)
     if scheme == "basic":
         cb = p.before.composites[p.before.composites["stage"] == stage].iloc[0]
         ca = p.after.composites[p.after.composites["stage"] == stage].iloc[0]
         rows.append({col["indicator"]: t("planner.composite", lang),
-                     col["before"]: round(float(cb["composite_cv"]), 3),
-                     col["after"]: round(float(ca["composite_cv"]), 3), col["threshold"]: thr,
+                     col["before"]: views.fmt_cv(cb["composite_cv"]),
+                     col["after"]: views.fmt_cv(ca["composite_cv"]), col["threshold"]: f"≤ {views.fmt_cv(thr)}",
                      col["status_before"]: _status(cb["passed"], lang),
                      col["status_after"]: _status(ca["passed"], lang)})
     return pd.DataFrame(rows)
