@@ -97,6 +97,7 @@ MODES: Final = ("transfers", "budget", "both")
 DEFAULT_STAFFING_NORM: Final = {"primary": 19.0, "junior": 13.5}
 ROTATION_MIN_SHARE: Final = 0.10  # 2017 G11: ≥ 10 % of eligible teachers rotate
 ROTATION_BACKBONE_SHARE: Final = 0.20  # … and backbone teachers ≥ 20 % of those rotated
+CHECK_RESERVE_S: Final = 1.5  # of a plan's time limit, kept for the engine's re-check and the tables
 _TEACHER_INDICATORS: Final = {"basic": ("B6", "B7", "B8"), "quality": ("Q1", "Q2", "Q3")}
 _GOAL_ATTRS: Final = {"basic": ("above_degree", "mid_title"), "quality": ("above_degree", "backbone", "pe_art")}
 _ALL_ATTRS: Final = ("above_degree", "mid_title", "backbone", "pe_art")
@@ -1504,7 +1505,8 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     """Return the optimal (or best found, with its gap) plan for ``goal`` under ``constraints``.
 
     ``snapshot_or_schools`` is a Snapshot (its roster is used) or a schools DataFrame
-    (``teachers`` optional).  The inputs are not changed.  The plan is re-checked by the engine
+    (``teachers`` optional).  The inputs are not changed.  ``time_limit_s`` bounds the whole
+    call (the solver gets what preparation left, less a reserve for the re-check).  The plan is re-checked by the engine
     (``Plan.check``).  An infeasible goal gives ``status='infeasible'`` and ``explanation``.
     """
     t0 = time.perf_counter()
@@ -1520,8 +1522,11 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     method = "milp"
     mode = goal.mode
     transfer_cost = cons.cost("teacher_transfer")
+    def budget() -> float:  # the rest of the time limit, less what the engine's re-check takes
+        return max(time_limit_s - (time.perf_counter() - t0) - CHECK_RESERVE_S, 1.0)
+
     if mode in ("transfers", "both"):
-        st, obj, lb, triples, expl = _transfer_plan(inst, time_limit_s)
+        st, obj, lb, triples, expl = _transfer_plan(inst, budget())
         explanation += expl
         if st in ("infeasible", "timeout") and mode == "transfers":
             status, objective, lower = st, math.nan, lb
@@ -1546,7 +1551,7 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
             teacher_sum = sum(math.sqrt(v) for v in _v_of(inst, {n: inst.base[n] for n in inst.names}).values())
             explanation = []
             status = "optimal"
-        buy, purchases = _plan_purchases(inst, teacher_sum, time_limit_s)
+        buy, purchases = _plan_purchases(inst, teacher_sum, budget())
         if buy.status == "infeasible":
             status = "infeasible"
             explanation.append(Shortfall("unreachable", indicator="budget"))
