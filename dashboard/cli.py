@@ -23,7 +23,7 @@ def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
     from .snapshots import read_snapshot
 
     if path.is_dir():
-        snap = read_snapshot(path)
+        snap = read_snapshot(path, lang=lang)
         return snap.schools, []
     if not path.exists():
         raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
@@ -31,6 +31,19 @@ def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
     if not result.ok:
         raise ContractError(result.violations)
     return result.frame, [v.message(lang) for v in result.warnings]
+
+
+def _bad_input(exc: Exception, path: str, lang: str) -> int:
+    """Print what is wrong with the input on stderr (every contract violation); return 2."""
+    from .contract import ContractError
+
+    if isinstance(exc, ContractError):
+        print(t("cli.error.bad_input", lang, path=path, n=len(exc.errors)), file=sys.stderr)
+        for v in exc.violations:
+            print("  " + v.message(lang), file=sys.stderr)
+    else:
+        print(str(exc), file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _width(text: str) -> int:
@@ -101,14 +114,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     lang = args.lang
     try:
         schools, warnings = _load_schools(Path(args.path), lang)
-    except ContractError as exc:
-        print(t("cli.error.bad_input", lang, path=args.path, n=len(exc.errors)), file=sys.stderr)
-        for v in exc.violations:
-            print("  " + v.message(lang), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SnapshotError, FileNotFoundError) as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except (ContractError, SnapshotError, FileNotFoundError) as exc:
+        return _bad_input(exc, args.path, lang)
     for w in warnings:
         print(t("cli.warning", lang, text=w), file=sys.stderr)
     schemes = ("basic", "quality") if args.scheme == "all" else (args.scheme,)
@@ -212,15 +219,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     try:
         if not path.is_dir():
             raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
-        snapshot = read_snapshot(path)
-    except ContractError as exc:
-        print(t("cli.error.bad_input", lang, path=args.path, n=len(exc.errors)), file=sys.stderr)
-        for v in exc.violations:
-            print("  " + v.message(lang), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SnapshotError, FileNotFoundError) as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        snapshot = read_snapshot(path, lang=lang)
+    except (ContractError, SnapshotError, FileNotFoundError) as exc:
+        return _bad_input(exc, args.path, lang)
     mode = "budget" if args.budget_only else "transfers" if args.transfers_only else "both"
     try:
         cons = PlanConstraints(max_km=args.max_km, max_moves_per_school=args.max_moves_per_school)
@@ -254,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
     d.set_defaults(func=cmd_demo)
     pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
-    pl.add_argument("path", help=t("cli.help.path", "zh"))
+    pl.add_argument("path", help=t("cli.help.snapshot", "zh"))
     pl.add_argument("--scheme", choices=("basic", "quality"), required=True, help=t("cli.plan.help.scheme", "zh"))
     pl.add_argument("--stage", choices=("primary", "junior"), required=True, help=t("cli.plan.help.stage", "zh"))
     pl.add_argument("--max-km", type=float, default=None, help=t("cli.plan.help.max_km", "zh"))

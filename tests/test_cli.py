@@ -119,3 +119,17 @@ def test_demo_command_writes_snapshots_and_geo(tmp_path):
     assert (tmp_path / "geo" / "990101" / "townships.geojson").exists()
     again = _run("demo", "--out", str(tmp_path))  # existing snapshots are kept, not overwritten
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["plan", "--scheme", "basic", "--stage", "primary"]])
+def test_a_tampered_snapshot_is_refused_in_the_users_language(demo_2024, tmp_path, capsys, command):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_2024, broken)
+    with (broken / "schools.parquet").open("ab") as f:
+        f.write(b"tampered")
+    for lang, word in (("en", "checksum"), ("zh", "校验")):
+        assert main([command[0], str(broken), *command[1:], "--lang", lang]) == 2
+        err = capsys.readouterr().err
+        assert "schools.parquet" in err and word in err, err
