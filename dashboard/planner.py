@@ -1201,12 +1201,17 @@ def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float
 # ------------------------------------------------------------------------------ the plan
 
 
-def _schools_of(data: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _instance(data: Any, goal: PlanGoal, cons: PlanConstraints, teachers: pd.DataFrame | None,
+              params: EvalParams, before: Evaluation | None) -> _Inst:
+    """Return the prepared instance of a Snapshot or a schools DataFrame (``teachers``, when
+    given, replaces the snapshot's roster)."""
     if isinstance(data, pd.DataFrame):
-        return data, None
-    if hasattr(data, "schools"):
-        return data.schools, getattr(data, "teachers", None)
-    raise PlanError(f"snapshot_or_schools must be a Snapshot or a schools DataFrame, got {type(data).__name__}")
+        schools, roster = data, None
+    elif hasattr(data, "schools"):
+        schools, roster = data.schools, getattr(data, "teachers", None)
+    else:
+        raise PlanError(f"snapshot_or_schools must be a Snapshot or a schools DataFrame, got {type(data).__name__}")
+    return _prepare(schools, goal, cons, roster if teachers is None else teachers, params, before)
 
 
 def _rotation(inst: _Inst, moves: Sequence[Transfer]) -> Rotation:
@@ -1511,10 +1516,7 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     """
     t0 = time.perf_counter()
     cons = constraints or PlanConstraints()
-    schools, roster = _schools_of(snapshot_or_schools)
-    if teachers is not None:
-        roster = teachers
-    inst = _prepare(schools, goal, cons, roster, params, before)
+    inst = _instance(snapshot_or_schools, goal, cons, teachers, params, before)
     moves: tuple[Transfer, ...] = ()
     purchases: list[Purchase] = []
     explanation: list[Shortfall] = []
@@ -1661,10 +1663,7 @@ def preview(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstrain
     steepest descent of the violation, then water-filling purchases.  Re-checked by the engine."""
     t0 = time.perf_counter()
     cons = constraints or PlanConstraints()
-    schools, roster = _schools_of(snapshot_or_schools)
-    if teachers is not None:
-        roster = teachers
-    inst = _prepare(schools, goal, cons, roster, params, before)
+    inst = _instance(snapshot_or_schools, goal, cons, teachers, params, before)
     triples: list[tuple[int, int, int, int]] = []
     if goal.mode in ("transfers", "both"):
         triples = _greedy(inst, max_steps)
