@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures, maps, views
+from .contract import enum_labels
 from .engine import Evaluation
 from .i18n import t
 from .scenario import (
@@ -36,6 +37,7 @@ from .scenario import (
     Transfer,
     action_kind,
     attribute_column,
+    roster_attributes,
 )
 from .standards import INDICATORS, SCHEMES, STAGES, scheme_ids
 
@@ -118,6 +120,38 @@ def staff_table(schools: pd.DataFrame, stage: str, lang: str) -> pd.DataFrame:
     for attr in TEACHER_ATTRS:
         out[t(f"scenario.attr.{attr}", lang)] = rows[attribute_column(attr, stage)].to_numpy()
     return pd.DataFrame(out)
+
+
+def roster_choices(teachers: pd.DataFrame | None, school_id: str, stage: str, year: int,
+                   lang: str) -> dict[str, str]:
+    """Return teacher_id -> label of the roster teachers of one school and stage: id, subject,
+    title, backbone level and years at the school (no personal name), longest-serving first."""
+    if teachers is None or teachers.empty:
+        return {}
+    rows = teachers[(teachers["school_id"].astype(str) == str(school_id))
+                    & (teachers["stage"] == stage)]
+    if "start_year_at_school" in rows.columns:
+        rows = rows.sort_values(["start_year_at_school", "teacher_id"], kind="stable")
+    titles, levels = enum_labels("title", lang), enum_labels("backbone_level", lang)
+    out = {}
+    for r in rows.itertuples(index=False):
+        years = (year - int(r.start_year_at_school)) if hasattr(r, "start_year_at_school") else None
+        out[str(r.teacher_id)] = t(
+            "scenario.roster.label", lang, id=r.teacher_id, subject=r.subject,
+            title=titles.get(r.title, r.title),
+            backbone=levels.get(r.backbone_level, r.backbone_level),
+            years="—" if years is None else years)
+    return out
+
+
+def named_transfer(teachers: pd.DataFrame, source: str, target: str, stage: str,
+                   teacher_ids: Sequence[str]) -> Transfer:
+    """Return the transfer of the named roster teachers, its attribute counts read from the
+    roster (so the pending list shows them)."""
+    chosen = roster_attributes(teachers[teachers["teacher_id"].astype(str).isin(list(teacher_ids))])
+    return Transfer(str(source), str(target), stage, len(teacher_ids),
+                    **{attr: int(chosen[attr].sum()) for attr in TEACHER_ATTRS},
+                    teacher_ids=tuple(str(i) for i in teacher_ids))
 
 
 # ----------------------------------------------------------------------------- actions

@@ -141,6 +141,21 @@ with build:
         if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit",
                                  disabled=not staged):
             add(Hire(str(school), stage, int(count), **attrs))
+    if teachers is not None and staged:
+        with st.expander(ctx.tr("scenario.roster.heading")):
+            st.caption(ctx.tr("scenario.roster.caption"))
+            c1, c2 = st.columns(2)
+            source = c1.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_named_from",
+                                  format_func=staged.get)
+            target = c2.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_named_to",
+                                  format_func=staged.get, index=min(1, max(len(staged) - 1, 0)))
+            choices = sv.roster_choices(teachers, str(source), stage, int(year), lang)
+            named = st.multiselect(ctx.tr("scenario.roster.teachers"), list(choices),
+                                   key="scn_named_ids", format_func=choices.get,
+                                   placeholder=ctx.tr("scenario.roster.placeholder"))
+            if st.button(ctx.tr("scenario.roster.submit"), key="scn_named_submit",
+                         disabled=not named):
+                add(sv.named_transfer(teachers, str(source), str(target), stage, named))
     left, right = st.columns(2)
     with left, st.form("scn_form_resource"):
         st.markdown(ctx.tr("scenario.form.add_resource.title"))

@@ -18,6 +18,7 @@ from dashboard import views
 from dashboard.engine import Evaluation, evaluate
 from dashboard.i18n import t
 from dashboard.scenario import (
+    TEACHER_ATTRS,
     AddResource,
     Hire,
     MovePupils,
@@ -27,6 +28,7 @@ from dashboard.scenario import (
     Transfer,
     apply_actions,
     apply_scenario,
+    roster_attributes,
     scenario_root,
     snapshot_checksum,
 )
@@ -167,6 +169,28 @@ def test_each_form_adds_its_action_and_actions_can_be_removed(data_root: Path) -
     at.button(key="scn_clear").click().run()
     assert at.session_state["scn_actions"] == []
     assert t("scenario.pending.empty", "zh") in [i.value for i in at.info]
+
+
+def test_named_roster_teachers_are_transferred_with_their_roster_attributes(data_root: Path) -> None:
+    snapshot, _ = demo()
+    roster = snapshot.teachers
+    at = open_page()
+    at.selectbox(key="scn_named_from").set_value(RICH)
+    at.selectbox(key="scn_named_to").set_value(POOR).run()
+    options = at.multiselect(key="scn_named_ids").options
+    at_rich = roster[(roster["school_id"] == RICH) & (roster["stage"] == "primary")]
+    assert len(options) == len(at_rich)
+    assert not any(str(name) in " ".join(options) for name in at_rich["name"])  # no personal names
+    chosen = sorted(at_rich["teacher_id"].astype(str))[:2]
+    at.multiselect(key="scn_named_ids").set_value(chosen).run()
+    at.button(key="scn_named_submit").click().run()
+    assert not at.exception and not at.error
+    [action] = at.session_state["scn_actions"]
+    flags = roster_attributes(roster[roster["teacher_id"].isin(chosen)])
+    assert action == Transfer(RICH, POOR, "primary", 2, teacher_ids=tuple(chosen),
+                              **{a: int(flags[a].sum()) for a in TEACHER_ATTRS})
+    applied = apply_actions(snapshot.schools, [action], teachers=roster)
+    assert set(applied.teachers.loc[applied.teachers["teacher_id"].isin(chosen), "school_id"]) == {POOR}
 
 
 def test_save_reopen_and_delete_through_the_page(data_root: Path) -> None:
