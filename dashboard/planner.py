@@ -49,6 +49,7 @@ Pass/fail follows the 3-decimal rule (``round(cv, 3) ≤ threshold``); the plann
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -782,7 +783,7 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
         left = time_limit - (time.perf_counter() - t0)
         if left <= 0.05:
             return _Flows("timeout", np.zeros((M, K)), np.zeros((M, K)), [], math.inf, proven)
-        res = milp(cost, constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
+        res = _milp(cost, constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
                    integrality=integrality, bounds=Bounds(lbv, ub),
                    options={"time_limit": left, "mip_rel_gap": 0.0, "disp": False})
         if res.x is None:
@@ -823,6 +824,57 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     bound = max(_dual_bound(res), proven) if res.status != 0 else float(res.fun)
     return _Flows(status, out, inn, pairs, float(cost[:nf] @ x[:nf]), bound,
                   x[nf: nf + nh] if nh else None)
+
+
+# Above this many variables a MILP runs in a forked child that is stopped at its time limit:
+# HiGHS does not always keep to ``time_limit`` on large models (seen: 27 s against 20 s).
+HARD_DEADLINE_VARIABLES: Final = 1500
+_HARD_GRACE_S: Final = 0.5
+
+
+def _milp_child(conn: Any, args: tuple, kwargs: dict) -> None:  # pragma: no cover - in a child
+    res = milp(*args, **kwargs)
+    conn.send({"x": res.x, "status": res.status, "fun": res.fun,
+               "mip_dual_bound": getattr(res, "mip_dual_bound", None)})
+    conn.close()
+
+
+def _milp(c: np.ndarray, *, constraints: LinearConstraint, integrality: np.ndarray,
+          bounds: Bounds, options: dict[str, Any]) -> Any:
+    """Return scipy's milp result; a large model is solved in a forked child that is killed
+    ``time_limit`` (+ a grace) seconds later, reported as a time-out without a solution."""
+    kwargs = {"constraints": constraints, "integrality": integrality, "bounds": bounds,
+              "options": options}
+    limit = float(options.get("time_limit", math.inf))
+    if len(c) <= HARD_DEADLINE_VARIABLES or not math.isfinite(limit):
+        return milp(c, **kwargs)
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_milp_child, args=(child, (c,), kwargs), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(limit + _HARD_GRACE_S):
+            out = parent.recv()
+            return _MilpResult(out["x"], out["status"], out["fun"], out["mip_dual_bound"])
+        return _MilpResult(None, 1, None, None)  # 1: time limit reached (scipy's code)
+    except EOFError:  # the child died without an answer
+        return _MilpResult(None, 4, None, None)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        parent.close()
+
+
+@dataclass(frozen=True)
+class _MilpResult:
+    """The parts of scipy's OptimizeResult the planner reads, from a child process."""
+
+    x: np.ndarray | None
+    status: int
+    fun: float | None
+    mip_dual_bound: float | None
 
 
 def _dual_bound(res: Any) -> float:

@@ -503,3 +503,28 @@ def test_cli_bad_input_exits_2(tmp_path, capsys, edge_data):
     with pytest.raises(SystemExit) as exc:
         cli_main(["plan", str(DEMO), "--scheme", "basic", "--stage", "primary", "--budget-only", "--transfers-only"])
     assert exc.value.code == 2
+
+
+def test_a_large_milp_is_stopped_at_its_time_limit(monkeypatch):
+    """HiGHS can overrun time_limit on large models: those run in a child that is killed."""
+    import time as _time
+
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint
+
+    import dashboard.planner as planner_module
+
+    monkeypatch.setattr(planner_module, "HARD_DEADLINE_VARIABLES", 1)
+    args = dict(constraints=LinearConstraint(np.array([[1.0, 1.0]]), 1.0, np.inf),
+                integrality=np.array([1, 1]), bounds=Bounds(0, 5))
+    solved = planner_module._milp(np.array([2.0, 3.0]), options={"time_limit": 5.0}, **args)
+    assert solved.status == 0 and list(solved.x) == [1.0, 0.0] and solved.fun == 2.0
+
+    def stuck(*a, **k):
+        _time.sleep(30)
+
+    monkeypatch.setattr(planner_module, "milp", stuck)  # the forked child inherits it
+    t0 = _time.perf_counter()
+    res = planner_module._milp(np.array([2.0, 3.0]), options={"time_limit": 0.3}, **args)
+    assert res.status == 1 and res.x is None
+    assert _time.perf_counter() - t0 < 5
