@@ -91,6 +91,7 @@ __all__ = [
     "plan",
     "preview",
     "plan_to_json",
+    "haversine_km",
 ]
 
 MODES: Final = ("transfers", "budget", "both")
@@ -507,7 +508,8 @@ def _roster_pools(inst: _Inst) -> None:
     inst.every = every
 
 
-def _haversine(lon1, lat1, lon2, lat2) -> np.ndarray:
+def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Return the great-circle distance in km between WGS 84 points (degrees), element-wise."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -516,7 +518,7 @@ def _haversine(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 def _distances(inst: _Inst) -> np.ndarray:
     lon, lat = inst.lon, inst.lat
-    return _haversine(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    return haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
 
 
 # ------------------------------------------------------------------------------ transfer MILP
@@ -1320,7 +1322,7 @@ def _check(inst: _Inst, moves: Sequence[Transfer], purchases: Sequence[Purchase]
                 failures.append(f"locked:{s}")
         if cons.max_km is not None:
             a, b = sch_before.loc[m.from_school_id], sch_before.loc[m.to_school_id]
-            dist = float(_haversine(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
+            dist = float(haversine_km(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
             if dist > cons.max_km + 1e-9:
                 failures.append(f"max_km:{m.from_school_id}->{m.to_school_id}:{dist:.1f}")
         if start is not None and any(not inst.year - start[i] >= cons.min_years_at_school for i in m.teacher_ids):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import views
 from .i18n import t
-from .planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, _haversine
+from .planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, haversine_km
 from .scenario import ScenarioStore, scenario_root
 from .standards import INDICATORS, cv_threshold, scheme_ids
 
@@ -87,7 +87,7 @@ def moves_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     rows = []
     for m in p.moves:
         a, b = pos.loc[m.from_school_id], pos.loc[m.to_school_id]
-        km = float(_haversine(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
+        km = float(haversine_km(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
         rows.append({
             t("planner.col.from", lang): names.get(m.from_school_id, m.from_school_id),
             t("planner.col.to", lang): names.get(m.to_school_id, m.to_school_id),

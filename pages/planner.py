@@ -10,11 +10,9 @@ import streamlit as st
 from dashboard import planner_views as pv
 from dashboard.planner import DEFAULT_STAFFING_NORM, MODES, PlanError, PlanGoal, plan, preview
 from dashboard.scenario import ScenarioError
-from pages.common import require_data, safe_context, show_error, url_select
+from pages.common import show_error, start_page, url_select
 
-ctx = safe_context()
-st.title(ctx.tr("app.page.planner"))
-require_data(ctx)
+ctx = start_page("app.page.planner")
 st.caption(ctx.tr("planner.page.caption"))
 lang, scheme, stage = ctx.lang, ctx.scheme, ctx.stage
 
