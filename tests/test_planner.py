@@ -116,10 +116,10 @@ def brute_force(schools: pd.DataFrame, roster: pd.DataFrame, scheme: str, stage:
         res_cv = float(ind[(ind["stage"] == stage) & ind["indicator"].isin(["B1", "B2", "B3", "B4", "B5"])]["cv"].sum())
     dist = None
     if cons.max_km is not None:
-        from dashboard.planner import _haversine
+        from dashboard.planner import haversine_km
 
         lon, lat = schools["longitude"].to_numpy(float), schools["latitude"].to_numpy(float)
-        dist = _haversine(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+        dist = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
 
     def ok(st, moved) -> bool:
         c = counts_of(st)
