@@ -95,6 +95,15 @@ def cancel_delete() -> None:
     state.pop("scn_confirm_delete", None)
 
 
+def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tuple[str, str]:
+    """Draw the from/to school choices (keys ``{prefix}_from``/``_to``); return both ids."""
+    source = left.selectbox(ctx.tr("scenario.field.from"), list(choices), key=f"{prefix}_from",
+                            format_func=choices.get)
+    target = right.selectbox(ctx.tr("scenario.field.to"), list(choices), key=f"{prefix}_to",
+                             format_func=choices.get, index=min(1, max(len(choices) - 1, 0)))
+    return str(source), str(target)
+
+
 def teacher_numbers(prefix: str) -> dict[str, int]:
     """Draw the four attribute inputs of a teacher form; return attr -> count."""
     cols = st.columns(len(TEACHER_ATTRS))
@@ -121,16 +130,13 @@ with build:
     left, right = st.columns(2)
     with left, st.form("scn_form_transfer"):
         st.markdown(ctx.tr("scenario.form.transfer.title"))
-        source = st.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_tr_from",
-                              format_func=staged.get)
-        target = st.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_tr_to",
-                              format_func=staged.get, index=min(1, max(len(staged) - 1, 0)))
+        source, target = school_pair("scn_tr", staged)
         count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
                                 key="scn_tr_count")
         attrs = teacher_numbers("scn_tr")
         if st.form_submit_button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
                                  disabled=not staged):
-            add(Transfer(str(source), str(target), stage, int(count), **attrs))
+            add(Transfer(source, target, stage, int(count), **attrs))
     with right, st.form("scn_form_hire"):
         st.markdown(ctx.tr("scenario.form.hire.title"))
         school = st.selectbox(ctx.tr("scenario.field.school"), list(staged), key="scn_hire_school",
@@ -144,18 +150,14 @@ with build:
     if teachers is not None and staged:
         with st.expander(ctx.tr("scenario.roster.heading")):
             st.caption(ctx.tr("scenario.roster.caption"))
-            c1, c2 = st.columns(2)
-            source = c1.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_named_from",
-                                  format_func=staged.get)
-            target = c2.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_named_to",
-                                  format_func=staged.get, index=min(1, max(len(staged) - 1, 0)))
-            choices = sv.roster_choices(teachers, str(source), stage, int(year), lang)
+            source, target = school_pair("scn_named", staged, *st.columns(2))
+            choices = sv.roster_choices(teachers, source, stage, int(year), lang)
             named = st.multiselect(ctx.tr("scenario.roster.teachers"), list(choices),
                                    key="scn_named_ids", format_func=choices.get,
                                    placeholder=ctx.tr("scenario.roster.placeholder"))
             if st.button(ctx.tr("scenario.roster.submit"), key="scn_named_submit",
                          disabled=not named):
-                add(sv.named_transfer(teachers, str(source), str(target), stage, named))
+                add(sv.named_transfer(teachers, source, target, stage, named))
     left, right = st.columns(2)
     with left, st.form("scn_form_resource"):
         st.markdown(ctx.tr("scenario.form.add_resource.title"))
@@ -170,15 +172,12 @@ with build:
             add(AddResource(str(school), str(resource), float(amount)))
     with right, st.form("scn_form_pupils"):
         st.markdown(ctx.tr("scenario.form.move_pupils.title"))
-        source = st.selectbox(ctx.tr("scenario.field.from"), list(staged), key="scn_mv_from",
-                              format_func=staged.get)
-        target = st.selectbox(ctx.tr("scenario.field.to"), list(staged), key="scn_mv_to",
-                              format_func=staged.get, index=min(1, max(len(staged) - 1, 0)))
+        source, target = school_pair("scn_mv", staged)
         count = st.number_input(ctx.tr("scenario.field.pupils"), min_value=1, value=1, step=1,
                                 key="scn_mv_count")
         if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"), key="scn_mv_submit",
                                  disabled=not staged):
-            add(MovePupils(str(source), str(target), stage, int(count)))
+            add(MovePupils(source, target, stage, int(count)))
 
     st.subheader(ctx.tr("scenario.pending.heading"))
     if not actions:
