@@ -13,8 +13,8 @@ import pandas as pd
 
 from benchmarks.synthetic import synthetic_country
 from benchmarks.timing import measure
-from dashboard.engine import evaluate
-from dashboard.standards import BASIC_IDS, QUALITY_IDS
+from dashboard.method.engine import evaluate
+from dashboard.method.standards import BASIC_IDS, QUALITY_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo-990101-2024" / "schools.parquet"

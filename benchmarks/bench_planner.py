@@ -13,8 +13,9 @@ from pathlib import Path
 
 from benchmarks.synthetic import synthetic_country
 from benchmarks.timing import measure
-from dashboard.engine import evaluate
-from dashboard.planner import (
+from dashboard.method.engine import evaluate
+from dashboard.method.standards import DEFAULT_PARAMS
+from dashboard.planning.planner import (
     Plan,
     PlanConstraints,
     PlanGoal,
@@ -24,8 +25,7 @@ from dashboard.planner import (
     plan,
     preview,
 )
-from dashboard.snapshots import read_snapshot
-from dashboard.standards import DEFAULT_PARAMS
+from dashboard.store.snapshots import read_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo-990101-2024"

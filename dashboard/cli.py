@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .i18n import t
+from dashboard.i18n import t
 
 __all__ = ["main"]
 
@@ -19,8 +19,8 @@ EXIT_BAD_INPUT = 2
 
 def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
     """Return (schools frame, warnings as text) from a snapshot folder or a schools file."""
-    from .contract import ContractError, load_schools
-    from .snapshots import read_snapshot
+    from dashboard.store.contract import ContractError, load_schools
+    from dashboard.store.snapshots import read_snapshot
 
     if path.is_dir():
         snap = read_snapshot(path, lang=lang)
@@ -35,7 +35,7 @@ def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
 
 def _bad_input(exc: Exception, path: str, lang: str) -> int:
     """Print what is wrong with the input on stderr (every contract violation); return 2."""
-    from .contract import ContractError
+    from dashboard.store.contract import ContractError
 
     if isinstance(exc, ContractError):
         print(t("cli.error.bad_input", lang, path=path, n=len(exc.errors)), file=sys.stderr)
@@ -69,7 +69,7 @@ def _status(passed: bool, near: bool, lang: str) -> str:
 
 def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang: str) -> str:
     """Return the readable evaluation table of one county and year in ``lang``."""
-    from .standards import INDICATORS, STAGES
+    from dashboard.method.standards import INDICATORS, STAGES
 
     lines = [t("cli.title", lang, county=county_code, year=year)]
     sel = lambda df: df[(df["county_code"] == county_code) & (df["year"] == year)]  # noqa: E731
@@ -107,9 +107,9 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a snapshot folder or a schools file; print text or the JSON report."""
-    from .contract import ContractError
-    from .engine import evaluate, to_report
-    from .snapshots import SnapshotError
+    from dashboard.method.engine import evaluate, to_report
+    from dashboard.store.contract import ContractError
+    from dashboard.store.snapshots import SnapshotError
 
     lang = args.lang
     try:
@@ -138,7 +138,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo snapshots (data/) and geography (geo/) under --out."""
-    from .demo import DEMO_SEED, write_demo
+    from dashboard.store.demo import DEMO_SEED, write_demo
 
     out = Path(args.out)
     paths = write_demo(out / "data", out / "geo", seed=args.seed if args.seed is not None else DEMO_SEED)
@@ -148,8 +148,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
-    """Return the readable text of a plan (dashboard.planner.Plan) in ``lang``."""
-    from .standards import INDICATORS, cv_threshold, scheme_ids
+    """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``."""
+    from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids
 
     goal = p.goal
     names = dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
@@ -210,9 +210,9 @@ def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
-    from .contract import ContractError
-    from .planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
-    from .snapshots import SnapshotError, read_snapshot
+    from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
+    from dashboard.store.contract import ContractError
+    from dashboard.store.snapshots import SnapshotError, read_snapshot
 
     lang = args.lang
     path = Path(args.path)

@@ -4,8 +4,8 @@ first."""
 
 import streamlit as st
 
-from dashboard import views
-from dashboard.compliance import county_checklist
+from dashboard.method.compliance import county_checklist
+from dashboard.ui import views
 from pages.common import STATUS_DELTA_COLOR, start_page, url_toggle
 
 ctx = start_page("app.page.checklist")

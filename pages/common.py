@@ -21,12 +21,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard import cache, views
-from dashboard.contract import ContractError
-from dashboard.engine import Evaluation
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
-from dashboard.snapshots import Snapshot, SnapshotError, SnapshotInfo
-from dashboard.standards import SCHEMES, STAGES
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import SCHEMES, STAGES
+from dashboard.store.contract import ContractError
+from dashboard.store.snapshots import Snapshot, SnapshotError, SnapshotInfo
+from dashboard.ui import cache, views
 
 __all__ = [
     "PageContext",
@@ -156,7 +156,9 @@ def page_context() -> PageContext:
     except (SnapshotError, ContractError):
         if lang == DEFAULT_LANG:
             raise
-        from dashboard.snapshots import read_snapshot  # the same error, in the user's language
+        from dashboard.store.snapshots import (
+            read_snapshot,  # the same error, in the user's language
+        )
 
         read_snapshot(path, lang=lang)
         raise

@@ -6,8 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import figures, views
-from dashboard.standards import scheme_ids
+from dashboard.method.standards import scheme_ids
+from dashboard.ui import figures, views
 from pages.common import (
     PLOTLY_CONFIG,
     STATUS_DELTA_COLOR,

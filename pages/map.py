@@ -4,8 +4,8 @@ a school opens its profile.  Drawn offline (plain scatter traces, no tiles)."""
 
 import streamlit as st
 
-from dashboard import maps, views
-from dashboard.standards import scheme_ids
+from dashboard.method.standards import scheme_ids
+from dashboard.ui import maps, views
 from pages.common import PLOTLY_CONFIG, require_stage_units, start_page, url_select, url_toggle
 
 ctx = start_page("app.page.map")

@@ -3,7 +3,7 @@ trend over the years and the three biggest reasons."""
 
 import streamlit as st
 
-from dashboard import figures, views
+from dashboard.ui import figures, views
 from pages.common import (
     PLOTLY_CONFIG,
     STATUS_DELTA_COLOR,

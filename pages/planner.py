@@ -7,9 +7,16 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import planner_views as pv
-from dashboard.planner import DEFAULT_STAFFING_NORM, MODES, PlanError, PlanGoal, plan, preview
-from dashboard.scenario import ScenarioError
+from dashboard.planning.planner import (
+    DEFAULT_STAFFING_NORM,
+    MODES,
+    PlanError,
+    PlanGoal,
+    plan,
+    preview,
+)
+from dashboard.planning.scenario import ScenarioError
+from dashboard.ui import planner_page as pv
 from pages.common import show_error, start_page, url_select
 
 ctx = start_page("app.page.planner")

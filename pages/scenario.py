@@ -4,10 +4,9 @@ delete and compare saved scenarios, and see the moves on the map."""
 
 import streamlit as st
 
-from dashboard import scenario_views as sv
-from dashboard import views
-from dashboard.engine import evaluate
-from dashboard.scenario import (
+from dashboard.method.engine import evaluate
+from dashboard.method.standards import STAGES
+from dashboard.planning.scenario import (
     RESOURCE_COLUMNS,
     TEACHER_ATTRS,
     AddResource,
@@ -22,7 +21,8 @@ from dashboard.scenario import (
     scenario_root,
     snapshot_checksum,
 )
-from dashboard.standards import STAGES
+from dashboard.ui import scenario_page as sv
+from dashboard.ui import views
 from pages.common import PLOTLY_CONFIG, start_page
 
 ctx = start_page("app.page.scenario")

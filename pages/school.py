@@ -3,7 +3,7 @@ school-rule verdicts, its history over the years and its place on the map."""
 
 import streamlit as st
 
-from dashboard import figures, maps, views
+from dashboard.ui import figures, maps, views
 from pages.common import PLOTLY_CONFIG, start_page, url_select
 
 ctx = start_page("app.page.school")

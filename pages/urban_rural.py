@@ -3,8 +3,8 @@ per-group CVs and the Theil split; per-unit distributions by group; the trend.""
 
 import streamlit as st
 
-from dashboard import figures, views
-from dashboard.standards import scheme_ids
+from dashboard.method.standards import scheme_ids
+from dashboard.ui import figures, views
 from pages.common import PLOTLY_CONFIG, require_stage_units, start_page, url_select
 
 ctx = start_page("app.page.urban_rural")

@@ -48,7 +48,7 @@ class EdgeData:
 
 
 def _demo_schools() -> pd.DataFrame:
-    from dashboard.snapshots import read_snapshot
+    from dashboard.store.snapshots import read_snapshot
 
     return read_snapshot(DEMO_SNAPSHOT).schools
 
@@ -77,7 +77,7 @@ def build_edge(root: Path, name: str) -> EdgeData:
     - ``no_units``: every school has zero pupils (an empty year: no unit in any scheme);
     - ``no_geo``: the demo's 2024 schools, with an empty geography folder.
     """
-    from dashboard.snapshots import write_snapshot
+    from dashboard.store.snapshots import write_snapshot
 
     schools = _demo_schools()
     if name == "one_school":

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import views
-from dashboard.compliance import county_checklist
-from dashboard.engine import Evaluation, evaluate
-from dashboard.gaps import group_table
 from dashboard.i18n import t
-from dashboard.snapshots import Snapshot, list_snapshots, read_snapshot
-from dashboard.standards import INDICATORS, QUALITY_IDS, STAGES, scheme_ids
+from dashboard.method.compliance import county_checklist
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.gaps import group_table
+from dashboard.method.standards import INDICATORS, QUALITY_IDS, STAGES, scheme_ids
+from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
+from dashboard.ui import views
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.compliance import county_checklist, derive_school_items
-from dashboard.demo import build_demo
-from dashboard.engine import evaluate
+from dashboard.method.compliance import county_checklist, derive_school_items
+from dashboard.method.engine import evaluate
+from dashboard.store.demo import build_demo
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 from fixtures.contract.frames import valid_schools
 
 from dashboard.cli import main
-from dashboard.engine import evaluate, to_report
-from dashboard.standards import BASIC_IDS, QUALITY_IDS
+from dashboard.method.engine import evaluate, to_report
+from dashboard.method.standards import BASIC_IDS, QUALITY_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_2024 = ROOT / "data" / "demo-990101-2024"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.coefficients import group_stats, judge, unit_contributions, weighted_cv
+from dashboard.method.coefficients import group_stats, judge, unit_contributions, weighted_cv
 
 PUPILS = [45, 37, 89, 76, 55]
 BOOKS = [279, 137, 935, 160, 402]

@@ -25,7 +25,7 @@ from fixtures.contract.frames import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.contract import (
+from dashboard.store.contract import (
     COUNTY_COLUMNS,
     SCHOOL_COLUMNS,
     TEACHER_COLUMNS,
@@ -102,7 +102,7 @@ def test_enum_labels_in_both_languages():
 
 
 def test_domain_modules_do_not_import_streamlit():
-    code = ("import sys, dashboard.contract, dashboard.snapshots; "
+    code = ("import sys, dashboard.store.contract, dashboard.store.snapshots; "
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

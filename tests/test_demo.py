@@ -16,8 +16,15 @@ from pandas.testing import assert_frame_equal
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
-from dashboard.contract import SCHOOL_COLUMNS, validate_county, validate_schools, validate_teachers
-from dashboard.demo import (
+from dashboard.method.engine import evaluate
+from dashboard.method.standards import standards_table
+from dashboard.store.contract import (
+    SCHOOL_COLUMNS,
+    validate_county,
+    validate_schools,
+    validate_teachers,
+)
+from dashboard.store.demo import (
     DEMO_COUNTY_CODE,
     DEMO_SEED,
     DEMO_YEARS,
@@ -26,9 +33,7 @@ from dashboard.demo import (
     demo_snapshot_id,
     write_demo,
 )
-from dashboard.engine import evaluate
-from dashboard.snapshots import read_snapshot
-from dashboard.standards import standards_table
+from dashboard.store.snapshots import read_snapshot
 
 STAGES = ("primary", "junior")
 ABOVE_DEGREE = {
@@ -102,7 +107,7 @@ def test_build_is_fast() -> None:
 
 
 def test_demo_module_does_not_import_streamlit() -> None:
-    code = "import sys, dashboard.demo; sys.exit('streamlit' in sys.modules)"
+    code = "import sys, dashboard.store.demo; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

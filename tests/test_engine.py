@@ -14,12 +14,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from schoolframes import frame, random_county, school, uniform_primary
 
-from dashboard.coefficients import weighted_cv
-from dashboard.compliance import basic_school_rule, quality_school_rule
-from dashboard.engine import evaluate, to_report
-from dashboard.gaps import group_ratios, group_table, theil_table, urban_rural_class
-from dashboard.standards import BASIC_IDS, DEFAULT_PARAMS, QUALITY_IDS, EvalParams, cv_threshold
-from dashboard.units import build_units, stage_shares
+from dashboard.method.coefficients import weighted_cv
+from dashboard.method.compliance import basic_school_rule, quality_school_rule
+from dashboard.method.engine import evaluate, to_report
+from dashboard.method.gaps import group_ratios, group_table, theil_table, urban_rural_class
+from dashboard.method.standards import (
+    BASIC_IDS,
+    DEFAULT_PARAMS,
+    QUALITY_IDS,
+    EvalParams,
+    cv_threshold,
+)
+from dashboard.method.units import build_units, stage_shares
 
 # --------------------------------------------------------------------------- indicators
 
@@ -186,7 +192,7 @@ def test_params_are_validated():
 
 
 def _quality_unit(stage="primary", **ratios):
-    from dashboard.standards import INDICATORS
+    from dashboard.method.standards import INDICATORS
 
     row = {"unit_id": "u", "stage": stage}
     for q in QUALITY_IDS:
@@ -378,8 +384,8 @@ def test_report_unknown_county_is_named():
 
 
 def test_domain_modules_do_not_import_streamlit():
-    code = ("import sys, dashboard.engine, dashboard.units, dashboard.coefficients, dashboard.compliance, "
-            "dashboard.gaps, dashboard.standards, dashboard.i18n, dashboard.cli\n"
+    code = ("import sys, dashboard.method.engine, dashboard.method.units, dashboard.method.coefficients, dashboard.method.compliance, "
+            "dashboard.method.gaps, dashboard.method.standards, dashboard.i18n, dashboard.cli\n"
             "import pkgutil, importlib, dashboard\n"
             "for m in pkgutil.iter_modules(dashboard.__path__):\n"
             "    if m.name not in ('cache', '__main__'):\n"

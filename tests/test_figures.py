@@ -1,6 +1,6 @@
 """Figure builders tested as objects: trace types and data, titles, axis units, threshold lines.
 
-Inputs are prepared the way the pages prepare them (dashboard.views over the demo county's
+Inputs are prepared the way the pages prepare them (dashboard.ui.views over the demo county's
 evaluation), so a figure's numbers can be compared with the engine's.
 """
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import figures, maps, views
-from dashboard.engine import Evaluation, evaluate
 from dashboard.i18n import t
-from dashboard.snapshots import list_snapshots, read_snapshot
-from dashboard.standards import BASIC_IDS, INDICATORS, QUALITY_IDS
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.standards import BASIC_IDS, INDICATORS, QUALITY_IDS
+from dashboard.store.snapshots import list_snapshots, read_snapshot
+from dashboard.ui import figures, maps, views
 
 COUNTY = "990101"
 

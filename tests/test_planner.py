@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main as cli_main
-from dashboard.coefficients import weighted_cv
-from dashboard.engine import evaluate
-from dashboard.planner import (
+from dashboard.method.coefficients import weighted_cv
+from dashboard.method.engine import evaluate
+from dashboard.method.standards import INDICATORS, cv_threshold
+from dashboard.planning.planner import (
     Plan,
     PlanConstraints,
     PlanError,
@@ -25,9 +26,8 @@ from dashboard.planner import (
     preview,
     unit_costs,
 )
-from dashboard.scenario import Hire, apply_actions, roster_attributes
-from dashboard.snapshots import read_snapshot
-from dashboard.standards import INDICATORS, cv_threshold
+from dashboard.planning.scenario import Hire, apply_actions, roster_attributes
+from dashboard.store.snapshots import read_snapshot
 from tests.schoolframes import school
 
 REPO = Path(__file__).resolve().parent.parent
@@ -116,7 +116,7 @@ def brute_force(schools: pd.DataFrame, roster: pd.DataFrame, scheme: str, stage:
         res_cv = float(ind[(ind["stage"] == stage) & ind["indicator"].isin(["B1", "B2", "B3", "B4", "B5"])]["cv"].sum())
     dist = None
     if cons.max_km is not None:
-        from dashboard.planner import haversine_km
+        from dashboard.planning.planner import haversine_km
 
         lon, lat = schools["longitude"].to_numpy(float), schools["latitude"].to_numpy(float)
         dist = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
@@ -359,7 +359,7 @@ def test_budget_small_is_optimal_and_passes():
     u = p.after.units["quality"]
     assert (u["Q5"] >= INDICATORS["Q5"].minimum("primary") - 1e-9).all()
     # a cheaper purchase does not pass: 99 % of each amount
-    from dashboard.planner import _resource_cv
+    from dashboard.planning.planner import _resource_cv
     cheaper = schools.copy()
     for x in p.purchases:
         if x.resource == "sports_area_m2":
@@ -512,7 +512,7 @@ def test_a_large_milp_is_stopped_at_its_time_limit(monkeypatch):
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint
 
-    import dashboard.planner as planner_module
+    import dashboard.planning.planner as planner_module
 
     monkeypatch.setattr(planner_module, "HARD_DEADLINE_VARIABLES", 1)
     args = dict(constraints=LinearConstraint(np.array([[1.0, 1.0]]), 1.0, np.inf),

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import planner_views as pv
-from dashboard.engine import Evaluation, evaluate
 from dashboard.i18n import t
-from dashboard.planner import Plan, PlanConstraints, PlanGoal, plan
-from dashboard.snapshots import Snapshot, list_snapshots, read_snapshot
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.planning.planner import Plan, PlanConstraints, PlanGoal, plan
+from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
+from dashboard.ui import planner_page as pv
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
@@ -93,7 +93,7 @@ def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
 def test_save_as_scenario_and_download(tmp_path, monkeypatch):
     import shutil
 
-    from dashboard.scenario import Scenario
+    from dashboard.planning.scenario import Scenario
 
     snapshot, _ = reference()
     shutil.copytree(snapshot.path, tmp_path / snapshot.path.name)

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schoolframes import frame, random_county, school
 
-from dashboard.engine import evaluate
-from dashboard.scenario import (
+from dashboard.method.engine import evaluate
+from dashboard.planning.scenario import (
     RESOURCE_COLUMNS,
     STAGES,
     TEACHER_ATTRS,
@@ -38,7 +38,7 @@ from dashboard.scenario import (
     scenario_root,
     snapshot_checksum,
 )
-from dashboard.snapshots import Snapshot, list_snapshots, read_snapshot, write_snapshot
+from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot, write_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "data" / "demo-990101-2024"
@@ -669,7 +669,7 @@ def test_concurrent_first_saves_of_one_name_keep_exactly_one(tmp_path: Path) -> 
 
 SAVE_SCRIPT = """
 import sys, time
-from dashboard.scenario import Hire, Scenario, ScenarioStore
+from dashboard.planning.scenario import Hire, Scenario, ScenarioStore
 root, name, note, start = sys.argv[1:5]
 while time.time() < float(start):
     time.sleep(0.001)

@@ -13,11 +13,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import scenario_views as sv
-from dashboard import views
-from dashboard.engine import Evaluation, evaluate
 from dashboard.i18n import t
-from dashboard.scenario import (
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.planning.scenario import (
     TEACHER_ATTRS,
     AddResource,
     Hire,
@@ -32,7 +30,9 @@ from dashboard.scenario import (
     scenario_root,
     snapshot_checksum,
 )
-from dashboard.snapshots import Snapshot, list_snapshots, read_snapshot
+from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
+from dashboard.ui import scenario_page as sv
+from dashboard.ui import views
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120

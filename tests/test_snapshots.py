@@ -21,8 +21,8 @@ from fixtures.contract.frames import (
     write_xlsx,
 )
 
-from dashboard.contract import ContractError, validate_schools
-from dashboard.snapshots import (
+from dashboard.store.contract import ContractError, validate_schools
+from dashboard.store.snapshots import (
     SCHEMA_VERSION,
     SnapshotExistsError,
     SnapshotInfo,

@@ -29,7 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .contract import (
+from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.store.contract import (
     ContractError,
     LoadResult,
     Violation,
@@ -40,7 +41,6 @@ from .contract import (
     validate_schools,
     validate_teachers,
 )
-from .i18n import DEFAULT_LANG, t
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -28,7 +28,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
+from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
 
 __all__ = [
     "SHARED_COLUMNS",

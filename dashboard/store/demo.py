@@ -7,7 +7,7 @@ junior pupils, a crowded county town (大班额), township central schools, smal
 and 20 teaching points. It covers the academic years 2022–2024. Pupils drift from the villages
 to the county town, schools buy books and computers, and a few teachers rotate between schools.
 
-The fixed parts are data in ``dashboard/data/``: the township seats (``demo_townships.csv``),
+The fixed parts are data in ``dashboard/store/data/``: the township seats (``demo_townships.csv``),
 the school list with 2024 enrolments (``demo_schools.csv``) and the county assessment items
 (``demo_county_items.csv``). The seed adds the variation: enrolment, resources, the teacher
 roster and the school locations. The geography (county outline, township polygons) does not
@@ -18,7 +18,7 @@ computed from it, so the two always agree. The 2024 roster is drawn, and the 202
 rosters are rebuilt from it by undoing that year's hires, rotations, promotions and
 retirements.
 
-The 2024 figures are calibrated (checked with ``dashboard.engine.evaluate``). 基本均衡 passes
+The 2024 figures are calibrated (checked with ``dashboard.method.engine.evaluate``). 基本均衡 passes
 in both stages with a margin: composite CV 0.36 primary, 0.33 junior. 优质均衡 fails Q2
 (backbone teachers crowd into the county town; the private schools have almost none) and Q5
 (sports area: the county town has 4 m² per pupil, the villages 20 and more) in both stages and
@@ -40,9 +40,9 @@ import shapely
 from shapely.geometry import MultiPoint, Point, Polygon, mapping
 from shapely.ops import voronoi_diagram
 
-from .contract import roster_counts
-from .snapshots import write_snapshot
-from .standards import DEFAULT_PARAMS, standards_table
+from dashboard.method.standards import DEFAULT_PARAMS, standards_table
+from dashboard.store.contract import roster_counts
+from dashboard.store.snapshots import write_snapshot
 
 __all__ = [
     "DEMO_SEED",
@@ -317,7 +317,7 @@ def write_demo(
     """Write the demo snapshots and geography; return the paths written (existing ones skipped).
 
     One snapshot per year goes to ``data_root/demo-990101-<year>/`` through
-    ``dashboard.snapshots.write_snapshot``; a year whose folder exists is left alone, because
+    ``dashboard.store.snapshots.write_snapshot``; a year whose folder exists is left alone, because
     snapshots are never changed. The GeoJSON files go to ``geo_root/990101/county.geojson`` and
     ``townships.geojson``; existing files are replaced unless ``overwrite_geo`` is false.
     """
@@ -335,7 +335,7 @@ def write_demo(
                 demo.schools[year],
                 teachers=demo.teachers[year],
                 county=demo.county[year],
-                source=f"{DEMO_COUNTY_NAME} demo data (dashboard.demo, seed {demo.seed}); fictional",
+                source=f"{DEMO_COUNTY_NAME} demo data (dashboard.store.demo, seed {demo.seed}); fictional",
                 created=f"{year}-09-30T00:00:00+00:00",
             )
         )

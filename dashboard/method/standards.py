@@ -1,6 +1,6 @@
 """The standards as data: indicators, thresholds, parameters and province profiles.
 
-Everything here is read from the tables shipped in ``dashboard/data/`` (a copy of the project's
+Everything here is read from the tables shipped in ``dashboard/method/data/`` (a copy of the project's
 ``standards.csv``, ``indicators.csv`` and ``province_profiles.json``); no threshold is a literal in
 code.  Sources and the reasoning behind each row are in ``standards.csv`` itself.
 

@@ -16,8 +16,14 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .i18n import t
-from .standards import INDICATORS, QUALITY_IDS, ProvinceProfile, province_profile, standards_table
+from dashboard.i18n import t
+from dashboard.method.standards import (
+    INDICATORS,
+    QUALITY_IDS,
+    ProvinceProfile,
+    province_profile,
+    standards_table,
+)
 
 __all__ = [
     "QUALITY_MIN_MET",

@@ -3,7 +3,7 @@ longitude/latitude, on equal-proportion axes.
 
 No tile server, no CDN: plotly's geo and mapbox traces fetch outlines, fonts or tiles from the
 internet even with a local GeoJSON, so they are never used here (tests check the trace types).
-Builders take prepared tables (dashboard.views) and return figures; no Streamlit.
+Builders take prepared tables (dashboard.ui.views) and return figures; no Streamlit.
 
 >>> fig = school_locator({}, 113.4, 28.3, "城南小学", "zh")
 >>> [trace.type for trace in fig.data]
@@ -17,8 +17,8 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import FONT_FAMILY, GROUP_COLORS, STATUS_COLORS, figure, layout
-from .i18n import t
+from dashboard.i18n import t
+from dashboard.ui.figures import FONT_FAMILY, GROUP_COLORS, STATUS_COLORS, figure, layout
 
 __all__ = ["township_map", "school_locator", "township_outlines", "map_layout", "SCHOOL_TRACE",
            "TOWNSHIP_TRACE"]

@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .coefficients import group_stats
+from dashboard.method.coefficients import group_stats
 
 __all__ = [
     "URBAN_RURAL_CLASSES",

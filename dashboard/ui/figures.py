@@ -1,4 +1,4 @@
-"""Plotly figure builders for the pages: they take prepared tables (dashboard.views) and texts,
+"""Plotly figure builders for the pages: they take prepared tables (dashboard.ui.views) and texts,
 and return ``go.Figure`` objects.  No Streamlit, no domain arithmetic, no LaTeX (so plotly never
 asks for MathJax) and no geo/mapbox traces (they fetch from CDNs).
 
@@ -20,8 +20,8 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 
-from .i18n import t
-from .standards import INDICATORS
+from dashboard.i18n import t
+from dashboard.method.standards import INDICATORS
 
 __all__ = [
     "FONT_FAMILY",

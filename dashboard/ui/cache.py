@@ -19,10 +19,10 @@ from typing import Any, Final
 
 import streamlit as st
 
-from .engine import Evaluation, evaluate
-from .i18n import DEFAULT_LANG
-from .snapshots import Snapshot, SnapshotInfo, list_snapshots, read_snapshot
-from .views import stack_evaluations
+from dashboard.i18n import DEFAULT_LANG
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.store.snapshots import Snapshot, SnapshotInfo, list_snapshots, read_snapshot
+from dashboard.ui.views import stack_evaluations
 
 __all__ = [
     "stamp",

@@ -1,8 +1,8 @@
 """The planner: fewest teacher transfers, least-cost purchases, or both, so that a scheme passes.
 
 One county, one year, one stage, one scheme per plan.  Everything is re-checked at the end by
-the pure engine: the plan becomes actions (:mod:`dashboard.scenario`), is applied with
-``apply_actions`` and evaluated with ``dashboard.engine.evaluate``; ``Plan.check`` records it.
+the pure engine: the plan becomes actions (:mod:`dashboard.planning.scenario`), is applied with
+``apply_actions`` and evaluated with ``dashboard.method.engine.evaluate``; ``Plan.check`` records it.
 
 **Transfers (exact MILP).**  Transfers conserve every county total, so the enrolment-weighted
 mean R/P of each teacher indicator is fixed and its CV limit is (STANDARDS.md §2)::
@@ -62,10 +62,9 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .engine import Evaluation, evaluate, to_report
-from .i18n import t
-from .scenario import AddResource, Scenario, Transfer, apply_actions, roster_attributes
-from .standards import (
+from dashboard.i18n import t
+from dashboard.method.engine import Evaluation, evaluate, to_report
+from dashboard.method.standards import (
     DEFAULT_PARAMS,
     INDICATORS,
     STAGES,
@@ -74,7 +73,14 @@ from .standards import (
     province_profile,
     scheme_ids,
 )
-from .units import stage_shares
+from dashboard.method.units import stage_shares
+from dashboard.planning.scenario import (
+    AddResource,
+    Scenario,
+    Transfer,
+    apply_actions,
+    roster_attributes,
+)
 
 __all__ = [
     "MODES",
@@ -114,7 +120,7 @@ class PlanError(ValueError):
 
 @lru_cache(maxsize=1)
 def unit_costs() -> dict[str, float]:
-    """Return the default unit costs in 元 per column unit (dashboard/data/unit_costs.csv)."""
+    """Return the default unit costs in 元 per column unit (dashboard/planning/data/unit_costs.csv)."""
     frame = pd.read_csv(Path(__file__).parent / "data" / "unit_costs.csv")
     return {str(r.resource): float(r.cost_yuan) for r in frame.itertuples(index=False)}
 
@@ -158,7 +164,7 @@ class PlanConstraints:
     - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
     - ``min_years_at_school``: with a roster, only teachers this long at the school move;
     - ``costs``: 元 per unit of each resource column and per transferred teacher (default:
-      dashboard/data/unit_costs.csv); ``cv_margin``: aim at threshold + 0.0005 − margin.
+      dashboard/planning/data/unit_costs.csv); ``cv_margin``: aim at threshold + 0.0005 − margin.
     """
 
     staffing_norm: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STAFFING_NORM))
@@ -304,7 +310,7 @@ class Plan:
 
     def to_scenario(self, snapshot: Any, name: str, note: str = "") -> Scenario:
         """Return the plan as a scenario on ``snapshot`` (its id and checksum)."""
-        from .scenario import snapshot_checksum
+        from dashboard.planning.scenario import snapshot_checksum
 
         return Scenario(name=name, snapshot_id=snapshot.id, snapshot_sha256=snapshot_checksum(snapshot),
                         note=note, actions=self.actions())

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import views
-from .i18n import t
-from .planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, haversine_km
-from .scenario import ScenarioStore, scenario_root
-from .standards import INDICATORS, cv_threshold, scheme_ids
+from dashboard.i18n import t
+from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids
+from dashboard.planning.planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, haversine_km
+from dashboard.planning.scenario import ScenarioStore, scenario_root
+from dashboard.ui import views
 
 __all__ = [
     "PlanSummary",

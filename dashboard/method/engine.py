@@ -14,10 +14,17 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from .coefficients import group_stats, judge, unit_contributions
-from .compliance import basic_school_rule, quality_school_rule
-from .standards import DEFAULT_PARAMS, SCHEMES, STAGES, EvalParams, cv_threshold, scheme_ids
-from .units import UNIT_KEY, unit_columns
+from dashboard.method.coefficients import group_stats, judge, unit_contributions
+from dashboard.method.compliance import basic_school_rule, quality_school_rule
+from dashboard.method.standards import (
+    DEFAULT_PARAMS,
+    SCHEMES,
+    STAGES,
+    EvalParams,
+    cv_threshold,
+    scheme_ids,
+)
+from dashboard.method.units import UNIT_KEY, unit_columns
 
 __all__ = ["Evaluation", "evaluate", "to_report", "REPORT_SCHEMES"]
 

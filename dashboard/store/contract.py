@@ -1,6 +1,6 @@
 """The data contract: the schools, teachers and county tables, declared once as data, and checked.
 
-The columns of each table live in ``dashboard/data/contract_<table>.csv`` (one row per column:
+The columns of each table live in ``dashboard/store/data/contract_<table>.csv`` (one row per column:
 canonical name, Chinese header, type, whether the column is required, bounds, enum, cross-column
 rules, warnings) and the enumerations with their Chinese labels in ``contract_enums.csv``.  A
 name holding ``{s}`` stands for two columns, ``_primary`` and ``_junior``, whose Chinese headers
@@ -52,8 +52,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .i18n import DEFAULT_LANG, t
-from .standards import standards_table
+from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.method.standards import standards_table
 
 __all__ = [
     "TABLES",

@@ -28,12 +28,17 @@ import numpy as np
 import pandas as pd
 from plotly.colors import sample_colorscale
 
-from .compliance import ChecklistItem
-from .engine import Evaluation
-from .gaps import URBAN_RURAL_CLASSES, group_ratios, group_table, theil_table, urban_rural_class
-from .i18n import t
-from .snapshots import SnapshotInfo
-from .standards import (
+from dashboard.i18n import t
+from dashboard.method.compliance import ChecklistItem
+from dashboard.method.engine import Evaluation
+from dashboard.method.gaps import (
+    URBAN_RURAL_CLASSES,
+    group_ratios,
+    group_table,
+    theil_table,
+    urban_rural_class,
+)
+from dashboard.method.standards import (
     INDICATORS,
     STAGES,
     cv_threshold,
@@ -41,6 +46,7 @@ from .standards import (
     scheme_ids,
     standards_table,
 )
+from dashboard.store.snapshots import SnapshotInfo
 
 __all__ = [
     "MAX_ERRORS_SHOWN",

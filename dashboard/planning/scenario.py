@@ -31,7 +31,7 @@ folder (``<data root>/scenarios/``), written atomically.
 >>> apply_actions(schools, [Transfer("A", "B", "primary", 3, backbone=4)])
 Traceback (most recent call last):
 ...
-dashboard.scenario.ScenarioError: 第 1 项操作（调动教师），字段 backbone = 4：超过调动或招聘的教师人数 3
+dashboard.planning.scenario.ScenarioError: 第 1 项操作（调动教师），字段 backbone = 4：超过调动或招聘的教师人数 3
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from .i18n import DEFAULT_LANG, t
-from .standards import STAGES
+from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.method.standards import STAGES
 
 if TYPE_CHECKING:
-    from .snapshots import Snapshot
+    from dashboard.store.snapshots import Snapshot
 
 __all__ = [
     "STAGES",
@@ -461,9 +461,9 @@ def roster_attributes(roster: pd.DataFrame) -> pd.DataFrame:
     The rules are the schools table's (DATA-CONTRACT §2, §3): above the required degree is
     专科 and above for primary and 本科 and above for junior; middle-or-higher title is
     中级 and above; backbone is any level other than none; PE/arts is 体育, 音乐 or 美术.
-    They come from ``dashboard.contract.roster_flags``, the one definition of the counts.
+    They come from ``dashboard.store.contract.roster_flags``, the one definition of the counts.
     """
-    from .contract import roster_flags
+    from dashboard.store.contract import roster_flags
 
     flags = roster_flags(roster)
     out = roster.copy()
@@ -663,7 +663,7 @@ def apply_actions(schools: pd.DataFrame, actions: Sequence[Action], *,
 def snapshot_checksum(snapshot: Snapshot) -> str:
     """Return the sha256 (64 hex digits) of the snapshot's schools file, as its meta.json
     records it (the scenario's ``snapshot_sha256``)."""
-    from .snapshots import TABLE_FILES
+    from dashboard.store.snapshots import TABLE_FILES
 
     return str(snapshot.meta["sha256"][TABLE_FILES["schools"]])
 

@@ -1,9 +1,9 @@
 """Page models of the 情景模拟 page: the tables, texts and figures it shows, without Streamlit.
 
 They compare two evaluations (the snapshot as it is and with a scenario's actions applied, see
-``dashboard.scenario``), describe actions in words, and draw the moves as lines over the
+``dashboard.planning.scenario``), describe actions in words, and draw the moves as lines over the
 township polygons (plain ``go.Scatter``, no tiles: the app runs offline).  Numbers are shown as
-the other pages show them (``dashboard.views``): CVs to 3 decimals, judged on that value.
+the other pages show them (``dashboard.ui.views``): CVs to 3 decimals, judged on that value.
 No function changes its inputs.
 
 >>> delta_text(-0.0123), delta_text(0.0)
@@ -21,11 +21,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures, maps, views
-from .contract import enum_labels
-from .engine import Evaluation
-from .i18n import t
-from .scenario import (
+from dashboard.i18n import t
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import INDICATORS, SCHEMES, STAGES, scheme_ids
+from dashboard.planning.scenario import (
     RESOURCE_COLUMNS,
     TEACHER_ATTRS,
     WHOLE_RESOURCES,
@@ -39,7 +38,8 @@ from .scenario import (
     attribute_column,
     roster_attributes,
 )
-from .standards import INDICATORS, SCHEMES, STAGES, scheme_ids
+from dashboard.store.contract import enum_labels
+from dashboard.ui import figures, maps, views
 
 __all__ = [
     "MAX_COMPARED",
