@@ -35,6 +35,9 @@ __all__ = [
     "ProvinceProfile",
     "standards_table",
     "cv_threshold",
+    "scheme_ids",
+    "teacher_attributes",
+    "INDICATOR_KINDS",
     "province_profile",
     "province_profile_ids",
 ]
@@ -149,13 +152,50 @@ BASIC_IDS: Final[tuple[str, ...]] = tuple(i for i, x in INDICATORS.items() if x.
 QUALITY_IDS: Final[tuple[str, ...]] = tuple(i for i, x in INDICATORS.items() if x.scheme == "quality")
 
 
-def scheme_ids(scheme: str) -> tuple[str, ...]:
-    """Return the indicator ids of ``scheme`` ('basic' → B1–B8, 'quality' → Q1–Q7)."""
+IndicatorKind = Literal["resource", "teacher"]
+INDICATOR_KINDS: Final[tuple[IndicatorKind, ...]] = ("resource", "teacher")
+
+
+def scheme_ids(scheme: str, kind: str | None = None) -> tuple[str, ...]:
+    """Return the indicator ids of ``scheme`` ('basic' → B1–B8, 'quality' → Q1–Q7).
+
+    ``kind`` keeps only the school resources ('resource': shared by a school's stages, bought)
+    or only the teacher indicators ('teacher': counted per stage, moved by transfers), as
+    ``indicators.csv`` classes them (numerator_kind shared / stage).
+
+    >>> scheme_ids("basic", "teacher")
+    ('B6', 'B7', 'B8')
+    >>> scheme_ids("quality", "resource")
+    ('Q4', 'Q5', 'Q6', 'Q7')
+    """
     if scheme == "basic":
-        return BASIC_IDS
-    if scheme == "quality":
-        return QUALITY_IDS
-    raise ValueError(f"scheme must be 'basic' or 'quality', got {scheme!r}")
+        ids = BASIC_IDS
+    elif scheme == "quality":
+        ids = QUALITY_IDS
+    else:
+        raise ValueError(f"scheme must be 'basic' or 'quality', got {scheme!r}")
+    if kind is None:
+        return ids
+    if kind not in INDICATOR_KINDS:
+        raise ValueError(f"kind must be 'resource' or 'teacher', got {kind!r}")
+    return tuple(i for i in ids if INDICATORS[i].shared == (kind == "resource"))
+
+
+def teacher_attributes() -> tuple[str, ...]:
+    """Return the teacher attributes the indicators count, from their numerators.
+
+    The numerator of a teacher indicator is ``teachers`` (all) or ``teachers_<attribute>``.
+
+    >>> teacher_attributes()
+    ('above_degree', 'mid_title', 'backbone', 'pe_art')
+    """
+    out: list[str] = []
+    for ind in INDICATORS.values():
+        if not ind.shared and ind.numerator.startswith("teachers_"):
+            attr = ind.numerator.removeprefix("teachers_")
+            if attr not in out:
+                out.append(attr)
+    return tuple(out)
 
 
 def cv_threshold(scheme: str, stage: str) -> float:
@@ -227,7 +267,8 @@ def _default_params() -> EvalParams:
     priv_b = str(std.loc["PARAM_PRIVATE_BASIC", "primary_threshold"]).strip().lower() == "true"
     priv_q = str(std.loc["PARAM_PRIVATE_QUALITY", "primary_threshold"]).strip().lower() == "true"
     dp = _num(std.loc["PARAM_ROUND_CV", "primary_threshold"])
-    values = [*nine, wz_j, wz_s, *t12, tp_min, dp]
+    near = _num(std.loc["PARAM_NEAR_MARGIN", "primary_threshold"])
+    values = [*nine, wz_j, wz_s, *t12, tp_min, dp, near]
     if any(v is None for v in values):
         raise ValueError("standards.csv: a PARAM_* row lacks its number")
     return EvalParams(
@@ -238,6 +279,7 @@ def _default_params() -> EvalParams:
         include_private_quality=priv_q,
         tp_min_students=int(tp_min),  # type: ignore[arg-type]
         round_dp=int(dp),  # type: ignore[arg-type]
+        near_margin=float(near),  # type: ignore[arg-type]
     )
 
 
