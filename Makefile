@@ -28,7 +28,7 @@ $(DEMO): | $(STAMP)
 data: setup $(DEMO)
 
 run: setup $(DEMO)
-	$(BIN)/python scripts/serve.py --server.address $(HOST) --server.port $(PORT) \
+	$(BIN)/streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 test: setup system-deps $(DEMO)
@@ -42,7 +42,7 @@ bench: setup $(DEMO)
 	$(BIN)/python -m benchmarks
 
 lint: setup
-	$(BIN)/python -m ruff check dashboard pages app.py tests benchmarks
+	$(BIN)/python -m ruff check dashboard pages app tests benchmarks scripts
 	$(BIN)/python -m mypy
 
 clean:

@@ -15,6 +15,7 @@ from benchmarks.synthetic import synthetic_country
 from benchmarks.timing import measure
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import BASIC_IDS, QUALITY_IDS
+from dashboard.store.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo-990101-2024" / "schools.parquet"
@@ -57,4 +58,5 @@ def run() -> dict:
                schools=len(country), units={k: len(v) for k, v in ev.units.items()},
                county_stage_groups=int(len(ev.composites)))
     figures["evaluate_country_2844_counties"] = fig
+    figures["build_demo_county"] = measure(lambda: build_demo(11), repeat=3, target_s=2.0)
     return {"figures": figures}

@@ -1,6 +1,6 @@
 """Page benchmarks on the demo county: each page's server time and the map's draw time.
 
-- ``page:<name>``: the time Streamlit's script runner takes for one rerun of the page (app.py
+- ``page:<name>``: the time Streamlit's script runner takes for one rerun of the page (app/main.py
   with its sidebar, then the page), measured with AppTest after a warm-up run (caches warm,
   as for a user clicking around); target 300 ms median.
 - ``browser:map_draw``: from navigation to the map page in headless Debian chromium until
@@ -48,7 +48,7 @@ def _page_times(repeat: int) -> dict[str, dict]:
     os.chdir(REPO)
     try:
         for name, file in _pages().items():
-            at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+            at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
             at.run()
             at.switch_page(file)
             at.run()

@@ -1,6 +1,6 @@
 """What every page shares: the page context (sidebar choices and the loaded data) and errors.
 
-``app.py`` draws the sidebar once per run with :func:`draw_sidebar`; a page calls
+``app/main.py`` draws the sidebar once per run with :func:`draw_sidebar`; a page calls
 :func:`page_context` and gets a frozen :class:`PageContext`.  The choices live in the URL
 (``?lang=zh&snapshot=…&county=…&scheme=…&stage=…``), so a copied link reopens the view; a page
 run on its own (AppTest ``from_file`` on a page) reads the same query parameters.

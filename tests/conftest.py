@@ -1,7 +1,7 @@
 """Shared fixtures of the app tests: the demo data, and small snapshots for the edge states.
 
 The repository root is put on ``sys.path`` so that page scripts run by AppTest can import
-``pages.common`` as they do under ``streamlit run app.py``.
+``pages.common`` as they do under ``streamlit run app/main.py``.
 """
 
 from __future__ import annotations

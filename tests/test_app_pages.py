@@ -43,13 +43,13 @@ def reference() -> tuple[Snapshot, Evaluation]:
 
 
 def open_page(page: str, **params: str) -> AppTest:
-    """Run app.py (sidebar + navigation) with ``params`` in the URL, then switch to ``page``.
+    """Run app/main.py (sidebar + navigation) with ``params`` in the URL, then switch to ``page``.
 
     The overview is the default page.  (AppTest drops the entrypoint's sidebar from its element
     tree after ``switch_page``; sidebar choices of other pages are set through the URL, as a
     shared link does.)
     """
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
     at.query_params.update(params)
     at.run()
     assert not at.exception, at.exception

@@ -124,7 +124,7 @@ def test_clicking_a_school_on_the_map_opens_its_profile(app: str, page: Any) -> 
 
 def test_a_deep_link_to_a_fresh_server_opens_the_app_not_the_bare_page_file(browser: Any) -> None:
     # Streamlit runs a pages/ file on its own (no sidebar, file names as navigation) when a
-    # fresh server's first visitor opens a deep link; scripts/serve.py switches that off.
+    # fresh server's first visitor opens a deep link; app/main.py sits away from pages/ to avoid it.
     with served_app() as base:
         page = browser.new_page(viewport={"width": 1440, "height": 1200})
         page.goto(page_url(base, "drilldown", scheme="quality"))

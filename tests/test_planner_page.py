@@ -28,7 +28,7 @@ def reference() -> tuple[Snapshot, Evaluation]:
 
 
 def open_planner(**params: str) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
     at.query_params.update(params)
     at.run()
     assert not at.exception, at.exception

@@ -59,8 +59,8 @@ def data_root(demo_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def open_page(**params: str) -> AppTest:
-    """Run app.py with ``params`` in the URL and switch to the scenario page."""
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    """Run app/main.py with ``params`` in the URL and switch to the scenario page."""
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
     at.query_params.update(params)
     at.run()
     at.switch_page("pages/scenario.py")
