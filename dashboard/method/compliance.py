@@ -18,8 +18,10 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.standards import (
+    DEFAULT_PARAMS,
     INDICATORS,
     QUALITY_IDS,
+    SCHEMES,
     ProvinceProfile,
     province_profile,
     standards_table,
@@ -307,11 +309,30 @@ def county_checklist(
     def sel(df: pd.DataFrame) -> pd.DataFrame:
         return df[(df["county_code"] == county_code) & (df["year"] == year)]
 
-    ind, comp, rules = sel(indicators), sel(composites), sel(school_rules)
     cty = sel(county) if county is not None else None
+    items = [*_composite_items(sel(composites), sel(indicators), lang),
+             *_quality_cv_items(sel(indicators), lang),
+             *_school_rule_items(sel(school_rules), lang)]
+    scoped_schools = sel(schools) if schools is not None else None
+    for scheme in SCHEMES:
+        for it in _county_items(scheme, cty, lang):
+            if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
+                it = _derived_item(it, scoped_schools, lang)
+            items.append(it)
+    items += [_verdict_item(scheme, items, lang) for scheme in SCHEMES]
+    order = {"fail": 0, "missing": 1, "pass": 2}
+    return sorted(items, key=lambda i: (i.group != "verdict", order[i.status]))
+
+
+def _separator(lang: str) -> str:
+    return "；" if lang == "zh" else "; "
+
+
+def _composite_items(comp: pd.DataFrame, ind: pd.DataFrame, lang: str) -> list[ChecklistItem]:
+    """Return the basic composite CV of each stage, with the 8 CVs as evidence."""
     std = standards_table()
-    sep = "；" if lang == "zh" else "; "
-    items: list[ChecklistItem] = []
+    dp = DEFAULT_PARAMS.round_dp
+    items = []
     for r in comp.itertuples(index=False):
         stage_name = t(f"stage.{r.stage}", lang)
         cvs = ind[(ind["scheme"] == "basic") & (ind["stage"] == r.stage)]
@@ -319,20 +340,35 @@ def county_checklist(
             "basic", "cv", f"B_CV_COMPOSITE:{r.stage}",
             f"{std.loc['B_CV_COMPOSITE', 'chinese_name']}（{t(f'stage.{r.stage}', 'zh')}）",
             f"{std.loc['B_CV_COMPOSITE', 'english_name']} ({t(f'stage.{r.stage}', 'en')})",
-            "pass" if r.passed else "fail", f"{r.composite_cv:.3f}", f"≤ {r.threshold:.2f}",
+            "pass" if r.passed else "fail", f"{r.composite_cv:.{dp}f}", f"≤ {r.threshold:.2f}",
             t("checklist.evidence.cvs", lang, stage=stage_name,
-              cvs=sep.join(f"{i.indicator} {i.cv:.3f}" for i in cvs.itertuples())),
+              cvs=_separator(lang).join(f"{i.indicator} {i.cv:.{dp}f}" for i in cvs.itertuples())),
         ))
+    return items
+
+
+def _quality_cv_items(ind: pd.DataFrame, lang: str) -> list[ChecklistItem]:
+    """Return each quality indicator's CV per stage, with the county mean as evidence."""
+    dp = DEFAULT_PARAMS.round_dp
+    items = []
     for r in ind[ind["scheme"] == "quality"].itertuples(index=False):
         q = INDICATORS[r.indicator]
         items.append(ChecklistItem(
             "quality", "cv", f"{r.indicator}:{r.stage}",
             t("checklist.quality_cv", "zh", name=q.name_zh, stage=t(f"stage.{r.stage}", "zh")),
             t("checklist.quality_cv", "en", name=q.name_en, stage=t(f"stage.{r.stage}", "en")),
-            "pass" if r.passed else "fail", f"{r.cv:.3f}", f"≤ {r.threshold:.2f}",
+            "pass" if r.passed else "fail", f"{r.cv:.{dp}f}", f"≤ {r.threshold:.2f}",
             t("checklist.evidence.mean", lang, mean=f"{r.mean:.{q.decimals}f}", unit=q.unit(lang)),
         ))
-    for scheme in ("basic", "quality"):
+    return items
+
+
+def _school_rule_items(rules: pd.DataFrame, lang: str) -> list[ChecklistItem]:
+    """Return the school rule of each scheme: how many units pass, the failing ones named."""
+    std = standards_table()
+    sep = _separator(lang)
+    items = []
+    for scheme in SCHEMES:
         sr = rules[rules["scheme"] == scheme]
         if sr.empty:
             continue
@@ -348,29 +384,25 @@ def county_checklist(
             else t("checklist.evidence.all_schools_pass", lang),
             tuple(failing["unit_id"]),
         ))
-    scoped_schools = sel(schools) if schools is not None else None
-    for scheme in ("basic", "quality"):
-        for it in _county_items(scheme, cty, lang):
-            if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
-                it = _derived_item(it, scoped_schools, lang)
-            items.append(it)
-    for scheme in ("basic", "quality"):
-        parts = [i for i in items if i.scheme == scheme]
-        failed = [i for i in parts if i.status == "fail"]
-        missing = [i.item_id for i in parts if i.status == "missing"]
-        status = "fail" if failed else ("missing" if missing else "pass")
-        items.append(ChecklistItem(
-            scheme, "verdict", f"VERDICT:{scheme}", t("checklist.verdict", "zh"),
-            t("checklist.verdict", "en"), status,
-            t("checklist.verdict_value", lang, failed=len(failed), missing=len(missing)),
-            t("checklist.verdict_target", lang),
-            t("checklist.evidence.failing_components", lang,
-              names=sep.join(i.name_zh if lang == "zh" else i.name_en for i in failed))
-            if failed else "",
-            tuple(i.item_id for i in failed),
-        ))
-    order = {"fail": 0, "missing": 1, "pass": 2}
-    return sorted(items, key=lambda i: (i.group != "verdict", order[i.status]))
+    return items
+
+
+def _verdict_item(scheme: str, items: list[ChecklistItem], lang: str) -> ChecklistItem:
+    """Return the scheme's verdict: fail if a component fails, missing if one lacks data."""
+    parts = [i for i in items if i.scheme == scheme]
+    failed = [i for i in parts if i.status == "fail"]
+    missing = [i.item_id for i in parts if i.status == "missing"]
+    status = "fail" if failed else ("missing" if missing else "pass")
+    return ChecklistItem(
+        scheme, "verdict", f"VERDICT:{scheme}", t("checklist.verdict", "zh"),
+        t("checklist.verdict", "en"), status,
+        t("checklist.verdict_value", lang, failed=len(failed), missing=len(missing)),
+        t("checklist.verdict_target", lang),
+        t("checklist.evidence.failing_components", lang,
+          names=_separator(lang).join(i.name_zh if lang == "zh" else i.name_en for i in failed))
+        if failed else "",
+        tuple(i.item_id for i in failed),
+    )
 
 
 def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str) -> ChecklistItem:
