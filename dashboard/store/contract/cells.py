@@ -1,0 +1,135 @@
+"""Parsing cells: every cell of a column to its declared type, vectorised, failures marked.
+
+Text as read from a file and typed values are both accepted; 全角 digits, ``1,234`` and
+``111.0`` (an integer a spreadsheet turned into a float) are read as numbers, and enums accept
+their code or their Chinese label.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from dashboard.store.contract.spec import Spec, enums, header_key
+
+__all__ = ["Parsed", "cell_text", "texts", "parse", "final_dtype"]
+
+_BOOL_WORDS: Final = {
+    "true": True, "1": True, "是": True, "yes": True,
+    "false": False, "0": False, "否": False, "no": False,
+}
+
+
+def cell_text(value: object) -> str | None:
+    """Return a cell as stripped text (None when empty); integral floats without '.0'."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if np.isnan(number):
+            return None
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    text = str(value).strip()
+    return text or None
+
+
+def texts(series: pd.Series) -> pd.Series:
+    """Return the cells of a column as text (object Series, None where empty)."""
+    return series.astype(object).map(cell_text).astype(object)
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """Return text parsed as float64 (NaN where unparseable); accepts 全角 digits and 1,234."""
+    cleaned = text.map(
+        lambda s: None if s is None else unicodedata.normalize("NFKC", s).replace(",", "")
+    )
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _whole(num: pd.Series) -> pd.Series:
+    """Return the mask of finite whole numbers in a float64 Series."""
+    return pd.Series(np.isfinite(num) & (num == np.floor(num)), index=num.index)
+
+
+@lru_cache(maxsize=32)
+def _enum_lookup(enum: str) -> dict[str, str]:
+    """Return ``normalised code or Chinese label -> code`` for an enum."""
+    lookup: dict[str, str] = {}
+    for code, (zh, _) in enums()[enum].items():
+        lookup[header_key(code)] = code
+        lookup[header_key(zh)] = code
+    return lookup
+
+
+@dataclass(frozen=True)
+class Parsed:
+    typed: pd.Series  # nullable dtype: Int64, Float64, boolean, or object (str / enum codes)
+    failed: pd.Series  # bool: the cell is not empty but could not be parsed
+
+
+def _parse_enum(enum: str, text: pd.Series) -> pd.Series:
+    """Return the enum codes of the cells; values outside the enum are kept as written."""
+    lookup = _enum_lookup(enum)
+
+    def code_of(s: str | None) -> str | None:
+        if s is None:
+            return None
+        key = re.sub(r"^(\d+)\.0+$", r"\1", header_key(s))  # 111.0 from a spreadsheet
+        return lookup.get(key, s)
+
+    return text.map(code_of).astype(object)
+
+
+def _parse_bool(series: pd.Series, text: pd.Series) -> Parsed:
+    if pd.api.types.is_bool_dtype(series):
+        return Parsed(series.astype("boolean"), pd.Series(False, index=series.index))
+    typed = text.map(
+        lambda s: None if s is None
+        else _BOOL_WORDS.get(unicodedata.normalize("NFKC", s).casefold())
+    ).astype("boolean")
+    return Parsed(typed, text.notna() & typed.isna())
+
+
+def _parse_number(spec: Spec, series: pd.Series, text: pd.Series) -> Parsed:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        num = series.astype("float64")
+    else:
+        num = _numbers(text)  # text, or True/False in a number column (unparseable)
+    ok = _whole(num) if spec.dtype == "int" else pd.Series(np.isfinite(num), index=num.index)
+    numbers = num.where(ok).astype("Int64" if spec.dtype == "int" else "Float64")
+    return Parsed(numbers, text.notna() & ~ok)
+
+
+def parse(spec: Spec, series: pd.Series, text: pd.Series) -> Parsed:
+    """Return the column parsed to ``spec``'s type and the mask of unparseable cells.
+
+    ``text`` is ``texts(series)``.  Enum values outside the enum are kept as written (the enum
+    check reports them).
+    """
+    if spec.enum is not None:
+        return Parsed(_parse_enum(spec.enum, text), pd.Series(False, index=series.index))
+    if spec.dtype == "str":
+        return Parsed(text, pd.Series(False, index=series.index))
+    if spec.dtype == "bool":
+        return _parse_bool(series, text)
+    return _parse_number(spec, series, text)
+
+
+def final_dtype(spec: Spec, typed: pd.Series) -> pd.Series:
+    """Return the column in its canonical dtype (numpy dtypes where no cell is empty)."""
+    if spec.enum is not None and spec.is_int:
+        num = _numbers(typed)
+        typed = num.where(_whole(num)).astype("Int64")
+    if spec.is_int:
+        return typed.astype("int64") if not typed.isna().any() else typed
+    if spec.dtype == "float":
+        return typed.astype("float64")
+    if spec.dtype == "bool":
+        return typed.astype(bool) if not spec.nullable and not typed.isna().any() else typed
+    return typed

@@ -1,0 +1,180 @@
+"""Reading a table from a CSV, XLSX or Parquet file, then checking it (``load_*``).
+
+A file that cannot be read is not raised: it becomes one violation (``format``, ``encoding``,
+``sheet``, ``empty`` or ``unreadable`` with the reader's error), so that the user sees it
+beside every other problem.  A missing file raises FileNotFoundError.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.i18n import DEFAULT_LANG
+from dashboard.store.contract.cells import cell_text
+from dashboard.store.contract.spec import Table, columns, header_index, header_key
+from dashboard.store.contract.validation import check
+from dashboard.store.contract.violations import LoadResult, Violation
+
+__all__ = ["load_schools", "load_teachers", "load_county"]
+
+_SUFFIXES: Final = (".parquet", ".csv", ".xlsx", ".xlsm")
+_HEADER_SCAN_ROWS: Final = 10  # title rows above the header that a spreadsheet may carry
+# What the readers raise on a damaged or foreign file; each becomes an "unreadable" violation
+# naming the error.  Anything else is a fault of this code and propagates.
+_UNREADABLE: Final[tuple[type[BaseException], ...]] = (
+    OSError,  # the file cannot be opened or read
+    ValueError,  # pyarrow's ArrowInvalid (not Parquet), bad values inside an XLSX
+    TypeError,  # pyarrow's ArrowTypeError, openpyxl on unexpected XML content
+    KeyError,  # an XLSX (zip) that lacks the workbook parts
+    IndexError,  # an XLSX workbook without any sheet
+    zipfile.BadZipFile,  # an .xlsx that is not a zip archive, or a truncated one
+    zlib.error,  # a corrupt compressed part of an XLSX
+    SyntaxError,  # malformed XML in an XLSX (ElementTree's and lxml's ParseError)
+    csv.Error,  # a CSV the csv module cannot split (e.g. a field over the size limit)
+    pa.ArrowException,  # any other pyarrow reading error
+)
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What was read: the raw frame and each frame row's number in the file, or the problem."""
+
+    frame: pd.DataFrame | None
+    sheet: str | None
+    numbers: np.ndarray
+    problem: Violation | None = None
+
+
+def _problem(file: str, rule: str, sheet: str | None = None, **params: str) -> _Sheet:
+    return _Sheet(None, sheet, np.arange(0),
+                  Violation(file, sheet, None, None, None, rule, "error", tuple(params.items())))
+
+
+def _decode(raw: bytes) -> str | None:
+    """Return the text of a CSV file in UTF-8 (with or without BOM) or GBK; None if neither
+    (the caller reports an ``encoding`` violation)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue  # not this encoding: try the next one
+    return None
+
+
+def _grid_frame(table: Table, rows: list[list[object]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the data below the header row of a sheet and each data row's number in the sheet.
+
+    The header row is the first of the top rows that names the most declared columns (title
+    rows above it are skipped); blank rows are dropped but keep their numbers.
+    """
+    index = header_index(table)
+
+    def hits(row: list[object]) -> int:
+        return sum(header_key(c) in index for c in row if c is not None)
+
+    top = rows[:_HEADER_SCAN_ROWS]
+    best = max(range(len(top)), key=lambda i: (hits(top[i]), -i))
+    header = ["" if c is None else str(c).strip() for c in rows[best]]
+    width = len(header)
+    body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[best + 1:]]
+    numbers = np.arange(len(body)) + best + 2  # rows are 1-based; the header is row best + 1
+    keep = [i for i, r in enumerate(body) if any(cell_text(c) is not None for c in r)]
+    frame = pd.DataFrame([body[i] for i in keep], columns=header, dtype=object)
+    return frame, numbers[keep]
+
+
+def _csv_rows(path: Path) -> list[list[object]] | None:
+    """Return the rows of a CSV file; None when it is neither UTF-8 nor GBK."""
+    text = _decode(path.read_bytes())
+    if text is None:
+        return None
+    return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list[object]] | None, list[str]]:
+    """Return (sheet name, its rows or None when there is no such sheet, the sheet names)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet_name = sheet if sheet is not None else book.sheetnames[0]
+        if sheet_name not in book.sheetnames:
+            return sheet_name, None, list(book.sheetnames)
+        rows = [list(r) for r in book[sheet_name].iter_rows(values_only=True)]
+        return sheet_name, rows, list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
+    """Return the raw frame of a file with each row's number in the file, or the problem."""
+    suffix = path.suffix.lower()
+    name = path.name
+    if suffix not in _SUFFIXES:
+        return _problem(name, "format")
+    sheet_name = None
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            return _Sheet(frame, None, np.arange(len(frame)) + 1)
+        if suffix == ".csv":
+            rows = _csv_rows(path)
+            if rows is None:
+                return _problem(name, "encoding")
+        else:
+            sheet_name, found, sheets = _xlsx_rows(path, sheet)
+            if found is None:
+                return _problem(name, "sheet", sheet_name, sheets="|".join(sheets))
+            rows = found
+    except _UNREADABLE as exc:
+        return _problem(name, "unreadable", reason=f"{type(exc).__name__}: {exc}")
+    if not rows:
+        return _problem(name, "empty", sheet_name)
+    frame, numbers = _grid_frame(table, rows)
+    return _Sheet(frame, sheet_name, numbers)
+
+
+def _load(table: Table, path: str | Path, schools: pd.DataFrame | None, sheet: str | None,
+          lang: str) -> LoadResult:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    read = _read(table, path, sheet)
+    if read.frame is None:
+        assert read.problem is not None
+        return LoadResult(pd.DataFrame(columns=list(columns(table))), (read.problem,))
+    return check(table, read.frame, schools, file=path.name, sheet=read.sheet,
+                 row_numbers=read.numbers, lang=lang)
+
+
+def load_schools(path: str | Path, *, sheet: str | None = None,
+                 lang: str = DEFAULT_LANG) -> LoadResult:
+    """Return the schools table read from .xlsx / .csv / .parquet, with every violation.
+
+    CSV may be UTF-8 (with or without BOM) or GBK; XLSX is read from ``sheet`` (default: the
+    first sheet), whose name appears in the violations.  Headers may be the canonical names or
+    the Chinese headers, in any mix; ids and codes stay text (leading zeros kept).
+    """
+    return _load("schools", path, None, sheet, lang)
+
+
+def load_teachers(path: str | Path, *, schools: pd.DataFrame | None = None,
+                  sheet: str | None = None, lang: str = DEFAULT_LANG) -> LoadResult:
+    """Return the teacher roster read from a file, with every violation (see validate_teachers)."""
+    return _load("teachers", path, schools, sheet, lang)
+
+
+def load_county(path: str | Path, *, schools: pd.DataFrame | None = None,
+                sheet: str | None = None, lang: str = DEFAULT_LANG) -> LoadResult:
+    """Return the county items read from a file, with every violation (see validate_county)."""
+    return _load("county", path, schools, sheet, lang)
