@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from dashboard.i18n import DEFAULT_LANG, t
 from dashboard.store.contract import (
+    TABLES,
     ContractError,
     LoadResult,
     Violation,
@@ -59,12 +60,8 @@ __all__ = [
 
 SCHEMA_VERSION: Final = 1
 META_FILE: Final = "meta.json"
-# table -> file name, in writing order (schools first: it is the one that must exist)
-TABLE_FILES: Final = {
-    "schools": "schools.parquet",
-    "teachers": "teachers.parquet",
-    "county": "county.parquet",
-}
+# table -> file name, in writing order (the contract's TABLES: schools first, it must exist)
+TABLE_FILES: Final[dict[str, str]] = {table: f"{table}.parquet" for table in TABLES}
 _TEMP_PREFIX: Final = ".tmp-"
 _ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -313,6 +310,8 @@ def list_snapshots(root: str | Path) -> list[SnapshotInfo]:
                 county_codes=tuple(str(c) for c in meta["county_codes"]), path=folder,
                 source=str(meta.get("source", "")), created=str(meta.get("created", "")))
         except (ValueError, KeyError, TypeError):
+            # meta.json unreadable, or without year / county codes: not a snapshot, left out
+            # as the docstring says.
             continue
         found.append(info)
     return sorted(found, key=lambda s: (s.year, s.id))
