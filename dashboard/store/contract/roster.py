@@ -15,13 +15,13 @@ import pandas as pd
 from dashboard.method.standards import teacher_attributes
 from dashboard.store.contract.spec import stage_codes
 
-__all__ = ["PE_ART_SUBJECTS", "roster_flags", "roster_counts"]
+__all__ = ["PE_ART_SUBJECTS", "MID_TITLES", "roster_flags", "roster_counts"]
 
 # Subjects whose teachers count as 体育艺术(音乐、美术)专任教师 (teachers_pe_art_{s}).
 PE_ART_SUBJECTS: Final = ("体育", "音乐", "美术")
 _ABOVE_DEGREE: Final = {"primary": ("associate", "bachelor", "postgraduate"),  # 专科 and above
                         "junior": ("bachelor", "postgraduate")}  # 本科 and above
-_MID_TITLES: Final = ("intermediate", "senior", "full_senior")
+MID_TITLES: Final = ("intermediate", "senior", "full_senior")  # 中级 and above
 
 
 def _above_degree(roster: pd.DataFrame) -> np.ndarray:
@@ -34,7 +34,7 @@ def _above_degree(roster: pd.DataFrame) -> np.ndarray:
 # attributes the indicators count (checked on import below).
 _ATTRIBUTE_RULES: Final[dict[str, Callable[[pd.DataFrame], object]]] = {
     "above_degree": _above_degree,
-    "mid_title": lambda roster: roster["title"].isin(_MID_TITLES),
+    "mid_title": lambda roster: roster["title"].isin(MID_TITLES),
     "backbone": lambda roster: roster["backbone_level"] != "none",
     "pe_art": lambda roster: roster["subject"].isin(PE_ART_SUBJECTS),
 }

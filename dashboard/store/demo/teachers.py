@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.method.standards import STAGES
+from dashboard.store.contract.roster import MID_TITLES, PE_ART_SUBJECTS
 from dashboard.store.demo.facts import DEMO_YEARS, LAST_YEAR, PROFILES, RURAL_PROFILES, Profile
 
 __all__ = ["rosters"]
@@ -42,7 +43,9 @@ _JUNIOR_SUBJECTS: Final = {
     "心理健康": 0.03,
     "劳动": 0.05,
 }
-_PE_ART_SUBJECTS: Final = {"体育": 0.5, "音乐": 0.25, "美术": 0.25}
+# The subjects that count as PE and arts (the contract's), with their shares: 体育 0.5, 音乐 and
+# 美术 0.25 each.
+_PE_ART_SUBJECTS: Final = dict(zip(PE_ART_SUBJECTS, (0.5, 0.25, 0.25), strict=True))
 # Codes of the contract's enums, in the order of the probabilities in Profile and below.
 _DEGREES: Final = ("secondary", "associate", "bachelor", "postgraduate")
 _TITLES: Final = ("none", "junior", "intermediate", "senior", "full_senior")
@@ -205,7 +208,7 @@ def _backbone(rng: np.random.Generator, prof: Profile, k: int, n: int, pupils: i
     """Each teacher's backbone level: the profile's quota, given mostly to titled teachers."""
     backbone = np.full(n, "none", dtype=object)
     weight = np.select(
-        [np.isin(title, ["intermediate", "senior", "full_senior"]), title == "junior"], [3.0, 1.0], 0.0
+        [np.isin(title, MID_TITLES), title == "junior"], [3.0, 1.0], 0.0
     )
     weight = np.where(hired | (age < 28), 0.0, weight) * np.where(rotated, 1.5, 1.0)
     n_backbone = _quota(rng, prof, pupils * prof.backbone[k] / 100, int((weight > 0).sum()))
