@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def synthetic_country(n_counties: int = 2844, schools_per_county: float = 71.0, seed: int = 2024) -> pd.DataFrame:
-    """Return a schools table (DATA-CONTRACT §2 columns) of ``n_counties`` counties.
+    """Return a schools table (docs/data-contract.md §2 columns) of ``n_counties`` counties.
 
     About ``schools_per_county`` schools each (Poisson), 60 % primary, 20 % junior, 10 % nine-year,
     7 % teaching points, 2 % complete secondary, 1 % twelve-year; 5 % private, 2 % not county-run.

@@ -1,4 +1,4 @@
-"""Small, hand-checkable schools tables for the engine tests (DATA-CONTRACT §2 columns)."""
+"""Small, hand-checkable schools tables for the engine tests (docs/data-contract.md §2 columns)."""
 
 from __future__ import annotations
 

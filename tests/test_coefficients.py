@@ -51,7 +51,7 @@ def test_bad_arguments_are_named():
 
 
 def test_zero_resource_unit_is_valid_and_counts():
-    # §2 (d): R_i = 0 is valid; x_i = 0 contributes to the CV.
+    # docs/method.md §2 (d): R_i = 0 is valid; x_i = 0 contributes to the CV.
     assert weighted_cv([0.0, 2.0], [100, 100]) == pytest.approx(1.0)
 
 
@@ -158,7 +158,7 @@ def test_weighted_mean_is_ratio_of_totals(sample):
 @settings(max_examples=200, deadline=None)
 @given(samples())
 def test_closed_form_cv_squared(sample):
-    # STANDARDS §2: CV² = P·Q/R² − 1 with Q = Σ Rᵢ²/Pᵢ.
+    # docs/method.md §2: CV² = P·Q/R² − 1 with Q = Σ Rᵢ²/Pᵢ.
     x, w = sample
     r = x * w
     closed = w.sum() * (r**2 / w).sum() / r.sum() ** 2 - 1

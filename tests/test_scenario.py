@@ -1,5 +1,5 @@
 """Scenarios: hand-computed applications, every refusal with its exact message, properties
-(never mutates, conserves, round-trips, reverses), the CV consequence (a) of STANDARDS.md §2,
+(never mutates, conserves, round-trips, reverses), the CV consequence (a) of docs/method.md §2,
 and the store (atomic, concurrent, listing, deleting, refusing to overwrite)."""
 
 from __future__ import annotations
@@ -524,7 +524,7 @@ def _robin_hood(scheme: str, indicator: str, column: str, per: float, flag: str 
     ("basic", "B6", "teachers_primary", 1.0, None),
 ])
 def test_rich_to_poor_transfer_lowers_the_cv(scheme, indicator, column, per, flag) -> None:
-    """STANDARDS.md §2 consequence (a): moving from unit k to unit j lowers the CV iff x_j < x_k."""
+    """docs/method.md §2 consequence (a): moving from unit k to unit j lowers the CV iff x_j < x_k."""
     before, after = _robin_hood(scheme, indicator, column, per, flag)
     assert after < before
 

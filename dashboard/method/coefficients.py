@@ -1,6 +1,6 @@
 """The enrolment-weighted coefficient of variation (差异系数) and its decomposition by unit.
 
-For one indicator over the units i of a county and stage (STANDARDS.md §2)::
+For one indicator over the units i of a county and stage (docs/method.md §2)::
 
     x̄  = Σ Pᵢ·xᵢ / Σ Pᵢ                       (= Σ Rᵢ / Σ Pᵢ, the county ratio)
     S  = sqrt( Σ Pᵢ·(xᵢ − x̄)² / Σ Pᵢ )        (population form: divide by P, not P − 1)

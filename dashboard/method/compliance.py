@@ -301,7 +301,7 @@ def county_checklist(
     """Return every component of both assessments for one county and year, failures first.
 
     ``indicators``/``composites``/``school_rules`` are the engine's tables (see engine.evaluate);
-    ``county`` the county-items table (DATA-CONTRACT §4), ``schools`` the schools table (used to
+    ``county`` the county-items table (docs/data-contract.md §4), ``schools`` the schools table (used to
     derive G3–G5 when the county table lacks them).  Each scheme's verdict is the item with
     group "verdict": pass only when every other component of that scheme passes.  Texts are in
     ``lang``.

@@ -2,7 +2,7 @@
 
 ``evaluate(schools)`` takes a schools table of any number of counties and years (one snapshot,
 a province, the whole country) and returns an ``Evaluation``; ``to_report`` turns one county of it
-into the JSON report of DATA-CONTRACT §5.
+into the JSON report of docs/data-contract.md §5.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def evaluate(
 ) -> Evaluation:
     """Return the full evaluation of every county, year and stage in ``schools``.
 
-    ``schools`` follows DATA-CONTRACT §2 (canonical column names); it is not changed.
+    ``schools`` follows docs/data-contract.md §2 (canonical column names); it is not changed.
     """
     results = {scheme: _scheme_tables(schools, scheme, params) for scheme in schemes}
     keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing"]
@@ -221,7 +221,7 @@ def _f(x) -> float | None:
 
 
 def to_report(ev: Evaluation, county_code: str, year: int, schemes: tuple[str, ...] = REPORT_SCHEMES) -> dict:
-    """Return the evaluation report of one county and year (DATA-CONTRACT §5) as a JSON-ready dict.
+    """Return the evaluation report of one county and year (docs/data-contract.md §5) as a JSON-ready dict.
 
     Numbers are unrounded floats; ``pass`` applies the 3-decimal rule.  A stage with no unit in
     any scheme is left out of ``stages``.

@@ -1,6 +1,6 @@
 """Urban–rural (城区/镇区/乡村) and township gaps: weighted group means, ratios, group CVs, Theil.
 
-Classes follow 国家统计局 城乡分类代码 (STANDARDS.md §7): 城区 = 111, 112; 镇区 = 121, 122, 123;
+Classes follow 国家统计局 城乡分类代码 (docs/method.md §7): 城区 = 111, 112; 镇区 = 121, 122, 123;
 乡村 = 210, 220.
 
 The enrolment-weighted Theil index of indicator x over units i (pupils Pᵢ, resource Rᵢ = Pᵢxᵢ)::
@@ -32,7 +32,7 @@ __all__ = [
     "theil_table",
 ]
 
-# 3-way class of each 城乡分类代码 (§7); the order is the display order.
+# 3-way class of each 城乡分类代码 (docs/method.md §7); the order is the display order.
 URBAN_RURAL_CLASSES: Final = ("urban", "town", "rural")
 _CLASS_OF_CODE: Final = {111: "urban", 112: "urban", 121: "town", 122: "town", 123: "town",
                          210: "rural", 220: "rural"}

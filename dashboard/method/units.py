@@ -1,7 +1,7 @@
 """Evaluation units: (school, stage) rows with apportioned resources, after the scope rules.
 
 A unit is one school at one stage (小学部 / 初中部).  Shared physical resources of 一贯制 schools
-and 完全中学 are apportioned between stages by weighted enrolment (STANDARDS.md §6.1):
+and 完全中学 are apportioned between stages by weighted enrolment (docs/method.md §6.1):
 
     share_s = w_s · N_s / Σ_t w_t · N_t
 
@@ -9,7 +9,7 @@ with weights 1 : 1.1 (九年一贯制 小学:初中), 1 : 1.2 (完全中学 初�
 (十二年一贯制), or plain enrolment (all weights 1).  Teacher counts are reported by stage and are
 not apportioned.
 
-Scope (§6): basic — private and non-county-run schools out, teaching points merged into their
+Scope (docs/method.md §6): basic — private and non-county-run schools out, teaching points merged into their
 parent's primary unit; quality — teaching points under the cut-off out, private in (switch),
 non-county-run out (switch).  Everything is vectorised over any number of counties and years.
 

@@ -458,7 +458,7 @@ class _Check:
 def roster_attributes(roster: pd.DataFrame) -> pd.DataFrame:
     """Return the roster with 0/1 columns above_degree, mid_title, backbone, pe_art.
 
-    The rules are the schools table's (DATA-CONTRACT §2, §3): above the required degree is
+    The rules are the schools table's (docs/data-contract.md §2, §3): above the required degree is
     专科 and above for primary and 本科 and above for junior; middle-or-higher title is
     中级 and above; backbone is any level other than none; PE/arts is 体育, 音乐 or 美术.
     They come from ``dashboard.store.contract.roster_flags``, the one definition of the counts.
@@ -634,8 +634,8 @@ def apply_actions(schools: pd.DataFrame, actions: Sequence[Action], *,
                   teachers: pd.DataFrame | None = None) -> AppliedScenario:
     """Return new tables with ``actions`` applied in order (neither input is changed).
 
-    ``schools`` follows DATA-CONTRACT §2 with unique ``school_id``; ``teachers`` is the roster
-    (§3), needed only for transfers naming ``teacher_ids``.  Each action is checked against
+    ``schools`` follows docs/data-contract.md §2 with unique ``school_id``; ``teachers`` is the roster
+    (docs/data-contract.md §3), needed only for transfers naming ``teacher_ids``.  Each action is checked against
     the table as the actions before it left it; the first impossible one raises
     :class:`ScenarioError` (naming its 1-based index, field, value and rule) and nothing is
     returned.  Transfers and pupil moves stay within one county and keep every county total
