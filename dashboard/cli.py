@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import LANGS, t
 
 __all__ = ["main"]
 
@@ -61,6 +61,13 @@ def _fmt(x: float, decimals: int) -> str:
     return "—" if pd.isna(x) else f"{x:.{decimals}f}"
 
 
+def _cv(x: float) -> str:
+    """Return a CV to the standards' decimals (PARAM_ROUND_CV)."""
+    from dashboard.method.standards import DEFAULT_PARAMS
+
+    return _fmt(x, DEFAULT_PARAMS.round_dp)
+
+
 def _status(passed: bool, near: bool, lang: str) -> str:
     s = t("status.pass" if passed else "status.fail", lang)
     return f"{s}（{t('status.near', lang)}）" if near and lang == "zh" else (
@@ -91,10 +98,10 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
                 status = _status(bool(r.passed), bool(r.near), lang) if scheme == "quality" else ""
                 name = f"{r.indicator} {spec.short_zh if lang == 'zh' else spec.short_en}"
                 lines.append(f"  {_pad(name, 30)}{_pad(_fmt(r.mean, spec.decimals), 12, True)}  "
-                             f"{_pad(spec.unit(lang), 16)}{_pad(_fmt(r.cv, 3), 10, True)}  {status}")
+                             f"{_pad(spec.unit(lang), 16)}{_pad(_cv(r.cv), 10, True)}  {status}")
             if scheme == "basic":
                 c = comp[comp["stage"] == stage].iloc[0]
-                lines.append("  " + t("cli.composite", lang, cv=_fmt(c["composite_cv"], 3),
+                lines.append("  " + t("cli.composite", lang, cv=_cv(c["composite_cv"]),
                                       threshold=f"{c['threshold']:.2f}",
                                       status=_status(bool(c["passed"]), bool(c["near"]), lang)))
             else:
@@ -108,6 +115,7 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a snapshot folder or a schools file; print text or the JSON report."""
     from dashboard.method.engine import evaluate, to_report
+    from dashboard.method.standards import SCHEMES
     from dashboard.store.contract import ContractError
     from dashboard.store.snapshots import SnapshotError
 
@@ -118,7 +126,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _bad_input(exc, args.path, lang)
     for w in warnings:
         print(t("cli.warning", lang, text=w), file=sys.stderr)
-    schemes = ("basic", "quality") if args.scheme == "all" else (args.scheme,)
+    schemes = SCHEMES if args.scheme == "all" else (args.scheme,)
     ev = evaluate(schools, schemes=schemes)
     pairs = ev.county_years()
     if args.county:
@@ -149,7 +157,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
     """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``."""
-    from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids
+    from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
 
     goal = p.goal
     names = dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
@@ -166,8 +174,7 @@ def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
             ids = f" [{', '.join(m.teacher_ids)}]" if m.teacher_ids else ""
             lines.append(t("cli.plan.move_line", lang, from_name=names.get(m.from_school_id, m.from_school_id),
                            to_name=names.get(m.to_school_id, m.to_school_id), count=m.count,
-                           above_degree=m.above_degree, mid_title=m.mid_title, backbone=m.backbone,
-                           pe_art=m.pe_art, ids=ids))
+                           **{a: getattr(m, a) for a in teacher_attributes()}, ids=ids))
     if p.purchases:
         lines.append(t("cli.plan.purchases", lang, cost=f"{p.cost_yuan:,.0f}"))
         for x in p.purchases:
@@ -187,12 +194,12 @@ def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
         if goal.scheme == "quality":
             status = t("status.pass" if bool(a.loc[i, "passed"]) else "status.fail", lang)
         lines.append(t("cli.plan.coef_line", lang, indicator=f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
-                       before=_fmt(b.loc[i, "cv"], 3), after=_fmt(a.loc[i, "cv"], 3), status=status))
+                       before=_cv(b.loc[i, "cv"]), after=_cv(a.loc[i, "cv"]), status=status))
     if goal.scheme == "basic":
         cb = p.before.composites[p.before.composites["stage"] == goal.stage].iloc[0]
         ca = p.after.composites[p.after.composites["stage"] == goal.stage].iloc[0]
         lines.append(t("cli.plan.coef_line", lang, indicator=t("planner.composite", lang),
-                       before=_fmt(cb["composite_cv"], 3), after=_fmt(ca["composite_cv"], 3),
+                       before=_cv(cb["composite_cv"]), after=_cv(ca["composite_cv"]),
                        status=t("status.pass" if bool(ca["passed"]) else "status.fail", lang)))
     r = p.rotation
     if r.eligible is None:
@@ -239,25 +246,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser (help texts in Chinese, the default language)."""
+    from dashboard.method.standards import SCHEMES, STAGES
+
     p = argparse.ArgumentParser(prog="python -m dashboard", description=t("cli.description", "zh"))
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=t("cli.help.lang", "zh"))
+    p.add_argument("--lang", choices=LANGS, default="zh", help=t("cli.help.lang", "zh"))
     sub = p.add_subparsers(dest="command", required=True)
     e = sub.add_parser("evaluate", help=t("cli.help.evaluate", "zh"))
     e.add_argument("path", help=t("cli.help.path", "zh"))
     e.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
-    e.add_argument("--scheme", choices=("basic", "quality", "all"), default="all")
+    e.add_argument("--scheme", choices=(*SCHEMES, "all"), default="all")
     e.add_argument("--county", help=t("cli.help.county", "zh"))
-    e.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    e.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     e.set_defaults(func=cmd_evaluate)
     d = sub.add_parser("demo", help=t("cli.help.demo", "zh"))
     d.add_argument("--out", default=".", help=t("cli.help.out", "zh"))
     d.add_argument("--seed", type=int, default=None)
-    d.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    d.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     d.set_defaults(func=cmd_demo)
     pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
     pl.add_argument("path", help=t("cli.help.snapshot", "zh"))
-    pl.add_argument("--scheme", choices=("basic", "quality"), required=True, help=t("cli.plan.help.scheme", "zh"))
-    pl.add_argument("--stage", choices=("primary", "junior"), required=True, help=t("cli.plan.help.stage", "zh"))
+    pl.add_argument("--scheme", choices=SCHEMES, required=True, help=t("cli.plan.help.scheme", "zh"))
+    pl.add_argument("--stage", choices=STAGES, required=True, help=t("cli.plan.help.stage", "zh"))
     pl.add_argument("--max-km", type=float, default=None, help=t("cli.plan.help.max_km", "zh"))
     pl.add_argument("--max-moves-per-school", type=int, default=None, help=t("cli.plan.help.max_moves", "zh"))
     only = pl.add_mutually_exclusive_group()
@@ -265,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--transfers-only", action="store_true", help=t("cli.plan.help.transfers_only", "zh"))
     pl.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
     pl.add_argument("--county", help=t("cli.help.county", "zh"))
-    pl.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+    pl.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     pl.set_defaults(func=cmd_plan)
     return p
 
