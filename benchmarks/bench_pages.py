@@ -50,7 +50,7 @@ def _page_times(repeat: int) -> dict[str, dict]:
         for name, file in _pages().items():
             at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
             at.run()
-            at.switch_page(file)
+            at.switch_page(str(REPO / file))  # absolute: pages/ is not beside app/main.py
             at.run()
             if at.exception:
                 raise RuntimeError(f"page {name} raised: {at.exception[0].value}")

@@ -4,18 +4,18 @@ first."""
 
 import streamlit as st
 
-from dashboard.method.compliance import county_checklist
-from dashboard.ui import views
+from dashboard.ui import checklist
+from dashboard.ui.evaluation import county_name
+from dashboard.ui.format import table_height
 from pages.common import STATUS_DELTA_COLOR, start_page, url_toggle
 
 ctx = start_page("app.page.checklist")
-ev, lang = ctx.evaluation, ctx.lang
-items = county_checklist(county_code=ctx.county_code, year=ctx.year, indicators=ev.indicators,
-                         composites=ev.composites, school_rules=ev.school_rules,
-                         schools=ctx.schools, county=ctx.snapshot.county, lang=lang)
-st.caption(ctx.tr("app.check.caption", county=views.county_name(ctx.schools, ctx.county_code),
+lang = ctx.lang
+items = checklist.checklist_items(ctx.evaluation, ctx.schools, ctx.snapshot.county,
+                                  ctx.county_code, ctx.year, lang)
+st.caption(ctx.tr("app.check.caption", county=county_name(ctx.schools, ctx.county_code),
                   year=ctx.year))
-for column, r in zip(st.columns(2), views.checklist_counts(items).itertuples(index=False),
+for column, r in zip(st.columns(2), checklist.checklist_counts(items).itertuples(index=False),
                      strict=True):
     column.metric(ctx.tr(f"scheme.{r.scheme}"), ctx.tr(f"status.{r.verdict}"), border=True,
                   delta=ctx.tr("app.check.counts", failed=r.failed, missing=r.missing,
@@ -26,11 +26,11 @@ if ctx.snapshot.county is None:
 
 problems_only = url_toggle(ctx.tr("app.check.problems_only"), param="problems",
                            key="check_problems")
-frame = views.checklist_frame(items, lang, problems_only=problems_only)
+frame = checklist.checklist_frame(items, lang, problems_only=problems_only)
 if frame.empty:
     st.success(ctx.tr("app.check.all_pass"))
 else:
-    widths = views.checklist_widths(lang)
-    st.dataframe(views.checklist_styler(frame), hide_index=True, key="check_table",
-                 column_order=views.checklist_columns(lang), height=views.table_height(frame),
+    widths = checklist.checklist_widths(lang)
+    st.dataframe(checklist.checklist_styler(frame), hide_index=True, key="check_table",
+                 column_order=checklist.checklist_columns(lang), height=table_height(frame),
                  column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})

@@ -22,11 +22,19 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
-from dashboard.method.engine import Evaluation
-from dashboard.method.standards import SCHEMES, STAGES
 from dashboard.store.contract import ContractError
 from dashboard.store.snapshots import Snapshot, SnapshotError, SnapshotInfo
-from dashboard.ui import cache, views
+from dashboard.ui import cache
+from dashboard.ui.evaluation import (
+    SCHEMES,
+    STAGES,
+    Evaluation,
+    county_rows,
+    history_snapshots,
+    scheme_units,
+)
+from dashboard.ui.format import MAX_ERRORS_SHOWN, pick
+from dashboard.ui.geo import GeoFile, Townships, geo_notices, townships
 
 __all__ = [
     "PageContext",
@@ -37,10 +45,13 @@ __all__ = [
     "safe_context",
     "start_page",
     "require_stage_units",
+    "page_townships",
     "url_select",
     "url_toggle",
     "url_value",
     "page_link",
+    "page_file",
+    "switch_page",
     "PAGE_FILES",
     "REPO_ROOT",
     "DATA_ENV",
@@ -79,8 +90,8 @@ class PageContext:
     """The sidebar's choices and the data they select (read-only for pages).
 
     ``snapshot`` is None when there is no snapshot at all (then ``evaluation`` is None and
-    ``schools`` empty); ``geo`` is the townships GeoJSON of the county, or None without
-    geography.  ``evaluation`` covers every county of the snapshot (engine default parameters);
+    ``schools`` empty); ``geo`` is the townships GeoJSON of the county as read (its features,
+    or whether the file is absent or unusable).  ``evaluation`` covers every county of the snapshot (engine default parameters);
     ``schools`` is the chosen county's rows only.
     """
 
@@ -92,7 +103,7 @@ class PageContext:
     scheme: str
     stage: str
     evaluation: Evaluation | None
-    geo: dict[str, Any] | None
+    geo: GeoFile
     data_root: Path
     geo_root: Path = field(default=REPO_ROOT / "geo")
     snapshots: tuple[SnapshotInfo, ...] = ()
@@ -105,7 +116,7 @@ class PageContext:
         """Return the evaluation of this county over every year with a snapshot (the trend)."""
         if self.county_code is None:
             return None
-        chosen = views.history_snapshots(self.snapshots, self.county_code)
+        chosen = history_snapshots(self.snapshots, self.county_code)
         if not chosen:
             return None
         paths = tuple(str(s.path) for s in chosen)
@@ -128,7 +139,7 @@ def _requested(param: str) -> str | None:
 
 
 def _lang() -> str:
-    return views.pick(_requested("lang"), LANGS, DEFAULT_LANG)
+    return pick(_requested("lang"), LANGS, DEFAULT_LANG)
 
 
 def page_context() -> PageContext:
@@ -140,15 +151,16 @@ def page_context() -> PageContext:
     lang = _lang()
     data_root, geo_root = _roots()
     infos = tuple(cache.snapshot_list(str(data_root)))
-    scheme = views.pick(_requested("scheme"), SCHEMES, DEFAULTS["scheme"])
-    stage = views.pick(_requested("stage"), STAGES, DEFAULTS["stage"])
+    scheme = pick(_requested("scheme"), SCHEMES, DEFAULTS["scheme"])
+    stage = pick(_requested("stage"), STAGES, DEFAULTS["stage"])
     if not infos:
         return PageContext(lang=lang, snapshot=None, schools=pd.DataFrame(), county_code=None,
-                           year=None, scheme=scheme, stage=stage, evaluation=None, geo=None,
+                           year=None, scheme=scheme, stage=stage, evaluation=None,
+                           geo=GeoFile.absent(),
                            data_root=data_root, geo_root=geo_root, snapshots=infos)
     ids = [i.id for i in infos]
-    info = infos[ids.index(views.pick(_requested("snapshot"), ids, ids[-1]))]
-    county = views.pick(_requested("county"), info.county_codes, info.county_codes[0])
+    info = infos[ids.index(pick(_requested("snapshot"), ids, ids[-1]))]
+    county = pick(_requested("county"), info.county_codes, info.county_codes[0])
     path = str(info.path)
     try:
         snapshot = cache.load_snapshot(path, cache.stamp(path))
@@ -165,7 +177,7 @@ def page_context() -> PageContext:
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
     return PageContext(
-        lang=lang, snapshot=snapshot, schools=views.county_rows(snapshot.schools, county),
+        lang=lang, snapshot=snapshot, schools=county_rows(snapshot.schools, county),
         county_code=county, year=info.year, scheme=scheme, stage=stage, evaluation=evaluation,
         geo=geo, data_root=data_root, geo_root=geo_root, snapshots=infos)
 
@@ -178,7 +190,7 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
     value to the URL before the rerun, so URL and widget never disagree.
     """
     options = list(options)
-    wanted = views.pick(st.query_params.get(param), options, None)
+    wanted = pick(st.query_params.get(param), options, None)
     if wanted is not None:
         if st.session_state.get(key) != wanted:
             st.session_state[key] = wanted
@@ -272,13 +284,28 @@ def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwa
     return value
 
 
+def page_file(page: str) -> str:
+    """Return the absolute path of a page file given as in PAGE_FILES ('pages/school.py').
+
+    Streamlit resolves a page path against the entry script's folder (``app/``), which is not
+    where ``pages/`` is; an absolute path names the page registered by ``st.navigation``.
+    """
+    return str(REPO_ROOT / page)
+
+
 def page_link(page: str, label: str, icon: str | None = None,
               query_params: dict[str, str] | None = None) -> None:
-    """Draw a link to another page of the navigation (nothing when the page runs on its own)."""
+    """Draw a link to another page of the navigation (nothing when the page runs on its own,
+    outside the navigation)."""
     try:
-        st.page_link(page, label=label, icon=icon, query_params=query_params)
+        st.page_link(page_file(page), label=label, icon=icon, query_params=query_params)
     except StreamlitPageNotFoundError:
         pass
+
+
+def switch_page(page: str, query_params: dict[str, str] | None = None) -> None:
+    """Switch to another page of the navigation (``page`` as in PAGE_FILES)."""
+    st.switch_page(page_file(page), query_params=query_params)
 
 
 def show_error(exc: BaseException, lang: str | None = None) -> None:
@@ -286,7 +313,7 @@ def show_error(exc: BaseException, lang: str | None = None) -> None:
     lang = lang or _lang()
     if isinstance(exc, ContractError):
         st.error(t("app.error.contract", lang, count=len(exc.errors)))
-        st.code("\n".join(v.message(lang) for v in exc.errors[: views.MAX_ERRORS_SHOWN]),
+        st.code("\n".join(v.message(lang) for v in exc.errors[: MAX_ERRORS_SHOWN]),
                 language=None)
     elif isinstance(exc, SnapshotError):
         st.error(t("app.error.snapshot", lang, detail=str(exc)))
@@ -318,11 +345,21 @@ def start_page(title_key: str) -> PageContext:
 def require_stage_units(ctx: PageContext) -> pd.DataFrame:
     """Return the units of the chosen scheme and stage; stop with a message when there is none."""
     assert ctx.evaluation is not None and ctx.county_code is not None and ctx.year is not None
-    units = views.scheme_units(ctx.evaluation, ctx.scheme, ctx.county_code, ctx.year, ctx.stage)
+    units = scheme_units(ctx.evaluation, ctx.scheme, ctx.county_code, ctx.year, ctx.stage)
     if units.empty:
         st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{ctx.stage}")))
         st.stop()
     return units
+
+
+def page_townships(ctx: PageContext, *, absent: str = "warning") -> Townships:
+    """Return the drawable townships of the county after saying what is wrong with its
+    geography: no file (an ``absent`` 'warning' or 'caption'), an unusable file (an error),
+    township outlines that could not be drawn (a caption with their number)."""
+    found = townships(ctx.geo)
+    for notice in geo_notices(ctx.geo, found, ctx.county_code, ctx.lang, absent_level=absent):
+        {"warning": st.warning, "error": st.error, "caption": st.caption}[notice.level](notice.text)
+    return found
 
 
 def safe_context() -> PageContext:

@@ -6,8 +6,10 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard.method.standards import scheme_ids
-from dashboard.ui import figures, views
+from dashboard.ui import drilldown, figures
+from dashboard.ui.evaluation import indicator_summary, scheme_ids
+from dashboard.ui.export import CSV_MIME, XLSX_MIME, to_csv_bytes, to_xlsx_bytes
+from dashboard.ui.format import indicator_label
 from pages.common import (
     PLOTLY_CONFIG,
     STATUS_DELTA_COLOR,
@@ -23,8 +25,8 @@ units = require_stage_units(ctx)
 
 indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
                        key="drill_indicator",
-                       format_func=lambda i: views.indicator_label(i, lang, short=False))
-summary = views.drill_summary(ev, county, year, stage, scheme, indicator, lang)
+                       format_func=lambda i: indicator_label(i, lang, short=False))
+summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=ctx.tr(f"status.{summary.status}"),
           delta_color=STATUS_DELTA_COLOR[summary.status], delta_arrow="off", border=True)
@@ -35,25 +37,25 @@ m4.metric(ctx.tr("app.drill.metric.mean"), summary.mean_text, border=True,
           delta=ctx.tr("app.drill.metric.minimum", value=summary.minimum_text)
           if summary.minimum is not None else None, delta_color="off", delta_arrow="off")
 if scheme == "basic":
-    st.caption(ctx.tr("app.drill.basic_note"))
+    st.caption(ctx.tr("app.drill.basic_note", n=len(scheme_ids("basic"))))
 
-drill = views.drill_units(units, indicator, scheme, lang)
+drill = drilldown.drill_units(units, indicator, scheme, lang)
 st.plotly_chart(figures.drill_values(drill, indicator, lang, summary.mean, summary.minimum),
                 config=PLOTLY_CONFIG, key="drill_values")
 
 st.subheader(ctx.tr("app.drill.contribution_heading"))
-top = views.top_contributors(drill)
+top = drilldown.top_contributors(drill)
 left, right = st.columns([3, 2])
 with left:
     st.plotly_chart(figures.contribution_bars(top, indicator, lang), config=PLOTLY_CONFIG,
                     key="drill_contribution")
 with right:
-    st.dataframe(views.contribution_table(top, indicator, lang), hide_index=True,
+    st.dataframe(drilldown.contribution_table(top, indicator, lang), hide_index=True,
                  key="drill_contribution_table")
     st.caption(ctx.tr("app.drill.contribution_note", cv=summary.cv_text))
 
 st.subheader(ctx.tr(f"app.drill.failing_heading.{scheme}"))
-failing = views.failing_table(units, scheme, indicator, lang)
+failing = drilldown.failing_table(units, scheme, indicator, lang)
 if failing.empty:
     st.success(ctx.tr("app.drill.no_failing"))
 else:
@@ -61,11 +63,11 @@ else:
     name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
                   scheme=ctx.tr(f"scheme.{scheme}"))
     d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button(ctx.tr("app.drill.download_csv"), partial(views.to_csv_bytes, failing),
-                       file_name=f"{name}.csv", mime="text/csv", key="drill_csv",
+    d1.download_button(ctx.tr("app.drill.download_csv"), partial(to_csv_bytes, failing),
+                       file_name=f"{name}.csv", mime=CSV_MIME, key="drill_csv",
                        icon=":material/download:", on_click="ignore")
     d2.download_button(ctx.tr("app.drill.download_xlsx"),
-                       partial(views.to_xlsx_bytes, failing, ctx.tr("app.drill.sheet_name")),
+                       partial(to_xlsx_bytes, failing, ctx.tr("app.drill.sheet_name")),
                        file_name=f"{name}.xlsx", key="drill_xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime=XLSX_MIME,
                        on_click="ignore")

@@ -7,28 +7,20 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard.planning.planner import (
-    DEFAULT_STAFFING_NORM,
-    MODES,
-    PlanError,
-    PlanGoal,
-    plan,
-    preview,
-)
-from dashboard.planning.scenario import ScenarioError
 from dashboard.ui import planner_page as pv
+from dashboard.ui.export import XLSX_MIME
 from pages.common import show_error, start_page, url_select
 
 ctx = start_page("app.page.planner")
 st.caption(ctx.tr("planner.page.caption"))
 lang, scheme, stage = ctx.lang, ctx.scheme, ctx.stage
 
-mode = url_select(ctx.tr("planner.page.mode"), MODES, param="mode", key="planner_mode", default="transfers",
+mode = url_select(ctx.tr("planner.page.mode"), pv.MODES, param="mode", key="planner_mode", default="transfers",
                   widget=st.radio, horizontal=True, format_func=lambda m: ctx.tr(f"planner.mode.{m}"))
 with st.expander(ctx.tr("planner.page.constraints")):
     c1, c2, c3 = st.columns(3)
     norm = c1.number_input(ctx.tr("planner.page.norm"), min_value=1.0, max_value=60.0, step=0.5,
-                           value=DEFAULT_STAFFING_NORM[stage], key=f"planner_norm_{stage}",
+                           value=pv.default_norm(stage), key=f"planner_norm_{stage}",
                            help=ctx.tr("planner.page.norm_help"))
     max_moves = c2.number_input(ctx.tr("planner.page.max_moves"), min_value=0, max_value=500, value=0, step=1,
                                 key="planner_max_moves")
@@ -45,9 +37,9 @@ with st.expander(ctx.tr("planner.page.constraints")):
 try:
     cons = pv.make_constraints(stage, norm=norm, max_moves=max_moves, max_km=max_km, min_years=min_years,
                                keep_minimums=keep, locked=locked)
-    goal = PlanGoal(scheme, stage, mode, county_code=ctx.county_code, year=ctx.year)
-    quick = preview(ctx.snapshot, goal, cons, before=ctx.evaluation)
-except (PlanError, ScenarioError) as exc:
+    goal = pv.make_goal(scheme, stage, mode, ctx.county_code, ctx.year)
+    quick = pv.run_preview(ctx.snapshot, goal, cons, before=ctx.evaluation)
+except (pv.PlanError, pv.ScenarioError) as exc:
     show_error(exc, lang)
     st.stop()
 st.caption(f"{ctx.tr('planner.page.preview')}: {pv.preview_text(quick, lang)}")
@@ -57,8 +49,8 @@ stored = st.session_state.get("planner_result")
 if stored is None or stored[0] != run_key:
     with st.status(ctx.tr("planner.page.solving"), expanded=False) as progress:
         try:
-            result = plan(ctx.snapshot, goal, cons, before=ctx.evaluation)
-        except PlanError as exc:
+            result = pv.run_plan(ctx.snapshot, goal, cons, before=ctx.evaluation)
+        except pv.PlanError as exc:
             progress.update(state="error")
             show_error(exc, lang)
             st.stop()
@@ -110,12 +102,12 @@ with left:
         try:
             path = pv.save_as_scenario(result, ctx.snapshot, ctx.data_root, name, lang)
             st.success(ctx.tr("planner.page.saved", path=str(path)))
-        except ScenarioError as exc:
+        except pv.ScenarioError as exc:
             st.error(ctx.tr("planner.page.save_failed", detail=exc.message(lang)))
 with right:
     file_name = ctx.tr("planner.page.file_name", county=ctx.county_code, year=ctx.year,
                        stage=ctx.tr(f"stage.{stage}"), scheme=ctx.tr(f"scheme.{scheme}"))
     st.download_button(ctx.tr("planner.page.download"), partial(pv.plan_xlsx, result, ctx.schools),
                        file_name=f"{file_name}.xlsx", key="planner_xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime=XLSX_MIME,
                        on_click="ignore")

@@ -4,34 +4,19 @@ delete and compare saved scenarios, and see the moves on the map."""
 
 import streamlit as st
 
-from dashboard.method.engine import evaluate
-from dashboard.method.standards import STAGES
-from dashboard.planning.scenario import (
-    RESOURCE_COLUMNS,
-    TEACHER_ATTRS,
-    AddResource,
-    Hire,
-    MovePupils,
-    Scenario,
-    ScenarioError,
-    ScenarioStore,
-    Transfer,
-    apply_actions,
-    apply_scenario,
-    scenario_root,
-    snapshot_checksum,
-)
 from dashboard.ui import scenario_page as sv
-from dashboard.ui import views
-from pages.common import PLOTLY_CONFIG, start_page
+from dashboard.ui.evaluation import STAGES, county_name
+from dashboard.ui.format import table_height
+from dashboard.ui.geo import map_aspect
+from pages.common import PLOTLY_CONFIG, page_townships, start_page
 
 ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
 schools, teachers = ctx.schools, snapshot.teachers
-store = ScenarioStore(scenario_root(ctx.data_root))
-checksum = snapshot_checksum(snapshot)
+store = sv.scenario_store(ctx.data_root)
+checksum = sv.snapshot_checksum(snapshot)
 state = st.session_state
-st.caption(ctx.tr("scenario.intro", county=views.county_name(schools, county), year=year,
+st.caption(ctx.tr("scenario.intro", county=county_name(schools, county), year=year,
                   snapshot=snapshot.id))
 
 # The pending actions belong to one snapshot; another snapshot starts an empty scenario.
@@ -45,10 +30,9 @@ actions: list = state["scn_actions"]
 
 def add(action) -> None:
     """Add an action when the scenario stays possible; else show the refusal."""
-    try:
-        apply_actions(schools, [*actions, action], teachers=teachers)
-    except ScenarioError as exc:
-        st.error(exc.message(lang))
+    refusal = sv.refusal(schools, [*actions, action], teachers, lang)
+    if refusal is not None:
+        st.error(refusal)
         return
     actions.append(action)
     st.success(ctx.tr("scenario.added", number=len(actions),
@@ -65,9 +49,8 @@ def clear() -> None:
 
 def open_saved(name: str) -> None:
     try:
-        saved = store.load(name)
-        apply_scenario(snapshot, saved)
-    except ScenarioError as exc:
+        saved = sv.open_scenario(store, snapshot, name)
+    except sv.ScenarioError as exc:
         state["scn_flash"] = ("error", exc.message(lang))
         return
     state["scn_actions"] = list(saved.actions)
@@ -85,7 +68,7 @@ def confirm_delete() -> None:
         return
     try:
         store.delete(name)
-    except ScenarioError as exc:
+    except sv.ScenarioError as exc:
         state["scn_flash"] = ("error", exc.message(lang))
         return
     state["scn_flash"] = ("success", ctx.tr("scenario.saved.deleted", name=name))
@@ -106,11 +89,11 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
 
 def teacher_numbers(prefix: str) -> dict[str, int]:
     """Draw the four attribute inputs of a teacher form; return attr -> count."""
-    cols = st.columns(len(TEACHER_ATTRS))
+    cols = st.columns(len(sv.TEACHER_ATTRS))
     return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0, value=0,
                                        step=1, key=f"{prefix}_{attr}",
                                        help=ctx.tr("scenario.field.attr_help")))
-            for col, attr in zip(cols, TEACHER_ATTRS, strict=True)}
+            for col, attr in zip(cols, sv.TEACHER_ATTRS, strict=True)}
 
 
 build, saved_tab, compare_tab = st.tabs([ctx.tr("scenario.tab.build"), ctx.tr("scenario.tab.saved"),
@@ -136,7 +119,7 @@ with build:
         attrs = teacher_numbers("scn_tr")
         if st.form_submit_button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
                                  disabled=not staged):
-            add(Transfer(source, target, stage, int(count), **attrs))
+            add(sv.Transfer(source, target, stage, int(count), **attrs))
     with right, st.form("scn_form_hire"):
         st.markdown(ctx.tr("scenario.form.hire.title"))
         school = st.selectbox(ctx.tr("scenario.field.school"), list(staged), key="scn_hire_school",
@@ -146,7 +129,7 @@ with build:
         attrs = teacher_numbers("scn_hire")
         if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit",
                                  disabled=not staged):
-            add(Hire(str(school), stage, int(count), **attrs))
+            add(sv.Hire(str(school), stage, int(count), **attrs))
     if teachers is not None and staged:
         with st.expander(ctx.tr("scenario.roster.heading")):
             st.caption(ctx.tr("scenario.roster.caption"))
@@ -163,13 +146,13 @@ with build:
         st.markdown(ctx.tr("scenario.form.add_resource.title"))
         school = st.selectbox(ctx.tr("scenario.field.school"), list(every), key="scn_res_school",
                               format_func=every.get)
-        resource = st.selectbox(ctx.tr("scenario.field.resource"), RESOURCE_COLUMNS,
+        resource = st.selectbox(ctx.tr("scenario.field.resource"), sv.RESOURCE_COLUMNS,
                                 key="scn_res_column", format_func=lambda r: sv.resource_label(r, lang))
         amount = st.number_input(ctx.tr("scenario.field.amount"), min_value=0.0, value=0.0,
                                  step=1.0, key="scn_res_amount",
                                  help=ctx.tr("scenario.field.amount_help"))
         if st.form_submit_button(ctx.tr("scenario.form.add_resource.submit"), key="scn_res_submit"):
-            add(AddResource(str(school), str(resource), float(amount)))
+            add(sv.AddResource(str(school), str(resource), float(amount)))
     with right, st.form("scn_form_pupils"):
         st.markdown(ctx.tr("scenario.form.move_pupils.title"))
         source, target = school_pair("scn_mv", staged)
@@ -177,7 +160,7 @@ with build:
                                 key="scn_mv_count")
         if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"), key="scn_mv_submit",
                                  disabled=not staged):
-            add(MovePupils(source, target, stage, int(count)))
+            add(sv.MovePupils(source, target, stage, int(count)))
 
     st.subheader(ctx.tr("scenario.pending.heading"))
     if not actions:
@@ -193,11 +176,11 @@ with build:
 
     if actions:
         try:
-            applied = apply_actions(schools, actions, teachers=teachers)
-        except ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
+            after = sv.evaluate_actions(schools, actions, teachers)
+        except sv.ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
             st.error(exc.message(lang))
             st.stop()
-        before, after = ctx.evaluation, evaluate(applied.schools)
+        before = ctx.evaluation
 
         st.subheader(ctx.tr("scenario.result.verdicts"))
         changes = sv.verdict_changes(before, after, county, year, lang)
@@ -211,8 +194,8 @@ with build:
         table = sv.coefficient_table(before, after, county, year, lang)
         display = sv.coefficient_display(table, lang)
         st.dataframe(sv.coefficient_styler(display, table, lang), hide_index=True,
-                     key="scn_coefficients", height=views.table_height(display, max_rows=40))
-        st.caption(ctx.tr("scenario.result.changed_note"))
+                     key="scn_coefficients", height=table_height(display, max_rows=40))
+        st.caption(sv.changed_note(lang))
         series = sv.series_table([(ctx.tr("scenario.series.now"), before),
                                   (ctx.tr("scenario.series.scenario"), after)], county, year, lang)
         st.plotly_chart(sv.compare_figure(series, ctx.stage, ctx.scheme, lang),
@@ -231,11 +214,9 @@ with build:
         if lines.empty:
             st.info(ctx.tr("scenario.result.no_lines"))
         else:
-            if ctx.geo is None:
-                st.caption(ctx.tr("app.map.no_geo", county=county))
-            st.plotly_chart(sv.flow_map(views.polygon_paths(ctx.geo), views.township_labels(ctx.geo),
-                                        lines, schools, lang,
-                                        views.map_aspect(schools["latitude"].dropna())),
+            towns = page_townships(ctx, absent="caption")
+            st.plotly_chart(sv.flow_map(towns.paths, towns.labels, lines, schools, lang,
+                                        map_aspect(schools["latitude"].dropna())),
                             config=PLOTLY_CONFIG, key="scn_map")
 
     st.subheader(ctx.tr("scenario.save.heading"))
@@ -247,10 +228,10 @@ with build:
         if st.form_submit_button(ctx.tr("scenario.save.submit"), key="scn_save_submit",
                                  disabled=not actions):
             try:
-                store.save(Scenario(name.strip(), snapshot.id, checksum, note, tuple(actions)),
-                           overwrite=overwrite)
-                st.success(ctx.tr("scenario.save.done", name=name.strip()))
-            except ScenarioError as exc:
+                saved_name = sv.save_scenario(store, snapshot, name, note, actions,
+                                              overwrite=overwrite)
+                st.success(ctx.tr("scenario.save.done", name=saved_name))
+            except sv.ScenarioError as exc:
                 st.error(exc.message(lang))
     if not actions:
         st.caption(ctx.tr("scenario.save.need_actions"))
@@ -281,7 +262,7 @@ with saved_tab:
                        on_click=cancel_delete)
 
 with compare_tab:
-    usable = [i.name for i in infos if i.snapshot_sha256 == checksum]
+    usable = sv.usable_scenarios(infos, snapshot)
     if not usable:
         st.info(ctx.tr("scenario.compare.empty"))
     else:
@@ -291,14 +272,12 @@ with compare_tab:
         evaluations = [(ctx.tr("scenario.series.now"), ctx.evaluation)]
         for name in chosen:
             try:
-                result = apply_scenario(snapshot, store.load(name))
-            except ScenarioError as exc:
+                evaluations.append((name, sv.evaluate_saved(store, snapshot, name, county)))
+            except sv.ScenarioError as exc:
                 st.error(exc.message(lang))
-                continue
-            evaluations.append((name, evaluate(views.county_rows(result.schools, county))))
         series = sv.series_table(evaluations, county, year, lang)
         st.dataframe(sv.compare_display(series, lang), hide_index=True, key="scn_compare_table",
-                     height=views.table_height(series.drop_duplicates(
+                     height=table_height(series.drop_duplicates(
                          ["stage", "scheme", "indicator"]), max_rows=40))
         st.plotly_chart(sv.compare_figure(series, ctx.stage, ctx.scheme, lang),
                         config=PLOTLY_CONFIG, key="scn_compare_figure")

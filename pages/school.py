@@ -3,24 +3,25 @@ school-rule verdicts, its history over the years and its place on the map."""
 
 import streamlit as st
 
-from dashboard.ui import figures, maps, views
-from pages.common import PLOTLY_CONFIG, start_page, url_select
+from dashboard.ui import figures, maps, school
+from dashboard.ui.geo import map_aspect
+from pages.common import PLOTLY_CONFIG, page_townships, start_page, url_select
 
 ctx = start_page("app.page.school")
 ev, county, year, lang, scheme = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang, ctx.scheme
-options = views.school_options(ev, county, year)
+options = school.school_options(ev, county, year)
 if options.empty:
     st.info(ctx.tr("app.empty.no_units", year=year))
     st.stop()
-labels = views.option_labels(options)
+labels = school.option_labels(options)
 school_id = url_select(ctx.tr("app.school.pick"), list(labels), param="school", key="school_pick",
                        format_func=labels.get,
-                       default=views.default_school(ev, scheme, county, year, ctx.stage))
-school_name = views.school_name(options, school_id)
+                       default=school.default_school(ev, scheme, county, year, ctx.stage))
+school_name = school.school_name(options, school_id)
 
-st.markdown(views.verdict_markdown(views.school_verdicts(ev, school_id, county, year, lang), lang))
+st.markdown(school.verdict_markdown(school.school_verdicts(ev, school_id, county, year, lang), lang))
 
-stages = views.school_stages(ev, scheme, school_id, county, year)
+stages = school.school_stages(ev, scheme, school_id, county, year)
 if not stages:
     st.info(ctx.tr("app.school.not_in_scheme", scheme=ctx.tr(f"scheme.{scheme}")))
     st.stop()
@@ -30,30 +31,28 @@ stage = url_select(ctx.tr("app.sidebar.stage"), stages, param="sstage", key="sch
                    label_visibility="visible" if len(stages) > 1 else "collapsed",
                    disabled=len(stages) == 1)
 
-profile = views.school_profile(ev, scheme, school_id, county, year, stage, lang)
+profile = school.school_profile(ev, scheme, school_id, county, year, stage, lang)
 left, right = st.columns([3, 2])
 with left:
     st.plotly_chart(figures.school_profile_bars(profile, scheme, lang, school_name),
                     config=PLOTLY_CONFIG, key="school_profile")
 with right:
-    location = views.school_location(ctx.schools, school_id)
+    location = school.school_location(ctx.schools, school_id)
     if location is None:
         st.info(ctx.tr("app.school.no_location"))
     else:
-        if ctx.geo is None:
-            st.caption(ctx.tr("app.map.no_geo", county=county))
-        paths = views.polygon_paths(ctx.geo)
-        st.plotly_chart(maps.school_locator(paths, location.lon, location.lat, school_name, lang,
-                                            views.map_aspect([location.lat])),
+        towns = page_townships(ctx, absent="caption")
+        st.plotly_chart(maps.school_locator(towns.paths, location.lon, location.lat, school_name,
+                                            lang, map_aspect([location.lat])),
                         config=PLOTLY_CONFIG, key="school_map")
-st.dataframe(views.profile_display(profile, scheme, lang), hide_index=True,
+st.dataframe(school.profile_display(profile, scheme, lang), hide_index=True,
              key="school_profile_table")
 
 st.subheader(ctx.tr("app.school.history_heading"))
-history = views.school_history(ctx.history(), scheme, school_id, county, stage, lang)
+history = school.school_history(ctx.history(), scheme, school_id, county, stage, lang)
 if history["year"].nunique() < 2:
     st.info(ctx.tr("app.empty.one_year"))
 if not history.empty:
     st.plotly_chart(figures.school_history_figure(history, lang, school_name),
                     config=PLOTLY_CONFIG, key="school_history")
-    st.dataframe(views.history_display(history, lang), hide_index=True, key="school_history_table")
+    st.dataframe(school.history_display(history, lang), hide_index=True, key="school_history_table")

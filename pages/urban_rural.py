@@ -3,8 +3,9 @@ per-group CVs and the Theil split; per-unit distributions by group; the trend.""
 
 import streamlit as st
 
-from dashboard.method.standards import scheme_ids
-from dashboard.ui import figures, views
+from dashboard.ui import figures, urban_rural
+from dashboard.ui.evaluation import indicator_summary, scheme_ids
+from dashboard.ui.format import indicator_label
 from pages.common import PLOTLY_CONFIG, require_stage_units, start_page, url_select
 
 ctx = start_page("app.page.urban_rural")
@@ -14,25 +15,25 @@ units = require_stage_units(ctx)
 
 st.subheader(ctx.tr("app.ur.table_heading", stage=ctx.tr(f"stage.{stage}"),
                     scheme=ctx.tr(f"scheme.{scheme}")))
-st.dataframe(views.urban_rural_table(units, scheme, lang), hide_index=True, key="ur_table")
+st.dataframe(urban_rural.urban_rural_table(units, scheme, lang), hide_index=True, key="ur_table")
 st.caption(ctx.tr("app.ur.table_note"))
 
 indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
                        key="ur_indicator",
-                       format_func=lambda i: views.indicator_label(i, lang, short=False))
-summary = views.drill_summary(ev, county, year, stage, scheme, indicator, lang)
+                       format_func=lambda i: indicator_label(i, lang, short=False))
+summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(figures.group_box(views.group_units(units, indicator, lang), indicator, lang,
+    st.plotly_chart(figures.group_box(urban_rural.group_units(units, indicator, lang), indicator, lang,
                                       summary.mean, summary.minimum),
                     config=PLOTLY_CONFIG, key="ur_box")
 with right:
-    st.plotly_chart(figures.theil_bars(views.theil_frame(units, scheme, lang), lang),
+    st.plotly_chart(figures.theil_bars(urban_rural.theil_frame(units, scheme, lang), lang),
                     config=PLOTLY_CONFIG, key="ur_theil")
     st.caption(ctx.tr("app.ur.theil_note"))
 
 st.subheader(ctx.tr("app.ur.trend_heading"))
-trend = views.group_trend(ctx.history(), scheme, county, stage, indicator, lang)
+trend = urban_rural.group_trend(ctx.history(), scheme, county, stage, indicator, lang)
 if trend["year"].nunique() < 2:
     st.info(ctx.tr("app.empty.one_year"))
 if not trend.empty:

@@ -20,7 +20,7 @@ from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.gaps import group_table
 from dashboard.method.standards import INDICATORS, QUALITY_IDS, STAGES, scheme_ids
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
-from dashboard.ui import views
+from dashboard.ui.format import fmt_value
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
@@ -54,7 +54,7 @@ def open_page(page: str, **params: str) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     if page != "overview":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(str(REPO / "pages" / f"{page}.py"))
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -267,7 +267,7 @@ def test_urban_rural_table_is_the_gaps_module() -> None:
     column = t("app.ur.col.mean", "zh", group=t("urban_rural.rural", "zh"))
     for k, ind in enumerate(QUALITY_IDS):
         mean = expected.set_index("indicator").loc[ind, "mean"]
-        assert table[column].iloc[k] == views.fmt_value(mean, ind, "zh", unit=False)
+        assert table[column].iloc[k] == fmt_value(mean, ind, "zh", unit=False)
     at.selectbox(key="ur_indicator").set_value("Q2").run()
     specs = plotly_specs(at)
     assert {d["type"] for d in specs["ur_box"]["data"]} == {"box"}
@@ -287,7 +287,7 @@ def test_drilldown_figures_are_the_engine_output(scheme: str, indicator: str) ->
         f"stage == 'junior' and scheme == '{scheme}' and indicator == '{indicator}'").iloc[0]
     shown = metric_values(at)
     assert shown["差异系数"] == f"{row['cv']:.3f}"
-    assert shown["县均值"] == views.fmt_value(row["mean"], indicator, "zh")
+    assert shown["县均值"] == fmt_value(row["mean"], indicator, "zh")
     units = ev.units[scheme].query("stage == 'junior'")
     fig = plotly_specs(at)["drill_values"]
     assert fig["data"][0]["y"] == pytest.approx(sorted(units[indicator]))
@@ -324,7 +324,7 @@ def test_school_profile_is_the_engine_unit() -> None:
     assert f"{int(unit['meets'])}/7" in verdicts
     table = table_with(at, t("app.school.col.value", "zh"))
     assert list(table[t("app.school.col.value", "zh")]) == [
-        views.fmt_value(unit[i], i, "zh") for i in QUALITY_IDS]
+        fmt_value(unit[i], i, "zh") for i in QUALITY_IDS]
     assert "school_map" in plotly_specs(at)
 
 

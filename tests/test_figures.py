@@ -1,12 +1,11 @@
 """Figure builders tested as objects: trace types and data, titles, axis units, threshold lines.
 
-Inputs are prepared the way the pages prepare them (dashboard.ui.views over the demo county's
+Inputs are prepared the way the pages prepare them (the page models of dashboard.ui over the demo county's
 evaluation), so a figure's numbers can be compared with the engine's.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
@@ -17,19 +16,29 @@ from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import BASIC_IDS, INDICATORS, QUALITY_IDS
 from dashboard.store.snapshots import list_snapshots, read_snapshot
-from dashboard.ui import figures, maps, views
+from dashboard.ui import drilldown, figures, maps, mapview, overview, school, urban_rural
+from dashboard.ui.evaluation import (
+    composite_value,
+    indicator_rows,
+    indicator_summary,
+    scheme_units,
+    stack_evaluations,
+    threshold,
+)
+from dashboard.ui.format import cv_decimals, fmt_cv
+from dashboard.ui.geo import GeoFile, latitudes, map_aspect, read_geojson, townships
 
 COUNTY = "990101"
 
 
 @cache
-def demo() -> tuple[Evaluation, Evaluation, int, dict]:
+def demo() -> tuple[Evaluation, Evaluation, int, GeoFile]:
     """(newest year's evaluation, all years stacked, that year, the townships GeoJSON)."""
     root = Path(__file__).resolve().parent.parent
     infos = list_snapshots(root / "data")
     evs = [evaluate(read_snapshot(i.path).schools) for i in infos]
-    geo = json.loads((root / "geo" / COUNTY / "townships.geojson").read_text(encoding="utf-8"))
-    return evs[-1], views.stack_evaluations(evs), infos[-1].year, geo
+    geo = read_geojson(root / "geo" / COUNTY / "townships.geojson")
+    return evs[-1], stack_evaluations(evs), infos[-1].year, geo
 
 
 @pytest.fixture(autouse=True)
@@ -41,34 +50,34 @@ def _data(demo_repo: Path) -> None:
 @pytest.mark.parametrize("scheme,stage", [("basic", "primary"), ("quality", "junior")])
 def test_cv_bars_hold_the_engine_cvs_and_the_threshold(scheme: str, stage: str, lang: str) -> None:
     ev, _, year, _ = demo()
-    rows = views.indicator_rows(ev, COUNTY, year, stage, scheme, lang)
-    composite = views.composite_value(ev, COUNTY, year, stage) if scheme == "basic" else None
-    fig = figures.cv_bars(rows, scheme, stage, lang, composite, views.fmt_cv(composite))
+    rows = indicator_rows(ev, COUNTY, year, stage, scheme, lang)
+    composite = composite_value(ev, COUNTY, year, stage) if scheme == "basic" else None
+    fig = figures.cv_bars(rows, scheme, stage, lang, composite, fmt_cv(composite))
     bars = [d for d in fig.data if d.type == "bar"]
     expected = ev.indicators.query(f"stage == '{stage}' and scheme == '{scheme}'")
     expected = expected.set_index("indicator").loc[list(rows["indicator"]), "cv"]
     assert list(bars[0].y) == pytest.approx(list(expected))
     assert len(bars[0].y) == len(BASIC_IDS if scheme == "basic" else QUALITY_IDS)
-    threshold = views.threshold(scheme, stage)
-    assert [s.y0 for s in fig.layout.shapes] == [pytest.approx(threshold)]
-    assert f"{threshold:.3f}" in fig.layout.annotations[0].text
+    limit = threshold(scheme, stage)
+    assert [s.y0 for s in fig.layout.shapes] == [pytest.approx(limit)]
+    assert fmt_cv(limit) in fig.layout.annotations[0].text
     assert fig.layout.yaxis.title.text == t("app.fig.cv_axis", lang)
     assert fig.layout.title.text == t("app.fig.cv_bars_title", lang, stage=t(f"stage.{stage}", lang),
                                       scheme=t(f"scheme.{scheme}", lang))
     lines = [d for d in fig.data if d.type == "scatter"]
     if scheme == "basic":  # the composite is a line at its value, named in the legend
         assert list(lines[0].y) == pytest.approx([composite, composite])
-        assert views.fmt_cv(composite) in lines[0].name
+        assert fmt_cv(composite) in lines[0].name
     else:  # quality bars are coloured by their own verdict
         fail = figures.STATUS_COLORS["fail"]
-        failing = expected.round(3) > threshold
+        failing = expected.round(cv_decimals()) > limit
         assert [c == fail for c in bars[0].marker.color] == list(failing)
         assert lines == []
 
 
 def test_trend_has_one_point_per_year_and_the_threshold() -> None:
     _, history, _, _ = demo()
-    trend = views.trend_table(history, COUNTY, "primary", "basic", "zh")
+    trend = overview.trend_table(history, COUNTY, "primary", "basic", "zh")
     fig = figures.trend_figure(trend, "basic", "primary", "zh", 0.65)
     composite = [d for d in fig.data if d.name == t("app.fig.composite", "zh")]
     assert list(composite[0].x) == sorted(history.composites["year"].unique())
@@ -81,9 +90,9 @@ def test_trend_has_one_point_per_year_and_the_threshold() -> None:
 def test_drill_values_are_sorted_with_mean_minimum_and_unit(indicator: str) -> None:
     ev, _, year, _ = demo()
     scheme = INDICATORS[indicator].scheme
-    units = views.scheme_units(ev, scheme, COUNTY, year, "primary")
-    summary = views.drill_summary(ev, COUNTY, year, "primary", scheme, indicator, "en")
-    drill = views.drill_units(units, indicator, scheme, "en")
+    units = scheme_units(ev, scheme, COUNTY, year, "primary")
+    summary = indicator_summary(ev, COUNTY, year, "primary", scheme, indicator, "en")
+    drill = drilldown.drill_units(units, indicator, scheme, "en")
     fig = figures.drill_values(drill, indicator, "en", summary.mean, summary.minimum)
     assert list(fig.data[0].y) == pytest.approx(sorted(units[indicator]))
     ys = [s.y0 for s in fig.layout.shapes]
@@ -101,9 +110,9 @@ def test_drill_values_are_sorted_with_mean_minimum_and_unit(indicator: str) -> N
 
 def test_contribution_bars_are_the_variance_shares() -> None:
     ev, _, year, _ = demo()
-    units = views.scheme_units(ev, "quality", COUNTY, year, "junior")
-    drill = views.drill_units(units, "Q2", "quality", "zh")
-    top = views.top_contributors(drill)
+    units = scheme_units(ev, "quality", COUNTY, year, "junior")
+    drill = drilldown.drill_units(units, "Q2", "quality", "zh")
+    top = drilldown.top_contributors(drill)
     fig = figures.contribution_bars(top, "Q2", "zh")
     shares = units["share_Q2"].sort_values(ascending=False).head(len(top))
     assert list(fig.data[0].x) == pytest.approx(list(shares))
@@ -113,12 +122,12 @@ def test_contribution_bars_are_the_variance_shares() -> None:
 
 def test_group_box_and_theil_split_by_urban_town_rural() -> None:
     ev, _, year, _ = demo()
-    units = views.scheme_units(ev, "basic", COUNTY, year, "primary")
-    box = figures.group_box(views.group_units(units, "B2", "zh"), "B2", "zh", 1.0)
+    units = scheme_units(ev, "basic", COUNTY, year, "primary")
+    box = figures.group_box(urban_rural.group_units(units, "B2", "zh"), "B2", "zh", 1.0)
     assert {d.type for d in box.data} == {"box"}
     assert sum(len(d.y) for d in box.data) == len(units)
     assert INDICATORS["B2"].unit("zh") in box.layout.yaxis.title.text
-    theil = views.theil_frame(units, "basic", "zh")
+    theil = urban_rural.theil_frame(units, "basic", "zh")
     fig = figures.theil_bars(theil, "zh")
     assert [d.name for d in fig.data] == [t("app.fig.theil_between", "zh"),
                                           t("app.fig.theil_within", "zh")]
@@ -129,7 +138,7 @@ def test_group_box_and_theil_split_by_urban_town_rural() -> None:
 
 def test_group_trend_has_a_line_per_group() -> None:
     _, history, _, _ = demo()
-    trend = views.group_trend(history, "basic", COUNTY, "primary", "B1", "en")
+    trend = urban_rural.group_trend(history, "basic", COUNTY, "primary", "B1", "en")
     fig = figures.group_trend_figure(trend, "B1", "en")
     assert {d.name for d in fig.data} <= {t(f"urban_rural.{g}", "en") for g in ("urban", "town", "rural")}
     assert all(len(d.x) == trend["year"].nunique() for d in fig.data)
@@ -140,14 +149,14 @@ def test_school_profile_and_history_are_percent_of_the_mean() -> None:
     ev, history, year, _ = demo()
     unit = ev.units["quality"].query("stage == 'primary'").iloc[0]
     sid = str(unit["school_id"])
-    profile = views.school_profile(ev, "quality", sid, COUNTY, year, "primary", "zh")
+    profile = school.school_profile(ev, "quality", sid, COUNTY, year, "primary", "zh")
     fig = figures.school_profile_bars(profile, "quality", "zh", str(unit["school_name"]))
     means = ev.indicators.query("stage == 'primary' and scheme == 'quality'").set_index("indicator")
     expected = [unit[i] / means.loc[i, "mean"] for i in QUALITY_IDS]
     assert list(fig.data[0].y) == pytest.approx(expected)
     assert fig.data[1].mode == "markers"  # the national minimum as a share of the mean
     assert fig.layout.shapes[0].y0 == 1.0 and fig.layout.yaxis.tickformat == ".0%"
-    hist = views.school_history(history, "quality", sid, COUNTY, "primary", "zh")
+    hist = school.school_history(history, "quality", sid, COUNTY, "primary", "zh")
     fig = figures.school_history_figure(hist, "zh", str(unit["school_name"]))
     assert len(fig.data) == len(QUALITY_IDS)
     assert str(unit["school_name"]) in fig.layout.title.text
@@ -156,19 +165,20 @@ def test_school_profile_and_history_are_percent_of_the_mean() -> None:
 @pytest.mark.parametrize("color_by,fill", [("urban_rural", "mean"), ("deviation", "gap")])
 def test_township_map_is_offline_scatter_with_every_unit(color_by: str, fill: str) -> None:
     ev, _, year, geo = demo()
-    units = views.scheme_units(ev, "quality", COUNTY, year, "primary")
-    summary = views.drill_summary(ev, COUNTY, year, "primary", "quality", "Q1", "zh")
-    paths = views.polygon_paths(geo)
-    points = views.map_schools(units, "Q1", "quality", "zh", summary.mean)
-    townships = views.township_frame(units, "Q1", fill, "zh", summary.mean, paths)
-    labels = views.township_labels(geo)
-    fig = maps.township_map(paths, townships, labels, points, lang="zh", color_by=color_by,
+    units = scheme_units(ev, "quality", COUNTY, year, "primary")
+    summary = indicator_summary(ev, COUNTY, year, "primary", "quality", "Q1", "zh")
+    towns = townships(geo)
+    paths, labels = towns.paths, towns.labels
+    points = mapview.map_schools(units, "Q1", "quality", "zh", summary.mean)
+    frame = mapview.township_frame(units, "Q1", fill, "zh", summary.mean, paths)
+    fig = maps.township_map(paths, frame, labels, points, lang="zh", color_by=color_by,
                             title="t", township_title=t(f"app.map.colorbar.{fill}", "zh", unit="u"),
                             township_percent=fill == "gap", deviation_title="d",
-                            aspect=views.map_aspect(views.latitudes(points, labels)))
+                            aspect=map_aspect(latitudes(points, labels)))
     assert {d.type for d in fig.data} == {"scatter"}  # no geo/mapbox trace: nothing fetched
     polygons = [d for d in fig.data if d.fill == "toself"]
-    assert len(polygons) == len(geo["features"])
+    assert geo.state == "ok" and towns.skipped == 0
+    assert len(polygons) == len(geo.features)
     schools = [d for d in fig.data if d.customdata is not None and d.customdata[0][0] == maps.SCHOOL_TRACE
                and d.name != t("app.map.failing_ring", "zh")]
     assert sum(len(d.x) for d in schools) == len(units)
@@ -182,7 +192,7 @@ def test_township_map_is_offline_scatter_with_every_unit(color_by: str, fill: st
 
 def test_school_locator_marks_one_school() -> None:
     _, _, _, geo = demo()
-    fig = maps.school_locator(views.polygon_paths(geo), 113.0, 28.0, "城南小学", "zh")
+    fig = maps.school_locator(townships(geo).paths, 113.0, 28.0, "城南小学", "zh")
     star = fig.data[-1]
     assert (star.x, star.y, star.marker.symbol) == ((113.0,), (28.0,), "star")
     assert {d.type for d in fig.data} == {"scatter"}

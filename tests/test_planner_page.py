@@ -32,7 +32,7 @@ def open_planner(**params: str) -> AppTest:
     at.query_params.update(params)
     at.run()
     assert not at.exception, at.exception
-    at.switch_page("pages/planner.py")
+    at.switch_page(str(REPO / "pages" / "planner.py"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

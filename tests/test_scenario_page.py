@@ -32,7 +32,9 @@ from dashboard.planning.scenario import (
 )
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
 from dashboard.ui import scenario_page as sv
-from dashboard.ui import views
+from dashboard.ui.format import fmt_cv, indicator_label
+from dashboard.ui.geo import read_geojson, townships
+from dashboard.ui.overview import status_cards
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
@@ -63,7 +65,7 @@ def open_page(**params: str) -> AppTest:
     at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
     at.query_params.update(params)
     at.run()
-    at.switch_page("pages/scenario.py")
+    at.switch_page(str(REPO / "pages" / "scenario.py"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -117,15 +119,15 @@ def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
     after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
     shown = table(at, "scenario.col.after")
     expected = sv.cv_rows(after, COUNTY, 2024, "zh")
-    assert list(shown[t("scenario.col.after", "zh")]) == [views.fmt_cv(v) for v in expected["cv"]]
+    assert list(shown[t("scenario.col.after", "zh")]) == [fmt_cv(v) for v in expected["cv"]]
     assert list(shown[t("scenario.col.before", "zh")]) == [
-        views.fmt_cv(v) for v in sv.cv_rows(before, COUNTY, 2024, "zh")["cv"]]
+        fmt_cv(v) for v in sv.cv_rows(before, COUNTY, 2024, "zh")["cv"]]
     q2 = after.indicators.query("stage == 'primary' and scheme == 'quality' and indicator == 'Q2'")
     row = shown[(shown[t("scenario.col.stage", "zh")] == "小学")
-                & (shown[t("scenario.col.indicator", "zh")] == views.indicator_label("Q2", "zh"))
+                & (shown[t("scenario.col.indicator", "zh")] == indicator_label("Q2", "zh"))
                 & (shown[t("scenario.col.scheme", "zh")] == "优质均衡")]
     assert row[t("scenario.col.after", "zh")].item() == f"{q2['cv'].item():.3f}"
-    cards = {c.label: c.value_text for c in views.status_cards(after, COUNTY, 2024, "zh")}
+    cards = {c.label: c.value_text for c in status_cards(after, COUNTY, 2024, "zh")}
     assert {m.label: m.value for m in at.metric} == cards
     schools = table(at, "scenario.col.school_rule")
     assert set(schools[t("scenario.col.school", "zh")]) == {"示范县实验小学", "青石镇中心小学"}
@@ -251,7 +253,7 @@ def test_compare_saved_scenarios_side_by_side(data_root: Path) -> None:
     for name in ("乙方案", "甲方案"):
         ev = evaluate(apply_scenario(snapshot, plans[name]).schools)
         rows = sv.cv_rows(ev, COUNTY, 2024, "zh")
-        assert [cell.split("（")[0] for cell in shown[name]] == [views.fmt_cv(v) for v in rows["cv"]]
+        assert [cell.split("（")[0] for cell in shown[name]] == [fmt_cv(v) for v in rows["cv"]]
     fig = plotly_specs(at)["scn_compare_figure"]
     assert [d["name"] for d in fig["data"]] == ["现状", "乙方案", "甲方案"]
     applies = table(at, "scenario.col.applies").set_index(t("scenario.col.name", "zh"))
@@ -357,9 +359,10 @@ def test_flow_map_draws_lines_between_the_schools() -> None:
     at = snapshot.schools.set_index("school_id")
     assert (lines["lon0"].iloc[0], lines["lat1"].iloc[0]) == (at.loc[RICH, "longitude"],
                                                               at.loc[POOR, "latitude"])
-    geo = json.loads((REPO / "geo" / COUNTY / "townships.geojson").read_text(encoding="utf-8"))
-    paths = views.polygon_paths(geo)
-    fig = sv.flow_map(paths, views.township_labels(geo), lines, snapshot.schools, "zh", 1.1)
+    geo = read_geojson(REPO / "geo" / COUNTY / "townships.geojson")
+    towns = townships(geo)
+    paths = towns.paths
+    fig = sv.flow_map(paths, towns.labels, lines, snapshot.schools, "zh", 1.1)
     assert {trace.type for trace in fig.data} == {"scatter"}
     arrows = [tr for tr in fig.data if tr.legendgroup]
     assert [tr.name for tr in arrows] == ["小学教师调动", "小学学生调整"]
@@ -369,7 +372,7 @@ def test_flow_map_draws_lines_between_the_schools() -> None:
     outline = [tr for tr in fig.data if tr.fill == "toself"]
     assert [len(tr.x) for tr in outline] == [len(x) for x, _ in paths.values()]
     names = [tr for tr in fig.data if tr.mode == "text"]
-    assert set(names[0].text) == {f["properties"]["township"] for f in geo["features"]}
+    assert set(names[0].text) == {f["properties"]["township"] for f in geo.features}
     assert set(names[1].text) == {"示范县实验小学", "青石镇中心小学"}
 
 

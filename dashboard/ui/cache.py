@@ -13,16 +13,16 @@ inputs).  Small derived tables use ``st.cache_data``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import streamlit as st
 
 from dashboard.i18n import DEFAULT_LANG
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.store.snapshots import Snapshot, SnapshotInfo, list_snapshots, read_snapshot
-from dashboard.ui.views import stack_evaluations
+from dashboard.ui.evaluation import stack_evaluations
+from dashboard.ui.geo import GeoFile, read_geojson
 
 __all__ = [
     "stamp",
@@ -77,13 +77,7 @@ def load_history(paths: tuple[str, ...], stamps: tuple[str, ...]) -> Evaluation:
 
 
 @st.cache_data(max_entries=MAX_SNAPSHOTS, show_spinner=False)
-def load_geojson(path: str, content_stamp: str) -> dict[str, Any] | None:
-    """Return the GeoJSON at ``path`` as a dict, or None when the file is absent or unreadable."""
-    p = Path(path)
-    if not p.is_file():
-        return None
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("features") else None
+def load_geojson(path: str, content_stamp: str) -> GeoFile:
+    """Return the GeoJSON at ``path``: its features, or whether the file is absent or
+    unusable (unreadable, not JSON, not a FeatureCollection; see geo.read_geojson)."""
+    return read_geojson(path)

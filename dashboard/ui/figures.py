@@ -1,4 +1,4 @@
-"""Plotly figure builders for the pages: they take prepared tables (dashboard.ui.views) and texts,
+"""Plotly figure builders for the pages: they take prepared tables (the page models of dashboard.ui) and texts,
 and return ``go.Figure`` objects.  No Streamlit, no domain arithmetic, no LaTeX (so plotly never
 asks for MathJax) and no geo/mapbox traces (they fetch from CDNs).
 
@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS
+from dashboard.ui.format import cv_d3_format, fmt_cv
 
 __all__ = [
     "FONT_FAMILY",
@@ -126,7 +127,7 @@ def cv_bars(rows: pd.DataFrame, scheme: str, stage: str, lang: str,
     """Return the CVs of one stage as bars with the threshold line (quality: each CV's limit;
     basic: the composite's limit and the composite itself as a second line).
 
-    ``rows``: label, cv, cv_text, threshold, status (views.indicator_rows).
+    ``rows``: label, cv, cv_text, threshold, status (evaluation.indicator_rows).
     """
     colors = ([STATUS_COLORS.get(s, NEUTRAL) for s in rows["status"]] if scheme == "quality"
               else [NEUTRAL] * len(rows))
@@ -135,12 +136,13 @@ def cv_bars(rows: pd.DataFrame, scheme: str, stage: str, lang: str,
         "type": "bar", "x": ticks, "y": rows["cv"], "text": rows["cv_text"],
         "textposition": "outside", "marker": {"color": colors}, "name": t("app.fig.cv", lang),
         "cliponaxis": False, "customdata": rows["label"], "showlegend": False,
-        "hovertemplate": "%{customdata}<br>" + t("app.fig.cv", lang) + " %{y:.3f}<extra></extra>"}]
+        "hovertemplate": ("%{customdata}<br>" + t("app.fig.cv", lang) + " %{y:" + cv_d3_format()
+                          + "}<extra></extra>")}]
     lines = []
     if len(rows):
         threshold = float(rows["threshold"].iloc[0])
         key = "app.fig.threshold_each" if scheme == "quality" else "app.fig.threshold_composite"
-        lines.append(hline(threshold, t(key, lang, value=f"{threshold:.3f}"), THRESHOLD_COLOR))
+        lines.append(hline(threshold, t(key, lang, value=fmt_cv(threshold)), THRESHOLD_COLOR))
         top = max(float(rows["cv"].max()), threshold)
     else:
         top = 1.0
@@ -175,21 +177,22 @@ def trend_figure(trend: pd.DataFrame, scheme: str, stage: str, lang: str,
                  threshold: float) -> go.Figure:
     """Return the CVs over the years as lines with the threshold line.
 
-    ``trend``: year, series, label, cv (views.trend_table); the basic composite is drawn bold.
+    ``trend``: year, series, label, cv (overview.trend_table); the basic composite is drawn bold.
     """
     data = []
     for k, (series, part) in enumerate(trend.groupby("series", sort=False)):
         bold = series == "composite"
         data.append(_series_line(
             part, "cv", str(part["label"].iloc[0]),
-            MEAN_COLOR if bold else SERIES_COLORS[k % len(SERIES_COLORS)], "%{x}: %{y:.3f}",
+            MEAN_COLOR if bold else SERIES_COLORS[k % len(SERIES_COLORS)],
+            "%{x}: %{y:" + cv_d3_format() + "}",
             width=4 if bold else 1.8, marker_size=8 if bold else 6))
     key = "app.fig.threshold_each" if scheme == "quality" else "app.fig.threshold_composite"
     title = t("app.fig.trend_title", lang, stage=t(f"stage.{stage}", lang),
               scheme=t(f"scheme.{scheme}", lang))
     return figure(data, layout(
         title, height=400, legend=_SIDE_LEGEND,
-        lines=[hline(threshold, t(key, lang, value=f"{threshold:.3f}"), THRESHOLD_COLOR)],
+        lines=[hline(threshold, t(key, lang, value=fmt_cv(threshold)), THRESHOLD_COLOR)],
         xaxis={"title": {"text": t("app.fig.year_axis", lang)}, **_YEAR_AXIS},
         yaxis={"title": {"text": t("app.fig.cv_axis", lang)}, "rangemode": "tozero",
                "tickformat": ".2f"}))
@@ -216,7 +219,7 @@ def group_box(units: pd.DataFrame, indicator: str, lang: str, county_mean: float
     """Return the per-unit values of one indicator by 城区/镇区/乡村 (box with every unit shown),
     with the county mean and, for quality indicators, the per-school minimum.
 
-    ``units``: group, group_label, value, hover (views.group_units).
+    ``units``: group, group_label, value, hover (urban_rural.group_units).
     """
     data = []
     for group, part in units.groupby("group", sort=False, observed=True):
@@ -256,7 +259,7 @@ def theil_bars(theil: pd.DataFrame, lang: str) -> go.Figure:
 def group_trend_figure(trend: pd.DataFrame, indicator: str, lang: str) -> go.Figure:
     """Return the weighted means of 城区/镇区/乡村 over the years (one line per group).
 
-    ``trend``: year, group, group_label, mean (views.group_trend).
+    ``trend``: year, group, group_label, mean (urban_rural.group_trend).
     """
     ind = INDICATORS[indicator]
     hover = "%{x}: %{y:,." + str(ind.decimals) + "f} " + ind.unit(lang)
@@ -273,7 +276,7 @@ def drill_values(drill: pd.DataFrame, indicator: str, lang: str, county_mean: fl
                  minimum: float | None = None) -> go.Figure:
     """Return every unit's value, sorted, as bars, with the county mean and the minimum.
 
-    ``drill``: school_name, value, below, hover (views.drill_units); units below the minimum
+    ``drill``: school_name, value, below, hover (drilldown.drill_units); units below the minimum
     are red.
     """
     ind = INDICATORS[indicator]
@@ -291,7 +294,7 @@ def drill_values(drill: pd.DataFrame, indicator: str, lang: str, county_mean: fl
 def contribution_bars(top: pd.DataFrame, indicator: str, lang: str) -> go.Figure:
     """Return the units' shares of the weighted variance (%) as horizontal bars, largest first.
 
-    ``top``: school_name, share (0–1), hover (views.drill_units, the largest shares).
+    ``top``: school_name, share (0–1), hover (drilldown.drill_units, the largest shares).
     """
     ind = INDICATORS[indicator]
     data = [{"type": "bar", "y": top["school_name"], "x": top["share"], "orientation": "h",
@@ -311,7 +314,7 @@ def school_profile_bars(profile: pd.DataFrame, scheme: str, lang: str,
     """Return the school's indicators as a percentage of the county mean (bars), with 100 % and,
     for quality, the per-school minimum as a percentage of the mean (markers).
 
-    ``profile``: label, pct_mean, minimum_pct_mean, value_text, meets (views.school_profile).
+    ``profile``: label, pct_mean, minimum_pct_mean, value_text, meets (school.school_profile).
     """
     colors = ([STATUS_COLORS["pass"] if m else STATUS_COLORS["fail"] for m in profile["meets"]]
               if scheme == "quality" else [NEUTRAL] * len(profile))
@@ -338,7 +341,7 @@ def school_profile_bars(profile: pd.DataFrame, scheme: str, lang: str,
 def school_history_figure(hist: pd.DataFrame, lang: str, school_name: str) -> go.Figure:
     """Return the school's indicators over the years as a percentage of the county mean.
 
-    ``hist``: year, indicator, label, pct_mean (views.school_history).
+    ``hist``: year, indicator, label, pct_mean (school.school_history).
     """
     data = [_series_line(part, "pct_mean", str(part["label"].iloc[0]),
                          SERIES_COLORS[k % len(SERIES_COLORS)], "%{x}: %{y:.0%}")

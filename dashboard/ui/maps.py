@@ -3,7 +3,7 @@ longitude/latitude, on equal-proportion axes.
 
 No tile server, no CDN: plotly's geo and mapbox traces fetch outlines, fonts or tiles from the
 internet even with a local GeoJSON, so they are never used here (tests check the trace types).
-Builders take prepared tables (dashboard.ui.views) and return figures; no Streamlit.
+Builders take prepared tables (dashboard.ui.geo and dashboard.ui.mapview) and return figures; no Streamlit.
 
 >>> fig = school_locator({}, 113.4, 28.3, "城南小学", "zh")
 >>> [trace.type for trace in fig.data]
@@ -79,8 +79,8 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
     城区/镇区/乡村 (``color_by`` 'urban_rural', one legend entry each) or by ``deviation``
     (diverging colour bar titled ``deviation_title``).  Failing schools have a red outline.
 
-    ``paths``: views.polygon_paths; ``townships``: views.township_frame (None: no fill);
-    ``labels``: views.township_labels; ``schools``: views.map_schools.  School points carry
+    ``paths``/``labels``: geo.townships(...).paths/.labels; ``townships``:
+    mapview.township_frame (None: no fill); ``schools``: mapview.map_schools.  School points carry
     ``customdata = [SCHOOL_TRACE, school_id]``.
     """
     data = township_outlines(paths, townships)

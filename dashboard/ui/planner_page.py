@@ -14,20 +14,43 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from dashboard.i18n import t
-from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids
-from dashboard.planning.planner import DEFAULT_STAFFING_NORM, Plan, PlanConstraints, haversine_km
-from dashboard.planning.scenario import ScenarioStore, scenario_root
-from dashboard.ui import views
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
+from dashboard.planning.planner import (
+    DEFAULT_STAFFING_NORM,
+    MODES,
+    Plan,
+    PlanConstraints,
+    PlanError,
+    PlanGoal,
+    haversine_km,
+    plan,
+    preview,
+)
+from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
+from dashboard.store.snapshots import Snapshot
+from dashboard.ui.format import DASH, fmt_cv
 
 __all__ = [
+    # Re-exported for the page, which may not import dashboard.planning: the planner's error
+    # (a goal or constraints it cannot plan for), the scenario store's error (saving), and
+    # the planning modes the page offers.
+    "PlanError",
+    "ScenarioError",
+    "MODES",
+    # this module's own
     "PlanSummary",
+    "default_norm",
     "make_constraints",
+    "make_goal",
+    "run_preview",
+    "run_plan",
     "summary",
     "moves_table",
     "purchases_table",
@@ -42,6 +65,15 @@ __all__ = [
     "save_as_scenario",
 ]
 
+KM_DECIMALS: Final = 1  # distances of transfers (km)
+YUAN_DECIMALS: Final = 2  # purchase costs (元, to the fen)
+
+
+def default_norm(stage: str) -> float:
+    """Return the national staffing norm of ``stage`` (pupils per teacher), the norm input's
+    starting value."""
+    return float(DEFAULT_STAFFING_NORM[stage])
+
 
 def make_constraints(stage: str, *, norm: float, max_moves: int, max_km: float, min_years: int,
                      keep_minimums: bool, locked: Iterable[str] = ()) -> PlanConstraints:
@@ -52,6 +84,24 @@ def make_constraints(stage: str, *, norm: float, max_moves: int, max_km: float, 
     return PlanConstraints(staffing_norm=norms, keep_minimums=bool(keep_minimums),
                            max_moves_per_school=int(max_moves) or None, locked_schools=frozenset(locked),
                            max_km=float(max_km) or None, min_years_at_school=int(min_years))
+
+
+def make_goal(scheme: str, stage: str, mode: str, county: str | None, year: int | None) -> PlanGoal:
+    """Return the planner's goal: make ``scheme`` pass for ``stage`` of one county and year,
+    with the fewest transfers, the least spending or both (``mode``, one of MODES)."""
+    return PlanGoal(scheme, stage, mode, county_code=county, year=year)
+
+
+def run_preview(snapshot: Snapshot, goal: PlanGoal, constraints: PlanConstraints,
+                before: Evaluation | None = None) -> Plan:
+    """Return the planner's quick greedy preview (raises PlanError, ScenarioError)."""
+    return preview(snapshot, goal, constraints, before=before)
+
+
+def run_plan(snapshot: Snapshot, goal: PlanGoal, constraints: PlanConstraints,
+             before: Evaluation | None = None) -> Plan:
+    """Return the planner's exact plan with its proof (optimal or gap; raises PlanError)."""
+    return plan(snapshot, goal, constraints, before=before)
 
 
 @dataclass(frozen=True)
@@ -71,7 +121,7 @@ def _yuan(x: float) -> str:
 
 def summary(p: Plan, lang: str) -> PlanSummary:
     """Return the headline texts: status, teachers moved, purchases in 元, optimality gap."""
-    gap = "—" if math.isnan(p.gap) else f"{p.gap:.2%}"
+    gap = DASH if math.isnan(p.gap) else f"{p.gap:.2%}"
     return PlanSummary(status=t(f"planner.status.{p.status}", lang), transfers=str(p.transfers),
                        cost=_yuan(p.cost_yuan), gap=gap, passed=p.check.passed)
 
@@ -93,11 +143,8 @@ def moves_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("planner.col.to", lang): names.get(m.to_school_id, m.to_school_id),
             t("planner.col.stage", lang): t(f"stage.{m.stage}", lang),
             t("planner.col.count", lang): m.count,
-            t("planner.col.above_degree", lang): m.above_degree,
-            t("planner.col.mid_title", lang): m.mid_title,
-            t("planner.col.backbone", lang): m.backbone,
-            t("planner.col.pe_art", lang): m.pe_art,
-            t("planner.col.distance", lang): round(km, 1),
+            **{t(f"planner.col.{attr}", lang): getattr(m, attr) for attr in teacher_attributes()},
+            t("planner.col.distance", lang): round(km, KM_DECIMALS),
             t("planner.col.teacher_ids", lang): ", ".join(m.teacher_ids),
         })
     return pd.DataFrame(rows)
@@ -110,11 +157,11 @@ def purchases_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("planner.col.school", lang): names.get(x.school_id, x.school_id),
         t("planner.col.resource", lang): t(f"planner.resource.{x.resource}", lang),
         t("planner.col.amount", lang): x.amount,
-        t("planner.col.cost", lang): round(x.cost_yuan, 2),
+        t("planner.col.cost", lang): round(x.cost_yuan, YUAN_DECIMALS),
     } for x in p.purchases])
 
 
-def _stage_rows(ev, scheme: str, stage: str) -> pd.DataFrame:
+def _stage_rows(ev: Evaluation, scheme: str, stage: str) -> pd.DataFrame:
     ind = ev.indicators
     return ind[(ind["scheme"] == scheme) & (ind["stage"] == stage)].set_index("indicator")
 
@@ -124,7 +171,8 @@ def _status(passed: object, lang: str) -> str:
 
 
 def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
-    """Return each CV of the goal's scheme and stage before → after (3 decimals) with the verdicts;
+    """Return each CV of the goal's scheme and stage before → after (the standards' decimals)
+    with the verdicts;
     for basic the composite is the last row."""
     scheme, stage = p.goal.scheme, p.goal.stage
     b, a = _stage_rows(p.before, scheme, stage), _stage_rows(p.after, scheme, stage)
@@ -135,17 +183,17 @@ def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
     for i in scheme_ids(scheme):
         spec = INDICATORS[i]
         row = {col["indicator"]: f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
-               col["before"]: views.fmt_cv(b.loc[i, "cv"]), col["after"]: views.fmt_cv(a.loc[i, "cv"])}
+               col["before"]: fmt_cv(b.loc[i, "cv"]), col["after"]: fmt_cv(a.loc[i, "cv"])}
         if scheme == "quality":
-            row.update({col["threshold"]: f"≤ {views.fmt_cv(thr)}", col["status_before"]: _status(b.loc[i, "passed"], lang),
+            row.update({col["threshold"]: f"≤ {fmt_cv(thr)}", col["status_before"]: _status(b.loc[i, "passed"], lang),
                         col["status_after"]: _status(a.loc[i, "passed"], lang)})
         rows.append(row)
     if scheme == "basic":
         cb = p.before.composites[p.before.composites["stage"] == stage].iloc[0]
         ca = p.after.composites[p.after.composites["stage"] == stage].iloc[0]
         rows.append({col["indicator"]: t("planner.composite", lang),
-                     col["before"]: views.fmt_cv(cb["composite_cv"]),
-                     col["after"]: views.fmt_cv(ca["composite_cv"]), col["threshold"]: f"≤ {views.fmt_cv(thr)}",
+                     col["before"]: fmt_cv(cb["composite_cv"]),
+                     col["after"]: fmt_cv(ca["composite_cv"]), col["threshold"]: f"≤ {fmt_cv(thr)}",
                      col["status_before"]: _status(cb["passed"], lang),
                      col["status_after"]: _status(ca["passed"], lang)})
     return pd.DataFrame(rows)
@@ -185,8 +233,8 @@ def rotation_text(p: Plan, lang: str) -> str:
     if r.eligible is None:
         return t("planner.rotation.no_roster", lang, rotated=r.rotated, backbone=r.backbone)
     return t("planner.rotation.line", lang, eligible=r.eligible, rotated=r.rotated,
-             share="—" if r.share is None else f"{r.share:.1%}", backbone=r.backbone,
-             backbone_share="—" if r.backbone_share is None else f"{r.backbone_share:.1%}")
+             share=DASH if r.share is None else f"{r.share:.1%}", backbone=r.backbone,
+             backbone_share=DASH if r.backbone_share is None else f"{r.backbone_share:.1%}")
 
 
 def explanation_lines(p: Plan, lang: str) -> list[str]:

@@ -3,7 +3,7 @@
 They compare two evaluations (the snapshot as it is and with a scenario's actions applied, see
 ``dashboard.planning.scenario``), describe actions in words, and draw the moves as lines over the
 township polygons (plain ``go.Scatter``, no tiles: the app runs offline).  Numbers are shown as
-the other pages show them (``dashboard.ui.views``): CVs to 3 decimals, judged on that value.
+the other pages show them (``dashboard.ui.format``): CVs to the standards' decimals, judged on that value.
 No function changes its inputs.
 
 >>> delta_text(-0.0123), delta_text(0.0)
@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -22,30 +23,72 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.i18n import t
-from dashboard.method.engine import Evaluation
-from dashboard.method.standards import INDICATORS, SCHEMES, STAGES, scheme_ids
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.standards import INDICATORS, SCHEMES, STAGES, scheme_ids, teacher_attributes
 from dashboard.planning.scenario import (
     RESOURCE_COLUMNS,
-    TEACHER_ATTRS,
     WHOLE_RESOURCES,
     Action,
     AddResource,
     Hire,
     MovePupils,
+    Scenario,
+    ScenarioError,
     ScenarioInfo,
+    ScenarioStore,
     Transfer,
     action_kind,
+    apply_actions,
+    apply_scenario,
     attribute_column,
     roster_attributes,
+    scenario_root,
+    snapshot_checksum,
 )
 from dashboard.store.contract import enum_labels
-from dashboard.ui import figures, maps, views
+from dashboard.store.snapshots import Snapshot
+from dashboard.ui import figures, maps
+from dashboard.ui.evaluation import county_rows, indicator_rows, scheme_units
+from dashboard.ui.format import (
+    DASH,
+    cv_d3_format,
+    cv_decimals,
+    fmt_cv,
+    fmt_cv_signed,
+    fmt_number,
+    fmt_value,
+    indicator_label,
+    status_of,
+    wrap_label,
+)
+from dashboard.ui.overview import status_cards
 
 __all__ = [
+    # Re-exported for the page, which may not import dashboard.planning: the error it shows,
+    # the four actions its forms build, the resources they offer, and the checksum that tells
+    # which saved scenarios apply to the snapshot.
+    "ScenarioError",
+    "Transfer",
+    "Hire",
+    "AddResource",
+    "MovePupils",
+    "RESOURCE_COLUMNS",
+    "snapshot_checksum",
+    # this module's own
+    "TEACHER_ATTRS",
     "MAX_COMPARED",
     "COMPOSITE",
     "delta_text",
+    "scenario_store",
+    "refusal",
+    "evaluate_actions",
+    "open_scenario",
+    "save_scenario",
+    "evaluate_saved",
+    "usable_scenarios",
     "school_choices",
+    "roster_choices",
+    "named_transfer",
     "school_names",
     "stage_schools",
     "resource_label",
@@ -57,6 +100,7 @@ __all__ = [
     "coefficient_table",
     "coefficient_display",
     "coefficient_styler",
+    "changed_note",
     "VerdictChange",
     "verdict_changes",
     "school_changes",
@@ -68,22 +112,75 @@ __all__ = [
     "flow_map",
 ]
 
+TEACHER_ATTRS: Final = teacher_attributes()  # the teacher attributes the forms ask for
 MAX_COMPARED: Final = 3  # saved scenarios compared side by side
 COMPOSITE: Final = "composite"  # the indicator id of the basic composite CV in these tables
 CHANGED_BACKGROUND: Final = "#fff8e1"
 STATUS_TEXT_COLOR: Final = {"pass": "#2e7d32", "near": "#ef8f00", "fail": "#c62828"}
 STAGE_COLORS: Final = {"primary": "#1f5fa8", "junior": "#e08a1e"}
 PUPIL_COLOR: Final = "#3b9a4b"
-_TOL: Final = 1e-12
 
 
 def delta_text(delta: float) -> str:
-    """Return a change of a CV (ratio) to 3 decimals with its sign ('±0.000' when none)."""
-    if delta is None or not math.isfinite(float(delta)):
-        return views.DASH
-    if abs(delta) < _TOL:
-        return "±0.000"
-    return f"{delta:+.3f}"
+    """Return a change of a CV (ratio) to the standards' decimals with its sign ('±0.000' when
+    it rounds to none)."""
+    return fmt_cv_signed(delta, zero="±")
+
+
+# ----------------------------------------------------------------------------- apply, store
+
+
+def scenario_store(data_root: str | Path) -> ScenarioStore:
+    """Return the store of saved scenarios under the data root (``<data_root>/scenarios``)."""
+    return ScenarioStore(scenario_root(data_root))
+
+
+def refusal(schools: pd.DataFrame, actions: Sequence[Action], teachers: pd.DataFrame | None,
+            lang: str) -> str | None:
+    """Return why the actions cannot be applied in order (in ``lang``), None when they can."""
+    try:
+        apply_actions(schools, actions, teachers=teachers)
+    except ScenarioError as exc:
+        return exc.message(lang)
+    return None
+
+
+def evaluate_actions(schools: pd.DataFrame, actions: Sequence[Action],
+                     teachers: pd.DataFrame | None) -> Evaluation:
+    """Return the engine's evaluation of the schools with the actions applied (raises
+    ScenarioError when an action is impossible)."""
+    return evaluate(apply_actions(schools, actions, teachers=teachers).schools)
+
+
+def open_scenario(store: ScenarioStore, snapshot: Snapshot, name: str) -> Scenario:
+    """Return the saved scenario ``name`` after checking that it applies to ``snapshot``
+    (raises ScenarioError naming the problem)."""
+    saved = store.load(name)
+    apply_scenario(snapshot, saved)
+    return saved
+
+
+def save_scenario(store: ScenarioStore, snapshot: Snapshot, name: str, note: str,
+                  actions: Sequence[Action], *, overwrite: bool = False) -> str:
+    """Save the actions as the scenario ``name`` of ``snapshot``; return the name saved
+    (stripped).  Raises ScenarioError for a bad name or an existing one without overwrite."""
+    name = name.strip()
+    store.save(Scenario(name, snapshot.id, snapshot_checksum(snapshot), note, tuple(actions)),
+               overwrite=overwrite)
+    return name
+
+
+def evaluate_saved(store: ScenarioStore, snapshot: Snapshot, name: str, county: str) -> Evaluation:
+    """Return the evaluation of one county with the saved scenario ``name`` applied (raises
+    ScenarioError when it cannot be loaded or applied)."""
+    result = apply_scenario(snapshot, store.load(name))
+    return evaluate(county_rows(result.schools, county))
+
+
+def usable_scenarios(infos: Iterable[ScenarioInfo], snapshot: Snapshot) -> list[str]:
+    """Return the names of the saved scenarios made on this snapshot's schools (same checksum)."""
+    checksum = snapshot_checksum(snapshot)
+    return [i.name for i in infos if i.snapshot_sha256 == checksum]
 
 
 # ----------------------------------------------------------------------------- choices
@@ -190,7 +287,7 @@ def describe_action(action: Action, names: Mapping[str, str], lang: str) -> str:
         label = (resource_label(action.resource, lang) if action.resource in RESOURCE_COLUMNS
                  else action.resource)
         return t("scenario.describe.add_resource", lang, school=name(action.school_id),
-                 resource=label, amount=views.fmt_number(action.amount, decimals))
+                 resource=label, amount=fmt_number(action.amount, decimals))
     if isinstance(action, MovePupils):
         return t("scenario.describe.move_pupils", lang, stage=t(f"stage.{action.stage}", lang)
                  if action.stage in STAGES else action.stage,
@@ -225,7 +322,7 @@ def cv_rows(ev: Evaluation, county: str, year: int, lang: str) -> pd.DataFrame:
     comps = _rows_of(ev.composites, county, year)
     for stage in STAGES:
         for scheme in SCHEMES:
-            rows = views.indicator_rows(ev, county, year, stage, scheme, lang)
+            rows = indicator_rows(ev, county, year, stage, scheme, lang)
             if rows.empty:
                 continue
             for r in rows.itertuples(index=False):
@@ -233,7 +330,7 @@ def cv_rows(ev: Evaluation, county: str, year: int, lang: str) -> pd.DataFrame:
                 out.append({"stage": stage, "scheme": scheme, "indicator": r.indicator,
                             "label": r.label, "cv": float(r.cv),
                             "threshold": float(r.threshold) if quality else math.nan,
-                            "status": views.status_of(r.passed, r.near) if quality else "none"})
+                            "status": status_of(r.passed, r.near) if quality else "none"})
             if scheme == "basic":
                 comp = comps[comps["stage"] == stage]
                 if len(comp):
@@ -241,7 +338,7 @@ def cv_rows(ev: Evaluation, county: str, year: int, lang: str) -> pd.DataFrame:
                     out.append({"stage": stage, "scheme": scheme, "indicator": COMPOSITE,
                                 "label": t("app.fig.composite", lang),
                                 "cv": float(c["composite_cv"]), "threshold": float(c["threshold"]),
-                                "status": views.status_of(c["passed"], c["near"])})
+                                "status": status_of(c["passed"], c["near"])})
     return pd.DataFrame(out, columns=["stage", "scheme", "indicator", "label", "cv", "threshold",
                                       "status"])
 
@@ -273,15 +370,21 @@ def coefficient_table(before: Evaluation, after: Evaluation, county: str, year: 
     m["delta"] = m["after"] - m["before"]
     m["status_before"] = m["status_before"].fillna("missing")
     m["status_after"] = m["status_after"].fillna("missing")
-    rounded = lambda s: np.round(s.to_numpy(dtype=float), views.CV_DECIMALS)  # noqa: E731
+    rounded = lambda s: np.round(s.to_numpy(dtype=float), cv_decimals())  # noqa: E731
     same = (rounded(m["before"]) == rounded(m["after"])) & (m["status_before"] == m["status_after"])
     m["changed"] = ~same
     return m[[*key, "label", "threshold", "before", "after", "delta", "status_before",
               "status_after", "changed"]].reset_index(drop=True)
 
 
+def changed_note(lang: str) -> str:
+    """Return the note under the coefficient table: what the shaded rows mean (the standards'
+    decimals)."""
+    return t("scenario.result.changed_note", lang, dp=cv_decimals())
+
+
 def _status_text(status: str, lang: str) -> str:
-    return views.DASH if status == "none" else t(f"status.{status}", lang)
+    return DASH if status == "none" else t(f"status.{status}", lang)
 
 
 def coefficient_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -291,10 +394,10 @@ def coefficient_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("scenario.col.stage", lang): [t(f"stage.{s}", lang) for s in table["stage"]],
         t("scenario.col.scheme", lang): [t(f"scheme.{s}", lang) for s in table["scheme"]],
         t("scenario.col.indicator", lang): table["label"].to_numpy(),
-        t("scenario.col.before", lang): [views.fmt_cv(v) for v in table["before"]],
-        t("scenario.col.after", lang): [views.fmt_cv(v) for v in table["after"]],
+        t("scenario.col.before", lang): [fmt_cv(v) for v in table["before"]],
+        t("scenario.col.after", lang): [fmt_cv(v) for v in table["after"]],
         t("scenario.col.delta", lang): [delta_text(v) for v in table["delta"]],
-        t("scenario.col.threshold", lang): [views.fmt_cv(v) for v in table["threshold"]],
+        t("scenario.col.threshold", lang): [fmt_cv(v) for v in table["threshold"]],
         t("scenario.col.status_before", lang): [_status_text(s, lang) for s in table["status_before"]],
         t("scenario.col.status_after", lang): [_status_text(s, lang) for s in table["status_after"]],
     })
@@ -341,10 +444,10 @@ class VerdictChange:
 
 def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: int,
                     lang: str) -> list[VerdictChange]:
-    """Return the verdict of every stage × scheme present on both sides (views.status_cards)."""
-    old = {(c.stage, c.scheme): c for c in views.status_cards(before, county, year, lang)}
+    """Return the verdict of every stage × scheme present on both sides (status_cards)."""
+    old = {(c.stage, c.scheme): c for c in status_cards(before, county, year, lang)}
     out = []
-    for c in views.status_cards(after, county, year, lang):
+    for c in status_cards(after, county, year, lang):
         b = old.get((c.stage, c.scheme))
         if b is None:
             continue
@@ -369,8 +472,8 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
     (official units), school_pass_before/after (NaN where the unit does not exist)."""
     ids = list(scheme_ids(scheme))
     cols = ["unit_id", "school_id", "school_name", "stage", *ids, "school_pass"]
-    b = views.scheme_units(before, scheme, county, year)[cols]
-    a = views.scheme_units(after, scheme, county, year)[cols]
+    b = scheme_units(before, scheme, county, year)[cols]
+    a = scheme_units(after, scheme, county, year)[cols]
     m = b.merge(a, on="unit_id", how="outer", suffixes=("_before", "_after"), sort=True)
     for c in ("school_id", "school_name", "stage"):
         m[c] = m[f"{c}_before"].fillna(m[f"{c}_after"])
@@ -392,7 +495,7 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
 
 def _pass_text(value: object, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return views.DASH
+        return DASH
     return t("status.pass" if bool(value) else "status.fail", lang)
 
 
@@ -405,11 +508,11 @@ def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.D
         t("scenario.col.stage", lang): [t(f"stage.{s}", lang) for s in changes["stage"]],
     }
     for i in scheme_ids(scheme):
-        header = t("app.fig.value_axis", lang, name=views.indicator_label(i, lang),
+        header = t("app.fig.value_axis", lang, name=indicator_label(i, lang),
                    unit=INDICATORS[i].unit(lang))
         cells = []
         for x, y in zip(changes[f"{i}_before"], changes[f"{i}_after"], strict=True):
-            bx, by = views.fmt_value(x, i, lang, unit=False), views.fmt_value(y, i, lang, unit=False)
+            bx, by = fmt_value(x, i, lang, unit=False), fmt_value(y, i, lang, unit=False)
             cells.append(by if bx == by else f"{bx}{arrow}{by}")
         data[header] = cells
     verdicts = []
@@ -455,10 +558,10 @@ def compare_display(series: pd.DataFrame, lang: str) -> pd.DataFrame:
         cells = []
         for k in base[key].itertuples(index=False, name=None):
             if k not in part.index:
-                cells.append(views.DASH)
+                cells.append(DASH)
                 continue
             r = part.loc[k]
-            text = views.fmt_cv(r["cv"])
+            text = fmt_cv(r["cv"])
             if r["status"] != "none":
                 text += t("scenario.compare.with_status", lang, status=t(f"status.{r['status']}", lang))
             cells.append(text)
@@ -478,12 +581,12 @@ def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> 
     for k, name in enumerate(names):
         rows = part[part["series"] == name]
         data.append({
-            "type": "bar", "x": [views.wrap_label(x, lang) for x in rows["label"]],
-            "y": rows["cv"], "name": str(name), "text": [views.fmt_cv(v) for v in rows["cv"]],
+            "type": "bar", "x": [wrap_label(x, lang) for x in rows["label"]],
+            "y": rows["cv"], "name": str(name), "text": [fmt_cv(v) for v in rows["cv"]],
             "textposition": "outside" if len(names) <= 2 else "none",  # more would overlap
             "marker": {"color": colors[k % len(colors)]}, "cliponaxis": False,
             "customdata": rows["label"],
-            "hovertemplate": "%{customdata}<br>" + str(name) + " %{y:.3f}<extra></extra>"})
+            "hovertemplate": "%{customdata}<br>" + str(name) + " %{y:" + cv_d3_format() + "}<extra></extra>"})
     title = t("scenario.fig.compare_title", lang, stage=t(f"stage.{stage}", lang),
               scheme=t(f"scheme.{scheme}", lang))
     thresholds = part["threshold"].dropna()
@@ -492,7 +595,7 @@ def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> 
     if len(thresholds):
         value = float(thresholds.iloc[0])
         key = "app.fig.threshold_each" if scheme == "quality" else "app.fig.threshold_composite"
-        lines.append(figures.hline(value, t(key, lang, value=f"{value:.3f}"),
+        lines.append(figures.hline(value, t(key, lang, value=fmt_cv(value)),
                                    figures.THRESHOLD_COLOR))
         top = max(top, value)
     return figures.figure(data, figures.layout(
@@ -536,7 +639,7 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
 def flow_map(paths: dict[str, tuple[list, list]], labels: pd.DataFrame, lines: pd.DataFrame,
              schools: pd.DataFrame, lang: str, aspect: float) -> go.Figure:
     """Return the moves as arrows from school to school over grey township polygons
-    (``paths``: views.polygon_paths; ``labels``: views.township_labels, names in grey): teacher
+    (``paths``/``labels``: geo.townships(...).paths/.labels, names in grey): teacher
     transfers coloured by stage, pupil moves dashed, width by head count; every located school
     a small dot, the schools involved named.  Only scatter traces (offline)."""
     data = maps.township_outlines(paths, None)

@@ -1,0 +1,99 @@
+"""Page model of 达标清单 (readiness checklist): every component of both assessments from the
+evaluation (dashboard.method.compliance), as a table with localized headers and coloured
+statuses, and the counts per scheme.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.method.compliance import ChecklistItem, county_checklist
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import SCHEMES
+
+__all__ = [
+    "STATUS_BACKGROUND",
+    "checklist_items",
+    "checklist_frame",
+    "checklist_counts",
+    "checklist_columns",
+    "checklist_widths",
+    "checklist_styler",
+]
+
+STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "fail": "#ffebee", "missing": "#fff8e1"}
+# the table's columns after the hidden status code, and the visible ones with their widths
+_COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
+_WIDTHS: Final = {"status": "small", "scheme": "small", "group": "small", "item": "large",
+                  "value": "small", "target": "small", "evidence": "large"}
+
+
+def checklist_items(ev: Evaluation, schools: pd.DataFrame, county_table: pd.DataFrame | None,
+                    county: str, year: int, lang: str) -> list[ChecklistItem]:
+    """Return the county's checklist of ``year`` (failures first): the evaluation's CVs and
+    school rules with the county-level items of ``county_table`` (None: all missing)."""
+    return county_checklist(county_code=county, year=year, indicators=ev.indicators,
+                            composites=ev.composites, school_rules=ev.school_rules,
+                            schools=schools, county=county_table, lang=lang)
+
+
+def checklist_frame(items: Sequence[ChecklistItem], lang: str, *,
+                    problems_only: bool = False) -> pd.DataFrame:
+    """Return the checklist (failures first, as given) with localized headers and labels.
+
+    The hidden column ``status`` keeps the code (pass/fail/missing) for styling.
+    """
+    rows = []
+    for it in items:
+        if problems_only and it.status == "pass":
+            continue
+        cells = {
+            "scheme": t(f"scheme.{it.scheme}", lang), "group": t(f"app.check.group.{it.group}", lang),
+            "item": it.name_zh if lang == "zh" else it.name_en,
+            "status": t(f"status.{it.status}", lang), "value": it.value, "target": it.target,
+            "evidence": it.evidence}
+        rows.append({"status": it.status,
+                     **{t(f"app.check.col.{c}", lang): cells[c] for c in _COLUMNS}})
+    columns = ["status"] + [t(f"app.check.col.{c}", lang) for c in _COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def checklist_columns(lang: str) -> list[str]:
+    """Return the visible columns of the checklist table (the status code is hidden)."""
+    return [t(f"app.check.col.{c}", lang) for c in _WIDTHS]
+
+
+def checklist_widths(lang: str) -> dict[str, str]:
+    """Return the width ('small'/'medium'/'large') of each visible checklist column."""
+    return {t(f"app.check.col.{c}", lang): w for c, w in _WIDTHS.items()}
+
+
+def checklist_styler(frame: pd.DataFrame) -> Any:
+    """Return a pandas Styler colouring each checklist row's status cell by its status."""
+    status_col = frame.columns[1 + _COLUMNS.index("status")]  # the localized status column
+
+    def colour(row: pd.Series) -> list[str]:
+        bg = STATUS_BACKGROUND.get(str(row["status"]), "")
+        return [f"background-color: {bg}" if c == status_col and bg else "" for c in row.index]
+
+    return frame.style.apply(colour, axis=1)
+
+
+def checklist_counts(items: Sequence[ChecklistItem]) -> pd.DataFrame:
+    """Return per scheme the number of items passing, failing and missing (verdicts excluded),
+    and the scheme's overall status.
+    """
+    out = []
+    for scheme in SCHEMES:
+        parts = [i for i in items if i.scheme == scheme and i.group != "verdict"]
+        verdict = next((i.status for i in items if i.scheme == scheme and i.group == "verdict"),
+                       "missing")
+        out.append({"scheme": scheme, "passed": sum(i.status == "pass" for i in parts),
+                    "failed": sum(i.status == "fail" for i in parts),
+                    "missing": sum(i.status == "missing" for i in parts), "total": len(parts),
+                    "verdict": verdict})
+    return pd.DataFrame(out)

@@ -1,0 +1,112 @@
+"""Page model of 指标诊断 (drill-down): every unit's value of one indicator, sorted, with its share
+of the weighted variance and the CV "if this school stood at the county mean"; the units
+contributing most; and the units failing the school rule, for display and download.  The
+indicator's key figures are :func:`dashboard.ui.evaluation.indicator_summary`.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.method.gaps import urban_rural_class
+from dashboard.method.standards import INDICATORS
+from dashboard.ui.evaluation import school_rule_size
+from dashboard.ui.format import (
+    failing_names,
+    fmt_cv,
+    fmt_number,
+    fmt_pct,
+    fmt_value,
+    indicator_label,
+    unit_of,
+)
+
+__all__ = ["TOP_CONTRIBUTORS", "drill_units", "top_contributors", "contribution_table",
+           "failing_table"]
+
+TOP_CONTRIBUTORS: Final = 10  # units listed as contributing most to a CV
+
+
+def drill_units(units: pd.DataFrame, indicator: str, scheme: str, lang: str) -> pd.DataFrame:
+    """Return the units sorted by value (ascending) with share of variance, CV-if-at-mean,
+    below-standard flag (quality) and hover text; plus display columns for a table.
+    """
+    cols = ["school_id", "unit_id", "school_name", "value", "students", "share", "cvifmean",
+            "below", "hover"]
+    if units.empty:
+        return pd.DataFrame(columns=cols)
+    u = units.sort_values(indicator, kind="stable")
+    below = (u[f"ratio_{indicator}"].astype(float) < 1).to_numpy() if (
+        scheme == "quality" and f"ratio_{indicator}" in u.columns) else np.zeros(len(u), bool)
+    out = pd.DataFrame({
+        "school_id": u["school_id"].astype(str).to_numpy(), "unit_id": u["unit_id"].to_numpy(),
+        "school_name": u["school_name"].to_numpy(), "value": u[indicator].astype(float).to_numpy(),
+        "students": u["students"].astype(float).to_numpy(),
+        "share": u[f"share_{indicator}"].astype(float).to_numpy(),
+        "cvifmean": u[f"cvifmean_{indicator}"].astype(float).to_numpy(), "below": below})
+    out["hover"] = [
+        t("app.drill.hover", lang, school=n, value=fmt_value(v, indicator, lang),
+          students=fmt_number(s, 0), share=fmt_pct(sh, 1), cv=fmt_cv(c))
+        for n, v, s, sh, c in zip(out["school_name"], out["value"], out["students"],
+                                  out["share"], out["cvifmean"], strict=True)]
+    return out
+
+
+def top_contributors(drill: pd.DataFrame, n: int = TOP_CONTRIBUTORS) -> pd.DataFrame:
+    """Return the ``n`` units with the largest share of the weighted variance, largest first."""
+    return drill.sort_values("share", ascending=False, kind="stable").head(n)
+
+
+def contribution_table(drill: pd.DataFrame, indicator: str, lang: str,
+                       n: int = TOP_CONTRIBUTORS) -> pd.DataFrame:
+    """Return the ``n`` units contributing most to the CV, with localized headers."""
+    top = drill.sort_values("share", ascending=False).head(n)
+    return pd.DataFrame({
+        t("app.drill.col.school", lang): top["school_name"].to_numpy(),
+        t("app.drill.col.value", lang, unit=unit_of(indicator, lang)):
+            [fmt_value(v, indicator, lang, unit=False) for v in top["value"]],
+        t("app.drill.col.students", lang): [fmt_number(s, 0) for s in top["students"]],
+        t("app.drill.col.share", lang): [fmt_pct(s, 1) for s in top["share"]],
+        t("app.drill.col.cvifmean", lang): [fmt_cv(c) for c in top["cvifmean"]],
+    })
+
+
+def _failing_columns(scheme: str, indicator: str, lang: str) -> dict[str, str]:
+    return {
+        "school": t("app.drill.col.school", lang), "id": t("app.drill.col.school_id", lang),
+        "township": t("app.drill.col.township", lang), "ur": t("app.drill.col.urban_rural", lang),
+        "stage": t("app.drill.col.stage", lang), "students": t("app.drill.col.students", lang),
+        "value": t("app.drill.col.indicator_value", lang, name=indicator_label(indicator, lang),
+                   unit=unit_of(indicator, lang)),
+        "meets": t("app.drill.col.meets", lang, n=school_rule_size(scheme)),
+        "failing": t("app.drill.col.failing", lang),
+    }
+
+
+def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str) -> pd.DataFrame:
+    """Return the units failing the school rule, with localized (Chinese) headers, for display
+    and download: school, id, township, 城乡, stage, pupils, the indicator's value, met count,
+    failing indicators.
+    """
+    failing = units[~units["school_pass"].astype(bool)] if not units.empty else units
+    cols = _failing_columns(scheme, indicator, lang)
+    if failing.empty:
+        return pd.DataFrame(columns=list(cols.values()))
+    failing = failing.sort_values(["meets", indicator], kind="stable")
+    groups = urban_rural_class(failing["urban_rural_code"].to_numpy())
+    decimals = INDICATORS[indicator].decimals
+    return pd.DataFrame({
+        cols["school"]: failing["school_name"].to_numpy(),
+        cols["id"]: failing["school_id"].astype(str).to_numpy(),
+        cols["township"]: failing["township"].to_numpy(),
+        cols["ur"]: [t(f"urban_rural.{g}", lang) for g in groups],
+        cols["stage"]: [t(f"stage.{s}", lang) for s in failing["stage"]],
+        cols["students"]: failing["students"].astype(int).to_numpy(),
+        cols["value"]: failing[indicator].astype(float).round(decimals).to_numpy(),
+        cols["meets"]: failing["meets"].astype(int).to_numpy(),
+        cols["failing"]: [failing_names(f, scheme, lang) for f in failing["failing"]],
+    })

@@ -1,0 +1,210 @@
+"""Display formats and labels every page model shares: numbers with their units and precision,
+CVs to the standards' decimals, percentages, indicator labels, statuses, and URL choices.
+
+The CV precision and the "near" margin are the standards' parameters
+(``DEFAULT_PARAMS.round_dp`` and ``.near_margin``, rows PARAM_ROUND_CV and PARAM_NEAR_MARGIN
+of standards.csv), never literals here.  Nothing here imports streamlit.
+
+>>> pick("junior", ("primary", "junior"), "primary")
+'junior'
+>>> pick("x", ("primary", "junior"), "primary")
+'primary'
+>>> fmt_value(10.5014, "Q5", "zh")
+'10.50 m²/生'
+>>> fmt_cv(0.48427)
+'0.484'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Final, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, standards_table
+
+__all__ = [
+    "MAX_ERRORS_SHOWN",
+    "DASH",
+    "pick",
+    "is_missing",
+    "fmt_number",
+    "fmt_value",
+    "cv_decimals",
+    "cv_d3_format",
+    "fmt_cv",
+    "fmt_cv_signed",
+    "fmt_pct",
+    "indicator_label",
+    "wrap_label",
+    "axis_title",
+    "unit_of",
+    "status_of",
+    "failing_names",
+    "table_height",
+]
+
+MAX_ERRORS_SHOWN: Final = 50  # contract violations listed on a page (the count says the rest)
+DASH: Final = "—"
+
+T = TypeVar("T")
+
+
+def pick(requested: object, options: Sequence[T], default: T) -> T:
+    """Return the option whose text equals ``requested``, else ``default`` (URL → choice)."""
+    if requested is not None:
+        for option in options:
+            if str(option) == str(requested):
+                return option
+    return default
+
+
+def is_missing(value: object) -> bool:
+    """Return True for None, NA, NaN, ±inf and anything that is not a number.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing("x"), is_missing(0)
+    (True, True, True, False)
+    """
+    try:
+        return value is None or bool(pd.isna(value)) or not math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def fmt_number(value: object, decimals: int) -> str:
+    """Return ``value`` with ``decimals`` decimals and thousands separators ('—' if missing).
+
+    >>> fmt_number(3495.41, 0), fmt_number(float("nan"), 2)
+    ('3,495', '—')
+    """
+    if is_missing(value):
+        return DASH
+    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+
+
+def fmt_value(value: object, indicator: str, lang: str, *, unit: bool = True) -> str:
+    """Return an indicator value at its precision with its unit, e.g. '10.50 m²/生'."""
+    ind = INDICATORS[indicator]
+    text = fmt_number(value, ind.decimals)
+    return f"{text} {ind.unit(lang)}" if unit and text != DASH else text
+
+
+def cv_decimals() -> int:
+    """Return the decimals CVs are shown and judged to (the standards' PARAM_ROUND_CV).
+
+    >>> cv_decimals() == DEFAULT_PARAMS.round_dp
+    True
+    """
+    return DEFAULT_PARAMS.round_dp
+
+
+def cv_d3_format() -> str:
+    """Return the d3 number format of a CV in plotly hover texts and ticks, e.g. '.3f'."""
+    return f".{cv_decimals()}f"
+
+
+def fmt_cv(value: object) -> str:
+    """Return a CV (ratio) to the standards' decimals, e.g. '0.484' ('—' if missing)."""
+    return fmt_number(value, cv_decimals())
+
+
+def fmt_cv_signed(value: object, *, zero: str = "") -> str:
+    """Return a change of a CV with its sign, e.g. '+0.012'; ``zero`` (e.g. '±') prefixes a
+    change that rounds to nothing ('—' if missing).
+
+    >>> fmt_cv_signed(-0.0123), fmt_cv_signed(0.0001, zero="±")
+    ('-0.012', '±0.000')
+    """
+    if is_missing(value):
+        return DASH
+    x = float(value)  # type: ignore[arg-type]
+    if zero and round(abs(x), cv_decimals()) == 0:
+        return f"{zero}{fmt_cv(0.0)}"
+    return f"{x:+.{cv_decimals()}f}"
+
+
+def fmt_pct(value: object, decimals: int = 0, *, signed: bool = False) -> str:
+    """Return a ratio as a percentage, e.g. 0.231 → '23%' (signed: '+23%').
+
+    >>> fmt_pct(0.231), fmt_pct(-0.05, 1, signed=True)
+    ('23%', '-5.0%')
+    """
+    if is_missing(value):
+        return DASH
+    return f"{float(value) * 100:{'+' if signed else ''}.{decimals}f}%"  # type: ignore[arg-type]
+
+
+def indicator_label(indicator: str, lang: str, *, short: bool = True) -> str:
+    """Return the indicator's (short) name in ``lang``."""
+    ind = INDICATORS[indicator]
+    if short:
+        return ind.short_zh if lang == "zh" else ind.short_en
+    return ind.name(lang)
+
+
+def wrap_label(text: str, lang: str, width: int | None = None) -> str:
+    """Return ``text`` broken into lines of about ``width`` characters with '<br>' (tick labels).
+
+    >>> wrap_label("生均教学及辅助用房", "zh", 5)
+    '生均教学及<br>辅助用房'
+    >>> wrap_label("Teaching floor area", "en", 10)
+    'Teaching<br>floor area'
+    """
+    if lang == "zh":
+        width = width or 4
+        return "<br>".join(text[k:k + width] for k in range(0, len(text), width))
+    width = width or 12
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def unit_of(indicator: str, lang: str) -> str:
+    """Return the display unit of ``indicator`` in ``lang`` (e.g. 'm²/生')."""
+    return INDICATORS[indicator].unit(lang)
+
+
+def axis_title(indicator: str, lang: str) -> str:
+    """Return '<short name>（<unit>）', the axis title of an indicator's values."""
+    return t("app.fig.value_axis", lang, name=indicator_label(indicator, lang),
+             unit=unit_of(indicator, lang))
+
+
+def status_of(passed: object, near: object = False) -> str:
+    """Return 'pass', 'fail', 'near' (passes within the standards' near margin of the
+    threshold, as the engine flags it) or 'missing'.
+
+    >>> status_of(True, False), status_of(True, True), status_of(False, True), status_of(None)
+    ('pass', 'near', 'fail', 'missing')
+    """
+    if passed is None or passed is pd.NA or (isinstance(passed, float) and math.isnan(passed)):
+        return "missing"
+    if not bool(passed):
+        return "fail"
+    return "near" if (near is not None and near is not pd.NA and bool(near)) else "pass"
+
+
+def failing_names(failing: object, scheme: str, lang: str) -> str:
+    """Return the names of the indicators (quality) or school-rule items (basic) a unit fails,
+    joined for display ('' when none)."""
+    ids = tuple(failing) if isinstance(failing, (tuple, list, np.ndarray)) else ()
+    if scheme == "quality":
+        names = [indicator_label(i, lang) for i in ids]
+    else:
+        std = standards_table()
+        col = "chinese_name" if lang == "zh" else "english_name"
+        names = [str(std.loc[i, col]) if i in std.index else str(i) for i in ids]
+    return ("、" if lang == "zh" else "; ").join(names)
+
+
+def table_height(frame: pd.DataFrame, row_px: int = 35, max_rows: int = 30) -> int:
+    """Return a table height (px) showing up to ``max_rows`` rows without inner scrolling."""
+    return row_px * (min(len(frame), max_rows) + 1) + 3

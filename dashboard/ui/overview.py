@@ -1,0 +1,190 @@
+"""Page model of 总览 (overview): the verdict cards of each stage × scheme with their help
+texts, the school-rule counts, the biggest reasons behind a verdict and the trend over the
+years.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, cv_threshold, scheme_ids
+from dashboard.ui.evaluation import indicator_rows, rows_of, scheme_units
+from dashboard.ui.format import (
+    fmt_cv,
+    fmt_pct,
+    fmt_value,
+    indicator_label,
+    status_of,
+)
+
+__all__ = [
+    # Re-exported: the overview draws one chart per stage (the pages may not import method).
+    "STAGES",
+    # this module's own
+    "MAX_REASONS",
+    "StatusCard",
+    "status_cards",
+    "card_help",
+    "school_rule_counts",
+    "Reason",
+    "top_reasons",
+    "trend_table",
+]
+
+MAX_REASONS: Final = 3
+
+
+@dataclass(frozen=True)
+class StatusCard:
+    """One stage × scheme verdict as the overview shows it (value = composite or largest CV)."""
+
+    stage: str
+    scheme: str
+    label: str
+    value: float
+    value_text: str
+    threshold: float
+    status: str
+    status_text: str
+    detail: str
+    units: int
+    failing_units: int
+
+
+def _card(r: pd.Series, stage: str, scheme: str, lang: str) -> StatusCard:
+    status = status_of(r["passed"], r["near"])
+    stage_name = t(f"stage.{stage}", lang)
+    label = t(f"app.overview.card_{scheme}", lang, stage=stage_name)
+    if scheme == "basic":
+        detail = t("app.overview.detail_basic", lang, threshold=fmt_cv(r["threshold"]))
+    else:
+        detail = t("app.overview.detail_quality", lang, threshold=fmt_cv(r["threshold"]),
+                   failing=int(r["failing_indicators"]), n=len(scheme_ids("quality")))
+    return StatusCard(
+        stage=stage, scheme=scheme, label=label, value=float(r["value"]),
+        value_text=fmt_cv(r["value"]), threshold=float(r["threshold"]), status=status,
+        status_text=t(f"status.{status}", lang), detail=detail, units=int(r["units"]),
+        failing_units=int(r["failing_units"]))
+
+
+def status_cards(ev: Evaluation, county: str, year: int, lang: str) -> list[StatusCard]:
+    """Return the verdict cards of every stage × scheme present, stage by stage."""
+    cards = []
+    verdicts = rows_of(ev.verdicts, county, year)
+    for stage in STAGES:
+        for scheme in SCHEMES:
+            rows = verdicts[(verdicts["stage"] == stage) & (verdicts["scheme"] == scheme)]
+            if not rows.empty:
+                cards.append(_card(rows.iloc[0], stage, scheme, lang))
+    return cards
+
+
+def card_help(scheme: str, lang: str) -> str:
+    """Return the help text of a verdict card: how ``scheme`` is judged, with the thresholds,
+    the decimals and the near margin of the standards."""
+    return t(f"app.overview.card_help.{scheme}", lang, n=len(scheme_ids(scheme)),
+             primary=fmt_cv(cv_threshold(scheme, "primary")),
+             junior=fmt_cv(cv_threshold(scheme, "junior")), dp=DEFAULT_PARAMS.round_dp,
+             margin=fmt_cv(DEFAULT_PARAMS.near_margin))
+
+
+def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
+                       lang: str) -> pd.DataFrame:
+    """Return per stage: units, failing units and the text '失败数 / 单位数'."""
+    rules = rows_of(ev.school_rules, county, year, scheme=scheme)
+    out = []
+    for stage in STAGES:
+        r = rules[rules["stage"] == stage]
+        if r.empty:
+            continue
+        failing = int((~r["school_pass"].astype(bool)).sum())
+        out.append({"stage": stage, "stage_label": t(f"stage.{stage}", lang), "units": len(r),
+                    "failing": failing,
+                    "text": t("app.overview.rule_value", lang, failing=failing, units=len(r))})
+    return pd.DataFrame(out, columns=["stage", "stage_label", "units", "failing", "text"])
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One of the biggest reasons behind a verdict: an indicator or a contributing unit."""
+
+    kind: str  # "indicator" or "unit"
+    indicator: str
+    text: str
+    school_id: str | None = None
+
+
+def _indicator_reasons(rows: pd.DataFrame, scheme: str, lang: str) -> list[Reason]:
+    """The two indicators furthest over (or closest to) their threshold (``rows`` by excess)."""
+    reasons = []
+    for r in rows.head(2).itertuples(index=False):
+        name = indicator_label(r.indicator, lang, short=False)
+        if scheme == "basic":
+            key = "app.reason.basic"
+        elif r.rounded > r.threshold:
+            key = "app.reason.over"
+        else:
+            key = "app.reason.under"
+        reasons.append(Reason("indicator", r.indicator, t(
+            key, lang, name=name, cv=fmt_cv(r.cv), threshold=fmt_cv(r.threshold),
+            gap=fmt_cv(abs(r.excess)), n=len(scheme_ids(scheme)))))
+    return reasons
+
+
+def top_reasons(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
+                lang: str, n: int = MAX_REASONS) -> list[Reason]:
+    """Return the ``n`` biggest reasons: the indicators furthest over (or closest to) their
+    threshold, then the units contributing most to the worst indicator's CV.
+    """
+    rows = indicator_rows(ev, county, year, stage, scheme, lang)
+    if rows.empty:
+        return []
+    rows = rows.assign(excess=rows["cv"] - rows["threshold"]).sort_values("excess", ascending=False)
+    reasons = _indicator_reasons(rows, scheme, lang)
+    worst = str(rows["indicator"].iloc[0])
+    units = scheme_units(ev, scheme, county, year, stage)
+    share = f"share_{worst}"
+    if share in units.columns and len(units) > 1:
+        top = units.sort_values(share, ascending=False).head(max(n - len(reasons), 1))
+        for u in top.itertuples(index=False):
+            reasons.append(Reason("unit", worst, t(
+                "app.reason.unit", lang, school=u.school_name,
+                name=indicator_label(worst, lang, short=False),
+                value=fmt_value(getattr(u, worst), worst, lang),
+                share=fmt_pct(getattr(u, share)), cv=fmt_cv(getattr(u, f"cvifmean_{worst}"))),
+                school_id=str(u.school_id)))
+    return reasons[:n]
+
+
+def trend_table(history: Evaluation | None, county: str, stage: str, scheme: str,
+                lang: str) -> pd.DataFrame:
+    """Return year, series (indicator id or 'composite'), label, cv, threshold for a trend.
+
+    Basic: the composite CV per year (with its threshold) and the 8 CVs; quality: the 7 CVs.
+    """
+    cols = ["year", "series", "label", "cv", "threshold"]
+    if history is None:
+        return pd.DataFrame(columns=cols)
+    ind = history.indicators
+    ind = ind[(ind["county_code"].astype(str) == str(county)) & (ind["stage"] == stage)
+              & (ind["scheme"] == scheme)]
+    thr = cv_threshold(scheme, stage)
+    frames = [pd.DataFrame({
+        "year": ind["year"].astype(int), "series": ind["indicator"],
+        "label": [indicator_label(i, lang) for i in ind["indicator"]], "cv": ind["cv"],
+        "threshold": thr if scheme == "quality" else np.nan})]
+    if scheme == "basic":
+        comp = history.composites
+        comp = comp[(comp["county_code"].astype(str) == str(county)) & (comp["stage"] == stage)]
+        frames.insert(0, pd.DataFrame({
+            "year": comp["year"].astype(int), "series": "composite",
+            "label": t("app.fig.composite", lang), "cv": comp["composite_cv"], "threshold": thr}))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["series", "year"], kind="stable").reset_index(drop=True)[cols]
+

@@ -1,0 +1,215 @@
+"""Page model of 学校档案 (school profile): the school picker, one school's values against the
+county mean and the national minimums, its school-rule verdicts, its history over the years
+and where it is.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
+from dashboard.ui.evaluation import indicator_rows, scheme_units, school_rule_size
+from dashboard.ui.format import (
+    DASH,
+    failing_names,
+    fmt_pct,
+    fmt_value,
+    indicator_label,
+    is_missing,
+    wrap_label,
+)
+
+__all__ = [
+    "school_options",
+    "default_school",
+    "option_labels",
+    "school_name",
+    "school_stages",
+    "Location",
+    "school_location",
+    "school_profile",
+    "profile_display",
+    "school_verdicts",
+    "verdict_markdown",
+    "school_history",
+    "history_display",
+]
+
+PROFILE_COLUMNS = ["indicator", "label", "tick", "value", "value_text", "mean", "minimum",
+                   "pct_mean", "pct_minimum", "minimum_pct_mean", "meets"]
+
+
+def school_options(ev: Evaluation, county: str, year: int) -> pd.DataFrame:
+    """Return school_id, school_name, label of every school with a unit in any scheme."""
+    frames = [scheme_units(ev, s, county, year)[["school_id", "school_name", "township"]]
+              for s in ev.units]
+    allu = pd.concat(frames, ignore_index=True).drop_duplicates("school_id")
+    allu = allu.assign(school_id=allu["school_id"].astype(str))
+    allu["label"] = allu["school_name"].astype(str) + " · " + allu["township"].astype(str)
+    return allu.sort_values(["township", "school_name"]).reset_index(drop=True)
+
+
+def default_school(ev: Evaluation, scheme: str, county: str, year: int, stage: str) -> str | None:
+    """Return the school the profile opens with: the unit meeting fewest indicators of the
+    school rule in ``scheme`` and ``stage`` (the biggest such school), else the first school.
+    """
+    units = scheme_units(ev, scheme, county, year, stage)
+    if units.empty:
+        options = school_options(ev, county, year)
+        return None if options.empty else str(options["school_id"].iloc[0])
+    worst = units.sort_values(["school_pass", "meets", "students"], ascending=[True, True, False])
+    return str(worst["school_id"].iloc[0])
+
+
+def option_labels(options: pd.DataFrame) -> dict[str, str]:
+    """Return school_id → label of the school picker (:func:`school_options`)."""
+    return dict(zip(options["school_id"].astype(str), options["label"], strict=True))
+
+
+def school_name(options: pd.DataFrame, school_id: str) -> str:
+    """Return the name of ``school_id`` among the picker's options ('' when absent)."""
+    hit = options[options["school_id"].astype(str) == str(school_id)]
+    return str(hit["school_name"].iloc[0]) if len(hit) else ""
+
+
+def school_stages(ev: Evaluation, scheme: str, school_id: str, county: str, year: int) -> list[str]:
+    """Return the stages in which the school is a unit of ``scheme`` (primary first)."""
+    units = scheme_units(ev, scheme, county, year)
+    have = set(units.loc[units["school_id"].astype(str) == str(school_id), "stage"])
+    return [s for s in STAGES if s in have]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a school is: WGS 84 longitude and latitude (degrees)."""
+
+    lon: float
+    lat: float
+
+
+def school_location(schools: pd.DataFrame, school_id: str) -> Location | None:
+    """Return the school's location from the schools table, or None when unknown."""
+    hit = schools[schools["school_id"].astype(str) == str(school_id)]
+    if hit.empty or is_missing(hit["longitude"].iloc[0]) or is_missing(hit["latitude"].iloc[0]):
+        return None
+    return Location(float(hit["longitude"].iloc[0]), float(hit["latitude"].iloc[0]))
+
+
+def _profile_row(ind: str, value: float, mean: float, minimum: float, lang: str) -> dict:
+    has_minimum = not is_missing(minimum)
+    return {"indicator": ind, "label": indicator_label(ind, lang),
+            "tick": wrap_label(indicator_label(ind, lang), lang), "value": value,
+            "value_text": fmt_value(value, ind, lang), "mean": mean, "minimum": minimum,
+            "pct_mean": value / mean if mean else np.nan,
+            "pct_minimum": value / minimum if has_minimum else np.nan,
+            "minimum_pct_mean": minimum / mean if mean and has_minimum else np.nan,
+            "meets": bool(value >= minimum) if has_minimum else None}
+
+
+def school_profile(ev: Evaluation, scheme: str, school_id: str, county: str, year: int,
+                   stage: str, lang: str) -> pd.DataFrame:
+    """Return per indicator the school's value, the county mean, the minimum (quality), the
+    value as a share of the mean and of the minimum, and display texts.
+    """
+    units = scheme_units(ev, scheme, county, year, stage)
+    unit = units[units["school_id"].astype(str) == str(school_id)]
+    if unit.empty:
+        return pd.DataFrame(columns=PROFILE_COLUMNS)
+    u = unit.iloc[0]
+    means = indicator_rows(ev, county, year, stage, scheme, lang).set_index("indicator")["mean"]
+    rows = [_profile_row(ind, float(u[ind]), float(means.get(ind, np.nan)),
+                         INDICATORS[ind].minimum(stage) if scheme == "quality" else np.nan, lang)
+            for ind in scheme_ids(scheme)]
+    return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+
+
+def profile_display(profile: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
+    """Return the profile as a table with units and localized headers."""
+    if profile.empty:
+        return pd.DataFrame()
+    ids = profile["indicator"]
+    out = {
+        t("app.school.col.indicator", lang): [indicator_label(i, lang, short=False) for i in ids],
+        t("app.school.col.value", lang): [fmt_value(v, i, lang) for v, i in zip(profile["value"], ids, strict=True)],
+        t("app.school.col.mean", lang): [fmt_value(v, i, lang) for v, i in zip(profile["mean"], ids, strict=True)],
+        t("app.school.col.pct_mean", lang): [fmt_pct(v) for v in profile["pct_mean"]],
+    }
+    if scheme == "quality":
+        out[t("app.school.col.minimum", lang)] = [
+            fmt_value(v, i, lang) for v, i in zip(profile["minimum"], ids, strict=True)]
+        out[t("app.school.col.meets", lang)] = [
+            t("status.pass" if m else "status.fail", lang) for m in profile["meets"]]
+    return pd.DataFrame(out)
+
+
+def school_verdicts(ev: Evaluation, school_id: str, county: str, year: int,
+                    lang: str) -> pd.DataFrame:
+    """Return per (scheme, stage) the school-rule verdict of the school: meets, pass, failing."""
+    rows = []
+    for scheme in ev.units:
+        units = scheme_units(ev, scheme, county, year)
+        units = units[units["school_id"].astype(str) == str(school_id)]
+        n = school_rule_size(scheme)
+        for u in units.itertuples(index=False):
+            rows.append({"scheme": scheme, "stage": u.stage, "meets": int(u.meets), "n": n,
+                         "school_pass": bool(u.school_pass),
+                         "text": t("app.school.verdict", lang, scheme=t(f"scheme.{scheme}", lang),
+                                   stage=t(f"stage.{u.stage}", lang), meets=int(u.meets), n=n,
+                                   status=t("status.pass" if u.school_pass else "status.fail", lang),
+                                   failing=failing_names(u.failing, scheme, lang) or DASH)})
+    return pd.DataFrame(rows, columns=["scheme", "stage", "meets", "n", "school_pass", "text"])
+
+
+def verdict_markdown(verdicts: pd.DataFrame, lang: str) -> str:
+    """Return the school-rule verdicts as Markdown lines with a green or red status badge."""
+    if verdicts.empty:
+        return ""
+    lines = []
+    for r in verdicts.itertuples(index=False):
+        colour = "green" if r.school_pass else "red"
+        status = t("status.pass" if r.school_pass else "status.fail", lang)
+        lines.append(f"- :{colour}-badge[{status}] {r.text}")
+    return "\n".join(lines)
+
+
+def school_history(history: Evaluation | None, scheme: str, school_id: str, county: str,
+                   stage: str, lang: str) -> pd.DataFrame:
+    """Return per year and indicator the school's value, the county mean and their ratio."""
+    cols = ["year", "indicator", "label", "value", "mean", "pct_mean"]
+    if history is None:
+        return pd.DataFrame(columns=cols)
+    units = history.units[scheme]
+    units = units[(units["county_code"].astype(str) == str(county)) & (units["stage"] == stage)
+                  & (units["school_id"].astype(str) == str(school_id))]
+    if units.empty:
+        return pd.DataFrame(columns=cols)
+    ind = history.indicators
+    ind = ind[(ind["county_code"].astype(str) == str(county)) & (ind["stage"] == stage)
+              & (ind["scheme"] == scheme)].set_index(["year", "indicator"])["mean"]
+    rows = []
+    for u in units.itertuples(index=False):
+        for i in scheme_ids(scheme):
+            mean = float(ind.get((u.year, i), np.nan))
+            value = float(getattr(u, i))
+            rows.append({"year": int(u.year), "indicator": i, "label": indicator_label(i, lang),
+                         "value": value, "mean": mean,
+                         "pct_mean": value / mean if mean else np.nan})
+    return pd.DataFrame(rows, columns=cols).sort_values(["indicator", "year"]).reset_index(drop=True)
+
+
+def history_display(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the school's history as a year × indicator table of values with units."""
+    if hist.empty:
+        return pd.DataFrame()
+    text = hist.assign(text=[fmt_value(v, i, lang) for v, i in zip(hist["value"], hist["indicator"], strict=True)])
+    wide = text.pivot(index="label", columns="year", values="text")
+    order = list(dict.fromkeys(hist["label"]))
+    wide = wide.reindex(order)
+    wide.index.name = t("app.school.col.indicator", lang)
+    wide.columns = [t("app.school.col.year", lang, year=y) for y in wide.columns]
+    return wide.reset_index()
