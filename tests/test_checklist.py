@@ -109,3 +109,24 @@ def test_derive_school_items_by_hand():
     assert not d.loc["A", "G4"]            # 2 100 > 2 000
     assert not d.loc["A", "G5"]            # 52.5 per class > 45
     assert d.loc["B", "G3"] and d.loc["B", "G4"] and d.loc["B", "G5"]  # 2 400 ≤ 2 500 for 一贯制
+
+
+def test_the_page_model_lists_the_same_items_with_counts_per_scheme(demo):
+    from dashboard.i18n import t
+    from dashboard.ui import checklist
+
+    schools, county = demo
+    ev, items = _checklist(schools, county)
+    shown = checklist.checklist_items(ev, schools, county, "990101", 2024, "zh")
+    assert [(i.item_id, i.status) for i in shown] == [(i.item_id, i.status) for i in items]
+    frame = checklist.checklist_frame(shown, "zh", problems_only=True)
+    assert list(frame["status"]) == [i.status for i in items if i.status != "pass"]
+    assert set(checklist.checklist_columns("zh")) <= set(frame.columns)
+    counts = checklist.checklist_counts(shown).set_index("scheme")
+    for scheme in ("basic", "quality"):
+        parts = [i for i in items if i.scheme == scheme and i.group != "verdict"]
+        assert counts.loc[scheme, "total"] == len(parts)
+        assert counts.loc[scheme, "failed"] == sum(i.status == "fail" for i in parts)
+    status_col = t("app.check.col.status", "zh")
+    styled = checklist.checklist_styler(frame).to_html()
+    assert checklist.STATUS_BACKGROUND["fail"] in styled and status_col in styled
