@@ -4,7 +4,9 @@ delete and compare saved scenarios, and see the moves on the map."""
 
 import streamlit as st
 
+from dashboard.ui import maps
 from dashboard.ui import scenario_page as sv
+from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import table_height
 from dashboard.ui.geo import map_aspect
@@ -183,7 +185,7 @@ with build:
         before = ctx.evaluation
 
         st.subheader(ctx.tr("scenario.result.verdicts"))
-        changes = sv.verdict_changes(before, after, county, year, lang)
+        changes = sr.verdict_changes(before, after, county, year, lang)
         for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
             column.metric(change.label, change.after_text, delta=change.delta_text,
                           delta_color="inverse" if change.changed else "off",
@@ -191,31 +193,31 @@ with build:
                           help=ctx.tr("scenario.metric_help"), delta_description=change.status_text)
 
         st.subheader(ctx.tr("scenario.result.coefficients"))
-        table = sv.coefficient_table(before, after, county, year, lang)
-        display = sv.coefficient_display(table, lang)
-        st.dataframe(sv.coefficient_styler(display, table, lang), hide_index=True,
+        table = sr.coefficient_table(before, after, county, year, lang)
+        display = sr.coefficient_display(table, lang)
+        st.dataframe(sr.coefficient_styler(display, table, lang), hide_index=True,
                      key="scn_coefficients", height=table_height(display, max_rows=40))
-        st.caption(sv.changed_note(lang))
-        series = sv.series_table([(ctx.tr("scenario.series.now"), before),
+        st.caption(sr.changed_note(lang))
+        series = sr.series_table([(ctx.tr("scenario.series.now"), before),
                                   (ctx.tr("scenario.series.scenario"), after)], county, year, lang)
-        st.plotly_chart(sv.compare_figure(series, ctx.stage, ctx.scheme, lang),
+        st.plotly_chart(sr.compare_figure(series, ctx.stage, ctx.scheme, lang),
                         config=PLOTLY_CONFIG, key="scn_before_after")
 
         st.subheader(ctx.tr("scenario.result.schools", scheme=ctx.tr(f"scheme.{ctx.scheme}")))
-        moved = sv.school_changes(before, after, county, year, ctx.scheme)
+        moved = sr.school_changes(before, after, county, year, ctx.scheme)
         if moved.empty:
             st.info(ctx.tr("scenario.result.no_school_change"))
         else:
-            st.dataframe(sv.school_change_display(moved, ctx.scheme, lang), hide_index=True,
+            st.dataframe(sr.school_change_display(moved, ctx.scheme, lang), hide_index=True,
                          key="scn_schools")
 
         st.subheader(ctx.tr("scenario.result.map"))
-        lines = sv.flow_lines(actions, schools, lang)
+        lines = sr.flow_lines(actions, schools, lang)
         if lines.empty:
             st.info(ctx.tr("scenario.result.no_lines"))
         else:
             towns = page_townships(ctx, absent="caption")
-            st.plotly_chart(sv.flow_map(towns.paths, towns.labels, lines, schools, lang,
+            st.plotly_chart(maps.flow_map(towns.paths, towns.labels, lines, schools, lang,
                                         map_aspect(schools["latitude"].dropna())),
                             config=PLOTLY_CONFIG, key="scn_map")
 
@@ -266,18 +268,18 @@ with compare_tab:
     if not usable:
         st.info(ctx.tr("scenario.compare.empty"))
     else:
-        chosen = st.multiselect(ctx.tr("scenario.compare.pick", n=sv.MAX_COMPARED), usable,
-                                key="scn_compare", max_selections=sv.MAX_COMPARED,
-                                default=usable[:min(len(usable), sv.MAX_COMPARED)])
+        chosen = st.multiselect(ctx.tr("scenario.compare.pick", n=sr.MAX_COMPARED), usable,
+                                key="scn_compare", max_selections=sr.MAX_COMPARED,
+                                default=usable[:min(len(usable), sr.MAX_COMPARED)])
         evaluations = [(ctx.tr("scenario.series.now"), ctx.evaluation)]
         for name in chosen:
             try:
                 evaluations.append((name, sv.evaluate_saved(store, snapshot, name, county)))
             except sv.ScenarioError as exc:
                 st.error(exc.message(lang))
-        series = sv.series_table(evaluations, county, year, lang)
-        st.dataframe(sv.compare_display(series, lang), hide_index=True, key="scn_compare_table",
+        series = sr.series_table(evaluations, county, year, lang)
+        st.dataframe(sr.compare_display(series, lang), hide_index=True, key="scn_compare_table",
                      height=table_height(series.drop_duplicates(
                          ["stage", "scheme", "indicator"]), max_rows=40))
-        st.plotly_chart(sv.compare_figure(series, ctx.stage, ctx.scheme, lang),
+        st.plotly_chart(sr.compare_figure(series, ctx.stage, ctx.scheme, lang),
                         config=PLOTLY_CONFIG, key="scn_compare_figure")

@@ -31,7 +31,9 @@ from dashboard.planning.scenario import (
     snapshot_checksum,
 )
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
+from dashboard.ui import maps
 from dashboard.ui import scenario_page as sv
+from dashboard.ui import scenario_results as sr
 from dashboard.ui.format import fmt_cv, indicator_label
 from dashboard.ui.geo import read_geojson, townships
 from dashboard.ui.overview import status_cards
@@ -118,10 +120,10 @@ def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
         sv.describe_action(TRANSFER, sv.school_names(snapshot.schools), "zh")))]
     after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
     shown = table(at, "scenario.col.after")
-    expected = sv.cv_rows(after, COUNTY, 2024, "zh")
+    expected = sr.cv_rows(after, COUNTY, 2024, "zh")
     assert list(shown[t("scenario.col.after", "zh")]) == [fmt_cv(v) for v in expected["cv"]]
     assert list(shown[t("scenario.col.before", "zh")]) == [
-        fmt_cv(v) for v in sv.cv_rows(before, COUNTY, 2024, "zh")["cv"]]
+        fmt_cv(v) for v in sr.cv_rows(before, COUNTY, 2024, "zh")["cv"]]
     q2 = after.indicators.query("stage == 'primary' and scheme == 'quality' and indicator == 'Q2'")
     row = shown[(shown[t("scenario.col.stage", "zh")] == "小学")
                 & (shown[t("scenario.col.indicator", "zh")] == indicator_label("Q2", "zh"))
@@ -252,7 +254,7 @@ def test_compare_saved_scenarios_side_by_side(data_root: Path) -> None:
     assert list(shown.columns[3:]) == ["现状", "乙方案", "甲方案"]
     for name in ("乙方案", "甲方案"):
         ev = evaluate(apply_scenario(snapshot, plans[name]).schools)
-        rows = sv.cv_rows(ev, COUNTY, 2024, "zh")
+        rows = sr.cv_rows(ev, COUNTY, 2024, "zh")
         assert [cell.split("（")[0] for cell in shown[name]] == [fmt_cv(v) for v in rows["cv"]]
     fig = plotly_specs(at)["scn_compare_figure"]
     assert [d["name"] for d in fig["data"]] == ["现状", "乙方案", "甲方案"]
@@ -281,16 +283,16 @@ def test_no_snapshot_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_coefficient_table_flags_what_changed() -> None:
     snapshot, before = demo()
     after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
-    table_ = sv.coefficient_table(before, after, COUNTY, 2024, "zh")
+    table_ = sr.coefficient_table(before, after, COUNTY, 2024, "zh")
     assert len(table_) == 32
     b = table_.set_index(["stage", "scheme", "indicator"])
     assert not b.loc[("junior", "quality", "Q2"), "changed"]  # a primary transfer
     assert b.loc[("primary", "quality", "Q2"), "changed"]
     assert b.loc[("primary", "basic", "composite"), "after"] == pytest.approx(
         after.composites.query("stage == 'primary'")["composite_cv"].item())
-    same = sv.coefficient_table(before, before, COUNTY, 2024, "zh")
+    same = sr.coefficient_table(before, before, COUNTY, 2024, "zh")
     assert not same["changed"].any() and (same["delta"] == 0).all()
-    shown = sv.coefficient_display(table_, "en")
+    shown = sr.coefficient_display(table_, "en")
     assert list(shown.columns) == [t(f"scenario.col.{c}", "en") for c in (
         "stage", "scheme", "indicator", "before", "after", "delta", "threshold", "status_before",
         "status_after")]
@@ -299,28 +301,28 @@ def test_coefficient_table_flags_what_changed() -> None:
 def test_school_changes_are_the_two_schools_of_a_transfer() -> None:
     snapshot, before = demo()
     after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
-    changes = sv.school_changes(before, after, COUNTY, 2024, "quality")
+    changes = sr.school_changes(before, after, COUNTY, 2024, "quality")
     assert sorted(changes["school_id"]) == sorted([RICH, POOR])
     poor = changes.set_index("school_id").loc[POOR]
     units = before.units["quality"].set_index("unit_id")
     assert poor["Q2_before"] == pytest.approx(units.loc[f"{POOR}:primary", "Q2"])
     assert poor["Q2_after"] > poor["Q2_before"]
-    shown = sv.school_change_display(changes, "quality", "zh")
+    shown = sr.school_change_display(changes, "quality", "zh")
     assert " → " in shown.iloc[0, 2]  # Q1 changed: above-degree teachers moved
-    assert sv.school_changes(before, before, COUNTY, 2024, "basic").empty
+    assert sr.school_changes(before, before, COUNTY, 2024, "basic").empty
 
 
 def test_verdict_changes_pair_both_sides() -> None:
     snapshot, before = demo()
     pupils = MovePupils(POOR, RICH, "primary", 1000)
     after = evaluate(apply_actions(snapshot.schools, [pupils]).schools)
-    changes = {(c.stage, c.scheme): c for c in sv.verdict_changes(before, after, COUNTY, 2024, "zh")}
+    changes = {(c.stage, c.scheme): c for c in sr.verdict_changes(before, after, COUNTY, 2024, "zh")}
     assert set(changes) == {(s, k) for s in ("primary", "junior") for k in ("basic", "quality")}
     basic = changes[("primary", "basic")]
     comp = {name: ev.composites.query("stage == 'primary'")["composite_cv"].item()
             for name, ev in (("before", before), ("after", after))}
     assert basic.before == pytest.approx(comp["before"]) and basic.after == pytest.approx(comp["after"])
-    assert basic.delta_text == sv.delta_text(comp["after"] - comp["before"])
+    assert basic.delta_text == sr.delta_text(comp["after"] - comp["before"])
     assert changes[("junior", "basic")].delta_text == "±0.000"
     assert not changes[("junior", "basic")].changed and basic.changed
 
@@ -354,7 +356,7 @@ def test_school_choices_follow_the_stage() -> None:
 def test_flow_map_draws_lines_between_the_schools() -> None:
     snapshot, _ = demo()
     actions = [TRANSFER, Hire(POOR, "primary", 1), MovePupils(RICH, POOR, "primary", 10)]
-    lines = sv.flow_lines(actions, snapshot.schools, "zh")
+    lines = sr.flow_lines(actions, snapshot.schools, "zh")
     assert list(lines["number"]) == [1, 3] and list(lines["kind"]) == ["transfer", "move_pupils"]
     at = snapshot.schools.set_index("school_id")
     assert (lines["lon0"].iloc[0], lines["lat1"].iloc[0]) == (at.loc[RICH, "longitude"],
@@ -362,7 +364,7 @@ def test_flow_map_draws_lines_between_the_schools() -> None:
     geo = read_geojson(REPO / "geo" / COUNTY / "townships.geojson")
     towns = townships(geo)
     paths = towns.paths
-    fig = sv.flow_map(paths, towns.labels, lines, snapshot.schools, "zh", 1.1)
+    fig = maps.flow_map(paths, towns.labels, lines, snapshot.schools, "zh", 1.1)
     assert {trace.type for trace in fig.data} == {"scatter"}
     arrows = [tr for tr in fig.data if tr.legendgroup]
     assert [tr.name for tr in arrows] == ["小学教师调动", "小学学生调整"]
@@ -379,18 +381,18 @@ def test_flow_map_draws_lines_between_the_schools() -> None:
 def test_compare_figure_groups_bars_with_the_threshold() -> None:
     snapshot, before = demo()
     after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
-    series = sv.series_table([("现状", before), ("情景", after)], COUNTY, 2024, "zh")
-    fig = sv.compare_figure(series, "primary", "quality", "zh")
+    series = sr.series_table([("现状", before), ("情景", after)], COUNTY, 2024, "zh")
+    fig = sr.compare_figure(series, "primary", "quality", "zh")
     assert [tr.name for tr in fig.data] == ["现状", "情景"] and fig.layout.barmode == "group"
     q = after.indicators.query("stage == 'primary' and scheme == 'quality'")
     assert list(fig.data[1].y) == pytest.approx(list(q.set_index("indicator").loc[
         ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7"], "cv"]))
     assert fig.layout.shapes[0].y0 == 0.5 and fig.data[0].textposition == "outside"
-    three = sv.series_table([("现状", before), ("甲", after), ("乙", after)], COUNTY, 2024, "zh")
-    assert sv.compare_figure(three, "primary", "quality", "zh").data[0].textposition == "none"
-    basic = sv.compare_figure(series, "junior", "basic", "en")
+    three = sr.series_table([("现状", before), ("甲", after), ("乙", after)], COUNTY, 2024, "zh")
+    assert sr.compare_figure(three, "primary", "quality", "zh").data[0].textposition == "none"
+    basic = sr.compare_figure(series, "junior", "basic", "en")
     assert len(basic.data[0].x) == 9 and basic.layout.shapes[0].y0 == 0.55
-    shown = sv.compare_display(series, "zh")
+    shown = sr.compare_display(series, "zh")
     assert list(shown.columns[3:]) == ["现状", "情景"] and len(shown) == 32
 
 

@@ -12,6 +12,7 @@ Builders take prepared tables (dashboard.ui.geo and dashboard.ui.mapview) and re
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
 
 import pandas as pd
@@ -20,13 +21,15 @@ import plotly.graph_objects as go
 from dashboard.i18n import t
 from dashboard.ui.figures import FONT_FAMILY, GROUP_COLORS, STATUS_COLORS, figure, layout
 
-__all__ = ["township_map", "school_locator", "township_outlines", "map_layout", "SCHOOL_TRACE",
-           "TOWNSHIP_TRACE"]
+__all__ = ["township_map", "school_locator", "flow_map", "township_outlines", "map_layout",
+           "SCHOOL_TRACE", "TOWNSHIP_TRACE"]
 
 SCHOOL_TRACE: Final = "school"  # customdata[0] of school points (the selection handler reads it)
 TOWNSHIP_TRACE: Final = "township"
 OUTLINE: Final = "rgba(255,255,255,0.9)"
 SCHOOL_DEVIATION_SCALE: Final = "RdBu"
+STAGE_COLORS: Final = {"primary": "#1f5fa8", "junior": "#e08a1e"}  # teacher transfers
+PUPIL_COLOR: Final = "#3b9a4b"  # pupil moves
 
 
 def township_outlines(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | None) -> list[dict]:
@@ -134,3 +137,56 @@ def school_locator(paths: dict[str, Any], lon: float, lat: float, name: str, lan
                                  "line": {"color": "white", "width": 1}},
         "hovertemplate": name + "<extra></extra>", "showlegend": False})
     return figure(data, map_layout(t("app.school.map_title", lang), 360, aspect))
+
+
+def flow_map(paths: dict[str, tuple[list, list]], labels: pd.DataFrame, lines: pd.DataFrame,
+             schools: pd.DataFrame, lang: str, aspect: float) -> go.Figure:
+    """Return the moves as arrows from school to school over grey township polygons
+    (``paths``/``labels``: geo.townships(...).paths/.labels, names in grey): teacher
+    transfers coloured by stage, pupil moves dashed, width by head count; every located school
+    a small dot, the schools involved named.  Only scatter traces (offline)."""
+    data = township_outlines(paths, None)
+    for trace in data:
+        trace["hoverinfo"] = "skip"
+    if len(labels):
+        data.append({
+            "type": "scatter", "x": labels["lon"], "y": labels["lat"], "mode": "text",
+            "text": labels["township"],
+            "textfont": {"family": FONT_FAMILY, "size": 12, "color": "#78909c"},
+            "hoverinfo": "skip", "showlegend": False, "name": t("scenario.map.townships", lang)})
+    located = schools.dropna(subset=["longitude", "latitude"])
+    data.append({
+        "type": "scatter", "x": located["longitude"], "y": located["latitude"], "mode": "markers",
+        "marker": {"size": 6, "color": "#78909c"}, "hovertext": located["school_name"],
+        "hoverinfo": "text", "showlegend": False, "name": t("scenario.map.schools", lang)})
+    biggest = float(lines["count"].max()) if len(lines) else 1.0
+    shown: set[tuple[str, str]] = set()
+    for r in lines.itertuples(index=False):
+        group = (r.kind, r.stage)
+        color = PUPIL_COLOR if r.kind == "move_pupils" else STAGE_COLORS.get(r.stage, "#555")
+        data.append({
+            "type": "scatter", "x": [r.lon0, r.lon1], "y": [r.lat0, r.lat1],
+            "mode": "lines+markers",
+            "line": {"color": color, "width": 2 + 5 * math.sqrt(r.count / biggest),
+                     "dash": "dash" if r.kind == "move_pupils" else "solid"},
+            "marker": {"symbol": ["circle", "arrow"], "size": [7, 16], "angleref": "previous",
+                       "color": color},
+            "name": t(f"scenario.map.legend.{r.kind}", lang, stage=t(f"stage.{r.stage}", lang)),
+            "legendgroup": f"{r.kind}-{r.stage}", "showlegend": group not in shown,
+            "hovertext": [r.hover, r.hover], "hoverinfo": "text"})
+        shown.add(group)
+    if len(lines):
+        ends = pd.concat([
+            lines[["from_name", "lon0", "lat0"]].set_axis(["name", "lon", "lat"], axis=1),
+            lines[["to_name", "lon1", "lat1"]].set_axis(["name", "lon", "lat"], axis=1)],
+            ignore_index=True).drop_duplicates("name")
+        data.append({
+            "type": "scatter", "x": ends["lon"], "y": ends["lat"], "mode": "text",
+            "text": ends["name"], "textposition": "top center", "hoverinfo": "skip",
+            "showlegend": False, "name": t("scenario.map.names", lang),
+            "textfont": {"family": FONT_FAMILY, "size": 12, "color": "#102027",
+                         "shadow": "0px 0px 3px white"}})
+    return figure(data, map_layout(
+        t("scenario.map.title", lang), 560, aspect,
+        legend={"orientation": "h", "y": -0.01, "yanchor": "top", "x": 0, "xanchor": "left"},
+        dragmode="pan", hovermode="closest", margin={"l": 10, "r": 10, "t": 50, "b": 40}))
