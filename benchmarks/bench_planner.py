@@ -19,12 +19,12 @@ from dashboard.planning.planner import (
     Plan,
     PlanConstraints,
     PlanGoal,
-    _greedy,
-    _moves,
-    _prepare,
     plan,
     preview,
 )
+from dashboard.planning.planner.greedy import _greedy
+from dashboard.planning.planner.instance import _prepare
+from dashboard.planning.planner.moves import _moves
 from dashboard.store.snapshots import read_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -359,7 +359,7 @@ def test_budget_small_is_optimal_and_passes():
     u = p.after.units["quality"]
     assert (u["Q5"] >= INDICATORS["Q5"].minimum("primary") - 1e-9).all()
     # a cheaper purchase does not pass: 99 % of each amount
-    from dashboard.planning.planner import _resource_cv
+    from dashboard.planning.planner.purchases import _resource_cv
     cheaper = schools.copy()
     for x in p.purchases:
         if x.resource == "sports_area_m2":
@@ -512,7 +512,7 @@ def test_a_large_milp_is_stopped_at_its_time_limit(monkeypatch):
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint
 
-    import dashboard.planning.planner as planner_module
+    import dashboard.planning.planner.solver as planner_module
 
     monkeypatch.setattr(planner_module, "HARD_DEADLINE_VARIABLES", 1)
     args = dict(constraints=LinearConstraint(np.array([[1.0, 1.0]]), 1.0, np.inf),

@@ -1,0 +1,136 @@
+"""Why a transfer goal is out of reach: which constraint binds (each dropped alone), and how
+many more teachers of each attribute would suffice (the least hires, by doubling and bisection)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Final
+
+from dashboard.planning.planner.flows import _Flows, _Relax
+from dashboard.planning.planner.instance import _Inst, _prepare
+from dashboard.planning.planner.search import _FOUND, _best_flows
+from dashboard.planning.planner.transfers import _solve_flows
+from dashboard.planning.planner.types import PlanError, Shortfall
+
+MAX_HIRES: Final = 4096  # beyond this many hires a goal is reported unreachable
+# the constraints tried one by one (dropped alone), in this order
+_DROPPABLE: Final = ("max_km", "max_moves_per_school", "eligibility", "keep_minimums", "staffing_norm")
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The explanation's share of the time limit: ``deadline`` (perf_counter) and its length."""
+
+    deadline: float
+    length: float
+
+    def budget(self) -> float:
+        """Return the time for the next solve: what is left, at most a sixth of the whole."""
+        return max(min(self.deadline - time.perf_counter(), self.length / 6), 0.0)
+
+
+def _applies(inst: _Inst, con: str) -> bool:
+    """Return whether constraint ``con`` is in force (so dropping it can change anything)."""
+    if con == "max_km":
+        return inst.cons.max_km is not None
+    if con == "max_moves_per_school":
+        return inst.cons.max_moves_per_school is not None
+    if con == "eligibility":
+        return inst.elig is not None
+    return True
+
+
+def _locks_bind(inst: _Inst, clock: _Clock) -> Shortfall | None:
+    """Return the shortfall for the locked schools when unlocking them reaches the goal."""
+    unlocked = replace(inst.cons, locked_schools=frozenset())
+    try:
+        inst2 = _prepare(inst.schools, inst.goal, unlocked, inst.teachers, inst.params)
+        if _best_flows(inst2, _Relax(), clock.budget()) is not None:
+            return Shortfall("constraint", constraint="locked_schools")
+    except PlanError:
+        pass
+    return None
+
+
+def _binding_constraints(inst: _Inst, clock: _Clock) -> list[Shortfall]:
+    """Return the constraints whose dropping alone reaches the goal."""
+    out: list[Shortfall] = []
+    for con in _DROPPABLE:
+        if not _applies(inst, con):
+            continue
+        if clock.budget() <= 0:
+            break
+        if _best_flows(inst, _Relax(drop=frozenset({con})), clock.budget()) is not None:
+            out.append(Shortfall("constraint", constraint=con))
+    if inst.cons.locked_schools and clock.budget() > 0:
+        found = _locks_bind(inst, clock)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _attempt(inst: _Inst, n: str, hires: int, clock: _Clock) -> _Flows | None:
+    """Return passing flows with ``hires`` more teachers counted in ``n``, or None."""
+    rel = _Relax(hire={n: hires}, only=(n,) if inst.goal.scheme == "quality" else None)
+    if clock.budget() <= 0:
+        return None
+    if inst.goal.scheme == "quality":
+        f = _solve_flows(inst, rel, time_limit=clock.budget())
+        return f if f.status in _FOUND else None
+    return _best_flows(inst, rel, clock.budget())
+
+
+def _least_hires(inst: _Inst, n: str, clock: _Clock) -> tuple[int, _Flows | None]:
+    """Return (the least hires found to suffice, their flows), or (_, None) when none was found."""
+    lo, hi, hit = 0, 1, None  # lo: known not enough; hi: next to try
+    while hi <= MAX_HIRES and clock.budget() > 0:
+        hit = _attempt(inst, n, hi, clock)
+        if hit is not None:
+            break
+        lo, hi = hi, hi * 2
+    if hit is not None:
+        while hi - lo > 1 and clock.budget() > 0:
+            mid = (lo + hi) // 2
+            f = _attempt(inst, n, mid, clock)
+            if f is not None:
+                hi, hit = mid, f
+            else:
+                lo = mid
+    return hi, hit
+
+
+def _hire_shortfalls(inst: _Inst, clock: _Clock) -> list[Shortfall]:
+    """Return, per teacher count that fails, the least hires that would make it pass."""
+    found: list[Shortfall] = []
+    for n in inst.names:
+        if clock.budget() <= 0:
+            break
+        if inst.goal.scheme == "quality":
+            alone = _solve_flows(inst, _Relax(only=(n,)), time_limit=clock.budget())
+            if alone.status in _FOUND:
+                continue  # reachable on its own: the joint constraints bind (reported above)
+        count, hit = _least_hires(inst, n, clock)
+        ind = inst.ind_of_name[n]
+        if hit is None:
+            found.append(Shortfall("unreachable" if clock.budget() > 0 else "undecided", indicator=ind))
+            continue
+        placed = tuple((inst.school_of[m], int(k)) for m, k in enumerate(hit.hires) if k > 0) \
+            if hit.hires is not None else ()
+        found.append(Shortfall("hire", indicator=ind,
+                               attribute=None if n == "teachers" else n.removeprefix("teachers_"),
+                               count=count, placement=placed))
+    if inst.goal.scheme == "basic":  # alternatives: report the smallest hire
+        hires = [f for f in found if f.kind == "hire"]
+        found = [min(hires, key=lambda f: f.count or 0)] if hires else found[:1]
+    return found
+
+
+def _explain_transfers(inst: _Inst, time_limit: float) -> list[Shortfall]:
+    """Which constraint binds, and how many more teachers of each attribute would suffice.
+
+    Each constraint is dropped alone and the goal re-tried; then, per failing teacher indicator,
+    the least number of hires with its attribute (placed by the model, transfers allowed) is found
+    by doubling and bisection.  Everything shares the ``time_limit`` (seconds)."""
+    clock = _Clock(time.perf_counter() + time_limit, time_limit)
+    return _binding_constraints(inst, clock) + _hire_shortfalls(inst, clock)

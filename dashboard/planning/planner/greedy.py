@@ -1,0 +1,212 @@
+"""The greedy transfer search: one teacher at a time along the steepest descent of the weighted
+excess over the CV limits (a swap when the donor is at its staffing floor).  No optimality claim;
+the preview's plan and the incumbent of a large county's exact plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+
+from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _distances, _Inst
+from dashboard.planning.planner.moves import Triple
+
+_CANDIDATES: Final = 6  # best-scored (donor, receiver) pairs tried per class and step
+_OFF_CAP_WEIGHT: Final = 0.05  # quality: weight of a CV already under its cap
+
+Step = tuple[float, list[tuple[int, int, int]]]  # (violation removed per teacher moved, moves)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What the greedy search does not change: the instance and the figures of its CV limits."""
+
+    inst: _Inst
+    coef: np.ndarray  # (k, K) what a teacher of each class adds to each count
+    lbs: np.ndarray  # (k, M) least counts
+    allowed: np.ndarray  # (M, M) donor → receiver pairs allowed
+    Pm: np.ndarray  # pupils of the movable units
+    P: float  # pupils in the county
+    qfix: np.ndarray  # (k,) Σ C²/P of the units no transfer changes
+    R: np.ndarray  # (k,) county totals
+    caps: np.ndarray  # (k,) caps on Σ C²/P
+
+    def violation(self, Q: np.ndarray) -> float:
+        """Return the weighted excess over the CV limits of the Σ C²/P values ``Q``."""
+        inst = self.inst
+        if inst.goal.scheme == "basic":
+            v = np.maximum(self.P * Q / (self.R * self.R) - 1, 0)
+            return max(float(np.sqrt(v).sum()) + inst.resource_cv - BASIC_CV_COUNT * inst.tau, 0.0)
+        return float(np.sum(np.maximum(Q - self.caps, 0) / self.caps))
+
+
+@dataclass
+class _State:
+    """The greedy search's counts so far (changed by each step)."""
+
+    cnt: np.ndarray  # (k, M) counts at the movable units
+    T: np.ndarray  # (M,) teachers at each school
+    A: np.ndarray  # (j, M) teachers with each goal attribute
+    stock: np.ndarray | None  # (M, K) roster teachers still eligible to move
+    moved: np.ndarray  # (M,) teachers moved in or out
+    triples: dict[tuple[int, int, int], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Round:
+    """The figures of one step's search, at the current state."""
+
+    Q: np.ndarray
+    V: float
+    gain: np.ndarray  # (k, M) ΔQ receiving one
+    loss: np.ndarray  # (k, M) ΔQ giving one (subtracted)
+    gives: list[np.ndarray]  # per class: which units can give one
+    at_floor: np.ndarray  # (M,) donors at their staffing floor
+
+
+def _problem(inst: _Inst) -> _Problem:
+    """Return the fixed figures of the greedy search on ``inst``."""
+    M = len(inst.movable)
+    names = inst.names
+    allowed = np.ones((M, M), bool) & ~np.eye(M, dtype=bool)
+    if inst.cons.max_km is not None:
+        d = _distances(inst)
+        allowed &= np.isfinite(d) & (d <= inst.cons.max_km)
+    P = inst.P.sum()
+    fixed = np.ones(len(inst.P), bool)
+    fixed[inst.movable] = False
+    R = np.array([inst.base[n].sum() for n in names])
+    return _Problem(inst=inst, coef=np.array([_coef(n, inst.attrs, inst.classes) for n in names]),
+                    lbs=np.array([inst.lb[n] for n in names]), allowed=allowed, Pm=inst.P[inst.movable], P=P,
+                    qfix=np.array([np.sum(inst.base[n][fixed] ** 2 / inst.P[fixed]) for n in names]),
+                    R=R, caps=(1 + inst.tau ** 2) * R * R / P)
+
+
+def _state(inst: _Inst) -> _State:
+    """Return the greedy search's start: the counts before any transfer."""
+    return _State(cnt=np.array([inst.base[n][inst.movable].astype(float) for n in inst.names]),
+                  T=inst.own_T.copy(),
+                  A=np.array([inst.own_A[a].astype(float) for a in inst.attrs]),
+                  stock=inst.elig.astype(float).copy() if inst.elig is not None else None,
+                  moved=np.zeros(len(inst.movable)))
+
+
+def _can_give(prob: _Problem, st: _State, c: int, ok_give_all: np.ndarray) -> np.ndarray:
+    """Return which units can give one teacher of class ``c`` (minimums, stock or marginals)."""
+    inst = prob.inst
+    ok = ok_give_all & np.all((st.cnt - prob.coef[:, c][:, None]) >= prob.lbs - 1e-9, axis=0)
+    if st.stock is not None:
+        return ok & (st.stock[:, c] >= 1)
+    for jj in range(len(inst.attrs)):
+        ok = ok & ((st.A[jj] >= 1) if inst.classes[c, jj] else (st.T - st.A[jj] >= 1))
+    return ok
+
+
+def _weights(prob: _Problem, Q: np.ndarray) -> np.ndarray:
+    """Return the weight of each count's ΔQ in the violation (its local slope)."""
+    v = np.maximum(prob.P * Q / (prob.R * prob.R) - 1, 0)
+    if prob.inst.goal.scheme == "basic":
+        return prob.P / (2 * prob.R * prob.R * np.maximum(np.sqrt(v), 1e-9))
+    return np.where(Q > prob.caps, 1 / prob.caps, _OFF_CAP_WEIGHT / prob.caps)
+
+
+def _best_swap(prob: _Problem, st: _State, rnd: _Round, i: int, j: int, c: int, dq: np.ndarray,
+               best: Step | None) -> Step | None:
+    """Return the better of ``best`` and the swaps (i → j class c, j → i another class) for a
+    donor ``i`` at its staffing floor."""
+    cons, K = prob.inst.cons, len(prob.inst.classes)
+    limit = cons.max_moves_per_school
+    if limit is not None and (st.moved[i] + 2 > limit or st.moved[j] + 2 > limit):
+        return best
+    cnt2 = st.cnt.copy()
+    cnt2[:, i] -= prob.coef[:, c]
+    cnt2[:, j] += prob.coef[:, c]
+    for c2 in range(K):
+        if c2 == c or not rnd.gives[c2][j]:
+            continue
+        if np.any(cnt2[:, j] - prob.coef[:, c2] < prob.lbs[:, j] - 1e-9):
+            continue
+        g2 = (2 * cnt2 + 1) / prob.Pm
+        l2 = (2 * cnt2 - 1) / prob.Pm
+        Vn = prob.violation(rnd.Q + dq + prob.coef[:, c2] * (g2[:, i] - l2[:, j]))
+        if Vn < rnd.V - 1e-15 and (best is None or (rnd.V - Vn) / 2 > best[0]):
+            best = ((rnd.V - Vn) / 2, [(i, j, c), (j, i, c2)])
+    return best
+
+
+def _round(prob: _Problem, st: _State, Q: np.ndarray, V: float) -> tuple[_Round, np.ndarray]:
+    """Return the step's figures and which units can receive (moves per school)."""
+    cons, M, K = prob.inst.cons, len(st.T), len(prob.inst.classes)
+    ok_recv = np.ones(M, bool)
+    ok_give_all = np.ones(M, bool)
+    if cons.max_moves_per_school is not None:
+        ok_give_all = st.moved + 1 <= cons.max_moves_per_school
+        ok_recv = ok_give_all.copy()
+    rnd = _Round(Q=Q, V=V, gain=(2 * st.cnt + 1) / prob.Pm, loss=(2 * st.cnt - 1) / prob.Pm,
+                 gives=[_can_give(prob, st, c, ok_give_all) for c in range(K)],
+                 at_floor=st.T - 1 < prob.inst.floor_T - 1e-9)
+    return rnd, ok_recv
+
+
+def _best_step(prob: _Problem, st: _State, Q: np.ndarray, V: float) -> Step | None:
+    """Return the single move (or swap) that removes the most violation per teacher moved, or None."""
+    M, K = len(st.T), len(prob.inst.classes)
+    w = _weights(prob, Q)
+    rnd, ok_recv = _round(prob, st, Q, V)
+    best: Step | None = None
+    for c in range(K):
+        wc = w * prob.coef[:, c]
+        if not wc.any() or not rnd.gives[c].any():
+            continue
+        score = (wc @ rnd.gain)[None, :] - (wc @ rnd.loss)[:, None]
+        score = np.where(prob.allowed & rnd.gives[c][:, None] & ok_recv[None, :], score, np.inf).ravel()
+        top = np.argpartition(score, min(_CANDIDATES, score.size - 1))[:_CANDIDATES]
+        for f in top:
+            if not np.isfinite(score[f]):
+                continue
+            i, j = divmod(int(f), M)
+            dq = prob.coef[:, c] * (rnd.gain[:, j] - rnd.loss[:, i])
+            if rnd.at_floor[i]:  # the donor is at its staffing floor: a swap, a teacher comes back
+                best = _best_swap(prob, st, rnd, i, j, c, dq, best)
+                continue
+            Vn = prob.violation(Q + dq)
+            if Vn < V - 1e-15 and (best is None or (V - Vn) > best[0]):
+                best = ((V - Vn), [(i, j, c)])
+    return best
+
+
+def _apply(prob: _Problem, st: _State, i: int, j: int, c: int) -> None:
+    """Move one teacher of class ``c`` from unit ``i`` to unit ``j``."""
+    inst = prob.inst
+    st.cnt[:, i] -= prob.coef[:, c]
+    st.cnt[:, j] += prob.coef[:, c]
+    st.T[i] -= 1
+    st.T[j] += 1
+    for jj in range(len(inst.attrs)):
+        st.A[jj, i] -= inst.classes[c, jj]
+        st.A[jj, j] += inst.classes[c, jj]
+    if st.stock is not None:
+        st.stock[i, c] -= 1
+    st.moved[i] += 1
+    st.moved[j] += 1
+    st.triples[(i, j, c)] = st.triples.get((i, j, c), 0) + 1
+
+
+def _greedy(inst: _Inst, max_steps: int) -> list[Triple]:
+    """Greedy transfers: the single-teacher move that most lowers the weighted excess."""
+    if len(inst.movable) < 2:
+        return []
+    prob = _problem(inst)
+    st = _state(inst)
+    for _ in range(max_steps):
+        Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
+        V = prob.violation(Q)
+        if V <= 0:
+            break
+        best = _best_step(prob, st, Q, V)
+        if best is None:
+            break
+        for i, j, c in best[1]:
+            _apply(prob, st, i, j, c)
+    return [(i, j, c, k) for (i, j, c), k in st.triples.items()]

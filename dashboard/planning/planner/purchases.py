@@ -1,0 +1,383 @@
+"""Least-cost purchases (exact cutting planes).
+
+Purchases move the mean: the CV limit is the second-order cone ‖(Rᵢ/√Pᵢ)‖ ≤ √((1+τ²)/P)·Σ Rᵢ,
+convex in the amounts.  Kelley's cutting-plane method (LP/MILP with HiGHS, integer for
+computers, books and rooms) gives a lower bound each round; a feasible plan comes from
+water-filling (raising the lowest units to a common level) and a line search towards it, so
+every purchase plan is truly feasible and its gap is proven.  The basic composite couples five
+resource CVs; its purchases are allocated greedily between the indicators, with the per-school
+minimums' cost as the proven lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
+from dashboard.method.units import stage_shares
+from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
+from dashboard.planning.planner.types import AMOUNT_DP, Purchase, integer_resources
+
+# basic: a province minimum on a resource no CV counts, bought to meet it
+BASIC_EXTRA_MINIMUMS: Final = ("building_area_m2",)
+_KELLEY_ROUNDS: Final = 200
+_CV_STEP_SHARE: Final = 0.03  # basic greedy: lower one resource CV by 3 % of itself …
+_CV_STEP_MIN: Final = 0.002  # … or at least this much, per step
+_GREEDY_STEPS: Final = 400
+
+
+@dataclass
+class _Buy:
+    """A purchase result: status, amounts per purchasable unit, cost and proven lower bound (元)."""
+
+    status: str
+    amounts: dict[str, np.ndarray]  # resource -> amount per purchasable unit
+    cost: float
+    bound: float
+
+
+def _resource_setup(inst: _Inst) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Return (purchasable unit positions, their school ids, their stage shares)."""
+    u = inst.units
+    srows = inst.schools.set_index("school_id").loc[u["school_id"].astype(str)]
+    ok = plannable(srows, u["school_id"], inst.cons, teaching_points=inst.goal.scheme != "basic")
+    pos = np.flatnonzero(ok)
+    shares = stage_shares(inst.schools, inst.params).set_index(inst.schools["school_id"])[inst.goal.stage]
+    sh = shares.loc[u["school_id"].astype(str).iloc[pos]].to_numpy(float)
+    keep = sh > 0
+    return pos[keep], [str(s) for s in u["school_id"].iloc[pos[keep]]], sh[keep]
+
+
+def _minimum_need(inst: _Inst, resource: str) -> np.ndarray:
+    """Return each unit's required resource total (column unit) from the per-school minimums."""
+    u = inst.units
+    stage = inst.goal.stage
+    need = np.zeros(len(u))
+    if not inst.cons.keep_minimums:
+        return need
+    P = inst.P
+    if inst.goal.scheme == "quality":
+        for q in scheme_ids("quality", "resource"):
+            ind = INDICATORS[q]
+            if ind.numerator == resource:
+                need = np.maximum(need, ind.minimum(stage) * P / ind.scale)
+        return need
+    for rule in province_profile(inst.params.province_profile).indicators:
+        if rule.get("numerator") != resource:
+            continue
+        if rule["kind"] == "ratio_min" and rule.get("denominator") == "students":
+            need = np.maximum(need, float(rule[stage]) * P / float(rule.get("scale", 1)))
+        elif rule["kind"] == "total_by_classes":
+            classes = u[rule["classes"]].to_numpy(float)
+            steps = rule[stage]
+            amt = np.full(len(u), float(steps[-1][1]))
+            for upto, amount in reversed(steps):
+                amt = np.where(classes <= upto, float(amount), amt)
+            need = np.maximum(need, amt)
+    return need
+
+
+def _g(R: np.ndarray, P: np.ndarray, tau: float) -> tuple[float, np.ndarray]:
+    """Return (g, ∂g/∂R) of g(R) = ‖R/√P‖ − √((1+τ²)/P_tot)·ΣR (≤ 0 ⇔ CV ≤ τ)."""
+    y = R / np.sqrt(P)
+    norm = float(np.linalg.norm(y))
+    kappa = math.sqrt((1 + tau * tau) / P.sum())
+    grad = (y / np.sqrt(P)) / max(norm, 1e-300) - kappa
+    return norm - kappa * float(R.sum()), grad
+
+
+def _resource_cv(R: np.ndarray, P: np.ndarray) -> float:
+    """Return the enrolment-weighted CV of the totals ``R`` over pupils ``P`` (NaN for a zero mean)."""
+    mean = R.sum() / P.sum()
+    if mean <= 0:
+        return math.nan
+    return math.sqrt(max(P.sum() * float(np.sum(R * R / P)) / (R.sum() ** 2) - 1, 0.0))
+
+
+def _resources_of(inst: _Inst) -> list[tuple[str, str]]:
+    """(indicator, resource column) pairs a purchase can change, for the goal's scheme."""
+    return [(i, INDICATORS[i].numerator) for i in scheme_ids(inst.goal.scheme, "resource")]
+
+
+# ------------------------------------------------------------------------------ one resource
+
+
+@dataclass(frozen=True)
+class _Buying:
+    """One resource to buy: the units' totals ``R0``, their pupils ``P``, the purchasable
+    positions and stage shares, whole units or not, and the CV target (None: minimums only)."""
+
+    R0: np.ndarray
+    P: np.ndarray
+    pos: np.ndarray
+    share: np.ndarray
+    integer: bool
+    tau: float | None
+
+    def totals(self, a: np.ndarray) -> np.ndarray:
+        """Return the units' totals after buying ``a`` at the purchasable units."""
+        R = self.R0.copy()
+        R[self.pos] += self.share * a
+        return R
+
+    def feasible(self, a: np.ndarray) -> bool:
+        """Return whether buying ``a`` meets the CV target."""
+        return self.tau is None or _g(self.totals(a), self.P, self.tau)[0] <= 0
+
+    def whole(self, a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+        """Return ``a`` rounded up to whole units when the resource is bought in whole units."""
+        return np.ceil(a - tol) if self.integer else a
+
+
+def _fill(buy: _Buying, lb: np.ndarray, Rl: np.ndarray, level: float) -> np.ndarray:
+    """Return the amounts that raise every purchasable unit to ``level`` per pupil (at least ``lb``)."""
+    a = np.maximum(lb, lb + (level * buy.P[buy.pos] - Rl[buy.pos]) / buy.share)
+    return buy.whole(a)
+
+
+def _water_fill(buy: _Buying, lb: np.ndarray) -> np.ndarray | None:
+    """Return the least common-level amounts that meet the target (an upper bound), or None."""
+    Rl = buy.totals(lb)
+    x = Rl / buy.P
+    grid = np.concatenate([np.linspace(x.min(), x.max(), 40), x.max() * np.linspace(1, 4, 30)[1:]])
+    ok = [L for L in grid if buy.feasible(_fill(buy, lb, Rl, L))]
+    if not ok:
+        return None
+    hi_L = ok[0]
+    lo_L = grid[max(int(np.searchsorted(grid, hi_L)) - 1, 0)]
+    for _ in range(50):
+        mid = 0.5 * (lo_L + hi_L)
+        if buy.feasible(_fill(buy, lb, Rl, mid)):
+            hi_L = mid
+        else:
+            lo_L = mid
+    return _fill(buy, lb, Rl, hi_L)
+
+
+def _cut(buy: _Buying, a: np.ndarray) -> tuple[np.ndarray, float]:
+    """Return the Kelley cut (row, right-hand side) of the cone constraint at ``a``."""
+    assert buy.tau is not None
+    gv, gr = _g(buy.totals(a), buy.P, buy.tau)
+    ga = gr[buy.pos] * buy.share
+    return ga, float(ga @ a) - gv
+
+
+def _line_search(buy: _Buying, x: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Return the feasible point nearest ``x`` on the segment from ``x`` to ``best`` (bisection)."""
+    lo_t, hi_t = 0.0, 1.0
+    for _ in range(40):
+        mid = 0.5 * (lo_t + hi_t)
+        if buy.feasible(buy.whole(x + mid * (best - x))):
+            hi_t = mid
+        else:
+            lo_t = mid
+    return buy.whole(x + hi_t * (best - x))
+
+
+def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, time_limit: float) -> _Buy:
+    """Return the least-cost amounts by cutting planes, from the feasible ``best`` (proven gap)."""
+    n = len(buy.pos)
+    ub = unit_cost * float(best.sum())
+    cuts = [_cut(buy, lb), _cut(buy, best)]
+    lower = unit_cost * float(lb.sum())
+    c = np.full(n, unit_cost)
+    t0 = time.perf_counter()
+    status = "feasible"
+    for _ in range(_KELLEY_ROUNDS):
+        left = time_limit - (time.perf_counter() - t0)
+        if left <= 0:
+            break
+        res = milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
+                                                   np.array([b for _, b in cuts])),
+                   integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
+                   options={"time_limit": left, "disp": False})
+        if res.x is None:
+            break
+        a = buy.whole(res.x, 1e-6)
+        lower = max(lower, float(res.fun)) if res.status == 0 else lower
+        if buy.feasible(a):
+            if c @ a < ub:
+                best, ub = a, float(c @ a)
+        else:  # line search towards the best feasible point
+            trial = _line_search(buy, res.x, best)
+            if buy.feasible(trial) and c @ trial < ub:
+                best, ub = trial, float(c @ trial)
+            cuts.append(_cut(buy, res.x))
+        if ub - lower <= 1e-6 * max(ub, 1.0):
+            status = "optimal"
+            break
+    return _Buy(status, {"a": best}, ub, min(lower, ub))
+
+
+def _buy_one(R0: np.ndarray, P: np.ndarray, pos: np.ndarray, share: np.ndarray, lb: np.ndarray,
+             unit_cost: float, integer: bool, tau: float | None, *, time_limit: float = 10.0) -> _Buy:
+    """Least-cost amounts a ≥ lb at the purchasable units so that CV(R0 + share·a) ≤ τ (None: no CV)."""
+    buy = _Buying(R0, P, pos, share, integer, tau)
+    lb = buy.whole(lb)
+    if buy.feasible(lb):
+        return _Buy("optimal", {"a": lb}, unit_cost * float(lb.sum()), unit_cost * float(lb.sum()))
+    best = _water_fill(buy, lb)  # an upper bound: the purchasable units raised to a common level
+    if best is None:
+        return _Buy("infeasible", {"a": lb}, math.inf, math.inf)
+    return _kelley(buy, lb, best, unit_cost, time_limit)
+
+
+# ------------------------------------------------------------------------------ the plan's purchases
+
+
+@dataclass
+class _Tally:
+    """The running status, cost and proven lower bound of a purchase plan (元)."""
+
+    status: str = "optimal"
+    cost: float = 0.0
+    bound: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Shop:
+    """What every resource's purchase shares: the instance, the purchasable units and the minimums."""
+
+    inst: _Inst
+    pos: np.ndarray
+    share: np.ndarray
+    lbs: dict[str, np.ndarray]  # least amounts per purchasable unit (the minimums)
+    ints: frozenset[str]
+
+    def buy_one(self, col: str, tau: float | None, time_limit: float) -> _Buy:
+        """Return the least-cost purchase of ``col`` meeting ``tau`` (and the minimums)."""
+        R0 = self.inst.units[col].to_numpy(float)
+        return _buy_one(R0, self.inst.P, self.pos, self.share, self.lbs[col], self.inst.cons.cost(col),
+                        col in self.ints, tau, time_limit=time_limit)
+
+    def cost_of(self, col: str, amounts: np.ndarray) -> float:
+        """Return the cost of ``amounts`` of ``col`` in 元."""
+        return self.inst.cons.cost(col) * float(amounts.sum())
+
+
+def _minimum_amounts(inst: _Inst, pos: np.ndarray, share: np.ndarray, cols: Iterable[str],
+                     ints: frozenset[str]) -> dict[str, np.ndarray]:
+    """Return, per resource, the least amount each purchasable unit needs for its minimums."""
+    lbs = {}
+    for col in cols:
+        R0 = inst.units[col].to_numpy(float)
+        need = _minimum_need(inst, col)
+        lbs[col] = np.maximum(0.0, (need[pos] - R0[pos]) / share)
+        if col in ints:
+            lbs[col] = np.ceil(lbs[col] - 1e-9)
+    return lbs
+
+
+def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], time_limit: float) -> bool:
+    """Buy each quality resource to its own CV limit (exact); return False when one cannot pass."""
+    pairs = _resources_of(shop.inst)
+    for _ind, col in pairs:
+        b = shop.buy_one(col, shop.inst.tau, time_limit / len(pairs))
+        if b.status == "infeasible":
+            return False
+        results[col] = b.amounts["a"]
+        tally.cost += b.cost
+        tally.bound += b.bound
+        if b.status != "optimal":
+            tally.status = "feasible"
+    return True
+
+
+def _cv_after(shop: _Shop, col: str, amounts: np.ndarray) -> float:
+    """Return the CV of resource ``col`` after buying ``amounts`` at the purchasable units."""
+    R = shop.inst.units[col].to_numpy(float).copy()
+    R[shop.pos] += shop.share * amounts
+    return _resource_cv(R, shop.inst.P)
+
+
+def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
+                   targets: dict[str, float]) -> tuple[float, str, float, np.ndarray] | None:
+    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None."""
+    best = None
+    floor = 0.0005  # a target that rounds to 0 is not aimed at
+    for _, col in _resources_of(shop.inst):  # cheapest 元 per unit of CV removed, in steps
+        step = max(targets[col] * _CV_STEP_SHARE, _CV_STEP_MIN)
+        new_t = targets[col] - step
+        if new_t <= floor:
+            continue
+        b = shop.buy_one(col, new_t, 0.5)
+        if b.status == "infeasible":
+            continue
+        rate = (b.cost - shop.cost_of(col, amounts[col])) / step
+        if best is None or rate < best[0]:
+            best = (rate, col, new_t, b.amounts["a"])
+    return best
+
+
+def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
+                     teacher_cv_sum: float | None) -> bool:
+    """Share the composite's room between the five resource CVs greedily; False when out of reach."""
+    inst = shop.inst
+    budget = BASIC_CV_COUNT * inst.tau - (teacher_cv_sum if teacher_cv_sum is not None else 0.0)
+    cols = [col for _, col in _resources_of(inst)]
+    amounts = {col: shop.lbs[col].copy() for col in cols}
+    for col in cols:
+        tally.bound += shop.cost_of(col, amounts[col])
+    targets = {col: _cv_after(shop, col, amounts[col]) for col in cols}
+    for _ in range(_GREEDY_STEPS):
+        if sum(targets.values()) <= budget:
+            break
+        best = _cheapest_step(shop, amounts, targets)
+        if best is None:
+            return False
+        _, col, _new_t, a = best
+        amounts[col] = np.maximum(a, amounts[col])
+        targets[col] = _cv_after(shop, col, amounts[col])
+    if sum(targets.values()) > budget:
+        return False
+    for col in cols:
+        results[col] = amounts[col]
+        tally.cost += shop.cost_of(col, amounts[col])
+    if tally.cost > tally.bound + 1e-6:
+        tally.status = "feasible"
+    return True
+
+
+def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
+                  ints: frozenset[str]) -> list[Purchase]:
+    """Return the purchases of ``amounts`` of ``col`` (whole units, else AMOUNT_DP decimals), none of 0."""
+    out = []
+    for sid, raw in zip(sids, amounts.tolist()):
+        if not raw > 1e-9:  # nothing to buy (NaN included: a unit without the figure)
+            continue
+        amount = float(round(raw)) if col in ints else float(round(raw, AMOUNT_DP))
+        if amount > 0:
+            out.append(Purchase(sid, col, amount, amount * inst.cons.cost(col)))
+    return out
+
+
+def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float) -> tuple[_Buy, list[Purchase]]:
+    """Least-cost purchases (exact for quality, greedy with a proven bound for basic)."""
+    pos, sids, share = _resource_setup(inst)
+    ints = integer_resources()
+    extra = list(BASIC_EXTRA_MINIMUMS) if inst.goal.scheme == "basic" else []
+    cols = [col for _, col in _resources_of(inst)] + extra
+    shop = _Shop(inst, pos, share, _minimum_amounts(inst, pos, share, cols, ints), ints)
+    results: dict[str, np.ndarray] = {}
+    tally = _Tally()
+    for col in extra:  # closed form: the minimums alone
+        results[col] = shop.lbs[col]
+        c = shop.cost_of(col, shop.lbs[col])
+        tally.cost += c
+        tally.bound += c
+    if inst.goal.scheme == "quality":
+        ok = _quality_purchases(shop, tally, results, time_limit)
+    else:
+        ok = _basic_purchases(shop, tally, results, teacher_cv_sum)
+    if not ok:
+        return _Buy("infeasible", results, math.inf, math.inf), []
+    purchases = [x for col, amt in results.items() for x in _to_purchases(inst, sids, col, amt, ints)]
+    total = float(sum(p.cost_yuan for p in purchases))
+    return _Buy(tally.status, results, total, min(tally.bound, total)), purchases

@@ -1,0 +1,234 @@
+"""The planner's public types: the goal, the constraints, the plan and its parts, the errors,
+the planner's constants and the default unit costs (``data/unit_costs.csv`` of dashboard.planning)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Final
+
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.method.engine import Evaluation
+from dashboard.method.standards import STAGES
+from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
+
+MODES: Final = ("transfers", "budget", "both")
+# 中央编办、教育部、财政部 2014: 城乡统一 编制标准 小学 1:19, 初中 1:13.5 (pupils per teacher).
+DEFAULT_STAFFING_NORM: Final = {"primary": 19.0, "junior": 13.5}
+ROTATION_MIN_SHARE: Final = 0.10  # 2017 G11: ≥ 10 % of eligible teachers rotate
+ROTATION_BACKBONE_SHARE: Final = 0.20  # … and backbone teachers ≥ 20 % of those rotated
+CHECK_RESERVE_S: Final = 1.5  # of a plan's time limit, kept for the engine's re-check and the tables
+AMOUNT_DP: Final = 2  # decimals of a non-integer purchase amount (m², 元)
+DEFAULT_CV_MARGIN: Final = 0.0001
+
+
+class PlanError(ValueError):
+    """A bad planner argument: the message names the argument, the rule and the value."""
+
+
+def _unit_cost_table() -> pd.DataFrame:
+    """Return dashboard/planning/data/unit_costs.csv (resource, cost_yuan, integer)."""
+    source = resources.files("dashboard.planning") / "data" / "unit_costs.csv"
+    with source.open("rb") as handle:
+        return pd.read_csv(handle)
+
+
+@lru_cache(maxsize=1)
+def unit_costs() -> dict[str, float]:
+    """Return the default unit costs in 元 per column unit (dashboard/planning/data/unit_costs.csv)."""
+    frame = _unit_cost_table()
+    return {str(r.resource): float(r.cost_yuan) for r in frame.itertuples(index=False)}
+
+
+def integer_resources() -> frozenset[str]:
+    """Return the resource columns bought in whole units (computers, books, rooms)."""
+    frame = _unit_cost_table()
+    return frozenset(str(r.resource) for r in frame.itertuples(index=False) if bool(r.integer))
+
+
+@dataclass(frozen=True)
+class PlanGoal:
+    """What to plan: ``scheme`` basic|quality, ``stage`` primary|junior, ``mode``
+    transfers|budget|both; ``county_code``/``year`` pick one county-year (default: the only one)."""
+
+    scheme: str
+    stage: str
+    mode: str = "transfers"
+    county_code: str | None = None
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.scheme not in ("basic", "quality"):
+            raise PlanError(f"goal.scheme must be 'basic' or 'quality', got {self.scheme!r}")
+        if self.stage not in STAGES:
+            raise PlanError(f"goal.stage must be 'primary' or 'junior', got {self.stage!r}")
+        if self.mode not in MODES:
+            raise PlanError(f"goal.mode must be one of {MODES}, got {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class PlanConstraints:
+    """The rules a plan keeps.
+
+    - ``staffing_norm``: pupils per teacher (primary 19, junior 13.5): a school keeps at least
+      ceil(pupils / norm) teachers (or all it has, if it has fewer already);
+    - ``keep_minimums``: a unit meeting a per-school minimum keeps meeting it, and one below it
+      does not lose that kind of teacher (quality Q1–Q3; basic: the province's pupils-per-teacher
+      limit); in budget mode, purchases bring every unit to the resource minimums;
+    - ``max_moves_per_school``: teachers moved in plus out per school (None: no limit);
+    - ``locked_schools``: school ids neither giving, receiving nor buying;
+    - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
+    - ``min_years_at_school``: with a roster, only teachers this long at the school move;
+    - ``costs``: 元 per unit of each resource column and per transferred teacher (default:
+      dashboard/planning/data/unit_costs.csv); ``cv_margin``: aim at threshold + 0.0005 − margin.
+    """
+
+    staffing_norm: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STAFFING_NORM))
+    keep_minimums: bool = True
+    max_moves_per_school: int | None = None
+    locked_schools: frozenset[str] = frozenset()
+    max_km: float | None = None
+    min_years_at_school: int = 6
+    costs: Mapping[str, float] | None = None
+    cv_margin: float = DEFAULT_CV_MARGIN
+
+    def __post_init__(self) -> None:
+        for stage in STAGES:
+            v = self.staffing_norm.get(stage)
+            if v is None or not v > 0:
+                raise PlanError(f"constraints.staffing_norm[{stage!r}] must be > 0 pupils per teacher, got {v!r}")
+        if self.max_moves_per_school is not None and self.max_moves_per_school < 0:
+            raise PlanError(f"constraints.max_moves_per_school must be ≥ 0, got {self.max_moves_per_school}")
+        if self.max_km is not None and not self.max_km > 0:
+            raise PlanError(f"constraints.max_km must be > 0 km, got {self.max_km}")
+        if self.min_years_at_school < 0:
+            raise PlanError(f"constraints.min_years_at_school must be ≥ 0, got {self.min_years_at_school}")
+        if not 0 <= self.cv_margin < 0.0005:
+            raise PlanError(f"constraints.cv_margin must be in [0, 0.0005), got {self.cv_margin}")
+        if self.costs is not None:
+            for k, v in self.costs.items():
+                if not v > 0:
+                    raise PlanError(f"constraints.costs[{k!r}] must be > 0 元, got {v!r}")
+        object.__setattr__(self, "locked_schools", frozenset(str(s) for s in self.locked_schools))
+
+    def cost(self, resource: str) -> float:
+        """Return the unit cost of ``resource`` in 元 (configured, else the default table)."""
+        table = {**unit_costs(), **(self.costs or {})}
+        if resource not in table:
+            raise PlanError(f"constraints.costs has no unit cost for {resource!r}")
+        return float(table[resource])
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """Buy/build ``amount`` (column unit: m², 元, count) of ``resource`` at one school, ``cost_yuan`` 元."""
+
+    school_id: str
+    resource: str
+    amount: float
+    cost_yuan: float
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """The 2017 rotation figures of a plan (G11): eligible teachers (≥ N years), rotated, backbone.
+
+    Shares are 0–1; ``None`` without a roster (eligibility unknown)."""
+
+    eligible: int | None
+    rotated: int
+    backbone: int
+    share: float | None
+    backbone_share: float | None
+    meets_share: bool | None
+    meets_backbone: bool | None
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why a goal is out of reach: ``kind`` "hire" (``count`` more teachers with ``attribute``
+    would make ``indicator`` feasible), "constraint" (dropping ``constraint`` alone makes the
+    goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
+    "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first)."""
+
+    kind: str
+    indicator: str | None = None
+    attribute: str | None = None
+    count: int | None = None
+    constraint: str | None = None
+    placement: tuple[tuple[str, int], ...] = ()  # hire: (school_id, teachers) the relaxed model placed
+
+    def message(self, lang: str = "zh") -> str:
+        """Return the explanation in ``lang``."""
+        attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind == "hire" else ""
+        con = t(f"planner.constraint.{self.constraint}", lang) if self.constraint else ""
+        return t(f"planner.shortfall.{self.kind}", lang, indicator=self.indicator or "", attribute=attr,
+                 count=self.count if self.count is not None else "", constraint=con)
+
+
+@dataclass(frozen=True)
+class PlanCheck:
+    """The engine's re-check of a plan: ``passed`` when the goal and every constraint hold."""
+
+    goal_met: bool
+    constraints_ok: bool
+    failures: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """Return True when the goal is met and every constraint holds."""
+        return self.goal_met and self.constraints_ok
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A plan and its proof.
+
+    ``objective``: teachers moved (transfers), 元 (budget), or 元 with each transfer priced
+    at ``teacher_transfer`` (both).  ``optimal``: proven optimal; ``gap``: (objective − lower
+    bound)/objective, 0 when optimal, NaN when there is no plan.  ``status``: already_passes,
+    optimal, feasible, infeasible.  ``before``/``after``: engine evaluations of the county.
+    """
+
+    goal: PlanGoal
+    constraints: PlanConstraints
+    county_code: str
+    year: int
+    moves: tuple[Transfer, ...]
+    purchases: tuple[Purchase, ...]
+    objective: float
+    lower_bound: float
+    optimal: bool
+    gap: float
+    status: str
+    method: str
+    explanation: tuple[Shortfall, ...]
+    rotation: Rotation
+    before: Evaluation = field(repr=False)
+    after: Evaluation = field(repr=False)
+    check: PlanCheck
+    seconds: float = 0.0
+
+    @property
+    def transfers(self) -> int:
+        """Return the number of teachers moved."""
+        return int(sum(m.count for m in self.moves))
+
+    @property
+    def cost_yuan(self) -> float:
+        """Return the purchases' total cost in 元."""
+        return float(sum(p.cost_yuan for p in self.purchases))
+
+    def actions(self) -> tuple[Transfer | AddResource, ...]:
+        """Return the plan as scenario actions (transfers, then purchases)."""
+        adds = tuple(AddResource(p.school_id, p.resource, p.amount) for p in self.purchases)
+        return (*self.moves, *adds)
+
+    def to_scenario(self, snapshot: Any, name: str, note: str = "") -> Scenario:
+        """Return the plan as a scenario on ``snapshot`` (its id and checksum)."""
+        return Scenario(name=name, snapshot_id=snapshot.id, snapshot_sha256=snapshot_checksum(snapshot),
+                        note=note, actions=self.actions())
