@@ -42,31 +42,40 @@ def _applies(inst: _Inst, con: str) -> bool:
 
 
 def _locks_bind(inst: _Inst, clock: _Clock) -> Shortfall | None:
-    """Return the shortfall for the locked schools when unlocking them reaches the goal."""
+    """Return the shortfall for the locked schools when unlocking them reaches the goal.
+
+    The unlocked instance is prepared from the schools of this very instance, so it cannot fail
+    on its input; should it raise PlanError all the same, the test is reported as undecided
+    (never dropped silently)."""
     unlocked = replace(inst.cons, locked_schools=frozenset())
     try:
         inst2 = _prepare(inst.schools, inst.goal, unlocked, inst.teachers, inst.params)
-        if _best_flows(inst2, _Relax(), clock.budget()) is not None:
-            return Shortfall("constraint", constraint="locked_schools")
     except PlanError:
-        pass
+        return Shortfall("undecided", constraint="locked_schools")
+    if _best_flows(inst2, _Relax(), clock.budget()) is not None:
+        return Shortfall("constraint", constraint="locked_schools")
     return None
 
 
 def _binding_constraints(inst: _Inst, clock: _Clock) -> list[Shortfall]:
-    """Return the constraints whose dropping alone reaches the goal."""
+    """Return the constraints whose dropping alone reaches the goal; those the time limit left
+    untried are reported as undecided."""
     out: list[Shortfall] = []
     for con in _DROPPABLE:
         if not _applies(inst, con):
             continue
         if clock.budget() <= 0:
-            break
+            out.append(Shortfall("undecided", constraint=con))
+            continue
         if _best_flows(inst, _Relax(drop=frozenset({con})), clock.budget()) is not None:
             out.append(Shortfall("constraint", constraint=con))
-    if inst.cons.locked_schools and clock.budget() > 0:
-        found = _locks_bind(inst, clock)
-        if found is not None:
-            out.append(found)
+    if inst.cons.locked_schools:
+        if clock.budget() <= 0:
+            out.append(Shortfall("undecided", constraint="locked_schools"))
+        else:
+            found = _locks_bind(inst, clock)
+            if found is not None:
+                out.append(found)
     return out
 
 
@@ -101,11 +110,13 @@ def _least_hires(inst: _Inst, n: str, clock: _Clock) -> tuple[int, _Flows | None
 
 
 def _hire_shortfalls(inst: _Inst, clock: _Clock) -> list[Shortfall]:
-    """Return, per teacher count that fails, the least hires that would make it pass."""
+    """Return, per teacher count that fails, the least hires that would make it pass (those the
+    time limit left untried are reported as undecided)."""
     found: list[Shortfall] = []
     for n in inst.names:
         if clock.budget() <= 0:
-            break
+            found.append(Shortfall("undecided", indicator=inst.ind_of_name[n]))
+            continue
         if inst.goal.scheme == "quality":
             alone = _solve_flows(inst, _Relax(only=(n,)), time_limit=clock.budget())
             if alone.status in _FOUND:

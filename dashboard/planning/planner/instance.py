@@ -3,6 +3,7 @@ units, the teacher classes, the per-unit lower bounds and the roster's pools of 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -231,23 +232,45 @@ def _instance(data: Any, goal: PlanGoal, cons: PlanConstraints, teachers: pd.Dat
 # ------------------------------------------------------------------------------ the roster
 
 
-_FLAGS_CACHE: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+class _FlagsMemo:
+    """The roster attributes of the last few roster frames, keyed by the frame object.
+
+    A page reruns with its cached snapshot, so the same frame comes back; the identity check
+    (the frame is kept with its flags) keeps this pure.  Sessions run in threads: a lock keeps
+    the bounded dict consistent, so no eviction can race another."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, roster: pd.DataFrame) -> pd.DataFrame | None:
+        """Return the remembered flags of this very frame, or None."""
+        with self._lock:
+            hit = self._items.get(id(roster))
+        return hit[1] if hit is not None and hit[0] is roster else None
+
+    def put(self, roster: pd.DataFrame, flags: pd.DataFrame) -> None:
+        """Remember ``flags`` for ``roster``, forgetting the oldest entries beyond the size."""
+        with self._lock:
+            self._items.pop(id(roster), None)
+            while len(self._items) >= self._size:
+                del self._items[next(iter(self._items))]
+            self._items[id(roster)] = (roster, flags)
+
+
+_FLAGS_MEMO: Final = _FlagsMemo(_FLAGS_MEMO_SIZE)
 
 
 def _roster_flags(roster: pd.DataFrame) -> pd.DataFrame:
     """Return ``roster_attributes(roster)`` indexed by teacher id, remembered for the same frame
     object (a page reruns with its cached snapshot; the identity check keeps this pure)."""
-    hit = _FLAGS_CACHE.get(id(roster))
-    if hit is not None and hit[0] is roster:
-        return hit[1]
+    hit = _FLAGS_MEMO.get(roster)
+    if hit is not None:
+        return hit
     flags = roster_attributes(roster.reset_index(drop=True))
     flags = flags.set_index(flags["teacher_id"].astype(str), drop=False)
-    try:  # a small, bounded memo; concurrent sessions may race here, which only costs a recompute
-        while len(_FLAGS_CACHE) >= _FLAGS_MEMO_SIZE:
-            _FLAGS_CACHE.pop(next(iter(_FLAGS_CACHE)), None)
-    except (StopIteration, RuntimeError):
-        pass
-    _FLAGS_CACHE[id(roster)] = (roster, flags)
+    _FLAGS_MEMO.put(roster, flags)
     return flags
 
 

@@ -128,8 +128,11 @@ def _transfer_plan(inst: _Inst, time_limit: float) -> _TransferResult:
         return _quality_transfers(inst, time_limit, deadline)
     # basic: piecewise-linear relaxation for the bound, tangent models for the plans
     best, lower, infeasible = _basic_search(inst, _Relax(), time_limit)
-    if best is None:
-        return _no_transfers("infeasible", lower, _explain_transfers(inst, _left(deadline)) if infeasible else [])
+    if best is None and infeasible:
+        return _no_transfers("infeasible", lower, _explain_transfers(inst, _left(deadline)))
+    if best is None:  # no plan found, none proven impossible: say it was not decided
+        undecided = Shortfall("undecided", indicator=",".join(inst.ind_of_name[n] for n in inst.names))
+        return _no_transfers("infeasible", lower, [undecided])
     status = "optimal" if best.objective <= lower + 1e-9 else "feasible"
     return _TransferResult(status, best.objective, lower, _match(inst, best))
 

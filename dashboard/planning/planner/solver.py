@@ -27,6 +27,7 @@ class _MilpResult:
     status: int
     fun: float | None
     mip_dual_bound: float | None
+    message: str = ""
 
 
 def _milp_child(conn: Any, args: tuple, kwargs: dict) -> None:  # pragma: no cover - in a child
@@ -39,7 +40,11 @@ def _milp_child(conn: Any, args: tuple, kwargs: dict) -> None:  # pragma: no cov
 def _milp(c: np.ndarray, *, constraints: LinearConstraint, integrality: np.ndarray,
           bounds: Bounds, options: dict[str, Any]) -> Any:
     """Return scipy's milp result; a large model is solved in a forked child that is killed
-    ``time_limit`` (+ a grace) seconds later, reported as a time-out without a solution."""
+    ``time_limit`` (+ a grace) seconds later, reported as a time-out without a solution.
+
+    A child that ends without an answer (killed by the system, out of memory) proves nothing
+    either: it is reported the same way, status 1 with no solution and a message saying so,
+    never as an infeasible model."""
     kwargs = {"constraints": constraints, "integrality": integrality, "bounds": bounds,
               "options": options}
     limit = float(options.get("time_limit", math.inf))
@@ -54,9 +59,9 @@ def _milp(c: np.ndarray, *, constraints: LinearConstraint, integrality: np.ndarr
         if parent.poll(limit + _HARD_GRACE_S):
             out = parent.recv()
             return _MilpResult(out["x"], out["status"], out["fun"], out["mip_dual_bound"])
-        return _MilpResult(None, STATUS_NO_ANSWER, None, None)
+        return _MilpResult(None, STATUS_NO_ANSWER, None, None, "time limit reached: the solver was stopped")
     except EOFError:  # the child died without an answer
-        return _MilpResult(None, 4, None, None)
+        return _MilpResult(None, STATUS_NO_ANSWER, None, None, "the solver's process ended without an answer")
     finally:
         if proc.is_alive():
             proc.kill()

@@ -153,7 +153,8 @@ class Shortfall:
     """Why a goal is out of reach: ``kind`` "hire" (``count`` more teachers with ``attribute``
     would make ``indicator`` feasible), "constraint" (dropping ``constraint`` alone makes the
     goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
-    "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first)."""
+    "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first; with
+    ``constraint``: whether dropping that constraint helps was not decided)."""
 
     kind: str
     indicator: str | None = None
@@ -166,7 +167,9 @@ class Shortfall:
         """Return the explanation in ``lang``."""
         attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind == "hire" else ""
         con = t(f"planner.constraint.{self.constraint}", lang) if self.constraint else ""
-        return t(f"planner.shortfall.{self.kind}", lang, indicator=self.indicator or "", attribute=attr,
+        # an undecided constraint test is named by the constraint in the indicator's place
+        subject = self.indicator or (con if self.kind == "undecided" else "")
+        return t(f"planner.shortfall.{self.kind}", lang, indicator=subject, attribute=attr,
                  count=self.count if self.count is not None else "", constraint=con)
 
 
