@@ -1,5 +1,5 @@
 """Teacher counts after a set of transfers, and the teacher part of the goal judged on them
-(3 decimals, as the engine judges)."""
+(the evaluation's rounding rule, as the engine judges)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dashboard.method.coefficients import judge
 from dashboard.planning.planner.flows import _Flows, _Relax
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _Inst
 from dashboard.planning.scenario import Transfer
@@ -40,8 +41,8 @@ def _flow_counts(inst: _Inst, f: _Flows, relax: _Relax) -> dict[str, np.ndarray]
 
 
 def _cv_passes(inst: _Inst, cv: float) -> bool:
-    """Return whether ``cv`` passes the threshold (3-decimal rule)."""
-    return round(cv, 3) <= inst.threshold + 1e-12
+    """Return whether ``cv`` passes the threshold under the evaluation's rounding rule."""
+    return bool(judge(cv, inst.threshold, inst.params.round_dp, inst.params.near_margin)[0])
 
 
 def _teacher_goal_met(inst: _Inst, counts: dict[str, np.ndarray]) -> bool:

@@ -20,7 +20,7 @@ from dashboard.method.standards import (
     scheme_ids,
     teacher_attributes,
 )
-from dashboard.planning.planner.types import PlanConstraints, PlanError, PlanGoal
+from dashboard.planning.planner.types import PlanConstraints, PlanError, PlanGoal, half_step
 from dashboard.planning.scenario import roster_attributes
 
 TEACHER_ATTRS: Final = teacher_attributes()  # every attribute a Transfer carries
@@ -202,7 +202,7 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
     lon = ms["longitude"].to_numpy(float) if "longitude" in ms else np.full(len(ms), np.nan)
     lat = ms["latitude"].to_numpy(float) if "latitude" in ms else np.full(len(ms), np.nan)
     inst = _Inst(goal=goal, cons=cons, schools=schools, teachers=teachers, params=params, county=county,
-                 year=year, tau=thr + 0.0005 - cons.cv_margin, threshold=thr,
+                 year=year, tau=thr + half_step(params.round_dp) - cons.cv_margin, threshold=thr,
                  before=before, units=units, P=P, movable=movable,
                  school_of=[str(s) for s in ms["school_id"]], lon=lon, lat=lat, names=names,
                  ind_of_name=ind_of_name, attrs=attrs, classes=_classes(attrs), base=base, own_T=own_T,

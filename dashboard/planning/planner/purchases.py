@@ -23,7 +23,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
-from dashboard.planning.planner.types import AMOUNT_DP, Purchase, integer_resources
+from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
 
 # basic: a province minimum on a resource no CV counts, bought to meet it
 BASIC_EXTRA_MINIMUMS: Final = ("building_area_m2",)
@@ -301,7 +301,7 @@ def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
                    targets: dict[str, float]) -> tuple[float, str, float, np.ndarray] | None:
     """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None."""
     best = None
-    floor = 0.0005  # a target that rounds to 0 is not aimed at
+    floor = half_step(shop.inst.params.round_dp)  # a target that rounds to 0 is not aimed at
     for _, col in _resources_of(shop.inst):  # cheapest 元 per unit of CV removed, in steps
         step = max(targets[col] * _CV_STEP_SHARE, _CV_STEP_MIN)
         new_t = targets[col] - step

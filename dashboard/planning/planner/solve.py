@@ -8,8 +8,9 @@ The transfer model is in :mod:`.transfers` and :mod:`.search`, the purchases in 
 Large counties (over 120 movable units): a greedy plan is the incumbent, the fewest moves of
 each attribute alone (a relaxation) the first bound, then the full model runs in the time left.
 
-Pass/fail follows the 3-decimal rule (``round(cv, 3) ≤ threshold``); the planner aims at
-``threshold + 0.0005 − margin`` (margin 0.0001 by default), a hair under the rounding edge.
+Pass/fail follows the evaluation's rounding rule (``round(cv, params.round_dp) ≤ threshold``, 3
+decimals by default); the planner aims at threshold + half a rounding step − ``cv_margin``
+(0.0005 − 0.0001 by default), a hair under the rounding edge.
 """
 
 from __future__ import annotations

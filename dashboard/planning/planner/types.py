@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
-from dashboard.method.standards import STAGES
+from dashboard.method.standards import DEFAULT_PARAMS, STAGES
 from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
 
 MODES: Final = ("transfers", "budget", "both")
@@ -24,6 +24,15 @@ ROTATION_BACKBONE_SHARE: Final = 0.20  # … and backbone teachers ≥ 20 % of t
 CHECK_RESERVE_S: Final = 1.5  # of a plan's time limit, kept for the engine's re-check and the tables
 AMOUNT_DP: Final = 2  # decimals of a non-integer purchase amount (m², 元)
 DEFAULT_CV_MARGIN: Final = 0.0001
+
+
+def half_step(round_dp: int) -> float:
+    """Return half of the last rounded decimal: a CV below threshold + this rounds to a pass.
+
+    >>> half_step(3)
+    0.0005
+    """
+    return 0.5 * 10.0 ** -round_dp
 
 
 class PlanError(ValueError):
@@ -84,7 +93,8 @@ class PlanConstraints:
     - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
     - ``min_years_at_school``: with a roster, only teachers this long at the school move;
     - ``costs``: 元 per unit of each resource column and per transferred teacher (default:
-      dashboard/planning/data/unit_costs.csv); ``cv_margin``: aim at threshold + 0.0005 − margin.
+      dashboard/planning/data/unit_costs.csv); ``cv_margin``: aim at threshold + half a rounding
+      step − margin (the step of the default parameters' decimals: 0.0005 at 3 decimals).
     """
 
     staffing_norm: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STAFFING_NORM))
@@ -107,8 +117,9 @@ class PlanConstraints:
             raise PlanError(f"constraints.max_km must be > 0 km, got {self.max_km}")
         if self.min_years_at_school < 0:
             raise PlanError(f"constraints.min_years_at_school must be ≥ 0, got {self.min_years_at_school}")
-        if not 0 <= self.cv_margin < 0.0005:
-            raise PlanError(f"constraints.cv_margin must be in [0, 0.0005), got {self.cv_margin}")
+        edge = half_step(DEFAULT_PARAMS.round_dp)
+        if not 0 <= self.cv_margin < edge:
+            raise PlanError(f"constraints.cv_margin must be in [0, {edge:g}), got {self.cv_margin}")
         if self.costs is not None:
             for k, v in self.costs.items():
                 if not v > 0:
