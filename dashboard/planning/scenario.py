@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import DEFAULT_LANG, t
-from dashboard.method.standards import STAGES
+from dashboard.method.standards import INDICATORS, STAGES, teacher_attributes
 
 if TYPE_CHECKING:
     from dashboard.store.snapshots import Snapshot
@@ -85,12 +85,13 @@ __all__ = [
 ]
 
 # Whole-school columns an AddResource may add to (the engine apportions them between stages).
-RESOURCE_COLUMNS: Final = ("teaching_aux_area_m2", "sports_area_m2", "equipment_value_yuan",
-                           "computers", "books", "multimedia_rooms", "building_area_m2")
+# The numerators of the shared (resource) indicators, in indicators.csv order, and the floor area.
+RESOURCE_COLUMNS: Final = (*dict.fromkeys(ind.numerator for ind in INDICATORS.values() if ind.shared),
+                           "building_area_m2")
 # Of those, the ones that count items (an amount added must be a whole number).
 WHOLE_RESOURCES: Final = ("computers", "books", "multimedia_rooms")
 # Teacher attributes of an action -> schools column teachers_<attr>_<stage>.
-TEACHER_ATTRS: Final = ("above_degree", "mid_title", "backbone", "pe_art")
+TEACHER_ATTRS: Final = teacher_attributes()
 SCENARIO_DIR: Final = "scenarios"  # the store's folder under a data root
 SCENARIO_FORMAT: Final = 1  # version of the JSON layout written by Scenario.to_json
 _NAME_PATTERN: Final = re.compile(r"\w(?:[\w\- ]{0,62}[\w\-])?")
@@ -133,6 +134,13 @@ class Hire:
     mid_title: int = 0
     backbone: int = 0
     pe_art: int = 0
+
+
+for _action in (Transfer, Hire):
+    # An action carries one count per teacher attribute the indicators count.
+    _missing = set(TEACHER_ATTRS) - {f.name for f in dataclasses.fields(_action)}
+    if _missing:
+        raise RuntimeError(f"{_action.__name__} lacks the teacher attributes {sorted(_missing)}")
 
 
 @dataclass(frozen=True)
