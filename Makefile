@@ -2,32 +2,57 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO    := data/demo-990101-2024/meta.json
 HOST    ?= 127.0.0.1
 PORT    ?= 8501
 
-.PHONY: setup system-deps data run test test-fast bench lint clean
+# Two locks, pinned with hashes for Linux x86_64, Python 3.11 (`make lock` writes both):
+# requirements-run.lock is what `make run` needs, requirements.lock adds the dev tools.
+RUN_LOCK := requirements-run.lock
+DEV_LOCK := requirements.lock
+# An unpacked offline bundle (`make bundle`) carries wheels/: install from it, never an index.
+PIP_SRC  := $(if $(wildcard wheels/*.whl),--no-index --find-links wheels,)
+# The stamps are named by the checksum of what they installed: an edit re-runs the install.
+sum       = $(firstword $(shell cat $(1) 2>/dev/null | cksum))
+RUN_STAMP := $(VENV)/.installed-run-$(call sum,pyproject.toml $(RUN_LOCK))
+DEV_STAMP := $(VENV)/.installed-dev-$(call sum,pyproject.toml $(DEV_LOCK))
+# `make lock` resolves against PyPI alone, whatever this machine's pip config says.
+LOCK_ENV ?= PIP_CONFIG_FILE=/dev/null
+COMPILE   = $(LOCK_ENV) CUSTOM_COMPILE_COMMAND='make lock' $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --all-build-deps \
+	--strip-extras --no-emit-index-url --no-emit-find-links
 
-setup: $(STAMP)
+.PHONY: setup setup-run system-deps data run test test-fast bench lint lock bundle clean
 
-$(STAMP): pyproject.toml
+# Runtime and dev tools (tests, lint): what a developer and CI need.
+setup: $(DEV_STAMP)
+
+# Runtime only: what `make run` needs (all an offline bundle carries).
+setup-run: $(RUN_STAMP)
+
+$(RUN_STAMP): pyproject.toml $(RUN_LOCK)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	@rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install -q $(PIP_SRC) -r $(RUN_LOCK)
+	$(BIN)/python -m pip install -q $(PIP_SRC) --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-run-*
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml $(DEV_LOCK) $(RUN_STAMP)
+	$(BIN)/python -m pip install -q $(PIP_SRC) -r $(DEV_LOCK) || { [ -z "$(PIP_SRC)" ] || \
+		echo "wheels/ lacks the dev tools: build the bundle with 'make bundle BUNDLE_LOCK=$(DEV_LOCK)'"; \
+		exit 1; }
+	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
 # Debian's chromium and CJK fonts, for the browser tests and figure export (installed once).
 system-deps:
 	@bash scripts/system-deps.sh
 
-$(DEMO): | $(STAMP)
+$(DEMO): | $(RUN_STAMP)
 	$(BIN)/python -m dashboard demo --out .
 
-data: setup $(DEMO)
+data: setup-run $(DEMO)
 
-run: setup $(DEMO)
+run: setup-run $(DEMO)
 	$(BIN)/streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
@@ -41,9 +66,26 @@ test-fast: setup $(DEMO)
 bench: setup $(DEMO)
 	$(BIN)/python -m benchmarks
 
+# Style, types, the layers of dashboard/ and pages/ (import-linter), declared = imported (deptry).
 lint: setup
 	$(BIN)/python -m ruff check dashboard pages app tests benchmarks scripts
 	$(BIN)/python -m mypy
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
+	$(BIN)/deptry .
+
+# Re-resolve both locks from pyproject.toml; existing pins stay unless they no longer fit.
+# UPGRADE=1 moves every pin to the newest allowed.  The run lock starts from the full one, so
+# its pins are always a subset of it.
+lock: setup
+	$(COMPILE) --extra dev $(if $(UPGRADE),--upgrade,) -o $(DEV_LOCK) pyproject.toml
+	cp $(DEV_LOCK) $(RUN_LOCK)
+	$(COMPILE) -o $(RUN_LOCK) pyproject.toml
+
+# dist/junheng-<version>-<platform>.tar.gz: the committed tree (HEAD) and the wheels of
+# BUNDLE_LOCK for this machine's Python and platform; unpacked, `make run` needs no network.
+BUNDLE_LOCK ?= $(RUN_LOCK)
+bundle:
+	@PY=$(PY) bash scripts/bundle.sh $(BUNDLE_LOCK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache benchmarks/results
+	rm -rf $(VENV) .pytest_cache benchmarks/results dist
