@@ -59,9 +59,9 @@ run: setup-run $(DEMO)
 test: setup system-deps $(DEMO)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# Everything but the real-browser tests.
+# Everything but the real-browser tests and the offline bundle.
 test-fast: setup $(DEMO)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not bundle"
 
 bench: setup $(DEMO)
 	$(BIN)/python -m benchmarks
