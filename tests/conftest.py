@@ -1,12 +1,15 @@
 """Shared fixtures of the app tests: the demo data, and small snapshots for the edge states.
 
 The repository root is put on ``sys.path`` so that page scripts run by AppTest can import
-``pages.common`` as they do under ``streamlit run app/main.py``.
+``pages.common`` as they do under ``streamlit run app/main.py``.  The demo county is built once
+per run into a temporary folder (``demo_data.DEMO_ROOT``), which the app reads through
+``JUNHENG_DATA`` / ``JUNHENG_GEO``; nothing is written into the checkout.
 """
 
 from __future__ import annotations
 
-import subprocess
+import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,23 +21,24 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-DEMO_SNAPSHOT = REPO / "data" / "demo-990101-2024"
-DEMO_COUNTY = "990101"
+from demo_data import DEMO_COUNTY, DEMO_DATA, DEMO_GEO, DEMO_ROOT, DEMO_SNAPSHOT, build_demo_data  # noqa: E402
 
 
-def ensure_demo() -> Path:
-    """Return the repo root after making sure the demo snapshots and geography exist."""
-    if not (DEMO_SNAPSHOT / "meta.json").is_file() or not (
-            REPO / "geo" / DEMO_COUNTY / "townships.geojson").is_file():
-        subprocess.run([sys.executable, "-m", "dashboard", "demo", "--out", str(REPO)], cwd=REPO,
-                       check=True, capture_output=True)
-    return REPO
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build the demo county into its temporary folder; the app reads it from there."""
+    build_demo_data()
+    os.environ["JUNHENG_DATA"] = str(DEMO_DATA)
+    os.environ["JUNHENG_GEO"] = str(DEMO_GEO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(DEMO_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def demo_repo() -> Path:
-    """The repository root with the demo data in data/ and geo/ (built when missing)."""
-    return ensure_demo()
+def demo_root() -> Path:
+    """The folder holding the demo county's data/ and geo/ (a temporary folder)."""
+    return DEMO_ROOT
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def build_edge(root: Path, name: str) -> EdgeData:
     write_snapshot(data_root, f"edge-{name}", table, source=f"test edge state {name}",
                    created="2024-09-30T00:00:00+00:00")
     if name != "no_geo":
-        src = REPO / "geo" / DEMO_COUNTY
+        src = DEMO_GEO / DEMO_COUNTY
         dst = geo_root / DEMO_COUNTY
         dst.mkdir(parents=True, exist_ok=True)
         for file in src.glob("*.geojson"):
@@ -106,7 +110,7 @@ def build_edge(root: Path, name: str) -> EdgeData:
 
 
 @pytest.fixture(scope="session")
-def edge_data(tmp_path_factory: pytest.TempPathFactory, demo_repo: Path) -> dict[str, EdgeData]:
+def edge_data(tmp_path_factory: pytest.TempPathFactory, demo_root: Path) -> dict[str, EdgeData]:
     """Every edge-state snapshot, written once per session."""
     root = tmp_path_factory.mktemp("edge")
     return {name: build_edge(root, name)

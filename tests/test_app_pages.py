@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from demo_data import DEMO_DATA, DEMO_GEO
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
@@ -37,7 +38,7 @@ PAGES = {
 @cache
 def reference() -> tuple[Snapshot, Evaluation]:
     """The newest demo snapshot and its evaluation, computed without Streamlit."""
-    info = list_snapshots(REPO / "data")[-1]
+    info = list_snapshots(DEMO_DATA)[-1]
     snapshot = read_snapshot(info.path)
     return snapshot, evaluate(snapshot.schools)
 
@@ -103,10 +104,9 @@ def metric_values(at: AppTest) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _demo(demo_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(demo_repo)
-    monkeypatch.delenv("JUNHENG_DATA", raising=False)
-    monkeypatch.delenv("JUNHENG_GEO", raising=False)
+def _demo(demo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUNHENG_DATA", str(DEMO_DATA))
+    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
 
 
 # ----------------------------------------------------------------------------- every page
@@ -153,7 +153,7 @@ def test_a_copied_url_reopens_the_view() -> None:
 
 
 def test_an_older_snapshot_shows_its_own_year() -> None:
-    infos = list_snapshots(REPO / "data")
+    infos = list_snapshots(DEMO_DATA)
     if len(infos) < 2:
         pytest.skip("the demo has a single snapshot")
     old = infos[0]
@@ -214,7 +214,7 @@ def test_overview_school_rule_counts_and_reasons() -> None:
 def test_overview_trend_has_one_point_per_year() -> None:
     at = open_page("overview")
     fig = plotly_specs(at)["overview_trend"]
-    years = sorted({s.year for s in list_snapshots(REPO / "data")})
+    years = sorted({s.year for s in list_snapshots(DEMO_DATA)})
     composite = [d for d in fig["data"] if d["name"] == t("app.fig.composite", "zh")]
     assert composite and composite[0]["x"] == years
     assert fig["layout"]["shapes"][0]["y0"] == pytest.approx(0.65)

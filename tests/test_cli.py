@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_data import DEMO_SNAPSHOT
 from fixtures.contract.frames import valid_schools
 
 from dashboard.cli import main
@@ -15,7 +16,7 @@ from dashboard.method.engine import evaluate, to_report
 from dashboard.method.standards import BASIC_IDS, QUALITY_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_2024 = ROOT / "data" / "demo-990101-2024"
+DEMO_2024 = DEMO_SNAPSHOT
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from demo_data import DEMO_DATA, DEMO_GEO
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
@@ -34,15 +35,14 @@ COUNTY = "990101"
 @cache
 def demo() -> tuple[Evaluation, Evaluation, int, GeoFile]:
     """(newest year's evaluation, all years stacked, that year, the townships GeoJSON)."""
-    root = Path(__file__).resolve().parent.parent
-    infos = list_snapshots(root / "data")
+    infos = list_snapshots(DEMO_DATA)
     evs = [evaluate(read_snapshot(i.path).schools) for i in infos]
-    geo = read_geojson(root / "geo" / COUNTY / "townships.geojson")
+    geo = read_geojson(DEMO_GEO / COUNTY / "townships.geojson")
     return evs[-1], stack_evaluations(evs), infos[-1].year, geo
 
 
 @pytest.fixture(autouse=True)
-def _data(demo_repo: Path) -> None:
+def _data(demo_root: Path) -> None:
     """The demo data exists (conftest builds it when missing)."""
 
 

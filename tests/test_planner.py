@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from demo_data import DEMO_SNAPSHOT
 
 from dashboard.cli import main as cli_main
 from dashboard.method.coefficients import weighted_cv
@@ -31,7 +32,7 @@ from dashboard.store.snapshots import read_snapshot
 from tests.schoolframes import school
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "data" / "demo-990101-2024"
+DEMO = DEMO_SNAPSHOT
 MARGIN = 0.0001
 
 
@@ -416,7 +417,7 @@ def test_bad_constraints():
 
 
 @pytest.fixture(scope="module")
-def demo(demo_repo):
+def demo(demo_root):
     return read_snapshot(DEMO)
 
 

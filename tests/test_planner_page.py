@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from demo_data import DEMO_DATA, DEMO_GEO
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
@@ -22,7 +23,7 @@ TIMEOUT = 180
 
 @cache
 def reference() -> tuple[Snapshot, Evaluation]:
-    info = list_snapshots(REPO / "data")[-1]
+    info = list_snapshots(DEMO_DATA)[-1]
     snapshot = read_snapshot(info.path)
     return snapshot, evaluate(snapshot.schools)
 
@@ -46,10 +47,9 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
 
 
 @pytest.fixture(autouse=True)
-def _demo(demo_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(demo_repo)
-    monkeypatch.delenv("JUNHENG_DATA", raising=False)
-    monkeypatch.delenv("JUNHENG_GEO", raising=False)
+def _demo(demo_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("JUNHENG_DATA", str(DEMO_DATA))
+    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
 
 
 def expected(scheme: str, stage: str, mode: str) -> Plan:

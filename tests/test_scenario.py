@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from demo_data import DEMO_SNAPSHOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schoolframes import frame, random_county, school
@@ -41,7 +42,7 @@ from dashboard.planning.scenario import (
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot, write_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "data" / "demo-990101-2024"
+DEMO = DEMO_SNAPSHOT
 TEACHER_COLUMNS = [f"teachers_{s}" for s in STAGES] + [
     attribute_column(a, s) for a in TEACHER_ATTRS for s in STAGES]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from demo_data import DEMO_GEO, DEMO_SNAPSHOT
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
@@ -47,18 +48,18 @@ TRANSFER = Transfer(RICH, POOR, "primary", 3, above_degree=3, mid_title=2, backb
 
 @cache
 def demo() -> tuple[Snapshot, Evaluation]:
-    snapshot = read_snapshot(REPO / "data" / "demo-990101-2024")
+    snapshot = read_snapshot(DEMO_SNAPSHOT)
     return snapshot, evaluate(snapshot.schools)
 
 
 @pytest.fixture()
-def data_root(demo_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_root(demo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data root holding a copy of the newest demo snapshot (and the demo geography)."""
     root = tmp_path / "data"
-    shutil.copytree(demo_repo / "data" / "demo-990101-2024", root / "demo-990101-2024")
-    monkeypatch.chdir(demo_repo)
+    shutil.copytree(DEMO_SNAPSHOT, root / DEMO_SNAPSHOT.name)
+    monkeypatch.chdir(REPO)
     monkeypatch.setenv("JUNHENG_DATA", str(root))
-    monkeypatch.setenv("JUNHENG_GEO", str(demo_repo / "geo"))
+    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
     return root
 
 
@@ -269,8 +270,8 @@ def test_compare_saved_scenarios_side_by_side(data_root: Path) -> None:
 
 
 def test_no_snapshot_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  demo_repo: Path) -> None:
-    monkeypatch.chdir(demo_repo)
+                                  demo_root: Path) -> None:
+    monkeypatch.chdir(REPO)
     monkeypatch.setenv("JUNHENG_DATA", str(tmp_path / "none"))
     at = open_page()
     assert [i.value for i in at.info] == [t("app.empty.no_snapshots", "zh",
@@ -361,7 +362,7 @@ def test_flow_map_draws_lines_between_the_schools() -> None:
     at = snapshot.schools.set_index("school_id")
     assert (lines["lon0"].iloc[0], lines["lat1"].iloc[0]) == (at.loc[RICH, "longitude"],
                                                               at.loc[POOR, "latitude"])
-    geo = read_geojson(REPO / "geo" / COUNTY / "townships.geojson")
+    geo = read_geojson(DEMO_GEO / COUNTY / "townships.geojson")
     towns = townships(geo)
     paths = towns.paths
     fig = maps.flow_map(paths, towns.labels, lines, snapshot.schools, "zh", 1.1)
@@ -399,9 +400,9 @@ def test_compare_figure_groups_bars_with_the_threshold() -> None:
 @pytest.mark.parametrize("edge", ["one_school", "primary_only", "no_units", "no_geo"])
 def test_edge_states_open_without_a_traceback(edge: str, edge_data: dict,
                                               monkeypatch: pytest.MonkeyPatch,
-                                              demo_repo: Path) -> None:
+                                              demo_root: Path) -> None:
     data = edge_data[edge]
-    monkeypatch.chdir(demo_repo)
+    monkeypatch.chdir(REPO)
     monkeypatch.setenv("JUNHENG_DATA", str(data.data_root))
     monkeypatch.setenv("JUNHENG_GEO", str(data.geo_root))
     at = open_page(stage="junior")

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from demo_data import DEMO_DATA, DEMO_GEO
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
@@ -99,8 +100,8 @@ def test_multipolygons_and_holes_are_one_outline_per_township() -> None:
     assert lons.count(None) == 2 and found.skipped == 0
 
 
-def test_the_demo_geography_draws_every_township(demo_repo: Path) -> None:
-    geo = read_geojson(demo_repo / "geo" / COUNTY / "townships.geojson")
+def test_the_demo_geography_draws_every_township(demo_root: Path) -> None:
+    geo = read_geojson(DEMO_GEO / COUNTY / "townships.geojson")
     found = townships(geo)
     assert geo.state == "ok" and found.skipped == 0
     assert len(found.labels) == len(geo.features) == len(found.paths)
@@ -112,7 +113,7 @@ def test_the_demo_geography_draws_every_township(demo_repo: Path) -> None:
 def _map_page(monkeypatch: pytest.MonkeyPatch, geo_root: Path, lang: str) -> AppTest:
     """Open the map page of the demo data with the geography under ``geo_root``."""
     monkeypatch.chdir(REPO)
-    monkeypatch.setenv("JUNHENG_DATA", str(REPO / "data"))
+    monkeypatch.setenv("JUNHENG_DATA", str(DEMO_DATA))
     monkeypatch.setenv("JUNHENG_GEO", str(geo_root))
     at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
     at.query_params.update({"lang": lang})
@@ -125,7 +126,7 @@ def _map_page(monkeypatch: pytest.MonkeyPatch, geo_root: Path, lang: str) -> App
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_map_page_says_the_geography_file_is_corrupt(
-        demo_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+        demo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
     path = _write(tmp_path, "not json at all")
     at = _map_page(monkeypatch, tmp_path, lang)
     reason = t("app.geo.problem.not_json", lang, detail=read_geojson(path).detail)
@@ -135,8 +136,8 @@ def test_the_map_page_says_the_geography_file_is_corrupt(
 
 
 def test_the_map_page_counts_townships_it_cannot_draw(
-        demo_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    demo = json.loads((demo_repo / "geo" / COUNTY / "townships.geojson").read_text("utf-8"))
+        demo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = json.loads((DEMO_GEO / COUNTY / "townships.geojson").read_text("utf-8"))
     demo["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [[[None, None]]]}
     _write(tmp_path, json.dumps(demo, ensure_ascii=False))
     at = _map_page(monkeypatch, tmp_path, "zh")
