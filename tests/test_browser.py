@@ -44,7 +44,7 @@ def page_url(base: str, path: str, **params: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(demo_repo: Path) -> Iterator[str]:
+def app(demo_root: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
     with served_app() as base:
