@@ -12,6 +12,8 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n1)
 platform=$("$py" -c 'import sys, sysconfig
 print(f"cp{sys.version_info[0]}{sys.version_info[1]}-" + sysconfig.get_platform().replace("-", "_").replace(".", "_"))')
 name="junheng-$version-$platform"
+# The bundle of another lock (the full one, with the dev tools) is told apart by its name.
+[ "$lock" = requirements-run.lock ] || name="$name-$(basename "$lock" .lock)"
 out="dist/$name.tar.gz"
 
 git ls-files --error-unmatch "$lock" >/dev/null 2>&1 || { echo "$lock is not committed" >&2; exit 1; }
