@@ -13,7 +13,11 @@ platform=$("$py" -c 'import sys, sysconfig
 print(f"cp{sys.version_info[0]}{sys.version_info[1]}-" + sysconfig.get_platform().replace("-", "_").replace(".", "_"))')
 name="junheng-$version-$platform"
 # The bundle of another lock (the full one, with the dev tools) is told apart by its name.
-[ "$lock" = requirements-run.lock ] || name="$name-$(basename "$lock" .lock)"
+case "$lock" in
+    requirements-run.lock) ;;
+    requirements.lock) name="$name-dev" ;;
+    *) name="$name-$(basename "$lock" .lock)" ;;
+esac
 out="dist/$name.tar.gz"
 
 git ls-files --error-unmatch "$lock" >/dev/null 2>&1 || { echo "$lock is not committed" >&2; exit 1; }
