@@ -70,7 +70,7 @@ bench: setup $(DEMO)
 lint: setup
 	$(BIN)/python -m ruff check dashboard pages app tests benchmarks scripts
 	$(BIN)/python -m mypy
-	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-logo
 	$(BIN)/deptry .
 
 # Re-resolve both locks from pyproject.toml; existing pins stay unless they no longer fit.
