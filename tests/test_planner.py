@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from demo_data import DEMO_SNAPSHOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from dashboard.cli import main as cli_main
 from dashboard.method.coefficients import weighted_cv
@@ -27,13 +29,14 @@ from dashboard.planning.planner import (
     preview,
     unit_costs,
 )
-from dashboard.planning.scenario import Hire, apply_actions, roster_attributes
+from dashboard.planning.scenario import AddResource, Hire, apply_actions, roster_attributes
 from dashboard.store.snapshots import read_snapshot
-from tests.schoolframes import school
+from tests.schoolframes import random_county, school
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = DEMO_SNAPSHOT
 MARGIN = 0.0001
+ATTRS = ("above_degree", "mid_title", "backbone", "pe_art")
 
 
 # ----------------------------------------------------------------------------- small instances
@@ -454,6 +457,145 @@ def test_demo_max_km_respected(demo):
         assert_checked(p)
     else:
         assert p.explanation
+
+
+# ----------------------------------------------------------------------------- moves apply in order
+
+
+def own_outflow_fits(schools: pd.DataFrame, moves, stage: str) -> bool:
+    """Whether every donor gives away no more of its own staff than it has, per attribute and
+    complement (what makes the transfers apply in any order)."""
+    sch = schools.set_index(schools["school_id"].astype(str))
+    out: dict[str, dict[str, int]] = {}
+    for m in moves:
+        o = out.setdefault(m.from_school_id, {"count": 0, **{a: 0 for a in ATTRS}})
+        o["count"] += m.count
+        for a in ATTRS:
+            o[a] += getattr(m, a)
+    for s, o in out.items():
+        t = int(sch.loc[s, f"teachers_{stage}"])
+        if o["count"] > t:
+            return False
+        for a in ATTRS:
+            have = int(sch.loc[s, f"teachers_{a}_{stage}"])
+            if o[a] > have or o["count"] - o[a] > t - have:
+                return False
+    return True
+
+
+def reapplied(schools: pd.DataFrame, p: Plan, order=1):
+    """Apply the plan's moves (in the given order, or reversed) and purchases, evaluate again."""
+    actions = [*p.moves[::order], *(AddResource(x.school_id, x.resource, x.amount) for x in p.purchases)]
+    return evaluate(apply_actions(schools, actions).schools, schemes=(p.goal.scheme,))
+
+
+def assert_after_as_reported(schools: pd.DataFrame, p: Plan) -> None:
+    """The plan's moves apply in the order given (and reversed) and give the after-figures it reports."""
+    stage, scheme = p.goal.stage, p.goal.scheme
+    assert own_outflow_fits(schools, p.moves, stage)
+    for order in (1, -1):
+        ev = reapplied(schools, p, order)
+        got = ev.indicators.query(f"scheme == '{scheme}' and stage == '{stage}'").set_index("indicator")
+        want = p.after.indicators.query(f"scheme == '{scheme}' and stage == '{stage}'").set_index("indicator")
+        assert got.index.equals(want.index)
+        np.testing.assert_allclose(got["cv"].to_numpy(float), want.loc[got.index, "cv"].to_numpy(float))
+        pd.testing.assert_series_equal(got["passed"], want.loc[got.index, "passed"], check_dtype=False)
+        u_got, u_want = ev.units[scheme], p.after.units[scheme]
+        assert_cols = [c for c in u_want.columns if c.startswith("teachers")]
+        pd.testing.assert_frame_equal(u_got[assert_cols], u_want[assert_cols])
+
+
+@pytest.mark.parametrize("mode", ["transfers", "both"])
+@pytest.mark.parametrize("stage", ["primary", "junior"])
+@pytest.mark.parametrize("planner", [preview, plan])
+def test_demo_schools_without_roster_moves_apply(demo, planner, stage, mode):
+    """Without a roster the greedy used to give away teachers a school had only received (the
+    moves, grouped per school pair, then failed in apply_actions); plan's MILP never did."""
+    schools = demo.schools
+    p = planner(schools, PlanGoal("quality", stage, mode))
+    assert p.status in ("feasible", "optimal") and p.transfers > 0
+    assert all(m.teacher_ids == () for m in p.moves)
+    assert p.check.goal_met, p.check.failures
+    assert_after_as_reported(schools, p)
+
+
+# A donor at its staffing floor, backbone-rich, with one teacher not above the required degree.
+# The greedy swaps: S0 gives a backbone teacher (not above degree: the degree CV is far under its
+# cap, so the lowest class wins the tie) and takes a plain one (not above degree) back.  The old
+# greedy then counted the arrival among S0's teachers not above degree and gave "another" one:
+# grouped as S0 → S1 × 2 with above_degree = 0, the first transfer asked S0 for two such
+# teachers, and it has one.
+FLOOR_DONOR = [  # (pupils, teachers, above degree, mid title, backbone, PE/arts)
+    (230, 13, 12, 5, 9, 2),
+    (230, 15, 13, 5, 1, 2),
+    (230, 15, 13, 5, 1, 2),
+]
+
+
+def marginal_table(spec, stage: str = "primary") -> pd.DataFrame:
+    """A schools table with attribute counts only (no roster) from ``spec``."""
+    rows = []
+    for i, (p, t, a, m, b, e) in enumerate(spec):
+        rows.append(school(f"S{i}", stage, **{
+            f"students_{stage}": p, f"classes_{stage}": max(1, p // 40), f"teachers_{stage}": t,
+            f"teachers_above_degree_{stage}": a, f"teachers_mid_title_{stage}": m,
+            f"teachers_backbone_{stage}": b, f"teachers_pe_art_{stage}": e,
+            "teaching_aux_area_m2": p * 6.0, "sports_area_m2": p * 9.0, "equipment_value_yuan": p * 3000.0,
+            "computers": p // 5, "books": p * 40, "multimedia_rooms": max(1, p // 30),
+            "building_area_m2": p * 7.0, "longitude": 113.0 + 0.01 * i, "latitude": 28.0}))
+    return pd.DataFrame(rows)
+
+
+def test_floor_donor_gives_only_its_own_teachers(monkeypatch):
+    schools = marginal_table(FLOOR_DONOR)
+    goal = PlanGoal("quality", "primary", "transfers")
+    quick = preview(schools, goal)
+    assert quick.status == "feasible"
+    assert_checked(quick)
+    assert sum(m.count - m.above_degree for m in quick.moves if m.from_school_id == "S0") <= 1
+    assert any(m.to_school_id == "S0" for m in quick.moves)  # the swaps at S0's floor
+    assert_after_as_reported(schools, quick)
+    # a large county's exact plan starts from the greedy plan: the same moves must apply
+    import dashboard.planning.planner.solve as solve_module
+    monkeypatch.setattr(solve_module, "_GREEDY_FIRST_UNITS", 0)
+    exact = plan(schools, goal)
+    assert exact.status in ("optimal", "feasible")
+    assert_checked(exact)
+    assert_after_as_reported(schools, exact)
+
+
+NORM = {"primary": 19, "junior": 13.5}
+
+
+def tight_county(seed: int, n: int) -> pd.DataFrame:
+    """A random county whose schools sit at their staffing floor, each with one attribute held by
+    all its teachers but 0–2 (the case where giving away an arrival is tempting)."""
+    rng = np.random.default_rng(seed)
+    t = random_county(rng, n)
+    for stage, norm in NORM.items():
+        for i in t.index:
+            T = int(t.at[i, f"teachers_{stage}"])
+            if T < 2:
+                continue
+            t.at[i, f"students_{stage}"] = int(T * norm) - int(rng.integers(0, int(norm)))
+            t.at[i, f"classes_{stage}"] = max(1, int(t.at[i, f"students_{stage}"]) // 45)
+            a = str(rng.choice(list(ATTRS)))
+            t.at[i, f"teachers_{a}_{stage}"] = T - int(rng.integers(0, 3))
+    return t
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=hst.integers(0, 2**32 - 1), n=hst.integers(3, 8),
+       stage=hst.sampled_from(["primary", "junior"]),
+       goal=hst.sampled_from([("quality", "transfers"), ("quality", "both"), ("basic", "transfers")]))
+def test_preview_moves_apply_on_random_counties(seed, n, stage, goal):
+    schools = tight_county(seed, n)
+    try:
+        p = preview(schools, PlanGoal(goal[0], stage, goal[1]))
+    except PlanError:  # no unit at this stage
+        return
+    assert own_outflow_fits(schools, p.moves, stage)
+    assert_after_as_reported(schools, p)
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -1,6 +1,13 @@
 """The greedy transfer search: one teacher at a time along the steepest descent of the weighted
 excess over the CV limits (a swap when the donor is at its staffing floor).  No optimality claim;
-the preview's plan and the incumbent of a large county's exact plan."""
+the preview's plan and the incumbent of a large county's exact plan.
+
+Only a school's own teachers move, as in the exact model: what a school has received is never
+given on.  The steps are merged into (donor, receiver, class, count) triples and grouped into
+transfers in school order (:mod:`.moves`), so the order of the steps is lost; because every
+school's gross outflow stays within its own staff (the roster's eligible teachers per class, or
+without a roster the head count and each goal attribute's count and complement), the transfers
+apply in any order."""
 
 from __future__ import annotations
 
@@ -46,8 +53,8 @@ class _State:
     """The greedy search's counts so far (changed by each step)."""
 
     cnt: np.ndarray  # (k, M) counts at the movable units
-    T: np.ndarray  # (M,) teachers at each school
-    A: np.ndarray  # (j, M) teachers with each goal attribute
+    T: np.ndarray  # (M,) teachers at each school (arrivals included: the staffing floor)
+    own: np.ndarray  # (1 + j, M) own teachers not moved yet: head count, then each goal attribute
     stock: np.ndarray | None  # (M, K) roster teachers still eligible to move
     moved: np.ndarray  # (M,) teachers moved in or out
     triples: dict[tuple[int, int, int], int] = field(default_factory=dict)
@@ -87,19 +94,25 @@ def _state(inst: _Inst) -> _State:
     """Return the greedy search's start: the counts before any transfer."""
     return _State(cnt=np.array([inst.base[n][inst.movable].astype(float) for n in inst.names]),
                   T=inst.own_T.copy(),
-                  A=np.array([inst.own_A[a].astype(float) for a in inst.attrs]),
+                  own=np.array([inst.own_T, *(inst.own_A[a] for a in inst.attrs)], dtype=float),
                   stock=inst.elig.astype(float).copy() if inst.elig is not None else None,
                   moved=np.zeros(len(inst.movable)))
 
 
 def _can_give(prob: _Problem, st: _State, c: int, ok_give_all: np.ndarray) -> np.ndarray:
-    """Return which units can give one teacher of class ``c`` (minimums, stock or marginals)."""
+    """Return which units can give one teacher of class ``c`` (minimums, stock or marginals).
+
+    Without a roster the marginals are those of the school's own teachers not moved yet, never
+    of its arrivals: a teacher received is not given on (see the module's docstring)."""
     inst = prob.inst
     ok = ok_give_all & np.all((st.cnt - prob.coef[:, c][:, None]) >= prob.lbs - 1e-9, axis=0)
     if st.stock is not None:
         return ok & (st.stock[:, c] >= 1)
+    head = st.own[0]
+    ok &= head >= 1
     for jj in range(len(inst.attrs)):
-        ok = ok & ((st.A[jj] >= 1) if inst.classes[c, jj] else (st.T - st.A[jj] >= 1))
+        has = st.own[1 + jj]
+        ok &= (has >= 1) if inst.classes[c, jj] else (head - has >= 1)
     return ok
 
 
@@ -183,11 +196,10 @@ def _apply(prob: _Problem, st: _State, i: int, j: int, c: int) -> None:
     st.cnt[:, j] += prob.coef[:, c]
     st.T[i] -= 1
     st.T[j] += 1
-    for jj in range(len(inst.attrs)):
-        st.A[jj, i] -= inst.classes[c, jj]
-        st.A[jj, j] += inst.classes[c, jj]
     if st.stock is not None:
         st.stock[i, c] -= 1
+    st.own[0, i] -= 1  # the receiver's own teachers do not change: arrivals are not given on
+    st.own[1:, i] -= inst.classes[c]
     st.moved[i] += 1
     st.moved[j] += 1
     st.triples[(i, j, c)] = st.triples.get((i, j, c), 0) + 1

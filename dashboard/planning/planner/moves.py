@@ -88,7 +88,11 @@ def _proportional_attributes(inst: _Inst, grouped: dict[tuple[int, int], dict[st
 
 
 def _moves(inst: _Inst, triples: list[Triple]) -> tuple[Transfer, ...]:
-    """Turn (donor, receiver, class, count) into Transfer actions, naming roster teachers."""
+    """Turn (donor, receiver, class, count) into Transfer actions, naming roster teachers.
+
+    The actions are in school order, not in the order the moves were found: they apply in any
+    order because no donor gives more than its own staff (the flow model's stock rows, the
+    greedy's own counts), and the attributes the goal does not involve are spread within it."""
     grouped = _group(inst, triples)
     if inst.elig is not None:
         _named_attributes(inst, grouped)
