@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.method.coefficients import group_stats, judge, unit_contributions, weighted_cv
+from dashboard.method.standards import DEFAULT_PARAMS, standards_table
 
 PUPILS = [45, 37, 89, 76, 55]
 BOOKS = [279, 137, 935, 160, 402]
@@ -97,11 +98,17 @@ def test_contributions_sum_to_one_and_cv_if_at_mean_is_exact():
     ],
 )
 def test_judge_three_decimals_and_near_flag(cv, threshold, passed, near):
-    assert judge(cv, threshold) == (passed, near)
+    assert judge(cv, threshold, 3, 0.005) == (passed, near)
+
+
+def test_the_default_rounding_and_margin_are_the_standards_rows():
+    table = standards_table()
+    assert DEFAULT_PARAMS.round_dp == int(table.loc["PARAM_ROUND_CV", "primary_threshold"]) == 3
+    assert DEFAULT_PARAMS.near_margin == float(table.loc["PARAM_NEAR_MARGIN", "primary_threshold"])
 
 
 def test_judge_vectorised():
-    p, n = judge(np.array([0.3, 0.7]), np.array([0.65, 0.65]))
+    p, n = judge(np.array([0.3, 0.7]), np.array([0.65, 0.65]), 3, 0.005)
     assert p.tolist() == [True, False]
     assert n.tolist() == [False, False]
 

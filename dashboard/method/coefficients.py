@@ -160,15 +160,18 @@ class Verdict:
     near: bool
 
 
-def judge(cv, threshold, dp: int = 3, margin: float = 0.005):
+def judge(cv, threshold, dp: int, margin: float):
     """Return (passed, near) for CV value(s) against threshold(s), element-wise.
 
     passed: round(cv, dp) ≤ threshold; near: |cv − threshold| ≤ margin (provincial tools may
     round to 2 dp, so such a county can flip).  NaN never passes.
 
-    >>> judge(0.6504, 0.65)
+    ``dp`` and ``margin`` are the evaluation's ``round_dp`` and ``near_margin`` (standards.csv
+    PARAM_ROUND_CV, PARAM_NEAR_MARGIN).
+
+    >>> judge(0.6504, 0.65, 3, 0.005)
     (True, True)
-    >>> judge(0.6506, 0.65)
+    >>> judge(0.6506, 0.65, 3, 0.005)
     (False, True)
     """
     c = np.asarray(cv, dtype=float)

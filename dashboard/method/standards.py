@@ -211,6 +211,54 @@ def cv_threshold(scheme: str, stage: str) -> float:
 
 
 @dataclass(frozen=True)
+class _TableParams:
+    """The PARAM_* rows of standards.csv, parsed: the defaults of :class:`EvalParams`."""
+
+    split_nine_year: tuple[float, float]
+    split_complete_secondary: tuple[float, float]
+    split_twelve_year: tuple[float, float, float]
+    include_private_basic: bool
+    include_private_quality: bool
+    tp_min_students: int
+    round_dp: int
+    near_margin: float
+
+
+def _table_params() -> _TableParams:
+    std = standards_table()
+
+    def first(row: str, column: str = "primary_threshold") -> float:
+        value = _num(std.loc[row, column])
+        if value is None:
+            raise ValueError(f"standards.csv: row {row} lacks its number in {column}")
+        return value
+
+    def second(row: str) -> float:
+        value = _second_num(std.loc[row, "junior_threshold"])
+        if value is None:
+            raise ValueError(f"standards.csv: row {row} lacks its second number in junior_threshold")
+        return value
+
+    def flag(row: str) -> bool:
+        return str(std.loc[row, "primary_threshold"]).strip().lower() == "true"
+
+    return _TableParams(
+        split_nine_year=(first("PARAM_SPLIT_9Y"), first("PARAM_SPLIT_9Y", "junior_threshold")),
+        split_complete_secondary=(first("PARAM_SPLIT_WZ", "junior_threshold"), second("PARAM_SPLIT_WZ")),
+        split_twelve_year=(first("PARAM_SPLIT_12Y"), first("PARAM_SPLIT_12Y", "junior_threshold"),
+                           second("PARAM_SPLIT_12Y")),
+        include_private_basic=flag("PARAM_PRIVATE_BASIC"),
+        include_private_quality=flag("PARAM_PRIVATE_QUALITY"),
+        tp_min_students=int(first("PARAM_TP_MIN")),
+        round_dp=int(first("PARAM_ROUND_CV")),
+        near_margin=first("PARAM_NEAR_MARGIN"),
+    )
+
+
+_TABLE: Final = _table_params()
+
+
+@dataclass(frozen=True)
 class EvalParams:
     """Scope, split and rounding parameters of an evaluation (defaults from standards.csv).
 
@@ -221,16 +269,16 @@ class EvalParams:
     """
 
     split_mode: Literal["weighted", "plain"] = "weighted"
-    split_nine_year: tuple[float, float] = (1.0, 1.1)
-    split_complete_secondary: tuple[float, float] = (1.0, 1.2)
-    split_twelve_year: tuple[float, float, float] = (1.0, 1.1, 1.32)
-    include_private_basic: bool = False
-    include_private_quality: bool = True
+    split_nine_year: tuple[float, float] = _TABLE.split_nine_year
+    split_complete_secondary: tuple[float, float] = _TABLE.split_complete_secondary
+    split_twelve_year: tuple[float, float, float] = _TABLE.split_twelve_year
+    include_private_basic: bool = _TABLE.include_private_basic
+    include_private_quality: bool = _TABLE.include_private_quality
     include_non_county_run_quality: bool = False
-    tp_min_students: int = 50
+    tp_min_students: int = _TABLE.tp_min_students
     tp_min_inclusive: bool = True
-    round_dp: int = 3
-    near_margin: float = 0.005
+    round_dp: int = _TABLE.round_dp
+    near_margin: float = _TABLE.near_margin
     province_profile: str = "example_9of7"
 
     def with_(self, **changes: object) -> EvalParams:
@@ -254,36 +302,7 @@ class EvalParams:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def _default_params() -> EvalParams:
-    std = standards_table()
-    nine = (_num(std.loc["PARAM_SPLIT_9Y", "primary_threshold"]),
-            _num(std.loc["PARAM_SPLIT_9Y", "junior_threshold"]))
-    wz_j = _num(std.loc["PARAM_SPLIT_WZ", "junior_threshold"])
-    wz_s = _second_num(std.loc["PARAM_SPLIT_WZ", "junior_threshold"])
-    t12 = (_num(std.loc["PARAM_SPLIT_12Y", "primary_threshold"]),
-           _num(std.loc["PARAM_SPLIT_12Y", "junior_threshold"]),
-           _second_num(std.loc["PARAM_SPLIT_12Y", "junior_threshold"]))
-    tp_min = _num(std.loc["PARAM_TP_MIN", "primary_threshold"])
-    priv_b = str(std.loc["PARAM_PRIVATE_BASIC", "primary_threshold"]).strip().lower() == "true"
-    priv_q = str(std.loc["PARAM_PRIVATE_QUALITY", "primary_threshold"]).strip().lower() == "true"
-    dp = _num(std.loc["PARAM_ROUND_CV", "primary_threshold"])
-    near = _num(std.loc["PARAM_NEAR_MARGIN", "primary_threshold"])
-    values = [*nine, wz_j, wz_s, *t12, tp_min, dp, near]
-    if any(v is None for v in values):
-        raise ValueError("standards.csv: a PARAM_* row lacks its number")
-    return EvalParams(
-        split_nine_year=(float(nine[0]), float(nine[1])),  # type: ignore[arg-type]
-        split_complete_secondary=(float(wz_j), float(wz_s)),  # type: ignore[arg-type]
-        split_twelve_year=(float(t12[0]), float(t12[1]), float(t12[2])),  # type: ignore[arg-type]
-        include_private_basic=priv_b,
-        include_private_quality=priv_q,
-        tp_min_students=int(tp_min),  # type: ignore[arg-type]
-        round_dp=int(dp),  # type: ignore[arg-type]
-        near_margin=float(near),  # type: ignore[arg-type]
-    )
-
-
-DEFAULT_PARAMS: Final[EvalParams] = _default_params()
+DEFAULT_PARAMS: Final[EvalParams] = EvalParams()
 
 
 @dataclass(frozen=True)
