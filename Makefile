@@ -56,11 +56,12 @@ run: setup-run $(DEMO)
 	$(BIN)/streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: setup system-deps $(DEMO)
+# The tests build their own demo county in a temporary folder (tests/demo_data.py).
+test: setup system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # Everything but the real-browser tests and the offline bundle.
-test-fast: setup $(DEMO)
+test-fast: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not bundle"
 
 bench: setup $(DEMO)

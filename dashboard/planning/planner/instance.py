@@ -117,7 +117,7 @@ def _county_schools(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstrai
                     teachers: pd.DataFrame | None) -> tuple[str, int, pd.DataFrame, pd.DataFrame | None]:
     """Return (county, year, its schools with str ids, its roster teachers) after the checks."""
     if "school_id" not in schools_in.columns:
-        raise PlanError("schools must have a school_id column (DATA-CONTRACT §2)")
+        raise PlanError("schools must have a school_id column (docs/data-contract.md §2)")
     county, year = _county_year(schools_in, goal)
     sel = (schools_in["county_code"].astype(str) == county) & (schools_in["year"].astype(int) == year)
     schools = schools_in.loc[sel].reset_index(drop=True)

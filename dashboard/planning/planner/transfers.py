@@ -1,7 +1,7 @@
 """The fewest-transfers MILP (exact, with lazy chords).
 
 Transfers conserve every county total, so the enrolment-weighted mean R/P of each teacher
-indicator is fixed and its CV limit is (STANDARDS.md §2)::
+indicator is fixed and its CV limit is (docs/method.md §2)::
 
     CV² = P·Q/R² − 1 ≤ τ²   ⇔   Q = Σᵢ Cᵢ²/Pᵢ ≤ (1 + τ²)·R²/P
 

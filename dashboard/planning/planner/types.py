@@ -13,14 +13,17 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
-from dashboard.method.standards import DEFAULT_PARAMS, STAGES
+from dashboard.method.standards import DEFAULT_PARAMS, STAGES, standards_table
 from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
 
 MODES: Final = ("transfers", "budget", "both")
 # 中央编办、教育部、财政部 2014: 城乡统一 编制标准 小学 1:19, 初中 1:13.5 (pupils per teacher).
 DEFAULT_STAFFING_NORM: Final = {"primary": 19.0, "junior": 13.5}
-ROTATION_MIN_SHARE: Final = 0.10  # 2017 G11: ≥ 10 % of eligible teachers rotate
-ROTATION_BACKBONE_SHARE: Final = 0.20  # … and backbone teachers ≥ 20 % of those rotated
+# 2017 G11: ≥ 10 % of eligible teachers rotate (the row's threshold, in percent) ...
+ROTATION_MIN_SHARE: Final = float(standards_table().loc["G11", "primary_threshold"]) / 100
+# ... and backbone teachers ≥ 20 % of those rotated (said only in the G11 row's note; the
+# itemised county items will give it a row of its own).
+ROTATION_BACKBONE_SHARE: Final = 0.20
 CHECK_RESERVE_S: Final = 1.5  # of a plan's time limit, kept for the engine's re-check and the tables
 AMOUNT_DP: Final = 2  # decimals of a non-integer purchase amount (m², 元)
 DEFAULT_CV_MARGIN: Final = 0.0001

@@ -1,7 +1,7 @@
 """The teacher counts of the schools table, from the roster: the one definition of each count.
 
 The attributes counted are those the indicators count (``teacher_attributes()`` of
-``dashboard.method.standards``); the rules that decide them are DATA-CONTRACT §2–3.
+``dashboard.method.standards``); the rules that decide them are docs/data-contract.md §2–3.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def roster_flags(roster: pd.DataFrame) -> pd.DataFrame:
     """Return per teacher (the roster's index) 0/1 columns ``teachers``,
     ``teachers_above_degree``, ``teachers_mid_title``, ``teachers_backbone``, ``teachers_pe_art``.
 
-    The rules of DATA-CONTRACT §2–3: above the required degree is 专科+ for primary and 本科+
+    The rules of docs/data-contract.md §2–3: above the required degree is 专科+ for primary and 本科+
     for junior, a middle-or-higher title is 中级+, backbone is any level but none, PE/arts is
     体育, 音乐 or 美术.  The attribute columns follow ``teacher_attributes()``.
     """

@@ -4,7 +4,7 @@ The columns of each table live in ``dashboard/store/data/contract_<table>.csv`` 
 canonical name, Chinese header, type, whether the column is required, bounds, enum, cross-column
 rules, warnings) and the enumerations with their Chinese labels in ``contract_enums.csv``.  A
 name holding ``{s}`` stands for two columns, ``_primary`` and ``_junior``, whose Chinese headers
-start with 小学 / 初中.  The meaning of each column is in DATA-CONTRACT.md §2–4.
+start with 小学 / 初中.  The meaning of each column is in docs/data-contract.md §2–4.
 
 The declaration's own columns: ``dtype`` (int, float, str, bool, enum), ``required`` (the column
 must be present), ``nullable`` (its cells may be empty), ``default`` (value of an absent optional
@@ -64,7 +64,7 @@ Severity = Literal["error", "warning"]
 
 TABLES: Final[tuple[Table, ...]] = ("schools", "teachers", "county")
 _DATA_DIR: Final = Path(__file__).resolve().parent.parent / "data"  # dashboard/store/data
-# Groups of standards.csv whose items are county-level inputs (DATA-CONTRACT §4); of the
+# Groups of standards.csv whose items are county-level inputs (docs/data-contract.md §4); of the
 # ``county_threshold`` group only the items that apply to the whole county (not the computed CVs).
 _COUNTY_ITEM_GROUPS: Final = frozenset(
     {"government_assurance", "education_quality", "social_recognition", "veto", "prerequisite"}

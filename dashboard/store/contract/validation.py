@@ -204,7 +204,7 @@ def check(table: Table, frame: pd.DataFrame, schools: pd.DataFrame | None, *, fi
 
 def validate_schools(frame: pd.DataFrame, *, file: str = "schools", sheet: str | None = None,
                      header_rows: int = 0, lang: str = DEFAULT_LANG) -> LoadResult:
-    """Return the schools table in canonical form with every violation of DATA-CONTRACT §2.
+    """Return the schools table in canonical form with every violation of docs/data-contract.md §2.
 
     ``frame`` may use the canonical names or the Chinese headers; cells may be text (as read
     from a file) or typed.  Row *i* (0-based) is reported as row ``i + 1 + header_rows``.
@@ -218,7 +218,7 @@ def validate_schools(frame: pd.DataFrame, *, file: str = "schools", sheet: str |
 def validate_teachers(frame: pd.DataFrame, schools: pd.DataFrame | None = None, *,
                       file: str = "teachers", sheet: str | None = None, header_rows: int = 0,
                       lang: str = DEFAULT_LANG) -> LoadResult:
-    """Return the teacher roster in canonical form with every violation of DATA-CONTRACT §3.
+    """Return the teacher roster in canonical form with every violation of docs/data-contract.md §3.
 
     With ``schools`` (a canonical schools frame), every teacher's school must be listed there
     and each school's teachers_primary / teachers_junior must equal its roster count per stage.
@@ -230,7 +230,7 @@ def validate_teachers(frame: pd.DataFrame, schools: pd.DataFrame | None = None, 
 def validate_county(frame: pd.DataFrame, schools: pd.DataFrame | None = None, *,
                     file: str = "county", sheet: str | None = None, header_rows: int = 0,
                     lang: str = DEFAULT_LANG) -> LoadResult:
-    """Return the county items in canonical form with every violation of DATA-CONTRACT §4.
+    """Return the county items in canonical form with every violation of docs/data-contract.md §4.
 
     ``item_id`` must be a county-level item of standards.csv; with ``schools``, each row's
     (county_code, year) must appear in the schools table.

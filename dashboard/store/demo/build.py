@@ -68,7 +68,7 @@ _STREAMS: Final = 5  # independent random streams: places, enrolment, resources,
 class DemoCounty:
     """The demo county: per-year tables (keyed by academic year) and its geography.
 
-    ``schools``, ``teachers`` and ``county`` follow DATA-CONTRACT §2–§4. The GeoJSON dicts are
+    ``schools``, ``teachers`` and ``county`` follow docs/data-contract.md §2–§4. The GeoJSON dicts are
     FeatureCollections in WGS 84 longitude/latitude, coordinates rounded to 6 decimals.
     """
 

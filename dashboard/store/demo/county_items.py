@@ -1,4 +1,4 @@
-"""The demo county items (DATA-CONTRACT §4): given ones from ``demo_county_items.csv``, and the
+"""The demo county items (docs/data-contract.md §4): given ones from ``demo_county_items.csv``, and the
 items that follow from the schools table and the roster (G3, G4, G5, G11, P1)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _Row = dict[str, Any]
 
 
 def county_table(year: int, schools: pd.DataFrame, rotation: dict[str, int]) -> pd.DataFrame:
-    """County-level assessment items of one year (DATA-CONTRACT §4), in standards.csv order."""
+    """County-level assessment items of one year (docs/data-contract.md §4), in standards.csv order."""
     items = pd.read_csv(DATA_DIR / "demo_county_items.csv", dtype=str, keep_default_na=False)
     rows: list[_Row] = []
     for item in items.itertuples(index=False):

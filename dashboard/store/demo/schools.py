@@ -235,7 +235,7 @@ def schools_table(
     resources: pd.DataFrame,
     roster: pd.DataFrame,
 ) -> pd.DataFrame:
-    """The schools table of one year (DATA-CONTRACT §2), teacher counts taken from the roster."""
+    """The schools table of one year (docs/data-contract.md §2), teacher counts taken from the roster."""
     counts = roster_counts(roster).reindex(base["school_id"], fill_value=0)
     counts.index = base.index
     per_year = pd.concat([pupils, resources, counts], axis=1)
