@@ -68,7 +68,8 @@ def test_the_checker_sees_a_long_function_and_accepts_a_reason(tmp_path: Path) -
     assert _long_functions(reasoned, tmp_path) == []
 
 
-@pytest.mark.parametrize("pattern", ["PagesManager", "uses_pages_directory"])
+# Written in two parts so that a plain grep of the tree for these names finds nothing.
+@pytest.mark.parametrize("pattern", ["Pages" + "Manager", "uses_pages" + "_directory"])
 def test_no_private_streamlit_api(pattern: str) -> None:
     hits = [str(p.relative_to(REPO)) for folder in ("dashboard", "pages", "app", "scripts",
                                                       "tests", "benchmarks")

@@ -664,10 +664,10 @@ def test_a_large_milp_is_stopped_at_its_time_limit(monkeypatch):
     assert solved.status == 0 and list(solved.x) == [1.0, 0.0] and solved.fun == 2.0
 
     def stuck(*a, **k):
-        _time.sleep(30)
+        _time.sleep(60)  # answers nothing in time: only the deadline ends the call early
 
     monkeypatch.setattr(planner_module, "milp", stuck)  # the forked child inherits it
-    t0 = _time.perf_counter()
     res = planner_module._milp(np.array([2.0, 3.0]), options={"time_limit": 0.3}, **args)
-    assert res.status == 1 and res.x is None
-    assert _time.perf_counter() - t0 < 5
+    # stopped by the deadline (not a child that ended on its own), nothing proven
+    assert res.status == planner_module.STATUS_NO_ANSWER and res.x is None
+    assert res.message == "time limit reached: the solver was stopped"
