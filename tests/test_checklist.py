@@ -30,12 +30,14 @@ def test_every_component_is_listed_once_with_failures_first(demo):
     assert len(ids) == len(set(ids))
     expected = {"B_CV_COMPOSITE:primary", "B_CV_COMPOSITE:junior", "BS_RULE", "Q_SCHOOL_RULE",
                 "B_GOV_SCORE", "B_SATISFACTION", "S1", "P1", "VERDICT:basic", "VERDICT:quality",
+                *(f"VERDICT:{m}:{s}" for m in ("basic", "quality") for s in ("primary", "junior")),
                 *(f"B_VETO_{k}" for k in range(1, 5)), *(f"G{k}" for k in range(1, 16)),
                 *(f"E{k}" for k in range(1, 10)), *(f"V{k}" for k in range(1, 7)),
                 *(f"Q{k}:{s}" for k in range(1, 8) for s in ("primary", "junior"))}
     assert set(ids) == expected
-    assert [i.group for i in items[:2]] == ["verdict", "verdict"]
-    rest = [i.status for i in items[2:]]
+    # the verdicts first (both schemes overall and per stage), then the failures
+    assert [i.group for i in items[:6]] == ["verdict"] * 6
+    rest = [i.status for i in items[6:]]
     assert rest == sorted(rest, key={"fail": 0, "missing": 1, "pass": 2}.get)
 
 
@@ -96,6 +98,27 @@ def test_school_items_are_derived_when_the_county_table_lacks_them(demo):
     assert by_id["G4"].evidence.startswith("derived from the schools table")
     assert by_id["B_GOV_SCORE"].status == "missing"
     assert by_id["VERDICT:basic"].value.endswith("without data")
+    # without a county table no stage can pass: its county items lack data
+    for stage in ("primary", "junior"):
+        assert by_id[f"VERDICT:basic:{stage}"].status in ("fail", "missing")
+        assert "B_GOV_SCORE" in by_id[f"VERDICT:basic:{stage}"].detail
+
+
+def test_stage_verdicts_are_the_verdict_module(demo):
+    from dashboard.method.verdict import county_verdicts
+
+    schools, county = demo
+    ev, items = _checklist(schools, county)
+    by_id = {i.item_id: i for i in items}
+    verdicts = county_verdicts(county_code="990101", year=2024, indicators=ev.indicators,
+                               composites=ev.composites, school_rules=ev.school_rules,
+                               schools=schools, county=county)
+    for (scheme, stage), v in verdicts.items():
+        item = by_id[f"VERDICT:{scheme}:{stage}" if stage else f"VERDICT:{scheme}"]
+        assert item.status == v.status
+    # basic primary: the composite passes, one school fails the provincial standard
+    basic = by_id["VERDICT:basic:primary"]
+    assert basic.status == "fail" and any(":primary" in d for d in basic.detail)
 
 
 def test_derive_school_items_by_hand():

@@ -11,7 +11,7 @@ quality items, satisfaction, vetoes, the prerequisite) in one table with status 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from dashboard.method.standards import (
     standards_table,
 )
 
+if TYPE_CHECKING:
+    from dashboard.method.verdict import Verdict
+
 __all__ = [
     "QUALITY_MIN_MET",
     "QUALITY_REST_FRACTION",
@@ -34,6 +37,7 @@ __all__ = [
     "basic_school_rule",
     "derive_school_items",
     "ChecklistItem",
+    "county_items",
     "county_checklist",
 ]
 
@@ -287,6 +291,34 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[C
     return items
 
 
+def county_items(scheme: str, *, county_code: str, year: int, county: pd.DataFrame | None,
+                 schools: pd.DataFrame | None = None, lang: str = "zh",
+                 stage: str | None = None) -> list[ChecklistItem]:
+    """Return the county-level items of ``scheme`` for one county and year (docs/method.md §5):
+    the rows of the county table (None: every item missing), G3–G5 derived from ``schools``
+    where the table lacks them.  With ``stage``, only the rows for every stage and for that
+    stage are judged."""
+    def sel(df: pd.DataFrame) -> pd.DataFrame:
+        return df[(df["county_code"].astype(str) == str(county_code)) & (df["year"] == year)]
+
+    cty = sel(county) if county is not None else None
+    other_stage: set[str] = set()  # items given only for another stage: not this stage's
+    if cty is not None and stage is not None and "stage" in cty.columns:
+        blank = cty["stage"].isna() | (cty["stage"].astype(str) == "")
+        mine = blank | (cty["stage"] == stage)
+        other_stage = set(cty.loc[~mine, "item_id"].astype(str)) - set(cty.loc[mine, "item_id"].astype(str))
+        cty = cty[mine]
+    scoped_schools = sel(schools) if schools is not None else None
+    items = []
+    for it in _county_items(scheme, cty, lang):
+        if it.item_id in other_stage:
+            continue
+        if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
+            it = _derived_item(it, scoped_schools, lang)
+        items.append(it)
+    return items
+
+
 def county_checklist(
     *,
     county_code: str,
@@ -298,29 +330,37 @@ def county_checklist(
     county: pd.DataFrame | None = None,
     lang: str = "zh",
 ) -> list[ChecklistItem]:
-    """Return every component of both assessments for one county and year, failures first.
+    """Return every component of both assessments for one county and year, verdicts first,
+    then failures first.
 
     ``indicators``/``composites``/``school_rules`` are the engine's tables (see engine.evaluate);
-    ``county`` the county-items table (docs/data-contract.md §4), ``schools`` the schools table (used to
-    derive G3–G5 when the county table lacks them).  Each scheme's verdict is the item with
-    group "verdict": pass only when every other component of that scheme passes.  Texts are in
-    ``lang``.
+    ``county`` the county-items table (docs/method.md §5, data contract §4), ``schools`` the
+    schools table (used to derive G3–G5 when the county table lacks them).  The verdicts
+    (group "verdict") are those of dashboard.method.verdict: ``VERDICT:<scheme>`` over all
+    stages, ``VERDICT:<scheme>:<stage>`` per stage.  Texts are in ``lang``.
     """
+    from dashboard.method.verdict import county_verdicts
+
     def sel(df: pd.DataFrame) -> pd.DataFrame:
         return df[(df["county_code"] == county_code) & (df["year"] == year)]
 
-    cty = sel(county) if county is not None else None
     items = [*_composite_items(sel(composites), sel(indicators), lang),
              *_quality_cv_items(sel(indicators), lang),
              *_school_rule_items(sel(school_rules), lang)]
-    scoped_schools = sel(schools) if schools is not None else None
     for scheme in SCHEMES:
-        for it in _county_items(scheme, cty, lang):
-            if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
-                it = _derived_item(it, scoped_schools, lang)
-            items.append(it)
-    items += [_verdict_item(scheme, items, lang) for scheme in SCHEMES]
-    order = {"fail": 0, "missing": 1, "pass": 2}
+        items += county_items(scheme, county_code=county_code, year=year, county=county,
+                              schools=schools, lang=lang)
+    verdicts = county_verdicts(county_code=county_code, year=year, indicators=indicators,
+                               composites=composites, school_rules=school_rules,
+                               schools=schools, county=county, lang=lang)
+    parts = list(items)
+    for scheme in SCHEMES:
+        if (scheme, None) in verdicts:
+            items.append(_verdict_item(scheme, parts, verdicts[(scheme, None)], lang))
+        for stage in ("primary", "junior"):
+            if (scheme, stage) in verdicts:
+                items.append(_stage_verdict_item(verdicts[(scheme, stage)], lang))
+    order = {"fail": 0, "missing": 1, "near": 2, "pass": 3}
     return sorted(items, key=lambda i: (i.group != "verdict", order[i.status]))
 
 
@@ -387,21 +427,37 @@ def _school_rule_items(rules: pd.DataFrame, lang: str) -> list[ChecklistItem]:
     return items
 
 
-def _verdict_item(scheme: str, items: list[ChecklistItem], lang: str) -> ChecklistItem:
-    """Return the scheme's verdict: fail if a component fails, missing if one lacks data."""
+def _verdict_item(scheme: str, items: list[ChecklistItem], verdict: Verdict,
+                  lang: str) -> ChecklistItem:
+    """Return the scheme's verdict over all stages (dashboard.method.verdict), with the
+    failing components named and their ids as detail."""
     parts = [i for i in items if i.scheme == scheme]
     failed = [i for i in parts if i.status == "fail"]
     missing = [i.item_id for i in parts if i.status == "missing"]
-    status = "fail" if failed else ("missing" if missing else "pass")
+    evidence = (t("checklist.evidence.failing_components", lang,
+                  names=_separator(lang).join(i.name_zh if lang == "zh" else i.name_en
+                                              for i in failed))
+                if failed else verdict.text)
     return ChecklistItem(
         scheme, "verdict", f"VERDICT:{scheme}", t("checklist.verdict", "zh"),
-        t("checklist.verdict", "en"), status,
+        t("checklist.verdict", "en"), verdict.status,
         t("checklist.verdict_value", lang, failed=len(failed), missing=len(missing)),
-        t("checklist.verdict_target", lang),
-        t("checklist.evidence.failing_components", lang,
-          names=_separator(lang).join(i.name_zh if lang == "zh" else i.name_en for i in failed))
-        if failed else "",
-        tuple(i.item_id for i in failed),
+        t("checklist.verdict_target", lang), evidence, tuple(i.item_id for i in failed),
+    )
+
+
+def _stage_verdict_item(verdict: Verdict, lang: str) -> ChecklistItem:
+    """Return one stage's verdict of a scheme: each component's status, the verdict's text."""
+    stage = str(verdict.stage)
+    value = _separator(lang).join(
+        f"{t(f'verdict.part.{c.kind}', lang)} {t(f'status.{c.status}', lang)}"
+        for c in verdict.components)
+    return ChecklistItem(
+        verdict.scheme, "verdict", f"VERDICT:{verdict.scheme}:{stage}",
+        t("verdict.checklist.stage", "zh", stage=t(f"stage.{stage}", "zh")),
+        t("verdict.checklist.stage", "en", stage=t(f"stage.{stage}", "en")), verdict.status,
+        value, t("checklist.verdict_target", lang), verdict.text,
+        tuple(i for c in verdict.components if c.status in ("fail", "missing") for i in c.ids),
     )
 
 

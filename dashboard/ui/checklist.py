@@ -25,7 +25,8 @@ __all__ = [
     "checklist_styler",
 ]
 
-STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "fail": "#ffebee", "missing": "#fff8e1"}
+STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffebee",
+                             "missing": "#fff8e1"}
 # the table's columns after the hidden status code, and the visible ones with their widths
 _COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
 _WIDTHS: Final = {"status": "small", "scheme": "small", "group": "small", "item": "large",
@@ -85,13 +86,12 @@ def checklist_styler(frame: pd.DataFrame) -> Any:
 
 def checklist_counts(items: Sequence[ChecklistItem]) -> pd.DataFrame:
     """Return per scheme the number of items passing, failing and missing (verdicts excluded),
-    and the scheme's overall status.
+    and the scheme's overall verdict over all stages (``VERDICT:<scheme>``).
     """
     out = []
     for scheme in SCHEMES:
         parts = [i for i in items if i.scheme == scheme and i.group != "verdict"]
-        verdict = next((i.status for i in items if i.scheme == scheme and i.group == "verdict"),
-                       "missing")
+        verdict = next((i.status for i in items if i.item_id == f"VERDICT:{scheme}"), "missing")
         out.append({"scheme": scheme, "passed": sum(i.status == "pass" for i in parts),
                     "failed": sum(i.status == "fail" for i in parts),
                     "missing": sum(i.status == "missing" for i in parts), "total": len(parts),
