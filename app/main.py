@@ -19,14 +19,28 @@ if str(REPO) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.i18n import t  # noqa: E402
-from pages.common import PAGE_FILES, REPO_ROOT, draw_sidebar  # noqa: E402
+from pages.common import (  # noqa: E402
+    PAGE_FILES,
+    REPO_ROOT,
+    draw_sidebar,
+    not_found_page,
+    requested_path,
+)
 
 lang = draw_sidebar()
 # No material page_icon: Streamlit would fetch it online.
 st.set_page_config(page_title=t("app.browser_title", lang), layout="wide")
+DEFAULT_PAGE = "overview"  # the app's root address; /overview itself names no page
 pages = [
-    st.Page(REPO_ROOT / file, title=t(key, lang), url_path=path, default=(path == "overview"))
+    st.Page(REPO_ROOT / file, title=t(key, lang), url_path="" if path == DEFAULT_PAGE else path,
+            default=(path == DEFAULT_PAGE))
     for path, (file, key) in PAGE_FILES.items()
     if (REPO_ROOT / file).is_file()
 ]
+# An address that names no page gets a hidden page of its own, which says so in the user's
+# language (st.navigation would run the default page under an English "Page not found").
+missing = requested_path()
+if missing and "/" not in missing and missing not in {p.url_path for p in pages}:
+    pages.append(st.Page(not_found_page(missing), title=t("nav.not_found.title", lang),
+                         url_path=missing, visibility="hidden"))
 st.navigation(pages).run()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import streamlit as st
@@ -50,7 +51,11 @@ __all__ = [
     "url_toggle",
     "url_value",
     "page_link",
+    "carried",
     "page_file",
+    "requested_path",
+    "plain_text",
+    "not_found_page",
     "switch_page",
     "PAGE_FILES",
     "REPO_ROOT",
@@ -65,6 +70,8 @@ DATA_ENV: Final = "JUNHENG_DATA"  # folder of snapshots, default <repo>/data
 GEO_ENV: Final = "JUNHENG_GEO"  # folder of geography, default <repo>/geo
 DEFAULTS: Final = {"scheme": "basic", "stage": "primary", "lang": DEFAULT_LANG}
 SIDEBAR_KEYS: Final = {p: f"sidebar_{p}" for p in ("lang", "snapshot", "county", "scheme", "stage")}
+KEEP: Final = "keep_"  # prefix of the non-widget copy of a bound widget's choice
+REJECTED: Final = "url_rejected"  # sidebar parameters of this run's URL that named no option
 # Plotly's toolbar without the logo; no MathJax is ever needed (no LaTeX in any text).
 PLOTLY_CONFIG: Final = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud"]}
 
@@ -130,10 +137,11 @@ def _roots() -> tuple[Path, Path]:
 
 
 def _requested(param: str) -> str | None:
-    """Return the current choice for a sidebar parameter: the widget's, else the URL's."""
-    key = SIDEBAR_KEYS[param]
-    if key in st.session_state:
-        return str(st.session_state[key])
+    """Return the current choice for a sidebar parameter: the one the sidebar settled on this
+    run (its session copy), else the URL's (a page run on its own)."""
+    kept = st.session_state.get(KEEP + SIDEBAR_KEYS[param])
+    if kept is not None:
+        return str(kept)
     value = st.query_params.get(param)
     return None if value is None else str(value)
 
@@ -185,22 +193,44 @@ def page_context() -> PageContext:
 def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callable[[], None]:
     """Give the widget ``key`` its value for this run and return its on_change callback.
 
-    A valid value in the URL wins (a link opened, or a page switch carrying a choice);
-    otherwise the widget keeps its value, else ``default``.  The callback writes a changed
-    value to the URL before the rerun, so URL and widget never disagree.
+    A valid value in the URL wins (a link opened, a reload, a page switch carrying a choice);
+    otherwise the last choice of this session (a non-widget copy, which survives the runs
+    where the widget is not drawn), else ``default``.  The value is assigned to the widget on
+    every run: a widget's value travels as its option *label*, so after a language switch the
+    browser would otherwise hold a label that is no longer an option.  The callback writes a
+    changed value to the URL and to the copy before the rerun.
     """
     options = list(options)
-    wanted = pick(st.query_params.get(param), options, None)
-    if wanted is not None:
-        if st.session_state.get(key) != wanted:
-            st.session_state[key] = wanted
-    elif st.session_state.get(key) not in options:
-        st.session_state[key] = default if default in options else options[0]
+    requested = st.query_params.get(param)
+    value = pick(requested, options, None)
+    if requested is not None and value is None and param in SIDEBAR_KEYS:
+        _rejected()[param] = str(requested)
+    if value is None:
+        value = pick(st.session_state.get(KEEP + key), options, None)
+    if value is None:
+        value = default if default in options else options[0]
+    st.session_state[key] = value
+    st.session_state[KEEP + key] = value
 
     def sync() -> None:
+        st.session_state[KEEP + key] = st.session_state[key]
         st.query_params[param] = str(st.session_state[key])
 
     return sync
+
+
+def _rejected() -> dict[str, str]:
+    """Return the sidebar parameters of the URL that named no option (this run's, by param)."""
+    found = st.session_state.get(REJECTED)
+    return found if isinstance(found, dict) else {}
+
+
+def carried(**extra: str) -> dict[str, str]:
+    """Return the sidebar's choices as query parameters, updated with ``extra`` (for a link
+    or a page switch: Streamlit replaces the URL's parameters with the ones given)."""
+    out = {p: str(st.query_params[p]) for p in SIDEBAR_KEYS if p in st.query_params}
+    out.update(extra)
+    return out
 
 
 def draw_sidebar() -> str:
@@ -209,6 +239,7 @@ def draw_sidebar() -> str:
     Each choice is written back to the URL, so the address bar always reopens this view.
     """
     bar = st.sidebar
+    st.session_state[REJECTED] = {}
     key = SIDEBAR_KEYS["lang"]
     sync = _bind(key, "lang", LANGS, DEFAULT_LANG)
     lang = str(st.session_state[key])
@@ -241,7 +272,19 @@ def draw_sidebar() -> str:
         bar.radio(t(f"app.sidebar.{param}", lang), options, key=key, horizontal=True,
                   on_change=sync, format_func=lambda code, p=param: t(f"{p}.{code}", lang))
         st.query_params[param] = str(st.session_state[key])
+    for param, value in _rejected().items():
+        st.warning(t("nav.bad_param", lang, param=param, value=value,
+                     used=_choice_text(param, str(st.session_state[SIDEBAR_KEYS[param]]), lang)))
     return lang
+
+
+def _choice_text(param: str, value: str, lang: str) -> str:
+    """Return the text of a sidebar choice as its widget shows it."""
+    if param == "lang":
+        return t("lang.name", value)
+    if param in ("scheme", "stage"):
+        return t(f"{param}.{value}", lang)
+    return value
 
 
 def url_value(param: str) -> str | None:
@@ -272,11 +315,14 @@ def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwa
     """Return the state of a toggle bound to the query parameter ``param`` ("1"/"0")."""
     wanted = url_value(param)
     if wanted in ("0", "1"):
-        st.session_state[key] = wanted == "1"
-    elif key not in st.session_state:
-        st.session_state[key] = default
+        value = wanted == "1"
+    else:
+        value = bool(st.session_state.get(KEEP + key, default))
+    st.session_state[key] = value
+    st.session_state[KEEP + key] = value
 
     def sync() -> None:
+        st.session_state[KEEP + key] = bool(st.session_state[key])
         st.query_params[param] = "1" if st.session_state[key] else "0"
 
     value = bool(st.toggle(label, key=key, on_change=sync, **kwargs))
@@ -295,17 +341,57 @@ def page_file(page: str) -> str:
 
 def page_link(page: str, label: str, icon: str | None = None,
               query_params: dict[str, str] | None = None) -> None:
-    """Draw a link to another page of the navigation (nothing when the page runs on its own,
-    outside the navigation)."""
+    """Draw a link to another page of the navigation carrying the sidebar's choices and
+    ``query_params`` (nothing when the page runs on its own, outside the navigation)."""
     try:
-        st.page_link(page_file(page), label=label, icon=icon, query_params=query_params)
+        st.page_link(page_file(page), label=label, icon=icon,
+                     query_params=carried(**(query_params or {})))
     except StreamlitPageNotFoundError:
         pass
 
 
 def switch_page(page: str, query_params: dict[str, str] | None = None) -> None:
-    """Switch to another page of the navigation (``page`` as in PAGE_FILES)."""
-    st.switch_page(page_file(page), query_params=query_params)
+    """Switch to another page of the navigation (``page`` as in PAGE_FILES), carrying the
+    sidebar's choices and ``query_params``."""
+    st.switch_page(page_file(page), query_params=carried(**(query_params or {})))
+
+
+def requested_path() -> str:
+    """Return the page part of the browser's address ('' at the app's root; '' when unknown).
+
+    ``st.context.url`` is the address without its query; the server's ``baseUrlPath`` is
+    taken off its path.
+    """
+    url = st.context.url
+    if not url:
+        return ""
+    path = unquote(urlparse(url).path).strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base):].strip("/")
+    return path
+
+
+def plain_text(text: str, limit: int = 60) -> str:
+    """Return ``text`` from a URL made safe to show in a Markdown message: cut to ``limit``
+    characters, Markdown and HTML signs escaped."""
+    cut = text[:limit] + ("…" if len(text) > limit else "")
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in cut)
+
+
+def not_found_page(path: str) -> Callable[[], None]:
+    """Return the page shown at the unknown address ``/path``: what was not found, in the
+    user's language, and a link to every page (carrying the sidebar's choices)."""
+
+    def not_found() -> None:
+        lang = _lang()
+        st.title(t("nav.not_found.title", lang))
+        st.warning(t("nav.not_found.body", lang, path=plain_text(path)))
+        for file, key in PAGE_FILES.values():
+            if (REPO_ROOT / file).is_file():
+                page_link(file, t(key, lang))
+
+    return not_found
 
 
 def show_error(exc: BaseException, lang: str | None = None) -> None:

@@ -62,4 +62,4 @@ st.caption(ctx.tr("app.map.click_hint"))
 
 school_id = mapview.selected_school(event)
 if school_id is not None:
-    switch_page("pages/school.py", query_params={"school": school_id})
+    switch_page("pages/school.py", query_params={"school": school_id, "sstage": stage})
