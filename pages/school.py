@@ -5,7 +5,14 @@ import streamlit as st
 
 from dashboard.ui import figures, maps, school
 from dashboard.ui.geo import map_aspect
-from pages.common import PLOTLY_CONFIG, page_townships, start_page, url_select
+from pages.common import (
+    PLOTLY_CONFIG,
+    page_townships,
+    plain_text,
+    start_page,
+    url_select,
+    url_value,
+)
 
 ctx = start_page("app.page.school")
 ev, county, year, lang, scheme = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang, ctx.scheme
@@ -14,6 +21,17 @@ if options.empty:
     st.info(ctx.tr("app.empty.no_units", year=year))
     st.stop()
 labels = school.option_labels(options)
+wanted = url_value("school")
+if wanted is not None and wanted not in labels:
+    # a link to a school this snapshot does not have: say so, show no other school's data
+    st.warning(ctx.tr("nav.school_not_found", school=plain_text(wanted), year=year))
+    chosen = st.selectbox(ctx.tr("nav.school_choose"), list(labels), index=None,
+                          format_func=labels.get, key="school_not_found_pick",
+                          placeholder=ctx.tr("nav.school_choose"))
+    if chosen is None:
+        st.stop()
+    st.query_params["school"] = str(chosen)
+    st.rerun()
 school_id = url_select(ctx.tr("app.school.pick"), list(labels), param="school", key="school_pick",
                        format_func=labels.get,
                        default=school.default_school(ev, scheme, county, year, ctx.stage))
