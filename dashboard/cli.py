@@ -17,20 +17,21 @@ __all__ = ["main"]
 EXIT_BAD_INPUT = 2
 
 
-def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, list[str]]:
-    """Return (schools frame, warnings as text) from a snapshot folder or a schools file."""
+def _load_schools(path: Path, lang: str) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+    """Return (schools frame, county-items frame or None, warnings as text) from a snapshot
+    folder or a schools file (a file has no county table)."""
     from dashboard.store.contract import ContractError, load_schools
     from dashboard.store.snapshots import read_snapshot
 
     if path.is_dir():
         snap = read_snapshot(path, lang=lang)
-        return snap.schools, []
+        return snap.schools, snap.county, []
     if not path.exists():
         raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
     result = load_schools(path, lang=lang)
     if not result.ok:
         raise ContractError(result.violations)
-    return result.frame, [v.message(lang) for v in result.warnings]
+    return result.frame, None, [v.message(lang) for v in result.warnings]
 
 
 def _bad_input(exc: Exception, path: str, lang: str) -> int:
@@ -74,10 +75,28 @@ def _status(passed: bool, near: bool, lang: str) -> str:
         f"{s} ({t('status.near', lang)})" if near else s)
 
 
-def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang: str) -> str:
-    """Return the readable evaluation table of one county and year in ``lang``."""
-    from dashboard.method.standards import INDICATORS, STAGES
+def _verdict_lines(v, lang: str) -> list[str]:
+    """Return a verdict (dashboard.method.verdict) as text: its status and reason, then each
+    component's."""
+    lines = [t("verdict.cli.line", lang, status=t(f"status.{v.status}", lang), text=v.text)]
+    for c in v.components:
+        part = t(f"verdict.part.{c.kind}", lang)
+        if v.stage is None and c.stage:
+            part = t("verdict.part_stage", lang, stage=t(f"stage.{c.stage}", lang), part=part)
+        lines.append(t("verdict.cli.component", lang, part=part,
+                       status=t(f"status.{c.status}", lang), text=c.text))
+    return lines
 
+
+def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang: str,
+                county=None) -> str:
+    """Return the readable evaluation table of one county and year in ``lang``, with the
+    county's verdict of each stage × scheme and of each scheme (``county``: the county-items
+    table; None: those items lack data)."""
+    from dashboard.method.standards import INDICATORS, STAGES
+    from dashboard.method.verdict import evaluation_verdicts
+
+    verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang)
     lines = [t("cli.title", lang, county=county_code, year=year)]
     sel = lambda df: df[(df["county_code"] == county_code) & (df["year"] == year)]  # noqa: E731
     ind, comp, ver = sel(ev.indicators), sel(ev.composites), sel(ev.verdicts)
@@ -109,19 +128,44 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
                                       threshold=f"{v['threshold']:.2f}",
                                       status=_status(bool(v["passed"]), bool(v["near"]), lang)))
             lines.append("  " + t("cli.school_rule", lang, failing=int(v["failing_units"]), units=int(v["units"])))
+            if (scheme, stage) in verdicts:
+                lines += ["  " + x for x in _verdict_lines(verdicts[(scheme, stage)], lang)]
+    for scheme in schemes:
+        if (scheme, None) in verdicts:
+            overall = verdicts[(scheme, None)]
+            lines += ["", t("verdict.cli.overall", lang, scheme=t(f"scheme.{scheme}", lang),
+                            status=t(f"status.{overall.status}", lang))]
+            lines += ["  " + x for x in _verdict_lines(overall, lang)]
     return "\n".join(lines)
+
+
+def _report(ev, county_code: str, year: int, schemes: tuple[str, ...], county, lang: str) -> dict:
+    """Return the JSON report (engine.to_report) with the county's verdicts beside it: a
+    ``verdict`` object in each stage × scheme and, per scheme over its stages, in the
+    top-level ``verdict``."""
+    from dashboard.method.engine import to_report
+    from dashboard.method.verdict import evaluation_verdicts
+
+    rep = to_report(ev, county_code, year, schemes)
+    verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang)
+    for stage, by_scheme in rep["stages"].items():
+        for scheme, body in by_scheme.items():
+            if (scheme, stage) in verdicts:
+                body["verdict"] = verdicts[(scheme, stage)].as_dict()
+    rep["verdict"] = {s: verdicts[(s, None)].as_dict() for s in schemes if (s, None) in verdicts}
+    return rep
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Evaluate a snapshot folder or a schools file; print text or the JSON report."""
-    from dashboard.method.engine import evaluate, to_report
+    from dashboard.method.engine import evaluate
     from dashboard.method.standards import SCHEMES
     from dashboard.store.contract import ContractError
     from dashboard.store.snapshots import SnapshotError
 
     lang = args.lang
     try:
-        schools, warnings = _load_schools(Path(args.path), lang)
+        schools, county, warnings = _load_schools(Path(args.path), lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, args.path, lang)
     for w in warnings:
@@ -135,12 +179,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(t("cli.error.no_county", lang, county=args.county), file=sys.stderr)
             return EXIT_BAD_INPUT
     if args.json:
-        reports = [to_report(ev, c, y, schemes) for c, y in pairs]
+        reports = [_report(ev, c, y, schemes, county, lang) for c, y in pairs]
         out = reports[0] if len(reports) == 1 else reports
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        print("\n\n".join(render_text(ev, c, y, schemes, lang) for c, y in pairs))
+        print("\n\n".join(render_text(ev, c, y, schemes, lang, county) for c, y in pairs))
     return 0
 
 
@@ -155,8 +199,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
-    """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``."""
+def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
+    """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``, with
+    the county's verdict after it (``county``: the county-items table)."""
     from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
 
     goal = p.goal
@@ -210,9 +255,21 @@ def render_plan(p, schools: pd.DataFrame, lang: str) -> str:
                        backbone_share="—" if r.backbone_share is None else f"{r.backbone_share:.1%}"))
     for e in p.explanation:
         lines.append("! " + e.message(lang))
+    lines += _plan_verdict_lines(p, county, lang)
     lines.append(t("planner.check.ok", lang) if p.check.passed else
                  t("planner.check.failed", lang, failures="; ".join(p.check.failures)))
     return "\n".join(lines)
+
+
+def _plan_verdict_lines(p, county, lang: str) -> list[str]:
+    """Return whether the county then passes (dashboard.ui.planner_page.after_verdict), what
+    still fails, the near-threshold and rotation warnings and what the planner's goal covers."""
+    from dashboard.ui.planner_page import after_verdict
+
+    v = after_verdict(p, county, lang)
+    lines = [v.headline, *(f"  · {c}" for c in v.components)]
+    lines += [f"! {w}" for w in (v.still_failing, v.near, *v.rotation) if w]
+    return [*lines, v.goal_note]
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -240,7 +297,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         json.dump(plan_to_json(result), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        print(render_plan(result, snapshot.schools, lang))
+        print(render_plan(result, snapshot.schools, lang, snapshot.county))
     return 0
 
 

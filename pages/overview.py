@@ -18,14 +18,14 @@ ev, county, year, lang = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang
 st.caption(ctx.tr("app.overview.caption", county=county_name(ctx.schools, county),
                   year=year, snapshot=ctx.snapshot.id))
 
-cards = overview.status_cards(ev, county, year, lang)
+cards = overview.status_cards(ev, county, year, lang, ctx.snapshot.county)
 if not cards:
     st.warning(ctx.tr("app.empty.no_units", year=year))
     st.stop()
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(card.label, card.value_text, delta=card.status_text, border=True,
                   delta_color=STATUS_DELTA_COLOR[card.status], delta_arrow="off",
-                  help=overview.card_help(card.scheme, lang),
+                  help=card.help,
                   delta_description=card.detail)
 
 scheme, stage = ctx.scheme, ctx.stage

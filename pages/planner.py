@@ -65,7 +65,19 @@ m1.metric(ctx.tr("planner.page.metric.status"), head.status, border=True)
 m2.metric(ctx.tr("planner.page.metric.transfers"), head.transfers, border=True)
 m3.metric(ctx.tr("planner.page.metric.cost"), head.cost, border=True)
 m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
-(st.success if result.check.passed else st.warning)(pv.check_text(result, lang))
+after = pv.after_verdict(result, ctx.snapshot.county, lang)
+st.subheader(ctx.tr("verdict.after.heading"))
+{"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](
+    after.headline)
+st.markdown("\n".join(f"- {line}" for line in after.components))
+if after.still_failing:
+    st.error(after.still_failing)
+if after.near:
+    st.warning(after.near)
+for warning in after.rotation:
+    st.warning(warning)
+st.caption(after.goal_note)
+(st.info if result.check.passed else st.warning)(pv.check_text(result, lang))
 lines = pv.explanation_lines(result, lang)
 if lines:
     st.subheader(ctx.tr("planner.page.explanation"))

@@ -185,12 +185,13 @@ with build:
         before = ctx.evaluation
 
         st.subheader(ctx.tr("scenario.result.verdicts"))
-        changes = sr.verdict_changes(before, after, county, year, lang)
+        changes = sr.verdict_changes(before, after, county, year, lang, snapshot.county)
         for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
             column.metric(change.label, change.after_text, delta=change.delta_text,
                           delta_color="inverse" if change.changed else "off",
                           delta_arrow="auto" if change.changed else "off", border=True,
                           help=ctx.tr("scenario.metric_help"), delta_description=change.status_text)
+            column.caption(change.detail)
 
         st.subheader(ctx.tr("scenario.result.coefficients"))
         table = sr.coefficient_table(before, after, county, year, lang)

@@ -20,6 +20,7 @@ from dashboard.method.compliance import county_checklist
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.gaps import group_table
 from dashboard.method.standards import INDICATORS, QUALITY_IDS, STAGES, scheme_ids
+from dashboard.method.verdict import evaluation_verdicts
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
 from dashboard.ui.format import fmt_value
 
@@ -168,7 +169,7 @@ def test_an_older_snapshot_shows_its_own_year() -> None:
 
 
 def test_overview_cards_are_the_engine_verdicts() -> None:
-    _, ev = reference()
+    snapshot, ev = reference()
     at = open_page("overview")
     shown = metric_values(at)
     for r in ev.verdicts.itertuples(index=False):
@@ -177,6 +178,29 @@ def test_overview_cards_are_the_engine_verdicts() -> None:
         assert shown[label] == f"{r.value:.3f}", label
     basic_primary = ev.composites.query("stage == 'primary'")["composite_cv"].iloc[0]
     assert shown["小学 · 基本均衡"] == f"{basic_primary:.3f}"
+    # the status is the county's verdict (CV test, school rule, county items), not the CV alone
+    verdicts = evaluation_verdicts(ev, "990101", int(snapshot.meta["year"]), county=snapshot.county)
+    cards = {m.label: m for m in at.metric}
+    for stage in STAGES:
+        for scheme in ("basic", "quality"):
+            m = cards[t(f"app.overview.card_{scheme}", "zh", stage=t(f"stage.{stage}", "zh"))]
+            v = verdicts[(scheme, stage)]
+            assert m.proto.delta == t(f"status.{v.status}", "zh"), m.label
+            assert v.text in m.proto.delta_description
+
+
+def test_overview_basic_primary_fails_on_the_school_rule() -> None:
+    """Issue 9: the composite 0.364 passes, yet two school units fail the provincial standard,
+    so 小学 · 基本均衡 is 未达标 on the card as in the checklist."""
+    _, ev = reference()
+    assert bool(ev.composites.query("stage == 'primary'")["passed"].iloc[0])
+    at = open_page("overview")
+    card = next(m for m in at.metric if m.label == "小学 · 基本均衡")
+    assert card.proto.delta == "未达标"
+    assert t("verdict.part.school_rule", "zh") in card.proto.delta_description
+    assert "未满足" in card.proto.delta_description
+    at = open_page("checklist")
+    assert any(m.value == "未达标" for m in at.metric if m.label == t("scheme.basic", "zh"))
 
 
 def test_overview_quality_bars_hold_the_seven_cvs_and_the_threshold() -> None:
@@ -352,7 +376,7 @@ def test_checklist_counts_are_the_compliance_module() -> None:
     assert list(table["status"]) == [i.status for i in items]
     for scheme in ("basic", "quality"):
         parts = [i for i in items if i.scheme == scheme and i.group != "verdict"]
-        verdict = next(i for i in items if i.scheme == scheme and i.group == "verdict")
+        verdict = next(i for i in items if i.item_id == f"VERDICT:{scheme}")
         metric = next(m for m in at.metric if m.label == t(f"scheme.{scheme}", "zh"))
         assert metric.value == t(f"status.{verdict.status}", "zh")
         assert f"{sum(i.status == 'pass' for i in parts)}/{len(parts)}" in metric.proto.delta

@@ -34,11 +34,15 @@ def test_evaluate_json_follows_the_contract_to_the_letter(demo_2024):
     out = _run("evaluate", str(demo_2024), "--json")
     assert out.returncode == 0, out.stderr
     rep = json.loads(out.stdout)
-    assert list(rep) == ["county_code", "year", "params", "stages"]
+    # the contract's keys, then the county's verdict per scheme over all stages
+    assert list(rep) == ["county_code", "year", "params", "stages", "verdict"]
     assert rep["county_code"] == "990101" and rep["year"] == 2024
+    assert list(rep["verdict"]) == ["basic", "quality"]
     for stage in ("primary", "junior"):
         basic = rep["stages"][stage]["basic"]
-        assert list(basic) == ["indicators", "composite_cv", "threshold", "pass", "units"]
+        assert list(basic) == ["indicators", "composite_cv", "threshold", "pass", "units", "verdict"]
+        assert list(basic["verdict"]) == ["status", "text", "components"]
+        assert [c["kind"] for c in basic["verdict"]["components"]] == ["cv", "school_rule", "county"]
         assert list(basic["indicators"]) == list(BASIC_IDS)
         assert all(list(v) == ["mean", "cv"] for v in basic["indicators"].values())
         assert basic["composite_cv"] == pytest.approx(
@@ -49,7 +53,7 @@ def test_evaluate_json_follows_the_contract_to_the_letter(demo_2024):
             assert list(u["values"]) == list(BASIC_IDS)
             assert isinstance(u["students"], int) and u["students"] > 0
         quality = rep["stages"][stage]["quality"]
-        assert list(quality) == ["indicators", "pass", "units"]
+        assert list(quality) == ["indicators", "pass", "units", "verdict"]
         assert list(quality["indicators"]) == list(QUALITY_IDS)
         for v in quality["indicators"].values():
             assert list(v) == ["mean", "cv", "threshold", "pass"]
@@ -66,6 +70,10 @@ def test_evaluate_json_equals_the_engine(demo_2024):
     out = _run("evaluate", str(demo_2024), "--json", "--scheme", "quality")
     rep = json.loads(out.stdout)
     expected = to_report(evaluate(pd.read_parquet(demo_2024 / "schools.parquet")), "990101", 2024, ("quality",))
+    # the engine's report, with the verdicts beside it (tested in test_verdict.py)
+    assert set(rep.pop("verdict")) == {"quality"}
+    for stage in rep["stages"].values():
+        assert stage["quality"].pop("verdict")["status"] in ("pass", "near", "fail", "missing")
     assert rep == json.loads(json.dumps(expected))
     assert set(rep["stages"]["primary"]) == {"quality"}
 
@@ -85,6 +93,12 @@ def test_evaluate_a_schools_file(tmp_path, capsys):
     assert main(["evaluate", str(path), "--json", "--county", "360123"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["county_code"] == "360123"
+    # a schools file has no county table: no verdict can pass, the county items lack data
+    for v in rep["verdict"].values():
+        assert v["status"] in ("fail", "missing")
+        county = [c for c in v["components"] if c["kind"] == "county"]
+        assert county and county[0]["status"] in ("fail", "missing")  # G3–G5 are derived
+        assert "G1" in county[0]["ids"] or "B_GOV_SCORE" in county[0]["ids"]
 
 
 def test_bad_input_lists_every_violation_and_exits_2(tmp_path):

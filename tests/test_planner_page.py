@@ -64,8 +64,11 @@ def expected(scheme: str, stage: str, mode: str) -> Plan:
 def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
     at = open_planner(lang=lang, scheme=scheme, stage=stage, mode=mode)
     assert [x.value for x in at.title] == [t("app.page.planner", lang)]
-    assert not at.error
     p = expected(scheme, stage, mode)
+    # no error box but the county's verdict after the plan (red when it still fails)
+    after = pv.after_verdict(p, reference()[0].county, lang)
+    assert [x.value for x in at.error] == [m for m in (after.headline, after.still_failing)
+                                           if m and after.status == "fail"]
     after_col = t("planner.col.after", lang)
     shown = table_with(at, after_col)
     ind = p.after.indicators
@@ -131,3 +134,24 @@ def test_constraints_change_the_plan():
     if p.status == "infeasible":
         shown = [x.value for x in at.markdown]
         assert any(line in "\n".join(shown) for line in pv.explanation_lines(p, "en"))
+
+
+def test_quality_transfers_say_the_county_still_fails():
+    """Issue 9: transfers fix Q2 but Q5 still fails; Q2 lands within the near margin and the
+    rotation share is under 10 %: the page says so, not only "proven optimal"."""
+    snapshot, _ = reference()
+    at = open_planner(lang="zh", scheme="quality", stage="primary", mode="transfers")
+    p = expected("quality", "primary", "transfers")
+    after = pv.after_verdict(p, snapshot.county, "zh")
+    assert after.status == "fail"
+    errors = [x.value for x in at.error]
+    assert after.headline in errors
+    assert any("Q5" in e for e in errors)  # what transfers cannot fix, named
+    warnings = [x.value for x in at.warning]
+    assert after.near is not None and after.near in warnings and "Q2" in after.near
+    assert after.rotation and all(w in warnings for w in after.rotation)
+    assert any("10%" in w for w in after.rotation)
+    assert not [x.value for x in at.success]  # no green "everything holds"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("planner.page.metric.status", "zh")] == t(f"planner.status.{p.status}", "zh")
+    assert any(after.goal_note == c.value for c in at.caption)

@@ -326,6 +326,15 @@ def test_verdict_changes_pair_both_sides() -> None:
     assert basic.delta_text == sr.delta_text(comp["after"] - comp["before"])
     assert changes[("junior", "basic")].delta_text == "±0.000"
     assert not changes[("junior", "basic")].changed and basic.changed
+    # the status is the county's verdict after the scenario (CV, school rule, county items)
+    from dashboard.method.verdict import evaluation_verdicts
+
+    with_county = sr.verdict_changes(before, after, COUNTY, 2024, "zh", snapshot.county)
+    verdicts = evaluation_verdicts(after, COUNTY, 2024, county=snapshot.county)
+    for c in with_county:
+        assert c.status_after == verdicts[(c.scheme, c.stage)].status
+        assert c.detail == verdicts[(c.scheme, c.stage)].text
+    assert {c.status_after for c in changes.values()} <= {"fail", "missing"}  # no county table
 
 
 def test_descriptions_name_the_schools_and_units() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, cv_threshold, scheme_ids
+from dashboard.method.verdict import Verdict, evaluation_verdicts
 from dashboard.ui.evaluation import indicator_rows, rows_of, scheme_units
 from dashboard.ui.format import (
     fmt_cv,
@@ -42,7 +43,10 @@ MAX_REASONS: Final = 3
 
 @dataclass(frozen=True)
 class StatusCard:
-    """One stage × scheme verdict as the overview shows it (value = composite or largest CV)."""
+    """One stage × scheme verdict as the overview shows it: the combined verdict
+    (dashboard.method.verdict: CV test, school rule, county items) and, as its figure, the CV
+    (value = composite or largest CV).  ``detail`` says which components decided the verdict,
+    ``help`` how it is judged and each component's status."""
 
     stage: str
     scheme: str
@@ -55,33 +59,41 @@ class StatusCard:
     detail: str
     units: int
     failing_units: int
+    help: str = ""
+    cv_status: str = "missing"
 
 
-def _card(r: pd.Series, stage: str, scheme: str, lang: str) -> StatusCard:
-    status = status_of(r["passed"], r["near"])
-    stage_name = t(f"stage.{stage}", lang)
-    label = t(f"app.overview.card_{scheme}", lang, stage=stage_name)
-    if scheme == "basic":
-        detail = t("app.overview.detail_basic", lang, threshold=fmt_cv(r["threshold"]))
-    else:
-        detail = t("app.overview.detail_quality", lang, threshold=fmt_cv(r["threshold"]),
-                   failing=int(r["failing_indicators"]), n=len(scheme_ids("quality")))
+def _card(r: pd.Series, verdict: Verdict, lang: str) -> StatusCard:
+    stage, scheme = verdict.stage or "", verdict.scheme
+    label = t(f"app.overview.card_{scheme}", lang, stage=t(f"stage.{stage}", lang))
+    parts = "；".join if lang == "zh" else "; ".join
+    components = parts(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
+                         status=t(f"status.{c.status}", lang), text=c.text)
+                       for c in verdict.components)
+    help_text = "\n\n".join([card_help(scheme, lang), t("verdict.overview.help", lang),
+                              t("verdict.overview.components", lang, parts=components)])
     return StatusCard(
         stage=stage, scheme=scheme, label=label, value=float(r["value"]),
-        value_text=fmt_cv(r["value"]), threshold=float(r["threshold"]), status=status,
-        status_text=t(f"status.{status}", lang), detail=detail, units=int(r["units"]),
-        failing_units=int(r["failing_units"]))
+        value_text=fmt_cv(r["value"]), threshold=float(r["threshold"]), status=verdict.status,
+        status_text=t(f"status.{verdict.status}", lang), detail=verdict.text,
+        units=int(r["units"]), failing_units=int(r["failing_units"]), help=help_text,
+        cv_status=status_of(r["passed"], r["near"]))
 
 
-def status_cards(ev: Evaluation, county: str, year: int, lang: str) -> list[StatusCard]:
-    """Return the verdict cards of every stage × scheme present, stage by stage."""
+def status_cards(ev: Evaluation, county: str, year: int, lang: str,
+                 county_table: pd.DataFrame | None = None) -> list[StatusCard]:
+    """Return the verdict cards of every stage × scheme present, stage by stage.
+
+    Each card's status is the county's verdict (dashboard.method.verdict) with the county
+    items of ``county_table`` (None: they lack data, so no card can pass)."""
     cards = []
     verdicts = rows_of(ev.verdicts, county, year)
+    combined = evaluation_verdicts(ev, county, year, county=county_table, lang=lang)
     for stage in STAGES:
         for scheme in SCHEMES:
             rows = verdicts[(verdicts["stage"] == stage) & (verdicts["scheme"] == scheme)]
-            if not rows.empty:
-                cards.append(_card(rows.iloc[0], stage, scheme, lang))
+            if not rows.empty and (scheme, stage) in combined:
+                cards.append(_card(rows.iloc[0], combined[(scheme, stage)], lang))
     return cards
 
 

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import t
+from dashboard.method.coefficients import judge
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
+from dashboard.method.verdict import Verdict, evaluation_verdicts
 from dashboard.planning.planner import (
     DEFAULT_STAFFING_NORM,
     MODES,
@@ -33,6 +35,7 @@ from dashboard.planning.planner import (
     plan,
     preview,
 )
+from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_MIN_SHARE
 from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
 from dashboard.store.snapshots import Snapshot
 from dashboard.ui.format import DASH, fmt_cv
@@ -59,6 +62,9 @@ __all__ = [
     "rotation_text",
     "explanation_lines",
     "check_text",
+    "AfterVerdict",
+    "after_verdict",
+    "goal_ids",
     "preview_text",
     "plan_xlsx",
     "default_scenario_name",
@@ -247,6 +253,102 @@ def check_text(p: Plan, lang: str) -> str:
     if p.check.passed:
         return t("planner.check.ok", lang)
     return t("planner.check.failed", lang, failures="; ".join(p.check.failures))
+
+
+@dataclass(frozen=True)
+class AfterVerdict:
+    """Whether the county passes the goal's scheme for its stage once the plan is applied
+    (dashboard.method.verdict on the plan's after-evaluation), in display texts.
+
+    ``status``: pass, near, fail or missing; ``headline`` the verdict in one sentence;
+    ``components`` each component's status; ``still_failing`` the CVs still failing outside
+    the planner's goal (None: none); ``near`` the after-CVs within the near margin (warning);
+    ``rotation`` the rotation figures below the standard (warnings); ``goal_note`` what the
+    planner's goal (and "proven optimal") covers.
+    """
+
+    status: str
+    headline: str
+    components: tuple[str, ...]
+    still_failing: str | None
+    near: str | None
+    rotation: tuple[str, ...]
+    goal_note: str
+    verdict: Verdict
+
+
+def goal_ids(p: Plan) -> tuple[str, ...]:
+    """Return the CVs the planner aims at: the basic composite, the quality teacher CVs
+    (transfers only) or every quality CV (docs/method.md §9)."""
+    if p.goal.scheme == "basic":
+        return ("B_CV_COMPOSITE",)
+    if p.goal.mode == "transfers":
+        return tuple(scheme_ids("quality", "teacher"))
+    return tuple(scheme_ids("quality"))
+
+
+def _near_items(p: Plan, lang: str) -> list[str]:
+    """Return the after-CVs of the goal's scheme and stage that pass within the near margin."""
+    ev, scheme, stage = p.after, p.goal.scheme, p.goal.stage
+    dp, margin = ev.params.round_dp, ev.params.near_margin
+    if scheme == "basic":
+        rows = ev.composites[ev.composites["stage"] == stage]
+        names, cvs = [t("planner.composite", lang)] * len(rows), rows["composite_cv"]
+    else:
+        rows = _stage_rows(ev, scheme, stage).reset_index()
+        names, cvs = list(rows["indicator"].astype(str)), rows["cv"]
+    thr = cv_threshold(scheme, stage)
+    out = []
+    for name, cv in zip(names, cvs.to_numpy(float), strict=True):
+        passed, near = judge(cv, thr, dp, margin)
+        if passed and near:
+            out.append(t("verdict.after.near_item", lang, indicator=name, value=fmt_cv(cv),
+                         threshold=fmt_cv(thr)))
+    return out
+
+
+def _rotation_warnings(p: Plan, lang: str) -> tuple[str, ...]:
+    """Return the plan's rotation figures that fall short of G11 (only when it moves teachers)."""
+    r = p.rotation
+    if not p.moves:
+        return ()
+    out = []
+    if r.meets_share is False and r.share is not None:
+        out.append(t("verdict.after.rotation_share", lang, share=f"{r.share:.1%}",
+                     required=f"{ROTATION_MIN_SHARE:.0%}"))
+    if r.meets_backbone is False and r.backbone_share is not None:
+        out.append(t("verdict.after.rotation_backbone", lang, share=f"{r.backbone_share:.1%}",
+                     required=f"{ROTATION_BACKBONE_SHARE:.0%}"))
+    return tuple(out)
+
+
+def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str) -> AfterVerdict:
+    """Return the county's verdict for the goal's scheme and stage after the plan: the CV test
+    and the school rule of the after-evaluation and the county items of ``county_table``
+    (None: they lack data, so the verdict cannot be a pass)."""
+    scheme, stage = p.goal.scheme, p.goal.stage
+    verdicts = evaluation_verdicts(p.after, p.county_code, p.year, county=county_table, lang=lang)
+    v = verdicts[(scheme, stage)]
+    status_text = t(f"status.{v.status}", lang)
+    headline = t("verdict.after.line", lang, stage=t(f"stage.{stage}", lang),
+                 scheme=t(f"scheme.{scheme}", lang), status=status_text, text=v.text)
+    components = tuple(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
+                         status=t(f"status.{c.status}", lang), text=c.text)
+                       for c in v.components)
+    goal = goal_ids(p)
+    cv = v.component("cv")
+    outside = [i for i in (cv.ids if cv is not None else ()) if i not in goal]
+    sep = "、" if lang == "zh" else ", "
+    near = _near_items(p, lang)
+    return AfterVerdict(
+        status=v.status, headline=headline, components=components,
+        still_failing=t("verdict.after.fixed", lang, ids=sep.join(outside)) if outside else None,
+        near=t("verdict.after.near", lang, items=sep.join(near),
+               margin=f"{p.after.params.near_margin:g}") if near else None,
+        rotation=_rotation_warnings(p, lang),
+        goal_note=t("verdict.after.goal_note", lang, ids=sep.join(
+            t("planner.composite", lang) if i == "B_CV_COMPOSITE" else i for i in goal)),
+        verdict=v)
 
 
 def preview_text(p: Plan, lang: str) -> str:

@@ -206,14 +206,16 @@ class VerdictChange:
     failing_units_before: int
     failing_units_after: int
     changed: bool  # the 3-decimal value or the verdict differs
+    detail: str = ""  # the verdict after: which components decided it (dashboard.method.verdict)
 
 
 def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: int,
-                    lang: str) -> list[VerdictChange]:
-    """Return the verdict of every stage × scheme present on both sides (status_cards)."""
-    old = {(c.stage, c.scheme): c for c in status_cards(before, county, year, lang)}
+                    lang: str, county_table: pd.DataFrame | None = None) -> list[VerdictChange]:
+    """Return the verdict of every stage × scheme present on both sides (status_cards: the
+    county's verdict of CV test, school rule and the county items of ``county_table``)."""
+    old = {(c.stage, c.scheme): c for c in status_cards(before, county, year, lang, county_table)}
     out = []
-    for c in status_cards(after, county, year, lang):
+    for c in status_cards(after, county, year, lang, county_table):
         b = old.get((c.stage, c.scheme))
         if b is None:
             continue
@@ -224,7 +226,7 @@ def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: in
             after_text=c.value_text, delta_text=delta_text(c.value - b.value),
             status_before=b.status, status_after=c.status, status_text=text,
             failing_units_before=b.failing_units, failing_units_after=c.failing_units,
-            changed=b.value_text != c.value_text or b.status != c.status))
+            changed=b.value_text != c.value_text or b.status != c.status, detail=c.detail))
     return out
 
 
