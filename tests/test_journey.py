@@ -1,0 +1,153 @@
+"""Real-browser journey (issue 9 point 1): the sidebar's and the map's choices survive a
+language switch there and back and a click on a school; an unknown address says so in the
+user's language, not under Streamlit's English "Page not found".
+
+At every step the URL and the checked radios show the choices, and the page's text holds no
+"None"/"nan" nor a server path.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboard.i18n import t
+from tests.browser import CHROMIUM, error_texts, open_browser, served_app, wait_for_page
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+SHOTS = REPO / "tests" / "artifacts" / "screenshots"
+# words that must never reach the screen: a Python None, a NaN, a server path
+LEAKS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|/work/|/tmp/|/home/")
+
+
+@pytest.fixture(scope="module")
+def app(demo_root: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
+    with served_app() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(app: str) -> Iterator[Any]:
+    with open_browser() as b:
+        yield b
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 2000}, locale="zh-CN")
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def checked(page: Any) -> list[str]:
+    """Return the texts of every checked radio option on the page (sidebar first)."""
+    return [e.inner_text().strip() for e in page.query_selector_all(
+        '[role="radiogroup"] label:has(input:checked)')]
+
+
+def sidebar_radios(page: Any) -> list[str]:
+    return [e.inner_text().strip() for e in page.query_selector_all(
+        '[data-testid="stSidebar"] [role="radiogroup"] label:has(input:checked)')]
+
+
+def click_option(page: Any, text: str, url_part: str, title: str) -> None:
+    page.get_by_text(text, exact=True).first.click()
+    page.wait_for_url(f"**{url_part}**")
+    wait_for_page(page, title)
+
+
+def assert_clean(page: Any, step: str) -> None:
+    """No error box and no leaked None/nan/server path in the page's text."""
+    assert error_texts(page) == [], step
+    leaks = LEAKS.findall(page.inner_text("body"))
+    assert leaks == [], (step, leaks)
+
+
+def assert_choices(page: Any, lang: str, step: str) -> None:
+    url = page.url
+    for part in (f"lang={lang}", "scheme=quality", "stage=junior"):
+        assert part in url, (step, part, url)
+    assert sidebar_radios(page) == [t("lang.name", lang), t("scheme.quality", lang),
+                                    t("stage.junior", lang)], step
+
+
+def click_a_school(page: Any) -> None:
+    """Click the first school point of the map (as in test_browser.py)."""
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .point", timeout=30_000)
+    index = page.evaluate(
+        "() => document.querySelector('.js-plotly-plot').data.findIndex("
+        "d => d.customdata && d.customdata.length && d.customdata[0][0] === 'school')")
+    assert index >= 0, "no school trace in the map"
+    point = page.query_selector_all(".js-plotly-plot .scatterlayer .trace")[index].query_selector(
+        ".point")
+    assert point is not None, "no school point drawn"
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_choices_survive_language_switches_and_a_map_click(app: str, page: Any) -> None:
+    map_zh, map_en = t("app.page.map", "zh"), t("app.page.map", "en")
+    page.goto(f"{app}/map")
+    wait_for_page(page, map_zh)
+    click_option(page, t("scheme.quality", "zh"), "scheme=quality", map_zh)
+    click_option(page, t("stage.junior", "zh"), "stage=junior", map_zh)
+    click_option(page, t("app.map.fill.gap", "zh"), "fill=gap", map_zh)
+    assert_choices(page, "zh", "chosen in Chinese")
+    assert_clean(page, "chosen in Chinese")
+
+    click_option(page, "English", "lang=en", map_en)
+    assert_choices(page, "en", "switched to English")
+    assert t("app.map.fill.gap", "en") in checked(page)
+    assert "fill=gap" in page.url
+    assert_clean(page, "switched to English")
+
+    click_option(page, t("lang.name", "zh"), "lang=zh", map_zh)
+    assert_choices(page, "zh", "back to Chinese")
+    assert t("app.map.fill.gap", "zh") in checked(page)
+    assert "fill=gap" in page.url and "ind=Q" in page.url
+    assert_clean(page, "back to Chinese")
+
+    click_a_school(page)
+    wait_for_page(page, t("app.page.school", "zh"))
+    page.wait_for_url("**school=**")
+    assert_choices(page, "zh", "the school opened from the map")
+    assert checked(page)[-1] == t("stage.junior", "zh")  # the profile's own stage
+    assert_clean(page, "the school opened from the map")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "journey-school.png"), full_page=True)
+
+    page.reload()
+    wait_for_page(page, t("app.page.school", "zh"))
+    assert_choices(page, "zh", "reloaded")
+
+
+def test_an_unknown_address_says_so_in_chinese(app: str, page: Any) -> None:
+    page.goto(f"{app}/overview?lang=zh")
+    wait_for_page(page, t("nav.not_found.title", "zh"))
+    text = page.inner_text("body")
+    assert "Page not found" not in text and "does not seem to exist" not in text
+    assert t("nav.not_found.body", "zh", path="overview") in text
+    assert_clean(page, "/overview")
+    # every page is one click away, with the choices of the URL
+    page.get_by_text(t("app.page.map", "zh"), exact=True).last.click()
+    wait_for_page(page, t("app.page.map", "zh"))
+    assert "lang=zh" in page.url
+
+
+def test_a_bad_school_is_named_in_the_browser(app: str, page: Any) -> None:
+    page.goto(f"{app}/school?lang=en&school=nope")
+    wait_for_page(page, t("app.page.school", "en"))
+    page.wait_for_selector('[data-testid="stAlert"]')
+    text = page.inner_text("body")
+    assert "nope" in text and page.query_selector(".js-plotly-plot") is None
+    assert_clean(page, "a bad school")
