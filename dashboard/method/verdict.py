@@ -117,7 +117,8 @@ def _part(c: Component, lang: str, with_stage: bool) -> str:
         with_stage and c.stage) else name
 
 
-def combine(scheme: str, stage: str | None, components: Sequence[Component], lang: str) -> Verdict:
+def combine(scheme: str, stage: str | None, components: Sequence[Component], lang: str,
+            margin: float = DEFAULT_PARAMS.near_margin) -> Verdict:
     """Return the verdict made of ``components``: fail > missing > near > pass.
 
     Its text says which components decided it: what failed (and what held), or what held and
@@ -141,7 +142,7 @@ def combine(scheme: str, stage: str | None, components: Sequence[Component], lan
     elif status == "near":
         near = [i for c in comps for i in c.near]
         text = t("verdict.headline.near", lang, held=ok, near=_join(near, lang),
-                 margin=f"{DEFAULT_PARAMS.near_margin:g}")
+                 margin=f"{margin:g}")
     else:
         text = t("verdict.headline.pass", lang, held=ok)
     return Verdict(scheme, stage, status, text, comps)
@@ -272,13 +273,13 @@ def county_verdicts(*, county_code: str, year: int, indicators: pd.DataFrame,
                                  schools=schools, lang=lang, stage=stage)
             out[(scheme, stage)] = combine(scheme, stage,
                                            [*stage_parts, county_component(items, lang, stage)],
-                                           lang)
+                                           lang, params.near_margin)
             parts += stage_parts
         if parts:
             items = county_items(scheme, county_code=county_code, year=year, county=county,
                                  schools=schools, lang=lang)
             out[(scheme, None)] = combine(scheme, None, [*parts, county_component(items, lang)],
-                                          lang)
+                                          lang, params.near_margin)
     return out
 
 
