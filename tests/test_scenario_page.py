@@ -132,6 +132,10 @@ def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
     assert row[t("scenario.col.after", "zh")].item() == f"{q2['cv'].item():.3f}"
     cards = {c.label: c.value_text for c in status_cards(after, COUNTY, 2024, "zh")}
     assert {m.label: m.value for m in at.metric} == cards
+    # each verdict after the scenario is said in words: the county's verdict, its components
+    changes = sr.verdict_changes(before, after, COUNTY, 2024, "zh", snapshot.county)
+    assert {c.detail for c in changes} <= {x.value for x in at.caption}
+    assert [m.proto.delta_description for m in at.metric] == [c.status_text for c in changes]
     schools = table(at, "scenario.col.school_rule")
     assert set(schools[t("scenario.col.school", "zh")]) == {"示范县实验小学", "青石镇中心小学"}
     specs = plotly_specs(at)
