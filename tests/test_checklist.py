@@ -79,11 +79,14 @@ def test_county_values_are_judged_by_threshold_and_direction(demo):
     ])
     _, items = _checklist(schools, county)
     by_id = {i.item_id: i for i in items}
-    assert by_id["B_GOV_SCORE"].status == "fail" and by_id["B_GOV_SCORE"].target == "≥ 85"
+    assert by_id["B_GOV_SCORE"].status == "fail" and by_id["B_GOV_SCORE"].target == "≥ 85 分"
+    assert by_id["B_GOV_SCORE"].value == "84.5 分"
     assert by_id["S1"].status == "pass"
     assert by_id["V3"].status == "fail" and by_id["V3"].evidence == "存在重点班"
     assert by_id["G13"].status == "fail"
-    assert by_id["G13"].target == "小学 ≥ 100; 初中 ≥ 95"
+    assert by_id["G13"].target == "小学 ≥ 100%；初中 ≥ 95%"
+    assert by_id["G13"].value == "小学 100%；初中 94%"
+    assert by_id["V3"].value == "是" and by_id["V3"].target == "否"
     assert by_id["E4"].status == "missing"
     verdict = by_id["VERDICT:quality"]
     assert "V3" in verdict.detail and verdict.status == "fail"
@@ -153,3 +156,31 @@ def test_the_page_model_lists_the_same_items_with_counts_per_scheme(demo):
     status_col = t("app.check.col.status", "zh")
     styled = checklist.checklist_styler(frame).to_html()
     assert checklist.STATUS_BACKGROUND["fail"] in styled and status_col in styled
+
+
+def test_every_figure_has_its_unit_in_both_languages(demo):
+    """Values, targets and evidence: a unit beside every number, yes/no in words, thousands
+    separators (issue 9 point 5)."""
+    schools, county = demo
+    zh = {i.item_id: i for i in _checklist(schools, county, lang="zh")[1]}
+    en = {i.item_id: i for i in _checklist(schools, county, lang="en")[1]}
+    assert (zh["G4"].value, zh["G4"].target) == ("2,990 人", "≤ 2,000 人")
+    assert (en["G4"].value, en["G4"].target) == ("2,990 pupils", "≤ 2,000 pupils")
+    assert (zh["G11"].value, zh["G11"].target) == ("8.1%", "≥ 10%")
+    assert zh["G5"].value == "小学 54.8 人/班；初中 55.8 人/班"
+    assert en["G5"].target == "Primary ≤ 45 pupils/class; Junior secondary ≤ 50 pupils/class"
+    assert (zh["G7"].value, zh["G7"].target) == ("6,500 元/生", "≥ 6,000 元/生")
+    assert (zh["B_VETO_1"].value, en["B_VETO_1"].value) == ("否", "no")
+    assert (zh["G1"].value, en["G1"].value) == ("是", "yes")
+    assert zh["E9"].value == "学业水平 III 级，校际差异率 0.12"
+    assert zh["Q6:primary"].evidence == "县均值 3,058 元/生"
+    assert en["Q5:junior"].evidence == "county mean 11.87 m²/pupil"
+    assert zh["BS_RULE"].value == "40 / 42 个学校（学段）达标"
+    assert en["Q_SCHOOL_RULE"].target == "all 55 school units pass"
+    assert zh["B_CV_COMPOSITE:primary"].evidence.startswith(
+        "小学各指标差异系数：生均教学及辅助用房面积 0.320；生均体育运动场馆面积 0.596；")
+    # the county's notes are Chinese text: English pages say where the figure comes from
+    assert en["G11"].evidence == "as reported in the county table"
+    assert zh["G11"].evidence.startswith("2024年交流轮岗 115 人")
+    for item in en.values():
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in item.name_en), item.name_en

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import catalogue, t
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
     INDICATORS,
@@ -227,34 +227,92 @@ _GROUP_OF = {
 }
 
 
+# Units of the county items (standards.csv's unit column) as shown beside every figure.
+_UNIT_KEY: Final = {"students": "students", "percent": "percent", "points": "points",
+                    "yuan/student": "yuan_student", "students/class": "students_class",
+                    "years": "years"}
+_YES: Final = ("true", "1", "是", "yes")
+_NO: Final = ("false", "0", "否", "no")
+
+
+def _unit(std_unit: object, lang: str) -> str:
+    key = _UNIT_KEY.get(str(std_unit))
+    return t(f"checklist.unit.{key}", lang) if key else ""
+
+
+def _measure(value: object, std_unit: object, lang: str) -> str:
+    """Return a county item's figure as read (its decimals kept), with thousands separators
+    and its unit ('2,990 人', '8.1%'); yes/no in words; other text as given."""
+    text = str(value).strip()
+    if text.lower() in _YES or text.lower() in _NO:
+        return t("checklist.target.yes" if text.lower() in _YES else "checklist.target.no", lang)
+    try:
+        num = float(text)
+    except ValueError:
+        return text
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    figure, unit = f"{num:,.{decimals}f}", _unit(std_unit, lang)
+    if unit == "%":
+        return f"{figure}%"
+    return f"{figure} {unit}" if unit else figure
+
+
+def _key_text(key: str, lang: str, default: str) -> str:
+    """Return the catalogue text of ``key`` when the catalogue has one, else ``default``."""
+    return t(key, lang) if key in catalogue() else default
+
+
+def _level_rate(value: object, lang: str) -> str:
+    """Return E9's '<level>;<rate>' as words ('学业水平 III 级，校际差异率 0.12')."""
+    level, _, rate = str(value).partition(";")
+    return t("checklist.value.level_rate", lang, level=level.strip(), rate=rate.strip())
+
+
 def _item_value_pass(row_std: pd.Series, value: str, passed, stage: str | None, lang: str) -> tuple[str, str]:
-    """Return (status, target text) of a county item from its value or judgement."""
+    """Return (status, target text with its unit) of a county item from its value or
+    judgement."""
     direction = row_std["direction"]
+    no, yes = t("checklist.target.no", lang), t("checklist.target.yes", lang)
     if direction == "must_be_false":
         if passed is not None and not pd.isna(passed):
-            return ("pass" if bool(passed) else "fail"), t("checklist.target.no", lang)
+            return ("pass" if bool(passed) else "fail"), no
         v = str(value).strip().lower()
-        if v in ("false", "0", "否", "no"):
-            return "pass", t("checklist.target.no", lang)
-        if v in ("true", "1", "是", "yes"):
-            return "fail", t("checklist.target.no", lang)
-        return "missing", t("checklist.target.no", lang)
+        if v in _NO:
+            return "pass", no
+        if v in _YES:
+            return "fail", no
+        return "missing", no
     if passed is not None and not pd.isna(passed) and direction == "equals":
-        return ("pass" if bool(passed) else "fail"), t("checklist.target.yes", lang)
+        return ("pass" if bool(passed) else "fail"), yes
     col = "junior_threshold" if stage == "junior" else "primary_threshold"
     thr_text = row_std[col] if not pd.isna(row_std[col]) else row_std["junior_threshold"]
+    own_target = _key_text(f"checklist.target.{row_std.name}", lang, str(thr_text))
     try:
         thr = float(str(thr_text))
         num = float(str(value))
     except (TypeError, ValueError):
         if passed is not None and not pd.isna(passed):
-            return ("pass" if bool(passed) else "fail"), str(thr_text)
-        return "missing", str(thr_text)
+            return ("pass" if bool(passed) else "fail"), own_target
+        return "missing", own_target
+    target = _measure(f"{thr:g}", row_std["unit"], lang)
     if direction == "min":
-        return ("pass" if num >= thr else "fail"), f"≥ {thr:g}"
+        return ("pass" if num >= thr else "fail"), f"≥ {target}"
     if direction == "max":
-        return ("pass" if num <= thr else "fail"), f"≤ {thr:g}"
-    return ("pass" if bool(passed) else "fail"), str(thr_text)
+        return ("pass" if num <= thr else "fail"), f"≤ {target}"
+    return ("pass" if bool(passed) else "fail"), own_target
+
+
+def _shown_value(item_id: str, value: object, std_unit: object, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return _level_rate(value, lang) if item_id == "E9" else _measure(value, std_unit, lang)
+
+
+def _names(item_id: str, srow: pd.Series) -> tuple[str, str]:
+    """Return the (zh, en) names of a standards row; the catalogue's English name where the
+    standards' one holds Chinese words or indicator ids."""
+    return (str(srow["chinese_name"]),
+            _key_text(f"checklist.name_en.{item_id}", "en", str(srow["english_name"])))
 
 
 def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[ChecklistItem]:
@@ -269,10 +327,11 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[C
         if item_id in ("B_SATISFACTION",):
             group = "satisfaction"
         if given.empty:
-            items.append(ChecklistItem(scheme, group, str(item_id), srow["chinese_name"],
-                                       srow["english_name"], "missing", "", "", ""))
+            items.append(ChecklistItem(scheme, group, str(item_id), *_names(str(item_id), srow),
+                                       "missing", "", "", ""))
             continue
         statuses, values, targets, evidence = [], [], [], []
+        sep = _separator(lang)
         for g in given.itertuples(index=False):
             stage = getattr(g, "stage", None)
             stage = None if stage is None or pd.isna(stage) or stage == "" else str(stage)
@@ -280,14 +339,18 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[C
             st, target = _item_value_pass(srow, g.value, passed, stage, lang)
             statuses.append(st)
             prefix = f"{t(f'stage.{stage}', lang)} " if stage else ""
-            values.append(f"{prefix}{g.value}" if g.value is not None and not pd.isna(g.value) else "")
+            shown = _shown_value(str(item_id), g.value, srow["unit"], lang)
+            values.append(f"{prefix}{shown}" if shown else "")
             targets.append(f"{prefix}{target}")
             ev = getattr(g, "evidence", "")
-            if ev is not None and not pd.isna(ev) and str(ev):
+            if lang == "zh" and ev is not None and not pd.isna(ev) and str(ev):
                 evidence.append(str(ev))
+        if not evidence:  # the county's own notes are Chinese text: other languages get ours
+            evidence.append(t("checklist.evidence.county_table", lang))
         status = "fail" if "fail" in statuses else ("missing" if "missing" in statuses else "pass")
-        items.append(ChecklistItem(scheme, group, str(item_id), srow["chinese_name"], srow["english_name"],
-                                   status, "; ".join(values), "; ".join(targets), "; ".join(evidence)))
+        items.append(ChecklistItem(scheme, group, str(item_id), *_names(str(item_id), srow),
+                                   status, sep.join(values), sep.join(targets),
+                                   sep.join(evidence)))
     return items
 
 
@@ -368,6 +431,11 @@ def _separator(lang: str) -> str:
     return "；" if lang == "zh" else "; "
 
 
+def _short(indicator: str, lang: str) -> str:
+    ind = INDICATORS[indicator]
+    return ind.short_zh if lang == "zh" else ind.short_en
+
+
 def _composite_items(comp: pd.DataFrame, ind: pd.DataFrame, lang: str) -> list[ChecklistItem]:
     """Return the basic composite CV of each stage, with the 8 CVs as evidence."""
     std = standards_table()
@@ -379,10 +447,11 @@ def _composite_items(comp: pd.DataFrame, ind: pd.DataFrame, lang: str) -> list[C
         items.append(ChecklistItem(
             "basic", "cv", f"B_CV_COMPOSITE:{r.stage}",
             f"{std.loc['B_CV_COMPOSITE', 'chinese_name']}（{t(f'stage.{r.stage}', 'zh')}）",
-            f"{std.loc['B_CV_COMPOSITE', 'english_name']} ({t(f'stage.{r.stage}', 'en')})",
+            f"{t('checklist.name_en.B_CV_COMPOSITE', 'en')} ({t(f'stage.{r.stage}', 'en')})",
             "pass" if r.passed else "fail", f"{r.composite_cv:.{dp}f}", f"≤ {r.threshold:.2f}",
             t("checklist.evidence.cvs", lang, stage=stage_name,
-              cvs=_separator(lang).join(f"{i.indicator} {i.cv:.{dp}f}" for i in cvs.itertuples())),
+              cvs=_separator(lang).join(f"{_short(i.indicator, lang)} {i.cv:.{dp}f}"
+                                        for i in cvs.itertuples())),
         ))
     return items
 
@@ -398,7 +467,7 @@ def _quality_cv_items(ind: pd.DataFrame, lang: str) -> list[ChecklistItem]:
             t("checklist.quality_cv", "zh", name=q.name_zh, stage=t(f"stage.{r.stage}", "zh")),
             t("checklist.quality_cv", "en", name=q.name_en, stage=t(f"stage.{r.stage}", "en")),
             "pass" if r.passed else "fail", f"{r.cv:.{dp}f}", f"≤ {r.threshold:.2f}",
-            t("checklist.evidence.mean", lang, mean=f"{r.mean:.{q.decimals}f}", unit=q.unit(lang)),
+            t("checklist.evidence.mean", lang, mean=f"{r.mean:,.{q.decimals}f}", unit=q.unit(lang)),
         ))
     return items
 
@@ -413,13 +482,14 @@ def _school_rule_items(rules: pd.DataFrame, lang: str) -> list[ChecklistItem]:
         if sr.empty:
             continue
         failing = sr[~sr["school_pass"]]
-        names = sep.join(f"{n}（{t(f'stage.{s}', lang)}）" for n, s in zip(failing["school_name"], failing["stage"]))
+        names = sep.join(t("checklist.unit_of_school", lang, school=n, stage=t(f"stage.{s}", lang))
+                         for n, s in zip(failing["school_name"], failing["stage"]))
         row_id = "BS_RULE" if scheme == "basic" else "Q_SCHOOL_RULE"
         items.append(ChecklistItem(
-            scheme, "school_rule", row_id, str(std.loc[row_id, "chinese_name"]),
-            str(std.loc[row_id, "english_name"]),
-            "pass" if failing.empty else "fail", f"{len(sr) - len(failing)}/{len(sr)}",
-            f"{len(sr)}/{len(sr)}",
+            scheme, "school_rule", row_id, *_names(row_id, std.loc[row_id]),
+            "pass" if failing.empty else "fail",
+            t("checklist.value.units", lang, passed=len(sr) - len(failing), total=len(sr)),
+            t("checklist.target.units", lang, total=len(sr)),
             t("checklist.evidence.failing_schools", lang, n=len(failing), names=names) if len(failing)
             else t("checklist.evidence.all_schools_pass", lang),
             tuple(failing["unit_id"]),
@@ -470,7 +540,9 @@ def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str) -> Chec
     sep = "、" if lang == "zh" else ", "
     return ChecklistItem(
         item.scheme, item.group, item.item_id, item.name_zh, item.name_en,
-        "pass" if bad.empty else "fail", f"{len(d) - len(bad)}/{len(d)}", f"{len(d)}/{len(d)}",
+        "pass" if bad.empty else "fail",
+        t("checklist.value.schools", lang, passed=len(d) - len(bad), total=len(d)),
+        t("checklist.target.schools", lang, total=len(d)),
         t("checklist.evidence.derived", lang, names=sep.join(bad["school_name"])) if len(bad)
         else t("checklist.evidence.derived_all_pass", lang),
         tuple(bad["school_id"]),

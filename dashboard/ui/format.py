@@ -13,6 +13,10 @@ of standards.csv), never literals here.  Nothing here imports streamlit.
 '10.50 m²/生'
 >>> fmt_cv(0.48427)
 '0.484'
+>>> fmt_money(18412320, "zh"), fmt_money(18412320, "en")
+('1,841.2 万元', '18,412,320 yuan')
+>>> fmt_value(0.0496, "B6", "zh")
+'1 : 20.2'
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ __all__ = [
     "is_missing",
     "fmt_number",
     "fmt_value",
+    "fmt_money",
+    "fmt_ratio",
+    "fmt_bool",
+    "is_ratio",
+    "RATIO_INDICATORS",
     "cv_decimals",
     "cv_d3_format",
     "fmt_cv",
@@ -45,9 +54,16 @@ __all__ = [
     "unit_of",
     "status_of",
     "failing_names",
+    "standard_name",
     "table_height",
 ]
 
+# Indicators a bureau writes as "1 : n" (n pupils per teacher): 师生比, published as 1:22 / 1:17
+# (standards.csv B6 and BS8's rule note).  Their CV stays on the per-pupil value (B6's note:
+# "NOT students per teacher"); only the display is inverted.
+RATIO_INDICATORS: Final = frozenset({"B6"})
+RATIO_DECIMALS: Final = 1
+WAN: Final = 10_000  # 1 万元 = 10,000 元; amounts from 1 万元 up are shown in 万元 (zh)
 MAX_ERRORS_SHOWN: Final = 50  # contract violations listed on a page (the count says the rest)
 DASH: Final = "—"
 
@@ -86,8 +102,66 @@ def fmt_number(value: object, decimals: int) -> str:
     return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
 
 
+def is_ratio(indicator: str) -> bool:
+    """Return True when ``indicator`` is shown as '1 : n' (pupils per teacher)."""
+    return indicator in RATIO_INDICATORS
+
+
+def fmt_ratio(per_pupil: object, decimals: int = RATIO_DECIMALS) -> str:
+    """Return a per-pupil ratio (teachers per pupil) as the bureau writes it, '1 : n' with n
+    pupils per teacher ('—' if missing or zero).
+
+    >>> fmt_ratio(0.0496), fmt_ratio(1 / 17), fmt_ratio(0.0), fmt_ratio(None)
+    ('1 : 20.2', '1 : 17.0', '—', '—')
+    >>> fmt_ratio(0.0001)
+    '1 : 10,000.0'
+    """
+    if is_missing(per_pupil) or float(per_pupil) <= 0:  # type: ignore[arg-type]
+        return DASH
+    return f"1 : {1.0 / float(per_pupil):,.{decimals}f}"  # type: ignore[arg-type]
+
+
+def fmt_money(yuan: object, lang: str, *, signed: bool = False) -> str:
+    """Return an amount of money: in zh '1,841.2 万元' from 1 万元 up and '3,500 元' below;
+    in en '18,412,320 yuan' ('—' if missing).  The one money format of every page.
+
+    >>> fmt_money(3500, "zh"), fmt_money(3500, "en"), fmt_money(0, "zh")
+    ('3,500 元', '3,500 yuan', '0 元')
+    >>> fmt_money(12345.6, "zh"), fmt_money(-250000, "zh", signed=True)
+    ('1.2 万元', '-25.0 万元')
+    >>> fmt_money(250000, "en", signed=True)
+    '+250,000 yuan'
+    """
+    if is_missing(yuan):
+        return DASH
+    x = float(yuan)  # type: ignore[arg-type]
+    sign = "+" if signed else ""
+    if lang == "zh":
+        if abs(x) >= WAN:
+            return f"{x / WAN:{sign},.1f} 万元"
+        return f"{x:{sign},.0f} 元"
+    return f"{x:{sign},.0f} yuan"
+
+
+def fmt_bool(value: object, lang: str) -> str:
+    """Return a yes/no value in words ('是'/'否', 'yes'/'no'; '—' if it is neither).
+
+    >>> fmt_bool("false", "zh"), fmt_bool(True, "en"), fmt_bool("x", "en")
+    ('否', 'yes', '—')
+    """
+    text = str(value).strip().lower()
+    if text in ("true", "1", "1.0", "是", "yes"):
+        return t("checklist.target.yes", lang)
+    if text in ("false", "0", "0.0", "否", "no"):
+        return t("checklist.target.no", lang)
+    return DASH
+
+
 def fmt_value(value: object, indicator: str, lang: str, *, unit: bool = True) -> str:
-    """Return an indicator value at its precision with its unit, e.g. '10.50 m²/生'."""
+    """Return an indicator value at its precision with its unit, e.g. '10.50 m²/生'; a ratio
+    indicator (师生比) as '1 : 20.2'."""
+    if is_ratio(indicator):
+        return fmt_ratio(value)
     ind = INDICATORS[indicator]
     text = fmt_number(value, ind.decimals)
     return f"{text} {ind.unit(lang)}" if unit and text != DASH else text
@@ -168,7 +242,8 @@ def wrap_label(text: str, lang: str, width: int | None = None) -> str:
 
 
 def unit_of(indicator: str, lang: str) -> str:
-    """Return the display unit of ``indicator`` in ``lang`` (e.g. 'm²/生')."""
+    """Return the unit of ``indicator``'s computed value in ``lang`` (e.g. 'm²/生'; 师生比's
+    is 师/生, the per-pupil value its CV and figures use)."""
     return INDICATORS[indicator].unit(lang)
 
 
@@ -192,6 +267,26 @@ def status_of(passed: object, near: object = False) -> str:
     return "near" if (near is not None and near is not pd.NA and bool(near)) else "pass"
 
 
+# School-rule items of the provincial profile that measure a CV indicator's quantity are named
+# as the national standard names that indicator, so one quantity has one name on every page
+# (BS2 生均体育活动场地面积 is sports_area_m2 per pupil, B2 生均体育运动场馆面积).
+SAME_QUANTITY: Final = {"BS2": "B2"}
+
+
+def standard_name(item_id: str, lang: str) -> str:
+    """Return the official name of a standards row in ``lang`` (a row measuring a CV
+    indicator's quantity under that indicator's name; the id itself if unknown).
+
+    >>> standard_name("BS2", "zh"), standard_name("BS4", "zh")
+    ('生均体育运动场馆面积', '生均图书册数')
+    """
+    if item_id in SAME_QUANTITY:
+        return INDICATORS[SAME_QUANTITY[item_id]].name(lang)
+    std = standards_table()
+    col = "chinese_name" if lang == "zh" else "english_name"
+    return str(std.loc[item_id, col]) if item_id in std.index else str(item_id)
+
+
 def failing_names(failing: object, scheme: str, lang: str) -> str:
     """Return the names of the indicators (quality) or school-rule items (basic) a unit fails,
     joined for display ('' when none)."""
@@ -199,9 +294,7 @@ def failing_names(failing: object, scheme: str, lang: str) -> str:
     if scheme == "quality":
         names = [indicator_label(i, lang) for i in ids]
     else:
-        std = standards_table()
-        col = "chinese_name" if lang == "zh" else "english_name"
-        names = [str(std.loc[i, col]) if i in std.index else str(i) for i in ids]
+        names = [standard_name(str(i), lang) for i in ids]
     return ("、" if lang == "zh" else "; ").join(names)
 
 
