@@ -6,7 +6,11 @@
 run on its own (AppTest ``from_file`` on a page) reads the same query parameters.
 
 Page-level choices use :func:`url_select` / :func:`url_toggle`, which bind a widget to a query
-parameter in the same way.
+parameter in the same way.  Every bound choice also has a session copy (``keep_<widget key>``),
+so it survives the runs where its widget is not drawn and a URL that lost it (a page chosen in
+the navigation, a switch to another page); :func:`page_link` and :func:`switch_page` carry the
+sidebar's choices.  A sidebar value of the URL that names no option is said (in the user's
+language) with the choice used instead.
 """
 
 from __future__ import annotations
@@ -203,7 +207,7 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
     options = list(options)
     requested = st.query_params.get(param)
     value = pick(requested, options, None)
-    if requested is not None and value is None and param in SIDEBAR_KEYS:
+    if requested is not None and value is None and key == SIDEBAR_KEYS.get(param):
         _rejected()[param] = str(requested)
     if value is None:
         value = pick(st.session_state.get(KEEP + key), options, None)
@@ -220,9 +224,16 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
 
 
 def _rejected() -> dict[str, str]:
-    """Return the sidebar parameters of the URL that named no option (this run's, by param)."""
+    """Return the sidebar parameters of this run's URL that named no option (param → value).
+
+    (A page's own parameter is not named: it is often an option of another scheme's list,
+    left in the URL when the scheme changed.)
+    """
     found = st.session_state.get(REJECTED)
-    return found if isinstance(found, dict) else {}
+    if not isinstance(found, dict):
+        found = {}
+        st.session_state[REJECTED] = found
+    return found
 
 
 def carried(**extra: str) -> dict[str, str]:
@@ -273,7 +284,7 @@ def draw_sidebar() -> str:
                   on_change=sync, format_func=lambda code, p=param: t(f"{p}.{code}", lang))
         st.query_params[param] = str(st.session_state[key])
     for param, value in _rejected().items():
-        st.warning(t("nav.bad_param", lang, param=param, value=value,
+        st.warning(t("nav.bad_param", lang, param=param, value=plain_text(value),
                      used=_choice_text(param, str(st.session_state[SIDEBAR_KEYS[param]]), lang)))
     return lang
 
