@@ -13,18 +13,21 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from dashboard.i18n import t
+from dashboard.ui.format import indicator_label
 from tests.browser import CHROMIUM, error_texts, open_browser, served_app, wait_for_page
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "tests" / "artifacts" / "screenshots"
-# words that must never reach the screen: a Python None, a NaN, a server path
-LEAKS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|/work/|/tmp/|/home/")
+# words that must never reach the screen: a Python None, a NaN, a JS false/undefined, a
+# server path (the text of the page; a dataframe draws its cells on a canvas, unseen here)
+LEAKS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\bfalse\b|\bundefined\b|/work/|/tmp/|/home/")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,13 @@ def checked(page: Any) -> list[str]:
 def sidebar_radios(page: Any) -> list[str]:
     return [e.inner_text().strip() for e in page.query_selector_all(
         '[data-testid="stSidebar"] [role="radiogroup"] label:has(input:checked)')]
+
+
+def indicator_shown(page: Any) -> str:
+    """Return the text the map's indicator box shows."""
+    box = page.query_selector('[data-testid="stMain"] [data-testid="stSelectbox"] input')
+    assert box is not None, "no indicator box"
+    return str(box.get_attribute("value") or box.input_value())
 
 
 def click_option(page: Any, text: str, url_part: str, title: str) -> None:
@@ -103,18 +113,22 @@ def test_choices_survive_language_switches_and_a_map_click(app: str, page: Any) 
     click_option(page, t("stage.junior", "zh"), "stage=junior", map_zh)
     click_option(page, t("app.map.fill.gap", "zh"), "fill=gap", map_zh)
     assert_choices(page, "zh", "chosen in Chinese")
+    indicator = parse_qs(urlparse(page.url).query)["ind"][0]
+    assert indicator_shown(page) == indicator_label(indicator, "zh", short=False)
     assert_clean(page, "chosen in Chinese")
 
     click_option(page, "English", "lang=en", map_en)
     assert_choices(page, "en", "switched to English")
     assert t("app.map.fill.gap", "en") in checked(page)
-    assert "fill=gap" in page.url
+    assert f"ind={indicator}" in page.url and "fill=gap" in page.url
+    assert indicator_shown(page) == indicator_label(indicator, "en", short=False)
     assert_clean(page, "switched to English")
 
     click_option(page, t("lang.name", "zh"), "lang=zh", map_zh)
     assert_choices(page, "zh", "back to Chinese")
     assert t("app.map.fill.gap", "zh") in checked(page)
-    assert "fill=gap" in page.url and "ind=Q" in page.url
+    assert f"ind={indicator}" in page.url and "fill=gap" in page.url
+    assert indicator_shown(page) == indicator_label(indicator, "zh", short=False)
     assert_clean(page, "back to Chinese")
 
     click_a_school(page)
