@@ -203,6 +203,7 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``, with
     the county's verdict after it (``county``: the county-items table)."""
     from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
+    from dashboard.ui.format import fmt_money
 
     goal = p.goal
     names = dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
@@ -221,11 +222,11 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
                            to_name=names.get(m.to_school_id, m.to_school_id), count=m.count,
                            **{a: getattr(m, a) for a in teacher_attributes()}, ids=ids))
     if p.purchases:
-        lines.append(t("cli.plan.purchases", lang, cost=f"{p.cost_yuan:,.0f}"))
+        lines.append(t("cli.plan.purchases", lang, cost=fmt_money(p.cost_yuan, lang)))
         for x in p.purchases:
             lines.append(t("cli.plan.purchase_line", lang, school=names.get(x.school_id, x.school_id),
                            resource=t(f"planner.resource.{x.resource}", lang), amount=f"{x.amount:,.2f}".rstrip("0").rstrip("."),
-                           cost=f"{x.cost_yuan:,.0f}"))
+                           cost=fmt_money(x.cost_yuan, lang)))
     lines.append(t("cli.plan.coefficients", lang, threshold=f"{cv_threshold(goal.scheme, goal.stage):.2f}"))
 
     def rows(ev):

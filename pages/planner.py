@@ -112,8 +112,8 @@ with left:
                          key="planner_scenario_name")
     if st.button(ctx.tr("planner.page.save"), key="planner_save", disabled=not (result.moves or result.purchases)):
         try:
-            path = pv.save_as_scenario(result, ctx.snapshot, ctx.data_root, name, lang)
-            st.success(ctx.tr("planner.page.saved", path=str(path)))
+            pv.save_as_scenario(result, ctx.snapshot, ctx.data_root, name, lang)
+            st.success(ctx.tr("planner.page.saved", name=name))
         except pv.ScenarioError as exc:
             st.error(ctx.tr("planner.page.save_failed", detail=exc.message(lang)))
 with right:

@@ -16,6 +16,7 @@ from dashboard.method.engine import Evaluation, evaluate
 from dashboard.planning.planner import Plan, PlanConstraints, PlanGoal, plan
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
 from dashboard.ui import planner_page as pv
+from dashboard.ui.format import fmt_money
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
@@ -89,8 +90,14 @@ def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
         assert any(x.value == t("planner.page.no_moves", lang) for x in at.info)
     if p.purchases:
         buys = table_with(at, t("planner.col.cost", lang))
-        assert buys[t("planner.col.cost", lang)].sum() == pytest.approx(p.cost_yuan, abs=1.0)
-        assert metrics[t("planner.page.metric.cost", lang)] == f"{p.cost_yuan:,.0f}"
+        assert list(buys[t("planner.col.cost", lang)]) == [fmt_money(x.cost_yuan, lang)
+                                                           for x in p.purchases]
+        assert metrics[t("planner.page.metric.cost", lang)] == fmt_money(p.cost_yuan, lang)
+    # the XLSX keeps the cost as a number in 元 whose sum is the plan's
+    sheets = pd.read_excel(__import__("io").BytesIO(pv.plan_xlsx(p, reference()[0].schools)),
+                           sheet_name=None)
+    if p.purchases:
+        assert sheets["购置"]["费用（元）"].sum() == pytest.approx(p.cost_yuan, abs=1.0)
 
 
 def test_save_as_scenario_and_download(tmp_path, monkeypatch):
@@ -146,9 +153,9 @@ def test_quality_transfers_say_the_county_still_fails():
     assert after.status == "fail"
     errors = [x.value for x in at.error]
     assert after.headline in errors
-    assert any("Q5" in e for e in errors)  # what transfers cannot fix, named
+    assert any("生均体育运动场馆面积" in e for e in errors)  # what transfers cannot fix (Q5), named
     warnings = [x.value for x in at.warning]
-    assert after.near is not None and after.near in warnings and "Q2" in after.near
+    assert after.near is not None and after.near in warnings and "百名学生骨干教师数" in after.near
     assert after.rotation and all(w in warnings for w in after.rotation)
     assert any("10%" in w for w in after.rotation)
     assert not [x.value for x in at.success]  # no green "everything holds"

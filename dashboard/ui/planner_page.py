@@ -38,7 +38,7 @@ from dashboard.planning.planner import (
 from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_MIN_SHARE
 from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
 from dashboard.store.snapshots import Snapshot
-from dashboard.ui.format import DASH, fmt_cv
+from dashboard.ui.format import DASH, fmt_cv, fmt_money, fmt_number, fmt_value, indicator_label
 
 __all__ = [
     # Re-exported for the page, which may not import dashboard.planning: the planner's error
@@ -121,15 +121,16 @@ class PlanSummary:
     passed: bool
 
 
-def _yuan(x: float) -> str:
-    return f"{x:,.0f}"
+def _id_name(i: str, lang: str) -> str:
+    """Return the display name of a goal id: the composite or an indicator's short name."""
+    return t("planner.composite", lang) if i == "B_CV_COMPOSITE" else indicator_label(i, lang)
 
 
 def summary(p: Plan, lang: str) -> PlanSummary:
     """Return the headline texts: status, teachers moved, purchases in 元, optimality gap."""
     gap = DASH if math.isnan(p.gap) else f"{p.gap:.2%}"
     return PlanSummary(status=t(f"planner.status.{p.status}", lang), transfers=str(p.transfers),
-                       cost=_yuan(p.cost_yuan), gap=gap, passed=p.check.passed)
+                       cost=fmt_money(p.cost_yuan, lang), gap=gap, passed=p.check.passed)
 
 
 def _names(schools: pd.DataFrame) -> dict[str, str]:
@@ -156,14 +157,18 @@ def moves_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def purchases_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Return the purchases with school names, the item, the amount (column unit) and 元."""
+def purchases_table(p: Plan, schools: pd.DataFrame, lang: str, *,
+                    numbers: bool = False) -> pd.DataFrame:
+    """Return the purchases with school names, the item, the amount (its unit in the item's
+    name) and the cost as money text ('1,841.2 万元'); ``numbers``: the cost in 元 as a number
+    (the XLSX workbook)."""
     names = _names(schools)
+    cost_col = t("planner.col.cost_yuan" if numbers else "planner.col.cost", lang)
     return pd.DataFrame([{
         t("planner.col.school", lang): names.get(x.school_id, x.school_id),
         t("planner.col.resource", lang): t(f"planner.resource.{x.resource}", lang),
-        t("planner.col.amount", lang): x.amount,
-        t("planner.col.cost", lang): round(x.cost_yuan, YUAN_DECIMALS),
+        t("planner.col.amount", lang): x.amount if numbers else fmt_number(x.amount, 0),
+        cost_col: round(x.cost_yuan, YUAN_DECIMALS) if numbers else fmt_money(x.cost_yuan, lang),
     } for x in p.purchases])
 
 
@@ -188,11 +193,14 @@ def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
     rows = []
     for i in scheme_ids(scheme):
         spec = INDICATORS[i]
-        row = {col["indicator"]: f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
+        row = {col["indicator"]: spec.short_zh if lang == "zh" else spec.short_en,
                col["before"]: fmt_cv(b.loc[i, "cv"]), col["after"]: fmt_cv(a.loc[i, "cv"])}
         if scheme == "quality":
             row.update({col["threshold"]: f"≤ {fmt_cv(thr)}", col["status_before"]: _status(b.loc[i, "passed"], lang),
                         col["status_after"]: _status(a.loc[i, "passed"], lang)})
+        else:  # 2012: only the composite is judged; the eight CVs enter its mean
+            row.update({col["threshold"]: t("planner.in_composite", lang),
+                        col["status_before"]: DASH, col["status_after"]: DASH})
         rows.append(row)
     if scheme == "basic":
         cb = p.before.composites[p.before.composites["stage"] == stage].iloc[0]
@@ -205,9 +213,11 @@ def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def school_effects(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Return each unit the plan changes: teachers ±, the changed indicators before → after and
-    the school rule after."""
+def school_effects(p: Plan, schools: pd.DataFrame, lang: str, *,
+                   numbers: bool = False) -> pd.DataFrame:
+    """Return each unit the plan changes: teachers ±, the changed indicators before → after
+    (with their units; ``numbers``: plain numbers, the XLSX workbook) and the school rule
+    after."""
     scheme, stage = p.goal.scheme, p.goal.stage
     touched = {m.from_school_id for m in p.moves} | {m.to_school_id for m in p.moves} | {
         x.school_id for x in p.purchases}
@@ -225,9 +235,11 @@ def school_effects(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
                         t("planner.col.teachers_change", lang): (ua.loc[keep, "teachers"]
                                                                  - ub.loc[keep, "teachers"]).astype(int).to_numpy()})
     for i in ids:
-        d = INDICATORS[i].decimals
-        out[t("planner.col.value_before", lang, indicator=i)] = ub.loc[keep, i].round(d).to_numpy()
-        out[t("planner.col.value_after", lang, indicator=i)] = ua.loc[keep, i].round(d).to_numpy()
+        d, name = INDICATORS[i].decimals, indicator_label(i, lang)
+        for key, frame in (("planner.col.value_before", ub), ("planner.col.value_after", ua)):
+            values = frame.loc[keep, i]
+            out[t(key, lang, indicator=name)] = (values.round(d).to_numpy() if numbers else
+                                                 [fmt_value(v, i, lang) for v in values])
     out[t("planner.col.school_pass_after", lang)] = [t("planner.yes" if bool(v) else "planner.no", lang)
                                                      for v in ua.loc[keep, "school_pass"]]
     return out.reset_index(drop=True)
@@ -296,7 +308,7 @@ def _near_items(p: Plan, lang: str) -> list[str]:
         names, cvs = [t("planner.composite", lang)] * len(rows), rows["composite_cv"]
     else:
         rows = _stage_rows(ev, scheme, stage).reset_index()
-        names, cvs = list(rows["indicator"].astype(str)), rows["cv"]
+        names, cvs = [indicator_label(str(i), lang) for i in rows["indicator"]], rows["cv"]
     thr = cv_threshold(scheme, stage)
     out = []
     for name, cv in zip(names, cvs.to_numpy(float), strict=True):
@@ -342,18 +354,18 @@ def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str) -> Afte
     near = _near_items(p, lang)
     return AfterVerdict(
         status=v.status, headline=headline, components=components,
-        still_failing=t("verdict.after.fixed", lang, ids=sep.join(outside)) if outside else None,
+        still_failing=(t("verdict.after.fixed", lang, ids=sep.join(_id_name(i, lang) for i in outside))
+                       if outside else None),
         near=t("verdict.after.near", lang, items=sep.join(near),
                margin=f"{p.after.params.near_margin:g}") if near else None,
         rotation=_rotation_warnings(p, lang),
-        goal_note=t("verdict.after.goal_note", lang, ids=sep.join(
-            t("planner.composite", lang) if i == "B_CV_COMPOSITE" else i for i in goal)),
+        goal_note=t("verdict.after.goal_note", lang, ids=sep.join(_id_name(i, lang) for i in goal)),
         verdict=v)
 
 
 def preview_text(p: Plan, lang: str) -> str:
     """Return the one-line summary of a greedy preview."""
-    return t("planner.page.preview_line", lang, transfers=p.transfers, cost=_yuan(p.cost_yuan),
+    return t("planner.page.preview_line", lang, transfers=p.transfers, cost=fmt_money(p.cost_yuan, lang),
              status=t(f"planner.status.{p.status}", lang))
 
 
@@ -363,9 +375,9 @@ def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:
     lang = "zh"
     sheets = {
         t("planner.sheet.moves", lang): moves_table(p, schools, lang),
-        t("planner.sheet.purchases", lang): purchases_table(p, schools, lang),
+        t("planner.sheet.purchases", lang): purchases_table(p, schools, lang, numbers=True),
         t("planner.sheet.coefficients", lang): coefficient_table(p, lang),
-        t("planner.sheet.schools", lang): school_effects(p, schools, lang),
+        t("planner.sheet.schools", lang): school_effects(p, schools, lang, numbers=True),
     }
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
