@@ -49,8 +49,7 @@ with left:
                   help=ctx.tr(f"app.overview.rule_help.{scheme}"))
     page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"))
 with right:
-    st.subheader(ctx.tr("app.overview.reasons_heading", stage=ctx.tr(f"stage.{stage}"),
-                        scheme=ctx.tr(f"scheme.{scheme}")))
+    st.subheader(overview.reasons_heading(cards, stage, scheme, lang))
     reasons = overview.top_reasons(ev, county, year, stage, scheme, lang)
     if not reasons:
         st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{stage}")))

@@ -29,7 +29,7 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.coefficients import judge
-from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, EvalParams
+from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, SCHEMES, STAGES, EvalParams
 
 if TYPE_CHECKING:
     from dashboard.method.engine import Evaluation
@@ -111,6 +111,21 @@ def _join(names: Sequence[str], lang: str, limit: int | None = _MAX_NAMES) -> st
     return sep.join(shown) + more
 
 
+def _name(item_id: str, lang: str) -> str:
+    """Return what the bureau calls a CV id: an indicator's short official name or the
+    composite (ids stay in the component's ``ids``, never in its text)."""
+    if item_id in INDICATORS:
+        ind = INDICATORS[item_id]
+        return ind.short_zh if lang == "zh" else ind.short_en
+    return t("verdict.composite", lang) if item_id == "B_CV_COMPOSITE" else item_id
+
+
+def _item_name(item: object, lang: str) -> str:
+    """Return a checklist item's name in ``lang`` (its id when it has no name)."""
+    name = getattr(item, "name_zh" if lang == "zh" else "name_en", None)
+    return str(name) if name else str(getattr(item, "item_id", ""))
+
+
 def _part(c: Component, lang: str, with_stage: bool) -> str:
     name = t(f"verdict.part.{c.kind}", lang)
     return t("verdict.part_stage", lang, stage=t(f"stage.{c.stage}", lang), part=name) if (
@@ -141,7 +156,7 @@ def combine(scheme: str, stage: str | None, components: Sequence[Component], lan
                 else t("verdict.headline.missing_all", lang, missing=missing))
     elif status == "near":
         near = [i for c in comps for i in c.near]
-        text = t("verdict.headline.near", lang, held=ok, near=_join(near, lang),
+        text = t("verdict.headline.near", lang, held=ok, near=_join([_name(i, lang) for i in near], lang),
                  margin=f"{margin:g}")
     else:
         text = t("verdict.headline.pass", lang, held=ok)
@@ -179,11 +194,12 @@ def cv_component(scheme: str, stage: str, indicators: pd.DataFrame, composites: 
         return Component("cv", "missing", t("verdict.cv.missing", lang), stage=stage)
     passed, near = judge(rows["cv"].to_numpy(float), rows["threshold"].to_numpy(float), dp, margin)
     ids = rows["indicator"].astype(str).to_numpy()
-    failing = tuple(f"{i} {_fmt(c, dp)}" for i, c, p in zip(ids, rows["cv"], passed) if not p)
+    failing = tuple(f"{_name(i, lang)} {_fmt(c, dp)}" for i, c, p in zip(ids, rows["cv"], passed)
+                    if not p)
     near_ids = tuple(str(i) for i, p, n in zip(ids, passed, near) if p and n)
     status = "fail" if failing else ("near" if near_ids else "pass")
     thr_text = _fmt(float(rows["threshold"].iloc[0]), 2)
-    near_text = _join([f"{i} {_fmt(c, dp)}" for i, c, p, n in zip(ids, rows["cv"], passed, near)
+    near_text = _join([f"{_name(i, lang)} {_fmt(c, dp)}" for i, c, p, n in zip(ids, rows["cv"], passed, near)
                        if p and n], lang)
     text = t(f"verdict.cv.quality.{status}", lang, n=len(ids), threshold=thr_text,
              failing=_join(failing, lang), count=len(failing), near=near_text, margin=f"{margin:g}")
@@ -217,18 +233,22 @@ def county_component(items: Sequence, lang: str, stage: str | None = None) -> Co
     ``status``): fail names the failing items, missing the items without data."""
     failing = [str(i.item_id) for i in items if i.status == "fail"]
     missing = [str(i.item_id) for i in items if i.status == "missing"]
+    named = {str(i.item_id): _item_name(i, lang) for i in items}
     if not items:
         return Component("county", "missing", t("verdict.county.none", lang), stage=stage)
     if failing:
-        text = t("verdict.county.fail", lang, ids=_join(failing, lang), count=len(failing),
+        text = t("verdict.county.fail", lang, ids=_join([named[i] for i in failing], lang),
+                 count=len(failing),
                  total=len(items))
         if missing:
-            text += t("verdict.county.also_missing", lang, ids=_join(missing, lang),
+            text += t("verdict.county.also_missing", lang,
+                      ids=_join([named[i] for i in missing], lang),
                       count=len(missing))
         status = "fail"
     elif missing:
         status = "missing"
-        text = t("verdict.county.missing", lang, ids=_join(missing, lang), count=len(missing),
+        text = t("verdict.county.missing", lang, ids=_join([named[i] for i in missing], lang),
+                 count=len(missing),
                  total=len(items))
     else:
         status = "pass"

@@ -5,6 +5,7 @@ years.  No Streamlit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -35,6 +36,7 @@ __all__ = [
     "school_rule_counts",
     "Reason",
     "top_reasons",
+    "reasons_heading",
     "trend_table",
 ]
 
@@ -135,18 +137,28 @@ class Reason:
 def _indicator_reasons(rows: pd.DataFrame, scheme: str, lang: str) -> list[Reason]:
     """The two indicators furthest over (or closest to) their threshold (``rows`` by excess)."""
     reasons = []
-    for r in rows.head(2).itertuples(index=False):
+    for rank, r in enumerate(rows.head(2).itertuples(index=False), start=1):
         name = indicator_label(r.indicator, lang, short=False)
-        if scheme == "basic":
-            key = "app.reason.basic"
-        elif r.rounded > r.threshold:
-            key = "app.reason.over"
+        n = len(scheme_ids(scheme))
+        if scheme == "basic":  # 2012 judges the composite: say plainly where this CV ranks
+            text = t("verdict.reason.basic", lang, name=name, cv=fmt_cv(r.cv),
+                     rank=t(f"verdict.reason.rank.{rank}", lang, n=n),
+                     threshold=fmt_cv(r.threshold))
         else:
-            key = "app.reason.under"
-        reasons.append(Reason("indicator", r.indicator, t(
-            key, lang, name=name, cv=fmt_cv(r.cv), threshold=fmt_cv(r.threshold),
-            gap=fmt_cv(abs(r.excess)), n=len(scheme_ids(scheme)))))
+            key = "app.reason.over" if r.rounded > r.threshold else "app.reason.under"
+            text = t(key, lang, name=name, cv=fmt_cv(r.cv), threshold=fmt_cv(r.threshold),
+                     gap=fmt_cv(abs(r.excess)), n=n)
+        reasons.append(Reason("indicator", r.indicator, text))
     return reasons
+
+
+def reasons_heading(cards: Sequence[StatusCard], stage: str, scheme: str, lang: str) -> str:
+    """Return the heading of the reasons: 主要原因 when the stage's CV test fails or is near,
+    else (the CVs pass: they are no reason for a verdict) the largest coefficients."""
+    card = next((c for c in cards if c.stage == stage and c.scheme == scheme), None)
+    key = ("app.overview.reasons_heading" if card is not None and card.cv_status in ("fail", "near")
+           else "verdict.reasons_heading.largest")
+    return t(key, lang, stage=t(f"stage.{stage}", lang), scheme=t(f"scheme.{scheme}", lang))
 
 
 def top_reasons(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
