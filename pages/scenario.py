@@ -245,7 +245,7 @@ with saved_tab:
     if flash is not None:
         (st.error if flash[0] == "error" else st.success)(flash[1])
     if not infos:
-        st.info(ctx.tr("scenario.saved.empty", root=str(store.root)))
+        st.info(ctx.tr("scenario.saved.empty"))
     else:
         st.dataframe(sv.saved_table(infos, checksum, lang), hide_index=True, key="scn_saved")
         names = [i.name for i in infos]

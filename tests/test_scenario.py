@@ -156,7 +156,7 @@ def test_actions_apply_in_order() -> None:
                Transfer("B", "D", "primary", 15, above_degree=13, mid_title=8)]
     after = apply_actions(county(), actions).schools
     assert [row(after, s)["teachers_primary"] for s in "ABD"] == [25, 2, 25]
-    refused(actions[1:], "第 1 项操作（调动教师），字段 count = 15：超过乙校（B）现有的小学专任教师数 12")
+    refused(actions[1:], "第 1 项操作（调动教师），“人数”为 15：超过乙校（B）现有的小学专任教师数 12")
 
 
 def test_named_teachers_fix_attributes_from_the_roster() -> None:
@@ -202,60 +202,60 @@ def test_roster_attributes_agree_with_the_demo_schools_table() -> None:
 
 @pytest.mark.parametrize("action,message", [
     (Transfer("A", "B", "primary", 31),
-     "第 1 项操作（调动教师），字段 count = 31：超过甲校（A）现有的小学专任教师数 30"),
+     "第 1 项操作（调动教师），“人数”为 31：超过甲校（A）现有的小学专任教师数 30"),
     (Transfer("A", "B", "primary", 3, above_degree=3, mid_title=3, backbone=4),
-     "第 1 项操作（调动教师），字段 backbone = 4：超过调动或招聘的教师人数 3"),
+     "第 1 项操作（调动教师），“其中县级及以上骨干”为 4：超过调动或招聘的教师人数 3"),
     (Transfer("A", "B", "primary", 8, above_degree=8, mid_title=8, backbone=7),
-     "第 1 项操作（调动教师），字段 backbone = 7：超过甲校（A）现有的县级及以上骨干教师数 6"),
+     "第 1 项操作（调动教师），“其中县级及以上骨干”为 7：超过甲校（A）现有的县级及以上骨干教师数 6"),
     (Transfer("A", "B", "primary", 12),
-     "第 1 项操作（调动教师），字段 above_degree = 0：调动的 12 人中非高于规定学历教师有 12 人，"
+     "第 1 项操作（调动教师），“其中高于规定学历”为 0：调动的 12 人中非高于规定学历教师有 12 人，"
      "多于甲校（A）现有的非高于规定学历教师 10 人"),
     (Transfer("X", "B", "primary", 1),
-     "第 1 项操作（调动教师），字段 from_school_id = X：学校表中没有此学校标识码"),
+     "第 1 项操作（调动教师），“调出学校”为 X：学校表中没有此学校标识码"),
     (Transfer("A", "Y", "primary", 1),
-     "第 1 项操作（调动教师），字段 to_school_id = Y：学校表中没有此学校标识码"),
+     "第 1 项操作（调动教师），“调入学校”为 Y：学校表中没有此学校标识码"),
     (Transfer("A", "C", "primary", 1),
-     "第 1 项操作（调动教师），字段 to_school_id = C：丙中学（C）没有小学学段（该学段既无在校生也无专任教师）"),
+     "第 1 项操作（调动教师），“调入学校”为 C：丙中学（C）没有小学学段（该学段既无在校生也无专任教师）"),
     (Transfer("A", "B", "junior", 1),
-     "第 1 项操作（调动教师），字段 from_school_id = A：甲校（A）没有初中学段（该学段既无在校生也无专任教师）"),
+     "第 1 项操作（调动教师），“调出学校”为 A：甲校（A）没有初中学段（该学段既无在校生也无专任教师）"),
     (Transfer("A", "B", "senior", 1),
-     "第 1 项操作（调动教师），字段 stage = senior：学段只能是 primary（小学）或 junior（初中）"),
+     "第 1 项操作（调动教师），“学段”为 senior：学段只能是 primary（小学）或 junior（初中）"),
     (Transfer("A", "B", "primary", -2),
-     "第 1 项操作（调动教师），字段 count = -2：不能为负数"),
+     "第 1 项操作（调动教师），“人数”为 -2：不能为负数"),
     (Transfer("A", "B", "primary", 0),
-     "第 1 项操作（调动教师），字段 count = 0：至少为 1"),
+     "第 1 项操作（调动教师），“人数”为 0：至少为 1"),
     (Transfer("A", "B", "primary", 2.5),  # type: ignore[arg-type]
-     "第 1 项操作（调动教师），字段 count = 2.5：必须是整数"),
+     "第 1 项操作（调动教师），“人数”为 2.5：必须是整数"),
     (Transfer("A", "B", "primary", 2, pe_art=-1),
-     "第 1 项操作（调动教师），字段 pe_art = -1：不能为负数"),
+     "第 1 项操作（调动教师），“其中体育艺术”为 -1：不能为负数"),
     (Transfer("A", "A", "primary", 1),
-     "第 1 项操作（调动教师），字段 to_school_id = A：调入学校与调出学校相同"),
+     "第 1 项操作（调动教师），“调入学校”为 A：调入学校与调出学校相同"),
     (Transfer("A", "E", "primary", 1),
-     "第 1 项操作（调动教师），字段 to_school_id = E：戊校（E）属于县区 990102，调出学校属于县区 990101；"
+     "第 1 项操作（调动教师），“调入学校”为 E：戊校（E）属于县区 990102，调出学校属于县区 990101；"
      "情景只在一个县区内调整"),
     (Hire("C", "primary", 2),
-     "第 1 项操作（招聘教师），字段 school_id = C：丙中学（C）没有小学学段（该学段既无在校生也无专任教师）"),
+     "第 1 项操作（招聘教师），“学校”为 C：丙中学（C）没有小学学段（该学段既无在校生也无专任教师）"),
     (Hire("B", "primary", 2, mid_title=3),
-     "第 1 项操作（招聘教师），字段 mid_title = 3：超过调动或招聘的教师人数 2"),
+     "第 1 项操作（招聘教师），“其中中级及以上职称”为 3：超过调动或招聘的教师人数 2"),
     (AddResource("B", "dorm_area_m2", 10.0),
-     "第 1 项操作（增加资源），字段 resource = dorm_area_m2：资源只能是以下列之一："
+     "第 1 项操作（增加资源），“资源项目”为 dorm_area_m2：资源只能是以下列之一："
      + ", ".join(RESOURCE_COLUMNS)),
     (AddResource("B", "books", 0.0),
-     "第 1 项操作（增加资源），字段 amount = 0.0：必须大于 0"),
+     "第 1 项操作（增加资源），“数量”为 0.0：必须大于 0"),
     (AddResource("B", "books", -5.0),
-     "第 1 项操作（增加资源），字段 amount = -5.0：必须大于 0"),
+     "第 1 项操作（增加资源），“数量”为 -5.0：必须大于 0"),
     (AddResource("B", "computers", 2.5),
-     "第 1 项操作（增加资源），字段 amount = 2.5：computers 按件计数，增加量须为整数"),
+     "第 1 项操作（增加资源），“数量”为 2.5：computers 按件计数，增加量须为整数"),
     (AddResource("B", "sports_area_m2", float("nan")),
-     "第 1 项操作（增加资源），字段 amount = nan：必须是有限的数值"),
+     "第 1 项操作（增加资源），“数量”为 nan：必须是有限的数值"),
     (AddResource("Z", "books", 5.0),
-     "第 1 项操作（增加资源），字段 school_id = Z：学校表中没有此学校标识码"),
+     "第 1 项操作（增加资源），“学校”为 Z：学校表中没有此学校标识码"),
     (MovePupils("A", "B", "primary", 401),
-     "第 1 项操作（调整学生），字段 count = 401：超过甲校（A）现有的小学在校生数 400"),
+     "第 1 项操作（调整学生），“人数”为 401：超过甲校（A）现有的小学在校生数 400"),
     (MovePupils("C", "A", "junior", 5),
-     "第 1 项操作（调整学生），字段 to_school_id = A：甲校（A）没有初中学段（该学段既无在校生也无专任教师）"),
+     "第 1 项操作（调整学生），“调入学校”为 A：甲校（A）没有初中学段（该学段既无在校生也无专任教师）"),
     (MovePupils("A", "E", "primary", 5),
-     "第 1 项操作（调整学生），字段 to_school_id = E：戊校（E）属于县区 990102，调出学校属于县区 990101；"
+     "第 1 项操作（调整学生），“调入学校”为 E：戊校（E）属于县区 990102，调出学校属于县区 990101；"
      "情景只在一个县区内调整"),
 ])
 def test_impossible_actions_are_refused(action, message: str) -> None:
@@ -268,24 +268,24 @@ def test_impossible_actions_are_refused(action, message: str) -> None:
 
 def test_a_refusal_names_its_position_and_english_reads_the_same() -> None:
     error = refused([Hire("B", "primary", 1), Transfer("A", "B", "primary", 31)],
-                    "第 2 项操作（调动教师），字段 count = 31：超过甲校（A）现有的小学专任教师数 30")
+                    "第 2 项操作（调动教师），“人数”为 31：超过甲校（A）现有的小学专任教师数 30")
     assert (error.index, error.kind, error.field, error.value, error.rule) == (
         2, "transfer", "count", 31, "too_many_teachers")
-    assert error.message("en") == ("Action 2 (transfer teachers), field count = 31: more than "
+    assert error.message("en") == ("Action 2 (transfer teachers), \"number\" is 31: more than "
                                    "the 30 Primary teachers 甲校（A） has")
 
 
 @pytest.mark.parametrize("action,message", [
     (Transfer("A", "B", "primary", 1, teacher_ids=("T9",)),
-     "第 1 项操作（调动教师），字段 teacher_ids = T9：教师名册中没有此教师编号"),
+     "第 1 项操作（调动教师），“点名调动的教师”为 T9：教师名册中没有此教师编号"),
     (Transfer("A", "B", "primary", 2, teacher_ids=("T1", "T1")),
-     "第 1 项操作（调动教师），字段 teacher_ids = T1：教师编号重复"),
+     "第 1 项操作（调动教师），“点名调动的教师”为 T1：教师编号重复"),
     (Transfer("A", "B", "primary", 3, teacher_ids=("T1", "T2")),
-     "第 1 项操作（调动教师），字段 count = 3：与指定的教师编号数 2 不一致"),
+     "第 1 项操作（调动教师），“人数”为 3：与指定的教师编号数 2 不一致"),
     (Transfer("A", "B", "primary", 1, teacher_ids=("T5",)),
-     "第 1 项操作（调动教师），字段 teacher_ids = T5：该教师在丙中学（C）任教初中，不是甲校（A）的小学教师"),
+     "第 1 项操作（调动教师），“点名调动的教师”为 T5：该教师在丙中学（C）任教初中，不是甲校（A）的小学教师"),
     (Transfer("A", "B", "primary", 2, backbone=2, teacher_ids=("T1", "T2")),
-     "第 1 项操作（调动教师），字段 backbone = 2：与名册中所指定教师的县级及以上骨干人数 1 不一致"),
+     "第 1 项操作（调动教师），“其中县级及以上骨干”为 2：与名册中所指定教师的县级及以上骨干人数 1 不一致"),
 ])
 def test_named_teacher_refusals(action, message: str) -> None:
     refused([action], message, teachers=roster())
@@ -293,14 +293,14 @@ def test_named_teacher_refusals(action, message: str) -> None:
 
 def test_named_teachers_need_a_roster() -> None:
     refused([Transfer("A", "B", "primary", 1, teacher_ids=("T1",))],
-            "第 1 项操作（调动教师），字段 teacher_ids = [T1]：指定教师编号时需要教师名册")
+            "第 1 项操作（调动教师），“点名调动的教师”为 [T1]：指定教师编号时需要教师名册")
 
 
 def test_unknown_action_and_ambiguous_school_ids() -> None:
     refused([{"kind": "transfer"}],
-            "第 1 项操作（dict），字段 kind = dict：未知的操作类型（应为 transfer、hire、add_resource 或 move_pupils）")
+            "第 1 项操作（dict），“操作类型”为 dict：未知的操作类型（应为 transfer、hire、add_resource 或 move_pupils）")
     twice = pd.concat([county(), county().iloc[[0]]], ignore_index=True)
-    refused([], "字段 school_id = A：此学校标识码在学校表中出现 2 次，无法确定是哪所学校", twice)
+    refused([], "“学校”为 A：此学校标识码在学校表中出现 2 次，无法确定是哪所学校", twice)
 
 
 def _fake_snapshot(schools: pd.DataFrame, sha: str) -> Snapshot:
@@ -318,7 +318,7 @@ def test_apply_scenario_checks_the_snapshot_checksum() -> None:
     assert applied.teachers.set_index("teacher_id").loc["T4", "school_id"] == "B"
     bad = Scenario("乙", "s-2024", "b" * 64)
     with pytest.raises(ScenarioError, match=re.escape(
-            f"字段 snapshot_sha256 = {'b' * 64}：情景「乙」基于的数据与快照 s-2024 不同"
+            f"“数据快照校验值”为 {'b' * 64}：情景「乙」基于的数据与快照 s-2024 不同"
             f"（快照学校表校验和为 {'a' * 64}），不能应用")):
         apply_scenario(snap, bad)
 
@@ -353,19 +353,19 @@ def test_json_is_readable_and_round_trips() -> None:
           "line 1 column 2 (char 1)"),
     ("[]", "情景文件不是有效的 JSON 对象：list"),
     ('{"format": 9, "name": "a", "snapshot_id": "s", "snapshot_sha256": "x"}',
-     "字段 format = 9：不支持此情景文件格式版本（支持 1）"),
-    ('{"name": 3, "snapshot_id": "s", "snapshot_sha256": "x"}', "字段 name = 3：类型应为 str"),
+     "“文件格式”为 9：不支持此情景文件格式版本（支持 1）"),
+    ('{"name": 3, "snapshot_id": "s", "snapshot_sha256": "x"}', "“情景名称”为 3：类型应为 str"),
     ('{"name": "a", "snapshot_id": "s", "snapshot_sha256": "x", "actions": [{"kind": "fly"}]}',
-     "第 1 项操作（fly），字段 kind = fly：未知的操作类型（应为 transfer、hire、add_resource 或 move_pupils）"),
+     "第 1 项操作（fly），“操作类型”为 fly：未知的操作类型（应为 transfer、hire、add_resource 或 move_pupils）"),
     ('{"name": "a", "snapshot_id": "s", "snapshot_sha256": "x", '
      '"actions": [{"kind": "hire", "school_id": "A", "stage": "primary"}]}',
-     "第 1 项操作（招聘教师），字段 count = ：缺少必填字段"),
+     "第 1 项操作（招聘教师），“人数”为 ：缺少必填字段"),
     ('{"name": "a", "snapshot_id": "s", "snapshot_sha256": "x", '
      '"actions": [{"kind": "hire", "school_id": "A", "stage": "primary", "count": "2"}]}',
-     "第 1 项操作（招聘教师），字段 count = 2：类型应为 int"),
+     "第 1 项操作（招聘教师），“人数”为 2：类型应为 int"),
     ('{"name": "a", "snapshot_id": "s", "snapshot_sha256": "x", '
      '"actions": [{"kind": "hire", "school_id": "A", "stage": "primary", "count": 2, "x": 1}]}',
-     "第 1 项操作（招聘教师），字段 x = 1：此类操作没有这个字段"),
+     "第 1 项操作（招聘教师），“填写的值”为 1：此类操作没有这个字段"),
 ])
 def test_bad_json_is_refused(text: str, message: str) -> None:
     with pytest.raises(ScenarioError, match=f"^{re.escape(message)}$"):
@@ -558,7 +558,7 @@ def test_store_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
     store = ScenarioStore(tmp_path)
     store.save(demo_scenario(note="旧"))
     with pytest.raises(ScenarioError, match=re.escape(
-            "字段 name = 方案一：已有同名的情景；如要替换，请勾选“覆盖同名情景”")):
+            "“情景名称”为 方案一：已有同名的情景；如要替换，请勾选“覆盖同名情景”")):
         store.save(demo_scenario(note="新"))
     assert store.load("方案一").note == "旧"
     store.save(demo_scenario(note="新"), overwrite=True)
@@ -569,7 +569,7 @@ def test_store_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["", " 方案", "方案 ", ".hidden", "../up", "a/b", "_x", "x" * 65,
                                   "a\nb", "a.json"])
 def test_store_refuses_bad_names(tmp_path: Path, name: str) -> None:
-    with pytest.raises(ScenarioError, match=re.escape(f"字段 name = {name}：情景名称须为 1–64 个")):
+    with pytest.raises(ScenarioError, match=re.escape(f"“情景名称”为 {name}：情景名称须为 1–64 个")):
         ScenarioStore(tmp_path).save(demo_scenario(name))
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
 
@@ -577,7 +577,7 @@ def test_store_refuses_bad_names(tmp_path: Path, name: str) -> None:
 def test_store_missing_names_are_reported(tmp_path: Path) -> None:
     store = ScenarioStore(tmp_path)
     for call in (store.load, store.delete):
-        with pytest.raises(ScenarioError, match=re.escape("字段 name = 无：没有这个名称的已保存情景")):
+        with pytest.raises(ScenarioError, match=re.escape("“情景名称”为 无：没有这个名称的已保存情景")):
             call("无")
 
 

@@ -346,7 +346,9 @@ def test_descriptions_name_the_schools_and_units() -> None:
     assert sv.describe_action(TRANSFER, names, "zh") == (
         "小学：示范县实验小学 → 青石镇中心小学，3 人（高于规定学历 3，中级及以上职称 2，骨干 2，体育艺术 0）")
     assert sv.describe_action(AddResource(POOR, "equipment_value_yuan", 120000.0), names, "zh") == (
-        "青石镇中心小学：教学仪器设备值（元）增加 120,000.00")
+        "青石镇中心小学：教学仪器设备值增加 12.0 万元")
+    assert sv.describe_action(AddResource(POOR, "equipment_value_yuan", 8000.0), names, "en") == (
+        "青石镇中心小学: teaching equipment value + 8,000 yuan")
     assert sv.describe_action(Transfer(RICH, POOR, "primary", 1, teacher_ids=("DT1",)), names,
                               "en").endswith(", named teachers DT1")
     assert sv.describe_action(MovePupils(RICH, "x", "junior", 5), names, "en") == (

@@ -39,7 +39,7 @@ from dashboard.planning.scenario import (
 from dashboard.store.contract import enum_labels
 from dashboard.store.snapshots import Snapshot
 from dashboard.ui.evaluation import county_rows
-from dashboard.ui.format import fmt_number
+from dashboard.ui.format import fmt_money, fmt_number
 
 __all__ = [
     # Re-exported for the page, which may not import dashboard.planning: the error it shows,
@@ -74,6 +74,7 @@ __all__ = [
 ]
 
 TEACHER_ATTRS: Final = teacher_attributes()  # the teacher attributes the forms ask for
+MONEY_RESOURCE: Final = "equipment_value_yuan"  # the one resource counted in 元
 
 
 # ----------------------------------------------------------------------------- apply, store
@@ -232,6 +233,9 @@ def describe_action(action: Action, names: Mapping[str, str], lang: str) -> str:
                  if action.stage in STAGES else action.stage, school=name(action.school_id),
                  count=action.count, attrs=_attrs_text(action, lang))
     if isinstance(action, AddResource):
+        if action.resource == MONEY_RESOURCE:  # one money format: 元 / 万元
+            return t("scenario.describe.add_money", lang, school=name(action.school_id),
+                     amount=fmt_money(action.amount, lang))
         decimals = 0 if action.resource in WHOLE_RESOURCES else 2
         label = (resource_label(action.resource, lang) if action.resource in RESOURCE_COLUMNS
                  else action.resource)

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
-from dashboard.method.standards import INDICATORS, SCHEMES, STAGES, scheme_ids
+from dashboard.method.standards import SCHEMES, STAGES, scheme_ids
 from dashboard.planning.scenario import Action, MovePupils, Transfer, action_kind
 from dashboard.ui import figures
 from dashboard.ui.evaluation import indicator_rows, scheme_units
@@ -31,6 +31,7 @@ from dashboard.ui.format import (
     DASH,
     cv_d3_format,
     cv_decimals,
+    display_unit,
     fmt_cv,
     fmt_cv_signed,
     fmt_value,
@@ -277,7 +278,7 @@ def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.D
     }
     for i in scheme_ids(scheme):
         header = t("app.fig.value_axis", lang, name=indicator_label(i, lang),
-                   unit=INDICATORS[i].unit(lang))
+                   unit=display_unit(i, lang))  # 师生比: its cells read 1 : n
         cells = []
         for x, y in zip(changes[f"{i}_before"], changes[f"{i}_after"], strict=True):
             bx, by = fmt_value(x, i, lang, unit=False), fmt_value(y, i, lang, unit=False)

@@ -31,7 +31,7 @@ folder (``<data root>/scenarios/``), written atomically.
 >>> apply_actions(schools, [Transfer("A", "B", "primary", 3, backbone=4)])
 Traceback (most recent call last):
 ...
-dashboard.planning.scenario.actions.ScenarioError: 第 1 项操作（调动教师），字段 backbone = 4：超过调动或招聘的教师人数 3
+dashboard.planning.scenario.actions.ScenarioError: 第 1 项操作（调动教师），“其中县级及以上骨干”为 4：超过调动或招聘的教师人数 3
 """
 
 from __future__ import annotations

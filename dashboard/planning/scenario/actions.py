@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.i18n import DEFAULT_LANG, catalogue, t
 from dashboard.method.standards import INDICATORS, teacher_attributes
 
 if TYPE_CHECKING:
@@ -153,7 +153,9 @@ class ScenarioError(ValueError):
             kind = t(f"scenario.kind.{self.kind}", lang) if self.kind in ACTION_KINDS else str(self.kind)
             parts.append(t("scenario.error.action", lang, index=self.index, kind=kind))
         if self.field is not None:
-            parts.append(t("scenario.error.field", lang, field=self.field, value=_show(self.value)))
+            label = f"scenario.field_label.{self.field}"
+            label = label if label in catalogue() else "scenario.field_label.other"
+            parts.append(t("scenario.error.field", lang, field=t(label, lang), value=_show(self.value)))
         if not parts:
             return rule
         return t("scenario.error.message", lang, where=t("scenario.error.sep", lang).join(parts),
