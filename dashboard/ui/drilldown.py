@@ -16,6 +16,7 @@ from dashboard.method.gaps import urban_rural_class
 from dashboard.method.standards import INDICATORS
 from dashboard.ui.evaluation import school_rule_size
 from dashboard.ui.format import (
+    display_unit,
     failing_names,
     fmt_cv,
     fmt_number,
@@ -67,7 +68,7 @@ def contribution_table(drill: pd.DataFrame, indicator: str, lang: str,
     top = drill.sort_values("share", ascending=False).head(n)
     return pd.DataFrame({
         t("app.drill.col.school", lang): top["school_name"].to_numpy(),
-        t("app.drill.col.value", lang, unit=unit_of(indicator, lang)):
+        t("app.drill.col.value", lang, unit=display_unit(indicator, lang)):
             [fmt_value(v, indicator, lang, unit=False) for v in top["value"]],
         t("app.drill.col.students", lang): [fmt_number(s, 0) for s in top["students"]],
         t("app.drill.col.share", lang): [fmt_pct(s, 1) for s in top["share"]],

@@ -52,6 +52,7 @@ __all__ = [
     "wrap_label",
     "axis_title",
     "unit_of",
+    "display_unit",
     "status_of",
     "failing_names",
     "standard_name",
@@ -245,6 +246,12 @@ def unit_of(indicator: str, lang: str) -> str:
     """Return the unit of ``indicator``'s computed value in ``lang`` (e.g. 'm²/生'; 师生比's
     is 师/生, the per-pupil value its CV and figures use)."""
     return INDICATORS[indicator].unit(lang)
+
+
+def display_unit(indicator: str, lang: str) -> str:
+    """Return the unit of ``indicator``'s value as :func:`fmt_value` shows it: 'm²/生', or for
+    师生比 '师 : 生' (its values read '1 : 20.2')."""
+    return t("format.ratio_unit", lang) if is_ratio(indicator) else unit_of(indicator, lang)
 
 
 def axis_title(indicator: str, lang: str) -> str:

@@ -19,7 +19,7 @@ from dashboard.method.gaps import (
 )
 from dashboard.method.standards import scheme_ids
 from dashboard.ui.format import (
-    axis_title,
+    display_unit,
     fmt_cv,
     fmt_number,
     fmt_pct,
@@ -37,7 +37,8 @@ def _group_row(ind: str, sub: pd.DataFrame, ratios: dict[str, pd.Series], theil:
                lang: str) -> dict[str, object]:
     """One indicator's row of the urban–rural table (``sub``: its group_table rows by group)."""
     g = {c: t(f"urban_rural.{c}", lang) for c in URBAN_RURAL_CLASSES}
-    row: dict[str, object] = {t("app.ur.col.indicator", lang): axis_title(ind, lang)}
+    row: dict[str, object] = {t("app.ur.col.indicator", lang): t(  # 师生比's means read 1 : n
+        "app.fig.value_axis", lang, name=indicator_label(ind, lang), unit=display_unit(ind, lang))}
     for c in URBAN_RURAL_CLASSES:
         mean = sub["mean"].get(c, np.nan) if c in sub.index else np.nan
         row[t("app.ur.col.mean", lang, group=g[c])] = fmt_value(mean, ind, lang, unit=False)
