@@ -30,7 +30,7 @@ STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffeb
 # the table's columns after the hidden status code, and the visible ones with their widths
 _COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
 _WIDTHS: Final = {"status": "small", "scheme": "small", "group": "small", "item": "large",
-                  "value": "small", "target": "small", "evidence": "large"}
+                  "value": "medium", "target": "medium", "evidence": "large"}
 
 
 def checklist_items(ev: Evaluation, schools: pd.DataFrame, county_table: pd.DataFrame | None,
