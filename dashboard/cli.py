@@ -47,6 +47,9 @@ def _bad_input(exc: Exception, path: str, lang: str) -> int:
     return EXIT_BAD_INPUT
 
 
+NAME_WIDTH = 44  # display columns of the indicator column (id and official short name)
+
+
 def _width(text: str) -> int:
     """Return the display width of ``text`` in a terminal (CJK characters take two columns)."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
@@ -95,6 +98,7 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
     table; None: those items lack data)."""
     from dashboard.method.standards import INDICATORS, STAGES
     from dashboard.method.verdict import evaluation_verdicts
+    from dashboard.ui.format import display_unit, fmt_value
 
     verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang)
     lines = [t("cli.title", lang, county=county_code, year=year)]
@@ -109,15 +113,18 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
             lines.append("")
             lines.append(f"== {t(f'stage.{stage}', lang)} · {t(f'scheme.{scheme}', lang)} "
                          f"({t('cli.units', lang, n=int(v['units']))}) ==")
-            lines.append(f"  {_pad(t('cli.col.indicator', lang), 30)}{_pad(t('cli.col.mean', lang), 12, True)}  "
-                         f"{_pad(t('cli.col.unit', lang), 16)}{_pad(t('cli.col.cv', lang), 10, True)}  "
+            lines.append(f"  {_pad(t('cli.col.indicator', lang), NAME_WIDTH)}"
+                         f"{_pad(t('cli.col.mean', lang), 12, True)}  "
+                         f"{_pad(t('cli.col.unit', lang), 18)}{_pad(t('cli.col.cv', lang), 10, True)}  "
                          f"{t('cli.col.status', lang)}")
             for r in rows.itertuples(index=False):
                 spec = INDICATORS[r.indicator]
                 status = _status(bool(r.passed), bool(r.near), lang) if scheme == "quality" else ""
                 name = f"{r.indicator} {spec.short_zh if lang == 'zh' else spec.short_en}"
-                lines.append(f"  {_pad(name, 30)}{_pad(_fmt(r.mean, spec.decimals), 12, True)}  "
-                             f"{_pad(spec.unit(lang), 16)}{_pad(_cv(r.cv), 10, True)}  {status}")
+                lines.append(f"  {_pad(name, NAME_WIDTH)}"
+                             f"{_pad(fmt_value(r.mean, r.indicator, lang, unit=False), 12, True)}  "
+                             f"{_pad(display_unit(r.indicator, lang), 18)}{_pad(_cv(r.cv), 10, True)}"
+                             f"  {status}")
             if scheme == "basic":
                 c = comp[comp["stage"] == stage].iloc[0]
                 lines.append("  " + t("cli.composite", lang, cv=_cv(c["composite_cv"]),
