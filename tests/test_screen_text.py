@@ -166,3 +166,14 @@ def _transfer(at: AppTest, count: int, attrs: dict[str, int]) -> None:
         at.number_input(key=f"scn_tr_{attr}").set_value(attrs.get(attr, 0))
     at.button(key="scn_tr_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", ["drilldown", "urban_rural"])
+def test_teacher_pupil_ratio_reads_one_to_n(page: str, lang: str) -> None:
+    """师生比 (B6) is shown as the bureau writes it, 1 : n, under the unit 师 : 生."""
+    at = _page(page, lang=lang, scheme="basic", ind="B6")
+    texts = screen_texts(at)
+    assert problems(texts, lang) == []
+    assert any(re.fullmatch(r"1 : [\d,]+\.\d", x) for x in texts), texts
+    assert any(t("format.ratio_unit", lang) in x for x in texts), texts
