@@ -81,7 +81,8 @@ def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
     engine = applied.indicators.query(f"scheme == '{scheme}' and stage == '{stage}'").set_index("indicator")
     assert list(shown[after_col][: len(engine)]) == [f"{float(v):.3f}" for v in engine["cv"]]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[t("planner.page.metric.transfers", lang)] == str(p.transfers)
+    assert metrics[t("planner.page.metric.transfers", lang)] == t(
+        "planner.page.metric.transfers_value", lang, n=p.transfers)  # e.g. '24 人', '24 teachers'
     assert metrics[t("planner.page.metric.status", lang)] == t(f"planner.status.{p.status}", lang)
     if p.moves:
         moves = table_with(at, t("planner.col.from", lang))

@@ -127,9 +127,11 @@ def _id_name(i: str, lang: str) -> str:
 
 
 def summary(p: Plan, lang: str) -> PlanSummary:
-    """Return the headline texts: status, teachers moved, purchases in 元, optimality gap."""
+    """Return the headline texts: status, teachers moved ('24 人'), purchases ('1,841.2 万元'),
+    optimality gap."""
     gap = DASH if math.isnan(p.gap) else f"{p.gap:.2%}"
-    return PlanSummary(status=t(f"planner.status.{p.status}", lang), transfers=str(p.transfers),
+    return PlanSummary(status=t(f"planner.status.{p.status}", lang),
+                       transfers=t("planner.page.metric.transfers_value", lang, n=p.transfers),
                        cost=fmt_money(p.cost_yuan, lang), gap=gap, passed=p.check.passed)
 
 
