@@ -87,4 +87,4 @@ def test_short_names_sound_official():
     assert indicator_label("B2", "zh") == indicator_label("Q5", "zh") == "生均体育运动场馆面积"
     assert standard_name("BS2", "zh") == "生均体育运动场馆面积"
     assert failing_names(["BS2", "BS4"], "basic", "zh") == "生均体育运动场馆面积、生均图书册数"
-    assert failing_names(["Q5"], "quality", "en") == "Sports area per pupil"
+    assert failing_names(["Q5"], "quality", "en") == "Sports area"
