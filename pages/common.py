@@ -75,6 +75,7 @@ GEO_ENV: Final = "JUNHENG_GEO"  # folder of geography, default <repo>/geo
 DEFAULTS: Final = {"scheme": "basic", "stage": "primary", "lang": DEFAULT_LANG}
 SIDEBAR_KEYS: Final = {p: f"sidebar_{p}" for p in ("lang", "snapshot", "county", "scheme", "stage")}
 KEEP: Final = "keep_"  # prefix of the non-widget copy of a bound widget's choice
+KEPT_CHOICES: Final = 8  # recent choices kept per widget
 REJECTED: Final = "url_rejected"  # sidebar parameters of this run's URL that named no option
 # Plotly's toolbar without the logo; no MathJax is ever needed (no LaTeX in any text).
 PLOTLY_CONFIG: Final = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud"]}
@@ -143,9 +144,9 @@ def _roots() -> tuple[Path, Path]:
 def _requested(param: str) -> str | None:
     """Return the current choice for a sidebar parameter: the one the sidebar settled on this
     run (its session copy), else the URL's (a page run on its own)."""
-    kept = st.session_state.get(KEEP + SIDEBAR_KEYS[param])
-    if kept is not None:
-        return str(kept)
+    kept = _kept(SIDEBAR_KEYS[param])
+    if kept:
+        return str(kept[0])
     value = st.query_params.get(param)
     return None if value is None else str(value)
 
@@ -198,8 +199,8 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
     """Give the widget ``key`` its value for this run and return its on_change callback.
 
     A valid value in the URL wins (a link opened, a reload, a page switch carrying a choice);
-    otherwise the last choice of this session (a non-widget copy, which survives the runs
-    where the widget is not drawn), else ``default``.  The value is assigned to the widget on
+    otherwise the latest of this session's recent choices that is an option (non-widget
+    copies, which survive the runs where the widget is not drawn), else ``default``.  The value is assigned to the widget on
     every run: a widget's value travels as its option *label*, so after a language switch the
     browser would otherwise hold a label that is no longer an option.  The callback writes a
     changed value to the URL and to the copy before the rerun.
@@ -209,18 +210,31 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
     value = pick(requested, options, None)
     if requested is not None and value is None and key == SIDEBAR_KEYS.get(param):
         _rejected()[param] = str(requested)
-    if value is None:
-        value = pick(st.session_state.get(KEEP + key), options, None)
+    for kept in _kept(key) if value is None else ():
+        value = pick(kept, options, None)
+        if value is not None:
+            break
     if value is None:
         value = default if default in options else options[0]
     st.session_state[key] = value
-    st.session_state[KEEP + key] = value
+    _keep(key, value)
 
     def sync() -> None:
-        st.session_state[KEEP + key] = st.session_state[key]
+        _keep(key, st.session_state[key])
         st.query_params[param] = str(st.session_state[key])
 
     return sync
+
+
+def _kept(key: str) -> list[Any]:
+    """Return the session's recent choices of the widget ``key``, the latest first (a page's
+    indicator of each scheme: back on a scheme, its last indicator is found again)."""
+    found = st.session_state.get(KEEP + key)
+    return list(found) if isinstance(found, list) else []
+
+
+def _keep(key: str, value: Any) -> None:
+    st.session_state[KEEP + key] = [value, *(v for v in _kept(key) if v != value)][:KEPT_CHOICES]
 
 
 def _rejected() -> dict[str, str]:
@@ -328,12 +342,12 @@ def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwa
     if wanted in ("0", "1"):
         value = wanted == "1"
     else:
-        value = bool(st.session_state.get(KEEP + key, default))
+        value = bool(next(iter(_kept(key)), default))
     st.session_state[key] = value
-    st.session_state[KEEP + key] = value
+    _keep(key, value)
 
     def sync() -> None:
-        st.session_state[KEEP + key] = bool(st.session_state[key])
+        _keep(key, bool(st.session_state[key]))
         st.query_params[param] = "1" if st.session_state[key] else "0"
 
     value = bool(st.toggle(label, key=key, on_change=sync, **kwargs))

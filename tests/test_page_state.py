@@ -80,6 +80,19 @@ def test_choices_survive_a_url_that_lost_them() -> None:
     assert at.query_params["lang"] == "en" and at.query_params["scheme"] == "quality"
 
 
+def test_a_scheme_switch_there_and_back_finds_its_indicator_again() -> None:
+    at = open_page("map", scheme="basic")
+    at.selectbox(key="map_indicator").set_value("B5").run()
+    at.radio(key="sidebar_scheme").set_value("quality").run()
+    assert at.selectbox(key="map_indicator").value == "Q1"
+    at.selectbox(key="map_indicator").set_value("Q3").run()
+    at.radio(key="sidebar_scheme").set_value("basic").run()
+    assert at.selectbox(key="map_indicator").value == "B5"
+    at.radio(key="sidebar_scheme").set_value("quality").run()
+    assert at.selectbox(key="map_indicator").value == "Q3"
+    assert at.query_params["ind"] == "Q3"
+
+
 def test_a_page_link_carries_the_choices() -> None:
     at = open_page("overview", lang="en", scheme="quality", stage="junior")
     links = [p.proto for p in at.get("page_link")]
