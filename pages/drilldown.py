@@ -25,6 +25,7 @@ units = require_stage_units(ctx)
 
 indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
                        key="drill_indicator",
+                       default=drilldown.default_indicator(ev, county, year, stage, scheme, lang),
                        format_func=lambda i: indicator_label(i, lang, short=False))
 summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
 m1, m2, m3, m4 = st.columns(4)

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import t
+from dashboard.method.engine import Evaluation
 from dashboard.method.gaps import urban_rural_class
 from dashboard.method.standards import INDICATORS
-from dashboard.ui.evaluation import school_rule_size
+from dashboard.ui.evaluation import indicator_rows, school_rule_size
 from dashboard.ui.format import (
     display_unit,
     failing_names,
@@ -26,10 +27,29 @@ from dashboard.ui.format import (
     unit_of,
 )
 
-__all__ = ["TOP_CONTRIBUTORS", "drill_units", "top_contributors", "contribution_table",
-           "failing_table"]
+__all__ = ["TOP_CONTRIBUTORS", "verdict_indicator", "default_indicator", "drill_units",
+           "top_contributors", "contribution_table", "failing_table"]
 
 TOP_CONTRIBUTORS: Final = 10  # units listed as contributing most to a CV
+
+
+def verdict_indicator(rows: pd.DataFrame) -> str | None:
+    """Return the indicator that decides the verdict among ``rows`` (as from
+    :func:`dashboard.ui.evaluation.indicator_rows`): the failing one with the highest CV, else
+    the one with the highest CV (None when there are no rows or no CV)."""
+    rows = rows.dropna(subset=["cv"]) if "cv" in rows.columns else rows.iloc[0:0]
+    if rows.empty:
+        return None
+    failing = rows[rows["status"] == "fail"]
+    pool = failing if not failing.empty else rows
+    return str(pool.sort_values("cv", ascending=False, kind="stable")["indicator"].iloc[0])
+
+
+def default_indicator(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
+                      lang: str) -> str | None:
+    """Return the indicator the drill-down opens on when none is chosen (see
+    :func:`verdict_indicator`)."""
+    return verdict_indicator(indicator_rows(ev, county, year, stage, scheme, lang))
 
 
 def drill_units(units: pd.DataFrame, indicator: str, scheme: str, lang: str) -> pd.DataFrame:

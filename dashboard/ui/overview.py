@@ -16,6 +16,7 @@ from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, cv_threshold, scheme_ids
 from dashboard.method.verdict import Verdict, evaluation_verdicts
+from dashboard.ui.drilldown import verdict_indicator
 from dashboard.ui.evaluation import indicator_rows, rows_of, scheme_units
 from dashboard.ui.format import (
     fmt_cv,
@@ -38,6 +39,7 @@ __all__ = [
     "top_reasons",
     "reasons_heading",
     "trend_table",
+    "drilldown_params",
 ]
 
 MAX_REASONS: Final = 3
@@ -184,6 +186,14 @@ def top_reasons(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
                 share=fmt_pct(getattr(u, share)), cv=fmt_cv(getattr(u, f"cvifmean_{worst}"))),
                 school_id=str(u.school_id)))
     return reasons[:n]
+
+
+def drilldown_params(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
+                     lang: str) -> dict[str, str]:
+    """Return the query parameters of the overview's link to the drill-down: the indicator that
+    decides the verdict (the failing one with the highest CV, else the highest CV) as ``ind``."""
+    indicator = verdict_indicator(indicator_rows(ev, county, year, stage, scheme, lang))
+    return {} if indicator is None else {"ind": indicator}
 
 
 def trend_table(history: Evaluation | None, county: str, stage: str, scheme: str,
