@@ -89,13 +89,29 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
     return str(source), str(target)
 
 
-def teacher_numbers(prefix: str) -> dict[str, int]:
+def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> dict[str, int]:
     """Draw the four attribute inputs of a teacher form; return attr -> count."""
     cols = st.columns(len(sv.TEACHER_ATTRS))
-    return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0, value=0,
-                                       step=1, key=f"{prefix}_{attr}",
-                                       help=ctx.tr("scenario.field.attr_help")))
+    return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0,
+                                       step=1, key=f"{prefix}_{attr}", help=ctx.tr(help_key),
+                                       **({} if f"{prefix}_{attr}" in state else {"value": 0})))
             for col, attr in zip(cols, sv.TEACHER_ATTRS, strict=True)}
+
+
+def transfer_mix(source: str, stage: str, count: int) -> None:
+    """Put the source school's mix of ``count`` teachers in the transfer's attribute inputs when
+    the source, stage or count changed and the user has not edited the mix shown before."""
+    basis = (source, stage, count)
+    if state.get("scn_tr_basis") == basis:
+        return
+    shown = state.get("scn_tr_shown")
+    current = {a: state.get(f"scn_tr_{a}") for a in sv.TEACHER_ATTRS}
+    mix = sv.default_mix(schools, source, stage, count)
+    state["scn_tr_basis"] = basis
+    if shown is None or current == shown or any(v is None for v in current.values()):
+        for attr, value in mix.items():
+            state[f"scn_tr_{attr}"] = value
+        state["scn_tr_shown"] = mix
 
 
 build, saved_tab, compare_tab = st.tabs([ctx.tr("scenario.tab.build"), ctx.tr("scenario.tab.saved"),
@@ -113,14 +129,18 @@ with build:
     if not staged:
         st.info(ctx.tr("scenario.form.no_schools", stage=ctx.tr(f"stage.{stage}")))
     left, right = st.columns(2)
-    with left, st.form("scn_form_transfer"):
+    with left, st.container(border=True):
+        # Not a form: the attribute counts follow the source school and the count as they change.
         st.markdown(ctx.tr("scenario.form.transfer.title"))
         source, target = school_pair("scn_tr", staged)
         count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
                                 key="scn_tr_count")
-        attrs = teacher_numbers("scn_tr")
-        if st.form_submit_button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
-                                 disabled=not staged):
+        if staged:
+            transfer_mix(source, stage, int(count))
+        attrs = teacher_numbers("scn_tr", "deadends.transfer.attr_help")
+        st.caption(ctx.tr("deadends.transfer.mix_note"))
+        if st.button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
+                     disabled=not staged):
             add(sv.Transfer(source, target, stage, int(count), **attrs))
     with right, st.form("scn_form_hire"):
         st.markdown(ctx.tr("scenario.form.hire.title"))
@@ -189,7 +209,8 @@ with build:
         for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
             column.metric(change.label, change.after_text, delta=change.delta_text,
                           delta_color="inverse" if change.changed else "off",
-                          delta_arrow="auto" if change.changed else "off", border=True,
+                          delta_arrow="auto" if change.changed and change.moved else "off",
+                          border=True,
                           help=ctx.tr("scenario.metric_help"), delta_description=change.status_text)
             column.caption(change.detail)
 

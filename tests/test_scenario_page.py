@@ -328,7 +328,7 @@ def test_verdict_changes_pair_both_sides() -> None:
             for name, ev in (("before", before), ("after", after))}
     assert basic.before == pytest.approx(comp["before"]) and basic.after == pytest.approx(comp["after"])
     assert basic.delta_text == sr.delta_text(comp["after"] - comp["before"])
-    assert changes[("junior", "basic")].delta_text == "±0.000"
+    assert changes[("junior", "basic")].delta_text == "±0"
     assert not changes[("junior", "basic")].changed and basic.changed
     # the status is the county's verdict after the scenario (CV, school rule, county items)
     from dashboard.method.verdict import evaluation_verdicts
@@ -431,3 +431,42 @@ def test_edge_states_open_without_a_traceback(edge: str, edge_data: dict,
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["scn_actions"] == [
         AddResource(data.school_ids[0], "teaching_aux_area_m2", 100.0)]
+
+
+def test_a_transfer_by_count_only_takes_the_source_schools_mix(data_root: Path) -> None:
+    """Issue 9 point 7: 3 teachers from 示范县实验小学 with only the count given are accepted,
+    with the attribute counts of the school's own mix shown in the inputs and applied."""
+    snapshot, before = demo()
+    at = open_page()
+    at.radio(key="scn_stage").set_value("primary").run()
+    at.selectbox(key="scn_tr_from").set_value(RICH)
+    at.selectbox(key="scn_tr_to").set_value(POOR)
+    at.number_input(key="scn_tr_count").set_value(3).run()
+    mix = sv.default_mix(snapshot.schools, RICH, "primary", 3)
+    assert {a: at.number_input(key=f"scn_tr_{a}").value for a in sv.TEACHER_ATTRS} == mix
+    assert sum(mix.values()) > 0
+    at.button(key="scn_tr_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    action = Transfer(RICH, POOR, "primary", 3, **mix)
+    assert at.session_state["scn_actions"] == [action]
+    after = evaluate(apply_actions(snapshot.schools, [action]).schools)
+    shown = table(at, "scenario.col.after")
+    assert list(shown[t("scenario.col.after", "zh")]) == [
+        fmt_cv(v) for v in sr.cv_rows(after, COUNTY, 2024, "zh")["cv"]]
+    # an edited mix is kept when the count changes afterwards
+    at.number_input(key="scn_tr_pe_art").set_value(0).run()
+    at.number_input(key="scn_tr_count").set_value(4).run()
+    assert at.number_input(key="scn_tr_pe_art").value == 0
+
+
+def test_verdict_deltas_never_read_zero_beside_a_change() -> None:
+    """A change below the standards' decimals is shown with the digits that make it non-zero,
+    and its metric has no arrow only when it is truly none."""
+    snapshot, before = demo()
+    after = evaluate(apply_actions(snapshot.schools, [Transfer(RICH, POOR, "primary", 1,
+                                                               above_degree=1)]).schools)
+    for c in sr.verdict_changes(before, after, COUNTY, 2024, "zh"):
+        assert c.delta_text == sr.delta_text(c.after - c.before)
+        assert c.moved == (c.after != c.before)
+        if c.after != c.before:
+            assert c.delta_text.strip("+-0.") != "", c

@@ -47,6 +47,7 @@ __all__ = [
     "cv_d3_format",
     "fmt_cv",
     "fmt_cv_signed",
+    "fmt_delta",
     "fmt_pct",
     "indicator_label",
     "wrap_label",
@@ -200,6 +201,27 @@ def fmt_cv_signed(value: object, *, zero: str = "") -> str:
     if zero and round(abs(x), cv_decimals()) == 0:
         return f"{zero}{fmt_cv(0.0)}"
     return f"{x:+.{cv_decimals()}f}"
+
+
+DELTA_MAX_DECIMALS: Final = 8  # a change smaller than this shows as its first digits anyway
+
+
+def fmt_delta(value: object, decimals: int | None = None) -> str:
+    """Return a change with its sign, to ``decimals`` (default: a CV's) or as many more as make
+    it non-zero; '±0' only when it is truly none ('—' if missing).
+
+    >>> fmt_delta(-0.0123), fmt_delta(0.0004), fmt_delta(0.00004), fmt_delta(0.0)
+    ('-0.012', '+0.0004', '+0.00004', '±0')
+    """
+    if is_missing(value):
+        return DASH
+    x = float(value)  # type: ignore[arg-type]
+    if x == 0 or abs(x) < 10.0 ** -(DELTA_MAX_DECIMALS + 2):
+        return "±0"
+    d = cv_decimals() if decimals is None else decimals
+    while round(abs(x), d) == 0 and d < DELTA_MAX_DECIMALS:
+        d += 1
+    return f"{x:+.{d}f}"
 
 
 def fmt_pct(value: object, decimals: int = 0, *, signed: bool = False) -> str:

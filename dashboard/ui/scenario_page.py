@@ -54,6 +54,7 @@ __all__ = [
     "snapshot_checksum",
     # this module's own
     "TEACHER_ATTRS",
+    "default_mix",
     "scenario_store",
     "refusal",
     "evaluate_actions",
@@ -134,6 +135,30 @@ def usable_scenarios(infos: Iterable[ScenarioInfo], snapshot: Snapshot) -> list[
 
 
 # ----------------------------------------------------------------------------- choices
+
+
+def default_mix(schools: pd.DataFrame, school_id: str, stage: str, count: int) -> dict[str, int]:
+    """Return how many of ``count`` teachers moved from ``school_id`` at ``stage`` have each
+    attribute by default: the school's own mix, proportionally, rounded so that it never
+    exceeds ``count`` nor what the school has, and leaves no more attribute-less teachers to
+    move than the school has (all zero when the school or its teachers are unknown)."""
+    rows = schools[schools["school_id"].astype(str) == str(school_id)]
+    zero = dict.fromkeys(TEACHER_ATTRS, 0)
+    if rows.empty or count <= 0:
+        return zero
+    r = rows.iloc[0]
+    total = int(pd.to_numeric(r.get(f"teachers_{stage}"), errors="coerce") or 0)
+    if total <= 0:
+        return zero
+    out = {}
+    for attr in TEACHER_ATTRS:
+        have = int(pd.to_numeric(r.get(attribute_column(attr, stage)), errors="coerce") or 0)
+        have = min(max(have, 0), total)
+        wanted = int(round(have * count / total))
+        low, high = max(0, count - (total - have)), min(count, have)
+        out[attr] = min(max(wanted, low), high)
+    return out
+
 
 
 def stage_schools(schools: pd.DataFrame, stage: str) -> pd.DataFrame:

@@ -6,8 +6,8 @@ side, and the moves between schools as lines (drawn by :func:`dashboard.ui.maps.
 (``dashboard.ui.format``): CVs to the standards' decimals, judged on that value.  No function
 changes its inputs.
 
->>> delta_text(-0.0123), delta_text(0.0)
-('-0.012', '±0.000')
+>>> delta_text(-0.0123), delta_text(0.0002), delta_text(0.0)
+('-0.012', '+0.0002', '±0')
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from dashboard.ui.format import (
     cv_decimals,
     display_unit,
     fmt_cv,
-    fmt_cv_signed,
+    fmt_delta,
     fmt_value,
     indicator_label,
+    is_missing,
     status_of,
     wrap_label,
 )
@@ -68,9 +69,9 @@ STATUS_TEXT_COLOR: Final = {"pass": "#2e7d32", "near": "#ef8f00", "fail": "#c628
 
 
 def delta_text(delta: float) -> str:
-    """Return a change of a CV (ratio) to the standards' decimals with its sign ('±0.000' when
-    it rounds to none)."""
-    return fmt_cv_signed(delta, zero="±")
+    """Return a change of a CV (ratio) with its sign, to the standards' decimals or as many more
+    as make it non-zero ('±0' only when it is none)."""
+    return fmt_delta(delta)
 
 
 # ----------------------------------------------------------------------------- coefficients
@@ -209,6 +210,11 @@ class VerdictChange:
     changed: bool  # the 3-decimal value or the verdict differs
     detail: str = ""  # the verdict after: which components decided it (dashboard.method.verdict)
 
+    @property
+    def moved(self) -> bool:
+        """Whether the value moved at all (an arrow beside '±0' would say it did)."""
+        return self.delta_text != fmt_delta(0.0)
+
 
 def verdict_changes(before: Evaluation, after: Evaluation, county: str, year: int,
                     lang: str, county_table: pd.DataFrame | None = None) -> list[VerdictChange]:
@@ -282,7 +288,12 @@ def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.D
         cells = []
         for x, y in zip(changes[f"{i}_before"], changes[f"{i}_after"], strict=True):
             bx, by = fmt_value(x, i, lang, unit=False), fmt_value(y, i, lang, unit=False)
-            cells.append(by if bx == by else f"{bx}{arrow}{by}")
+            if bx != by:
+                cells.append(f"{bx}{arrow}{by}")
+            elif is_missing(x) or is_missing(y) or float(x) == float(y):
+                cells.append(by)
+            else:  # changed below the shown decimals: say by how much
+                cells.append(t("deadends.value_delta", lang, value=by, delta=fmt_delta(y - x)))
         data[header] = cells
     verdicts = []
     for x, y in zip(changes["school_pass_before"], changes["school_pass_after"], strict=True):
