@@ -37,6 +37,11 @@ school_id = url_select(ctx.tr("app.school.pick"), list(labels), param="school", 
                        default=school.default_school(ev, scheme, county, year, ctx.stage))
 school_name = school.school_name(options, school_id)
 
+facts = school.school_facts(ctx.schools, school_id, lang)
+if facts:
+    with st.container(border=True):
+        st.markdown(school.facts_markdown(facts, lang))
+
 st.markdown(school.verdict_markdown(school.school_verdicts(ev, school_id, county, year, lang), lang))
 
 stages = school.school_stages(ev, scheme, school_id, county, year)
@@ -52,8 +57,11 @@ stage = url_select(ctx.tr("app.sidebar.stage"), stages, param="sstage", key="sch
 profile = school.school_profile(ev, scheme, school_id, county, year, stage, lang)
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(figures.school_profile_bars(profile, scheme, lang, school_name),
+    st.plotly_chart(school.profile_figure(profile, scheme, lang, school_name),
                     config=PLOTLY_CONFIG, key="school_profile")
+    note = school.no_minimum_note(profile, scheme, lang)
+    if note:
+        st.caption(note)
 with right:
     location = school.school_location(ctx.schools, school_id)
     if location is None:

@@ -454,3 +454,45 @@ def test_every_indicator_of_both_schemes_opens_the_drilldown() -> None:
         for ind in scheme_ids(scheme):
             at.selectbox(key="drill_indicator").set_value(ind).run()
             assert not at.exception, (scheme, ind)
+
+
+# ----------------------------------------------------------------------------- dead ends (issue 9.7)
+
+
+@pytest.mark.parametrize(("scheme", "stage"), [("quality", "primary"), ("quality", "junior"),
+                                               ("basic", "primary")])
+def test_drilldown_opens_on_the_indicator_that_decides_the_verdict(scheme: str, stage: str) -> None:
+    """With no ind= in the URL and none remembered, the failing indicator of highest CV."""
+    _, ev = reference()
+    rows = ev.indicators.query("stage == @stage and scheme == @scheme")
+    failing = rows[~rows["passed"].astype(bool)] if scheme == "quality" else rows
+    expected = str(failing.sort_values("cv", ascending=False)["indicator"].iloc[0])
+    at = open_page("drilldown", scheme=scheme, stage=stage)
+    assert at.selectbox(key="drill_indicator").value == expected
+    assert at.query_params["ind"] == expected
+
+
+def test_school_profile_shows_facts_mean_and_minimum() -> None:
+    """The profile's chart draws the school, the county mean and the standard's minimum with a
+    legend, and the school's basic facts are at the top."""
+    snapshot, _ = reference()
+    row = snapshot.schools[snapshot.schools["school_name"] == "示范县实验小学"].iloc[0]
+    at = open_page("school", scheme="basic", stage="primary", school=str(row["school_id"]))
+    facts = "\n".join(m.value for m in at.markdown)
+    for label in ("type", "urban_rural", "classes", "teachers", "pupils", "boarders"):
+        assert f"**{t(f'deadends.school.fact.{label}', 'zh')}**" in facts
+    assert f"小学 {int(row['students_primary']):,}" in facts
+    assert f"小学 {int(row['teachers_primary'])}" in facts
+    fig = plotly_specs(at)["school_profile"]
+    names = [d["name"] for d in fig["data"]]
+    assert names == [t("app.fig.school_value", "zh"), t("deadends.school.legend.mean", "zh"),
+                     t("deadends.school.legend.minimum.basic", "zh")]
+    assert fig["layout"]["showlegend"] is True
+    assert len(fig["data"][2]["x"]) > 0  # the provincial figures that exist are drawn
+    assert t("deadends.school.no_minimum_note.basic", "zh").split("：")[0] in \
+        "\n".join(c.value for c in at.caption)
+    at = open_page("school", scheme="quality", stage="primary", school=str(row["school_id"]),
+                   lang="en")
+    fig = plotly_specs(at)["school_profile"]
+    assert len(fig["data"][2]["x"]) == len(QUALITY_IDS)
+    assert fig["data"][2]["name"] == t("deadends.school.legend.minimum.quality", "en")

@@ -9,14 +9,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
-from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
+from dashboard.method.gaps import urban_rural_class
+from dashboard.method.standards import INDICATORS, STAGES, province_profile, scheme_ids
+from dashboard.store.contract import enum_labels
 from dashboard.ui.evaluation import indicator_rows, scheme_units, school_rule_size
+from dashboard.ui.figures import MEAN_COLOR, NEUTRAL, STATUS_COLORS, THRESHOLD_COLOR, figure, layout
 from dashboard.ui.format import (
     DASH,
     failing_names,
+    fmt_number,
     fmt_pct,
     fmt_value,
     indicator_label,
@@ -32,7 +37,12 @@ __all__ = [
     "school_stages",
     "Location",
     "school_location",
+    "school_facts",
+    "facts_markdown",
+    "standard_minimum",
     "school_profile",
+    "profile_figure",
+    "no_minimum_note",
     "profile_display",
     "school_verdicts",
     "verdict_markdown",
@@ -40,8 +50,10 @@ __all__ = [
     "history_display",
 ]
 
-PROFILE_COLUMNS = ["indicator", "label", "tick", "value", "value_text", "mean", "minimum",
-                   "pct_mean", "pct_minimum", "minimum_pct_mean", "meets"]
+PROFILE_COLUMNS = ["indicator", "label", "tick", "value", "value_text", "mean", "mean_text",
+                   "minimum", "minimum_text", "pct_mean", "pct_minimum", "minimum_pct_mean",
+                   "meets"]
+FACT_STAGES = ("primary", "junior", "senior")  # pupils of a 完全中学's senior stage are facts too
 
 
 def school_options(ev: Evaluation, county: str, year: int) -> pd.DataFrame:
@@ -100,11 +112,87 @@ def school_location(schools: pd.DataFrame, school_id: str) -> Location | None:
     return Location(float(hit["longitude"].iloc[0]), float(hit["latitude"].iloc[0]))
 
 
+def _num(row: pd.Series, column: str) -> float:
+    value = pd.to_numeric(row.get(column), errors="coerce")
+    return 0.0 if is_missing(value) else float(value)
+
+
+def _per_stage(row: pd.Series, prefix: str, lang: str, stages: tuple[str, ...]) -> str:
+    parts = [(s, _num(row, f"{prefix}_{s}")) for s in stages if f"{prefix}_{s}" in row.index]
+    parts = [(s, v) for s, v in parts if v > 0]
+    if not parts:
+        return DASH
+    return t("deadends.school.sep", lang).join(
+        t("deadends.school.per_stage", lang, n=fmt_number(v, 0),
+          stage=t("deadends.school.senior" if s == "senior" else f"stage.{s}", lang))
+        for s, v in parts)
+
+
+def school_facts(schools: pd.DataFrame, school_id: str, lang: str) -> list[tuple[str, str]]:
+    """Return the school's basic facts as (label, text): type, 城乡 class, classes, full-time
+    teachers and pupils per stage, boarders (empty when the school is not in ``schools``)."""
+    hit = schools[schools["school_id"].astype(str) == str(school_id)]
+    if hit.empty:
+        return []
+    r = hit.iloc[0]
+    kind = enum_labels("school_type", lang).get(r.get("school_type"), DASH)
+    code = pd.to_numeric(r.get("urban_rural_code"), errors="coerce")
+    try:
+        group = t(f"urban_rural.{urban_rural_class([code])[0]}", lang)
+        area = t("deadends.school.urban_rural_value", lang, group=group,
+                 code=enum_labels("urban_rural_code", lang).get(int(code), str(code)))
+    except (ValueError, TypeError):
+        area = DASH
+    return [
+        (t("deadends.school.fact.type", lang), kind),
+        (t("deadends.school.fact.urban_rural", lang), area),
+        (t("deadends.school.fact.classes", lang), _per_stage(r, "classes", lang, STAGES)),
+        (t("deadends.school.fact.teachers", lang), _per_stage(r, "teachers", lang, STAGES)),
+        (t("deadends.school.fact.pupils", lang), _per_stage(r, "students", lang, FACT_STAGES)),
+        (t("deadends.school.fact.boarders", lang), fmt_number(_num(r, "boarders"), 0)),
+    ]
+
+
+def facts_markdown(facts: list[tuple[str, str]], lang: str) -> str:
+    """Return the school's facts (:func:`school_facts`) as one Markdown line."""
+    return t("deadends.school.fact_sep", lang).join(
+        t("deadends.school.fact_line", lang, label=label, text=text) for label, text in facts)
+
+
+def standard_minimum(indicator: str, scheme: str, stage: str) -> float:
+    """Return the minimum a school must reach on ``indicator`` (NaN when there is none).
+
+    Quality: the national minimum per stage.  Basic: the provincial profile's figure for the
+    same per-pupil ratio (a pupils-per-teacher maximum read as teachers per pupil), where the
+    profile has one.
+    """
+    if scheme == "quality":
+        found = INDICATORS[indicator].minimum(stage)
+        return np.nan if found is None else float(found)
+    spec = INDICATORS[indicator]
+    for rule in province_profile().indicators:
+        kind, figure_ = rule.get("kind"), rule.get(stage)
+        if not isinstance(figure_, int | float):
+            continue
+        if (kind == "ratio_min" and rule.get("numerator") == spec.numerator
+                and rule.get("denominator") == "students"
+                and float(rule.get("scale", 1)) == float(spec.scale)):
+            return float(figure_)
+        if (kind == "ratio_max" and rule.get("numerator") == "students"
+                and rule.get("denominator") == spec.numerator and float(spec.scale) == 1.0
+                and figure_ > 0):
+            return 1.0 / float(figure_)
+    return np.nan
+
+
 def _profile_row(ind: str, value: float, mean: float, minimum: float, lang: str) -> dict:
     has_minimum = not is_missing(minimum)
     return {"indicator": ind, "label": indicator_label(ind, lang),
             "tick": wrap_label(indicator_label(ind, lang), lang), "value": value,
-            "value_text": fmt_value(value, ind, lang), "mean": mean, "minimum": minimum,
+            "value_text": fmt_value(value, ind, lang), "mean": mean,
+            "mean_text": fmt_value(mean, ind, lang), "minimum": minimum,
+            "minimum_text": fmt_value(minimum, ind, lang) if has_minimum
+            else t("deadends.school.no_minimum", lang),
             "pct_mean": value / mean if mean else np.nan,
             "pct_minimum": value / minimum if has_minimum else np.nan,
             "minimum_pct_mean": minimum / mean if mean and has_minimum else np.nan,
@@ -113,8 +201,9 @@ def _profile_row(ind: str, value: float, mean: float, minimum: float, lang: str)
 
 def school_profile(ev: Evaluation, scheme: str, school_id: str, county: str, year: int,
                    stage: str, lang: str) -> pd.DataFrame:
-    """Return per indicator the school's value, the county mean, the minimum (quality), the
-    value as a share of the mean and of the minimum, and display texts.
+    """Return per indicator the school's value, the county mean, the standard's minimum
+    (:func:`standard_minimum`), the value as a share of the mean and of the minimum, and
+    display texts.
     """
     units = scheme_units(ev, scheme, county, year, stage)
     unit = units[units["school_id"].astype(str) == str(school_id)]
@@ -123,9 +212,56 @@ def school_profile(ev: Evaluation, scheme: str, school_id: str, county: str, yea
     u = unit.iloc[0]
     means = indicator_rows(ev, county, year, stage, scheme, lang).set_index("indicator")["mean"]
     rows = [_profile_row(ind, float(u[ind]), float(means.get(ind, np.nan)),
-                         INDICATORS[ind].minimum(stage) if scheme == "quality" else np.nan, lang)
+                         standard_minimum(ind, scheme, stage), lang)
             for ind in scheme_ids(scheme)]
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+
+
+def no_minimum_note(profile: pd.DataFrame, scheme: str, lang: str) -> str:
+    """Return the note naming the indicators the standard sets no minimum for ('' if none)."""
+    missing = profile.loc[profile["minimum"].isna(), "indicator"] if len(profile) else []
+    if len(missing) == 0:
+        return ""
+    names = t("deadends.school.sep", lang).join(indicator_label(i, lang) for i in missing)
+    return t(f"deadends.school.no_minimum_note.{scheme}", lang, names=names)
+
+
+def profile_figure(profile: pd.DataFrame, scheme: str, lang: str, school_name: str) -> go.Figure:
+    """Return the school's value, the county mean and the standard's minimum of each indicator,
+    as percentages of the county mean (the indicators' units differ), with a legend.
+
+    Bars: the school (green/red where a minimum exists and is met or not); a dark tick: the
+    county mean (100 %); a red tick: the minimum (quality: national; basic: provincial).
+    """
+    colors = [NEUTRAL if m is None or is_missing(m) else STATUS_COLORS["pass" if m else "fail"]
+              for m in profile["meets"]]
+    tick = {"symbol": "line-ew-open", "size": 28}
+    has_min = profile["minimum"].notna()
+    data = [
+        {"type": "bar", "x": profile["tick"], "y": profile["pct_mean"], "marker": {"color": colors},
+         "name": t("app.fig.school_value", lang),
+         "customdata": profile[["label", "value_text"]].to_numpy(),
+         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{y:.0%}<extra></extra>"},
+        {"type": "scatter", "mode": "markers", "x": profile["tick"], "y": [1.0] * len(profile),
+         "name": t("deadends.school.legend.mean", lang),
+         "marker": {**tick, "color": MEAN_COLOR, "line": {"width": 3, "color": MEAN_COLOR}},
+         "customdata": profile[["label", "mean_text"]].to_numpy(),
+         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · 100%<extra></extra>"},
+        {"type": "scatter", "mode": "markers", "x": profile.loc[has_min, "tick"],
+         "y": profile.loc[has_min, "minimum_pct_mean"],
+         "name": t(f"deadends.school.legend.minimum.{scheme}", lang),
+         "marker": {**tick, "color": THRESHOLD_COLOR,
+                    "line": {"width": 3, "color": THRESHOLD_COLOR}},
+         "customdata": profile.loc[has_min, ["label", "minimum_text"]].to_numpy(),
+         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{y:.0%}<extra></extra>"},
+    ]
+    return figure(data, layout(
+        t(f"deadends.school.profile_title.{scheme}", lang, school=school_name), height=440,
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
+        xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 11}},
+        yaxis={"title": {"text": t("app.fig.pct_mean_axis", lang)}, "tickformat": ".0%",
+               "rangemode": "tozero"}))
 
 
 def profile_display(profile: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
@@ -139,11 +275,11 @@ def profile_display(profile: pd.DataFrame, scheme: str, lang: str) -> pd.DataFra
         t("app.school.col.mean", lang): [fmt_value(v, i, lang) for v, i in zip(profile["mean"], ids, strict=True)],
         t("app.school.col.pct_mean", lang): [fmt_pct(v) for v in profile["pct_mean"]],
     }
-    if scheme == "quality":
-        out[t("app.school.col.minimum", lang)] = [
-            fmt_value(v, i, lang) for v, i in zip(profile["minimum"], ids, strict=True)]
-        out[t("app.school.col.meets", lang)] = [
-            t("status.pass" if m else "status.fail", lang) for m in profile["meets"]]
+    header = "app.school.col.minimum" if scheme == "quality" else "deadends.school.col.minimum.basic"
+    out[t(header, lang)] = list(profile["minimum_text"])
+    out[t("app.school.col.meets", lang)] = [
+        DASH if m is None or is_missing(m) else t("status.pass" if m else "status.fail", lang)
+        for m in profile["meets"]]
     return pd.DataFrame(out)
 
 
