@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.ui import maps, mapview
 from dashboard.ui.evaluation import indicator_summary, scheme_ids, scheme_units
-from dashboard.ui.format import indicator_label, unit_of
+from dashboard.ui.format import fmt_pct, indicator_label, unit_of
 from dashboard.ui.geo import latitudes, map_aspect
 from pages.common import (
     PLOTLY_CONFIG,
@@ -48,17 +48,20 @@ if points.empty:
     st.info(ctx.tr("app.map.no_points"))
 townships = (mapview.township_frame(units, indicator, fill, lang, summary.mean, towns.paths)
              if towns.paths else None)
+bound = maps.deviation_bound(points["deviation"])  # the school colour bar's ± limit
 fig = maps.township_map(
     towns.paths, townships, towns.labels, points, lang=lang, color_by=color_by,
     title=ctx.tr("app.map.title", name=indicator_label(indicator, lang, short=False),
                  stage=ctx.tr(f"stage.{stage}"), mean=summary.mean_text, cv=summary.cv_text),
     township_title=ctx.tr(f"app.map.colorbar.{fill}", unit=unit_of(indicator, lang)),
     township_percent=fill == "gap",
-    deviation_title=ctx.tr(f"app.map.deviation_title.{scheme}"),
-    aspect=map_aspect(latitudes(points, towns.labels)))
+    deviation_title=ctx.tr("layout.map.deviation_clamped",
+                           title=ctx.tr(f"app.map.deviation_title.{scheme}"),
+                           bound=fmt_pct(bound, 0)),
+    aspect=map_aspect(latitudes(points, towns.labels)), deviation_limit=bound)
 event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key="map_chart", on_select="rerun",
                         selection_mode="points")
-st.caption(ctx.tr("app.map.click_hint"))
+st.caption(ctx.tr("app.map.click_hint") + " " + ctx.tr("layout.map.spread_note"))
 
 school_id = mapview.selected_school(event)
 if school_id is not None:

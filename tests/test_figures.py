@@ -9,7 +9,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from demo_data import DEMO_DATA, DEMO_GEO
 
@@ -204,3 +206,122 @@ def test_hline_places_its_label() -> None:
     assert (note["x"], note["xanchor"], note["yanchor"]) == (1, "right", "top")
     _, note = figures.hline(0.5, "x", "#000", position="top left")
     assert (note["x"], note["xanchor"], note["yanchor"]) == (0, "left", "bottom")
+
+
+# ---- layout (issue 9 point 6): nothing collides, the scales stay readable
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_composite_line_never_runs_through_a_bar_value(lang: str) -> None:
+    ev, _, year, _ = demo()
+    for stage in ("primary", "junior"):
+        rows = indicator_rows(ev, COUNTY, year, stage, "basic", lang)
+        composite = composite_value(ev, COUNTY, year, stage)
+        fig = figures.cv_bars(rows, "basic", stage, lang, composite, fmt_cv(composite))
+        bar = fig.data[0]
+        # the values sit inside the bars at their base, the composite line crosses far higher
+        assert (bar.textposition, bar.insidetextanchor, bar.textangle) == ("inside", "start", 0)
+        top = fig.layout.yaxis.range[1]
+        line = next(d for d in fig.data if d.type == "scatter")
+        assert line.mode == "lines" and line.text is None
+        assert min(line.y) > 0.15 * top  # a value's text spans some 8 % of the axis from 0
+        assert [a.text for a in fig.layout.annotations if a.y == composite] == []
+
+
+def test_english_category_ticks_are_angled_and_chinese_ones_wrapped() -> None:
+    ev, _, year, _ = demo()
+    en = figures.cv_bars(indicator_rows(ev, COUNTY, year, "primary", "quality", "en"),
+                         "quality", "primary", "en")
+    zh = figures.cv_bars(indicator_rows(ev, COUNTY, year, "primary", "quality", "zh"),
+                         "quality", "primary", "zh")
+    assert en.layout.xaxis.tickangle == -35 and not any("<br>" in str(x) for x in en.data[0].x)
+    assert zh.layout.xaxis.tickangle == 0
+
+
+def _deviation_map(scheme: str = "quality") -> tuple[go.Figure, pd.DataFrame, pd.DataFrame]:
+    ev, _, year, geo = demo()
+    units = scheme_units(ev, scheme, COUNTY, year, "primary")
+    summary = indicator_summary(ev, COUNTY, year, "primary", scheme, "Q1", "zh")
+    towns = townships(geo)
+    points = mapview.map_schools(units, "Q1", scheme, "zh", summary.mean)
+    frame = mapview.township_frame(units, "Q1", "gap", "zh", summary.mean, towns.paths)
+    fig = maps.township_map(towns.paths, frame, towns.labels, points, lang="zh",
+                            color_by="deviation", title="t", township_title="gap",
+                            township_percent=True, deviation_title="d",
+                            aspect=map_aspect(latitudes(points, towns.labels)))
+    return fig, points, frame
+
+
+def test_the_school_deviation_scale_is_bounded_and_symmetric() -> None:
+    fig, points, _ = _deviation_map()
+    dots = next(d for d in fig.data if d.name == "d")
+    bound = maps.deviation_bound(points["deviation"])
+    assert maps.DEVIATION_FLOOR <= bound <= maps.DEVIATION_CAP
+    assert (dots.marker.cmin, dots.marker.cmax) == (-bound, bound)
+    assert max(abs(v) for v in dots.marker.color) <= bound
+    wild = pd.Series([-2.0, 0.1, -0.1, 0.2] * 10 + [-2.0])
+    assert maps.deviation_bound(wild) == maps.DEVIATION_CAP  # never the −200 % of an outlier
+    for lang in ("zh", "en"):  # the colour bar's title says where the scale stops
+        assert "±50%" in t("layout.map.deviation_clamped", lang, title="d", bound="50%")
+
+
+@pytest.mark.parametrize("color_by", ["urban_rural", "deviation"])
+def test_school_dots_use_a_palette_of_their_own(color_by: str) -> None:
+    ev, _, year, geo = demo()
+    units = scheme_units(ev, "basic", COUNTY, year, "primary")
+    summary = indicator_summary(ev, COUNTY, year, "primary", "basic", "B1", "zh")
+    towns = townships(geo)
+    points = mapview.map_schools(units, "B1", "basic", "zh", summary.mean)
+    for fill in mapview.MAP_FILLS:
+        frame = mapview.township_frame(units, "B1", fill, "zh", summary.mean, towns.paths)
+        fig = maps.township_map(towns.paths, frame, towns.labels, points, lang="zh",
+                                color_by=color_by, title="t", township_title="f",
+                                township_percent=fill == "gap", deviation_title="d",
+                                aspect=map_aspect(latitudes(points, towns.labels)))
+        fills = {d.fillcolor for d in fig.data if d.fill == "toself"}
+        dots = [d for d in fig.data if d.customdata is not None
+                and d.customdata[0][0] == maps.SCHOOL_TRACE and d.name != t("app.map.failing_ring", "zh")]
+        assert dots
+        for d in dots:
+            assert d.marker.line.color == maps.SCHOOL_OUTLINE["color"]  # a dark outline
+            if color_by == "urban_rural":
+                assert d.marker.color in maps.SCHOOL_GROUP_COLORS.values()
+                assert d.marker.color not in fills
+            else:  # a colour scale unlike the townships' (YlGnBu means, RdBu gaps)
+                scale = [c for _, c in d.marker.colorscale]
+                assert not set(scale) & set(c for _, c in mapview.fill_scale(mapview.SEQUENTIAL_SCALE))
+                assert not set(scale) & set(c for _, c in mapview.fill_scale(mapview.DIVERGING_SCALE))
+                assert not set(scale) & fills
+
+
+def test_close_schools_are_spread_with_a_leader_line_to_their_true_place() -> None:
+    fig, points, _ = _deviation_map()
+    dots = next(d for d in fig.data if d.name == "d")
+    xy = np.column_stack([np.asarray(dots.x, float), np.asarray(dots.y, float)])
+    aspect = fig.layout.yaxis.scaleratio
+    drawn = np.column_stack([xy[:, 0], xy[:, 1] * aspect])
+    lon = np.asarray(points["lon"], float)
+    span = float(np.ptp(lon))
+    gaps = np.hypot(*(drawn[:, None, :] - drawn[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(gaps, np.inf)
+    assert gaps.min() > 0.3 * maps.SPREAD * span  # no two dots on top of each other
+    moved = int(((xy[:, 0] != lon) | (xy[:, 1] != np.asarray(points["lat"], float))).sum())
+    assert moved > 0
+    leaders = [d for d in fig.data if d.name == t("layout.map.true_place", "zh") and d.mode == "lines"]
+    assert len(leaders) == 1 and sum(v is None for v in leaders[0].x) == moved
+
+
+def test_the_flow_map_draws_one_arrow_head_per_move() -> None:
+    lines = pd.DataFrame({
+        "kind": ["transfer", "transfer", "move_pupils"], "stage": ["primary", "junior", "primary"],
+        "lon0": [113.0, 113.1, 113.2], "lat0": [28.0, 28.1, 28.2],
+        "lon1": [113.3, 113.0, 113.1], "lat1": [28.3, 28.2, 28.0], "count": [2, 1, 10],
+        "hover": ["a", "b", "c"], "from_name": ["A", "B", "C"], "to_name": ["D", "A", "B"]})
+    schools = pd.DataFrame({"longitude": [113.0], "latitude": [28.0], "school_name": ["A"]})
+    fig = maps.flow_map({}, pd.DataFrame(columns=["lon", "lat", "township"]), lines, schools,
+                        "en", 1.1)
+    heads = [a for a in fig.layout.annotations if a.showarrow]
+    assert len(heads) == len(lines)
+    for a, r in zip(heads, lines.itertuples(), strict=True):
+        assert (a.x, a.y, a.axref, a.ayref) == (r.lon1, r.lat1, "x", "y")
+        assert a.arrowhead > 0 and (a.ax - r.lon0) * (r.lon1 - r.lon0) >= 0

@@ -122,6 +122,18 @@ def hline(y: float, text: str, color: str, dash: str = "dash",
     return shape, note
 
 
+def _ticks(ticks: pd.Series, lang: str) -> pd.Series:
+    """Return the category ticks: Chinese wrapped ('<br>', read level), English on one line (it
+    is drawn at an angle, see :func:`_tick_style`: wrapped English words still collided)."""
+    return ticks if lang == "zh" else ticks.astype(str).str.replace("<br>", " ", regex=False)
+
+
+def _tick_style(lang: str, size: float) -> dict:
+    """Return the category axis' tick style: level Chinese, English angled so long names never
+    collide however narrow the column."""
+    return {"tickangle": 0 if lang == "zh" else -35, "tickfont": {"size": size}}
+
+
 def cv_bars(rows: pd.DataFrame, scheme: str, stage: str, lang: str,
             composite: float | None = None, composite_text: str = "") -> go.Figure:
     """Return the CVs of one stage as bars with the threshold line (quality: each CV's limit;
@@ -131,10 +143,14 @@ def cv_bars(rows: pd.DataFrame, scheme: str, stage: str, lang: str,
     """
     colors = ([STATUS_COLORS.get(s, NEUTRAL) for s in rows["status"]] if scheme == "quality"
               else [NEUTRAL] * len(rows))
-    ticks = rows["tick"] if "tick" in rows.columns else rows["label"]
+    ticks = _ticks(rows["tick"] if "tick" in rows.columns else rows["label"], lang)
     data = [{
         "type": "bar", "x": ticks, "y": rows["cv"], "text": rows["cv_text"],
-        "textposition": "outside", "marker": {"color": colors}, "name": t("app.fig.cv", lang),
+        # values inside the bars at their base: the threshold and composite lines cross the
+        # bars higher up, so no line strikes through a value
+        "textposition": "inside", "insidetextanchor": "start", "textangle": 0,
+        "insidetextfont": {"color": "white", "size": 11}, "constraintext": "none",
+        "marker": {"color": colors}, "name": t("app.fig.cv", lang),
         "cliponaxis": False, "customdata": rows["label"], "showlegend": False,
         "hovertemplate": ("%{customdata}<br>" + t("app.fig.cv", lang) + " %{y:" + cv_d3_format()
                           + "}<extra></extra>")}]
@@ -156,7 +172,7 @@ def cv_bars(rows: pd.DataFrame, scheme: str, stage: str, lang: str,
     return figure(data, layout(
         title, height=400, lines=lines, showlegend=composite is not None,
         legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0, "xanchor": "left"},
-        xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 10.5}},
+        xaxis={"title": {"text": None}, **_tick_style(lang, 10.5)},
         yaxis={"title": {"text": t("app.fig.cv_axis", lang)}, "range": [0, top * 1.25],
                "tickformat": ".2f"}))
 
@@ -318,13 +334,14 @@ def school_profile_bars(profile: pd.DataFrame, scheme: str, lang: str,
     """
     colors = ([STATUS_COLORS["pass"] if m else STATUS_COLORS["fail"] for m in profile["meets"]]
               if scheme == "quality" else [NEUTRAL] * len(profile))
-    data = [{"type": "bar", "x": profile["tick"], "y": profile["pct_mean"],
+    ticks = _ticks(profile["tick"], lang)
+    data = [{"type": "bar", "x": ticks, "y": profile["pct_mean"],
              "marker": {"color": colors}, "name": t("app.fig.school_value", lang),
              "customdata": profile[["label", "value_text"]].to_numpy(),
              "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{y:.0%}<extra></extra>"}]
     if scheme == "quality":
         data.append({
-            "type": "scatter", "x": profile["tick"], "y": profile["minimum_pct_mean"],
+            "type": "scatter", "x": ticks, "y": profile["minimum_pct_mean"],
             "mode": "markers", "name": t("app.fig.minimum_marker", lang),
             "marker": {"symbol": "line-ew-open", "size": 28,
                        "line": {"width": 3, "color": THRESHOLD_COLOR}},
@@ -333,7 +350,7 @@ def school_profile_bars(profile: pd.DataFrame, scheme: str, lang: str,
     return figure(data, layout(
         t("app.fig.profile_title", lang, school=school_name), height=420,
         lines=[hline(1.0, t("app.fig.county_mean_100", lang), MEAN_COLOR, "dot")],
-        xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 11}},
+        xaxis={"title": {"text": None}, **_tick_style(lang, 11)},
         yaxis={"title": {"text": t("app.fig.pct_mean_axis", lang)}, "tickformat": ".0%",
                "rangemode": "tozero"}))
 
