@@ -30,7 +30,15 @@ frame = checklist.checklist_frame(items, lang, problems_only=problems_only)
 if frame.empty:
     st.success(ctx.tr("app.check.all_pass"))
 else:
+    # columns sized to fit beside the sidebar; the evidence and any cut text on demand
     widths = checklist.checklist_widths(lang)
-    st.dataframe(checklist.checklist_styler(frame), hide_index=True, key="check_table",
-                 column_order=checklist.checklist_columns(lang), height=table_height(frame),
-                 column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()})
+    event = st.dataframe(
+        checklist.checklist_styler(frame), hide_index=True, key="check_table",
+        column_order=checklist.checklist_columns(lang), height=table_height(frame),
+        column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
+        on_select="rerun", selection_mode="single-row")
+    chosen = event.selection.rows if event is not None else []
+    if chosen:
+        st.info(checklist.checklist_detail(frame, chosen[0], lang))
+    else:
+        st.caption(ctx.tr("layout.check.select_hint"))

@@ -11,6 +11,12 @@ from dashboard.ui import planner_page as pv
 from dashboard.ui.export import XLSX_MIME
 from pages.common import show_error, start_page, url_select
 
+
+def fitted(widths: dict[str, int]) -> dict[str, object]:
+    """Column settings that make a table fit the page: each width, the full header as help."""
+    return {c: st.column_config.Column(width=w, help=c) for c, w in widths.items()}
+
+
 ctx = start_page("app.page.planner")
 st.caption(ctx.tr("planner.page.caption"))
 lang, scheme, stage = ctx.lang, ctx.scheme, ctx.stage
@@ -61,7 +67,8 @@ else:
 
 head = pv.summary(result, lang)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(ctx.tr("planner.page.metric.status"), head.status, border=True)
+# short values so no card is cut ("已达标，…"); the full status is the card's help
+m1.metric(ctx.tr("planner.page.metric.status"), head.status_short, border=True, help=head.status)
 m2.metric(ctx.tr("planner.page.metric.transfers"), head.transfers, border=True)
 m3.metric(ctx.tr("planner.page.metric.cost"), head.cost, border=True)
 m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
@@ -91,7 +98,9 @@ moves = pv.moves_table(result, ctx.schools, lang)
 if moves.empty:
     st.info(ctx.tr("planner.page.no_moves"))
 else:
-    st.dataframe(moves, hide_index=True, key="planner_moves")
+    shown = pv.moves_columns(moves, lang)  # no stage, no teacher ids (both in the XLSX)
+    st.dataframe(moves, hide_index=True, key="planner_moves", column_order=shown,
+                 column_config=fitted(pv.column_widths(moves, shown, names=2)))
 st.caption(pv.rotation_text(result, lang))
 
 st.subheader(ctx.tr("planner.page.purchases"))
@@ -104,7 +113,8 @@ else:
 effects = pv.school_effects(result, ctx.schools, lang)
 if not effects.empty:
     st.subheader(ctx.tr("planner.page.schools"))
-    st.dataframe(effects, hide_index=True, key="planner_schools")
+    st.dataframe(effects, hide_index=True, key="planner_schools",
+                 column_config=fitted(pv.column_widths(effects)))
 
 left, right = st.columns([3, 2])
 with left:

@@ -15,7 +15,11 @@ units = require_stage_units(ctx)
 
 st.subheader(ctx.tr("app.ur.table_heading", stage=ctx.tr(f"stage.{stage}"),
                     scheme=ctx.tr(f"scheme.{scheme}")))
-st.dataframe(urban_rural.urban_rural_table(units, scheme, lang), hide_index=True, key="ur_table")
+table = urban_rural.urban_rural_table(units, scheme, lang)
+parts = urban_rural.table_parts(table)  # two tabs of six columns: all eleven overflowed
+for tab, part in zip(st.tabs([ctx.tr(f"layout.ur.tab.{p}") for p in urban_rural.TABLE_PARTS]),
+                     urban_rural.TABLE_PARTS, strict=True):
+    tab.dataframe(table, hide_index=True, key=f"ur_table_{part}", column_order=parts[part])
 st.caption(ctx.tr("app.ur.table_note"))
 
 indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",

@@ -22,6 +22,7 @@ __all__ = [
     "checklist_counts",
     "checklist_columns",
     "checklist_widths",
+    "checklist_detail",
     "checklist_styler",
 ]
 
@@ -29,8 +30,10 @@ STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffeb
                              "missing": "#fff8e1"}
 # the table's columns after the hidden status code, and the visible ones with their widths
 _COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
-_WIDTHS: Final = {"status": "small", "scheme": "small", "group": "small", "item": "large",
-                  "value": "medium", "target": "medium", "evidence": "large"}
+# (pixels: together 942, under the 978 a 1440-px window leaves the table beside the sidebar;
+# the evidence, and any cut value, is shown in full for the selected row: checklist_detail)
+_WIDTHS: Final = {"status": 64, "scheme": 104, "group": 84, "item": 330, "value": 190,
+                  "target": 170}
 
 
 def checklist_items(ev: Evaluation, schools: pd.DataFrame, county_table: pd.DataFrame | None,
@@ -68,9 +71,24 @@ def checklist_columns(lang: str) -> list[str]:
     return [t(f"app.check.col.{c}", lang) for c in _WIDTHS]
 
 
-def checklist_widths(lang: str) -> dict[str, str]:
-    """Return the width ('small'/'medium'/'large') of each visible checklist column."""
+def checklist_widths(lang: str) -> dict[str, int]:
+    """Return the width (pixels) of each visible checklist column."""
     return {t(f"app.check.col.{c}", lang): w for c, w in _WIDTHS.items()}
+
+
+def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:
+    """Return one row of the checklist in full (item, status, value, target, evidence) as
+    Markdown lines: the details the table's narrow columns cut.
+
+    >>> f = checklist_frame([], "en")
+    >>> f.loc[0] = ["fail", "Basic", "CV", "CV of X", "Fail", "0.7", "≤ 0.65", "engine"]
+    >>> print(checklist_detail(f, 0, "en").splitlines()[0])
+    **CV of X** · Basic · CV · Fail
+    """
+    r = frame.iloc[row]
+    col = {c: t(f"app.check.col.{c}", lang) for c in _COLUMNS}
+    head = f"**{r[col['item']]}** · {r[col['scheme']]} · {r[col['group']]} · {r[col['status']]}"
+    return "\n".join([head, *(f"- {col[c]}: {r[col[c]]}" for c in ("value", "target", "evidence"))])
 
 
 def checklist_styler(frame: pd.DataFrame) -> Any:

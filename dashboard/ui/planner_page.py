@@ -49,6 +49,8 @@ __all__ = [
     "MODES",
     # this module's own
     "PlanSummary",
+    "moves_columns",
+    "column_widths",
     "default_norm",
     "make_constraints",
     "make_goal",
@@ -119,6 +121,7 @@ class PlanSummary:
     cost: str
     gap: str
     passed: bool
+    status_short: str = ""  # one word for the metric card (the full status goes in its help)
 
 
 def _id_name(i: str, lang: str) -> str:
@@ -131,6 +134,7 @@ def summary(p: Plan, lang: str) -> PlanSummary:
     optimality gap."""
     gap = DASH if math.isnan(p.gap) else f"{p.gap:.2%}"
     return PlanSummary(status=t(f"planner.status.{p.status}", lang),
+                       status_short=t(f"layout.planner.status_short.{p.status}", lang),
                        transfers=t("planner.page.metric.transfers_value", lang, n=p.transfers),
                        cost=fmt_money(p.cost_yuan, lang), gap=gap, passed=p.check.passed)
 
@@ -369,6 +373,32 @@ def preview_text(p: Plan, lang: str) -> str:
     """Return the one-line summary of a greedy preview."""
     return t("planner.page.preview_line", lang, transfers=p.transfers, cost=fmt_money(p.cost_yuan, lang),
              status=t(f"planner.status.{p.status}", lang))
+
+
+TABLE_WIDTH = 940  # pixels a table has beside the sidebar in a 1440-px window (978), less a margin
+NAME_WIDTH = 150  # a school-name column
+MIN_WIDTH = 56
+
+
+def moves_columns(frame: pd.DataFrame, lang: str) -> list[str]:
+    """Return the transfer table's columns shown on the page: all but the stage (the page's
+    own) and the teachers' ids (a long list; the XLSX workbook keeps them)."""
+    hidden = {t("planner.col.stage", lang), t("planner.col.teacher_ids", lang)}
+    return [c for c in frame.columns if c not in hidden]
+
+
+def column_widths(frame: pd.DataFrame, columns: list[str] | None = None, *,
+                  names: int = 1) -> dict[str, int]:
+    """Return a pixel width for each shown column so that the table fits ``TABLE_WIDTH``: the
+    first ``names`` columns (school names) ``NAME_WIDTH``, the others share the rest (at least
+    ``MIN_WIDTH``; the page gives each column its full header as help).
+
+    >>> column_widths(pd.DataFrame({"a": ["x"], "b": [1], "c": [2.0]}))
+    {'a': 150, 'b': 395, 'c': 395}
+    """
+    cols = list(frame.columns) if columns is None else columns
+    share = max(MIN_WIDTH, (TABLE_WIDTH - NAME_WIDTH * names) // max(len(cols) - names, 1))
+    return {c: NAME_WIDTH if k < names else share for k, c in enumerate(cols)}
 
 
 def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:

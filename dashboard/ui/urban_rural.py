@@ -27,7 +27,7 @@ from dashboard.ui.format import (
     indicator_label,
 )
 
-__all__ = ["urban_rural_table", "theil_frame", "group_units", "group_trend"]
+__all__ = ["urban_rural_table", "table_parts", "TABLE_PARTS", "theil_frame", "group_units", "group_trend"]
 
 RATIO_NUMERATORS = ("urban", "town")  # each set against 乡村 (rural)
 THEIL_DECIMALS = 4
@@ -70,6 +70,22 @@ def urban_rural_table(units: pd.DataFrame, scheme: str, lang: str) -> pd.DataFra
     return pd.DataFrame([
         _group_row(ind, table[table["indicator"] == ind].set_index("group"), ratios, theil, lang)
         for ind in ids])
+
+
+TABLE_PARTS = ("means", "spread")  # the urban–rural table in two tabs: each fits the page
+
+
+def table_parts(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Return the columns of each part of :func:`urban_rural_table` (the indicator first in
+    both): 'means' the groups' means and ratios, 'spread' their CVs and the Theil split.  All
+    eleven side by side overflowed a 1440-px window.
+
+    >>> table_parts(pd.DataFrame(columns=list("abcdefghijk")))["spread"]
+    ['a', 'g', 'h', 'i', 'j', 'k']
+    """
+    cols = list(frame.columns)
+    split = 1 + len(URBAN_RURAL_CLASSES) + len(RATIO_NUMERATORS)
+    return {"means": cols[:split], "spread": cols[:1] + cols[split:]}
 
 
 def theil_frame(units: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
