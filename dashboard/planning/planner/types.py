@@ -13,7 +13,7 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
-from dashboard.method.standards import DEFAULT_PARAMS, STAGES, standards_table
+from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, standards_table
 from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
 
 MODES: Final = ("transfers", "budget", "both")
@@ -182,9 +182,18 @@ class Shortfall:
         attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind == "hire" else ""
         con = t(f"planner.constraint.{self.constraint}", lang) if self.constraint else ""
         # an undecided constraint test is named by the constraint in the indicator's place
-        subject = self.indicator or (con if self.kind == "undecided" else "")
+        subject = (_indicator_names(self.indicator, lang) if self.indicator
+                   else con if self.kind == "undecided" else "")
         return t(f"planner.shortfall.{self.kind}", lang, indicator=subject, attribute=attr,
                  count=self.count if self.count is not None else "", constraint=con)
+
+
+def _indicator_names(ids: str, lang: str) -> str:
+    """Return the short official names of comma-separated indicator ids (other words as given)."""
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(
+        (INDICATORS[i].short_zh if lang == "zh" else INDICATORS[i].short_en) if i in INDICATORS
+        else i for i in ids.split(","))
 
 
 @dataclass(frozen=True)
