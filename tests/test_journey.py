@@ -165,3 +165,59 @@ def test_a_bad_school_is_named_in_the_browser(app: str, page: Any) -> None:
     text = page.inner_text("body")
     assert "nope" in text and page.query_selector(".js-plotly-plot") is None
     assert_clean(page, "a bad school")
+
+
+# an indicator id standing alone (B1..B8, Q1..Q7): the screen names indicators, never by id
+BARE_ID = re.compile(r"(?<![\w.])[BQ][1-8](?![\w.])")
+
+
+def assert_no_internals(page: Any, step: str) -> None:
+    """No id, None/nan/false, server path or Streamlit's English dialog on a Chinese page."""
+    assert_clean(page, step)
+    text = page.inner_text('[data-testid="stMain"]')
+    assert BARE_ID.findall(text) == [], (step, BARE_ID.findall(text))
+    assert "Page not found" not in text, step
+
+
+def test_the_directors_journey_keeps_every_choice(app: str, page: Any) -> None:
+    """优质均衡 / 初中 chosen on the overview, then English and back to Chinese, the overview's
+    link to the failing indicator, a school on the map, and the planner: every step keeps the
+    choices and shows nothing internal."""
+    overview_zh = t("app.page.overview", "zh")
+    page.goto(app)
+    wait_for_page(page, overview_zh)
+    click_option(page, t("scheme.quality", "zh"), "scheme=quality", overview_zh)
+    click_option(page, t("stage.junior", "zh"), "stage=junior", overview_zh)
+    click_option(page, "English", "lang=en", t("app.page.overview", "en"))
+    assert_choices(page, "en", "the overview in English")
+    click_option(page, t("lang.name", "zh"), "lang=zh", overview_zh)
+    assert_choices(page, "zh", "the overview back in Chinese")
+    assert_no_internals(page, "the overview")
+
+    page.get_by_text(t("app.overview.to_drilldown", "zh"), exact=True).first.click()
+    wait_for_page(page, t("app.page.drilldown", "zh"))
+    page.wait_for_url("**ind=**")
+    assert_choices(page, "zh", "the drill-down from the overview's link")
+    # the link names the indicator that decides the verdict: the failing one of highest CV
+    assert parse_qs(urlparse(page.url).query)["ind"] == ["Q2"]
+    assert indicator_shown(page) == indicator_label("Q2", "zh", short=False)
+    assert_no_internals(page, "the drill-down")
+
+    page.get_by_text(t("app.page.map", "zh"), exact=True).first.click()
+    wait_for_page(page, t("app.page.map", "zh"))
+    assert_choices(page, "zh", "the map")
+    click_a_school(page)
+    wait_for_page(page, t("app.page.school", "zh"))
+    page.wait_for_url("**school=**")
+    assert_choices(page, "zh", "the school from the map")
+    assert_no_internals(page, "the school")
+
+    page.get_by_text(t("app.page.planner", "zh"), exact=True).first.click()
+    wait_for_page(page, t("app.page.planner", "zh"))
+    assert_choices(page, "zh", "the planner")
+    text = page.inner_text('[data-testid="stMain"]')
+    assert LEAKS.findall(text) == [], ("the planner", LEAKS.findall(text))
+    ids = [text[max(0, m.start() - 30):m.end() + 10] for m in BARE_ID.finditer(text)]
+    assert ids == [], ("the planner", ids)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "journey-planner.png"), full_page=True)
