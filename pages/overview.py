@@ -25,8 +25,9 @@ if not cards:
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(card.label, card.value_text, delta=card.status_text, border=True,
                   delta_color=STATUS_DELTA_COLOR[card.status], delta_arrow="off",
-                  help=card.help,
-                  delta_description=card.detail)
+                  help=card.help)
+    # what decided the verdict, in full: a metric's delta description is cut to one line
+    column.caption(card.detail)
 
 scheme, stage = ctx.scheme, ctx.stage
 st.subheader(ctx.tr("app.overview.cv_heading", scheme=ctx.tr(f"scheme.{scheme}")))
@@ -47,7 +48,8 @@ with left:
     for r in overview.school_rule_counts(ev, county, year, scheme, lang).itertuples(index=False):
         st.metric(ctx.tr("app.overview.rule_label", stage=r.stage_label), r.text,
                   help=ctx.tr(f"app.overview.rule_help.{scheme}"))
-    page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"))
+    page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"),
+              query_params=overview.drilldown_params(ev, county, year, stage, scheme, lang))
 with right:
     st.subheader(overview.reasons_heading(cards, stage, scheme, lang))
     reasons = overview.top_reasons(ev, county, year, stage, scheme, lang)

@@ -181,12 +181,13 @@ def test_overview_cards_are_the_engine_verdicts() -> None:
     # the status is the county's verdict (CV test, school rule, county items), not the CV alone
     verdicts = evaluation_verdicts(ev, "990101", int(snapshot.meta["year"]), county=snapshot.county)
     cards = {m.label: m for m in at.metric}
+    captions = [c.value for c in at.caption]
     for stage in STAGES:
         for scheme in ("basic", "quality"):
             m = cards[t(f"app.overview.card_{scheme}", "zh", stage=t(f"stage.{stage}", "zh"))]
             v = verdicts[(scheme, stage)]
             assert m.proto.delta == t(f"status.{v.status}", "zh"), m.label
-            assert v.text in m.proto.delta_description
+            assert v.text in captions, m.label  # under the card, in full
 
 
 def test_overview_basic_primary_fails_on_the_school_rule() -> None:
@@ -197,8 +198,8 @@ def test_overview_basic_primary_fails_on_the_school_rule() -> None:
     at = open_page("overview")
     card = next(m for m in at.metric if m.label == "小学 · 基本均衡")
     assert card.proto.delta == "未达标"
-    assert t("verdict.part.school_rule", "zh") in card.proto.delta_description
-    assert "未满足" in card.proto.delta_description
+    detail = at.caption[1].value  # the first card's caption, after the page's own caption
+    assert t("verdict.part.school_rule", "zh") in detail and "未满足" in detail
     at = open_page("checklist")
     assert any(m.value == "未达标" for m in at.metric if m.label == t("scheme.basic", "zh"))
 
