@@ -46,21 +46,22 @@ st.plotly_chart(figures.drill_values(drill, indicator, lang, summary.mean, summa
 
 st.subheader(ctx.tr("app.drill.contribution_heading"))
 top = drilldown.top_contributors(drill)
-left, right = st.columns([3, 2])
-with left:
-    st.plotly_chart(figures.contribution_bars(top, indicator, lang), config=PLOTLY_CONFIG,
-                    key="drill_contribution")
-with right:
-    st.dataframe(drilldown.contribution_table(top, indicator, lang), hide_index=True,
-                 key="drill_contribution_table")
-    st.caption(ctx.tr("app.drill.contribution_note", cv=summary.cv_text))
+# the chart, then its table at full width (beside the chart, the table's columns were cut)
+st.plotly_chart(figures.contribution_bars(top, indicator, lang), config=PLOTLY_CONFIG,
+                key="drill_contribution")
+st.dataframe(drilldown.contribution_table(top, indicator, lang), hide_index=True,
+             key="drill_contribution_table")
+st.caption(ctx.tr("app.drill.contribution_note", cv=summary.cv_text))
 
 st.subheader(ctx.tr(f"app.drill.failing_heading.{scheme}"))
 failing = drilldown.failing_table(units, scheme, indicator, lang)
 if failing.empty:
     st.success(ctx.tr("app.drill.no_failing"))
 else:
-    st.dataframe(failing, hide_index=True, key="drill_failing")
+    shown = drilldown.failing_screen_columns(scheme, indicator, lang)
+    # the failing indicators' names are long: a bounded column, the full text on hover
+    st.dataframe(failing, hide_index=True, key="drill_failing", column_order=shown,
+                 column_config={shown[-1]: st.column_config.TextColumn(width="medium")})
     name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
                   scheme=ctx.tr(f"scheme.{scheme}"))
     d1, d2, _ = st.columns([1, 1, 3])

@@ -71,8 +71,12 @@ with right:
         st.plotly_chart(maps.school_locator(towns.paths, location.lon, location.lat, school_name,
                                             lang, map_aspect([location.lat])),
                         config=PLOTLY_CONFIG, key="school_map")
-st.dataframe(school.profile_display(profile, scheme, lang), hide_index=True,
-             key="school_profile_table")
+profile_table = school.profile_display(profile, scheme, lang)
+# English official names are long: the name column is bounded (full name on hover) so that
+# the table fits beside the sidebar
+st.dataframe(profile_table, hide_index=True, key="school_profile_table",
+             column_config={profile_table.columns[0]: st.column_config.TextColumn(width="medium")}
+             if lang == "en" and not profile_table.empty else None)
 
 st.subheader(ctx.tr("app.school.history_heading"))
 history = school.school_history(ctx.history(), scheme, school_id, county, stage, lang)

@@ -5,9 +5,10 @@ no table cut off on the right.
 A Streamlit table (``[data-testid="stDataFrame"]``) is a glide-data-grid canvas inside a
 scroller (``.dvn-scroller``): its columns overflow when the scroller's ``scrollWidth`` exceeds
 its ``clientWidth`` (the last columns then sit beyond the right edge, behind a scroll bar).
-The urban–rural, checklist and planner tables must never overflow; the planner is also opened
-on a scheme whose plan moves teachers, so its transfer and school tables are drawn.  Tables of
-the other pages are not measured here.
+The urban–rural, checklist, planner, drill-down and school-profile tables must never overflow;
+the planner is also opened on a scheme whose plan moves teachers, so its transfer and school
+tables are drawn.  The scenario page's result tables appear only once a scenario is built and
+are not measured here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "tests" / "artifacts" / "screenshots"
 VIEWPORTS = ((1440, 900), (1920, 1080))
-FITTED = ("urban-rural", "checklist", "planner")  # the pages whose tables were made to fit
+FITTED = ("urban-rural", "checklist", "planner", "drilldown", "school")  # pages with tables
 EXTRA = {"planner": {"scheme": "quality", "stage": "junior"}}  # a plan with moves and schools
 
 MEASURE = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(d => {

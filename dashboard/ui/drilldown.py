@@ -28,7 +28,11 @@ from dashboard.ui.format import (
 )
 
 __all__ = ["TOP_CONTRIBUTORS", "verdict_indicator", "default_indicator", "drill_units",
-           "top_contributors", "contribution_table", "failing_table"]
+           "top_contributors", "contribution_table", "failing_table", "failing_screen_columns"]
+
+# Columns of the failing table kept for the downloads only: the page shows the chosen stage,
+# and the school id helps a spreadsheet, not a reader (the table then fits beside the sidebar).
+_DOWNLOAD_ONLY: Final = ("id", "stage")
 
 TOP_CONTRIBUTORS: Final = 10  # units listed as contributing most to a CV
 
@@ -106,6 +110,11 @@ def _failing_columns(scheme: str, indicator: str, lang: str) -> dict[str, str]:
         "meets": t("app.drill.col.meets", lang, n=school_rule_size(scheme)),
         "failing": t("app.drill.col.failing", lang),
     }
+
+
+def failing_screen_columns(scheme: str, indicator: str, lang: str) -> list[str]:
+    """Return the headers of :func:`failing_table` shown on screen (the downloads keep all)."""
+    return [h for k, h in _failing_columns(scheme, indicator, lang).items() if k not in _DOWNLOAD_ONLY]
 
 
 def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str) -> pd.DataFrame:
