@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -33,6 +35,26 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(DEMO_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def app(demo_root: Path) -> Iterator[str]:
+    """The app served on a free loopback port for one browser-test module; its base URL."""
+    from tests.browser import CHROMIUM, served_app
+
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
+    with served_app() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(app: str) -> Iterator[Any]:
+    """A headless Debian chromium (Playwright) for one browser-test module."""
+    from tests.browser import open_browser
+
+    with open_browser() as b:
+        yield b
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ made (documents, scripts, fonts, images, XHR, websockets) stayed on 127.0.0.1/lo
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,8 @@ import pytest
 
 from dashboard.i18n import t
 from tests.browser import (
-    CHROMIUM,
     error_texts,
     is_local,
-    open_browser,
     served_app,
     wait_for_page,
 )
@@ -53,20 +50,6 @@ def page_url(base: str, path: str, **params: str) -> str:
     """Return the address of page ``path`` (the overview is the app's root)."""
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return f"{base}/{'' if path == 'overview' else path}{'?' + query if query else ''}"
-
-
-@pytest.fixture(scope="module")
-def app(demo_root: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
-    with served_app() as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(app: str) -> Iterator[Any]:
-    with open_browser() as b:
-        yield b
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ At every step the URL and the checked radios show the choices, and the page's te
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 
 from dashboard.i18n import t
 from dashboard.ui.format import indicator_label
-from tests.browser import CHROMIUM, error_texts, open_browser, served_app, wait_for_page
+from tests.browser import error_texts, wait_for_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,20 +27,6 @@ SHOTS = REPO / "tests" / "artifacts" / "screenshots"
 # words that must never reach the screen: a Python None, a NaN, a JS false/undefined, a
 # server path (the text of the page; a dataframe draws its cells on a canvas, unseen here)
 LEAKS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\bfalse\b|\bundefined\b|/work/|/tmp/|/home/")
-
-
-@pytest.fixture(scope="module")
-def app(demo_root: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
-    with served_app() as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(app: str) -> Iterator[Any]:
-    with open_browser() as b:
-        yield b
 
 
 @pytest.fixture()

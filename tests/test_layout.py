@@ -13,15 +13,13 @@ are not measured here.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dashboard.i18n import t
-from tests.browser import CHROMIUM, open_browser, served_app, wait_for_page
+from tests.browser import wait_for_page
 from tests.test_browser import _pages, app_errors, page_url
 
 pytestmark = pytest.mark.browser
@@ -36,20 +34,6 @@ MEASURE = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
   const s = d.querySelector('.dvn-scroller'); const r = d.getBoundingClientRect();
   return {width: r.width, scroll: s ? s.scrollWidth : null, client: s ? s.clientWidth : null};
 })"""
-
-
-@pytest.fixture(scope="module")
-def app(demo_root: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
-    with served_app() as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(app: str) -> Iterator[Any]:
-    with open_browser() as b:
-        yield b
 
 
 def measure(page: Any) -> list[dict]:
