@@ -16,13 +16,11 @@ import pandas as pd
 import pytest
 from demo_data import DEMO_GEO, DEMO_SNAPSHOT
 from streamlit.testing.v1 import AppTest
+from test_app_pages import open_page  # the one way the page tests open a page
 
 from dashboard.i18n import t
 from dashboard.method.standards import teacher_attributes
 from dashboard.store.snapshots import read_snapshot
-
-REPO = Path(__file__).resolve().parent.parent
-TIMEOUT = 240
 
 # words that are Python's or pandas' values, never the bureau's
 RAW_VALUES = re.compile(r"\b(None|nan|NaN|NaT|true|false|True|False|inf)\b")
@@ -95,18 +93,6 @@ def problems(texts: list[str], lang: str) -> list[str]:
     return bad
 
 
-def _page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    if page != "overview":
-        at.switch_page(str(REPO / "pages" / f"{page}.py"))
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 @pytest.fixture(autouse=True)
 def _data(demo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "data"
@@ -127,7 +113,7 @@ def test_the_scan_finds_what_issue_9_saw() -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", ["overview", "checklist"])
 def test_overview_and_checklist_show_no_internals(page: str, lang: str) -> None:
-    at = _page(page, lang=lang)
+    at = open_page(page, lang=lang)
     assert problems(screen_texts(at), lang) == []
 
 
@@ -135,7 +121,7 @@ def test_overview_and_checklist_show_no_internals(page: str, lang: str) -> None:
 @pytest.mark.parametrize(("scheme", "stage", "mode"), [("basic", "primary", "transfers"),
                                                        ("quality", "junior", "both")])
 def test_planner_shows_no_internals(scheme: str, stage: str, mode: str, lang: str) -> None:
-    at = _page("planner", lang=lang, scheme=scheme, stage=stage, mode=mode)
+    at = open_page("planner", lang=lang, scheme=scheme, stage=stage, mode=mode)
     texts = screen_texts(at)
     assert problems(texts, lang) == []
     if scheme == "quality" and lang == "zh":  # money in 万元 with separators
@@ -144,7 +130,7 @@ def test_planner_shows_no_internals(scheme: str, stage: str, mode: str, lang: st
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_scenario_page_shows_no_internals(lang: str) -> None:
-    at = _page("scenario", lang=lang)
+    at = open_page("scenario", lang=lang)
     assert problems(screen_texts(at), lang) == []
     # an action refused (more teachers than the school has): its message in words
     _transfer(at, 500, {})
@@ -172,7 +158,7 @@ def _transfer(at: AppTest, count: int, attrs: dict[str, int]) -> None:
 @pytest.mark.parametrize("page", ["drilldown", "urban_rural"])
 def test_teacher_pupil_ratio_reads_one_to_n(page: str, lang: str) -> None:
     """师生比 (B6) is shown as the bureau writes it, 1 : n, under the unit 师 : 生."""
-    at = _page(page, lang=lang, scheme="basic", ind="B6")
+    at = open_page(page, lang=lang, scheme="basic", ind="B6")
     texts = screen_texts(at)
     assert problems(texts, lang) == []
     assert any(re.fullmatch(r"1 : [\d,]+\.\d", x) for x in texts), texts
