@@ -60,6 +60,8 @@ __all__ = [
     "requested_path",
     "plain_text",
     "not_found_page",
+    "redirected_path",
+    "NOT_FOUND_PATH",
     "switch_page",
     "PAGE_FILES",
     "REPO_ROOT",
@@ -402,6 +404,15 @@ def plain_text(text: str, limit: int = 60) -> str:
     characters, Markdown and HTML signs escaped."""
     cut = text[:limit] + ("…" if len(text) > limit else "")
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in cut)
+
+
+# The hidden page that app/serve.py sends an address of several segments (/a/b) to.
+NOT_FOUND_PATH: Final = "not-found"
+
+
+def redirected_path() -> str:
+    """Return the address app/serve.py redirected to the not-found page (its ``path``)."""
+    return str(st.query_params.get("path") or NOT_FOUND_PATH)
 
 
 def not_found_page(path: str) -> Callable[[], None]:
