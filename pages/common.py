@@ -61,6 +61,7 @@ __all__ = [
     "plain_text",
     "not_found_page",
     "redirected_path",
+    "fitted",
     "NOT_FOUND_PATH",
     "switch_page",
     "PAGE_FILES",
@@ -404,6 +405,12 @@ def plain_text(text: str, limit: int = 60) -> str:
     characters, Markdown and HTML signs escaped."""
     cut = text[:limit] + ("…" if len(text) > limit else "")
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in cut)
+
+
+def fitted(widths: dict[str, int]) -> dict[str, object]:
+    """Column settings that make a table fit the page: each width, the full header as help
+    (see ``dashboard.ui.planner_page.column_widths``)."""
+    return {c: st.column_config.Column(width=w, help=c) for c, w in widths.items()}
 
 
 # The hidden page that app/serve.py sends an address of several segments (/a/b) to.

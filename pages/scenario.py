@@ -10,7 +10,8 @@ from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import table_height
 from dashboard.ui.geo import map_aspect
-from pages.common import PLOTLY_CONFIG, page_townships, start_page
+from dashboard.ui.planner_page import column_widths
+from pages.common import PLOTLY_CONFIG, fitted, page_townships, start_page
 
 ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
@@ -235,8 +236,9 @@ with build:
         if moved.empty:
             st.info(ctx.tr("scenario.result.no_school_change"))
         else:
-            st.dataframe(sr.school_change_display(moved, ctx.scheme, lang), hide_index=True,
-                         key="scn_schools")
+            shown = sr.school_change_display(moved, ctx.scheme, lang)
+            st.dataframe(shown, hide_index=True, key="scn_schools",
+                         column_config=fitted(column_widths(shown)))
 
         st.subheader(ctx.tr("scenario.result.map"))
         lines = sr.flow_lines(actions, schools, lang)
