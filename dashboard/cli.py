@@ -1,4 +1,4 @@
-"""The command line: ``python -m dashboard evaluate|demo|plan …`` (texts from the catalogue)."""
+"""The command line: ``python -m dashboard evaluate|demo|template|plan …`` (texts from the catalogue)."""
 
 from __future__ import annotations
 
@@ -206,6 +206,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the fill-in templates (schools, teachers, county items) into --out."""
+    from dashboard.store.templates import write_templates
+
+    try:
+        paths = write_templates(args.out, args.lang)
+    except FileExistsError as exc:
+        print(t("cli.template.exists", args.lang, path=str(exc)), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in paths:
+        print(t("cli.demo.written", args.lang, path=str(path)))
+    return 0
+
+
 def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``, with
     the county's verdict after it (``county``: the county-items table)."""
@@ -328,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     d.set_defaults(func=cmd_demo)
+    tp = sub.add_parser("template", help=t("cli.help.template", "zh"))
+    tp.add_argument("--out", default=".", help=t("cli.help.template_out", "zh"))
+    tp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    tp.set_defaults(func=cmd_template)
     pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
     pl.add_argument("path", help=t("cli.help.snapshot", "zh"))
     pl.add_argument("--scheme", choices=SCHEMES, required=True, help=t("cli.plan.help.scheme", "zh"))
