@@ -279,16 +279,9 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell(value: object) -> str:
-    """Return a stored value as a person reads it: 2924, 8,697.7, 是/否 stays as stored."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return f"{float(value):,.2f}".rstrip("0").rstrip(".")
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print what differs between two snapshots' schools (added, gone, each changed value)."""
-    from dashboard.store.compare import compare_schools
+    from dashboard.store.compare import cell_text, compare_schools
     from dashboard.store.contract import header_map
     from dashboard.store.snapshots import SnapshotError, read_snapshot
 
@@ -306,7 +299,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print("  " + t(f"import.school_{kind}", lang, name=r.school_name, id=r.school_id))
     for r in d.changes.itertuples(index=False):
         print("  " + t("import.changed", lang, name=r.school_name, column=headers[r.column],
-                       before=_cell(r.before), after=_cell(r.after)))
+                       before=cell_text(r.before), after=cell_text(r.after)))
     return 0
 
 

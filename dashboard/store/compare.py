@@ -14,7 +14,7 @@ import pandas as pd
 
 from dashboard.store.contract.spec import specs
 
-__all__ = ["SchoolsDiff", "compare_schools", "COMPARED_COLUMNS"]
+__all__ = ["SchoolsDiff", "compare_schools", "cell_text", "COMPARED_COLUMNS"]
 
 _KEY: Final = ["county_code", "school_id"]
 # Every declared column but the key and the year (which differs year over year by design).
@@ -84,3 +84,16 @@ def compare_schools(before: pd.DataFrame, after: pd.DataFrame) -> SchoolsDiff:
     changes = (pd.concat(rows, ignore_index=True) if rows
                else pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
     return SchoolsDiff(added, gone, changes.sort_values(_KEY, kind="stable").reset_index(drop=True))
+
+
+def cell_text(value: object) -> str:
+    """Return a stored value as a person reads it: 2924, 8,697.7; texts as stored, '' if empty.
+
+    >>> cell_text(2924.0), cell_text(8697.70), cell_text("小学"), cell_text(None)
+    ('2,924', '8,697.7', '小学', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return str(value)
+    return f"{float(value):,.2f}".rstrip("0").rstrip(".")

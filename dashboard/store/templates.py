@@ -118,14 +118,21 @@ def _instruction_rows(table: Table, lang: str) -> list[list[str]]:
     return rows
 
 
-def _examples(table: Table, lang: str) -> pd.DataFrame:
-    """Return a few rows of the demo county's latest year in the template's headers and cell
-    texts: a school of each type (a teaching point with its school), or the first rows."""
+@lru_cache(maxsize=1)
+def _demo_latest() -> dict[str, pd.DataFrame]:
+    """Return the demo county's tables of its latest year (built once; never changed)."""
     from dashboard.store.demo import build_demo
 
     demo = build_demo()
     year = max(demo.schools)
-    frame = {"schools": demo.schools, "teachers": demo.teachers, "county": demo.county}[table][year]
+    return {"schools": demo.schools[year], "teachers": demo.teachers[year],
+            "county": demo.county[year]}
+
+
+def _examples(table: Table, lang: str) -> pd.DataFrame:
+    """Return a few rows of the demo county's latest year in the template's headers and cell
+    texts: a school of each type (a teaching point with its school), or the first rows."""
+    frame = _demo_latest()[table]
     if table == "schools":
         point = frame[frame["school_type"] == "teaching_point"].head(1)
         parent = frame[frame["school_id"].isin(point["parent_school_id"])]
@@ -259,8 +266,10 @@ def _codes_sheet(b: _Book, table: Table, lang: str) -> None:
             sheet.write_string(r, col + 1, meaning)
 
 
+@lru_cache(maxsize=2 * len(TABLES))
 def template_workbook(table: Table, lang: str) -> bytes:
-    """Return the XLSX template of ``table`` in ``lang`` ("zh" or "en") as bytes."""
+    """Return the XLSX template of ``table`` in ``lang`` ("zh" or "en") as bytes (made once
+    per process: the contract and the demo do not change while it runs)."""
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; known: {TABLES}")
     buf = io.BytesIO()
