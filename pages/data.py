@@ -54,6 +54,9 @@ with upload_tab:
             table = dp.violation_table(result.violations, lang)
             st.dataframe(table, hide_index=True, key="data_errors",
                          height=table_height(table, max_rows=20))
+        for name, data in result.marked:
+            st.download_button(ctx.tr("data.upload.marked", name=name), data, file_name=name,
+                               mime=XLSX_MIME, key=f"data_marked_{name}")
     elif result is not None:
         pv = result.preview
         for line in dp.preview_lines(pv, lang):

@@ -114,3 +114,46 @@ def test_the_page_works_without_any_snapshot(tmp_path: Path, monkeypatch: pytest
     at = open_data_page()
     assert at.title[0].value == t("app.page.data", "zh")
     assert len(at.get("download_button")) == 3
+
+
+def test_the_users_file_comes_back_with_each_error_marked_where_it_is(data_root: Path,
+                                                                     tmp_path: Path) -> None:
+    import openpyxl
+
+    schools = read_snapshot(data_root / "demo-990101-2024").schools.astype({"books": object})
+    schools.loc[4, "books"] = "很多"
+    schools.loc[9, "classes_primary"] = -2  # also breaks 班班通 classes ≤ classes
+    # an XLSX with a title row above the header and a second sheet left untouched
+    path = tmp_path / "县里的表.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        schools.to_excel(writer, sheet_name="学校", startrow=1, index=False)
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="备注", index=False)
+    result = dp.stage_uploads(data_root, [dp.Upload("schools", path.name, path.read_bytes())],
+                              None, None, "zh")
+    assert result.preview is None and [name for name, _ in result.marked] == ["县里的表-errors.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(result.marked[0][1]))
+    assert book.sheetnames == ["学校", "备注"]
+    sheet = book["学校"]
+    header = {c.value: c.column for c in sheet[2]}
+    marked = {(c.row, c.column) for row in sheet.iter_rows() for c in row if c.comment}
+    # header in row 2: the 5th data row is row 7, the 10th row 12
+    assert marked == {(7, header["books"]), (12, header["classes_primary"]),
+                      (12, header["classes_with_av"])}
+    assert "-2" in sheet.cell(row=12, column=header["classes_primary"]).comment.text
+    assert sheet.cell(row=7, column=header["books"]).fill.start_color.rgb.endswith("FFC7CE")
+
+
+def test_a_csv_comes_back_as_a_workbook_of_text_cells_never_formulas(data_root: Path,
+                                                                    tmp_path: Path) -> None:
+    import openpyxl
+
+    schools = read_snapshot(data_root / "demo-990101-2024").schools.astype({"school_name": object})
+    schools.loc[0, "school_name"] = "=cmd|' /C calc'!A0"
+    schools.loc[1, "boarders"] = -1
+    data = csv_bytes(schools)
+    result = dp.stage_uploads(data_root, [dp.Upload("schools", "s.csv", data)], None, None, "en")
+    book = openpyxl.load_workbook(io.BytesIO(result.marked[0][1]))
+    sheet = book.worksheets[0]
+    assert sheet.cell(row=2, column=1 + list(schools.columns).index("school_name")).data_type == "s"
+    col = 1 + list(schools.columns).index("boarders")
+    assert sheet.cell(row=3, column=col).comment is not None

@@ -19,6 +19,7 @@ from dashboard.i18n import t
 from dashboard.store.compare import SchoolsDiff, cell_text
 from dashboard.store.contract import ContractError, Violation, header_map
 from dashboard.store.importing import Preview, Staged, preview, stage_import
+from dashboard.store.marking import MARKABLE, marked_workbook
 from dashboard.store.snapshots import SnapshotError, SnapshotInfo
 from dashboard.store.templates import TEMPLATE_FILES, template_workbook
 from dashboard.store.trash import Trashed
@@ -45,6 +46,7 @@ class StageResult:
     preview: Preview | None
     violations: tuple[Violation, ...] = ()
     message: str = ""
+    marked: tuple[tuple[str, bytes], ...] = ()  # (file name, the file with its errors marked)
 
 
 def templates(lang: str) -> list[tuple[str, str, bytes]]:
@@ -79,7 +81,11 @@ def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
                 paths["schools"], teachers_path=paths.get("teachers"),
                 county_path=paths.get("county"), year=year, county=county, lang=lang)
         except ContractError as exc:
-            return StageResult(None, exc.errors, t("data.upload.errors", lang, n=len(exc.errors)))
+            marked = tuple((f"{p.stem}-errors.xlsx", marked_workbook(p, exc.errors, lang))
+                           for p in paths.values()
+                           if p.suffix.lower() in MARKABLE and any(v.file == p.name for v in exc.errors))
+            return StageResult(None, exc.errors, t("data.upload.errors", lang, n=len(exc.errors)),
+                               marked)
         except SnapshotError as exc:
             return StageResult(None, message=str(exc))
     return StageResult(preview(root, staged, lang))
