@@ -16,6 +16,7 @@ from typing import Final
 
 import numpy as np
 
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _distances, _Inst
 from dashboard.planning.planner.moves import Triple
 
@@ -205,8 +206,9 @@ def _apply(prob: _Problem, st: _State, i: int, j: int, c: int) -> None:
     st.triples[(i, j, c)] = st.triples.get((i, j, c), 0) + 1
 
 
-def _greedy(inst: _Inst, max_steps: int) -> list[Triple]:
-    """Greedy transfers: the single-teacher move that most lowers the weighted excess."""
+def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None) -> list[Triple]:
+    """Greedy transfers: the single-teacher move that most lowers the weighted excess (stops at
+    ``deadline``, with the moves so far)."""
     if len(inst.movable) < 2:
         return []
     prob = _problem(inst)
@@ -214,7 +216,7 @@ def _greedy(inst: _Inst, max_steps: int) -> list[Triple]:
     for _ in range(max_steps):
         Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
         V = prob.violation(Q)
-        if V <= 0:
+        if V <= 0 or (deadline is not None and deadline.expired()):
             break
         best = _best_step(prob, st, Q, V)
         if best is None:

@@ -12,17 +12,18 @@ minimums' cost as the proven lower bound.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 
 from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
+from dashboard.planning.planner.solver import _milp
 from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
 
 # basic: a province minimum on a resource no CV counts, bought to meet it
@@ -181,23 +182,21 @@ def _line_search(buy: _Buying, x: np.ndarray, best: np.ndarray) -> np.ndarray:
     return buy.whole(x + hi_t * (best - x))
 
 
-def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, time_limit: float) -> _Buy:
+def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, deadline: Deadline) -> _Buy:
     """Return the least-cost amounts by cutting planes, from the feasible ``best`` (proven gap)."""
     n = len(buy.pos)
     ub = unit_cost * float(best.sum())
     cuts = [_cut(buy, lb), _cut(buy, best)]
     lower = unit_cost * float(lb.sum())
     c = np.full(n, unit_cost)
-    t0 = time.perf_counter()
     status = "feasible"
     for _ in range(_KELLEY_ROUNDS):
-        left = time_limit - (time.perf_counter() - t0)
-        if left <= 0:
+        if deadline.expired():
             break
-        res = milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
-                                                   np.array([b for _, b in cuts])),
-                   integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
-                   options={"time_limit": left, "disp": False})
+        res = _milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
+                                                    np.array([b for _, b in cuts])),
+                    integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
+                    options={"disp": False}, deadline=deadline)
         if res.x is None:
             break
         a = buy.whole(res.x, 1e-6)
@@ -217,7 +216,7 @@ def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, ti
 
 
 def _buy_one(R0: np.ndarray, P: np.ndarray, pos: np.ndarray, share: np.ndarray, lb: np.ndarray,
-             unit_cost: float, integer: bool, tau: float | None, *, time_limit: float = 10.0) -> _Buy:
+             unit_cost: float, integer: bool, tau: float | None, *, deadline: Deadline | None = None) -> _Buy:
     """Least-cost amounts a ≥ lb at the purchasable units so that CV(R0 + share·a) ≤ τ (None: no CV)."""
     buy = _Buying(R0, P, pos, share, integer, tau)
     lb = buy.whole(lb)
@@ -226,7 +225,10 @@ def _buy_one(R0: np.ndarray, P: np.ndarray, pos: np.ndarray, share: np.ndarray, 
     best = _water_fill(buy, lb)  # an upper bound: the purchasable units raised to a common level
     if best is None:
         return _Buy("infeasible", {"a": lb}, math.inf, math.inf)
-    return _kelley(buy, lb, best, unit_cost, time_limit)
+    if deadline is None:  # no time for cutting planes: the water-filled plan, bound = the minimums
+        cost = unit_cost * float(best.sum())
+        return _Buy("feasible", {"a": best}, cost, unit_cost * float(lb.sum()))
+    return _kelley(buy, lb, best, unit_cost, deadline)
 
 
 # ------------------------------------------------------------------------------ the plan's purchases
@@ -251,11 +253,12 @@ class _Shop:
     lbs: dict[str, np.ndarray]  # least amounts per purchasable unit (the minimums)
     ints: frozenset[str]
 
-    def buy_one(self, col: str, tau: float | None, time_limit: float) -> _Buy:
-        """Return the least-cost purchase of ``col`` meeting ``tau`` (and the minimums)."""
+    def buy_one(self, col: str, tau: float | None, deadline: Deadline | None) -> _Buy:
+        """Return the least-cost purchase of ``col`` meeting ``tau`` (and the minimums); without
+        a deadline, the water-filled plan (no cutting planes)."""
         R0 = self.inst.units[col].to_numpy(float)
         return _buy_one(R0, self.inst.P, self.pos, self.share, self.lbs[col], self.inst.cons.cost(col),
-                        col in self.ints, tau, time_limit=time_limit)
+                        col in self.ints, tau, deadline=deadline)
 
     def cost_of(self, col: str, amounts: np.ndarray) -> float:
         """Return the cost of ``amounts`` of ``col`` in 元."""
@@ -275,11 +278,11 @@ def _minimum_amounts(inst: _Inst, pos: np.ndarray, share: np.ndarray, cols: Iter
     return lbs
 
 
-def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], time_limit: float) -> bool:
+def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], deadline: Deadline) -> bool:
     """Buy each quality resource to its own CV limit (exact); return False when one cannot pass."""
     pairs = _resources_of(shop.inst)
-    for _ind, col in pairs:
-        b = shop.buy_one(col, shop.inst.tau, time_limit / len(pairs))
+    for k, (_ind, col) in enumerate(pairs):
+        b = shop.buy_one(col, shop.inst.tau, deadline.share(1 / (len(pairs) - k)))
         if b.status == "infeasible":
             return False
         results[col] = b.amounts["a"]
@@ -299,7 +302,10 @@ def _cv_after(shop: _Shop, col: str, amounts: np.ndarray) -> float:
 
 def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
                    targets: dict[str, float]) -> tuple[float, str, float, np.ndarray] | None:
-    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None."""
+    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None.
+
+    Each step's amounts are water-filled (no solver call): the steps are a heuristic whose cost
+    is bounded below by the minimums' cost, not an optimum."""
     best = None
     floor = half_step(shop.inst.params.round_dp)  # a target that rounds to 0 is not aimed at
     for _, col in _resources_of(shop.inst):  # cheapest 元 per unit of CV removed, in steps
@@ -307,7 +313,7 @@ def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
         new_t = targets[col] - step
         if new_t <= floor:
             continue
-        b = shop.buy_one(col, new_t, 0.5)
+        b = shop.buy_one(col, new_t, None)
         if b.status == "infeasible":
             continue
         rate = (b.cost - shop.cost_of(col, amounts[col])) / step
@@ -317,25 +323,31 @@ def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
 
 
 def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
-                     teacher_cv_sum: float | None) -> bool:
-    """Share the composite's room between the five resource CVs greedily; False when out of reach."""
+                     teacher_cv_sum: float | None, deadline: Deadline) -> bool:
+    """Share the composite's room between the five resource CVs greedily; False when no plan
+    was found (``tally.status``: "infeasible" only when proven -- the teacher CVs alone exceed
+    the composite's room -- else "undecided")."""
     inst = shop.inst
     budget = BASIC_CV_COUNT * inst.tau - (teacher_cv_sum if teacher_cv_sum is not None else 0.0)
     cols = [col for _, col in _resources_of(inst)]
+    if budget <= 0:  # resource CVs are ≥ 0: nothing bought can pass
+        tally.status = "infeasible"
+        return False
     amounts = {col: shop.lbs[col].copy() for col in cols}
     for col in cols:
         tally.bound += shop.cost_of(col, amounts[col])
     targets = {col: _cv_after(shop, col, amounts[col]) for col in cols}
     for _ in range(_GREEDY_STEPS):
-        if sum(targets.values()) <= budget:
+        if sum(targets.values()) <= budget or deadline.expired():
             break
         best = _cheapest_step(shop, amounts, targets)
         if best is None:
-            return False
+            break
         _, col, _new_t, a = best
         amounts[col] = np.maximum(a, amounts[col])
         targets[col] = _cv_after(shop, col, amounts[col])
     if sum(targets.values()) > budget:
+        tally.status = "undecided"
         return False
     for col in cols:
         results[col] = amounts[col]
@@ -358,7 +370,7 @@ def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
     return out
 
 
-def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float) -> tuple[_Buy, list[Purchase]]:
+def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline) -> tuple[_Buy, list[Purchase]]:
     """Least-cost purchases (exact for quality, greedy with a proven bound for basic)."""
     pos, sids, share = _resource_setup(inst)
     ints = integer_resources()
@@ -373,11 +385,12 @@ def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float
         tally.cost += c
         tally.bound += c
     if inst.goal.scheme == "quality":
-        ok = _quality_purchases(shop, tally, results, time_limit)
+        ok = _quality_purchases(shop, tally, results, deadline)
     else:
-        ok = _basic_purchases(shop, tally, results, teacher_cv_sum)
+        ok = _basic_purchases(shop, tally, results, teacher_cv_sum, deadline)
     if not ok:
-        return _Buy("infeasible", results, math.inf, math.inf), []
+        status = tally.status if tally.status in ("infeasible", "undecided") else "infeasible"
+        return _Buy(status, results, math.inf, tally.bound), []
     purchases = [x for col, amt in results.items() for x in _to_purchases(inst, sids, col, amt, ints)]
     total = float(sum(p.cost_yuan for p in purchases))
     return _Buy(tally.status, results, total, min(tally.bound, total)), purchases

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
@@ -17,6 +18,34 @@ from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, stand
 from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
 
 MODES: Final = ("transfers", "budget", "both")
+
+
+class PlanStatus(StrEnum):
+    """What a plan proves (docs/method.md §8).
+
+    - ``already_passes``: the goal holds before any action (the optimum is doing nothing);
+    - ``optimal``: the plan's objective equals a proven lower bound;
+    - ``feasible``: a plan that passes the engine's re-check, with a proven lower bound and gap;
+    - ``infeasible``: proven that no plan of this mode reaches the goal (with what binds);
+    - ``undecided``: the time limit ran out before a plan was found or impossibility proven.
+    A time-out is never ``infeasible``."""
+
+    ALREADY_PASSES = "already_passes"
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNDECIDED = "undecided"
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a plan comes with this status."""
+        return self in (PlanStatus.ALREADY_PASSES, PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        """Whether the plan is proven optimal."""
+        return self in (PlanStatus.ALREADY_PASSES, PlanStatus.OPTIMAL)
+
 # 中央编办、教育部、财政部 2014: 城乡统一 编制标准 小学 1:19, 初中 1:13.5 (pupils per teacher).
 DEFAULT_STAFFING_NORM: Final = {"primary": 19.0, "junior": 13.5}
 # 2017 G11: ≥ 10 % of eligible teachers rotate (the row's threshold, in percent) ...
@@ -197,12 +226,39 @@ def _indicator_names(ids: str, lang: str) -> str:
 
 
 @dataclass(frozen=True)
+class CheckFailure:
+    """One rule a plan breaks in the engine's re-check: ``kind`` (goal, locked, max_km,
+    eligibility, unnamed, max_moves_per_school, staffing_norm, keep_minimums, minimum), the
+    school or unit, the indicator and the figure found (a typed value, never parsed back)."""
+
+    kind: str
+    school_id: str | None = None
+    indicator: str | None = None
+    value: float | None = None
+    to_school_id: str | None = None
+
+    def message(self, lang: str = "zh") -> str:
+        """Return the failure in ``lang``."""
+        return t(f"plan2.failure.{self.kind}", lang, school=self.school_id or "",
+                 to_school=self.to_school_id or "",
+                 indicator=_indicator_names(self.indicator, lang) if self.indicator else "",
+                 value="" if self.value is None else f"{self.value:,.1f}")
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+@dataclass(frozen=True)
 class PlanCheck:
     """The engine's re-check of a plan: ``passed`` when the goal and every constraint hold."""
 
     goal_met: bool
     constraints_ok: bool
-    failures: tuple[str, ...] = ()
+    failures: tuple[CheckFailure, ...] = ()
+
+    def messages(self, lang: str = "zh") -> tuple[str, ...]:
+        """Return every failure's message in ``lang``."""
+        return tuple(f.message(lang) for f in self.failures)
 
     @property
     def passed(self) -> bool:
@@ -216,8 +272,9 @@ class Plan:
 
     ``objective``: teachers moved (transfers), 元 (budget), or 元 with each transfer priced
     at ``teacher_transfer`` (both).  ``optimal``: proven optimal; ``gap``: (objective − lower
-    bound)/objective, 0 when optimal, NaN when there is no plan.  ``status``: already_passes,
-    optimal, feasible, infeasible.  ``before``/``after``: engine evaluations of the county.
+    bound)/objective, 0 when optimal, NaN when there is no plan.  ``status``: a
+    :class:`PlanStatus`.  ``lower_bound``: proven for the problem of the mode (NaN: none).
+    ``before``/``after``: engine evaluations of the county.
     """
 
     goal: PlanGoal
@@ -230,7 +287,7 @@ class Plan:
     lower_bound: float
     optimal: bool
     gap: float
-    status: str
+    status: PlanStatus
     method: str
     explanation: tuple[Shortfall, ...]
     rotation: Rotation
