@@ -27,8 +27,10 @@ from dashboard.planning.planner.greedy import _greedy
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import Triple, _match
 from dashboard.planning.planner.search import _basic_search, _single_bounds
+from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES
 from dashboard.planning.planner.transfers import _solve_flows
 from dashboard.planning.planner.types import PlanStatus, Shortfall
+from dashboard.planning.planner.worker import prewarm
 
 _GREEDY_FIRST_UNITS: Final = 120  # above this many movable units the greedy plan is computed first
 _GREEDY_STEPS_PER_UNIT: Final = 20
@@ -112,6 +114,9 @@ def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
     if len(inst.movable) < 2:
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan,
                              [Shortfall("unreachable", indicator=inst.ind_of_name[inst.names[0]])])
+    M, K = len(inst.movable), len(inst.classes)
+    if M * (2 * K + len(inst.names)) > HARD_DEADLINE_VARIABLES:
+        prewarm()  # the solver's worker loads while the greedy plan is computed
     if inst.goal.scheme == "quality":
         return _quality_transfers(inst, deadline)
     # basic: piecewise-linear relaxation for the bound, tangent models for the plans
