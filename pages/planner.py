@@ -36,6 +36,8 @@ with st.expander(ctx.tr("planner.page.constraints")):
     min_years = c4.number_input(ctx.tr("planner.page.min_years"), min_value=0, max_value=40, value=6, step=1,
                                 key="planner_min_years")
     keep = c5.toggle(ctx.tr("planner.page.keep_minimums"), value=True, key="planner_keep")
+    rotation = st.checkbox(ctx.tr("plan2.page.rotation"), value=False, key="planner_rotation",
+                           disabled=ctx.snapshot.teachers is None)
     names = dict(zip(ctx.schools["school_id"].astype(str), ctx.schools["school_name"].astype(str)))
     locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
                             format_func=lambda s: names.get(s, s))
@@ -46,7 +48,8 @@ with st.expander(ctx.tr("planner.page.constraints")):
 
 try:
     cons = pv.make_constraints(stage, norm=norm, max_moves=max_moves, max_km=max_km, min_years=min_years,
-                               keep_minimums=keep, locked=locked, per_transfer=per_transfer)
+                               keep_minimums=keep, locked=locked, per_transfer=per_transfer,
+                               rotation=rotation)
     goal = pv.make_goal(scheme, stage, mode, ctx.county_code, ctx.year)
     quick = pv.run_preview(ctx.snapshot, goal, cons, before=ctx.evaluation)
 except (pv.PlanError, pv.ScenarioError) as exc:

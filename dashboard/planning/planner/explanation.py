@@ -15,7 +15,7 @@ from dashboard.planning.planner.types import PlanError, Shortfall
 
 MAX_HIRES: Final = 4096  # beyond this many hires a goal is reported unreachable
 # the constraints tried one by one (dropped alone), in this order
-_DROPPABLE: Final = ("max_km", "max_moves_per_school", "eligibility", "keep_minimums", "staffing_norm")
+_DROPPABLE: Final = ("max_km", "max_moves_per_school", "eligibility", "keep_minimums", "staffing_norm", "rotation")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ def _applies(inst: _Inst, con: str) -> bool:
         return inst.cons.max_moves_per_school is not None
     if con == "eligibility":
         return inst.elig is not None
+    if con == "rotation":
+        return inst.cons.rotation
     return True
 
 

@@ -117,7 +117,7 @@ def _both_basic(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: fl
     alone_sum = sum(math.sqrt(v) for v in _v_of(inst, _base_counts(inst)).values())
     alone, alone_buys = _plan_purchases(inst, alone_sum, deadline.share(0.3))
     candidates: list[tuple[float, tuple[Transfer, ...], list[Purchase]]] = []
-    if alone.status in ("optimal", "feasible"):
+    if alone.status in ("optimal", "feasible") and not inst.rotation_min:  # no transfer: no rotation
         candidates.append((alone.cost, (), alone_buys))
     lower = alone.bound  # the minimums every plan buys (whatever its transfers)
     res = _transfer_plan(inst, deadline.share(_BOTH_TRANSFER_SHARE))

@@ -92,7 +92,7 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
 
 def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
     """Quality: the exact MILP (a large county's greedy plan first as the incumbent)."""
-    if len(inst.movable) > _GREEDY_FIRST_UNITS:
+    if len(inst.movable) > _GREEDY_FIRST_UNITS and not inst.cons.rotation:  # greedy ignores rotation
         found = _quality_large(inst, deadline)
         if found is not None:
             return found
@@ -109,7 +109,7 @@ def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
 
 def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
     """Return the fewest transfers that reach the teacher part of the goal (or why not)."""
-    if _teacher_goal_met(inst, _base_counts(inst)):
+    if _teacher_goal_met(inst, _base_counts(inst)) and not inst.rotation_min:
         return _TransferResult(PlanStatus.ALREADY_PASSES, 0.0, 0.0)
     if len(inst.movable) < 2:
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan,

@@ -51,6 +51,7 @@ from dashboard.planning.planner.flows import (
 )
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _Inst
 from dashboard.planning.planner.solver import STATUS_INFEASIBLE, STATUS_OPTIMAL, _dual_bound, _milp
+from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE
 
 _CHORD_WINDOW: Final = 6
 _TANGENT_STEP: Final = 3  # teachers between the initial tangents
@@ -143,6 +144,21 @@ def _add_school_rows(mdl: _Model) -> None:
         assert cols.hire_name is not None
         hired = relax.hire[cols.hire_name]
         rows.add(cols.pad(sparse.csr_matrix(np.ones((1, cols.M))), cols.nf), hired, hired)
+
+
+def _add_rotation_rows(mdl: _Model) -> None:
+    """Rows (rotation constraints, G11): teachers moved ≥ the least rotation, backbone teachers
+    moved ≥ ROTATION_BACKBONE_SHARE of those moved."""
+    inst, cols = mdl.inst, mdl.cols
+    if not inst.cons.rotation or "rotation" in mdl.relax.drop:
+        return
+    moved = np.asarray(cols.E_out.sum(axis=0)).ravel()
+    rows = mdl.rows
+    rows.add(cols.pad(moved.reshape(1, -1)), inst.rotation_min, np.inf)
+    j = inst.attrs.index("backbone")
+    has = inst.classes[:, j].astype(float)
+    backbone = np.asarray((cols.unit_sum(has, cols.E_out)).sum(axis=0)).ravel()
+    rows.add(cols.pad((backbone - ROTATION_BACKBONE_SHARE * moved).reshape(1, -1)), 0, np.inf)
 
 
 def _fixed_q(inst: _Inst, names: tuple[str, ...]) -> dict[str, float]:
@@ -371,6 +387,7 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     mdl = _model(inst, relax, _columns(inst, relax, basic_mode, bps))
     _add_stock_rows(mdl)
     _add_school_rows(mdl)
+    _add_rotation_rows(mdl)
     if not _add_cv_rows(mdl, basic_mode, v0, bps):
         return _no_flows(mdl.cols.M, mdl.cols.K, "infeasible", math.inf, math.inf)
     tangents = _initial_cuts(mdl)

@@ -50,9 +50,10 @@ class PlanStatus(StrEnum):
 DEFAULT_STAFFING_NORM: Final = {"primary": 19.0, "junior": 13.5}
 # 2017 G11: ≥ 10 % of eligible teachers rotate (the row's threshold, in percent) ...
 ROTATION_MIN_SHARE: Final = float(standards_table().loc["G11", "primary_threshold"]) / 100
-# ... and backbone teachers ≥ 20 % of those rotated (said only in the G11 row's note; the
-# itemised county items will give it a row of its own).
-ROTATION_BACKBONE_SHARE: Final = 0.20
+# ... and backbone teachers ≥ 20 % of those rotated (PARAM_ROTATION_BACKBONE); a teacher is
+# eligible after PARAM_ROTATION_YEARS years at the same school (a practice rule, configurable)
+ROTATION_BACKBONE_SHARE: Final = float(standards_table().loc["PARAM_ROTATION_BACKBONE", "primary_threshold"]) / 100
+ROTATION_YEARS: Final = int(float(standards_table().loc["PARAM_ROTATION_YEARS", "primary_threshold"]))
 CHECK_RESERVE_S: Final = 1.5  # of a plan's time limit, kept for the engine's re-check and the tables
 AMOUNT_DP: Final = 2  # decimals of a non-integer purchase amount (m², 元)
 DEFAULT_CV_MARGIN: Final = 0.0001
@@ -123,7 +124,11 @@ class PlanConstraints:
     - ``max_moves_per_school``: teachers moved in plus out per school (None: no limit);
     - ``locked_schools``: school ids neither giving, receiving nor buying;
     - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
-    - ``min_years_at_school``: with a roster, only teachers this long at the school move;
+    - ``min_years_at_school``: with a roster, only teachers this long at the school move (and
+      are counted eligible for rotation; default PARAM_ROTATION_YEARS of the standards table);
+    - ``rotation``: plan toward the 2017 rotation rule (G11): teachers moved ≥ 10 % of the
+      county's eligible teachers at the stage, backbone teachers ≥ 20 % of those moved (needs a
+      roster; applies to the transfers of modes "transfers" and "both");
     - ``costs``: 元 per unit of each resource column and per transferred teacher (default:
       dashboard/planning/data/unit_costs.csv); ``cv_margin``: aim at threshold + half a rounding
       step − margin (the step of the default parameters' decimals: 0.0005 at 3 decimals).
@@ -134,7 +139,8 @@ class PlanConstraints:
     max_moves_per_school: int | None = None
     locked_schools: frozenset[str] = frozenset()
     max_km: float | None = None
-    min_years_at_school: int = 6
+    min_years_at_school: int = ROTATION_YEARS
+    rotation: bool = False
     costs: Mapping[str, float] | None = None
     cv_margin: float = DEFAULT_CV_MARGIN
 
