@@ -22,6 +22,7 @@ from dashboard.planning.planner.moves import Triple
 
 _CANDIDATES: Final = 6  # best-scored (donor, receiver) pairs tried per class and step
 _OFF_CAP_WEIGHT: Final = 0.05  # quality: weight of a CV already under its cap
+_REPEAT_MAX: Final = 50  # batch: repetitions of one move at most
 
 Step = tuple[float, list[tuple[int, int, int]]]  # (violation removed per teacher moved, moves)
 
@@ -206,9 +207,38 @@ def _apply(prob: _Problem, st: _State, i: int, j: int, c: int) -> None:
     st.triples[(i, j, c)] = st.triples.get((i, j, c), 0) + 1
 
 
-def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None) -> list[Triple]:
+def _repeat_ok(prob: _Problem, st: _State, i: int, j: int, c: int) -> bool:
+    """Whether one more teacher of class ``c`` can go from ``i`` to ``j`` (stock or marginals,
+    minimums, staffing floor, moves per school) -- the checks of a single step."""
+    limit = prob.inst.cons.max_moves_per_school
+    if limit is not None and (st.moved[i] + 1 > limit or st.moved[j] + 1 > limit):
+        return False
+    if st.T[i] - 1 < prob.inst.floor_T[i] - 1e-9:
+        return False
+    one = np.zeros(len(st.T), bool)
+    one[i] = True
+    return bool(_can_give(prob, st, c, one)[i])
+
+
+def _repeat(prob: _Problem, st: _State, move: tuple[int, int, int], gain: float, deadline: Deadline | None) -> None:
+    """Repeat a single move while each repetition removes at least half the first one's gain
+    (a batch: one search for several teachers of the same kind between the same schools)."""
+    i, j, c = move
+    for _ in range(_REPEAT_MAX):
+        Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
+        V = prob.violation(Q)
+        if V <= 0 or not _repeat_ok(prob, st, i, j, c) or (deadline is not None and deadline.expired()):
+            return
+        dq = prob.coef[:, c] * ((2 * st.cnt[:, j] + 1) / prob.Pm[j] - (2 * st.cnt[:, i] - 1) / prob.Pm[i])
+        if V - prob.violation(Q + dq) < 0.5 * gain:
+            return
+        _apply(prob, st, i, j, c)
+
+
+def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, batch: bool = False) -> list[Triple]:
     """Greedy transfers: the single-teacher move that most lowers the weighted excess (stops at
-    ``deadline``, with the moves so far)."""
+    ``deadline``, with the moves so far); ``batch``: a move is repeated while it keeps paying
+    (large counties: fewer searches)."""
     if len(inst.movable) < 2:
         return []
     prob = _problem(inst)
@@ -223,4 +253,6 @@ def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None) -> li
             break
         for i, j, c in best[1]:
             _apply(prob, st, i, j, c)
+        if batch and len(best[1]) == 1:
+            _repeat(prob, st, best[1][0], best[0], deadline)
     return [(i, j, c, k) for (i, j, c), k in st.triples.items()]

@@ -89,11 +89,14 @@ def _single_bounds(inst: _Inst, deadline: Deadline) -> float:
     """Return a proven lower bound on the transfers: for each teacher indicator alone, the fewest
     teachers carrying its attribute that must move (a relaxation: one attribute, two classes)."""
     best = 0.0
-    names = [n for n in inst.names if n != "teachers"]
-    for n in names:
-        left = len(names) - names.index(n)
+    # the furthest CV from its limit first: its bound is likely the largest (time may run out)
+    v = _v_of(inst, _base_counts(inst))
+    names = sorted((n for n in inst.names if n != "teachers"), key=lambda n: -v[n])
+    for n in names:  # each may use all that is left (the first is the likeliest to bind)
+        if deadline.expired():
+            break
         f = _solve_flows(_single_attribute(inst, n), _Relax(drop=frozenset({"staffing_norm", "max_km"})),
-                         deadline=deadline.share(1 / left))
+                         deadline=deadline)
         if f.status == "optimal":
             best = max(best, f.objective)
         elif np.isfinite(f.bound):

@@ -34,8 +34,8 @@ from dashboard.planning.planner.worker import prewarm
 
 _GREEDY_FIRST_UNITS: Final = 120  # above this many movable units the greedy plan is computed first
 _GREEDY_STEPS_PER_UNIT: Final = 20
-_GREEDY_SHARE: Final = 0.25  # of the time left, for the greedy incumbent
-_SINGLE_SHARE: Final = 0.25  # of the time left, for the single-attribute bound
+_GREEDY_SHARE: Final = 0.4  # of the time left, for the greedy incumbent
+_SINGLE_SHARE: Final = 0.7  # of the time left, for the single-attribute bound
 _EXPLAIN_SHARE: Final = 0.5  # of the time left after an infeasible model, for the explanation
 
 
@@ -64,7 +64,7 @@ def _undecided(inst: _Inst, bound: float) -> _TransferResult:
 
 def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], float] | None:
     """Return the greedy plan and its transfers when it reaches the teacher goal, else None."""
-    greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline)
+    greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, greedy))):
         return None
     return greedy, float(sum(k for *_, k in greedy))

@@ -368,8 +368,8 @@ def _solve_lazily(mdl: _Model, deadline: Deadline, cutoff: float | None = None) 
         if res.x is None:
             status = "infeasible" if res.status == STATUS_INFEASIBLE else "timeout"
             return _no_flows(cols.M, cols.K, status, math.inf, max(_dual_bound(res), proven))
-        if res.status == STATUS_OPTIMAL:  # the optimum of a relaxation (fewer chords): a proven lower bound
-            proven = max(proven, float(res.fun))
+        # the optimum, or HiGHS's dual bound, of a relaxation (fewer chords): a proven lower bound
+        proven = max(proven, float(res.fun) if res.status == STATUS_OPTIMAL else _dual_bound(res))
         x = np.round(res.x[: cols.nf + cols.nh])
         if not _add_violated_chords(mdl, res.x, x):
             status = "optimal" if res.status == STATUS_OPTIMAL else "feasible"
