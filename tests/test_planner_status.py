@@ -142,3 +142,31 @@ def test_rotation_constraints_on_a_hand_made_county():
     assert all(f.kind not in ("rotation_share", "rotation_backbone") for f in ruled.check.failures)
     with pytest.raises(PlanError, match="roster"):
         plan(schools, goal, PlanConstraints(rotation=True), time_limit_s=5)
+
+
+SIX_OF_SEVEN = [(200, [(3, 1, 0, 1, 0), (2, 1, 0, 0, 1), (6, 1, 0, 0, 0)])] * 3  # every minimum met
+
+
+@pytest.mark.parametrize(("share", "pe_short", "bought_m2"), [
+    (0.90, False, 0.0),     # 90 % of the Q4 minimum, the other six met: the school passes as it is
+    (0.80, False, 45.0),    # 80 %: bought up to 85 % (765 − 720 m²), not to 100 %
+    (0.80, True, 180.0),    # the school also misses Q3 (PE/arts): Q4 must reach 100 % (900 − 720 m²)
+])
+def test_purchases_follow_the_six_of_seven_rule(share, pe_short, bought_m2):
+    spec = list(SIX_OF_SEVEN)
+    if pe_short:
+        spec[0] = (200, [(3, 1, 0, 1, 0), (1, 1, 0, 0, 1), (7, 1, 0, 0, 0)])
+    schools, roster = instance(spec)
+    schools.loc[0, "teaching_aux_area_m2"] = 200 * 4.5 * share  # Q4 minimum: 4.5 m² per pupil
+    p = plan(schools, PlanGoal("quality", "primary", "budget"), teachers=roster, time_limit_s=10)
+    _claims_hold(p)
+    assert p.check.passed, p.check.failures
+    got = sum(x.amount for x in p.purchases if x.resource == "teaching_aux_area_m2")
+    assert got == pytest.approx(bought_m2, abs=0.01)
+    assert p.cost_yuan == pytest.approx(bought_m2 * 3000, abs=30)
+    if bought_m2 == 0:
+        assert p.status == PlanStatus.ALREADY_PASSES
+    else:
+        assert p.status == PlanStatus.OPTIMAL
+    rule = p.after.units["quality"].set_index("school_id")
+    assert bool(rule.loc["S0", "school_pass"]) == (not pe_short)

@@ -7,8 +7,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
+from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import INDICATORS, scheme_ids
 from dashboard.planning.planner.instance import _Inst, _roster_flags, haversine_km
@@ -130,13 +132,16 @@ def _minimum_failures(inst: _Inst, after: Evaluation, teachers_only: bool) -> li
         v1 = ua[q].reindex(ub.index)
         lost = ub.index[(met0 & (v1 < mn - 1e-12)) | (~met0 & (v1 < ub[q] - 1e-12))]
         failures += [CheckFailure("keep_minimums", str(ua.loc[u, "school_id"]), indicator=q) for u in lost]
-    if not teachers_only:  # purchases bring every purchasable unit to the resource minimums
-        buyable = set(_resource_setup(inst)[1])
+    if not teachers_only:  # purchases bring every purchasable unit to the per-school rule (§4.2)
+        buyable = ua["school_id"].astype(str).isin(set(_resource_setup(inst)[1])).to_numpy()
+        ratio = {q: ua[q].to_numpy(float) / INDICATORS[q].minimum(stage) for q in scheme_ids("quality")}
+        t_miss = sum((ratio[q] < 1 - 1e-9).astype(int) for q in scheme_ids("quality", "teacher"))
+        r_miss = sum((ratio[q] < 1 - 1e-9).astype(int) for q in scheme_ids("quality", "resource"))
+        allowance = np.maximum(len(scheme_ids("quality")) - QUALITY_MIN_MET - t_miss, 0)
         for q in scheme_ids("quality", "resource"):
-            mn = INDICATORS[q].minimum(stage)
-            low = ua.index[ua[q] < mn * (1 - 1e-9)]
-            failures += [CheckFailure("minimum", str(ua.loc[u, "school_id"]), indicator=q)
-                         for u in low if str(ua.loc[u, "school_id"]) in buyable]
+            bad = buyable & ((ratio[q] < QUALITY_REST_FRACTION * (1 - 1e-9))
+                             | ((ratio[q] < 1 - 1e-9) & (r_miss > allowance)))
+            failures += [CheckFailure("minimum", str(s), indicator=q) for s in ua.loc[bad, "school_id"]]
     return failures
 
 

@@ -1,4 +1,4 @@
-"""One deadline for a whole plan (docs/method.md §8): a monotonic clock passed down every path.
+"""One deadline for a whole plan (docs/method.md §9): a monotonic clock passed down every path.
 
 Every solver call, greedy loop and explanation reads the same :class:`Deadline`; none starts a
 piece of work it has no time left for.  ``time.monotonic`` is used, never the wall clock."""

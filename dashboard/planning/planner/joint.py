@@ -1,4 +1,4 @@
-"""A plan being assembled per mode: "transfers", "budget" and "both" (docs/method.md §8).
+"""A plan being assembled per mode: "transfers", "budget" and "both" (docs/method.md §9).
 
 Mode "both" minimises (cost per transfer) × transfers + purchases in 元 over plans that use
 either or both.  Quality: the teacher CVs change only by transfers and the resource CVs only

@@ -19,6 +19,7 @@ from typing import Final
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint
 
+from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
 from dashboard.planning.planner.deadline import Deadline
@@ -253,12 +254,13 @@ class _Shop:
     lbs: dict[str, np.ndarray]  # least amounts per purchasable unit (the minimums)
     ints: frozenset[str]
 
-    def buy_one(self, col: str, tau: float | None, deadline: Deadline | None) -> _Buy:
-        """Return the least-cost purchase of ``col`` meeting ``tau`` (and the minimums); without
-        a deadline, the water-filled plan (no cutting planes)."""
+    def buy_one(self, col: str, tau: float | None, deadline: Deadline | None,
+                lb: np.ndarray | None = None) -> _Buy:
+        """Return the least-cost purchase of ``col`` meeting ``tau`` and the least amounts ``lb``
+        (default: the minimums); without a deadline, the water-filled plan (no cutting planes)."""
         R0 = self.inst.units[col].to_numpy(float)
-        return _buy_one(R0, self.inst.P, self.pos, self.share, self.lbs[col], self.inst.cons.cost(col),
-                        col in self.ints, tau, deadline=deadline)
+        return _buy_one(R0, self.inst.P, self.pos, self.share, self.lbs[col] if lb is None else lb,
+                        self.inst.cons.cost(col), col in self.ints, tau, deadline=deadline)
 
     def cost_of(self, col: str, amounts: np.ndarray) -> float:
         """Return the cost of ``amounts`` of ``col`` in 元."""
@@ -278,17 +280,66 @@ def _minimum_amounts(inst: _Inst, pos: np.ndarray, share: np.ndarray, cols: Iter
     return lbs
 
 
+def _teacher_failures(inst: _Inst, pos: np.ndarray) -> np.ndarray:
+    """Return, per purchasable unit, how many quality teacher minimums (Q1–Q3) it misses."""
+    u, stage = inst.units, inst.goal.stage
+    return sum((u[q].to_numpy(float)[pos] < INDICATORS[q].minimum(stage) - 1e-12).astype(int)
+               for q in scheme_ids("quality", "teacher"))
+
+
+def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Return (least amounts of the plan, least amounts of the bound) under the per-school rule
+    (§4.2: ≥ 6 of the 7 minimums, the rest ≥ 85 %).
+
+    A unit meeting every teacher minimum may leave one resource at 85 % of its minimum: the
+    plan relieves the resource whose 85 % saves the most 元 there (a choice, not proven best:
+    the choices of the units interact through the CV limits).  The bound lets every resource of
+    every unit stop at 85 % (a relaxation of the rule for any mix of transfers and purchases),
+    so it is a proven lower bound of the per-school rule's problem (in budget mode a unit that
+    misses a teacher minimum keeps every resource minimum in the bound too)."""
+    inst, pos, share = shop.inst, shop.pos, shop.share
+    plan = {col: lb.copy() for col, lb in shop.lbs.items()}
+    if not inst.cons.keep_minimums:
+        return plan, plan
+    P, stage = inst.P, inst.goal.stage
+    low: dict[str, np.ndarray] = {}
+    for ind, col in _resources_of(inst):
+        spec = INDICATORS[ind]
+        need = QUALITY_REST_FRACTION * spec.minimum(stage) * P[pos] / spec.scale
+        lb = np.maximum(0.0, (need - inst.units[col].to_numpy(float)[pos]) / share)
+        low[col] = np.ceil(lb - 1e-9) if col in shop.ints else lb
+    cols = list(low)
+    saving = np.array([inst.cons.cost(c) * (plan[c] - low[c]) for c in cols])  # (resources, units)
+    free = _teacher_failures(inst, pos) < len(scheme_ids("quality")) - QUALITY_MIN_MET  # may miss one
+    best = saving.argmax(axis=0)
+    for k, c in enumerate(cols):
+        pick = free & (best == k) & (saving[k] > 0)
+        plan[c] = np.where(pick, low[c], plan[c])
+    # purchases alone cannot lift a teacher minimum: in budget mode a unit missing one keeps
+    # every resource minimum; transfers ("both") may lift it, so the bound relaxes it there too
+    open_ = free | (inst.goal.mode != "budget")
+    bound = {c: np.where(open_, np.minimum(low[c], plan[c]), plan[c]) for c in cols}
+    return plan, bound
+
+
 def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], deadline: Deadline) -> bool:
-    """Buy each quality resource to its own CV limit (exact); return False when one cannot pass."""
+    """Buy each quality resource to its own CV limit (cutting planes) under the per-school rule;
+    return False when one cannot pass (``tally.status``: infeasible when even the relaxed rule
+    cannot, else undecided)."""
     pairs = _resources_of(shop.inst)
+    plan_lb, bound_lb = _six_of_seven(shop)
     for k, (_ind, col) in enumerate(pairs):
-        b = shop.buy_one(col, shop.inst.tau, deadline.share(1 / (len(pairs) - k)))
-        if b.status == "infeasible":
+        part = deadline.share(1 / (len(pairs) - k))
+        relaxed = not np.array_equal(plan_lb[col], bound_lb[col])
+        b = shop.buy_one(col, shop.inst.tau, part.share(0.5) if relaxed else part, plan_lb[col])
+        low = shop.buy_one(col, shop.inst.tau, part, bound_lb[col]) if relaxed else b
+        if low.status == "infeasible" or b.status == "infeasible":
+            tally.status = "infeasible" if low.status == "infeasible" else "undecided"
             return False
         results[col] = b.amounts["a"]
         tally.cost += b.cost
-        tally.bound += b.bound
-        if b.status != "optimal":
+        tally.bound += min(low.bound, b.bound)
+        if b.status != "optimal" or b.cost > low.bound + 1e-6 * max(1.0, b.cost):
             tally.status = "feasible"
     return True
 
@@ -359,12 +410,15 @@ def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
 
 def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
                   ints: frozenset[str]) -> list[Purchase]:
-    """Return the purchases of ``amounts`` of ``col`` (whole units, else AMOUNT_DP decimals), none of 0."""
+    """Return the purchases of ``amounts`` of ``col`` (whole units, else rounded up to AMOUNT_DP
+    decimals), none of 0."""
     out = []
     for sid, raw in zip(sids, amounts.tolist()):
         if not raw > 1e-9:  # nothing to buy (NaN included: a unit without the figure)
             continue
-        amount = float(round(raw)) if col in ints else float(round(raw, AMOUNT_DP))
+        # rounded up: an amount that reaches a minimum or a CV limit still reaches it when shown
+        step = 10.0 ** AMOUNT_DP
+        amount = float(round(raw)) if col in ints else math.ceil(raw * step - 1e-6) / step
         if amount > 0:
             out.append(Purchase(sid, col, amount, amount * inst.cons.cost(col)))
     return out

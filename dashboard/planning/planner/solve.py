@@ -6,7 +6,7 @@ the pure engine: the plan becomes actions (:mod:`dashboard.planning.scenario`), 
 The transfer model is in :mod:`.transfers` and :mod:`.search`, the purchases in :mod:`.purchases`,
 the mode "both" in :mod:`.joint`.  One :class:`~.deadline.Deadline` is passed down every path.
 
-Every plan has a :class:`~.types.PlanStatus` (docs/method.md §8): ``optimal`` only with a proof,
+Every plan has a :class:`~.types.PlanStatus` (docs/method.md §9): ``optimal`` only with a proof,
 ``feasible`` with a proven lower bound and its gap, ``infeasible`` only when impossibility is
 proven, ``undecided`` when the time ran out first (never reported as infeasible).
 

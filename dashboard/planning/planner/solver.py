@@ -6,7 +6,7 @@ process (HiGHS keeps to its limit there); a model over ``HARD_DEADLINE_VARIABLES
 solved in a spawned worker (:mod:`.worker`, never ``fork``) that is stopped at the deadline,
 because HiGHS can overrun its own limit on large models (measured: 25.4 s against 19.9 s).
 scipy's ``milp`` has no warm-start API: a greedy plan can only be used as the incumbent outside
-the solver, as a cutoff row (docs/method.md §8)."""
+the solver, as a cutoff row (docs/method.md §9)."""
 
 from __future__ import annotations
 

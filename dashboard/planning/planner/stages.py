@@ -1,5 +1,5 @@
 """The transfer part of a plan and its proof: the fewest transfers that reach the teacher part
-of the goal, with the status of what is proven (docs/method.md §8).
+of the goal, with the status of what is proven (docs/method.md §9).
 
 Large counties (over 120 movable units): the greedy plan is the incumbent; the fewest moves of
 each attribute alone (a relaxation) give a first proven bound; the full model then runs with

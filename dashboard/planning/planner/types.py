@@ -21,7 +21,7 @@ MODES: Final = ("transfers", "budget", "both")
 
 
 class PlanStatus(StrEnum):
-    """What a plan proves (docs/method.md §8).
+    """What a plan proves (docs/method.md §9).
 
     - ``already_passes``: the goal holds before any action (the optimum is doing nothing);
     - ``optimal``: the plan's objective equals a proven lower bound;

@@ -2,7 +2,7 @@
 separate process that is stopped when the plan's deadline passes.
 
 HiGHS does not always keep to its own ``time_limit`` on large models (measured: 25.4 s against
-19.9 s on the 400-unit synthetic county, docs/method.md §8), and a call into it cannot be
+19.9 s on the 400-unit synthetic county, docs/method.md §9), and a call into it cannot be
 interrupted from Python.  A worker is ``python -c`` running the small loop below: it imports
 neither the caller's main module nor this package (unlike multiprocessing's spawn, which
 re-imports an unguarded main script), copies none of the web server's threads or locks, and
