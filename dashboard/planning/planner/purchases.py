@@ -24,8 +24,9 @@ from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
-from dashboard.planning.planner.solver import _milp
+from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _milp
 from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
+from dashboard.planning.planner.worker import prewarm
 
 # basic: a province minimum on a resource no CV counts, bought to meet it
 BASIC_EXTRA_MINIMUMS: Final = ("building_area_m2",)
@@ -427,6 +428,8 @@ def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
 def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline) -> tuple[_Buy, list[Purchase]]:
     """Least-cost purchases (exact for quality, greedy with a proven bound for basic)."""
     pos, sids, share = _resource_setup(inst)
+    if len(pos) > HARD_DEADLINE_VARIABLES:
+        prewarm()  # the cutting planes' MILPs run in a worker: it loads while the setup runs
     ints = integer_resources()
     extra = list(BASIC_EXTRA_MINIMUMS) if inst.goal.scheme == "basic" else []
     cols = [col for _, col in _resources_of(inst)] + extra

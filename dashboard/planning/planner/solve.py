@@ -38,7 +38,8 @@ from dashboard.planning.planner.types import (
     Shortfall,
 )
 
-_RESERVE_SHARE: Final = 0.2  # at most this share of a short time limit is kept for the re-check
+_RESERVE_SHARE: Final = 0.2  # at most this share of the time limit is kept for the re-check
+_RESERVE_PER_PREPARATION: Final = 4.0  # re-check reserve: this many times the preparation's time
 
 
 def _unchangeable(inst: _Inst, draft: _Draft) -> None:
@@ -79,9 +80,11 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     call: one deadline for every solver call, greedy loop and explanation, less a reserve for
     the engine's re-check.  ``Plan.status`` says what is proven (:class:`PlanStatus`)."""
     deadline = Deadline.after(time_limit_s)
-    work = deadline.less(min(CHECK_RESERVE_S, _RESERVE_SHARE * time_limit_s))
     cons = constraints or PlanConstraints()
     inst = _instance(snapshot_or_schools, goal, cons, teachers, params, before)
+    # the re-check applies the plan and evaluates the county: a few times the preparation
+    reserve = max(CHECK_RESERVE_S, _RESERVE_PER_PREPARATION * deadline.elapsed())
+    work = deadline.less(min(reserve, _RESERVE_SHARE * time_limit_s))
     draft = _Draft()
     if goal.mode == "transfers":
         _draft_transfers(inst, draft, work)

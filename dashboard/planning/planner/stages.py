@@ -35,7 +35,8 @@ from dashboard.planning.planner.worker import prewarm
 _GREEDY_FIRST_UNITS: Final = 120  # above this many movable units the greedy plan is computed first
 _GREEDY_STEPS_PER_UNIT: Final = 20
 _GREEDY_SHARE: Final = 0.4  # of the time left, for the greedy incumbent
-_SINGLE_SHARE: Final = 0.7  # of the time left, for the single-attribute bound
+_SINGLE_SHARE: Final = 0.8  # of the time left, for the single-attribute bound
+_MODEL_SHARE: Final = 0.25  # of the time, at least left for the full model with the cutoff
 _EXPLAIN_SHARE: Final = 0.5  # of the time left after an infeasible model, for the explanation
 
 
@@ -72,6 +73,7 @@ def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], fl
 
 def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
     """Large county: greedy incumbent, single-attribute bound, then the model with the cutoff."""
+    total = deadline.left()
     found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
     if found is None:
         return None
@@ -79,6 +81,8 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
     single = min(_single_bounds(inst, deadline.share(_SINGLE_SHARE)), g_obj)
     if single >= g_obj:
         return _TransferResult(PlanStatus.OPTIMAL, g_obj, g_obj, greedy, method="greedy+bound")
+    if deadline.left() < _MODEL_SHARE * total:  # too little left to build and solve the full model
+        return _TransferResult(PlanStatus.FEASIBLE, g_obj, single, greedy, method="greedy+bound")
     f = _solve_flows(inst, _Relax(), deadline=deadline, cutoff=g_obj - 1)
     if f.status == "infeasible":  # no plan with fewer transfers than the greedy one: proven
         return _TransferResult(PlanStatus.OPTIMAL, g_obj, g_obj, greedy, method="greedy+milp")

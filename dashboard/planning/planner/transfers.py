@@ -56,6 +56,7 @@ from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE
 _CHORD_WINDOW: Final = 6
 _TANGENT_STEP: Final = 3  # teachers between the initial tangents
 _MAX_ROUNDS: Final = 60  # rounds of lazy chords
+_BUILD_RESERVE_S: Final = 0.3  # less time left than this: the model is not even built
 
 
 # ------------------------------------------------------------------------------ the rows
@@ -384,6 +385,10 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     'tangent' (conservative: sqrt replaced by its tangent at v0, an over-estimate) or 'pwl'
     (relaxation: sqrt replaced by its piecewise-linear interpolation at the breakpoints ``bps``,
     an under-estimate since sqrt is concave; segments chosen by binaries).  Quality ignores it."""
+    deadline = deadline or Deadline.after(20.0)
+    if deadline.expired(_BUILD_RESERVE_S):  # no time to build and solve the model
+        M, K = len(inst.movable), len(inst.classes)
+        return _no_flows(M, K, "timeout", math.inf, 0.0)
     mdl = _model(inst, relax, _columns(inst, relax, basic_mode, bps))
     _add_stock_rows(mdl)
     _add_school_rows(mdl)
@@ -394,4 +399,4 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     for n in mdl.cols.names:
         _add_chords(mdl, n, mdl.chords[n])
         _add_tangents(mdl, n, tangents[n])
-    return _solve_lazily(mdl, deadline or Deadline.after(20.0), cutoff)
+    return _solve_lazily(mdl, deadline, cutoff)
