@@ -72,7 +72,8 @@ def run() -> dict:
         snap = read_snapshot(DEMO)
         _timed_plans(snap, "demo", DEMO_LIMIT_S, figures)
         figures.update(_preview_p95(snap, evaluate(snap.schools)))
-    sizes = os.environ.get("JUNHENG_BENCH_SIZES", ",".join(SYNTHETIC)).split(",")
+    # JUNHENG_BENCH_SIZES: the synthetic sizes to run ("400,1000" by default; "none": the demo only)
+    sizes = [x for x in os.environ.get("JUNHENG_BENCH_SIZES", ",".join(SYNTHETIC)).split(",") if x in SYNTHETIC]
     for label in sizes:
         schools, limit = SYNTHETIC[label]
         county = synthetic_country(n_counties=1, schools_per_county=schools, seed=SYNTHETIC_SEED)

@@ -323,12 +323,26 @@ def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
     return plan, bound
 
 
+def _rule_floor(shop: _Shop, bound: dict[str, np.ndarray]) -> float:
+    """Return a proven lower bound of the minimums' cost under the per-school rule: each unit
+    buys every resource to its minimum but may leave at most one at 85 % (the costliest to
+    finish; any one, where transfers might lift its teacher minimums)."""
+    cols = list(bound)
+    if not cols:
+        return 0.0
+    full = np.array([shop.inst.cons.cost(c) * shop.lbs[c] for c in cols])
+    relief = np.array([shop.inst.cons.cost(c) * (shop.lbs[c] - bound[c]) for c in cols])
+    return float(full.sum() - relief.max(axis=0).sum())
+
+
 def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], deadline: Deadline) -> bool:
     """Buy each quality resource to its own CV limit (cutting planes) under the per-school rule;
     return False when one cannot pass (``tally.status``: infeasible when even the relaxed rule
     cannot, else undecided)."""
     pairs = _resources_of(shop.inst)
     plan_lb, bound_lb = _six_of_seven(shop)
+    floor = _rule_floor(shop, bound_lb)
+    bound_before = tally.bound
     for k, (_ind, col) in enumerate(pairs):
         part = deadline.share(1 / (len(pairs) - k))
         relaxed = not np.array_equal(plan_lb[col], bound_lb[col])
@@ -342,6 +356,9 @@ def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray
         tally.bound += min(low.bound, b.bound)
         if b.status != "optimal" or b.cost > low.bound + 1e-6 * max(1.0, b.cost):
             tally.status = "feasible"
+    tally.bound = max(tally.bound, bound_before + floor)  # both bounds are proven: the larger holds
+    if tally.status == "feasible" and tally.cost <= tally.bound + 1e-6 * max(1.0, tally.cost):
+        tally.status = "optimal"
     return True
 
 
