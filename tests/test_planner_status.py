@@ -170,3 +170,15 @@ def test_purchases_follow_the_six_of_seven_rule(share, pe_short, bought_m2):
         assert p.status == PlanStatus.OPTIMAL
     rule = p.after.units["quality"].set_index("school_id")
     assert bool(rule.loc["S0", "school_pass"]) == (not pe_short)
+
+
+def test_the_rule_bound_relieves_one_resource_per_unit():
+    """Two units, two resources at 10 (85 %: 8.5), no CV cut: each unit relieves the dearer one."""
+    from dashboard.planning.planner import Deadline
+    from dashboard.planning.planner.rule import joint_bound
+
+    full, low, up = [np.full(2, 10.0)] * 2, [np.full(2, 8.5)] * 2, [np.full(2, 20.0)] * 2
+    assert joint_bound([1.0, 2.0], full, low, up, [(), ()], [False, False], Deadline.after(10)) == pytest.approx(54.0)
+    # a cut a₀ + a₁ ≥ 21 on the first resource (−a₀ − a₁ ≤ −21) makes it buy one more unit
+    cut = ((np.array([-1.0, -1.0]), -21.0),)
+    assert joint_bound([1.0, 2.0], full, low, up, [cut, ()], [False, False], Deadline.after(10)) == pytest.approx(55.0)

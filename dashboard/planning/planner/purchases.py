@@ -24,6 +24,7 @@ from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
+from dashboard.planning.planner.rule import joint_bound
 from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _milp
 from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
 from dashboard.planning.planner.worker import prewarm
@@ -44,6 +45,8 @@ class _Buy:
     amounts: dict[str, np.ndarray]  # resource -> amount per purchasable unit
     cost: float
     bound: float
+    cuts: tuple[tuple[np.ndarray, float], ...] = ()  # Kelley cuts (row · a ≤ rhs) of the CV limit
+    box: np.ndarray | None = None  # the upper amounts the cutting planes searched within
 
 
 def _resource_setup(inst: _Inst) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -189,6 +192,7 @@ def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, de
     n = len(buy.pos)
     ub = unit_cost * float(best.sum())
     cuts = [_cut(buy, lb), _cut(buy, best)]
+    box = best.copy()
     lower = unit_cost * float(lb.sum())
     c = np.full(n, unit_cost)
     status = "feasible"
@@ -214,7 +218,7 @@ def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, de
         if ub - lower <= 1e-6 * max(ub, 1.0):
             status = "optimal"
             break
-    return _Buy(status, {"a": best}, ub, min(lower, ub))
+    return _Buy(status, {"a": best}, ub, min(lower, ub), tuple(cuts), box)
 
 
 def _buy_one(R0: np.ndarray, P: np.ndarray, pos: np.ndarray, share: np.ndarray, lb: np.ndarray,
@@ -343,8 +347,9 @@ def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray
     plan_lb, bound_lb = _six_of_seven(shop)
     floor = _rule_floor(shop, bound_lb)
     bound_before = tally.bound
+    found: dict[str, tuple[_Buy, _Buy]] = {}
     for k, (_ind, col) in enumerate(pairs):
-        part = deadline.share(1 / (len(pairs) - k))
+        part = deadline.share(0.8 / (len(pairs) - k))
         relaxed = not np.array_equal(plan_lb[col], bound_lb[col])
         b = shop.buy_one(col, shop.inst.tau, part.share(0.5) if relaxed else part, plan_lb[col])
         low = shop.buy_one(col, shop.inst.tau, part, bound_lb[col]) if relaxed else b
@@ -352,11 +357,21 @@ def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray
             tally.status = "infeasible" if low.status == "infeasible" else "undecided"
             return False
         results[col] = b.amounts["a"]
+        found[col] = (b, low)
         tally.cost += b.cost
         tally.bound += min(low.bound, b.bound)
         if b.status != "optimal" or b.cost > low.bound + 1e-6 * max(1.0, b.cost):
             tally.status = "feasible"
-    tally.bound = max(tally.bound, bound_before + floor)  # both bounds are proven: the larger holds
+    joint = 0.0
+    if any(not np.array_equal(plan_lb[c], bound_lb[c]) for c in found):  # a unit may relieve one
+        cols = list(found)
+        boxes = [np.maximum(*(x.box if x.box is not None else x.amounts["a"] for x in found[c])) for c in cols]
+        joint = joint_bound([shop.inst.cons.cost(c) for c in cols], [shop.lbs[c] for c in cols],
+                            [bound_lb[c] for c in cols], boxes,
+                            [found[c][0].cuts + found[c][1].cuts for c in cols], [c in shop.ints for c in cols],
+                            deadline)
+    # each bound is proven: the largest holds
+    tally.bound = max(tally.bound, bound_before + floor, bound_before + joint)
     if tally.status == "feasible" and tally.cost <= tally.bound + 1e-6 * max(1.0, tally.cost):
         tally.status = "optimal"
     return True
