@@ -92,7 +92,12 @@ def _single_bounds(inst: _Inst, deadline: Deadline) -> float:
     # the furthest CV from its limit first: its bound is likely the largest (time may run out)
     v = _v_of(inst, _base_counts(inst))
     names = sorted((n for n in inst.names if n != "teachers"), key=lambda n: -v[n])
-    for n in names:  # each may use all that is left (the first is the likeliest to bind)
+    relax = _Relax(drop=frozenset({"staffing_norm", "max_km"}))
+    for n in names:  # first the linear relaxations (fast): a bound whatever the time left
+        f = _solve_flows(_single_attribute(inst, n), relax, deadline=deadline.share(0.3), lp=True)
+        if np.isfinite(f.bound):
+            best = max(best, math.ceil(f.bound - 1e-6))
+    for n in names:  # then each MILP may use all that is left (the first is the likeliest to bind)
         if deadline.expired():
             break
         f = _solve_flows(_single_attribute(inst, n), _Relax(drop=frozenset({"staffing_norm", "max_km"})),

@@ -344,7 +344,7 @@ def _result(mdl: _Model, cost: np.ndarray, x: np.ndarray, res: Any, status: str,
     return _Flows(status, out, inn, pairs, float(cost[:nf] @ x[:nf]), bound, x[nf: nf + nh] if nh else None)
 
 
-def _solve_lazily(mdl: _Model, deadline: Deadline, cutoff: float | None = None) -> _Flows:
+def _solve_lazily(mdl: _Model, deadline: Deadline, cutoff: float | None = None, lp: bool = False) -> _Flows:
     """Solve the model, adding the chords the solution violates, until none is (or rounds/time
     run out).  A time-out is status "timeout" (nothing proven but the bound), never infeasible;
     only HiGHS's proof of infeasibility gives "infeasible".  ``cutoff``: a known plan's number
@@ -354,6 +354,8 @@ def _solve_lazily(mdl: _Model, deadline: Deadline, cutoff: float | None = None) 
     cost = np.zeros(cols.nvar)
     cost[:cols.nf] = np.asarray(cols.E_out.sum(axis=0)).ravel()
     integrality, ub = _integrality(cols)
+    if lp:  # the linear relaxation: only its bound is used (ceil: transfers are whole)
+        integrality = np.zeros_like(integrality)
     bounds = Bounds(np.zeros(cols.nvar), ub)
     if cutoff is not None and np.isfinite(cutoff):
         mdl.rows.add(cost.reshape(1, -1), -np.inf, cutoff)
@@ -380,7 +382,7 @@ def _solve_lazily(mdl: _Model, deadline: Deadline, cutoff: float | None = None) 
 
 def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: dict[str, float] | None = None,
                  bps: dict[str, list[float]] | None = None, deadline: Deadline | None = None,
-                 cutoff: float | None = None) -> _Flows:
+                 cutoff: float | None = None, lp: bool = False) -> _Flows:
     """Solve the fewest-transfers MILP (lazy chords).  basic_mode for the basic composite:
     'tangent' (conservative: sqrt replaced by its tangent at v0, an over-estimate) or 'pwl'
     (relaxation: sqrt replaced by its piecewise-linear interpolation at the breakpoints ``bps``,
@@ -399,4 +401,4 @@ def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: d
     for n in mdl.cols.names:
         _add_chords(mdl, n, mdl.chords[n])
         _add_tangents(mdl, n, tangents[n])
-    return _solve_lazily(mdl, deadline, cutoff)
+    return _solve_lazily(mdl, deadline, cutoff, lp)
