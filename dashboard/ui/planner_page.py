@@ -90,7 +90,7 @@ def default_norm(stage: str) -> float:
 
 def default_per_transfer() -> float:
     """Return the default cost counted per transferred teacher in mode "both" (元, from
-    dashboard/planning/data/unit_costs.csv; docs/method.md §8)."""
+    dashboard/planning/data/unit_costs.csv; docs/method.md §9)."""
     return float(unit_costs()["teacher_transfer"])
 
 
@@ -100,7 +100,7 @@ def make_constraints(stage: str, *, norm: float, max_moves: int, max_km: float, 
     """Return the PlanConstraints of the page's widgets (0 means no limit; ``norm`` is the
     chosen stage's pupils per teacher, the other stage keeps the national norm;
     ``per_transfer``: 元 counted per transfer in mode "both", None for the default;
-    ``rotation``: plan toward the 2017 rotation rule, docs/method.md §8)."""
+    ``rotation``: plan toward the 2017 rotation rule, docs/method.md §9)."""
     norms = dict(DEFAULT_STAFFING_NORM)
     norms[stage] = float(norm)
     costs = None if per_transfer is None else {"teacher_transfer": float(per_transfer)}
