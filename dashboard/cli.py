@@ -316,6 +316,8 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     gap = "" if p.gap != p.gap else t("planner.gap", lang, gap=f"{p.gap:.2%}")
     objective = "—" if p.objective != p.objective else f"{p.objective:,.0f}"
     lines.append(t("cli.plan.status", lang, status=t(f"planner.status.{p.status}", lang), objective=objective, gap=gap))
+    if p.lower_bound == p.lower_bound and p.status == "feasible":
+        lines.append(t("plan2.cli.lower_bound", lang, bound=f"{p.lower_bound:,.0f}"))
     if p.status == "already_passes" and not p.moves and not p.purchases:
         lines.append(t("cli.plan.none", lang))
     if p.moves:
@@ -362,7 +364,7 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
         lines.append("! " + e.message(lang))
     lines += _plan_verdict_lines(p, county, lang)
     lines.append(t("planner.check.ok", lang) if p.check.passed else
-                 t("planner.check.failed", lang, failures="; ".join(p.check.failures)))
+                 t("planner.check.failed", lang, failures="; ".join(p.check.messages(lang))))
     return "\n".join(lines)
 
 
@@ -377,32 +379,47 @@ def _plan_verdict_lines(p, county, lang: str) -> list[str]:
     return [*lines, v.goal_note]
 
 
+def _plan_input(path: Path, lang: str):
+    """Return (schools or snapshot, schools frame, county-items frame or None) of a snapshot
+    folder or one schools file, as ``evaluate`` takes them."""
+    from dashboard.store.snapshots import read_snapshot
+
+    if path.is_dir():
+        snapshot = read_snapshot(path, lang=lang)
+        return snapshot, snapshot.schools, snapshot.county
+    schools, county, warnings = _load_schools(path, lang)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    return schools, schools, county
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
     from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
     from dashboard.store.contract import ContractError
-    from dashboard.store.snapshots import SnapshotError, read_snapshot
+    from dashboard.store.snapshots import SnapshotError
 
     lang = args.lang
-    path = Path(args.path)
     try:
-        if not path.is_dir():
-            raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
-        snapshot = read_snapshot(path, lang=lang)
+        data, schools, county = _plan_input(Path(args.path), lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, args.path, lang)
     mode = "budget" if args.budget_only else "transfers" if args.transfers_only else "both"
     try:
-        cons = PlanConstraints(max_km=args.max_km, max_moves_per_school=args.max_moves_per_school)
-        result = plan(snapshot, PlanGoal(args.scheme, args.stage, mode, county_code=args.county), cons)
+        if not args.time_limit > 0:
+            raise PlanError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
+        costs = None if args.cost_per_transfer is None else {"teacher_transfer": args.cost_per_transfer}
+        cons = PlanConstraints(max_km=args.max_km, max_moves_per_school=args.max_moves_per_school, costs=costs)
+        result = plan(data, PlanGoal(args.scheme, args.stage, mode, county_code=args.county), cons,
+                      time_limit_s=args.time_limit)
     except PlanError as exc:
         print(t("cli.plan.error.stage", lang, detail=str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.json:
-        json.dump(plan_to_json(result), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+    if args.json:  # built whole, strict (no NaN), before anything is printed
+        text = json.dumps(plan_to_json(result), ensure_ascii=False, indent=2, allow_nan=False)
+        sys.stdout.write(text + "\n")
     else:
-        print(render_plan(result, snapshot.schools, lang, snapshot.county))
+        print(render_plan(result, schools, lang, county))
     return 0
 
 
@@ -452,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     cp.set_defaults(func=cmd_compare)
     pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
-    pl.add_argument("path", help=t("cli.help.snapshot", "zh"))
+    pl.add_argument("path", help=t("cli.help.path", "zh"))
     pl.add_argument("--scheme", choices=SCHEMES, required=True, help=t("cli.plan.help.scheme", "zh"))
     pl.add_argument("--stage", choices=STAGES, required=True, help=t("cli.plan.help.stage", "zh"))
     pl.add_argument("--max-km", type=float, default=None, help=t("cli.plan.help.max_km", "zh"))
@@ -460,6 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
     only = pl.add_mutually_exclusive_group()
     only.add_argument("--budget-only", action="store_true", help=t("cli.plan.help.budget_only", "zh"))
     only.add_argument("--transfers-only", action="store_true", help=t("cli.plan.help.transfers_only", "zh"))
+    pl.add_argument("--time-limit", type=float, default=20.0, help=t("plan2.cli.time_limit", "zh"))
+    pl.add_argument("--cost-per-transfer", type=float, default=None, help=t("plan2.cli.per_transfer", "zh"))
     pl.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
     pl.add_argument("--county", help=t("cli.help.county", "zh"))
     pl.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)

@@ -36,13 +36,20 @@ with st.expander(ctx.tr("planner.page.constraints")):
     min_years = c4.number_input(ctx.tr("planner.page.min_years"), min_value=0, max_value=40, value=6, step=1,
                                 key="planner_min_years")
     keep = c5.toggle(ctx.tr("planner.page.keep_minimums"), value=True, key="planner_keep")
+    rotation = st.checkbox(ctx.tr("plan2.page.rotation"), value=False, key="planner_rotation",
+                           disabled=ctx.snapshot.teachers is None)
     names = dict(zip(ctx.schools["school_id"].astype(str), ctx.schools["school_name"].astype(str)))
     locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
                             format_func=lambda s: names.get(s, s))
+    per_transfer = None
+    if mode == "both":
+        per_transfer = st.number_input(ctx.tr("plan2.page.per_transfer"), min_value=1.0, max_value=1e7,
+                                       value=pv.default_per_transfer(), step=1000.0, key="planner_per_transfer")
 
 try:
     cons = pv.make_constraints(stage, norm=norm, max_moves=max_moves, max_km=max_km, min_years=min_years,
-                               keep_minimums=keep, locked=locked)
+                               keep_minimums=keep, locked=locked, per_transfer=per_transfer,
+                               rotation=rotation)
     goal = pv.make_goal(scheme, stage, mode, ctx.county_code, ctx.year)
     quick = pv.run_preview(ctx.snapshot, goal, cons, before=ctx.evaluation)
 except (pv.PlanError, pv.ScenarioError) as exc:
@@ -72,6 +79,9 @@ m1.metric(ctx.tr("planner.page.metric.status"), head.status_short, border=True, 
 m2.metric(ctx.tr("planner.page.metric.transfers"), head.transfers, border=True)
 m3.metric(ctx.tr("planner.page.metric.cost"), head.cost, border=True)
 m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
+for note in (pv.bound_text(result, lang), pv.per_transfer_note(result, lang)):
+    if note:
+        st.caption(note)
 after = pv.after_verdict(result, ctx.snapshot.county, lang)
 st.subheader(ctx.tr("verdict.after.heading"))
 {"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](

@@ -134,7 +134,10 @@ def test_save_as_scenario_and_download(tmp_path, monkeypatch):
     p = expected("quality", "junior", "transfers")
     data = pv.plan_xlsx(p, snapshot.schools)
     sheets = pd.read_excel(__import__("io").BytesIO(data), sheet_name=None)
-    assert list(sheets) == ["教师交流", "购置", "差异系数", "各校变化"]
+    assert list(sheets) == ["方案结论", "教师交流", "购置", "差异系数", "各校变化"]
+    proof = dict(zip(sheets["方案结论"]["项目"], sheets["方案结论"]["内容"]))
+    assert proof["结论"] == "已证明最优（就规划目标而言）" and proof["最优性差距"] == "0.00%"
+    assert "交流轮岗" in proof and "评估引擎复核" in proof
     assert "调出学校" in sheets["教师交流"].columns
     assert int(sheets["教师交流"]["人数"].sum()) == p.transfers
 

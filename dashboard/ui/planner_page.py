@@ -34,6 +34,7 @@ from dashboard.planning.planner import (
     haversine_km,
     plan,
     preview,
+    unit_costs,
 )
 from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_MIN_SHARE
 from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
@@ -53,6 +54,10 @@ __all__ = [
     "column_widths",
     "default_norm",
     "make_constraints",
+    "default_per_transfer",
+    "per_transfer_note",
+    "bound_text",
+    "summary_table",
     "make_goal",
     "run_preview",
     "run_plan",
@@ -83,15 +88,43 @@ def default_norm(stage: str) -> float:
     return float(DEFAULT_STAFFING_NORM[stage])
 
 
+def default_per_transfer() -> float:
+    """Return the default cost counted per transferred teacher in mode "both" (元, from
+    dashboard/planning/data/unit_costs.csv; docs/method.md §9)."""
+    return float(unit_costs()["teacher_transfer"])
+
+
 def make_constraints(stage: str, *, norm: float, max_moves: int, max_km: float, min_years: int,
-                     keep_minimums: bool, locked: Iterable[str] = ()) -> PlanConstraints:
+                     keep_minimums: bool, locked: Iterable[str] = (),
+                     per_transfer: float | None = None, rotation: bool = False) -> PlanConstraints:
     """Return the PlanConstraints of the page's widgets (0 means no limit; ``norm`` is the
-    chosen stage's pupils per teacher, the other stage keeps the national norm)."""
+    chosen stage's pupils per teacher, the other stage keeps the national norm;
+    ``per_transfer``: 元 counted per transfer in mode "both", None for the default;
+    ``rotation``: plan toward the 2017 rotation rule, docs/method.md §9)."""
     norms = dict(DEFAULT_STAFFING_NORM)
     norms[stage] = float(norm)
+    costs = None if per_transfer is None else {"teacher_transfer": float(per_transfer)}
     return PlanConstraints(staffing_norm=norms, keep_minimums=bool(keep_minimums),
                            max_moves_per_school=int(max_moves) or None, locked_schools=frozenset(locked),
-                           max_km=float(max_km) or None, min_years_at_school=int(min_years))
+                           max_km=float(max_km) or None, min_years_at_school=int(min_years), costs=costs,
+                           rotation=bool(rotation))
+
+
+def per_transfer_note(p: Plan, lang: str) -> str | None:
+    """Return how mode "both" weighs transfers against purchases (None in the other modes)."""
+    if p.goal.mode != "both":
+        return None
+    return t("plan2.page.per_transfer_note", lang, cost=fmt_money(p.constraints.cost("teacher_transfer"), lang))
+
+
+def bound_text(p: Plan, lang: str) -> str | None:
+    """Return the proven lower bound of a feasible (not proven optimal) plan, else None."""
+    if str(p.status) != "feasible" or not math.isfinite(p.lower_bound):
+        return None
+    bound = (fmt_number(p.lower_bound, 0) if p.goal.mode == "transfers"
+             else fmt_money(p.lower_bound, lang))
+    return t("plan2.page.lower_bound", lang, bound=bound,
+             gap=DASH if math.isnan(p.gap) else f"{p.gap:.2%}")
 
 
 def make_goal(scheme: str, stage: str, mode: str, county: str | None, year: int | None) -> PlanGoal:
@@ -270,7 +303,7 @@ def check_text(p: Plan, lang: str) -> str:
     """Return the engine re-check's verdict as a sentence."""
     if p.check.passed:
         return t("planner.check.ok", lang)
-    return t("planner.check.failed", lang, failures="; ".join(p.check.failures))
+    return t("planner.check.failed", lang, failures="; ".join(p.check.messages(lang)))
 
 
 @dataclass(frozen=True)
@@ -401,11 +434,28 @@ def column_widths(frame: pd.DataFrame, columns: list[str] | None = None, *,
     return {c: NAME_WIDTH if k < names else share for k, c in enumerate(cols)}
 
 
+def summary_table(p: Plan, lang: str) -> pd.DataFrame:
+    """Return the plan's proof as rows (item, value): status, objective, proven lower bound,
+    gap, cost per transfer, the re-check, each explanation and the rotation figures."""
+    objective = DASH if math.isnan(p.objective) else fmt_number(p.objective, 2)
+    rows = [(t("planner.page.metric.status", lang), t(f"planner.status.{p.status}", lang)),
+            (t("plan2.xlsx.objective", lang), objective),
+            (t("plan2.xlsx.lower_bound", lang), DASH if math.isnan(p.lower_bound) else fmt_number(p.lower_bound, 2)),
+            (t("planner.page.metric.gap", lang), DASH if math.isnan(p.gap) else f"{p.gap:.2%}"),
+            (t("plan2.xlsx.per_transfer", lang), fmt_money(p.constraints.cost("teacher_transfer"), lang)),
+            (t("plan2.xlsx.check", lang), check_text(p, lang)),
+            (t("plan2.xlsx.rotation", lang), rotation_text(p, lang))]
+    rows += [(t("planner.page.explanation", lang), line) for line in explanation_lines(p, lang)]
+    rows += [(t("plan2.xlsx.rotation", lang), w) for w in _rotation_warnings(p, lang)]
+    return pd.DataFrame(rows, columns=[t("plan2.xlsx.item", lang), t("plan2.xlsx.value", lang)])
+
+
 def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:
-    """Return the plan as an XLSX workbook with Chinese headers: transfers, purchases,
-    coefficients, schools."""
+    """Return the plan as an XLSX workbook with Chinese headers: the proof (status, gap,
+    explanation, rotation), transfers, purchases, coefficients, schools."""
     lang = "zh"
     sheets = {
+        t("plan2.sheet.summary", lang): summary_table(p, lang),
         t("planner.sheet.moves", lang): moves_table(p, schools, lang),
         t("planner.sheet.purchases", lang): purchases_table(p, schools, lang, numbers=True),
         t("planner.sheet.coefficients", lang): coefficient_table(p, lang),

@@ -1,6 +1,7 @@
 """The planner: fewest teacher transfers and least-cost purchases that make a scheme pass, engine-checked.
 May import dashboard.method, dashboard.store, dashboard.planning.scenario and dashboard.i18n; never dashboard.ui."""
 
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import haversine_km
 from dashboard.planning.planner.preview import preview
 from dashboard.planning.planner.report import plan_to_json
@@ -8,11 +9,13 @@ from dashboard.planning.planner.solve import plan
 from dashboard.planning.planner.types import (
     DEFAULT_STAFFING_NORM,
     MODES,
+    CheckFailure,
     Plan,
     PlanCheck,
     PlanConstraints,
     PlanError,
     PlanGoal,
+    PlanStatus,
     Purchase,
     Rotation,
     Shortfall,
@@ -28,6 +31,9 @@ __all__ = [
     "Rotation",
     "Shortfall",
     "PlanCheck",
+    "PlanStatus",
+    "CheckFailure",
+    "Deadline",
     "Plan",
     "PlanError",
     "unit_costs",

@@ -7,8 +7,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
+from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import INDICATORS, scheme_ids
 from dashboard.planning.planner.instance import _Inst, _roster_flags, haversine_km
@@ -16,6 +18,7 @@ from dashboard.planning.planner.purchases import _resource_setup
 from dashboard.planning.planner.types import (
     ROTATION_BACKBONE_SHARE,
     ROTATION_MIN_SHARE,
+    CheckFailure,
     PlanCheck,
     Purchase,
     Rotation,
@@ -65,11 +68,11 @@ def _goal_met(inst: _Inst, ev: Evaluation, teachers_only: bool) -> tuple[bool, l
     return not fails, fails
 
 
-def _move_failures(inst: _Inst, moves: Sequence[Transfer], per_school: dict[str, int]) -> list[str]:
+def _move_failures(inst: _Inst, moves: Sequence[Transfer], per_school: dict[str, int]) -> list[CheckFailure]:
     """Return the transfers' broken rules (locks, distance, eligibility, names); count the moves
     per school into ``per_school``."""
     cons = inst.cons
-    failures: list[str] = []
+    failures: list[CheckFailure] = []
     sch_before = inst.schools.set_index("school_id")
     start: dict[str, float] | None = None
     if inst.teachers is not None and len(inst.teachers):
@@ -80,25 +83,26 @@ def _move_failures(inst: _Inst, moves: Sequence[Transfer], per_school: dict[str,
         for s in (m.from_school_id, m.to_school_id):
             per_school[s] = per_school.get(s, 0) + m.count
             if s in cons.locked_schools:
-                failures.append(f"locked:{s}")
+                failures.append(CheckFailure("locked", s))
         if cons.max_km is not None:
             a, b = sch_before.loc[m.from_school_id], sch_before.loc[m.to_school_id]
             dist = float(haversine_km(a["longitude"], a["latitude"], b["longitude"], b["latitude"]))
             if dist > cons.max_km + 1e-9:
-                failures.append(f"max_km:{m.from_school_id}->{m.to_school_id}:{dist:.1f}")
+                failures.append(CheckFailure("max_km", m.from_school_id, value=dist, to_school_id=m.to_school_id))
         if start is not None and any(not inst.year - start[i] >= cons.min_years_at_school for i in m.teacher_ids):
-            failures.append(f"eligibility:{m.from_school_id}")
+            failures.append(CheckFailure("eligibility", m.from_school_id))
         if start is not None and len(m.teacher_ids) != m.count:
-            failures.append(f"unnamed:{m.from_school_id}")
+            failures.append(CheckFailure("unnamed", m.from_school_id))
     return failures
 
 
-def _school_failures(inst: _Inst, after: Evaluation, per_school: dict[str, int]) -> list[str]:
+def _school_failures(inst: _Inst, after: Evaluation, per_school: dict[str, int]) -> list[CheckFailure]:
     """Return the broken per-school rules: moves per school and the staffing floor."""
     cons, stage = inst.cons, inst.goal.stage
-    failures: list[str] = []
+    failures: list[CheckFailure] = []
     if cons.max_moves_per_school is not None:
-        failures += [f"max_moves_per_school:{s}:{n}" for s, n in per_school.items() if n > cons.max_moves_per_school]
+        failures += [CheckFailure("max_moves_per_school", s, value=float(n))
+                     for s, n in per_school.items() if n > cons.max_moves_per_school]
     sch_after = after.schools.set_index(after.schools["school_id"].astype(str))
     sch_before = inst.schools.set_index("school_id")
     norm = float(cons.staffing_norm[stage])
@@ -107,7 +111,7 @@ def _school_failures(inst: _Inst, after: Evaluation, per_school: dict[str, int])
         P0 = float(sch_before.loc[s, f"students_{stage}"])
         T1 = float(sch_after.loc[s, f"teachers_{stage}"])
         if T1 < min(T0, math.ceil(P0 / norm - 1e-9)):
-            failures.append(f"staffing_norm:{s}:{T1:.0f}")
+            failures.append(CheckFailure("staffing_norm", s, value=T1))
     return failures
 
 
@@ -117,23 +121,27 @@ def _stage_units(ev: Evaluation, stage: str) -> pd.DataFrame:
     return units[units["stage"] == stage].set_index("unit_id")
 
 
-def _minimum_failures(inst: _Inst, after: Evaluation, teachers_only: bool) -> list[str]:
+def _minimum_failures(inst: _Inst, after: Evaluation, teachers_only: bool) -> list[CheckFailure]:
     """Return the quality minimums lost by transfers (or, with purchases, not reached)."""
     stage = inst.goal.stage
     ub, ua = _stage_units(inst.before, stage), _stage_units(after, stage)
-    failures: list[str] = []
+    failures: list[CheckFailure] = []
     for q in scheme_ids("quality", "teacher"):
         mn = INDICATORS[q].minimum(stage)
         met0 = ub[q] >= mn - 1e-12
         v1 = ua[q].reindex(ub.index)
         lost = ub.index[(met0 & (v1 < mn - 1e-12)) | (~met0 & (v1 < ub[q] - 1e-12))]
-        failures += [f"keep_minimums:{u}:{q}" for u in lost]
-    if not teachers_only:  # purchases bring every purchasable unit to the resource minimums
-        buyable = set(_resource_setup(inst)[1])
+        failures += [CheckFailure("keep_minimums", str(ua.loc[u, "school_id"]), indicator=q) for u in lost]
+    if not teachers_only:  # purchases bring every purchasable unit to the per-school rule (§4.2)
+        buyable = ua["school_id"].astype(str).isin(set(_resource_setup(inst)[1])).to_numpy()
+        ratio = {q: ua[q].to_numpy(float) / INDICATORS[q].minimum(stage) for q in scheme_ids("quality")}
+        t_miss = sum((ratio[q] < 1 - 1e-9).astype(int) for q in scheme_ids("quality", "teacher"))
+        r_miss = sum((ratio[q] < 1 - 1e-9).astype(int) for q in scheme_ids("quality", "resource"))
+        allowance = np.maximum(len(scheme_ids("quality")) - QUALITY_MIN_MET - t_miss, 0)
         for q in scheme_ids("quality", "resource"):
-            mn = INDICATORS[q].minimum(stage)
-            low = ua.index[ua[q] < mn * (1 - 1e-9)]
-            failures += [f"minimum:{u}:{q}" for u in low if str(ua.loc[u, "school_id"]) in buyable]
+            bad = buyable & ((ratio[q] < QUALITY_REST_FRACTION * (1 - 1e-9))
+                             | ((ratio[q] < 1 - 1e-9) & (r_miss > allowance)))
+            failures += [CheckFailure("minimum", str(s), indicator=q) for s in ua.loc[bad, "school_id"]]
     return failures
 
 
@@ -141,14 +149,20 @@ def _check(inst: _Inst, moves: Sequence[Transfer], purchases: Sequence[Purchase]
            teachers_only: bool) -> PlanCheck:
     """Re-check a plan against the goal and every constraint, with the engine's evaluation."""
     ok, fails = _goal_met(inst, after, teachers_only)
-    failures = [f"goal:{f}" for f in fails]
+    failures = [CheckFailure("goal", indicator=f) for f in fails]
     per_school: dict[str, int] = {}
     failures += _move_failures(inst, moves, per_school)
-    failures += [f"locked:{p.school_id}" for p in purchases if p.school_id in inst.cons.locked_schools]
+    failures += [CheckFailure("locked", p.school_id) for p in purchases if p.school_id in inst.cons.locked_schools]
     failures += _school_failures(inst, after, per_school)
     if inst.cons.keep_minimums and inst.goal.scheme == "quality":
         failures += _minimum_failures(inst, after, teachers_only)
-    return PlanCheck(ok, not [f for f in failures if not f.startswith("goal:")], tuple(failures))
+    if inst.cons.rotation and inst.goal.mode != "budget":
+        rot = _rotation(inst, moves)
+        if rot.meets_share is not True:
+            failures.append(CheckFailure("rotation_share", value=100 * (rot.share or 0.0)))
+        if rot.meets_backbone is not True:
+            failures.append(CheckFailure("rotation_backbone", value=100 * (rot.backbone_share or 0.0)))
+    return PlanCheck(ok, not [f for f in failures if f.kind != "goal"], tuple(failures))
 
 
 def _evaluate_plan(inst: _Inst, moves: Sequence[Transfer], purchases: Sequence[Purchase], teachers_only: bool,

@@ -3,10 +3,10 @@ many more teachers of each attribute would suffice (the least hires, by doubling
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import Final
 
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.flows import _Flows, _Relax
 from dashboard.planning.planner.instance import _Inst, _prepare
 from dashboard.planning.planner.search import _FOUND, _best_flows
@@ -15,19 +15,24 @@ from dashboard.planning.planner.types import PlanError, Shortfall
 
 MAX_HIRES: Final = 4096  # beyond this many hires a goal is reported unreachable
 # the constraints tried one by one (dropped alone), in this order
-_DROPPABLE: Final = ("max_km", "max_moves_per_school", "eligibility", "keep_minimums", "staffing_norm")
+_DROPPABLE: Final = ("max_km", "max_moves_per_school", "eligibility", "keep_minimums", "staffing_norm", "rotation")
 
 
 @dataclass(frozen=True)
 class _Clock:
-    """The explanation's share of the time limit: ``deadline`` (perf_counter) and its length."""
+    """The explanation's share of the plan's deadline: each solve gets at most a sixth of it."""
 
-    deadline: float
+    deadline: Deadline
     length: float
 
     def budget(self) -> float:
         """Return the time for the next solve: what is left, at most a sixth of the whole."""
-        return max(min(self.deadline - time.perf_counter(), self.length / 6), 0.0)
+        left = self.deadline.left()
+        return left if left > 0.05 else 0.0
+
+    def next(self) -> Deadline:
+        """Return the deadline of the next solve (never later than the plan's)."""
+        return self.deadline.share(min(1.0, self.length / 6 / max(self.deadline.left(), 1e-9)))
 
 
 def _applies(inst: _Inst, con: str) -> bool:
@@ -38,6 +43,8 @@ def _applies(inst: _Inst, con: str) -> bool:
         return inst.cons.max_moves_per_school is not None
     if con == "eligibility":
         return inst.elig is not None
+    if con == "rotation":
+        return inst.cons.rotation
     return True
 
 
@@ -52,7 +59,7 @@ def _locks_bind(inst: _Inst, clock: _Clock) -> Shortfall | None:
         inst2 = _prepare(inst.schools, inst.goal, unlocked, inst.teachers, inst.params)
     except PlanError:
         return Shortfall("undecided", constraint="locked_schools")
-    if _best_flows(inst2, _Relax(), clock.budget()) is not None:
+    if _best_flows(inst2, _Relax(), clock.next()) is not None:
         return Shortfall("constraint", constraint="locked_schools")
     return None
 
@@ -67,7 +74,7 @@ def _binding_constraints(inst: _Inst, clock: _Clock) -> list[Shortfall]:
         if clock.budget() <= 0:
             out.append(Shortfall("undecided", constraint=con))
             continue
-        if _best_flows(inst, _Relax(drop=frozenset({con})), clock.budget()) is not None:
+        if _best_flows(inst, _Relax(drop=frozenset({con})), clock.next()) is not None:
             out.append(Shortfall("constraint", constraint=con))
     if inst.cons.locked_schools:
         if clock.budget() <= 0:
@@ -85,9 +92,9 @@ def _attempt(inst: _Inst, n: str, hires: int, clock: _Clock) -> _Flows | None:
     if clock.budget() <= 0:
         return None
     if inst.goal.scheme == "quality":
-        f = _solve_flows(inst, rel, time_limit=clock.budget())
+        f = _solve_flows(inst, rel, deadline=clock.next())
         return f if f.status in _FOUND else None
-    return _best_flows(inst, rel, clock.budget())
+    return _best_flows(inst, rel, clock.next())
 
 
 def _least_hires(inst: _Inst, n: str, clock: _Clock) -> tuple[int, _Flows | None]:
@@ -118,7 +125,7 @@ def _hire_shortfalls(inst: _Inst, clock: _Clock) -> list[Shortfall]:
             found.append(Shortfall("undecided", indicator=inst.ind_of_name[n]))
             continue
         if inst.goal.scheme == "quality":
-            alone = _solve_flows(inst, _Relax(only=(n,)), time_limit=clock.budget())
+            alone = _solve_flows(inst, _Relax(only=(n,)), deadline=clock.next())
             if alone.status in _FOUND:
                 continue  # reachable on its own: the joint constraints bind (reported above)
         count, hit = _least_hires(inst, n, clock)
@@ -137,11 +144,11 @@ def _hire_shortfalls(inst: _Inst, clock: _Clock) -> list[Shortfall]:
     return found
 
 
-def _explain_transfers(inst: _Inst, time_limit: float) -> list[Shortfall]:
+def _explain_transfers(inst: _Inst, deadline: Deadline) -> list[Shortfall]:
     """Which constraint binds, and how many more teachers of each attribute would suffice.
 
     Each constraint is dropped alone and the goal re-tried; then, per failing teacher indicator,
     the least number of hires with its attribute (placed by the model, transfers allowed) is found
     by doubling and bisection.  Everything shares the ``time_limit`` (seconds)."""
-    clock = _Clock(time.perf_counter() + time_limit, time_limit)
+    clock = _Clock(deadline, deadline.left())
     return _binding_constraints(inst, clock) + _hire_shortfalls(inst, clock)

@@ -16,11 +16,13 @@ from typing import Final
 
 import numpy as np
 
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _distances, _Inst
 from dashboard.planning.planner.moves import Triple
 
 _CANDIDATES: Final = 6  # best-scored (donor, receiver) pairs tried per class and step
 _OFF_CAP_WEIGHT: Final = 0.05  # quality: weight of a CV already under its cap
+_REPEAT_MAX: Final = 50  # batch: repetitions of one move at most
 
 Step = tuple[float, list[tuple[int, int, int]]]  # (violation removed per teacher moved, moves)
 
@@ -162,9 +164,31 @@ def _round(prob: _Problem, st: _State, Q: np.ndarray, V: float) -> tuple[_Round,
     return rnd, ok_recv
 
 
+def _top_pairs(prob: _Problem, g: np.ndarray, loss: np.ndarray, gives: np.ndarray,
+               recv: np.ndarray) -> list[tuple[int, int]]:
+    """Return the _CANDIDATES allowed (donor, receiver) pairs of least score g[j] − loss[i].
+
+    The score is separable: without a distance limit the best pairs are among the best
+    _CANDIDATES + 1 donors and receivers (O(M) instead of the O(M²) matrix)."""
+    M = len(g)
+    if prob.inst.cons.max_km is None:
+        k = _CANDIDATES + 1
+        gj = np.where(recv, g, np.inf)
+        li = np.where(gives, loss, -np.inf)
+        rs = np.argpartition(gj, min(k, M - 1))[:k]
+        ds = np.argpartition(-li, min(k, M - 1))[:k]
+        cand = sorted((gj[j] - li[i], int(i), int(j)) for i in ds for j in rs
+                      if i != j and np.isfinite(gj[j]) and np.isfinite(li[i]))
+        return [(i, j) for _, i, j in cand[:_CANDIDATES]]
+    score = g[None, :] - loss[:, None]
+    score = np.where(prob.allowed & gives[:, None] & recv[None, :], score, np.inf).ravel()
+    top = np.argpartition(score, min(_CANDIDATES, score.size - 1))[:_CANDIDATES]
+    return [divmod(int(f), M) for f in top if np.isfinite(score[f])]
+
+
 def _best_step(prob: _Problem, st: _State, Q: np.ndarray, V: float) -> Step | None:
     """Return the single move (or swap) that removes the most violation per teacher moved, or None."""
-    M, K = len(st.T), len(prob.inst.classes)
+    K = len(prob.inst.classes)
     w = _weights(prob, Q)
     rnd, ok_recv = _round(prob, st, Q, V)
     best: Step | None = None
@@ -172,13 +196,7 @@ def _best_step(prob: _Problem, st: _State, Q: np.ndarray, V: float) -> Step | No
         wc = w * prob.coef[:, c]
         if not wc.any() or not rnd.gives[c].any():
             continue
-        score = (wc @ rnd.gain)[None, :] - (wc @ rnd.loss)[:, None]
-        score = np.where(prob.allowed & rnd.gives[c][:, None] & ok_recv[None, :], score, np.inf).ravel()
-        top = np.argpartition(score, min(_CANDIDATES, score.size - 1))[:_CANDIDATES]
-        for f in top:
-            if not np.isfinite(score[f]):
-                continue
-            i, j = divmod(int(f), M)
+        for i, j in _top_pairs(prob, wc @ rnd.gain, wc @ rnd.loss, rnd.gives[c], ok_recv):
             dq = prob.coef[:, c] * (rnd.gain[:, j] - rnd.loss[:, i])
             if rnd.at_floor[i]:  # the donor is at its staffing floor: a swap, a teacher comes back
                 best = _best_swap(prob, st, rnd, i, j, c, dq, best)
@@ -205,8 +223,38 @@ def _apply(prob: _Problem, st: _State, i: int, j: int, c: int) -> None:
     st.triples[(i, j, c)] = st.triples.get((i, j, c), 0) + 1
 
 
-def _greedy(inst: _Inst, max_steps: int) -> list[Triple]:
-    """Greedy transfers: the single-teacher move that most lowers the weighted excess."""
+def _repeat_ok(prob: _Problem, st: _State, i: int, j: int, c: int) -> bool:
+    """Whether one more teacher of class ``c`` can go from ``i`` to ``j`` (stock or marginals,
+    minimums, staffing floor, moves per school) -- the checks of a single step."""
+    limit = prob.inst.cons.max_moves_per_school
+    if limit is not None and (st.moved[i] + 1 > limit or st.moved[j] + 1 > limit):
+        return False
+    if st.T[i] - 1 < prob.inst.floor_T[i] - 1e-9:
+        return False
+    one = np.zeros(len(st.T), bool)
+    one[i] = True
+    return bool(_can_give(prob, st, c, one)[i])
+
+
+def _repeat(prob: _Problem, st: _State, move: tuple[int, int, int], gain: float, deadline: Deadline | None) -> None:
+    """Repeat a single move while each repetition removes at least half the first one's gain
+    (a batch: one search for several teachers of the same kind between the same schools)."""
+    i, j, c = move
+    for _ in range(_REPEAT_MAX):
+        Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
+        V = prob.violation(Q)
+        if V <= 0 or not _repeat_ok(prob, st, i, j, c) or (deadline is not None and deadline.expired()):
+            return
+        dq = prob.coef[:, c] * ((2 * st.cnt[:, j] + 1) / prob.Pm[j] - (2 * st.cnt[:, i] - 1) / prob.Pm[i])
+        if V - prob.violation(Q + dq) < 0.5 * gain:
+            return
+        _apply(prob, st, i, j, c)
+
+
+def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, batch: bool = False) -> list[Triple]:
+    """Greedy transfers: the single-teacher move that most lowers the weighted excess (stops at
+    ``deadline``, with the moves so far); ``batch``: a move is repeated while it keeps paying
+    (large counties: fewer searches)."""
     if len(inst.movable) < 2:
         return []
     prob = _problem(inst)
@@ -214,11 +262,13 @@ def _greedy(inst: _Inst, max_steps: int) -> list[Triple]:
     for _ in range(max_steps):
         Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
         V = prob.violation(Q)
-        if V <= 0:
+        if V <= 0 or (deadline is not None and deadline.expired()):
             break
         best = _best_step(prob, st, Q, V)
         if best is None:
             break
         for i, j, c in best[1]:
             _apply(prob, st, i, j, c)
+        if batch and len(best[1]) == 1:
+            _repeat(prob, st, best[1][0], best[0], deadline)
     return [(i, j, c, k) for (i, j, c), k in st.triples.items()]

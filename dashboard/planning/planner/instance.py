@@ -20,7 +20,13 @@ from dashboard.method.standards import (
     scheme_ids,
     teacher_attributes,
 )
-from dashboard.planning.planner.types import PlanConstraints, PlanError, PlanGoal, half_step
+from dashboard.planning.planner.types import (
+    ROTATION_MIN_SHARE,
+    PlanConstraints,
+    PlanError,
+    PlanGoal,
+    half_step,
+)
 from dashboard.planning.scenario import roster_attributes
 
 TEACHER_ATTRS: Final = teacher_attributes()  # every attribute a Transfer carries
@@ -64,6 +70,7 @@ class _Inst:
     resource_cv: float = 0.0  # basic: Σ of the five resource CVs (fixed under transfers)
     flags: pd.DataFrame | None = None  # roster attributes of the stage's teachers, by teacher id
     every: np.ndarray | None = None  # (M, K) all roster teachers per class (eligible or not)
+    rotation_min: int = 0  # rotation constraints: least teachers moved (0: none asked)
 
 
 def _county_year(schools: pd.DataFrame, goal: PlanGoal) -> tuple[str, int]:
@@ -192,6 +199,8 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
     ids = scheme_ids(goal.scheme, "teacher")
     names = tuple(INDICATORS[i].numerator for i in ids)
     attrs = tuple(n.removeprefix("teachers_") for n in names if n != "teachers")
+    if cons.rotation and "backbone" not in attrs:  # the backbone share of the rotated is counted
+        attrs = (*attrs, "backbone")
     base = {n: units[n].to_numpy(float) for n in {*names, "teachers"}}
     own_T = ms[f"teachers_{stage}"].to_numpy(float)
     own_A = {a: ms[f"teachers_{a}_{stage}"].to_numpy(float) for a in TEACHER_ATTRS}
@@ -209,6 +218,8 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
                  own_A=own_A, floor_T=floor_T, lb=lb, elig=None)
     if teachers is not None and len(teachers):
         _roster_pools(inst)
+    if cons.rotation:
+        inst.rotation_min = _rotation_min(inst)
     if goal.scheme == "basic":
         ind = before.indicators
         rows = ind[(ind["scheme"] == "basic") & (ind["stage"] == stage)].set_index("indicator")
@@ -302,6 +313,22 @@ def _roster_pools(inst: _Inst) -> None:
         inst.pool.setdefault((mm, cc), []).append(t_id)
     inst.elig = elig
     inst.every = every
+
+
+def eligible_count(inst: _Inst) -> int | None:
+    """Return the county's roster teachers at the stage eligible to rotate (None: no roster)."""
+    if inst.teachers is None or not len(inst.teachers):
+        return None
+    r = inst.teachers[inst.teachers["stage"].astype(str) == inst.goal.stage]
+    return int((inst.year - r["start_year_at_school"].astype(float) >= inst.cons.min_years_at_school).sum())
+
+
+def _rotation_min(inst: _Inst) -> int:
+    """Return the least teachers a plan under the rotation constraints moves (10 % of eligible)."""
+    eligible = eligible_count(inst)
+    if eligible is None:
+        raise PlanError("constraints.rotation needs a teacher roster (eligibility is years at the school)")
+    return int(np.ceil(ROTATION_MIN_SHARE * eligible - 1e-9))
 
 
 # ------------------------------------------------------------------------------ distances

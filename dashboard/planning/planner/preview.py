@@ -34,6 +34,7 @@ from dashboard.planning.planner.types import (
     Plan,
     PlanConstraints,
     PlanGoal,
+    PlanStatus,
     Purchase,
     integer_resources,
 )
@@ -62,7 +63,7 @@ def _quick_purchases(inst: _Inst, moves: tuple[Transfer, ...]) -> list[Purchase]
         tau: float | None = None
         if has_cv:
             tau = _basic_target(inst, col, teacher_sum) if basic else inst.tau
-        b = shop.buy_one(col, tau, 0.0)
+        b = shop.buy_one(col, tau, None)
         purchases += _to_purchases(inst, sids, col, b.amounts["a"], ints)
     return purchases
 
@@ -87,10 +88,11 @@ def preview(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstrain
     else:
         priced = cons.cost("teacher_transfer") * transfers if goal.mode == "both" else 0.0
         obj = sum(p.cost_yuan for p in purchases) + priced
-    status = "already_passes" if not moves and not purchases and check.goal_met else (
-        "feasible" if check.goal_met else "infeasible")
+    # a greedy plan that falls short proves nothing: undecided, never infeasible
+    status = PlanStatus.ALREADY_PASSES if not moves and not purchases and check.goal_met else (
+        PlanStatus.FEASIBLE if check.goal_met else PlanStatus.UNDECIDED)
     return Plan(goal=goal, constraints=cons, county_code=inst.county, year=inst.year, moves=moves,
                 purchases=tuple(purchases), objective=float(obj), lower_bound=math.nan,
-                optimal=status == "already_passes", gap=0.0 if status == "already_passes" else math.nan,
+                optimal=status.proven_optimal, gap=0.0 if status.proven_optimal else math.nan,
                 status=status, method="greedy", explanation=(), rotation=_rotation(inst, moves),
                 before=inst.before, after=after, check=check, seconds=time.perf_counter() - t0)

@@ -12,18 +12,22 @@ minimums' cost as the proven lower bound.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 
+from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
+from dashboard.planning.planner.rule import joint_bound
+from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _milp
 from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
+from dashboard.planning.planner.worker import prewarm
 
 # basic: a province minimum on a resource no CV counts, bought to meet it
 BASIC_EXTRA_MINIMUMS: Final = ("building_area_m2",)
@@ -41,6 +45,8 @@ class _Buy:
     amounts: dict[str, np.ndarray]  # resource -> amount per purchasable unit
     cost: float
     bound: float
+    cuts: tuple[tuple[np.ndarray, float], ...] = ()  # Kelley cuts (row · a ≤ rhs) of the CV limit
+    box: np.ndarray | None = None  # the upper amounts the cutting planes searched within
 
 
 def _resource_setup(inst: _Inst) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -181,23 +187,22 @@ def _line_search(buy: _Buying, x: np.ndarray, best: np.ndarray) -> np.ndarray:
     return buy.whole(x + hi_t * (best - x))
 
 
-def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, time_limit: float) -> _Buy:
+def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, deadline: Deadline) -> _Buy:
     """Return the least-cost amounts by cutting planes, from the feasible ``best`` (proven gap)."""
     n = len(buy.pos)
     ub = unit_cost * float(best.sum())
     cuts = [_cut(buy, lb), _cut(buy, best)]
+    box = best.copy()
     lower = unit_cost * float(lb.sum())
     c = np.full(n, unit_cost)
-    t0 = time.perf_counter()
     status = "feasible"
     for _ in range(_KELLEY_ROUNDS):
-        left = time_limit - (time.perf_counter() - t0)
-        if left <= 0:
+        if deadline.expired():
             break
-        res = milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
-                                                   np.array([b for _, b in cuts])),
-                   integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
-                   options={"time_limit": left, "disp": False})
+        res = _milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
+                                                    np.array([b for _, b in cuts])),
+                    integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
+                    options={"disp": False}, deadline=deadline)
         if res.x is None:
             break
         a = buy.whole(res.x, 1e-6)
@@ -213,11 +218,11 @@ def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, ti
         if ub - lower <= 1e-6 * max(ub, 1.0):
             status = "optimal"
             break
-    return _Buy(status, {"a": best}, ub, min(lower, ub))
+    return _Buy(status, {"a": best}, ub, min(lower, ub), tuple(cuts), box)
 
 
 def _buy_one(R0: np.ndarray, P: np.ndarray, pos: np.ndarray, share: np.ndarray, lb: np.ndarray,
-             unit_cost: float, integer: bool, tau: float | None, *, time_limit: float = 10.0) -> _Buy:
+             unit_cost: float, integer: bool, tau: float | None, *, deadline: Deadline | None = None) -> _Buy:
     """Least-cost amounts a ≥ lb at the purchasable units so that CV(R0 + share·a) ≤ τ (None: no CV)."""
     buy = _Buying(R0, P, pos, share, integer, tau)
     lb = buy.whole(lb)
@@ -226,7 +231,10 @@ def _buy_one(R0: np.ndarray, P: np.ndarray, pos: np.ndarray, share: np.ndarray, 
     best = _water_fill(buy, lb)  # an upper bound: the purchasable units raised to a common level
     if best is None:
         return _Buy("infeasible", {"a": lb}, math.inf, math.inf)
-    return _kelley(buy, lb, best, unit_cost, time_limit)
+    if deadline is None:  # no time for cutting planes: the water-filled plan, bound = the minimums
+        cost = unit_cost * float(best.sum())
+        return _Buy("feasible", {"a": best}, cost, unit_cost * float(lb.sum()))
+    return _kelley(buy, lb, best, unit_cost, deadline)
 
 
 # ------------------------------------------------------------------------------ the plan's purchases
@@ -251,11 +259,13 @@ class _Shop:
     lbs: dict[str, np.ndarray]  # least amounts per purchasable unit (the minimums)
     ints: frozenset[str]
 
-    def buy_one(self, col: str, tau: float | None, time_limit: float) -> _Buy:
-        """Return the least-cost purchase of ``col`` meeting ``tau`` (and the minimums)."""
+    def buy_one(self, col: str, tau: float | None, deadline: Deadline | None,
+                lb: np.ndarray | None = None) -> _Buy:
+        """Return the least-cost purchase of ``col`` meeting ``tau`` and the least amounts ``lb``
+        (default: the minimums); without a deadline, the water-filled plan (no cutting planes)."""
         R0 = self.inst.units[col].to_numpy(float)
-        return _buy_one(R0, self.inst.P, self.pos, self.share, self.lbs[col], self.inst.cons.cost(col),
-                        col in self.ints, tau, time_limit=time_limit)
+        return _buy_one(R0, self.inst.P, self.pos, self.share, self.lbs[col] if lb is None else lb,
+                        self.inst.cons.cost(col), col in self.ints, tau, deadline=deadline)
 
     def cost_of(self, col: str, amounts: np.ndarray) -> float:
         """Return the cost of ``amounts`` of ``col`` in 元."""
@@ -275,18 +285,95 @@ def _minimum_amounts(inst: _Inst, pos: np.ndarray, share: np.ndarray, cols: Iter
     return lbs
 
 
-def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], time_limit: float) -> bool:
-    """Buy each quality resource to its own CV limit (exact); return False when one cannot pass."""
+def _teacher_failures(inst: _Inst, pos: np.ndarray) -> np.ndarray:
+    """Return, per purchasable unit, how many quality teacher minimums (Q1–Q3) it misses."""
+    u, stage = inst.units, inst.goal.stage
+    return sum((u[q].to_numpy(float)[pos] < INDICATORS[q].minimum(stage) - 1e-12).astype(int)
+               for q in scheme_ids("quality", "teacher"))
+
+
+def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Return (least amounts of the plan, least amounts of the bound) under the per-school rule
+    (§4.2: ≥ 6 of the 7 minimums, the rest ≥ 85 %).
+
+    A unit meeting every teacher minimum may leave one resource at 85 % of its minimum: the
+    plan relieves the resource whose 85 % saves the most 元 there (a choice, not proven best:
+    the choices of the units interact through the CV limits).  The bound lets every resource of
+    every unit stop at 85 % (a relaxation of the rule for any mix of transfers and purchases),
+    so it is a proven lower bound of the per-school rule's problem (in budget mode a unit that
+    misses a teacher minimum keeps every resource minimum in the bound too)."""
+    inst, pos, share = shop.inst, shop.pos, shop.share
+    plan = {col: lb.copy() for col, lb in shop.lbs.items()}
+    if not inst.cons.keep_minimums:
+        return plan, plan
+    P, stage = inst.P, inst.goal.stage
+    low: dict[str, np.ndarray] = {}
+    for ind, col in _resources_of(inst):
+        spec = INDICATORS[ind]
+        need = QUALITY_REST_FRACTION * spec.minimum(stage) * P[pos] / spec.scale
+        lb = np.maximum(0.0, (need - inst.units[col].to_numpy(float)[pos]) / share)
+        low[col] = np.ceil(lb - 1e-9) if col in shop.ints else lb
+    cols = list(low)
+    saving = np.array([inst.cons.cost(c) * (plan[c] - low[c]) for c in cols])  # (resources, units)
+    free = _teacher_failures(inst, pos) < len(scheme_ids("quality")) - QUALITY_MIN_MET  # may miss one
+    best = saving.argmax(axis=0)
+    for k, c in enumerate(cols):
+        pick = free & (best == k) & (saving[k] > 0)
+        plan[c] = np.where(pick, low[c], plan[c])
+    # purchases alone cannot lift a teacher minimum: in budget mode a unit missing one keeps
+    # every resource minimum; transfers ("both") may lift it, so the bound relaxes it there too
+    open_ = free | (inst.goal.mode != "budget")
+    bound = {c: np.where(open_, np.minimum(low[c], plan[c]), plan[c]) for c in cols}
+    return plan, bound
+
+
+def _rule_floor(shop: _Shop, bound: dict[str, np.ndarray]) -> float:
+    """Return a proven lower bound of the minimums' cost under the per-school rule: each unit
+    buys every resource to its minimum but may leave at most one at 85 % (the costliest to
+    finish; any one, where transfers might lift its teacher minimums)."""
+    cols = list(bound)
+    if not cols:
+        return 0.0
+    full = np.array([shop.inst.cons.cost(c) * shop.lbs[c] for c in cols])
+    relief = np.array([shop.inst.cons.cost(c) * (shop.lbs[c] - bound[c]) for c in cols])
+    return float(full.sum() - relief.max(axis=0).sum())
+
+
+def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray], deadline: Deadline) -> bool:
+    """Buy each quality resource to its own CV limit (cutting planes) under the per-school rule;
+    return False when one cannot pass (``tally.status``: infeasible when even the relaxed rule
+    cannot, else undecided)."""
     pairs = _resources_of(shop.inst)
-    for _ind, col in pairs:
-        b = shop.buy_one(col, shop.inst.tau, time_limit / len(pairs))
-        if b.status == "infeasible":
+    plan_lb, bound_lb = _six_of_seven(shop)
+    floor = _rule_floor(shop, bound_lb)
+    bound_before = tally.bound
+    found: dict[str, tuple[_Buy, _Buy]] = {}
+    for k, (_ind, col) in enumerate(pairs):
+        part = deadline.share(0.8 / (len(pairs) - k))
+        relaxed = not np.array_equal(plan_lb[col], bound_lb[col])
+        b = shop.buy_one(col, shop.inst.tau, part.share(0.5) if relaxed else part, plan_lb[col])
+        low = shop.buy_one(col, shop.inst.tau, part, bound_lb[col]) if relaxed else b
+        if low.status == "infeasible" or b.status == "infeasible":
+            tally.status = "infeasible" if low.status == "infeasible" else "undecided"
             return False
         results[col] = b.amounts["a"]
+        found[col] = (b, low)
         tally.cost += b.cost
-        tally.bound += b.bound
-        if b.status != "optimal":
+        tally.bound += min(low.bound, b.bound)
+        if b.status != "optimal" or b.cost > low.bound + 1e-6 * max(1.0, b.cost):
             tally.status = "feasible"
+    joint = 0.0
+    if any(not np.array_equal(plan_lb[c], bound_lb[c]) for c in found):  # a unit may relieve one
+        cols = list(found)
+        boxes = [np.maximum(*(x.box if x.box is not None else x.amounts["a"] for x in found[c])) for c in cols]
+        joint = joint_bound([shop.inst.cons.cost(c) for c in cols], [shop.lbs[c] for c in cols],
+                            [bound_lb[c] for c in cols], boxes,
+                            [found[c][0].cuts + found[c][1].cuts for c in cols], [c in shop.ints for c in cols],
+                            deadline)
+    # each bound is proven: the largest holds
+    tally.bound = max(tally.bound, bound_before + floor, bound_before + joint)
+    if tally.status == "feasible" and tally.cost <= tally.bound + 1e-6 * max(1.0, tally.cost):
+        tally.status = "optimal"
     return True
 
 
@@ -299,7 +386,10 @@ def _cv_after(shop: _Shop, col: str, amounts: np.ndarray) -> float:
 
 def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
                    targets: dict[str, float]) -> tuple[float, str, float, np.ndarray] | None:
-    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None."""
+    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None.
+
+    Each step's amounts are water-filled (no solver call): the steps are a heuristic whose cost
+    is bounded below by the minimums' cost, not an optimum."""
     best = None
     floor = half_step(shop.inst.params.round_dp)  # a target that rounds to 0 is not aimed at
     for _, col in _resources_of(shop.inst):  # cheapest 元 per unit of CV removed, in steps
@@ -307,7 +397,7 @@ def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
         new_t = targets[col] - step
         if new_t <= floor:
             continue
-        b = shop.buy_one(col, new_t, 0.5)
+        b = shop.buy_one(col, new_t, None)
         if b.status == "infeasible":
             continue
         rate = (b.cost - shop.cost_of(col, amounts[col])) / step
@@ -317,25 +407,31 @@ def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
 
 
 def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
-                     teacher_cv_sum: float | None) -> bool:
-    """Share the composite's room between the five resource CVs greedily; False when out of reach."""
+                     teacher_cv_sum: float | None, deadline: Deadline) -> bool:
+    """Share the composite's room between the five resource CVs greedily; False when no plan
+    was found (``tally.status``: "infeasible" only when proven -- the teacher CVs alone exceed
+    the composite's room -- else "undecided")."""
     inst = shop.inst
     budget = BASIC_CV_COUNT * inst.tau - (teacher_cv_sum if teacher_cv_sum is not None else 0.0)
     cols = [col for _, col in _resources_of(inst)]
+    if budget <= 0:  # resource CVs are ≥ 0: nothing bought can pass
+        tally.status = "infeasible"
+        return False
     amounts = {col: shop.lbs[col].copy() for col in cols}
     for col in cols:
         tally.bound += shop.cost_of(col, amounts[col])
     targets = {col: _cv_after(shop, col, amounts[col]) for col in cols}
     for _ in range(_GREEDY_STEPS):
-        if sum(targets.values()) <= budget:
+        if sum(targets.values()) <= budget or deadline.expired():
             break
         best = _cheapest_step(shop, amounts, targets)
         if best is None:
-            return False
+            break
         _, col, _new_t, a = best
         amounts[col] = np.maximum(a, amounts[col])
         targets[col] = _cv_after(shop, col, amounts[col])
     if sum(targets.values()) > budget:
+        tally.status = "undecided"
         return False
     for col in cols:
         results[col] = amounts[col]
@@ -347,20 +443,25 @@ def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
 
 def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
                   ints: frozenset[str]) -> list[Purchase]:
-    """Return the purchases of ``amounts`` of ``col`` (whole units, else AMOUNT_DP decimals), none of 0."""
+    """Return the purchases of ``amounts`` of ``col`` (whole units, else rounded up to AMOUNT_DP
+    decimals), none of 0."""
     out = []
     for sid, raw in zip(sids, amounts.tolist()):
         if not raw > 1e-9:  # nothing to buy (NaN included: a unit without the figure)
             continue
-        amount = float(round(raw)) if col in ints else float(round(raw, AMOUNT_DP))
+        # rounded up: an amount that reaches a minimum or a CV limit still reaches it when shown
+        step = 10.0 ** AMOUNT_DP
+        amount = float(round(raw)) if col in ints else math.ceil(raw * step - 1e-6) / step
         if amount > 0:
             out.append(Purchase(sid, col, amount, amount * inst.cons.cost(col)))
     return out
 
 
-def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float) -> tuple[_Buy, list[Purchase]]:
+def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline) -> tuple[_Buy, list[Purchase]]:
     """Least-cost purchases (exact for quality, greedy with a proven bound for basic)."""
     pos, sids, share = _resource_setup(inst)
+    if len(pos) > HARD_DEADLINE_VARIABLES:
+        prewarm()  # the cutting planes' MILPs run in a worker: it loads while the setup runs
     ints = integer_resources()
     extra = list(BASIC_EXTRA_MINIMUMS) if inst.goal.scheme == "basic" else []
     cols = [col for _, col in _resources_of(inst)] + extra
@@ -373,11 +474,12 @@ def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, time_limit: float
         tally.cost += c
         tally.bound += c
     if inst.goal.scheme == "quality":
-        ok = _quality_purchases(shop, tally, results, time_limit)
+        ok = _quality_purchases(shop, tally, results, deadline)
     else:
-        ok = _basic_purchases(shop, tally, results, teacher_cv_sum)
+        ok = _basic_purchases(shop, tally, results, teacher_cv_sum, deadline)
     if not ok:
-        return _Buy("infeasible", results, math.inf, math.inf), []
+        status = tally.status if tally.status in ("infeasible", "undecided") else "infeasible"
+        return _Buy(status, results, math.inf, tally.bound), []
     purchases = [x for col, amt in results.items() for x in _to_purchases(inst, sids, col, amt, ints)]
     total = float(sum(p.cost_yuan for p in purchases))
     return _Buy(tally.status, results, total, min(tally.bound, total)), purchases

@@ -10,12 +10,12 @@ each solution until the two meet (proven optimal) or the rounds run out (the pla
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
 
 from dashboard.planning.planner.counts import _base_counts, _flow_counts, _teacher_goal_met, _v_of
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.flows import _Flows, _Relax
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst
 from dashboard.planning.planner.transfers import _solve_flows
@@ -28,7 +28,7 @@ def _better(best: _Flows | None, f: _Flows) -> _Flows:
     return f if best is None or f.objective < best.objective else best
 
 
-def _basic_search(inst: _Inst, relax: _Relax, time_limit: float,
+def _basic_search(inst: _Inst, relax: _Relax, deadline: Deadline,
                   iters: int = 6) -> tuple[_Flows | None, float, bool]:
     """Basic composite: return (best truly passing flows or None, proven lower bound, proven infeasible).
 
@@ -42,10 +42,10 @@ def _basic_search(inst: _Inst, relax: _Relax, time_limit: float,
     bps = {n: sorted({-1.0, 0.0, *np.linspace(0, U, 9)[1:].tolist(), min(v_base[n], U)}) for n in inst.names}
     best: _Flows | None = None
     lower = 0.0
-    t0 = time.perf_counter()
     for _ in range(iters):
-        left = max(time_limit - (time.perf_counter() - t0), 0.5)
-        f = _solve_flows(inst, relax, basic_mode="pwl", bps=bps, time_limit=left)
+        if deadline.expired():
+            break
+        f = _solve_flows(inst, relax, basic_mode="pwl", bps=bps, deadline=deadline)
         if f.status == "infeasible":
             return best, (math.inf if best is None else lower), best is None
         if f.status not in _FOUND:
@@ -56,7 +56,7 @@ def _basic_search(inst: _Inst, relax: _Relax, time_limit: float,
             best = _better(best, f)
             break
         v = _v_of(inst, cnt)
-        g = _solve_flows(inst, relax, basic_mode="tangent", v0=v, time_limit=left)
+        g = _solve_flows(inst, relax, basic_mode="tangent", v0=v, deadline=deadline)
         if g.status in _FOUND and _teacher_goal_met(inst, _flow_counts(inst, g, relax)):
             best = _better(best, g)
         if best is not None and best.objective <= lower + 1e-9:
@@ -66,12 +66,12 @@ def _basic_search(inst: _Inst, relax: _Relax, time_limit: float,
     return best, lower, False
 
 
-def _best_flows(inst: _Inst, relax: _Relax, time_limit: float) -> _Flows | None:
+def _best_flows(inst: _Inst, relax: _Relax, deadline: Deadline) -> _Flows | None:
     """Return a truly feasible flow solution, or None."""
     if inst.goal.scheme == "quality":
-        f = _solve_flows(inst, relax, time_limit=time_limit)
+        f = _solve_flows(inst, relax, deadline=deadline)
         return f if f.status in _FOUND else None
-    return _basic_search(inst, relax, time_limit, iters=3)[0]
+    return _basic_search(inst, relax, deadline, iters=3)[0]
 
 
 def _single_attribute(inst: _Inst, n: str) -> _Inst:
@@ -85,16 +85,23 @@ def _single_attribute(inst: _Inst, n: str) -> _Inst:
                    elig=elig, every=elig)
 
 
-def _single_bounds(inst: _Inst, time_limit: float) -> float:
+def _single_bounds(inst: _Inst, deadline: Deadline) -> float:
     """Return a proven lower bound on the transfers: for each teacher indicator alone, the fewest
     teachers carrying its attribute that must move (a relaxation: one attribute, two classes)."""
     best = 0.0
-    deadline = time.perf_counter() + time_limit
-    names = [n for n in inst.names if n != "teachers"]
-    for n in names:
-        left = len(names) - names.index(n)
+    # the furthest CV from its limit first: its bound is likely the largest (time may run out)
+    v = _v_of(inst, _base_counts(inst))
+    names = sorted((n for n in inst.names if n != "teachers"), key=lambda n: -v[n])
+    relax = _Relax(drop=frozenset({"staffing_norm", "max_km"}))
+    for n in names:  # first the linear relaxations (fast): a bound whatever the time left
+        f = _solve_flows(_single_attribute(inst, n), relax, deadline=deadline.share(0.3), lp=True)
+        if np.isfinite(f.bound):
+            best = max(best, math.ceil(f.bound - 1e-6))
+    for n in names:  # then each MILP may use all that is left (the first is the likeliest to bind)
+        if deadline.expired():
+            break
         f = _solve_flows(_single_attribute(inst, n), _Relax(drop=frozenset({"staffing_norm", "max_km"})),
-                         time_limit=max(deadline - time.perf_counter(), 0.1) / left)
+                         deadline=deadline)
         if f.status == "optimal":
             best = max(best, f.objective)
         elif np.isfinite(f.bound):

@@ -32,7 +32,6 @@ columns of the piecewise-linear interpolation.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -40,6 +39,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
+from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.flows import (
     _Columns,
     _columns,
@@ -50,12 +50,13 @@ from dashboard.planning.planner.flows import (
     _total,
 )
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _Inst
-from dashboard.planning.planner.solver import STATUS_NO_ANSWER, STATUS_OPTIMAL, _dual_bound, _milp
+from dashboard.planning.planner.solver import STATUS_INFEASIBLE, STATUS_OPTIMAL, _dual_bound, _milp
+from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE
 
 _CHORD_WINDOW: Final = 6
 _TANGENT_STEP: Final = 3  # teachers between the initial tangents
 _MAX_ROUNDS: Final = 60  # rounds of lazy chords
-_MIN_SOLVE_S: Final = 0.05  # less time left than this: stop with a time-out
+_BUILD_RESERVE_S: Final = 0.3  # less time left than this: the model is not even built
 
 
 # ------------------------------------------------------------------------------ the rows
@@ -144,6 +145,21 @@ def _add_school_rows(mdl: _Model) -> None:
         assert cols.hire_name is not None
         hired = relax.hire[cols.hire_name]
         rows.add(cols.pad(sparse.csr_matrix(np.ones((1, cols.M))), cols.nf), hired, hired)
+
+
+def _add_rotation_rows(mdl: _Model) -> None:
+    """Rows (rotation constraints, G11): teachers moved ≥ the least rotation, backbone teachers
+    moved ≥ ROTATION_BACKBONE_SHARE of those moved."""
+    inst, cols = mdl.inst, mdl.cols
+    if not inst.cons.rotation or "rotation" in mdl.relax.drop:
+        return
+    moved = np.asarray(cols.E_out.sum(axis=0)).ravel()
+    rows = mdl.rows
+    rows.add(cols.pad(moved.reshape(1, -1)), inst.rotation_min, np.inf)
+    j = inst.attrs.index("backbone")
+    has = inst.classes[:, j].astype(float)
+    backbone = np.asarray((cols.unit_sum(has, cols.E_out)).sum(axis=0)).ravel()
+    rows.add(cols.pad((backbone - ROTATION_BACKBONE_SHARE * moved).reshape(1, -1)), 0, np.inf)
 
 
 def _fixed_q(inst: _Inst, names: tuple[str, ...]) -> dict[str, float]:
@@ -328,30 +344,35 @@ def _result(mdl: _Model, cost: np.ndarray, x: np.ndarray, res: Any, status: str,
     return _Flows(status, out, inn, pairs, float(cost[:nf] @ x[:nf]), bound, x[nf: nf + nh] if nh else None)
 
 
-def _solve_lazily(mdl: _Model, time_limit: float) -> _Flows:
-    """Solve the model, adding the chords the solution violates, until none is (or rounds/time run out)."""
+def _solve_lazily(mdl: _Model, deadline: Deadline, cutoff: float | None = None, lp: bool = False) -> _Flows:
+    """Solve the model, adding the chords the solution violates, until none is (or rounds/time
+    run out).  A time-out is status "timeout" (nothing proven but the bound), never infeasible;
+    only HiGHS's proof of infeasibility gives "infeasible".  ``cutoff``: a known plan's number
+    of transfers (the greedy incumbent), added as a row objective ≤ cutoff − 1 would lose
+    it, so it is only an upper bound on the objective (objective ≤ cutoff)."""
     cols = mdl.cols
     cost = np.zeros(cols.nvar)
     cost[:cols.nf] = np.asarray(cols.E_out.sum(axis=0)).ravel()
     integrality, ub = _integrality(cols)
+    if lp:  # the linear relaxation: only its bound is used (ceil: transfers are whole)
+        integrality = np.zeros_like(integrality)
     bounds = Bounds(np.zeros(cols.nvar), ub)
-    t0 = time.perf_counter()
+    if cutoff is not None and np.isfinite(cutoff):
+        mdl.rows.add(cost.reshape(1, -1), -np.inf, cutoff)
     status = "infeasible"
     proven = 0.0
     res: Any = None
     x = np.zeros(0)
     for _ in range(_MAX_ROUNDS):
-        constraint = mdl.rows.constraint()
-        left = time_limit - (time.perf_counter() - t0)
-        if left <= _MIN_SOLVE_S:
+        if deadline.expired():
             return _no_flows(cols.M, cols.K, "timeout", math.inf, proven)
-        res = _milp(cost, constraints=constraint, integrality=integrality, bounds=bounds,
-                    options={"time_limit": left, "mip_rel_gap": 0.0, "disp": False})
+        res = _milp(cost, constraints=mdl.rows.constraint(), integrality=integrality, bounds=bounds,
+                    options={"mip_rel_gap": 0.0, "disp": False}, deadline=deadline)
         if res.x is None:
-            status = "timeout" if res.status == STATUS_NO_ANSWER else "infeasible"
+            status = "infeasible" if res.status == STATUS_INFEASIBLE else "timeout"
             return _no_flows(cols.M, cols.K, status, math.inf, max(_dual_bound(res), proven))
-        if res.status == STATUS_OPTIMAL:  # the optimum of a relaxation (fewer chords): a proven lower bound
-            proven = max(proven, float(res.fun))
+        # the optimum, or HiGHS's dual bound, of a relaxation (fewer chords): a proven lower bound
+        proven = max(proven, float(res.fun) if res.status == STATUS_OPTIMAL else _dual_bound(res))
         x = np.round(res.x[: cols.nf + cols.nh])
         if not _add_violated_chords(mdl, res.x, x):
             status = "optimal" if res.status == STATUS_OPTIMAL else "feasible"
@@ -360,18 +381,24 @@ def _solve_lazily(mdl: _Model, time_limit: float) -> _Flows:
 
 
 def _solve_flows(inst: _Inst, relax: _Relax, *, basic_mode: str = "exact", v0: dict[str, float] | None = None,
-                 bps: dict[str, list[float]] | None = None, time_limit: float = 20.0) -> _Flows:
+                 bps: dict[str, list[float]] | None = None, deadline: Deadline | None = None,
+                 cutoff: float | None = None, lp: bool = False) -> _Flows:
     """Solve the fewest-transfers MILP (lazy chords).  basic_mode for the basic composite:
     'tangent' (conservative: sqrt replaced by its tangent at v0, an over-estimate) or 'pwl'
     (relaxation: sqrt replaced by its piecewise-linear interpolation at the breakpoints ``bps``,
     an under-estimate since sqrt is concave; segments chosen by binaries).  Quality ignores it."""
+    deadline = deadline or Deadline.after(20.0)
+    if deadline.expired(_BUILD_RESERVE_S):  # no time to build and solve the model
+        M, K = len(inst.movable), len(inst.classes)
+        return _no_flows(M, K, "timeout", math.inf, 0.0)
     mdl = _model(inst, relax, _columns(inst, relax, basic_mode, bps))
     _add_stock_rows(mdl)
     _add_school_rows(mdl)
+    _add_rotation_rows(mdl)
     if not _add_cv_rows(mdl, basic_mode, v0, bps):
         return _no_flows(mdl.cols.M, mdl.cols.K, "infeasible", math.inf, math.inf)
     tangents = _initial_cuts(mdl)
     for n in mdl.cols.names:
         _add_chords(mdl, n, mdl.chords[n])
         _add_tangents(mdl, n, tangents[n])
-    return _solve_lazily(mdl, time_limit)
+    return _solve_lazily(mdl, deadline, cutoff, lp)

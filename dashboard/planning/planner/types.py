@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
@@ -17,13 +18,42 @@ from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, stand
 from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
 
 MODES: Final = ("transfers", "budget", "both")
+
+
+class PlanStatus(StrEnum):
+    """What a plan proves (docs/method.md §9).
+
+    - ``already_passes``: the goal holds before any action (the optimum is doing nothing);
+    - ``optimal``: the plan's objective equals a proven lower bound;
+    - ``feasible``: a plan that passes the engine's re-check, with a proven lower bound and gap;
+    - ``infeasible``: proven that no plan of this mode reaches the goal (with what binds);
+    - ``undecided``: the time limit ran out before a plan was found or impossibility proven.
+    A time-out is never ``infeasible``."""
+
+    ALREADY_PASSES = "already_passes"
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNDECIDED = "undecided"
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a plan comes with this status."""
+        return self in (PlanStatus.ALREADY_PASSES, PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        """Whether the plan is proven optimal."""
+        return self in (PlanStatus.ALREADY_PASSES, PlanStatus.OPTIMAL)
+
 # 中央编办、教育部、财政部 2014: 城乡统一 编制标准 小学 1:19, 初中 1:13.5 (pupils per teacher).
 DEFAULT_STAFFING_NORM: Final = {"primary": 19.0, "junior": 13.5}
 # 2017 G11: ≥ 10 % of eligible teachers rotate (the row's threshold, in percent) ...
 ROTATION_MIN_SHARE: Final = float(standards_table().loc["G11", "primary_threshold"]) / 100
-# ... and backbone teachers ≥ 20 % of those rotated (said only in the G11 row's note; the
-# itemised county items will give it a row of its own).
-ROTATION_BACKBONE_SHARE: Final = 0.20
+# ... and backbone teachers ≥ 20 % of those rotated (PARAM_ROTATION_BACKBONE); a teacher is
+# eligible after PARAM_ROTATION_YEARS years at the same school (a practice rule, configurable)
+ROTATION_BACKBONE_SHARE: Final = float(standards_table().loc["PARAM_ROTATION_BACKBONE", "primary_threshold"]) / 100
+ROTATION_YEARS: Final = int(float(standards_table().loc["PARAM_ROTATION_YEARS", "primary_threshold"]))
 CHECK_RESERVE_S: Final = 1.5  # of a plan's time limit, kept for the engine's re-check and the tables
 AMOUNT_DP: Final = 2  # decimals of a non-integer purchase amount (m², 元)
 DEFAULT_CV_MARGIN: Final = 0.0001
@@ -94,7 +124,11 @@ class PlanConstraints:
     - ``max_moves_per_school``: teachers moved in plus out per school (None: no limit);
     - ``locked_schools``: school ids neither giving, receiving nor buying;
     - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
-    - ``min_years_at_school``: with a roster, only teachers this long at the school move;
+    - ``min_years_at_school``: with a roster, only teachers this long at the school move (and
+      are counted eligible for rotation; default PARAM_ROTATION_YEARS of the standards table);
+    - ``rotation``: plan toward the 2017 rotation rule (G11): teachers moved ≥ 10 % of the
+      county's eligible teachers at the stage, backbone teachers ≥ 20 % of those moved (needs a
+      roster; applies to the transfers of modes "transfers" and "both");
     - ``costs``: 元 per unit of each resource column and per transferred teacher (default:
       dashboard/planning/data/unit_costs.csv); ``cv_margin``: aim at threshold + half a rounding
       step − margin (the step of the default parameters' decimals: 0.0005 at 3 decimals).
@@ -105,7 +139,8 @@ class PlanConstraints:
     max_moves_per_school: int | None = None
     locked_schools: frozenset[str] = frozenset()
     max_km: float | None = None
-    min_years_at_school: int = 6
+    min_years_at_school: int = ROTATION_YEARS
+    rotation: bool = False
     costs: Mapping[str, float] | None = None
     cv_margin: float = DEFAULT_CV_MARGIN
 
@@ -197,12 +232,39 @@ def _indicator_names(ids: str, lang: str) -> str:
 
 
 @dataclass(frozen=True)
+class CheckFailure:
+    """One rule a plan breaks in the engine's re-check: ``kind`` (goal, locked, max_km,
+    eligibility, unnamed, max_moves_per_school, staffing_norm, keep_minimums, minimum), the
+    school or unit, the indicator and the figure found (a typed value, never parsed back)."""
+
+    kind: str
+    school_id: str | None = None
+    indicator: str | None = None
+    value: float | None = None
+    to_school_id: str | None = None
+
+    def message(self, lang: str = "zh") -> str:
+        """Return the failure in ``lang``."""
+        return t(f"plan2.failure.{self.kind}", lang, school=self.school_id or "",
+                 to_school=self.to_school_id or "",
+                 indicator=_indicator_names(self.indicator, lang) if self.indicator else "",
+                 value="" if self.value is None else f"{self.value:,.1f}")
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+@dataclass(frozen=True)
 class PlanCheck:
     """The engine's re-check of a plan: ``passed`` when the goal and every constraint hold."""
 
     goal_met: bool
     constraints_ok: bool
-    failures: tuple[str, ...] = ()
+    failures: tuple[CheckFailure, ...] = ()
+
+    def messages(self, lang: str = "zh") -> tuple[str, ...]:
+        """Return every failure's message in ``lang``."""
+        return tuple(f.message(lang) for f in self.failures)
 
     @property
     def passed(self) -> bool:
@@ -216,8 +278,9 @@ class Plan:
 
     ``objective``: teachers moved (transfers), 元 (budget), or 元 with each transfer priced
     at ``teacher_transfer`` (both).  ``optimal``: proven optimal; ``gap``: (objective − lower
-    bound)/objective, 0 when optimal, NaN when there is no plan.  ``status``: already_passes,
-    optimal, feasible, infeasible.  ``before``/``after``: engine evaluations of the county.
+    bound)/objective, 0 when optimal, NaN when there is no plan.  ``status``: a
+    :class:`PlanStatus`.  ``lower_bound``: proven for the problem of the mode (NaN: none).
+    ``before``/``after``: engine evaluations of the county.
     """
 
     goal: PlanGoal
@@ -230,7 +293,7 @@ class Plan:
     lower_bound: float
     optimal: bool
     gap: float
-    status: str
+    status: PlanStatus
     method: str
     explanation: tuple[Shortfall, ...]
     rotation: Rotation

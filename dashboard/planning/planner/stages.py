@@ -1,0 +1,133 @@
+"""The transfer part of a plan and its proof: the fewest transfers that reach the teacher part
+of the goal, with the status of what is proven (docs/method.md §9).
+
+Large counties (over 120 movable units): the greedy plan is the incumbent; the fewest moves of
+each attribute alone (a relaxation) give a first proven bound; the full model then runs with
+the incumbent as a cutoff (objective ≤ incumbent − 1): its infeasibility proves the incumbent
+optimal, its plan improves on it, and its dual bound is a bound of the whole problem."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+
+from dashboard.planning.planner.counts import (
+    _base_counts,
+    _counts_after,
+    _net_from_triples,
+    _teacher_goal_met,
+)
+from dashboard.planning.planner.deadline import Deadline
+from dashboard.planning.planner.explanation import _explain_transfers
+from dashboard.planning.planner.flows import _Relax
+from dashboard.planning.planner.greedy import _greedy
+from dashboard.planning.planner.instance import _Inst
+from dashboard.planning.planner.moves import Triple, _match
+from dashboard.planning.planner.search import _basic_search, _single_bounds
+from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES
+from dashboard.planning.planner.transfers import _solve_flows
+from dashboard.planning.planner.types import PlanStatus, Shortfall
+from dashboard.planning.planner.worker import prewarm
+
+_GREEDY_FIRST_UNITS: Final = 120  # above this many movable units the greedy plan is computed first
+_GREEDY_STEPS_PER_UNIT: Final = 20
+_GREEDY_SHARE: Final = 0.4  # of the time left, for the greedy incumbent
+_SINGLE_SHARE: Final = 0.8  # of the time left, for the single-attribute bound
+_MODEL_SHARE: Final = 0.25  # of the time, at least left for the full model with the cutoff
+_EXPLAIN_SHARE: Final = 0.5  # of the time left after an infeasible model, for the explanation
+
+
+@dataclass(frozen=True)
+class _TransferResult:
+    """The transfer part of a plan: status, objective (teachers), proven bound, moves, explanation."""
+
+    status: PlanStatus
+    objective: float
+    bound: float
+    triples: list[Triple] = field(default_factory=list)
+    explanation: list[Shortfall] = field(default_factory=list)
+    method: str = "milp"
+
+
+def _no_transfers(status: PlanStatus, bound: float, explanation: list[Shortfall] | None = None) -> _TransferResult:
+    """Return a transfer result without a plan."""
+    return _TransferResult(status, math.nan, bound, [], explanation or [])
+
+
+def _undecided(inst: _Inst, bound: float) -> _TransferResult:
+    """Return the result of a time-out without a plan: what is known is the bound."""
+    names = ",".join(inst.ind_of_name[n] for n in inst.names)
+    return _no_transfers(PlanStatus.UNDECIDED, bound, [Shortfall("undecided", indicator=names)])
+
+
+def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], float] | None:
+    """Return the greedy plan and its transfers when it reaches the teacher goal, else None."""
+    greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True)
+    if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, greedy))):
+        return None
+    return greedy, float(sum(k for *_, k in greedy))
+
+
+def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
+    """Large county: greedy incumbent, single-attribute bound, then the model with the cutoff."""
+    total = deadline.left()
+    found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
+    if found is None:
+        return None
+    greedy, g_obj = found
+    single = min(_single_bounds(inst, deadline.share(_SINGLE_SHARE)), g_obj)
+    if single >= g_obj:
+        return _TransferResult(PlanStatus.OPTIMAL, g_obj, g_obj, greedy, method="greedy+bound")
+    if deadline.left() < _MODEL_SHARE * total:  # too little left to build and solve the full model
+        return _TransferResult(PlanStatus.FEASIBLE, g_obj, single, greedy, method="greedy+bound")
+    f = _solve_flows(inst, _Relax(), deadline=deadline, cutoff=g_obj - 1)
+    if f.status == "infeasible":  # no plan with fewer transfers than the greedy one: proven
+        return _TransferResult(PlanStatus.OPTIMAL, g_obj, g_obj, greedy, method="greedy+milp")
+    bound = max(single, f.bound if np.isfinite(f.bound) else 0.0)
+    if f.status in ("optimal", "feasible") and f.objective < g_obj:
+        status = PlanStatus.OPTIMAL if f.status == "optimal" else PlanStatus.FEASIBLE
+        return _TransferResult(status, f.objective, min(bound, f.objective) if status == PlanStatus.FEASIBLE
+                               else f.objective, _match(inst, f))
+    return _TransferResult(PlanStatus.FEASIBLE, g_obj, min(bound, g_obj), greedy, method="greedy+milp")
+
+
+def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
+    """Quality: the exact MILP (a large county's greedy plan first as the incumbent)."""
+    if len(inst.movable) > _GREEDY_FIRST_UNITS and not inst.cons.rotation:  # greedy ignores rotation
+        found = _quality_large(inst, deadline)
+        if found is not None:
+            return found
+    f = _solve_flows(inst, _Relax(), deadline=deadline)
+    if f.status == "optimal":
+        return _TransferResult(PlanStatus.OPTIMAL, f.objective, f.objective, _match(inst, f))
+    bound = f.bound if np.isfinite(f.bound) else 0.0
+    if f.status == "feasible":
+        return _TransferResult(PlanStatus.FEASIBLE, f.objective, min(bound, f.objective), _match(inst, f))
+    if f.status == "timeout":
+        return _undecided(inst, bound)
+    return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
+
+
+def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
+    """Return the fewest transfers that reach the teacher part of the goal (or why not)."""
+    if _teacher_goal_met(inst, _base_counts(inst)) and not inst.rotation_min:
+        return _TransferResult(PlanStatus.ALREADY_PASSES, 0.0, 0.0)
+    if len(inst.movable) < 2:
+        return _no_transfers(PlanStatus.INFEASIBLE, math.nan,
+                             [Shortfall("unreachable", indicator=inst.ind_of_name[inst.names[0]])])
+    M, K = len(inst.movable), len(inst.classes)
+    if M * (2 * K + len(inst.names)) > HARD_DEADLINE_VARIABLES:
+        prewarm()  # the solver's worker loads while the greedy plan is computed
+    if inst.goal.scheme == "quality":
+        return _quality_transfers(inst, deadline)
+    # basic: piecewise-linear relaxation for the bound, tangent models for the plans
+    best, lower, infeasible = _basic_search(inst, _Relax(), deadline.share(1 - _EXPLAIN_SHARE / 2))
+    if best is None and infeasible:
+        return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
+    if best is None:  # no plan found, none proven impossible: undecided
+        return _undecided(inst, lower)
+    status = PlanStatus.OPTIMAL if best.objective <= lower + 1e-9 else PlanStatus.FEASIBLE
+    return _TransferResult(status, best.objective, min(lower, best.objective), _match(inst, best))
