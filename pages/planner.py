@@ -9,13 +9,7 @@ import streamlit as st
 
 from dashboard.ui import planner_page as pv
 from dashboard.ui.export import XLSX_MIME
-from pages.common import show_error, start_page, url_select
-
-
-def fitted(widths: dict[str, int]) -> dict[str, object]:
-    """Column settings that make a table fit the page: each width, the full header as help."""
-    return {c: st.column_config.Column(width=w, help=c) for c, w in widths.items()}
-
+from pages.common import fitted, show_error, start_page, url_select
 
 ctx = start_page("app.page.planner")
 st.caption(ctx.tr("planner.page.caption"))
