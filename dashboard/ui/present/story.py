@@ -145,9 +145,10 @@ def cv_step(m: Material, scheme: str) -> Step:
                 notes=tuple(notes))
 
 
-def map_step(m: Material) -> Step | None:
-    """The gap map of the focus indicator (an image rendered by the caller)."""
-    if m.map_png is None:
+def map_step(m: Material, shown: bool) -> Step | None:
+    """The gap map of the focus indicator (its image drawn by the caller; None when not
+    ``shown``)."""
+    if not shown:
         return None
     scheme, stage = m.focus
     indicator = deciding_indicator(m)
@@ -312,10 +313,13 @@ def next_step(m: Material) -> Step:
                             for i in items))
 
 
-def steps(m: Material) -> list[Step]:
-    """Return the steps of the presentation in order (the map and scenario only when given)."""
+def steps(m: Material, map_slide: bool | None = None) -> list[Step]:
+    """Return the steps of the presentation in order: the map when ``map_slide`` (default:
+    when the material has its image), the scenario when there is one."""
+    shown = m.map_png is not None if map_slide is None else map_slide
     out: list[Step | None] = [title_step(m), verdict_step(m),
-                              *(cv_step(m, s) for s in m.schemes), map_step(m), failing_step(m),
+                              *(cv_step(m, s) for s in m.schemes), map_step(m, shown),
+                              failing_step(m),
                               schools_step(m), urban_rural_step(m), trend_step(m),
                               scenario_step(m), next_step(m)]
     return [s for s in out if s is not None]
