@@ -7,6 +7,7 @@ East Asian typefaces (fonts.set_typefaces).  No Streamlit.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -34,6 +35,9 @@ SERIES_COLORS: Final = ("1F5FA8", "C0392B", "E08A1E", "3B9A4B", "6A3D9A", "7F8C8
 CONTENT_TOP: Final = Inches(1.9)
 CONTENT_BOTTOM: Final = Inches(7.1)
 BLANK_LAYOUT: Final = 6
+CELL_PADDING: Final = Inches(0.2)  # a table cell's default left+right (and top+bottom) margins
+LINE_SPACING: Final = 1.3  # a line's height in units of the type size
+TITLE_SIZE: Final = 28  # pt, smaller for a title that would not fit one line
 
 
 def _font_all(element: Any) -> None:
@@ -67,9 +71,26 @@ def _textbox(slide: Any, left: int, top: int, width: int, height: int, lines: Se
     return box
 
 
+def _ems(text: str) -> float:
+    """Return the width of ``text`` in ems (a CJK character 1, any other about 0.62 in bold)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in text)
+
+
+def fit_size(text: str, width: int, largest: float, smallest: float = 16) -> float:
+    """Return the largest type size (pt) up to ``largest`` at which ``text`` fits ``width``
+    (EMU) on one line, never below ``smallest``.
+
+    >>> fit_size("评估结论", Inches(12), 28), fit_size("x" * 200, Inches(12), 28)
+    (28, 16)
+    """
+    points = width / 12700  # EMU per point
+    return max(smallest, min(largest, int(points / max(_ems(text), 1) * 0.9)))
+
+
 def _title(slide: Any, step: Step) -> None:
-    _textbox(slide, MARGIN, Inches(0.3), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8), [step.title], 28,
-             bold=True, color=NAVY)
+    width = SLIDE_WIDTH - 2 * MARGIN
+    _textbox(slide, MARGIN, Inches(0.3), width, Inches(0.8), [step.title],
+             fit_size(step.title, width, TITLE_SIZE), bold=True, color=NAVY)
     if step.lines:
         _textbox(slide, MARGIN, Inches(1.1), SLIDE_WIDTH - 2 * MARGIN, Inches(0.7),
                  list(step.lines[:2]), 15)
@@ -111,25 +132,37 @@ def _chart(slide: Any, spec: Chart, left: int, top: int, width: int, height: int
     _font_all(chart._chartSpace)  # noqa: SLF001 — no public element of a chart's XML
 
 
+def _wrapped_lines(text: str, width: int, size: float) -> int:
+    """Return how many lines ``text`` takes in a cell ``width`` EMU wide at ``size`` pt."""
+    room = max((width - CELL_PADDING) / 12700 / size, 1.0)  # ems per line
+    return sum(max(1, math.ceil(_ems(line) / room)) for line in text.split("\n"))
+
+
 def _grid(slide: Any, grid: Grid, top: int) -> None:
-    """Add a table (header row shaded), its columns sized by their longest text."""
+    """Add a table (header row shaded), its columns sized by their longest text and each row
+    as tall as its wrapped text (a renderer may not grow a row by itself)."""
     rows, cols = len(grid.rows) + 1, len(grid.columns)
-    height = min(CONTENT_BOTTOM - top, Inches(0.42) * rows)
     width = SLIDE_WIDTH - 2 * MARGIN
-    table = slide.shapes.add_table(rows, cols, MARGIN, top, width, height).table
-    longest = [max([len(grid.columns[c])] + [len(r[c]) for r in grid.rows]) + 4 for c in range(cols)]
+    table = slide.shapes.add_table(rows, cols, MARGIN, top, width, Inches(0.4) * rows).table
+    longest = [max([10, _ems(grid.columns[c])] + [_ems(x) for r in grid.rows for x in r[c].split("\n")]) + 2
+               for c in range(cols)]
     total = sum(min(x, 60) for x in longest)
+    widths = [int(width * min(longest[c], 60) / total) for c in range(cols)]
     for c in range(cols):
-        table.columns[c].width = Emu(int(width * min(longest[c], 60) / total))
-    size = 13 if rows <= 6 else 11
+        table.columns[c].width = Emu(widths[c])  # type: ignore[assignment]
+    lines = sum(max(v.count("\n") + 1 for v in row) for row in grid.rows)
+    size = 13 if lines <= 6 else 11 if lines <= 12 else 10
     for r, values in enumerate([grid.columns, *grid.rows]):
+        tallest = max(_wrapped_lines(v, widths[c], size) for c, v in enumerate(values))
+        table.rows[r].height = Emu(int(tallest * size * LINE_SPACING * 12700 + CELL_PADDING))  # type: ignore[assignment]
         for c, value in enumerate(values):
             cell = table.cell(r, c)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
             cell.fill.solid()
             cell.fill.fore_color.rgb = HEADER_FILL if r == 0 else RGBColor(0xFF, 0xFF, 0xFF)
             cell.text_frame.text = ""
-            _write(cell.text_frame, [value], size, bold=r == 0, color=NAVY if r == 0 else GREY)
+            _write(cell.text_frame, value.split("\n"), size, bold=r == 0,
+                   color=NAVY if r == 0 else GREY)
 
 
 def _picture(slide: Any, image: bytes, top: int) -> None:

@@ -103,7 +103,12 @@ def verdict_step(m: Material) -> Step:
             v = m.verdicts.get((scheme, stage))
             if v is None:
                 continue
-            rows.append((_where(m, scheme, stage), _tr(m, f"status.{v.status}"), v.text))
+            parts = [f"· {_tr(m, f'verdict.part.{c.kind}')}（{_tr(m, f'status.{c.status}')}）：{c.text}"
+                     if m.lang == "zh" else
+                     f"· {_tr(m, f'verdict.part.{c.kind}')} ({_tr(m, f'status.{c.status}')}): {c.text}"
+                     for c in v.components if c.status != "pass"]
+            rows.append((_where(m, scheme, stage), _tr(m, f"status.{v.status}"),
+                         "\n".join(parts or [v.text])))  # what failed, else the headline
             notes += [f"{_where(m, scheme, stage)}：{_tr(m, f'status.{v.status}')}"]
             notes += [f"  · {_tr(m, f'verdict.part.{c.kind}')}（{_tr(m, f'status.{c.status}')}）"
                       f"{c.text}" for c in v.components]
