@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from dashboard.i18n import t
-from dashboard.method.standards import INDICATORS, scheme_ids
+from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
 from dashboard.ui.evaluation import indicator_rows, school_rule_size
 from dashboard.ui.format import (
     DASH,
@@ -32,6 +32,7 @@ from dashboard.ui.present.model import Material, stage_facts
 __all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
            "school_table", "county_table", "verdict_table", "cv_format", "TABLE_KEYS"]
 
+NBSP = "\u00a0"  # '1 : 17.7' stays on one line
 TABLE_KEYS = ("facts", "cv_basic", "cv_quality", "schools_basic", "schools_quality", "county",
               "verdicts")
 
@@ -78,7 +79,8 @@ def _value_cell(value: object, indicator: str, lang: str) -> Cell:
     text = fmt_value(value, indicator, lang, unit=False)
     if is_ratio(indicator):
         per_pupil = float(value)  # type: ignore[arg-type]
-        return Cell(text, 1.0 / per_pupil if per_pupil > 0 else None, '"1 : "0.0')
+        return Cell(text.replace(" ", NBSP), 1.0 / per_pupil if per_pupil > 0 else None,
+                    '"1 : "0.0')
     decimals = INDICATORS[indicator].decimals
     return Cell(text, float(value), _num_format(decimals))  # type: ignore[arg-type]
 
@@ -147,7 +149,10 @@ def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
     ids = list(scheme_ids(scheme))
     units = m.units(scheme)
     rows = []
-    for u in units.sort_values(["stage", "school_name"], kind="stable").itertuples(index=False):
+    order = {s: k for k, s in enumerate(STAGES)}
+    units = units.sort_values(["stage", "school_name"], kind="stable",
+                              key=lambda c: c.map(order) if c.name == "stage" else c)
+    for u in units.itertuples(index=False):
         values = tuple(_value_cell(getattr(u, i), i, lang) for i in ids)
         ok = bool(u.school_pass)
         rows.append((Cell(str(u.school_name)), Cell(t(f"stage.{u.stage}", lang)), *values,

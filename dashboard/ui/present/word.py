@@ -14,7 +14,7 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 
 from dashboard.ui.present.fonts import EAST_ASIAN, LATIN
 from dashboard.ui.present.model import Material
@@ -31,7 +31,7 @@ TABLE_TEXT: Final = "JH Table Text"
 TABLE_HEAD: Final = "JH Table Head"
 TABLE_NOTE: Final = "JH Note"
 CAPTION: Final = "Caption"
-MAX_WEIGHT: Final = 40  # characters: a longer cell wraps rather than widening its column
+MAX_WEIGHT: Final = 30  # characters: a longer cell wraps rather than widening its column
 MIN_WEIGHT: Final = 6  # ... and a short one (评估, 学段) still fits its header
 _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
@@ -119,10 +119,19 @@ def _table(doc: Any, table: OfficialTable) -> None:
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = doc.styles["Table Grid"]
     grid.autofit = False
+    margins = OxmlElement("w:tblCellMar")  # narrow cell margins: 1 mm each side
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), "57")
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    grid._tbl.tblPr.append(margins)  # noqa: SLF001 — no public API for cell margins
     section = doc.sections[-1]
     text_width = section.page_width - section.left_margin - section.right_margin
     texts = [list(table.columns), *[[c.text for c in row] for row in table.rows]]
-    weights = [min(max(MIN_WEIGHT, *(len(str(r[c])) for r in texts)), MAX_WEIGHT) + 2
+    # a header wraps onto up to three lines; the data decide a column's width
+    weights = [min(max(MIN_WEIGHT, len(table.columns[c]) / 3,
+                       *(len(str(r[c])) for r in texts[1:])), MAX_WEIGHT) + 3
                for c in range(len(table.columns))]
     for c, column in enumerate(grid.columns):  # widths by content, the whole text width
         w = int(text_width * weights[c] / sum(weights))
@@ -131,8 +140,11 @@ def _table(doc: Any, table: OfficialTable) -> None:
             cell.width = w
     for r, values in enumerate(texts):
         row = grid.rows[r]
-        if r == 0:
-            trpr = row._tr.get_or_add_trPr()  # noqa: SLF001 — no public API for tblHeader
+        trpr = row._tr.get_or_add_trPr()  # noqa: SLF001 — no public API for these row flags
+        keep = OxmlElement("w:cantSplit")  # a row never breaks across pages
+        keep.set(qn("w:val"), "true")
+        trpr.append(keep)
+        if r == 0:  # the header row repeats on every page
             head = OxmlElement("w:tblHeader")
             head.set(qn("w:val"), "true")
             trpr.append(head)
@@ -161,6 +173,10 @@ def _block(doc: Any, block: Block, landscape: bool) -> bool:
 def build_docx(m: Material) -> bytes:
     """Return the self-assessment report of ``m`` as DOCX bytes."""
     doc = Document()
+    first = doc.sections[0]  # A4, as official documents are (python-docx's template is Letter)
+    first.page_width, first.page_height = Mm(210), Mm(297)
+    first.left_margin = first.right_margin = Mm(25)
+    first.top_margin = first.bottom_margin = Mm(25)
     _styles(doc)
     doc.core_properties.title = next(b.text for b in report_blocks(m) if b.kind == "title")
     doc.core_properties.language = "zh-CN" if m.lang == "zh" else "en"
