@@ -47,7 +47,7 @@ if not present:
 steps = present_page.present_steps(m)
 k = present_page.step_index(url_value(present_page.STEP_PARAM), len(steps))
 step = steps[k]
-left, middle, right, out = st.columns([1, 1, 6, 1])
+left, middle, right, out = st.columns([1, 1, 5, 2])
 if left.button(ctx.tr("present.page.previous"), key="present_prev", disabled=k == 0,
                shortcut="left"):
     st.query_params[present_page.STEP_PARAM] = str(k)
@@ -68,7 +68,7 @@ if step.key == "map":
     if fig is not None:
         st.plotly_chart(fig, config=PLOTLY_CONFIG, key="present_map")
 for column, chart in zip(st.columns(max(len(step.charts), 1)), step.charts, strict=False):
-    column.plotly_chart(present_page.step_figure(chart), config=PLOTLY_CONFIG,
+    column.plotly_chart(present_page.step_figure(chart, lang), config=PLOTLY_CONFIG,
                         key=f"present_chart_{chart.title}")
 for bullet in step.bullets:
     st.markdown("- " + plain_text(bullet, TEXT_LIMIT))

@@ -20,6 +20,7 @@ from dashboard.method.engine import Evaluation
 from dashboard.planning.scenario import ScenarioError
 from dashboard.store.snapshots import Snapshot
 from dashboard.ui.figures import FONT_FAMILY
+from dashboard.ui.format import wrap_label
 from dashboard.ui.present.assemble import scenario_part
 from dashboard.ui.present.deck import SERIES_COLORS, build_deck
 from dashboard.ui.present.html import report_html
@@ -38,7 +39,7 @@ __all__ = ["Download", "page_material", "saved_scenarios", "downloads", "present
 PRESENT_PARAM: Final = "present"  # ?present=1: the presentation mode
 STEP_PARAM: Final = "step"  # ?step=N (1-based): the step shown
 NO_SCENARIO: Final = ""
-STEP_HEIGHT: Final = 600  # px of a figure in the presentation mode
+STEP_HEIGHT: Final = 520  # px of a figure in the presentation mode (a 1080p screen, title above)
 CSS_DIR: Final = Path(__file__).resolve().parent / "present"
 MIME: Final = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -123,23 +124,27 @@ def step_index(requested: object, count: int) -> int:
     return max(0, min(k, count - 1)) if count else 0
 
 
-def step_figure(chart: Chart) -> go.Figure:
-    """Return a chart of a step as a large plotly figure (bars or lines with markers)."""
+def step_figure(chart: Chart, lang: str) -> go.Figure:
+    """Return a chart of a step as a large plotly figure (bars or lines with markers), its
+    category names wrapped onto short lines and its legend above."""
     fig = go.Figure()
+    x = [wrap_label(c, lang) for c in chart.categories]
     for k, (name, values) in enumerate(chart.series):
         color = "#" + SERIES_COLORS[k % len(SERIES_COLORS)]
         y = [None if v is None else v for v in values]
         if chart.kind == "line":
-            fig.add_trace(go.Scatter(x=list(chart.categories), y=y, name=name,
-                                     mode="lines+markers", line={"color": color, "width": 3}))
+            fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers",
+                                     line={"color": color, "width": 3}))
         else:
-            fig.add_trace(go.Bar(x=list(chart.categories), y=y, name=name, marker_color=color))
+            fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=color))
     percent = chart.number_format.endswith("%")
     fig.update_layout(
         title={"text": chart.title}, height=STEP_HEIGHT, barmode="group",
-        font={"family": FONT_FAMILY, "size": 20}, legend={"orientation": "h", "y": -0.25},
+        font={"family": FONT_FAMILY, "size": 18},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         yaxis={"title": {"text": chart.axis_title}, "tickformat": ".0%" if percent else ".2f"},
-        margin={"l": 70, "r": 20, "t": 60, "b": 40}, plot_bgcolor="#ffffff")
+        margin={"l": 70, "r": 20, "t": 90, "b": 40}, plot_bgcolor="#ffffff")
+    fig.update_xaxes(tickangle=0)
     fig.update_yaxes(gridcolor="#dfe5ec")
     return fig
 

@@ -35,7 +35,8 @@ figcaption { font-weight: bold; color: #1f3a5f; margin-bottom: 3pt; break-after:
 table { border-collapse: collapse; width: 100%; font-size: 8pt; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
-th, td { border: 0.5pt solid #90a4ae; padding: 2pt 3pt; vertical-align: top; text-align: left; }
+th, td { border: 0.5pt solid #90a4ae; padding: 2pt 3pt; vertical-align: top; text-align: left;
+         min-width: 2.6em; }
 th { background: #dce6f0; }
 p.note { font-size: 8.5pt; color: #555f6b; margin-top: 2pt; }
 """).replace("FAMILY", CSS_FAMILY)
