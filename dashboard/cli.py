@@ -281,18 +281,24 @@ def _plan_verdict_lines(p, county, lang: str) -> list[str]:
     return [*lines, v.goal_note]
 
 
+def _open_snapshot(path: str, lang: str):
+    """Return the snapshot folder at ``path`` (FileNotFoundError when it is not a folder)."""
+    from dashboard.store.snapshots import read_snapshot
+
+    if not Path(path).is_dir():
+        raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
+    return read_snapshot(Path(path), lang=lang)
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
     from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
     from dashboard.store.contract import ContractError
-    from dashboard.store.snapshots import SnapshotError, read_snapshot
+    from dashboard.store.snapshots import SnapshotError
 
     lang = args.lang
-    path = Path(args.path)
     try:
-        if not path.is_dir():
-            raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
-        snapshot = read_snapshot(path, lang=lang)
+        snapshot = _open_snapshot(args.path, lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, args.path, lang)
     mode = "budget" if args.budget_only else "transfers" if args.transfers_only else "both"
@@ -316,7 +322,7 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
     from dashboard.method.engine import evaluate
     from dashboard.planning.scenario import ScenarioError
     from dashboard.store.contract import ContractError
-    from dashboard.store.snapshots import SnapshotError, read_snapshot
+    from dashboard.store.snapshots import SnapshotError
     from dashboard.ui.present.assemble import history_of, scenario_part
     from dashboard.ui.present.model import material
 
@@ -329,9 +335,7 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
         return None, EXIT_BAD_INPUT
     path = Path(args.path)
     try:
-        if not path.is_dir():
-            raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
-        snapshot = read_snapshot(path, lang=lang)
+        snapshot = _open_snapshot(args.path, lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return None, _bad_input(exc, args.path, lang)
     codes = [str(c) for c in snapshot.meta.get("county_codes", [])]

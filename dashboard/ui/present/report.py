@@ -48,31 +48,30 @@ def _facts_text(m: Material) -> str:
              stages=sep.join(parts) or DASH)
 
 
+def _component_blocks(m: Material, kind: str, table: OfficialTable) -> list[Block]:
+    """One paragraph per stage × scheme on one component of its verdict, then the table."""
+    lang, scheme = m.lang, table.key.split("_", 1)[1]
+    out = []
+    for stage in m.stages(scheme):
+        v = m.verdicts.get((scheme, stage))
+        comp = v.component(kind) if v is not None else None
+        if comp is not None:
+            where = t("present.where", lang, scheme=t(f"scheme.{scheme}", lang),
+                      stage=t(f"stage.{stage}", lang))
+            out.append(Block("p", t("present.report.component", lang, where=where,
+                                    status=t(f"status.{comp.status}", lang), text=comp.text)))
+    return [*out, Block("table", table=table)]
+
+
 def _results(m: Material, tables: dict[str, OfficialTable]) -> list[Block]:
     lang = m.lang
     out = [Block("h1", t("present.report.h.results", lang)),
            Block("h2", t("present.report.h.cv", lang))]
     for scheme in m.schemes:
-        for stage in m.stages(scheme):
-            v = m.verdicts.get((scheme, stage))
-            comp = v.component("cv") if v is not None else None
-            if comp is not None:
-                out.append(Block("p", t("present.report.component", lang,
-                                        where=t("present.where", lang, scheme=t(f"scheme.{scheme}", lang),
-                                                stage=t(f"stage.{stage}", lang)),
-                                        status=t(f"status.{comp.status}", lang), text=comp.text)))
-        out.append(Block("table", table=tables[f"cv_{scheme}"]))
+        out += _component_blocks(m, "cv", tables[f"cv_{scheme}"])
     out.append(Block("h2", t("present.report.h.schools", lang), wide=True))
     for scheme in m.schemes:
-        for stage in m.stages(scheme):
-            v = m.verdicts.get((scheme, stage))
-            comp = v.component("school_rule") if v is not None else None
-            if comp is not None:
-                out.append(Block("p", t("present.report.component", lang,
-                                        where=t("present.where", lang, scheme=t(f"scheme.{scheme}", lang),
-                                                stage=t(f"stage.{stage}", lang)),
-                                        status=t(f"status.{comp.status}", lang), text=comp.text)))
-        out.append(Block("table", table=tables[f"schools_{scheme}"]))
+        out += _component_blocks(m, "school_rule", tables[f"schools_{scheme}"])
     out += [Block("h2", t("present.report.h.county", lang)),
             Block("table", table=tables["county"]),
             Block("h2", t("present.report.h.verdicts", lang)),
