@@ -70,7 +70,9 @@ if step.key == "map":
 for column, chart in zip(st.columns(max(len(step.charts), 1)), step.charts, strict=False):
     column.plotly_chart(present_page.step_figure(chart, lang), config=PLOTLY_CONFIG,
                         key=f"present_chart_{chart.title}")
-for bullet in step.bullets:
-    st.markdown("- " + plain_text(bullet, TEXT_LIMIT))
+for k, bullet in enumerate(step.bullets, start=1):
+    st.markdown(f"{k}\\. " + plain_text(bullet, TEXT_LIMIT))
+if step.after_bullets:
+    st.markdown(plain_text(step.after_bullets, TEXT_LIMIT))
 if step.grid is not None:
     st.dataframe(present_page.grid_frame(step.grid), hide_index=True, key="present_grid")

@@ -206,3 +206,26 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: list[str],
     assert main([a.format(tmp=tmp_path) for a in args]) == 2
     assert capsys.readouterr().err.strip()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_scenario_slide_shows_before_and_after(tmp_path: Path) -> None:
+    from dashboard.planning.scenario import AddResource, apply_actions
+    from dashboard.ui.present.deck import build_deck
+    from dashboard.ui.present.model import ScenarioPart, material
+
+    snapshot, ev = engine()
+    school = str(snapshot.schools["school_id"].iloc[0])
+    after = evaluate(apply_actions(snapshot.schools,
+                                   [AddResource(school, "sports_area_m2", 3000.0)]).schools)
+    part = ScenarioPart("方案一", "扩建运动场", ("运动场 +3,000 m²",), after)
+    m = material(ev, snapshot.schools, snapshot.county, DEMO_COUNTY, YEAR, snapshot.id, "zh",
+                 scenario=part)
+    path = tmp_path / "deck.pptx"
+    path.write_bytes(build_deck(m))
+    prs = Presentation(str(path))
+    titles = slide_titles(prs)
+    slide = prs.slides[titles.index(t("present.deck.scenario_title", "zh", name="方案一"))]
+    notes = slide.notes_slide.notes_text_frame.text
+    comp = after.composites
+    value = float(comp.loc[comp["stage"] == "primary", "composite_cv"].iloc[0])
+    assert f"{value:.6f}" in notes and "运动场 +3,000 m²" in notes

@@ -209,10 +209,12 @@ def _content(slide: Any, step: Step) -> None:
             _chart(slide, spec, MARGIN + k * (width + gap), top, width, CONTENT_BOTTOM - top)
     elif step.image is not None:
         _picture(slide, step.image, top)
-    if step.bullets:
+    if step.bullets or step.after_bullets:  # numbered: a bullet sign takes the font of its text
         height = Inches(1.6) if step.grid is not None else CONTENT_BOTTOM - top
+        points = [f"{k}. {x}" for k, x in enumerate(step.bullets, start=1)]
         _textbox(slide, MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, height,
-                 [f"• {x}" for x in step.bullets], 16 if step.grid is None else 13)
+                 points + ([step.after_bullets] if step.after_bullets else []),
+                 16 if step.grid is None else 13)
         top += height
     if step.grid is not None and not step.charts and step.image is None:
         _grid(slide, step.grid, top)

@@ -64,6 +64,7 @@ class Step:
     title: str
     lines: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
+    after_bullets: str = ""  # e.g. how many more were left out
     charts: tuple[Chart, ...] = ()
     grid: Grid | None = None
     image: bytes | None = field(default=None, repr=False)
@@ -298,10 +299,10 @@ def scenario_step(m: Material) -> Step | None:
     cols = tuple(_tr(m, f"present.deck.scenario.col.{c}") for c in ("where", "cv", "status"))
     notes = [_tr(m, "present.notes.scenario", label=c.label, before=_exact(c.before),
                  after=_exact(c.after), detail=c.detail) for c in changes]
-    bullets = (*s.moves[:4], *((_tr(m, "present.notes.more_rows", n=len(s.moves) - 4),)
-                               if len(s.moves) > 4 else ()))
+    more = _tr(m, "present.notes.more_rows", n=len(s.moves) - 4) if len(s.moves) > 4 else ""
     return Step("scenario", _tr(m, "present.deck.scenario_title", name=s.name),
-                (s.note,) if s.note else (), bullets=bullets, grid=Grid(cols, rows),
+                (s.note,) if s.note else (), bullets=s.moves[:4], after_bullets=more,
+                grid=Grid(cols, rows),
                 notes=(*s.moves, *notes))
 
 
@@ -310,10 +311,9 @@ def next_step(m: Material) -> Step:
     items = failing_items(m)
     lines = [_tr(m, f"present.next.{i.status}", item=i.name_zh if m.lang == "zh" else i.name_en,
                  value=i.value or DASH, target=i.target or DASH) for i in items]
-    shown = lines[:8] or [_tr(m, "present.next.none")]
-    if len(lines) > 8:
-        shown.append(_tr(m, "present.notes.more_rows", n=len(lines) - 8))
-    return Step("next", _tr(m, "present.deck.next"), bullets=tuple(shown),
+    more = _tr(m, "present.notes.more_rows", n=len(lines) - 8) if len(lines) > 8 else ""
+    return Step("next", _tr(m, "present.deck.next"), bullets=tuple(lines[:8]),
+                after_bullets=more if lines else _tr(m, "present.next.none"),
                 notes=tuple(f"{i.name_zh if m.lang == 'zh' else i.name_en}：{i.evidence}"
                             for i in items))
 
