@@ -47,3 +47,26 @@ def test_the_presentation_mode_steps_through_and_leaves() -> None:
     at.button(key="present_leave").click().run()
     assert "present" not in at.query_params
     assert [b.proto.label for b in at.get("download_button")]
+
+
+@pytest.mark.parametrize("edge", ["primary_only", "no_units"])
+def test_edge_states_make_the_materials_without_a_traceback(edge: str, edge_data: dict,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.method.engine import evaluate
+    from dashboard.store.snapshots import list_snapshots, read_snapshot
+    from dashboard.ui.present.deck import build_deck
+    from dashboard.ui.present.model import material
+    from dashboard.ui.present.word import build_docx
+    from dashboard.ui.present.workbook import build_workbook
+
+    info = list_snapshots(edge_data[edge].data_root)[-1]
+    snapshot = read_snapshot(info.path)
+    ev = evaluate(snapshot.schools)
+    m = material(ev, snapshot.schools, snapshot.county, info.county_codes[0], info.year,
+                 snapshot.id, "zh")
+    for make in (build_deck, build_docx, build_workbook):
+        assert make(m)[:2] == b"PK"  # a zip: the file was made
+    monkeypatch.setenv("JUNHENG_DATA", str(edge_data[edge].data_root))
+    monkeypatch.setenv("JUNHENG_GEO", str(edge_data[edge].geo_root))
+    at = open_page("present", present="1", step="5")
+    assert not at.exception, [e.value for e in at.exception]
