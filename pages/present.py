@@ -70,8 +70,8 @@ if step.key == "map":
 for column, chart in zip(st.columns(max(len(step.charts), 1)), step.charts, strict=False):
     column.plotly_chart(present_page.step_figure(chart, lang), config=PLOTLY_CONFIG,
                         key=f"present_chart_{chart.title}")
-for k, bullet in enumerate(step.bullets, start=1):
-    st.markdown(f"{k}\\. " + plain_text(bullet, TEXT_LIMIT))
+for number, bullet in enumerate(step.bullets, start=1):
+    st.markdown(f"{number}\\. " + plain_text(bullet, TEXT_LIMIT))
 if step.after_bullets:
     st.markdown(plain_text(step.after_bullets, TEXT_LIMIT))
 if step.grid is not None:
