@@ -150,6 +150,7 @@ def _table(doc: Any, table: OfficialTable) -> None:
         column.width = w
         for cell in column.cells:
             cell.width = w
+    ids = {name: doc.styles[name].style_id for name in (TABLE_HEAD, TABLE_TEXT)}
     for r, values in enumerate(texts):
         row = grid.rows[r]
         trpr = row._tr.get_or_add_trPr()  # noqa: SLF001 — no public API for these row flags
@@ -160,10 +161,13 @@ def _table(doc: Any, table: OfficialTable) -> None:
             head = OxmlElement("w:tblHeader")
             head.set(qn("w:val"), "true")
             trpr.append(head)
-        for c, value in enumerate(values):
-            cell = row.cells[c]
-            cell.paragraphs[0].text = str(value)
-            cell.paragraphs[0].style = doc.styles[TABLE_HEAD if r == 0 else TABLE_TEXT]
+        style_id = ids[TABLE_HEAD if r == 0 else TABLE_TEXT]
+        for cell, value in zip(row.cells, values, strict=True):
+            paragraph = cell.paragraphs[0]
+            paragraph.text = str(value)
+            # the style by its id: python-docx's style setter looks the name up among every
+            # style for each paragraph (seconds for the school tables)
+            paragraph._p.style = style_id  # noqa: SLF001
     doc.add_paragraph(table.note, style=TABLE_NOTE)
 
 
