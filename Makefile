@@ -53,7 +53,7 @@ $(DEMO): | $(RUN_STAMP)
 data: setup-run $(DEMO)
 
 run: setup-run $(DEMO)
-	$(BIN)/streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) \
+	$(BIN)/streamlit run app/serve.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # The tests build their own demo county in a temporary folder (tests/demo_data.py).

@@ -21,10 +21,12 @@ import streamlit as st  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from dashboard.ui.present_page import PRESENT_PARAM, page_style  # noqa: E402
 from pages.common import (  # noqa: E402
+    NOT_FOUND_PATH,
     PAGE_FILES,
     REPO_ROOT,
     draw_sidebar,
     not_found_page,
+    redirected_path,
     requested_path,
 )
 
@@ -43,7 +45,10 @@ pages = [
 # An address that names no page gets a hidden page of its own, which says so in the user's
 # language (st.navigation would run the default page under an English "Page not found").
 missing = requested_path()
-if missing and "/" not in missing and missing not in {p.url_path for p in pages}:
+if missing == NOT_FOUND_PATH:  # app/serve.py sends nested addresses (/a/b) here
+    pages.append(st.Page(not_found_page(redirected_path()), title=t("nav.not_found.title", lang),
+                         url_path=NOT_FOUND_PATH, visibility="hidden"))
+elif missing and "/" not in missing and missing not in {p.url_path for p in pages}:
     pages.append(st.Page(not_found_page(missing), title=t("nav.not_found.title", lang),
                          url_path=missing, visibility="hidden"))
 st.navigation(pages).run()

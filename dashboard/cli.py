@@ -1,5 +1,5 @@
-"""The command line: ``python -m dashboard evaluate|demo|plan|deck|report …`` (texts from the
-catalogue)."""
+"""The command line: ``python -m dashboard evaluate|demo|template|import|snapshots|compare|plan|
+deck|report …`` (texts from the catalogue)."""
 
 from __future__ import annotations
 
@@ -204,6 +204,103 @@ def cmd_demo(args: argparse.Namespace) -> int:
     paths = write_demo(out / "data", out / "geo", seed=args.seed if args.seed is not None else DEMO_SEED)
     for p in paths:
         print(t("cli.demo.written", args.lang, path=str(p)))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the fill-in templates (schools, teachers, county items) into --out."""
+    from dashboard.store.templates import write_templates
+
+    try:
+        paths = write_templates(args.out, args.lang)
+    except FileExistsError as exc:
+        print(t("cli.template.exists", args.lang, path=str(exc)), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in paths:
+        print(t("cli.demo.written", args.lang, path=str(path)))
+    return 0
+
+
+def _print_preview(pv, root: Path, lang: str) -> None:
+    """Print what an import would create and how it differs from the year before."""
+    st = pv.staged
+    print(t("import.preview", lang, year=st.year, counties=", ".join(st.county_codes),
+            schools=len(st.schools), primary=f"{pv.pupils['primary']:,}",
+            junior=f"{pv.pupils['junior']:,}",
+            teachers=len(st.teachers) if st.teachers is not None else "—",
+            items=len(st.county) if st.county is not None else "—"))
+    for v in st.warnings:
+        print("  " + t("import.warning", lang, message=v.message(lang)))
+    if pv.diff is None:
+        print(t("import.no_previous", lang, root=str(root)))
+        return
+    d = pv.diff
+    print(t("import.against", lang, id=pv.previous.id, year=pv.previous.year,
+            added=len(d.added), gone=len(d.gone), changed=d.changed_schools))
+    for kind, frame in (("added", d.added), ("gone", d.gone)):
+        for r in frame.itertuples(index=False):
+            print("  " + t(f"import.school_{kind}", lang, name=r.school_name, id=r.school_id))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check the files, show the preview and, unless --dry-run, write the new snapshot."""
+    from dashboard.store.contract import ContractError
+    from dashboard.store.importing import default_snapshot_id, preview, stage_import, write_staged
+    from dashboard.store.snapshots import SnapshotError
+
+    lang, root = args.lang, Path(args.out)
+    try:
+        for path in (args.schools, args.teachers, args.county_items):
+            if path is not None and not Path(path).is_file():
+                raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
+        staged = stage_import(args.schools, teachers_path=args.teachers,
+                              county_path=args.county_items, sheet=args.sheet, year=args.year,
+                              county=args.county, lang=lang)
+        _print_preview(preview(root, staged, lang), root, lang)
+        if args.dry_run:
+            print(t("import.dry_run", lang))
+            return 0
+        path = write_staged(root, args.id or default_snapshot_id(staged), staged, lang)
+    except (ContractError, SnapshotError, FileNotFoundError) as exc:
+        return _bad_input(exc, str(args.schools), lang)
+    print(t("import.written", lang, path=str(path)))
+    return 0
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    """List the snapshots under --root: id, year, counties, source, created."""
+    from dashboard.store.snapshots import list_snapshots
+
+    infos = list_snapshots(args.root) if Path(args.root).is_dir() else []
+    if not infos:
+        print(t("import.none", args.lang, root=str(args.root)))
+    for i in infos:
+        print(t("import.listed", args.lang, id=i.id, year=i.year, counties=", ".join(i.county_codes),
+                source=i.source, created=i.created))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print what differs between two snapshots' schools (added, gone, each changed value)."""
+    from dashboard.store.compare import cell_text, compare_schools
+    from dashboard.store.contract import header_map
+    from dashboard.store.snapshots import SnapshotError, read_snapshot
+
+    lang = args.lang
+    try:
+        a, b = (read_snapshot(Path(args.root) / i, lang=lang) for i in (args.before, args.after))
+    except (SnapshotError, FileNotFoundError, ValueError) as exc:
+        return _bad_input(exc, f"{args.before} / {args.after}", lang)
+    d = compare_schools(a.schools, b.schools)
+    headers = header_map("schools", lang)
+    print(t("import.against", lang, id=a.id, year=a.meta["year"], added=len(d.added),
+            gone=len(d.gone), changed=d.changed_schools))
+    for kind, frame in (("added", d.added), ("gone", d.gone)):
+        for r in frame.itertuples(index=False):
+            print("  " + t(f"import.school_{kind}", lang, name=r.school_name, id=r.school_id))
+    for r in d.changes.itertuples(index=False):
+        print("  " + t("import.changed", lang, name=r.school_name, column=headers[r.column],
+                       before=cell_text(r.before), after=cell_text(r.after)))
     return 0
 
 
@@ -431,6 +528,32 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     d.set_defaults(func=cmd_demo)
+    tp = sub.add_parser("template", help=t("cli.help.template", "zh"))
+    tp.add_argument("--out", default=".", help=t("cli.help.template_out", "zh"))
+    tp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    tp.set_defaults(func=cmd_template)
+    im = sub.add_parser("import", help=t("cli.help.import", "zh"))
+    im.add_argument("schools", help=t("cli.help.import_schools", "zh"))
+    im.add_argument("--teachers", help=t("cli.help.import_teachers", "zh"))
+    im.add_argument("--county-items", help=t("cli.help.import_county", "zh"))
+    im.add_argument("--sheet", help=t("cli.help.import_sheet", "zh"))
+    im.add_argument("--year", type=int, help=t("cli.help.import_year", "zh"))
+    im.add_argument("--county", help=t("cli.help.county", "zh"))
+    im.add_argument("--id", help=t("cli.help.import_id", "zh"))
+    im.add_argument("--out", default="data", help=t("cli.help.import_out", "zh"))
+    im.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))
+    im.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    im.set_defaults(func=cmd_import)
+    sn = sub.add_parser("snapshots", help=t("cli.help.snapshots", "zh"))
+    sn.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
+    sn.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    sn.set_defaults(func=cmd_snapshots)
+    cp = sub.add_parser("compare", help=t("cli.help.compare", "zh"))
+    cp.add_argument("before")
+    cp.add_argument("after")
+    cp.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
+    cp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    cp.set_defaults(func=cmd_compare)
     pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
     pl.add_argument("path", help=t("cli.help.snapshot", "zh"))
     pl.add_argument("--scheme", choices=SCHEMES, required=True, help=t("cli.plan.help.scheme", "zh"))

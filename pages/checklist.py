@@ -13,7 +13,7 @@ ctx = start_page("app.page.checklist")
 lang = ctx.lang
 items = checklist.checklist_items(ctx.evaluation, ctx.schools, ctx.snapshot.county,
                                   ctx.county_code, ctx.year, lang)
-st.caption(ctx.tr("app.check.caption", county=county_name(ctx.schools, ctx.county_code),
+st.caption(ctx.tr("app.check.caption", county=county_name(ctx.schools, ctx.county_code, ctx.lang),
                   year=ctx.year))
 for column, r in zip(st.columns(2), checklist.checklist_counts(items).itertuples(index=False),
                      strict=True):

@@ -60,6 +60,9 @@ __all__ = [
     "requested_path",
     "plain_text",
     "not_found_page",
+    "redirected_path",
+    "fitted",
+    "NOT_FOUND_PATH",
     "switch_page",
     "PAGE_FILES",
     "REPO_ROOT",
@@ -95,6 +98,7 @@ PAGE_FILES: Final = {
     "scenario": ("pages/scenario.py", "app.page.scenario"),
     "planner": ("pages/planner.py", "app.page.planner"),
     "present": ("pages/present.py", "app.page.present"),
+    "data": ("pages/data.py", "app.page.data"),
 }
 
 
@@ -403,6 +407,21 @@ def plain_text(text: str, limit: int = 60) -> str:
     characters, Markdown and HTML signs escaped."""
     cut = text[:limit] + ("…" if len(text) > limit else "")
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in cut)
+
+
+def fitted(widths: dict[str, int]) -> dict[str, object]:
+    """Column settings that make a table fit the page: each width, the full header as help
+    (see ``dashboard.ui.planner_page.column_widths``)."""
+    return {c: st.column_config.Column(width=w, help=c) for c, w in widths.items()}
+
+
+# The hidden page that app/serve.py sends an address of several segments (/a/b) to.
+NOT_FOUND_PATH: Final = "not-found"
+
+
+def redirected_path() -> str:
+    """Return the address app/serve.py redirected to the not-found page (its ``path``)."""
+    return str(st.query_params.get("path") or NOT_FOUND_PATH)
 
 
 def not_found_page(path: str) -> Callable[[], None]:

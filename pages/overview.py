@@ -15,7 +15,7 @@ from pages.common import (
 
 ctx = start_page("app.page.overview")
 ev, county, year, lang = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang
-st.caption(ctx.tr("app.overview.caption", county=county_name(ctx.schools, county),
+st.caption(ctx.tr("app.overview.caption", county=county_name(ctx.schools, county, ctx.lang),
                   year=year, snapshot=ctx.snapshot.id))
 
 cards = overview.status_cards(ev, county, year, lang, ctx.snapshot.county)

@@ -10,7 +10,8 @@ from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import table_height
 from dashboard.ui.geo import map_aspect
-from pages.common import PLOTLY_CONFIG, page_townships, start_page
+from dashboard.ui.planner_page import column_widths
+from pages.common import PLOTLY_CONFIG, fitted, page_townships, start_page
 
 ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
@@ -18,7 +19,7 @@ schools, teachers = ctx.schools, snapshot.teachers
 store = sv.scenario_store(ctx.data_root)
 checksum = sv.snapshot_checksum(snapshot)
 state = st.session_state
-st.caption(ctx.tr("scenario.intro", county=county_name(schools, county), year=year,
+st.caption(ctx.tr("scenario.intro", county=county_name(schools, county, lang), year=year,
                   snapshot=snapshot.id))
 
 # The pending actions belong to one snapshot; another snapshot starts an empty scenario.
@@ -28,6 +29,7 @@ if state.get("scn_snapshot") != snapshot.id:
     state["scn_actions"] = []
     state["scn_snapshot"] = snapshot.id
 actions: list = state["scn_actions"]
+units = sv.basic_units(schools)
 
 
 def add(action) -> None:
@@ -81,11 +83,16 @@ def cancel_delete() -> None:
 
 
 def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tuple[str, str]:
-    """Draw the from/to school choices (keys ``{prefix}_from``/``_to``); return both ids."""
+    """Draw the from/to school choices (keys ``{prefix}_from``/``_to``); return both ids. The
+    target starts at a school of another 基本均衡 unit than the source, and a note says when
+    the two are counted as one unit there (a teaching point and its school)."""
     source = left.selectbox(ctx.tr("scenario.field.from"), list(choices), key=f"{prefix}_from",
                             format_func=choices.get)
     target = right.selectbox(ctx.tr("scenario.field.to"), list(choices), key=f"{prefix}_to",
-                             format_func=choices.get, index=min(1, max(len(choices) - 1, 0)))
+                             format_func=choices.get,
+                             index=sv.first_other_unit(list(choices), units))
+    if source != target and units.get(str(source)) == units.get(str(target)):
+        st.caption(ctx.tr("scenario.form.same_basic_unit"))
     return str(source), str(target)
 
 
@@ -188,13 +195,12 @@ with build:
     if not actions:
         st.info(ctx.tr("scenario.pending.empty"))
     else:
-        st.dataframe(sv.action_table(actions, schools, lang), hide_index=True, key="scn_pending")
-        buttons = st.columns(min(len(actions), 6) + 1)
-        for i in range(len(actions)):
-            buttons[i % (len(buttons) - 1)].button(
-                ctx.tr("scenario.pending.remove", number=i + 1), key=f"scn_remove_{i}",
-                on_click=remove, args=(i,))
-        buttons[-1].button(ctx.tr("scenario.pending.clear"), key="scn_clear", on_click=clear)
+        for i, line in enumerate(sv.action_lines(actions, schools, lang)):
+            text, button = st.columns([12, 2], vertical_alignment="center")
+            text.text(line)  # school names are data: plain text, never Markdown
+            button.button(ctx.tr("scenario.pending.remove", number=i + 1), key=f"scn_remove_{i}",
+                          on_click=remove, args=(i,))
+        st.button(ctx.tr("scenario.pending.clear"), key="scn_clear", on_click=clear)
 
     if actions:
         try:
@@ -230,8 +236,9 @@ with build:
         if moved.empty:
             st.info(ctx.tr("scenario.result.no_school_change"))
         else:
-            st.dataframe(sr.school_change_display(moved, ctx.scheme, lang), hide_index=True,
-                         key="scn_schools")
+            shown = sr.school_change_display(moved, ctx.scheme, lang)
+            st.dataframe(shown, hide_index=True, key="scn_schools",
+                         column_config=fitted(column_widths(shown)))
 
         st.subheader(ctx.tr("scenario.result.map"))
         lines = sr.flow_lines(actions, schools, lang)

@@ -168,3 +168,19 @@ def test_facts_read_as_one_line() -> None:
     snapshot, _ = demo()
     line = school.facts_markdown(school.school_facts(snapshot.schools, RICH, "zh"), "zh")
     assert line.startswith("**学校类型**") and "**寄宿生**" in line
+
+
+def test_a_transfer_starts_between_two_basic_units_and_names_a_merged_pair() -> None:
+    # Under 基本均衡 a teaching point is counted with its parent: a move between them changes
+    # nothing there. The form's default target is in another unit; a merged pair is named.
+    schools = pd.DataFrame({
+        "school_id": ["P", "TP", "Q"], "school_type": ["nine_year", "teaching_point", "primary"],
+        "parent_school_id": [None, "P", None]})
+    units = sv.basic_units(schools)
+    assert units == {"P": "P", "TP": "P", "Q": "Q"}
+    assert sv.first_other_unit(["P", "TP", "Q"], units) == 2
+    assert sv.first_other_unit(["TP", "P"], units) == 1  # none other: the next school
+    assert sv.first_other_unit(["P"], units) == 0
+    orphan = pd.DataFrame({"school_id": ["TP"], "school_type": ["teaching_point"],
+                           "parent_school_id": ["gone"]})
+    assert sv.basic_units(orphan) == {"TP": "TP"}  # its parent is not there: its own unit

@@ -143,6 +143,17 @@ def test_an_unknown_address_says_so_in_chinese(app: str, page: Any) -> None:
     assert "lang=zh" in page.url
 
 
+def test_a_nested_unknown_address_says_so_too(app: str, page: Any) -> None:
+    # Streamlit's front end loads its scripts relative to the address: under /a/b it would
+    # fetch /a/static/... and draw nothing. app/serve.py redirects such an address.
+    page.goto(f"{app}/overview/x/y?lang=en&scheme=quality")
+    wait_for_page(page, t("nav.not_found.title", "en"))
+    text = page.inner_text("body")
+    assert t("nav.not_found.body", "en", path="overview/x/y") in text
+    assert "scheme=quality" in page.url
+    assert_clean(page, "/overview/x/y")
+
+
 def test_a_bad_school_is_named_in_the_browser(app: str, page: Any) -> None:
     page.goto(f"{app}/school?lang=en&school=nope")
     wait_for_page(page, t("app.page.school", "en"))

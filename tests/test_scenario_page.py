@@ -170,9 +170,11 @@ def test_each_form_adds_its_action_and_actions_can_be_removed(data_root: Path) -
     expected = [TRANSFER, Hire(POOR, "primary", 2, backbone=1), AddResource(POOR, "books", 500.0),
                 MovePupils(RICH, POOR, "primary", 40)]
     assert at.session_state["scn_actions"] == expected
-    pending = table(at, "scenario.col.action")
-    assert list(pending[t("scenario.col.kind", "zh")]) == [
-        t(f"scenario.kind.{k}", "zh") for k in ("transfer", "hire", "add_resource", "move_pupils")]
+    lines = [x.value for x in at.text]
+    assert lines == sv.action_lines(expected, demo()[0].schools, "zh")
+    assert [line.split("：")[0] for line in lines] == [
+        f"{k}. {t(f'scenario.kind.{kind}', 'zh')}"
+        for k, kind in enumerate(("transfer", "hire", "add_resource", "move_pupils"), start=1)]
     at.button(key="scn_remove_1").click().run()
     assert at.session_state["scn_actions"] == [expected[0], *expected[2:]]
     at.button(key="scn_clear").click().run()
@@ -470,3 +472,21 @@ def test_verdict_deltas_never_read_zero_beside_a_change() -> None:
         assert c.moved == (c.after != c.before)
         if c.after != c.before:
             assert c.delta_text.strip("+-0.") != "", c
+
+
+def test_a_teaching_point_and_its_school_are_named_as_one_basic_unit(data_root: Path) -> None:
+    """The form starts on two schools that 基本均衡 counts apart, and says when the chosen
+    two are one unit there (a move between them changes only the high-quality figures)."""
+    snapshot, _ = demo()
+    schools = snapshot.schools
+    at = open_page()
+    at.radio(key="scn_stage").set_value("primary").run()
+    units = sv.basic_units(schools)
+    note = t("scenario.form.same_basic_unit", "zh")
+    start = (at.selectbox(key="scn_tr_from").value, at.selectbox(key="scn_tr_to").value)
+    assert units[start[0]] != units[start[1]]
+    assert note not in [c.value for c in at.caption]
+    point = schools[schools["school_type"] == "teaching_point"].iloc[0]
+    at.selectbox(key="scn_tr_from").set_value(str(point["parent_school_id"]))
+    at.selectbox(key="scn_tr_to").set_value(str(point["school_id"])).run()
+    assert note in [c.value for c in at.caption]

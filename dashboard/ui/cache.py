@@ -31,6 +31,7 @@ __all__ = [
     "load_evaluation",
     "load_history",
     "load_geojson",
+    "refresh_snapshot_list",
 ]
 
 MAX_SNAPSHOTS: Final = 16
@@ -81,3 +82,9 @@ def load_geojson(path: str, content_stamp: str) -> GeoFile:
     """Return the GeoJSON at ``path``: its features, or whether the file is absent or
     unusable (unreadable, not JSON, not a FeatureCollection; see geo.read_geojson)."""
     return read_geojson(path)
+
+
+def refresh_snapshot_list() -> None:
+    """Forget the cached snapshot lists: a snapshot was written, deleted or restored, and every
+    page and session must see it at their next run (not only after ``LIST_TTL_S``)."""
+    snapshot_list.clear()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import (
     INDICATORS,
@@ -112,10 +113,13 @@ def stack_evaluations(evaluations: Sequence[Evaluation]) -> Evaluation:
         schools=cat(e.schools for e in evaluations))
 
 
-def county_name(schools: pd.DataFrame, county: str | None) -> str:
-    """Return the county's name from its schools ('' codes only), e.g. '示范县（990101）'."""
+def county_name(schools: pd.DataFrame, county: str | None, lang: str) -> str:
+    """Return the county's name from its schools with its code, '示范县（990101）' in Chinese,
+    'Demo County (990101)' in English; the code alone when the schools name no county."""
     names = schools["county_name"].dropna().astype(str) if "county_name" in schools else pd.Series([], dtype=str)
-    return f"{names.iloc[0]}（{county}）" if len(names) else str(county or "")
+    if not len(names):
+        return str(county or "")
+    return t("app.county_label", lang, name=names.iloc[0], code=str(county))
 
 
 def threshold(scheme: str, stage: str) -> float:

@@ -70,7 +70,7 @@ __all__ = [
     "resource_label",
     "staff_table",
     "describe_action",
-    "action_table",
+    "action_lines",
     "saved_table",
 ]
 
@@ -159,6 +159,27 @@ def default_mix(schools: pd.DataFrame, school_id: str, stage: str, count: int) -
         out[attr] = min(max(wanted, low), high)
     return out
 
+
+
+def basic_units(schools: pd.DataFrame) -> dict[str, str]:
+    """Return school_id → the id of the unit it is counted in under 基本均衡: a teaching point's
+    parent school when the parent is in the snapshot (docs/method.md §3), else itself."""
+    ids = schools["school_id"].astype(str)
+    known = set(ids)
+    types = schools.get("school_type", pd.Series("", index=schools.index)).astype(str)
+    parents = schools.get("parent_school_id", pd.Series(None, index=schools.index))
+    return {i: (str(p) if ty == "teaching_point" and pd.notna(p) and str(p) in known else i)
+            for i, ty, p in zip(ids, types, parents, strict=True)}
+
+
+def first_other_unit(choices: Sequence[str], units: Mapping[str, str]) -> int:
+    """Return the position of the first choice counted in another basic unit than the first
+    choice (a transfer between them changes the 基本均衡 figures); 1 (or 0) when none is."""
+    if not choices:
+        return 0
+    first = units.get(choices[0], choices[0])
+    return next((k for k, c in enumerate(choices) if units.get(c, c) != first),
+                min(1, len(choices) - 1))
 
 
 def stage_schools(schools: pd.DataFrame, stage: str) -> pd.DataFrame:
@@ -274,14 +295,13 @@ def describe_action(action: Action, names: Mapping[str, str], lang: str) -> str:
     raise TypeError(f"action must be Transfer, Hire, AddResource or MovePupils, got {action!r}")
 
 
-def action_table(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Return the pending actions as rows: number (1-based), kind and description."""
+def action_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> list[str]:
+    """Return the pending actions as numbered sentences, '1. 调动教师：…' (a list, not a table:
+    a description is a sentence that a table column would cut)."""
     names = school_names(schools)
-    return pd.DataFrame({
-        t("scenario.col.number", lang): list(range(1, len(actions) + 1)),
-        t("scenario.col.kind", lang): [t(f"scenario.kind.{action_kind(a)}", lang) for a in actions],
-        t("scenario.col.action", lang): [describe_action(a, names, lang) for a in actions],
-    })
+    return [t("scenario.pending.line", lang, number=k, kind=t(f"scenario.kind.{action_kind(a)}", lang),
+              action=describe_action(a, names, lang))
+            for k, a in enumerate(actions, start=1)]
 
 
 # ----------------------------------------------------------------------------- saved

@@ -1,0 +1,152 @@
+"""Getting a county's own files in: load and check them all, keep the year and counties asked
+for, show what the new snapshot would hold against the year before, then write it.
+
+Nothing is written while any file breaks the contract: :func:`stage_import` raises
+:class:`ContractError` with every error of every file (file, sheet, row, column, value, rule),
+and the caller writes the staged tables with :func:`write_staged` only after the user has seen
+the preview.  A workbook may hold several counties (a city bureau's); the snapshot then holds
+them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.store.compare import SchoolsDiff, compare_schools
+from dashboard.store.contract import (
+    ContractError,
+    LoadResult,
+    Violation,
+    load_county,
+    load_schools,
+    load_teachers,
+)
+from dashboard.store.snapshots import (
+    SnapshotInfo,
+    SnapshotValueError,
+    list_snapshots,
+    read_snapshot,
+    write_snapshot,
+)
+
+__all__ = ["Staged", "Preview", "stage_import", "default_snapshot_id", "preview", "write_staged"]
+
+
+@dataclass(frozen=True, eq=False)
+class Staged:
+    """The checked tables of an import, kept to one year and the chosen counties."""
+
+    schools: pd.DataFrame
+    teachers: pd.DataFrame | None
+    county: pd.DataFrame | None
+    warnings: tuple[Violation, ...]
+    source: str
+
+    @property
+    def year(self) -> int:
+        return int(self.schools["year"].iloc[0])
+
+    @property
+    def county_codes(self) -> tuple[str, ...]:
+        return tuple(sorted(str(c) for c in self.schools["county_code"].unique()))
+
+
+@dataclass(frozen=True, eq=False)
+class Preview:
+    """What a staged import would create, and how it differs from the year before."""
+
+    staged: Staged
+    pupils: dict[str, int]  # stage -> pupils
+    previous: SnapshotInfo | None
+    diff: SchoolsDiff | None
+
+
+def _keep(result: LoadResult, mask: pd.Series) -> pd.DataFrame:
+    return result.frame[mask.to_numpy()].reset_index(drop=True)
+
+
+def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None = None,
+                 county_path: str | Path | None = None, sheet: str | None = None,
+                 year: int | None = None, county: str | None = None,
+                 lang: str = DEFAULT_LANG) -> Staged:
+    """Return the checked tables of the given files, kept to ``year`` and ``county`` if given.
+
+    Raises :class:`ContractError` listing every error of every file, or
+    :class:`SnapshotValueError` when the files hold several years and no ``year`` is chosen, or
+    no row of the chosen year and county.
+    """
+    results = {"schools": load_schools(schools_path, sheet=sheet, lang=lang)}
+    reference = results["schools"].frame
+    if teachers_path is not None:
+        results["teachers"] = load_teachers(teachers_path, schools=reference, lang=lang)
+    if county_path is not None:
+        results["county"] = load_county(county_path, schools=reference, lang=lang)
+    violations = [v for r in results.values() for v in r.violations]
+    if any(v.severity == "error" for v in violations):
+        raise ContractError(violations, lang)
+    schools = results["schools"].frame
+    mask = pd.Series(True, index=schools.index)
+    if year is not None:
+        mask &= schools["year"] == int(year)
+    if county is not None:
+        mask &= schools["county_code"].astype(str) == str(county)
+    if not mask.any():
+        raise SnapshotValueError(t("import.no_rows", lang, year=year if year is not None else "—",
+                                   county=county or "—"))
+    kept = _keep(results["schools"], mask)
+    years = sorted({int(y) for y in kept["year"]})
+    if len(years) > 1:
+        raise SnapshotValueError(t("import.many_years", lang, years=", ".join(map(str, years))))
+    ids = set(kept["school_id"].astype(str))
+    teachers = (_keep(results["teachers"], results["teachers"].frame["school_id"].astype(str).isin(ids))
+                if "teachers" in results else None)
+    items = None
+    if "county" in results:
+        frame = results["county"].frame
+        items = _keep(results["county"], (frame["year"] == years[0])
+                      & frame["county_code"].astype(str).isin(set(kept["county_code"].astype(str))))
+    paths = [p for p in (schools_path, teachers_path, county_path) if p is not None]
+    return Staged(kept, teachers, items, tuple(v for v in violations if v.severity != "error"),
+                  ", ".join(Path(p).name for p in paths))
+
+
+def default_snapshot_id(staged: Staged) -> str:
+    """Return ``<county>-<year>``, or ``<first county>-plus<n>-<year>`` for several counties.
+
+    >>> default_snapshot_id(Staged(pd.DataFrame({"year": [2024], "county_code": ["360123"]}),
+    ...                            None, None, (), "x.xlsx"))
+    '360123-2024'
+    """
+    codes = staged.county_codes
+    head = codes[0] if len(codes) == 1 else f"{codes[0]}-plus{len(codes) - 1}"
+    return f"{head}-{staged.year}"
+
+
+def _previous(root: str | Path, staged: Staged) -> SnapshotInfo | None:
+    """Return the latest snapshot of an earlier year holding every county of ``staged``."""
+    infos = [i for i in list_snapshots(root)
+             if i.year < staged.year and set(staged.county_codes) <= set(i.county_codes)]
+    return max(infos, key=lambda i: (i.year, i.created), default=None)
+
+
+def preview(root: str | Path, staged: Staged, lang: str = DEFAULT_LANG) -> Preview:
+    """Return what ``staged`` would create under ``root``, compared with the year before."""
+    pupils = {stage: int(staged.schools[f"students_{stage}"].sum()) for stage in ("primary", "junior")}
+    previous = _previous(root, staged) if Path(root).is_dir() else None
+    diff = None
+    if previous is not None:
+        before = read_snapshot(previous.path, lang=lang).schools
+        before = before[before["county_code"].astype(str).isin(set(staged.county_codes))]
+        diff = compare_schools(before, staged.schools)
+    return Preview(staged, pupils, previous, diff)
+
+
+def write_staged(root: str | Path, snapshot_id: str, staged: Staged,
+                 lang: str = DEFAULT_LANG) -> Path:
+    """Write ``staged`` as the new immutable snapshot ``root/snapshot_id``; return its path."""
+    return write_snapshot(root, snapshot_id, staged.schools, staged.teachers, staged.county,
+                          source=staged.source, lang=lang)

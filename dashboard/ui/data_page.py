@@ -1,0 +1,144 @@
+"""The 数据管理 page's model: templates to download, an upload checked and previewed before it
+becomes a snapshot, the list of snapshots, their comparison, and the trash.
+
+Uploaded files are written to a private temporary folder under their own names (so that every
+error names the user's file) and removed after checking; nothing reaches the data folder until
+the user has seen the preview and asked for the snapshot.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.store.compare import SchoolsDiff, cell_text
+from dashboard.store.contract import ContractError, Violation, header_map
+from dashboard.store.importing import Preview, Staged, preview, stage_import
+from dashboard.store.marking import MARKABLE, marked_workbook
+from dashboard.store.snapshots import SnapshotError, SnapshotInfo
+from dashboard.store.templates import TEMPLATE_FILES, template_workbook
+from dashboard.store.trash import Trashed
+
+__all__ = ["Upload", "StageResult", "templates", "stage_uploads", "violation_table",
+           "preview_lines", "snapshot_table", "trash_table", "change_table", "safe_name"]
+
+ROLES = ("schools", "teachers", "county")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: its role (schools, teachers, county), its name and its bytes."""
+
+    role: str
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True, eq=False)
+class StageResult:
+    """A checked upload: the preview, or the errors (every one) and a message."""
+
+    preview: Preview | None
+    violations: tuple[Violation, ...] = ()
+    message: str = ""
+    marked: tuple[tuple[str, bytes], ...] = ()  # (file name, the file with its errors marked)
+
+
+def templates(lang: str) -> list[tuple[str, str, bytes]]:
+    """Return (catalogue key of the label, file name, workbook bytes) per template."""
+    suffix = "" if lang == "zh" else "-en"
+    return [(f"data.template.{table}", f"junheng-template-{stem}{suffix}.xlsx",
+             template_workbook(table, lang))
+            for table, stem in TEMPLATE_FILES.items()]
+
+
+def safe_name(name: str) -> str:
+    """Return an uploaded file's name without any folder part (it is written under it)."""
+    base = Path(name.replace("\\", "/")).name
+    return base if base not in ("", ".", "..") else "upload"
+
+
+def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
+                  county: str | None, lang: str) -> StageResult:
+    """Check the uploads together and preview the snapshot they would make under ``root``."""
+    by_role = {u.role: u for u in uploads}
+    if "schools" not in by_role:
+        return StageResult(None, message=t("data.upload.need_schools", lang))
+    with tempfile.TemporaryDirectory(prefix="junheng-upload-") as tmp:
+        paths: dict[str, Path] = {}
+        for role, upload in by_role.items():
+            folder = Path(tmp) / role  # one folder each: two files may share a name
+            folder.mkdir()
+            paths[role] = folder / safe_name(upload.name)
+            paths[role].write_bytes(upload.data)
+        try:
+            staged: Staged = stage_import(
+                paths["schools"], teachers_path=paths.get("teachers"),
+                county_path=paths.get("county"), year=year, county=county, lang=lang)
+        except ContractError as exc:
+            marked = tuple((f"{p.stem}-errors.xlsx", marked_workbook(p, exc.errors, lang))
+                           for p in paths.values()
+                           if p.suffix.lower() in MARKABLE and any(v.file == p.name for v in exc.errors))
+            return StageResult(None, exc.errors, t("data.upload.errors", lang, n=len(exc.errors)),
+                               marked)
+        except SnapshotError as exc:
+            return StageResult(None, message=str(exc))
+    return StageResult(preview(root, staged, lang))
+
+
+def violation_table(violations: Iterable[Violation], lang: str) -> pd.DataFrame:
+    """Return every violation as a row: file, sheet, row, column, value, rule."""
+    rows = [{t("data.col.file", lang): v.file, t("data.col.sheet", lang): v.sheet or "",
+             t("data.col.row", lang): "" if v.row is None else str(v.row),
+             t("data.col.column", lang): v.column or "", t("data.col.value", lang): v.value or "",
+             t("data.col.rule", lang): v.rule_text(lang)} for v in violations]
+    return pd.DataFrame(rows, columns=[t(f"data.col.{c}", lang) for c in
+                                       ("file", "sheet", "row", "column", "value", "rule")])
+
+
+def preview_lines(pv: Preview, lang: str) -> list[str]:
+    """Return the preview in sentences: what the snapshot holds, and against the year before."""
+    st = pv.staged
+    lines = [t("import.preview", lang, year=st.year, counties=", ".join(st.county_codes),
+               schools=len(st.schools), primary=f"{pv.pupils['primary']:,}",
+               junior=f"{pv.pupils['junior']:,}",
+               teachers=len(st.teachers) if st.teachers is not None else "—",
+               items=len(st.county) if st.county is not None else "—")]
+    if pv.diff is None or pv.previous is None:
+        lines.append(t("data.preview.no_previous", lang))
+    else:
+        d = pv.diff
+        lines.append(t("import.against", lang, id=pv.previous.id, year=pv.previous.year,
+                       added=len(d.added), gone=len(d.gone), changed=d.changed_schools))
+    return lines
+
+
+def change_table(diff: SchoolsDiff, lang: str) -> pd.DataFrame:
+    """Return the comparison as rows: school, what (added / gone / a column), before, after."""
+    headers = header_map("schools", lang)
+    cols = [t(f"data.col.{c}", lang) for c in ("school", "what", "before", "after")]
+    rows = [[r.school_name, t("data.change.added", lang), "", ""]
+            for r in diff.added.itertuples(index=False)]
+    rows += [[r.school_name, t("data.change.gone", lang), "", ""]
+             for r in diff.gone.itertuples(index=False)]
+    rows += [[r.school_name, headers[r.column], cell_text(r.before), cell_text(r.after)]
+             for r in diff.changes.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def snapshot_table(infos: Iterable[SnapshotInfo], lang: str) -> pd.DataFrame:
+    """Return the snapshots as rows: id, year, counties, source, created."""
+    return pd.DataFrame(
+        [[i.id, str(i.year), ", ".join(i.county_codes), i.source, i.created] for i in infos],
+        columns=[t(f"data.col.{c}", lang) for c in ("id", "year", "counties", "source", "created")])
+
+
+def trash_table(entries: Iterable[Trashed], lang: str) -> pd.DataFrame:
+    """Return the trashed snapshots as rows: id, deleted."""
+    return pd.DataFrame([[e.snapshot_id, e.deleted] for e in entries],
+                        columns=[t("data.col.id", lang), t("data.col.deleted", lang)])

@@ -1,0 +1,134 @@
+"""数据管理 Data: fill-in templates, an upload checked and previewed before it becomes a
+snapshot, the list of snapshots with their comparison, and the trash (deleting can be undone).
+
+This page works without any snapshot: it is how a county's first data get in.
+"""
+
+import streamlit as st
+
+from dashboard.store.compare import compare_schools
+from dashboard.store.importing import default_snapshot_id, write_staged
+from dashboard.store.snapshots import SnapshotError
+from dashboard.store.trash import list_trash, move_to_trash, restore
+from dashboard.ui import data_page as dp
+from dashboard.ui.cache import load_snapshot, refresh_snapshot_list, stamp
+from dashboard.ui.export import XLSX_MIME
+from dashboard.ui.format import table_height
+from pages.common import safe_context
+
+ctx = safe_context()
+lang, root, state = ctx.lang, ctx.data_root, st.session_state
+st.title(ctx.tr("app.page.data"))
+st.caption(ctx.tr("data.caption"))
+flash = state.pop("data_flash", None)
+if flash:
+    {"success": st.success, "error": st.error}[flash[0]](flash[1])
+
+upload_tab, snapshots_tab, templates_tab = st.tabs(
+    [ctx.tr("data.tab.import"), ctx.tr("data.tab.snapshots"), ctx.tr("data.tab.templates")])
+
+with templates_tab:
+    st.markdown(ctx.tr("data.templates.intro"))
+    for key, name, data in dp.templates(lang):
+        st.download_button(ctx.tr(key), data, file_name=name, mime=XLSX_MIME, key=f"tpl_{name}")
+
+with upload_tab:
+    st.markdown(ctx.tr("data.upload.intro"))
+    files = {role: st.file_uploader(ctx.tr(f"data.upload.{role}"), type=["xlsx", "csv", "parquet"],
+                                    key=f"data_up_{role}") for role in dp.ROLES}
+    left, right = st.columns(2)
+    year = left.number_input(ctx.tr("data.upload.year"), min_value=2000, max_value=2100,
+                             value=None, step=1, key="data_year")
+    county = right.text_input(ctx.tr("data.upload.county_code"), key="data_county", max_chars=6)
+    uploads = [dp.Upload(role, f.name, f.getvalue()) for role, f in files.items() if f is not None]
+    if uploads and st.button(ctx.tr("data.upload.check"), key="data_check", type="primary"):
+        state["data_staged"] = dp.stage_uploads(root, uploads, int(year) if year else None,
+                                                county.strip() or None, lang)
+    result = state.get("data_staged")
+    if result is not None and not uploads:
+        state.pop("data_staged")
+        result = None
+    if result is not None and result.preview is None:
+        st.error(result.message)
+        if result.violations:
+            table = dp.violation_table(result.violations, lang)
+            st.dataframe(table, hide_index=True, key="data_errors",
+                         height=table_height(table, max_rows=20))
+        for name, data in result.marked:
+            st.download_button(ctx.tr("data.upload.marked", name=name), data, file_name=name,
+                               mime=XLSX_MIME, key=f"data_marked_{name}")
+    elif result is not None:
+        pv = result.preview
+        for line in dp.preview_lines(pv, lang):
+            st.text(line)
+        if pv.staged.warnings:
+            with st.expander(ctx.tr("data.upload.warnings", n=len(pv.staged.warnings))):
+                st.dataframe(dp.violation_table(pv.staged.warnings, lang), hide_index=True)
+        if pv.diff is not None:
+            with st.expander(ctx.tr("data.upload.changes")):
+                st.dataframe(dp.change_table(pv.diff, lang), hide_index=True)
+        sid = st.text_input(ctx.tr("data.upload.id"), value=default_snapshot_id(pv.staged),
+                            key="data_id")
+        if st.button(ctx.tr("data.upload.write"), key="data_write", type="primary"):
+            try:
+                path = write_staged(root, sid.strip(), pv.staged, lang)
+            except SnapshotError as exc:
+                st.error(str(exc))
+            else:
+                state.pop("data_staged")
+                refresh_snapshot_list()
+                st.query_params["snapshot"] = path.name  # every page opens the new snapshot
+                state["data_flash"] = ("success", ctx.tr("data.upload.written", id=path.name))
+                st.rerun()
+
+with snapshots_tab:
+    infos = ctx.snapshots
+    if not infos:
+        st.info(ctx.tr("app.empty.no_snapshots", root=ctx.tr("data.root")))
+    else:
+        table = dp.snapshot_table(infos, lang)
+        st.dataframe(table, hide_index=True, key="data_snapshots", height=table_height(table))
+        ids = [i.id for i in infos]
+        st.subheader(ctx.tr("data.compare.heading"))
+        a, b = st.columns(2)
+        before = a.selectbox(ctx.tr("data.compare.before"), ids, key="data_cmp_a")
+        after = b.selectbox(ctx.tr("data.compare.after"), ids, index=len(ids) - 1,
+                            key="data_cmp_b")
+        if before != after:
+            try:
+                diff = compare_schools(*(load_snapshot(str(root / i), stamp(root / i)).schools
+                                         for i in (before, after)))
+            except (SnapshotError, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                st.text(ctx.tr("data.compare.summary", added=len(diff.added), gone=len(diff.gone),
+                               changed=diff.changed_schools))
+                st.dataframe(dp.change_table(diff, lang), hide_index=True, key="data_changes")
+        st.subheader(ctx.tr("data.delete.heading"))
+        doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete")
+        if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=doomed),
+                                              key="data_delete_ok"):
+            if st.button(ctx.tr("data.delete.button"), key="data_delete_go"):
+                move_to_trash(root, doomed, lang)
+                refresh_snapshot_list()
+                if st.query_params.get("snapshot") == doomed:  # the sidebar takes the latest
+                    del st.query_params["snapshot"]
+                state["data_flash"] = ("success", ctx.tr("data.delete.done", id=doomed))
+                st.rerun()
+    trashed = list_trash(root)
+    if trashed:
+        st.subheader(ctx.tr("data.trash.heading"))
+        st.dataframe(dp.trash_table(trashed, lang), hide_index=True, key="data_trash")
+        labels = {e.path.name: f"{e.snapshot_id} · {e.deleted}" for e in trashed}
+        back = st.selectbox(ctx.tr("data.trash.which"), list(labels), format_func=labels.get,
+                            key="data_restore")
+        if st.button(ctx.tr("data.trash.restore"), key="data_restore_go"):
+            entry = next(e for e in trashed if e.path.name == back)
+            try:
+                restore(root, entry, lang)
+            except SnapshotError as exc:
+                st.error(str(exc))
+            else:
+                refresh_snapshot_list()
+                state["data_flash"] = ("success", ctx.tr("data.trash.done", id=entry.snapshot_id))
+                st.rerun()

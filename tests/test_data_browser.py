@@ -1,0 +1,50 @@
+"""The import in a real browser (issue 11): upload a schools file, check it, see the preview
+against the year before, create the snapshot, and find it in the sidebar's year choice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from demo_data import DEMO_DATA, DEMO_GEO
+
+from dashboard.i18n import t
+from dashboard.store.snapshots import list_snapshots, read_snapshot
+from tests.browser import served_app, wait_for_page
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_county_file_is_checked_previewed_and_written(tmp_path: Path, browser: Any) -> None:
+    root = tmp_path / "data"
+    root.mkdir()
+    shutil.copytree(DEMO_DATA / "demo-990101-2023", root / "demo-990101-2023")
+    bad, good = tmp_path / "有错误的学校表.csv", tmp_path / "学校.csv"
+    schools = read_snapshot(DEMO_DATA / "demo-990101-2024").schools
+    schools.to_csv(good, index=False)
+    schools.assign(books=-1).to_csv(bad, index=False)
+    with served_app(env={"JUNHENG_DATA": str(root), "JUNHENG_GEO": str(DEMO_GEO)}) as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/data?lang=zh")
+        wait_for_page(page, t("app.page.data", "zh"))
+        uploads = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+        uploads.first.set_input_files(str(bad))
+        page.wait_for_selector(f"text={bad.name}")  # uploaded before it is checked
+        page.get_by_role("button", name=t("data.upload.check", "zh")).click()
+        page.wait_for_selector("text=" + t("data.upload.errors", "zh", n=len(schools))[:8])
+        assert [i.id for i in list_snapshots(root)] == ["demo-990101-2023"]
+        uploads.first.set_input_files(str(good))
+        page.wait_for_selector(f"text={good.name}")
+        page.get_by_role("button", name=t("data.upload.check", "zh")).click()
+        page.wait_for_selector("text=demo-990101-2023（2023 学年）", timeout=60_000)
+        page.get_by_role("button", name=t("data.upload.write", "zh")).click()
+        page.wait_for_selector("text=" + t("data.upload.written", "zh", id="990101-2024")[:12])
+        assert [i.id for i in list_snapshots(root)] == ["demo-990101-2023", "990101-2024"]
+        page.screenshot(path=str(tmp_path / "written.png"))
+        page.get_by_text(t("app.page.overview", "zh"), exact=True).first.click()
+        wait_for_page(page, t("app.page.overview", "zh"))
+        assert "snapshot=990101-2024" in page.url  # the new snapshot is the one opened
+        assert "990101-2024" in page.inner_text('[data-testid="stMain"]')
+        page.close()

@@ -1,0 +1,159 @@
+"""The 数据管理 page (issue 11): templates, an upload checked and previewed before it is
+written, the snapshots with their comparison, delete to the trash and restore."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from demo_data import DEMO_DATA, DEMO_GEO
+from streamlit.testing.v1 import AppTest
+
+from dashboard.i18n import t
+from dashboard.store.snapshots import list_snapshots, read_snapshot
+from dashboard.store.trash import list_trash, move_to_trash, restore
+from dashboard.ui import data_page as dp
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 120
+
+
+@pytest.fixture
+def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder of its own with the demo's 2023 and 2024 snapshots, served to the app."""
+    root = tmp_path / "data"
+    root.mkdir()
+    for year in (2023, 2024):
+        shutil.copytree(DEMO_DATA / f"demo-990101-{year}", root / f"demo-990101-{year}")
+    monkeypatch.setenv("JUNHENG_DATA", str(root))
+    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
+    return root
+
+
+def open_data_page(lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"lang": lang})
+    at.run()
+    at.switch_page(str(REPO / "pages" / "data.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def test_an_upload_is_previewed_against_the_year_before(data_root: Path) -> None:
+    schools = read_snapshot(data_root / "demo-990101-2024").schools
+    shutil.rmtree(data_root / "demo-990101-2024")
+    result = dp.stage_uploads(data_root, [dp.Upload("schools", "我县学校.csv", csv_bytes(schools))],
+                              None, None, "zh")
+    assert result.preview is not None, result.message
+    lines = dp.preview_lines(result.preview, "zh")
+    assert "2024 学年" in lines[0] and "demo-990101-2023" in lines[1]
+    assert [i.id for i in list_snapshots(data_root)] == ["demo-990101-2023"]  # nothing written
+
+
+def test_an_upload_with_errors_lists_every_one_by_the_users_file_name(data_root: Path) -> None:
+    schools = read_snapshot(data_root / "demo-990101-2024").schools.astype({"books": object})
+    schools.loc[[2, 5], "books"] = ["很多", "-3"]
+    upload = dp.Upload("schools", "../../学校.csv", csv_bytes(schools))
+    result = dp.stage_uploads(data_root, [upload], None, None, "en")
+    assert result.preview is None and len(result.violations) == 2
+    table = dp.violation_table(result.violations, "en")
+    assert set(table["File"]) == {"学校.csv"}
+    assert list(table["Row"]) == ["4", "7"] and list(table["Value"]) == ["很多", "-3"]
+    no_schools = dp.stage_uploads(data_root, [dp.Upload("teachers", "t.csv", b"x")], None, None, "zh")
+    assert no_schools.message == t("data.upload.need_schools", "zh")
+
+
+def test_a_deleted_snapshot_goes_to_the_trash_and_comes_back(data_root: Path) -> None:
+    entry = move_to_trash(data_root, "demo-990101-2023")
+    assert [i.id for i in list_snapshots(data_root)] == ["demo-990101-2024"]
+    assert [e.snapshot_id for e in list_trash(data_root)] == ["demo-990101-2023"]
+    restored = restore(data_root, entry)
+    assert read_snapshot(restored).meta["year"] == 2023 and list_trash(data_root) == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_page_offers_templates_snapshots_and_a_comparison(data_root: Path, lang: str) -> None:
+    at = open_data_page(lang)
+    assert at.title[0].value == t("app.page.data", lang)
+    assert [tab.label for tab in at.tabs] == [t(f"data.tab.{k}", lang)
+                                               for k in ("import", "snapshots", "templates")]
+    shown = [d.value for d in at.dataframe]
+    ids = [frame[t("data.col.id", lang)].tolist() for frame in shown
+           if t("data.col.id", lang) in frame.columns]
+    assert ids == [["demo-990101-2023", "demo-990101-2024"]]
+    changes = [f for f in shown if t("data.col.what", lang) in f.columns]
+    assert len(changes) == 1 and len(changes[0]) > 0
+
+
+def test_deleting_on_the_page_needs_a_confirmation_and_can_be_undone(data_root: Path) -> None:
+    at = open_data_page()
+    at.selectbox(key="data_delete").set_value("demo-990101-2023").run()
+    assert not [b for b in at.button if b.key == "data_delete_go"]  # not before confirming
+    at.checkbox(key="data_delete_ok").check().run()
+    at.button(key="data_delete_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [i.id for i in list_snapshots(data_root)] == ["demo-990101-2024"]
+    assert t("data.delete.done", "zh", id="demo-990101-2023") in [s.value for s in at.success]
+    at.button(key="data_restore_go").click().run()
+    assert [i.id for i in list_snapshots(data_root)] == ["demo-990101-2023", "demo-990101-2024"]
+
+
+def test_the_page_works_without_any_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUNHENG_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
+    at = open_data_page()
+    assert at.title[0].value == t("app.page.data", "zh")
+    assert len(at.get("download_button")) == 3
+
+
+def test_the_users_file_comes_back_with_each_error_marked_where_it_is(data_root: Path,
+                                                                     tmp_path: Path) -> None:
+    import openpyxl
+
+    schools = read_snapshot(data_root / "demo-990101-2024").schools.astype({"books": object})
+    schools.loc[4, "books"] = "很多"
+    schools.loc[9, "classes_primary"] = -2  # also breaks 班班通 classes ≤ classes
+    # an XLSX with a title row above the header and a second sheet left untouched
+    path = tmp_path / "县里的表.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        schools.to_excel(writer, sheet_name="学校", startrow=1, index=False)
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="备注", index=False)
+    result = dp.stage_uploads(data_root, [dp.Upload("schools", path.name, path.read_bytes())],
+                              None, None, "zh")
+    assert result.preview is None and [name for name, _ in result.marked] == ["县里的表-errors.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(result.marked[0][1]))
+    assert book.sheetnames == ["学校", "备注"]
+    sheet = book["学校"]
+    header = {c.value: c.column for c in sheet[2]}
+    marked = {(c.row, c.column) for row in sheet.iter_rows() for c in row if c.comment}
+    # header in row 2: the 5th data row is row 7, the 10th row 12
+    assert marked == {(7, header["books"]), (12, header["classes_primary"]),
+                      (12, header["classes_with_av"])}
+    assert "-2" in sheet.cell(row=12, column=header["classes_primary"]).comment.text
+    assert sheet.cell(row=7, column=header["books"]).fill.start_color.rgb.endswith("FFC7CE")
+
+
+def test_a_csv_comes_back_as_a_workbook_of_text_cells_never_formulas(data_root: Path,
+                                                                    tmp_path: Path) -> None:
+    import openpyxl
+
+    schools = read_snapshot(data_root / "demo-990101-2024").schools.astype({"school_name": object})
+    schools.loc[0, "school_name"] = "=cmd|' /C calc'!A0"
+    schools.loc[1, "boarders"] = -1
+    data = csv_bytes(schools)
+    result = dp.stage_uploads(data_root, [dp.Upload("schools", "s.csv", data)], None, None, "en")
+    book = openpyxl.load_workbook(io.BytesIO(result.marked[0][1]))
+    sheet = book.worksheets[0]
+    assert sheet.cell(row=2, column=1 + list(schools.columns).index("school_name")).data_type == "s"
+    col = 1 + list(schools.columns).index("boarders")
+    assert sheet.cell(row=3, column=col).comment is not None
