@@ -28,7 +28,7 @@ if why:
     st.warning(why)
 
 if not present:
-    st.caption(ctx.tr("present.page.caption", county=county_name(ctx.schools, ctx.county_code),
+    st.caption(ctx.tr("present.page.caption", county=county_name(ctx.schools, ctx.county_code, lang),
                       year=ctx.year, scheme=ctx.tr(f"scheme.{m.focus[0]}"),
                       stage=ctx.tr(f"stage.{m.focus[1]}")))
     st.subheader(ctx.tr("present.page.downloads"))

@@ -97,7 +97,7 @@ def material(ev: Evaluation, schools: pd.DataFrame, county_table: pd.DataFrame |
     verdicts = evaluation_verdicts(ev, county, year, county=county_table, lang=lang)
     items = checklist_items(ev, own, county_table, county, year, lang)
     return Material(
-        lang=lang, county_code=str(county), county_label=county_name(own, county), year=int(year),
+        lang=lang, county_code=str(county), county_label=county_name(own, county, lang), year=int(year),
         snapshot_id=snapshot_id, evaluation=ev, schools=own, county_table=county_table,
         verdicts=verdicts, checklist=tuple(items),
         focus=focus_of(ev, county, year, verdicts, scheme, stage), history=history,
