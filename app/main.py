@@ -19,6 +19,7 @@ if str(REPO) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.i18n import t  # noqa: E402
+from dashboard.ui.present_page import PRESENT_PARAM, page_style  # noqa: E402
 from pages.common import (  # noqa: E402
     NOT_FOUND_PATH,
     PAGE_FILES,
@@ -32,6 +33,8 @@ from pages.common import (  # noqa: E402
 lang = draw_sidebar()
 # No material page_icon: Streamlit would fetch it online.
 st.set_page_config(page_title=t("app.browser_title", lang), layout="wide")
+# Print without the sidebar on every page; ?present=1 adds the projector's style (汇报材料).
+st.html(page_style(st.query_params.get(PRESENT_PARAM) == "1"))
 DEFAULT_PAGE = "overview"  # the app's root address; /overview itself names no page
 pages = [
     st.Page(REPO_ROOT / file, title=t(key, lang), url_path="" if path == DEFAULT_PAGE else path,

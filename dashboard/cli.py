@@ -1,4 +1,5 @@
-"""The command line: ``python -m dashboard evaluate|demo|template|import|snapshots|compare|plan …`` (texts from the catalogue)."""
+"""The command line: ``python -m dashboard evaluate|demo|template|import|snapshots|compare|plan|
+deck|report …`` (texts from the catalogue)."""
 
 from __future__ import annotations
 
@@ -393,6 +394,15 @@ def _plan_input(path: Path, lang: str):
     return schools, schools, county
 
 
+def _open_snapshot(path: str, lang: str):
+    """Return the snapshot folder at ``path`` (FileNotFoundError when it is not a folder)."""
+    from dashboard.store.snapshots import read_snapshot
+
+    if not Path(path).is_dir():
+        raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
+    return read_snapshot(Path(path), lang=lang)
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
     from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
@@ -421,6 +431,102 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         print(render_plan(result, schools, lang, county))
     return 0
+
+
+def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
+    """Return (material, None) for ``deck``/``report``, or (None, exit status 2) after saying
+    on stderr what is wrong: the output's kind, the snapshot, the county or the scenario."""
+    from dashboard.method.engine import evaluate
+    from dashboard.planning.scenario import ScenarioError
+    from dashboard.store.contract import ContractError
+    from dashboard.store.snapshots import SnapshotError
+    from dashboard.ui.present.assemble import history_of, scenario_part
+    from dashboard.ui.present.model import material
+
+    lang, out = args.lang, Path(args.out)
+    if out.suffix.lower() not in suffixes:
+        print(t("present.cli.bad_out", lang, path=str(out), kinds=", ".join(suffixes)), file=sys.stderr)
+        return None, EXIT_BAD_INPUT
+    if not out.parent.is_dir():
+        print(t("cli.error.no_such_path", lang, path=str(out.parent)), file=sys.stderr)
+        return None, EXIT_BAD_INPUT
+    path = Path(args.path)
+    try:
+        snapshot = _open_snapshot(args.path, lang)
+    except (ContractError, SnapshotError, FileNotFoundError) as exc:
+        return None, _bad_input(exc, args.path, lang)
+    codes = [str(c) for c in snapshot.meta.get("county_codes", [])]
+    county = args.county or (codes[0] if codes else "")
+    if county not in codes:
+        print(t("cli.error.no_county", lang, county=county), file=sys.stderr)
+        return None, EXIT_BAD_INPUT
+    ev = evaluate(snapshot.schools)
+    scenario = None
+    if getattr(args, "scenario", None):
+        try:
+            scenario = scenario_part(snapshot, args.scenario, county, lang)
+        except ScenarioError as exc:
+            print(exc.message(lang), file=sys.stderr)
+            return None, EXIT_BAD_INPUT
+    year = int(snapshot.meta["year"])
+    m = material(ev, snapshot.schools, snapshot.county, county, year, snapshot.id, lang,
+                 history=history_of(path.parent, county, snapshot, ev), scenario=scenario,
+                 scheme=getattr(args, "scheme", None), stage=getattr(args, "stage", None))
+    return m, None
+
+
+def cmd_deck(args: argparse.Namespace) -> int:
+    """Write the PPTX deck of one county of a snapshot (the gap map when a browser is found)."""
+    import os
+
+    from dashboard.ui.present.assemble import DECK_SUFFIX, with_map, write_atomic
+    from dashboard.ui.present.deck import build_deck
+
+    m, status = _present_material(args, (DECK_SUFFIX,))
+    if m is None:
+        return int(status or EXIT_BAD_INPUT)
+    geo = Path(args.geo or os.environ.get("JUNHENG_GEO") or Path(args.path).parent.parent / "geo")
+    m, why = with_map(m, geo)
+    if why:
+        print(t("present.cli.no_map", args.lang, detail=why), file=sys.stderr)
+    write_atomic(args.out, build_deck(m))
+    print(t("present.cli.written", args.lang, path=args.out))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the self-assessment report (DOCX or PDF) or its tables (XLSX)."""
+    from dashboard.ui.present.assemble import REPORT_WRITERS, write_atomic
+    from dashboard.ui.present.pdf import RenderError
+
+    m, status = _present_material(args, tuple(REPORT_WRITERS))
+    if m is None:
+        return int(status or EXIT_BAD_INPUT)
+    try:
+        data = REPORT_WRITERS[Path(args.out).suffix.lower()](m)
+    except RenderError as exc:
+        print(t("present.cli.no_pdf", args.lang, detail=str(exc)), file=sys.stderr)
+        return 1
+    write_atomic(args.out, data)
+    print(t("present.cli.written", args.lang, path=args.out))
+    return 0
+
+
+def _present_parsers(sub, schemes: tuple[str, ...], stages: tuple[str, ...]) -> None:
+    """Add the ``deck`` and ``report`` sub-commands."""
+    dk = sub.add_parser("deck", help=t("present.cli.help.deck", "zh"))
+    rp = sub.add_parser("report", help=t("present.cli.help.report", "zh"))
+    for q in (dk, rp):
+        q.add_argument("path", help=t("cli.help.snapshot", "zh"))
+        q.add_argument("--out", required=True, help=t("present.cli.help.out", "zh"))
+        q.add_argument("--county", help=t("cli.help.county", "zh"))
+        q.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    dk.add_argument("--scenario", help=t("present.cli.help.scenario", "zh"))
+    dk.add_argument("--scheme", choices=schemes, help=t("present.cli.help.focus", "zh"))
+    dk.add_argument("--stage", choices=stages, help=t("present.cli.help.focus", "zh"))
+    dk.add_argument("--geo", help=t("present.cli.help.geo", "zh"))
+    dk.set_defaults(func=cmd_deck)
+    rp.set_defaults(func=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -483,6 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--county", help=t("cli.help.county", "zh"))
     pl.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     pl.set_defaults(func=cmd_plan)
+    _present_parsers(sub, SCHEMES, STAGES)
     return p
 
 

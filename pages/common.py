@@ -97,6 +97,7 @@ PAGE_FILES: Final = {
     "checklist": ("pages/checklist.py", "app.page.checklist"),
     "scenario": ("pages/scenario.py", "app.page.scenario"),
     "planner": ("pages/planner.py", "app.page.planner"),
+    "present": ("pages/present.py", "app.page.present"),
     "data": ("pages/data.py", "app.page.data"),
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install Debian's chromium and the Noto CJK fonts when missing (browser tests, image export).
+# Install Debian's chromium and the Noto CJK fonts when missing (browser tests, image export,
+# the report's PDF), and poppler-utils (pdffonts, pdftotext: the PDF test reads its fonts).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 # grep reads all of fc-list's output: with -q it would stop early, fc-list would die of
 # SIGPIPE and pipefail would report the fonts missing on every run.
 fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)

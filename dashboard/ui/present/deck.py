@@ -1,0 +1,236 @@
+"""The PPTX deck (汇报材料): 16:9 slides drawn from the presentation's steps
+(dashboard.ui.present.story), the coefficients as native, editable PowerPoint charts, the gap
+map as a picture, the exact figures in the speaker notes.  Every text run names its Latin and
+East Asian typefaces (fonts.set_typefaces).  No Streamlit.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from typing import Any, Final
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from dashboard.ui.present.fonts import A_NS, set_typefaces
+from dashboard.ui.present.model import Material
+from dashboard.ui.present.story import Chart, Grid, Step, steps
+
+__all__ = ["build_deck", "SLIDE_WIDTH", "SLIDE_HEIGHT", "NAVY"]
+
+SLIDE_WIDTH: Final = Inches(13.333)  # 16:9
+SLIDE_HEIGHT: Final = Inches(7.5)
+MARGIN: Final = Inches(0.5)
+NAVY: Final = RGBColor(0x1F, 0x3A, 0x5F)
+GREY: Final = RGBColor(0x45, 0x4F, 0x5B)
+HEADER_FILL: Final = RGBColor(0xDC, 0xE6, 0xF0)
+SERIES_COLORS: Final = ("1F5FA8", "C0392B", "E08A1E", "3B9A4B", "6A3D9A", "7F8C8D", "17A2B8",
+                        "8E44AD", "2C3E50")
+CONTENT_TOP: Final = Inches(1.9)
+CONTENT_BOTTOM: Final = Inches(7.1)
+BLANK_LAYOUT: Final = 6
+CELL_PADDING: Final = Inches(0.2)  # a table cell's default left+right (and top+bottom) margins
+LINE_SPACING: Final = 1.3  # a line's height in units of the type size
+TITLE_SIZE: Final = 28  # pt, smaller for a title that would not fit one line
+
+
+def _font_all(element: Any) -> None:
+    """Give every run property below ``element`` both typefaces."""
+    for rpr in element.iter(f"{{{A_NS}}}rPr", f"{{{A_NS}}}defRPr", f"{{{A_NS}}}endParaRPr"):
+        set_typefaces(rpr)
+
+
+def _write(frame: Any, lines: Sequence[str], size: float, *, bold: bool = False,
+           color: RGBColor = GREY, align: Any = None) -> None:
+    """Write ``lines`` into a text frame, one paragraph each, as runs with both typefaces."""
+    frame.word_wrap = True
+    first = True
+    for line in lines:
+        p = frame.paragraphs[0] if first else frame.add_paragraph()
+        first = False
+        if align is not None:
+            p.alignment = align
+        run = p.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.color.rgb = color
+    _font_all(frame._txBody)  # noqa: SLF001 — python-pptx exposes no public txBody element
+
+
+def _textbox(slide: Any, left: int, top: int, width: int, height: int, lines: Sequence[str],
+             size: float, **kw: Any) -> Any:
+    box = slide.shapes.add_textbox(left, top, width, height)
+    _write(box.text_frame, lines, size, **kw)
+    return box
+
+
+def _ems(text: str) -> float:
+    """Return the width of ``text`` in ems (a CJK character 1, any other about 0.62 in bold)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in text)
+
+
+def fit_size(text: str, width: int, largest: float, smallest: float = 16) -> float:
+    """Return the largest type size (pt) up to ``largest`` at which ``text`` fits ``width``
+    (EMU) on one line, never below ``smallest``.
+
+    >>> fit_size("评估结论", Inches(12), 28), fit_size("x" * 200, Inches(12), 28)
+    (28, 16)
+    """
+    points = width / 12700  # EMU per point
+    return max(smallest, min(largest, int(points / max(_ems(text), 1) * 0.9)))
+
+
+def _title(slide: Any, step: Step) -> None:
+    width = SLIDE_WIDTH - 2 * MARGIN
+    _textbox(slide, MARGIN, Inches(0.3), width, Inches(0.8), [step.title],
+             fit_size(step.title, width, TITLE_SIZE), bold=True, color=NAVY)
+    if step.lines:
+        _textbox(slide, MARGIN, Inches(1.1), SLIDE_WIDTH - 2 * MARGIN, Inches(0.7),
+                 list(step.lines[:2]), 15)
+
+
+def _chart(slide: Any, spec: Chart, left: int, top: int, width: int, height: int) -> None:
+    """Add one native chart (clustered columns or lines with markers) with its legend."""
+    data = CategoryChartData(number_format=spec.number_format)
+    data.categories = list(spec.categories)
+    for name, values in spec.series:
+        data.add_series(name, list(values), number_format=spec.number_format)
+    kind = XL_CHART_TYPE.LINE_MARKERS if spec.kind == "line" else XL_CHART_TYPE.COLUMN_CLUSTERED
+    chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
+    chart.has_title = True
+    chart.chart_title.text_frame.text = spec.title
+    chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(16)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.font.size = Pt(11)
+    axis = chart.value_axis
+    axis.has_major_gridlines = True
+    axis.tick_labels.number_format = spec.number_format
+    axis.tick_labels.number_format_is_linked = False
+    for k, plot_series in enumerate(chart.plots[0].series):
+        color = RGBColor.from_string(SERIES_COLORS[k % len(SERIES_COLORS)])
+        if spec.kind == "line":
+            plot_series.format.line.color.rgb = color
+            plot_series.smooth = False
+        else:
+            plot_series.format.fill.solid()
+            plot_series.format.fill.fore_color.rgb = color
+    if spec.kind == "bar":
+        plot = chart.plots[0]
+        plot.has_data_labels = True
+        plot.data_labels.number_format = spec.number_format
+        plot.data_labels.number_format_is_linked = False
+        plot.data_labels.font.size = Pt(9)
+    _font_all(chart._chartSpace)  # noqa: SLF001 — no public element of a chart's XML
+
+
+def _wrapped_lines(text: str, width: int, size: float) -> int:
+    """Return how many lines ``text`` takes in a cell ``width`` EMU wide at ``size`` pt."""
+    room = max((width - CELL_PADDING) / 12700 / size, 1.0)  # ems per line
+    return sum(max(1, math.ceil(_ems(line) / room)) for line in text.split("\n"))
+
+
+def _grid(slide: Any, grid: Grid, top: int) -> None:
+    """Add a table (header row shaded), its columns sized by their longest text and each row
+    as tall as its wrapped text (a renderer may not grow a row by itself)."""
+    rows, cols = len(grid.rows) + 1, len(grid.columns)
+    width = SLIDE_WIDTH - 2 * MARGIN
+    table = slide.shapes.add_table(rows, cols, MARGIN, top, width, Inches(0.4) * rows).table
+    longest = [max([10, _ems(grid.columns[c])] + [_ems(x) for r in grid.rows for x in r[c].split("\n")]) + 2
+               for c in range(cols)]
+    total = sum(min(x, 60) for x in longest)
+    widths = [int(width * min(longest[c], 60) / total) for c in range(cols)]
+    for c in range(cols):
+        table.columns[c].width = Emu(widths[c])  # type: ignore[assignment]
+    lines = sum(max(v.count("\n") + 1 for v in row) for row in grid.rows)
+    size = 13 if lines <= 6 else 11 if lines <= 12 else 10
+    for r, values in enumerate([grid.columns, *grid.rows]):
+        tallest = max(_wrapped_lines(v, widths[c], size) for c, v in enumerate(values))
+        table.rows[r].height = Emu(int(tallest * size * LINE_SPACING * 12700 + CELL_PADDING))  # type: ignore[assignment]
+        for c, value in enumerate(values):
+            cell = table.cell(r, c)
+            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = HEADER_FILL if r == 0 else RGBColor(0xFF, 0xFF, 0xFF)
+            cell.text_frame.text = ""
+            _write(cell.text_frame, value.split("\n"), size, bold=r == 0,
+                   color=NAVY if r == 0 else GREY)
+
+
+def _picture(slide: Any, image: bytes, top: int) -> None:
+    """Add the image as large as the content area allows, centred, its aspect kept."""
+    w, h = png_size(image)
+    box_w, box_h = SLIDE_WIDTH - 2 * MARGIN, CONTENT_BOTTOM - top
+    scale = min(box_w / w, box_h / h)
+    width, height = int(w * scale), int(h * scale)
+    slide.shapes.add_picture(io.BytesIO(image), int((SLIDE_WIDTH - width) / 2), top, width, height)
+
+
+def png_size(image: bytes) -> tuple[int, int]:
+    """Return (width, height) of a PNG from its IHDR chunk.
+
+    >>> png_size(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(4) + b"IHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big"))
+    (640, 480)
+    """
+    if image[:8] != b"\x89PNG\r\n\x1a\n" or image[12:16] != b"IHDR":
+        raise ValueError("the map image is not a PNG")
+    return int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+
+
+def _notes(slide: Any, notes: Sequence[str]) -> None:
+    frame = slide.notes_slide.notes_text_frame
+    frame.text = ""
+    _write(frame, list(notes) or [""], 12)
+
+
+def _title_slide(slide: Any, step: Step) -> None:
+    _textbox(slide, MARGIN, Inches(2.4), SLIDE_WIDTH - 2 * MARGIN, Inches(1.4), [step.title], 40,
+             bold=True, color=NAVY, align=PP_ALIGN.CENTER)
+    _textbox(slide, MARGIN, Inches(4.0), SLIDE_WIDTH - 2 * MARGIN, Inches(1.0), list(step.lines),
+             18, align=PP_ALIGN.CENTER)
+
+
+def _content(slide: Any, step: Step) -> None:
+    _title(slide, step)
+    top = int(CONTENT_TOP if step.lines else Inches(1.2))
+    if step.charts:
+        n = len(step.charts)
+        gap = Inches(0.3)
+        width = int((SLIDE_WIDTH - 2 * MARGIN - gap * (n - 1)) / n)
+        for k, spec in enumerate(step.charts):
+            _chart(slide, spec, MARGIN + k * (width + gap), top, width, CONTENT_BOTTOM - top)
+    elif step.image is not None:
+        _picture(slide, step.image, top)
+    if step.bullets or step.after_bullets:  # numbered: a bullet sign takes the font of its text
+        height = Inches(1.6) if step.grid is not None else CONTENT_BOTTOM - top
+        points = [f"{k}. {x}" for k, x in enumerate(step.bullets, start=1)]
+        _textbox(slide, MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, height,
+                 points + ([step.after_bullets] if step.after_bullets else []),
+                 16 if step.grid is None else 13)
+        top += height
+    if step.grid is not None and not step.charts and step.image is None:
+        _grid(slide, step.grid, top)
+
+
+def build_deck(m: Material) -> bytes:
+    """Return the deck of ``m`` as PPTX bytes."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
+    for step in steps(m):
+        slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+        if step.key == "title":
+            _title_slide(slide, step)
+        else:
+            _content(slide, step)
+        _notes(slide, step.notes)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()

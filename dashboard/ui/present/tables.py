@@ -1,0 +1,209 @@
+"""The official tables of a county's self-assessment (自评报告): one definition, laid out by the
+DOCX, the HTML/PDF and the XLSX writers alike.
+
+Each cell carries its text as every page shows it (dashboard.ui.format: CVs to the standards'
+decimals, 师生比 as '1 : n', money in 万元) and, where it is a number, the number and an Excel
+number format, so the workbook keeps numbers as numbers.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from dashboard.i18n import t
+from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
+from dashboard.ui.evaluation import indicator_rows, school_rule_size
+from dashboard.ui.format import (
+    DASH,
+    cv_decimals,
+    display_unit,
+    failing_names,
+    fmt_cv,
+    fmt_number,
+    fmt_value,
+    indicator_label,
+    is_missing,
+    is_ratio,
+)
+from dashboard.ui.present.model import Material, stage_facts
+
+__all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
+           "school_table", "county_table", "verdict_table", "cv_format", "TABLE_KEYS"]
+
+NBSP = "\u00a0"  # '1 : 17.7' stays on one line
+TABLE_KEYS = ("facts", "cv_basic", "cv_quality", "schools_basic", "schools_quality", "county",
+              "verdicts")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: the text shown, and the number with its Excel format when it is one."""
+
+    text: str
+    number: float | None = None
+    fmt: str | None = None
+
+
+@dataclass(frozen=True)
+class OfficialTable:
+    """An official table: key (its sheet), title, a note (units, source), columns and rows."""
+
+    key: str
+    title: str
+    note: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = field(default=())
+
+
+def cv_format() -> str:
+    """Return the Excel number format of a CV (the standards' decimals), e.g. '0.000'."""
+    return "0." + "0" * cv_decimals()
+
+
+def _num_format(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _cv_cell(value: object) -> Cell:
+    if is_missing(value):
+        return Cell(DASH)
+    return Cell(fmt_cv(value), float(value), cv_format())  # type: ignore[arg-type]
+
+
+def _value_cell(value: object, indicator: str, lang: str) -> Cell:
+    """An indicator value: 师生比 as '1 : n' (the number n, format '"1 : "0.0')."""
+    if is_missing(value):
+        return Cell(DASH)
+    text = fmt_value(value, indicator, lang, unit=False)
+    if is_ratio(indicator):
+        per_pupil = float(value)  # type: ignore[arg-type]
+        return Cell(text.replace(" ", NBSP), 1.0 / per_pupil if per_pupil > 0 else None,
+                    '"1 : "0.0')
+    decimals = INDICATORS[indicator].decimals
+    return Cell(text, float(value), _num_format(decimals))  # type: ignore[arg-type]
+
+
+def _count(value: float) -> Cell:
+    return Cell(fmt_number(value, 0), float(value), "#,##0")
+
+
+def _status(status: str, lang: str) -> Cell:
+    return Cell(t(f"status.{status}", lang))
+
+
+def _header(indicator: str, lang: str) -> str:
+    return t("app.fig.value_axis", lang, name=indicator_label(indicator, lang),
+             unit=display_unit(indicator, lang))
+
+
+def facts_table(m: Material, number: int) -> OfficialTable:
+    """Table of basic facts: per stage the school units, pupils, classes and teachers."""
+    lang = m.lang
+    rows = [(Cell(t(f"stage.{f['stage']}", lang)), _count(f["units"]), _count(f["students"]),  # type: ignore[arg-type]
+             _count(f["classes"]), _count(f["teachers"])) for f in stage_facts(m)]  # type: ignore[arg-type]
+    cols = tuple(t(f"present.table.facts.col.{c}", lang)
+                 for c in ("stage", "units", "students", "classes", "teachers"))
+    return OfficialTable("facts", t("present.table.facts.title", lang, n=number),
+                         t("present.table.facts.note", lang, year=m.year), cols, tuple(rows))
+
+
+def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
+    """Table of the coefficients: per stage and indicator the county mean (its unit), the CV
+    (差异系数), the threshold and the verdict; for 基本均衡 the composite row carries the
+    threshold (docs/method.md §1)."""
+    lang = m.lang
+    rows: list[tuple[Cell, ...]] = []
+    for stage in m.stages(scheme):
+        ind = indicator_rows(m.evaluation, m.county_code, m.year, stage, scheme, lang)
+        stage_cell = Cell(t(f"stage.{stage}", lang))
+        for r in ind.itertuples(index=False):
+            quality = scheme == "quality"
+            rows.append((stage_cell, Cell(indicator_label(r.indicator, lang, short=False)),
+                         Cell(display_unit(r.indicator, lang)),
+                         _value_cell(r.mean, r.indicator, lang), _cv_cell(r.cv),
+                         _cv_cell(r.threshold) if quality else Cell(DASH),
+                         _status(str(r.status), lang) if quality else Cell(DASH)))
+        if scheme == "basic" and not ind.empty:
+            comp = m.evaluation.composites
+            c = comp[(comp["county_code"].astype(str) == m.county_code) & (comp["year"] == m.year)
+                     & (comp["stage"] == stage)]
+            if len(c):
+                row = c.iloc[0]
+                status = str(ind["status"].iloc[0])
+                rows.append((stage_cell, Cell(t("app.fig.composite", lang)), Cell(DASH), Cell(DASH),
+                             _cv_cell(row["composite_cv"]), _cv_cell(row["threshold"]),
+                             _status(status, lang)))
+    cols = tuple(t(f"present.table.cv.col.{c}", lang)
+                 for c in ("stage", "indicator", "unit", "mean", "cv", "threshold", "status"))
+    return OfficialTable(f"cv_{scheme}", t(f"present.table.cv.title.{scheme}", lang, n=number),
+                         t(f"present.table.cv.note.{scheme}", lang, dp=cv_decimals()), cols,
+                         tuple(rows))
+
+
+def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
+    """Table of the schools: per unit the indicator values and the school-rule verdict with
+    the items it fails."""
+    lang = m.lang
+    ids = list(scheme_ids(scheme))
+    units = m.units(scheme)
+    rows = []
+    order = {s: k for k, s in enumerate(STAGES)}
+    units = units.sort_values(["stage", "school_name"], kind="stable",
+                              key=lambda c: c.map(order) if c.name == "stage" else c)
+    for u in units.itertuples(index=False):
+        values = tuple(_value_cell(getattr(u, i), i, lang) for i in ids)
+        ok = bool(u.school_pass)
+        rows.append((Cell(str(u.school_name)), Cell(t(f"stage.{u.stage}", lang)), *values,
+                     _status("pass" if ok else "fail", lang),
+                     Cell(failing_names(u.failing, scheme, lang) or DASH)))
+    cols = (t("present.table.schools.col.school", lang), t("present.table.schools.col.stage", lang),
+            *(_header(i, lang) for i in ids), t("present.table.schools.col.status", lang),
+            t("present.table.schools.col.failing", lang))
+    return OfficialTable(f"schools_{scheme}",
+                         t(f"present.table.schools.title.{scheme}", lang, n=number),
+                         t(f"present.table.schools.note.{scheme}", lang,
+                           n=school_rule_size(scheme)), cols, tuple(rows))
+
+
+def county_table(m: Material, number: int) -> OfficialTable:
+    """Table of the county items (government, quality, satisfaction, vetoes, prerequisite):
+    value, target, verdict and evidence."""
+    lang = m.lang
+    rows = [(Cell(t(f"scheme.{i.scheme}", lang)), Cell(t(f"app.check.group.{i.group}", lang)),
+             Cell(i.name_zh if lang == "zh" else i.name_en), Cell(i.value or DASH),
+             Cell(i.target or DASH), _status(i.status, lang), Cell(i.evidence or DASH))
+            for i in m.checklist if i.group not in ("cv", "school_rule", "verdict")]
+    cols = tuple(t(f"app.check.col.{c}", lang)
+                 for c in ("scheme", "group", "item", "value", "target", "status", "evidence"))
+    return OfficialTable("county", t("present.table.county.title", lang, n=number),
+                         t("present.table.county.note", lang), cols, tuple(rows))
+
+
+def verdict_table(m: Material, number: int) -> OfficialTable:
+    """Table of the verdicts: each scheme × stage and each scheme overall, with its reasons."""
+    lang = m.lang
+    rows = []
+    for scheme in m.schemes:
+        for stage in (*m.stages(scheme), None):
+            v = m.verdicts.get((scheme, stage))
+            if v is None:
+                continue
+            where = t(f"stage.{stage}", lang) if stage else t("present.all_stages", lang)
+            rows.append((Cell(t(f"scheme.{scheme}", lang)), Cell(where), _status(v.status, lang),
+                         Cell(v.text)))
+    cols = tuple(t(f"present.table.verdicts.col.{c}", lang)
+                 for c in ("scheme", "stage", "status", "reason"))
+    return OfficialTable("verdicts", t("present.table.verdicts.title", lang, n=number),
+                         t("present.table.verdicts.note", lang), cols, tuple(rows))
+
+
+def official_tables(m: Material) -> list[OfficialTable]:
+    """Return every official table in the report's order, numbered 表1, 表2, …"""
+    makers: list[Callable[[int], OfficialTable]] = [lambda n: facts_table(m, n)]
+    makers += [partial(cv_table, m, s) for s in m.schemes]
+    makers += [partial(school_table, m, s) for s in m.schemes]
+    makers += [lambda n: county_table(m, n), lambda n: verdict_table(m, n)]
+    return [make(k) for k, make in enumerate(makers, start=1)]
+

@@ -1,0 +1,93 @@
+"""The official tables as one XLSX workbook (xlsxwriter): one sheet per table with its title
+row, its note (units, source), a header row, numbers kept as numbers in their number formats,
+and every text written as text — one that begins with = + - @ is prefixed with ' so no cell
+becomes a formula when the sheet is re-saved or exported to CSV.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Final
+
+import xlsxwriter
+
+from dashboard.ui.present.model import Material
+from dashboard.ui.present.tables import Cell, OfficialTable, official_tables
+
+__all__ = ["build_workbook", "safe_text", "sheet_name", "FORMULA_SIGNS"]
+
+FORMULA_SIGNS: Final = ("=", "+", "-", "@")
+MAX_SHEET_NAME: Final = 31
+HEADER_ROW: Final = 2  # 0: title, 1: note, 2: header, data from 3
+MAX_WIDTH: Final = 48
+
+
+def safe_text(text: str) -> str:
+    """Return ``text`` that no spreadsheet reads as a formula.
+
+    >>> safe_text("=SUM(A1)"), safe_text("-3"), safe_text("城南小学")
+    ("'=SUM(A1)", "'-3", '城南小学')
+    """
+    return "'" + text if text.startswith(FORMULA_SIGNS) else text
+
+
+def sheet_name(table: OfficialTable) -> str:
+    """Return the sheet's name: the table's title up to Excel's 31 characters, without the
+    characters Excel forbids.
+
+    >>> sheet_name(OfficialTable("k", "表1 a/b:c", "", ()))
+    '表1 a_b_c'
+    """
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in table.title)
+    return name[:MAX_SHEET_NAME]
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any]) -> None:
+    ws = book.add_worksheet(sheet_name(table))
+    ws.write_string(0, 0, safe_text(table.title), styles["title"])
+    ws.write_string(1, 0, safe_text(table.note), styles["note"])
+    widths = [_width(c) for c in table.columns]
+    for c, name in enumerate(table.columns):
+        ws.write_string(HEADER_ROW, c, safe_text(name), styles["header"])
+    formats: dict[str, Any] = {}
+    for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
+        for c, cell in enumerate(row):
+            _cell(ws, book, r, c, cell, formats, styles)
+            widths[c] = max(widths[c], _width(cell.text))
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, min(w + 2, MAX_WIDTH), styles["wrap"] if w > MAX_WIDTH else None)
+    ws.freeze_panes(HEADER_ROW + 1, 0)
+    ws.repeat_rows(HEADER_ROW)
+
+
+def _cell(ws: Any, book: Any, r: int, c: int, cell: Cell, formats: dict[str, Any],
+          styles: dict[str, Any]) -> None:
+    if cell.number is not None:
+        fmt = cell.fmt or "General"
+        if fmt not in formats:
+            formats[fmt] = book.add_format({"num_format": fmt, "border": 1})
+        ws.write_number(r, c, cell.number, formats[fmt])
+    else:
+        ws.write_string(r, c, safe_text(cell.text), styles["text"])
+
+
+def build_workbook(m: Material) -> bytes:
+    """Return every official table of ``m`` as an XLSX workbook (bytes)."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    styles = {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "note": book.add_format({"italic": True, "font_color": "#555F6B"}),
+        "header": book.add_format({"bold": True, "bg_color": "#DCE6F0", "border": 1,
+                                   "text_wrap": True, "valign": "top"}),
+        "text": book.add_format({"border": 1, "valign": "top"}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+    }
+    for table in official_tables(m):
+        _sheet(book, table, styles)
+    book.close()
+    return out.getvalue()
