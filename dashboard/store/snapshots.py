@@ -65,6 +65,7 @@ __all__ = [
     "read_snapshot",
     "list_snapshots",
     "scan_snapshots",
+    "verify_files",
     "DamagedSnapshot",
     "meta_checksum",
     "import_file_as_snapshot",
@@ -317,13 +318,10 @@ def _check_meta_matches(meta: dict[str, Any], schools: pd.DataFrame, snapshot_id
             snapshot_id=snapshot_id, file=META_FILE)
 
 
-def read_snapshot(path: str | Path, *, lang: str = DEFAULT_LANG) -> Snapshot:
-    """Return the snapshot at ``path`` after verifying every file against meta.json.
-
-    Raises :class:`SnapshotIntegrityError` for a missing, unlisted or changed file (naming the
-    file, the expected and the actual sha256) and :class:`ContractError` when a table breaks
-    the contract.
-    """
+def verify_files(path: str | Path, *, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """Return the meta.json of the snapshot at ``path`` after checking it and every file's
+    checksum (no table is parsed: fast).  Raises :class:`SnapshotIntegrityError` for a
+    missing, unlisted or changed file, naming the file and the expected and actual sha256."""
     path = Path(path)
     snapshot_id = path.name
     meta = _read_meta(path, snapshot_id, lang)
@@ -346,7 +344,20 @@ def read_snapshot(path: str | Path, *, lang: str = DEFAULT_LANG) -> Snapshot:
                 t("snapshot.integrity", lang, id=snapshot_id, file=name, expected=hashes[name],
                   actual=actual),
                 snapshot_id=snapshot_id, file=name, expected=hashes[name], actual=actual)
+    return meta
 
+
+def read_snapshot(path: str | Path, *, lang: str = DEFAULT_LANG) -> Snapshot:
+    """Return the snapshot at ``path`` after verifying every file against meta.json.
+
+    Raises :class:`SnapshotIntegrityError` for a missing, unlisted or changed file (naming the
+    file, the expected and the actual sha256) and :class:`ContractError` when a table breaks
+    the contract.
+    """
+    path = Path(path)
+    snapshot_id = path.name
+    meta = verify_files(path, lang=lang)
+    hashes: dict[str, str] = meta["sha256"]
     frames = {table: pd.read_parquet(path / name) if name in hashes else None
               for table, name in TABLE_FILES.items()}
     schools = frames["schools"]

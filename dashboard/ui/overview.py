@@ -23,6 +23,7 @@ from dashboard.ui.format import (
     fmt_pct,
     fmt_value,
     indicator_label,
+    md_text,
     status_of,
 )
 
@@ -180,7 +181,7 @@ def top_reasons(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
         top = units.sort_values(share, ascending=False).head(max(n - len(reasons), 1))
         for u in top.itertuples(index=False):
             reasons.append(Reason("unit", worst, t(
-                "app.reason.unit", lang, school=u.school_name,
+                "app.reason.unit", lang, school=md_text(u.school_name),
                 name=indicator_label(worst, lang, short=False),
                 value=fmt_value(getattr(u, worst), worst, lang),
                 share=fmt_pct(getattr(u, share)), cv=fmt_cv(getattr(u, f"cvifmean_{worst}"))),

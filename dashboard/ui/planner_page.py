@@ -9,7 +9,6 @@ True
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from dashboard.planning.planner import (
 from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_MIN_SHARE
 from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
 from dashboard.store.snapshots import Snapshot
+from dashboard.ui.export import workbook_bytes
 from dashboard.ui.format import DASH, fmt_cv, fmt_money, fmt_number, fmt_value, indicator_label
 
 __all__ = [
@@ -461,11 +461,7 @@ def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:
         t("planner.sheet.coefficients", lang): coefficient_table(p, lang),
         t("planner.sheet.schools", lang): school_effects(p, schools, lang, numbers=True),
     }
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-    return buf.getvalue()
+    return workbook_bytes(sheets)  # texts never become formulas (export.neutralise)
 
 
 def default_scenario_name(p: Plan, lang: str) -> str:

@@ -53,6 +53,7 @@ from dashboard.store.demo.geography import (
 )
 from dashboard.store.demo.schools import enrolment, resources, schools_table
 from dashboard.store.demo.teachers import rosters
+from dashboard.store import files
 from dashboard.store.snapshots import write_snapshot
 
 __all__ = ["DemoCounty", "build_demo", "demo_snapshot_id", "write_demo"]
@@ -180,8 +181,7 @@ def _write_geo(demo: DemoCounty, geo_dir: Path, overwrite: bool) -> list[Path]:
         path = geo_dir / name
         if path.exists() and not overwrite:
             continue
-        geo_dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps(collection, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
-        path.write_text(text, encoding="utf-8")
+        files.write_atomic(path, text.encode("utf-8"))  # a reader never sees a part
         written.append(path)
     return written
