@@ -129,8 +129,12 @@ def html_text(value: object) -> str:
 
 
 def html_texts(values: pd.Series) -> pd.Series:
-    """Return a text column with :func:`html_text` applied (missing values stay missing)."""
-    return values.map(lambda v: v if is_missing(v) else html_text(v))
+    """Return a column with :func:`html_text` applied to its texts (other values as they are).
+
+    >>> html_texts(pd.Series(["<b>x</b>", None])).tolist()
+    ['&lt;b&gt;x&lt;/b&gt;', None]
+    """
+    return values.map(lambda v: html_text(v) if isinstance(v, str) else v)
 
 
 def pick(requested: object, options: Sequence[T], default: T) -> T:

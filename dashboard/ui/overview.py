@@ -73,14 +73,14 @@ def _card(r: pd.Series, verdict: Verdict, lang: str) -> StatusCard:
     label = t(f"app.overview.card_{scheme}", lang, stage=t(f"stage.{stage}", lang))
     parts = "；".join if lang == "zh" else "; ".join
     components = parts(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
-                         status=t(f"status.{c.status}", lang), text=c.text)
+                         status=t(f"status.{c.status}", lang), text=md_text(c.text))
                        for c in verdict.components)
     help_text = "\n\n".join([card_help(scheme, lang), t("verdict.overview.help", lang),
                               t("verdict.overview.components", lang, parts=components)])
     return StatusCard(
         stage=stage, scheme=scheme, label=label, value=float(r["value"]),
         value_text=fmt_cv(r["value"]), threshold=float(r["threshold"]), status=verdict.status,
-        status_text=t(f"status.{verdict.status}", lang), detail=verdict.text,
+        status_text=t(f"status.{verdict.status}", lang), detail=md_text(verdict.text),
         units=int(r["units"]), failing_units=int(r["failing_units"]), help=help_text,
         cv_status=status_of(r["passed"], r["near"]))
 

@@ -39,7 +39,15 @@ from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_M
 from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
 from dashboard.store.snapshots import Snapshot
 from dashboard.ui.export import workbook_bytes
-from dashboard.ui.format import DASH, fmt_cv, fmt_money, fmt_number, fmt_value, indicator_label
+from dashboard.ui.format import (
+    DASH,
+    fmt_cv,
+    fmt_money,
+    fmt_number,
+    fmt_value,
+    indicator_label,
+    md_text,
+)
 
 __all__ = [
     # Re-exported for the page, which may not import dashboard.planning: the planner's error
@@ -382,9 +390,10 @@ def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str) -> Afte
     v = verdicts[(scheme, stage)]
     status_text = t(f"status.{v.status}", lang)
     headline = t("verdict.after.line", lang, stage=t(f"stage.{stage}", lang),
-                 scheme=t(f"scheme.{scheme}", lang), status=status_text, text=v.text)
+                 scheme=t(f"scheme.{scheme}", lang), status=status_text,
+                 text=md_text(v.text))  # the verdict names schools: Markdown shows them as text
     components = tuple(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
-                         status=t(f"status.{c.status}", lang), text=c.text)
+                         status=t(f"status.{c.status}", lang), text=md_text(c.text))
                        for c in v.components)
     goal = goal_ids(p)
     cv = v.component("cv")

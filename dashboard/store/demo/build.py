@@ -36,6 +36,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from dashboard.store import files
 from dashboard.store.demo.county_items import county_table
 from dashboard.store.demo.facts import (
     DEMO_COUNTY_CODE,
@@ -53,7 +54,6 @@ from dashboard.store.demo.geography import (
 )
 from dashboard.store.demo.schools import enrolment, resources, schools_table
 from dashboard.store.demo.teachers import rosters
-from dashboard.store import files
 from dashboard.store.snapshots import write_snapshot
 
 __all__ = ["DemoCounty", "build_demo", "demo_snapshot_id", "write_demo"]
