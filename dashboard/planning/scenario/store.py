@@ -8,6 +8,7 @@ saves are removed when the store is listed (``dashboard.store.files.clean_leftov
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import fcntl
 import os
@@ -143,7 +144,7 @@ class ScenarioStore:
         (see :meth:`scan`)."""
         return self.scan()[0]
 
-    def scan(self) -> tuple[list[ScenarioInfo], list[DamagedScenario]]:
+    def scan(self) -> tuple[builtins.list[ScenarioInfo], builtins.list[DamagedScenario]]:
         """Return the readable saved scenarios and the damaged files, both sorted by name.
 
         Leftovers of killed saves are removed first; hidden files are not scenarios.  Never

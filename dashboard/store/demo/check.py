@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TextIO
 
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.store import files
@@ -77,7 +77,7 @@ def check_demo(data_root: Path, geo_root: Path, lang: str = DEFAULT_LANG) -> lis
 
 
 def repair_demo(data_root: Path, geo_root: Path, lang: str = DEFAULT_LANG,
-                out: object = sys.stdout) -> list[DemoProblem]:
+                out: TextIO = sys.stdout) -> list[DemoProblem]:
     """Rebuild whatever part of the demo is missing or damaged; return what was found.
 
     A damaged snapshot folder is moved aside (``.damaged-<id>-<unix time>``); nothing is done
