@@ -14,9 +14,8 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, NamedTuple, TextIO
 
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.store import files
@@ -30,8 +29,7 @@ GEO_FILES: Final = ("county.geojson", "townships.geojson")
 DAMAGED_PREFIX: Final = ".damaged-"
 
 
-@dataclass(frozen=True)
-class DemoProblem:
+class DemoProblem(NamedTuple):
     """A demo file or folder that is missing or damaged (``snapshot``: a snapshot folder)."""
 
     path: Path
