@@ -28,7 +28,13 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.store.contract import ContractError
-from dashboard.store.snapshots import Snapshot, SnapshotError, SnapshotInfo
+from dashboard.store.snapshots import (
+    Snapshot,
+    SnapshotError,
+    SnapshotInfo,
+    read_snapshot,
+    scan_snapshots,
+)
 from dashboard.ui import cache
 from dashboard.ui.evaluation import (
     SCHEMES,
@@ -38,7 +44,7 @@ from dashboard.ui.evaluation import (
     history_snapshots,
     scheme_units,
 )
-from dashboard.ui.format import MAX_ERRORS_SHOWN, pick
+from dashboard.ui.format import MAX_ERRORS_SHOWN, md_text, pick
 from dashboard.ui.geo import GeoFile, Townships, geo_notices, townships
 
 __all__ = [
@@ -130,14 +136,39 @@ class PageContext:
         return t(key, self.lang, **fields)
 
     def history(self) -> Evaluation | None:
-        """Return the evaluation of this county over every year with a snapshot (the trend)."""
+        """Return the evaluation of this county over every year with a snapshot (the trend).
+
+        A year whose snapshot cannot be read is said (a warning in the user's language) and
+        left out; the trend shows the years that can be read.
+        """
         if self.county_code is None:
             return None
-        chosen = history_snapshots(self.snapshots, self.county_code)
+        chosen = []
+        for info in history_snapshots(self.snapshots, self.county_code):
+            try:
+                cache.load_evaluation(str(info.path), cache.stamp(info.path))
+            except (SnapshotError, ContractError) as exc:
+                st.warning(t("store.damaged_year", self.lang, year=info.year,
+                             id=md_text(info.id),
+                             detail=md_text(_error_detail(exc, info.path, self.lang))))
+                continue
+            chosen.append(info)
         if not chosen:
             return None
         paths = tuple(str(s.path) for s in chosen)
         return cache.load_history(paths, tuple(cache.stamp(p) for p in paths))
+
+
+def _error_detail(exc: Exception, path: Path, lang: str) -> str:
+    """Return the message of a snapshot's error in ``lang`` (cached loads raise in Chinese)."""
+    if lang != DEFAULT_LANG:
+        try:
+            read_snapshot(path, lang=lang)
+        except (SnapshotError, ContractError) as again:
+            exc = again
+    if isinstance(exc, ContractError):
+        return "; ".join(v.message(lang) for v in exc.errors[:3])
+    return str(exc)
 
 
 def _roots() -> tuple[Path, Path]:
@@ -186,11 +217,7 @@ def page_context() -> PageContext:
     except (SnapshotError, ContractError):
         if lang == DEFAULT_LANG:
             raise
-        from dashboard.store.snapshots import (
-            read_snapshot,  # the same error, in the user's language
-        )
-
-        read_snapshot(path, lang=lang)
+        read_snapshot(path, lang=lang)  # the same error, in the user's language
         raise
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
@@ -280,6 +307,9 @@ def draw_sidebar() -> str:
 
     data_root, _ = _roots()
     infos = cache.snapshot_list(str(data_root))
+    for damaged in scan_snapshots(data_root, lang=lang, clean=False)[1]:
+        st.warning(t("store.damaged_snapshot", lang, id=md_text(damaged.id),
+                     detail=md_text(damaged.message)))
     if infos:
         ids = [i.id for i in infos]
         by_id = {i.id: i for i in infos}
@@ -405,8 +435,7 @@ def requested_path() -> str:
 def plain_text(text: str, limit: int = 60) -> str:
     """Return ``text`` from a URL made safe to show in a Markdown message: cut to ``limit``
     characters, Markdown and HTML signs escaped."""
-    cut = text[:limit] + ("…" if len(text) > limit else "")
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in cut)
+    return md_text(text, limit)
 
 
 def fitted(widths: dict[str, int]) -> dict[str, object]:
@@ -447,18 +476,19 @@ def show_error(exc: BaseException, lang: str | None = None) -> None:
         st.code("\n".join(v.message(lang) for v in exc.errors[: MAX_ERRORS_SHOWN]),
                 language=None)
     elif isinstance(exc, SnapshotError):
-        st.error(t("app.error.snapshot", lang, detail=str(exc)))
+        st.error(t("app.error.snapshot", lang, detail=md_text(str(exc), 2000)))
     else:
-        st.error(t("app.error.generic", lang, kind=type(exc).__name__, detail=str(exc)))
+        st.error(t("app.error.generic", lang, kind=type(exc).__name__,
+                   detail=md_text(str(exc), 2000)))
 
 
 def require_data(ctx: PageContext) -> None:
     """Stop the page with a clear message when there is no snapshot or no unit to show."""
     if ctx.snapshot is None or ctx.evaluation is None:
-        st.info(ctx.tr("app.empty.no_snapshots", root=str(ctx.data_root)))
+        st.info(ctx.tr("app.empty.no_snapshots", root=md_text(ctx.data_root)))
         st.stop()
     if ctx.schools.empty:
-        st.warning(ctx.tr("app.empty.no_schools", county=ctx.county_code, year=ctx.year))
+        st.warning(ctx.tr("app.empty.no_schools", county=md_text(ctx.county_code), year=ctx.year))
         st.stop()
 
 

@@ -13,7 +13,7 @@ from dashboard.store.trash import list_trash, move_to_trash, restore
 from dashboard.ui import data_page as dp
 from dashboard.ui.cache import load_snapshot, refresh_snapshot_list, stamp
 from dashboard.ui.export import XLSX_MIME
-from dashboard.ui.format import table_height
+from dashboard.ui.format import md_text, table_height
 from pages.common import safe_context
 
 ctx = safe_context()
@@ -49,13 +49,13 @@ with upload_tab:
         state.pop("data_staged")
         result = None
     if result is not None and result.preview is None:
-        st.error(result.message)
+        st.error(md_text(result.message))  # may quote a file name: text, never markup
         if result.violations:
             table = dp.violation_table(result.violations, lang)
             st.dataframe(table, hide_index=True, key="data_errors",
                          height=table_height(table, max_rows=20))
         for name, data in result.marked:
-            st.download_button(ctx.tr("data.upload.marked", name=name), data, file_name=name,
+            st.download_button(ctx.tr("data.upload.marked", name=md_text(name)), data, file_name=name,
                                mime=XLSX_MIME, key=f"data_marked_{name}")
     elif result is not None:
         pv = result.preview
@@ -73,12 +73,12 @@ with upload_tab:
             try:
                 path = write_staged(root, sid.strip(), pv.staged, lang)
             except SnapshotError as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
             else:
                 state.pop("data_staged")
                 refresh_snapshot_list()
                 st.query_params["snapshot"] = path.name  # every page opens the new snapshot
-                state["data_flash"] = ("success", ctx.tr("data.upload.written", id=path.name))
+                state["data_flash"] = ("success", ctx.tr("data.upload.written", id=md_text(path.name)))
                 st.rerun()
 
 with snapshots_tab:
@@ -99,21 +99,21 @@ with snapshots_tab:
                 diff = compare_schools(*(load_snapshot(str(root / i), stamp(root / i)).schools
                                          for i in (before, after)))
             except (SnapshotError, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
             else:
                 st.text(ctx.tr("data.compare.summary", added=len(diff.added), gone=len(diff.gone),
                                changed=diff.changed_schools))
                 st.dataframe(dp.change_table(diff, lang), hide_index=True, key="data_changes")
         st.subheader(ctx.tr("data.delete.heading"))
         doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete")
-        if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=doomed),
+        if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=md_text(doomed)),
                                               key="data_delete_ok"):
             if st.button(ctx.tr("data.delete.button"), key="data_delete_go"):
                 move_to_trash(root, doomed, lang)
                 refresh_snapshot_list()
                 if st.query_params.get("snapshot") == doomed:  # the sidebar takes the latest
                     del st.query_params["snapshot"]
-                state["data_flash"] = ("success", ctx.tr("data.delete.done", id=doomed))
+                state["data_flash"] = ("success", ctx.tr("data.delete.done", id=md_text(doomed)))
                 st.rerun()
     trashed = list_trash(root)
     if trashed:
@@ -127,8 +127,8 @@ with snapshots_tab:
             try:
                 restore(root, entry, lang)
             except SnapshotError as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
             else:
                 refresh_snapshot_list()
-                state["data_flash"] = ("success", ctx.tr("data.trash.done", id=entry.snapshot_id))
+                state["data_flash"] = ("success", ctx.tr("data.trash.done", id=md_text(entry.snapshot_id)))
                 st.rerun()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.ui import figures, overview
 from dashboard.ui.evaluation import composite_value, county_name, indicator_rows, threshold
-from dashboard.ui.format import fmt_cv
+from dashboard.ui.format import fmt_cv, md_text
 from pages.common import (
     PLOTLY_CONFIG,
     STATUS_DELTA_COLOR,
@@ -15,8 +15,8 @@ from pages.common import (
 
 ctx = start_page("app.page.overview")
 ev, county, year, lang = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang
-st.caption(ctx.tr("app.overview.caption", county=county_name(ctx.schools, county, ctx.lang),
-                  year=year, snapshot=ctx.snapshot.id))
+st.caption(ctx.tr("app.overview.caption", county=md_text(county_name(ctx.schools, county, ctx.lang)),
+                  year=year, snapshot=md_text(ctx.snapshot.id)))
 
 cards = overview.status_cards(ev, county, year, lang, ctx.snapshot.county)
 if not cards:

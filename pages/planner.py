@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.ui import planner_page as pv
 from dashboard.ui.export import XLSX_MIME
+from dashboard.ui.format import md_text
 from pages.common import fitted, show_error, start_page, url_select
 
 ctx = start_page("app.page.planner")
@@ -127,9 +128,9 @@ with left:
     if st.button(ctx.tr("planner.page.save"), key="planner_save", disabled=not (result.moves or result.purchases)):
         try:
             pv.save_as_scenario(result, ctx.snapshot, ctx.data_root, name, lang)
-            st.success(ctx.tr("planner.page.saved", name=name))
+            st.success(ctx.tr("planner.page.saved", name=md_text(name)))
         except pv.ScenarioError as exc:
-            st.error(ctx.tr("planner.page.save_failed", detail=exc.message(lang)))
+            st.error(ctx.tr("planner.page.save_failed", detail=md_text(exc.message(lang))))
 with right:
     file_name = ctx.tr("planner.page.file_name", county=ctx.county_code, year=ctx.year,
                        stage=ctx.tr(f"stage.{stage}"), scheme=ctx.tr(f"scheme.{scheme}"))

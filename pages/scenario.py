@@ -8,7 +8,7 @@ from dashboard.ui import maps
 from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
-from dashboard.ui.format import table_height
+from dashboard.ui.format import md_text, table_height
 from dashboard.ui.geo import map_aspect
 from dashboard.ui.planner_page import column_widths
 from pages.common import PLOTLY_CONFIG, fitted, page_townships, start_page
@@ -19,8 +19,8 @@ schools, teachers = ctx.schools, snapshot.teachers
 store = sv.scenario_store(ctx.data_root)
 checksum = sv.snapshot_checksum(snapshot)
 state = st.session_state
-st.caption(ctx.tr("scenario.intro", county=county_name(schools, county, lang), year=year,
-                  snapshot=snapshot.id))
+st.caption(ctx.tr("scenario.intro", county=md_text(county_name(schools, county, lang)), year=year,
+                  snapshot=md_text(snapshot.id)))
 
 # The pending actions belong to one snapshot; another snapshot starts an empty scenario.
 if state.get("scn_snapshot") != snapshot.id:
@@ -36,11 +36,11 @@ def add(action) -> None:
     """Add an action when the scenario stays possible; else show the refusal."""
     refusal = sv.refusal(schools, [*actions, action], teachers, lang)
     if refusal is not None:
-        st.error(refusal)
+        st.error(md_text(refusal))
         return
     actions.append(action)
     st.success(ctx.tr("scenario.added", number=len(actions),
-                      action=sv.describe_action(action, sv.school_names(schools), lang)))
+                      action=md_text(sv.describe_action(action, sv.school_names(schools), lang))))
 
 
 def remove(index: int) -> None:
@@ -55,11 +55,11 @@ def open_saved(name: str) -> None:
     try:
         saved = sv.open_scenario(store, snapshot, name)
     except sv.ScenarioError as exc:
-        state["scn_flash"] = ("error", exc.message(lang))
+        state["scn_flash"] = ("error", md_text(exc.message(lang)))
         return
     state["scn_actions"] = list(saved.actions)
     state["scn_save_name"], state["scn_save_note"] = saved.name, saved.note
-    state["scn_flash"] = ("success", ctx.tr("scenario.saved.opened", name=name))
+    state["scn_flash"] = ("success", ctx.tr("scenario.saved.opened", name=md_text(name)))
 
 
 def ask_delete(name: str) -> None:
@@ -73,9 +73,9 @@ def confirm_delete() -> None:
     try:
         store.delete(name)
     except sv.ScenarioError as exc:
-        state["scn_flash"] = ("error", exc.message(lang))
+        state["scn_flash"] = ("error", md_text(exc.message(lang)))
         return
-    state["scn_flash"] = ("success", ctx.tr("scenario.saved.deleted", name=name))
+    state["scn_flash"] = ("success", ctx.tr("scenario.saved.deleted", name=md_text(name)))
 
 
 def cancel_delete() -> None:
@@ -206,7 +206,7 @@ with build:
         try:
             after = sv.evaluate_actions(schools, actions, teachers)
         except sv.ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
-            st.error(exc.message(lang))
+            st.error(md_text(exc.message(lang)))
             st.stop()
         before = ctx.evaluation
 
@@ -261,14 +261,17 @@ with build:
             try:
                 saved_name = sv.save_scenario(store, snapshot, name, note, actions,
                                               overwrite=overwrite)
-                st.success(ctx.tr("scenario.save.done", name=saved_name))
+                st.success(ctx.tr("scenario.save.done", name=md_text(saved_name)))
             except sv.ScenarioError as exc:
-                st.error(exc.message(lang))
+                st.error(md_text(exc.message(lang)))
     if not actions:
         st.caption(ctx.tr("scenario.save.need_actions"))
 
-infos = store.list()
+infos, damaged = store.scan()
 with saved_tab:
+    if damaged:  # a damaged file is said, never an exception
+        st.warning(ctx.tr("scenario.damaged_files", names=md_text(
+            "; ".join(f"{d.name}.json: {d.error.message(lang)}" for d in damaged), 2000)))
     flash = state.pop("scn_flash", None)
     if flash is not None:
         (st.error if flash[0] == "error" else st.success)(flash[1])
@@ -285,7 +288,7 @@ with saved_tab:
                    args=(picked,))
         pending = state.get("scn_confirm_delete")
         if pending is not None:
-            st.warning(ctx.tr("scenario.saved.confirm", name=pending))
+            st.warning(ctx.tr("scenario.saved.confirm", name=md_text(pending)))
             one, two = st.columns(2)
             one.button(ctx.tr("scenario.saved.confirm_button"), key="scn_delete_confirm",
                        on_click=confirm_delete, type="primary")
@@ -305,7 +308,7 @@ with compare_tab:
             try:
                 evaluations.append((name, sv.evaluate_saved(store, snapshot, name, county)))
             except sv.ScenarioError as exc:
-                st.error(exc.message(lang))
+                st.error(md_text(exc.message(lang)))
         series = sr.series_table(evaluations, county, year, lang)
         st.dataframe(sr.compare_display(series, lang), hide_index=True, key="scn_compare_table",
                      height=table_height(series.drop_duplicates(

@@ -22,7 +22,7 @@ from dashboard.method.gaps import group_table
 from dashboard.method.standards import INDICATORS, QUALITY_IDS, STAGES, scheme_ids
 from dashboard.method.verdict import evaluation_verdicts
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
-from dashboard.ui.format import fmt_value
+from dashboard.ui.format import fmt_value, md_text
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
@@ -414,7 +414,7 @@ def test_edge_states_show_a_message_not_a_traceback(edge: str, page: str, edge_d
     at = open_page(page, stage=stage, scheme="quality")
     messages = [m.value for m in [*at.info, *at.warning]]
     if edge == "none":
-        assert messages == [t("app.empty.no_snapshots", "zh", root=str(tmp_path / "no-data"))]
+        assert messages == [t("app.empty.no_snapshots", "zh", root=md_text(tmp_path / "no-data"))]
         return
     key = EDGE_MESSAGES[edge].get(page)
     if key is None:

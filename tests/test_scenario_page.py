@@ -35,7 +35,7 @@ from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
 from dashboard.ui import maps
 from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
-from dashboard.ui.format import fmt_cv, indicator_label
+from dashboard.ui.format import fmt_cv, indicator_label, md_text
 from dashboard.ui.geo import read_geojson, townships
 from dashboard.ui.overview import status_cards
 
@@ -281,7 +281,7 @@ def test_no_snapshot_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("JUNHENG_DATA", str(tmp_path / "none"))
     at = open_page()
     assert [i.value for i in at.info] == [t("app.empty.no_snapshots", "zh",
-                                            root=str(tmp_path / "none"))]
+                                            root=md_text(tmp_path / "none"))]
 
 
 # ----------------------------------------------------------------------------- page models

@@ -30,6 +30,7 @@ from dashboard.store.snapshots import (
     SnapshotValueError,
     import_file_as_snapshot,
     list_snapshots,
+    meta_checksum,
     read_snapshot,
     write_snapshot,
 )
@@ -193,6 +194,7 @@ def test_contract_is_checked_on_reading(tmp_path):
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     meta["sha256"]["schools.parquet"] = hashlib.sha256(
         (path / "schools.parquet").read_bytes()).hexdigest()
+    meta["meta_sha256"] = meta_checksum(meta)  # a consistent forgery: only the contract can tell
     (path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ContractError, match=re.escape(
             "文件 schools.parquet，第 2 行，列「ownership」：值 集体 不符合规则")):

@@ -14,6 +14,7 @@ from dashboard.i18n import t
 from dashboard.method.compliance import ChecklistItem, county_checklist
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import SCHEMES
+from dashboard.ui.format import md_text
 
 __all__ = [
     "STATUS_BACKGROUND",
@@ -87,8 +88,9 @@ def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:
     """
     r = frame.iloc[row]
     col = {c: t(f"app.check.col.{c}", lang) for c in _COLUMNS}
-    head = f"**{r[col['item']]}** · {r[col['scheme']]} · {r[col['group']]} · {r[col['status']]}"
-    return "\n".join([head, *(f"- {col[c]}: {r[col[c]]}" for c in ("value", "target", "evidence"))])
+    cell = {c: md_text(r[col[c]]) for c in col}  # cells may quote names: text, never markup
+    head = f"**{cell['item']}** · {cell['scheme']} · {cell['group']} · {cell['status']}"
+    return "\n".join([head, *(f"- {col[c]}: {cell[c]}" for c in ("value", "target", "evidence"))])
 
 
 def checklist_styler(frame: pd.DataFrame) -> Any:

@@ -23,6 +23,7 @@ from dashboard.ui.format import (
     fmt_number,
     fmt_pct,
     fmt_value,
+    html_text,
     indicator_label,
     unit_of,
 )
@@ -74,7 +75,7 @@ def drill_units(units: pd.DataFrame, indicator: str, scheme: str, lang: str) -> 
         "share": u[f"share_{indicator}"].astype(float).to_numpy(),
         "cvifmean": u[f"cvifmean_{indicator}"].astype(float).to_numpy(), "below": below})
     out["hover"] = [
-        t("app.drill.hover", lang, school=n, value=fmt_value(v, indicator, lang),
+        t("app.drill.hover", lang, school=html_text(n), value=fmt_value(v, indicator, lang),
           students=fmt_number(s, 0), share=fmt_pct(sh, 1), cv=fmt_cv(c))
         for n, v, s, sh, c in zip(out["school_name"], out["value"], out["students"],
                                   out["share"], out["cvifmean"], strict=True)]

@@ -1,39 +1,93 @@
 """The bytes of table downloads: CSV in UTF-8 with a BOM and XLSX, headers as given (Chinese
 by default).  No Streamlit.
 
+No cell becomes a formula (OWASP "CSV injection"): every text cell, header included, that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single quote
+(:func:`neutralise`), unless it is a plain number written as text ("-3.5", "+12%"); numbers
+stay numbers.  XLSX workbooks are written with every string as a string (xlsxwriter's
+``strings_to_formulas`` and ``strings_to_urls`` off).
+
 >>> to_csv_bytes(pd.DataFrame({"学校": ["城南小学"]}))[:3] == b"\\xef\\xbb\\xbf"
 True
+>>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-3.5"), neutralise(-3.5)
+('\\'=HYPERLINK("http://x")', '-3.5', -3.5)
 """
 
 from __future__ import annotations
 
 import io
-from typing import Final
+import re
+from collections.abc import Mapping
+from typing import Any, Final
 
 import pandas as pd
 
-__all__ = ["to_csv_bytes", "to_xlsx_bytes", "XLSX_MIME", "CSV_MIME"]
+__all__ = [
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "workbook_bytes",
+    "neutralise",
+    "neutralise_frame",
+    "XLSX_MIME",
+    "CSV_MIME",
+    "FORMULA_SIGNS",
+]
 
 CSV_MIME: Final = "text/csv"
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_NAME: Final = 31  # Excel's limit
 MAX_COLUMN_WIDTH: Final = 60
+# The first characters a spreadsheet reads as the start of a formula (OWASP CSV injection).
+FORMULA_SIGNS: Final = ("=", "+", "-", "@", "\t", "\r")
+# A number written as text (signed, thousands separators, decimals, percent): not a formula.
+_PLAIN_NUMBER: Final = re.compile(r"[+-]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?|[+-]?\d+(?:\.\d+)?%?")
+# Writing options of xlsxwriter: strings stay strings, never formulas or hyperlinks.
+XLSX_OPTIONS: Final = {"strings_to_formulas": False, "strings_to_urls": False,
+                       "strings_to_numbers": False}
+
+
+def neutralise(value: Any) -> Any:
+    """Return ``value`` safe for a spreadsheet cell: a text starting with a formula sign gets a
+    leading ``'`` (a plain number as text is left alone); any other value is returned as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_SIGNS) \
+            and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``frame`` with :func:`neutralise` applied to every text cell and every
+    column name (numeric columns are not touched)."""
+    out = frame.copy()
+    for k in range(out.shape[1]):
+        column = out.iloc[:, k]
+        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
+            out.isetitem(k, column.map(neutralise))
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return ``frame`` as CSV bytes in UTF-8 with a BOM (so Excel opens Chinese correctly)."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """Return the sheets (name → table, headers as given) as the bytes of an XLSX workbook;
+    every text neutralised, column widths fitted to the longest value."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter",
+                        engine_kwargs={"options": XLSX_OPTIONS}) as writer:
+        for sheet, frame in sheets.items():
+            name = sheet[:MAX_SHEET_NAME] or "Sheet1"
+            neutralise_frame(frame).to_excel(writer, sheet_name=name, index=False)
+            ws = writer.sheets[name]
+            for k, column in enumerate(frame.columns):
+                width = max([len(str(column))] + [len(str(v)) for v in frame.iloc[:, k]]) + 2
+                ws.set_column(k, k, min(width * 1.6, MAX_COLUMN_WIDTH))
+    return buffer.getvalue()
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     """Return ``frame`` as the bytes of an XLSX workbook (one sheet, headers as given)."""
-    name = sheet[:MAX_SHEET_NAME] or "Sheet1"
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=name, index=False)
-        ws = writer.sheets[name]
-        for k, column in enumerate(frame.columns, start=1):
-            width = max([len(str(column))] + [len(str(v)) for v in frame.iloc[:, k - 1]]) + 2
-            ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = min(
-                width * 1.6, MAX_COLUMN_WIDTH)
-    return buffer.getvalue()
+    return workbook_bytes({sheet: frame})

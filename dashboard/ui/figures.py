@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS
-from dashboard.ui.format import cv_d3_format, fmt_cv
+from dashboard.ui.format import cv_d3_format, fmt_cv, html_text, html_texts
 
 __all__ = [
     "FONT_FAMILY",
@@ -297,7 +297,7 @@ def drill_values(drill: pd.DataFrame, indicator: str, lang: str, county_mean: fl
     """
     ind = INDICATORS[indicator]
     colors = [STATUS_COLORS["fail"] if b else NEUTRAL for b in drill["below"]]
-    data = [{"type": "bar", "x": drill["school_name"], "y": drill["value"],
+    data = [{"type": "bar", "x": html_texts(drill["school_name"]), "y": drill["value"],
              "marker": {"color": colors}, "name": ind.name(lang), "hovertext": drill["hover"],
              "hoverinfo": "text"}]
     return figure(data, layout(
@@ -313,7 +313,7 @@ def contribution_bars(top: pd.DataFrame, indicator: str, lang: str) -> go.Figure
     ``top``: school_name, share (0–1), hover (drilldown.drill_units, the largest shares).
     """
     ind = INDICATORS[indicator]
-    data = [{"type": "bar", "y": top["school_name"], "x": top["share"], "orientation": "h",
+    data = [{"type": "bar", "y": html_texts(top["school_name"]), "x": top["share"], "orientation": "h",
              "marker": {"color": "#8e6bb5"}, "text": [f"{s:.0%}" for s in top["share"]],
              "textposition": "outside", "cliponaxis": False, "hovertext": top["hover"],
              "hoverinfo": "text", "name": t("app.fig.share_axis", lang)}]
@@ -348,7 +348,7 @@ def school_profile_bars(profile: pd.DataFrame, scheme: str, lang: str,
             "hovertemplate": "%{x}<br>" + t("app.fig.minimum_marker", lang)
             + " %{y:.0%}<extra></extra>"})
     return figure(data, layout(
-        t("app.fig.profile_title", lang, school=school_name), height=420,
+        t("app.fig.profile_title", lang, school=html_text(school_name)), height=420,
         lines=[hline(1.0, t("app.fig.county_mean_100", lang), MEAN_COLOR, "dot")],
         xaxis={"title": {"text": None}, **_tick_style(lang, 11)},
         yaxis={"title": {"text": t("app.fig.pct_mean_axis", lang)}, "tickformat": ".0%",
@@ -364,7 +364,7 @@ def school_history_figure(hist: pd.DataFrame, lang: str, school_name: str) -> go
                          SERIES_COLORS[k % len(SERIES_COLORS)], "%{x}: %{y:.0%}")
             for k, (_, part) in enumerate(hist.groupby("indicator", sort=False))]
     return figure(data, layout(
-        t("app.fig.school_history_title", lang, school=school_name), height=400,
+        t("app.fig.school_history_title", lang, school=html_text(school_name)), height=400,
         legend=_SIDE_LEGEND, lines=[hline(1.0, t("app.fig.county_mean_100", lang), MEAN_COLOR, "dot")],
         xaxis={"title": {"text": t("app.fig.year_axis", lang)}, **_YEAR_AXIS},
         yaxis={"title": {"text": t("app.fig.pct_mean_axis", lang)}, "tickformat": ".0%",

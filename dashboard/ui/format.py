@@ -17,11 +17,24 @@ of standards.csv), never literals here.  Nothing here imports streamlit.
 ('1,841.2 万元', '18,412,320 yuan')
 >>> fmt_value(0.0496, "B6", "zh")
 '1 : 20.2'
+
+Data strings (school, county, township and scenario names, notes, file names, messages that
+quote a value) are shown as text, never as markup: :func:`md_text` escapes them for anything
+Streamlit renders as Markdown (``st.markdown``, ``st.caption``, ``st.info`` …, widget labels,
+metric labels, ``help``), :func:`html_text` for Plotly's text, hover texts, tick labels and
+trace names (Plotly renders a subset of HTML there).
+
+>>> print(md_text("![x](http://h/x.png) **b**").replace("\\u2060", "|"))
+!\\[x\\](http:|//h/x.png) \\*\\*b\\*\\*
+>>> html_text("<b>甲</b> & 乙")
+'&lt;b&gt;甲&lt;/b&gt; &amp; 乙'
 """
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Sequence
 from typing import Final, TypeVar
 
@@ -32,6 +45,9 @@ from dashboard.i18n import t
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, standards_table
 
 __all__ = [
+    "md_text",
+    "html_text",
+    "html_texts",
     "MAX_ERRORS_SHOWN",
     "DASH",
     "pick",
@@ -70,6 +86,55 @@ MAX_ERRORS_SHOWN: Final = 50  # contract violations listed on a page (the count 
 DASH: Final = "—"
 
 T = TypeVar("T")
+
+# Markdown signs that mean something anywhere in a line (code, emphasis, links and images by
+# their brackets, HTML and autolinks, entities, strikethrough, LaTeX, tables) are escaped with a
+# backslash, which CommonMark reads as the literal sign.  ``_`` is escaped unless it stands
+# between two letters or digits (where it never emphasises: file names stay readable).
+_MD_SIGNS: Final = frozenset("\\`*[]<>&~$|")
+# Signs that mean something only at the start of a line (lists, quotes, headings).
+_MD_LINE_START: Final = frozenset("-+=#>")
+# Linkified by GitHub's autolink literals and Streamlit's ``:emoji:`` / ``:material/…:`` after
+# parsing, where a backslash no longer counts: a WORD JOINER (invisible) breaks the pattern.
+_WORD_JOINER: Final = "\u2060"
+_AFTER_JOINER: Final = re.compile(r"(?<=@)|(?<=:)(?=\S)|(?<=www)(?=\.)", re.IGNORECASE)
+_LINE_BREAKS: Final = re.compile(r"[\r\n\t\f\v\u2028\u2029]+")
+_LIST_NUMBER: Final = re.compile(r"^(\s*\d+)([.)])")
+
+
+def md_text(value: object, limit: int | None = None) -> str:
+    """Return ``value`` as text that Streamlit's Markdown shows literally: line breaks made
+    spaces, Markdown signs escaped, autolinks and shortcodes broken by an invisible word
+    joiner; cut to ``limit`` characters (with "…") if given.
+
+    >>> print(md_text("1. a_b _c_ **d**"))
+    1\\. a_b \\_c\\_ \\*\\*d\\*\\*
+    """
+    text = _LINE_BREAKS.sub(" ", str(value))
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    out = []
+    for k, c in enumerate(text):
+        inner = c == "_" and 0 < k < len(text) - 1 and text[k - 1].isalnum() \
+            and text[k + 1].isalnum()
+        escape = c in _MD_SIGNS or (c == "_" and not inner) or (k == 0 and c in _MD_LINE_START)
+        out.append("\\" + c if escape else c)
+    escaped = _LIST_NUMBER.sub(r"\1\\\2", "".join(out))
+    return _AFTER_JOINER.sub(_WORD_JOINER, escaped)
+
+
+def html_text(value: object) -> str:
+    """Return ``value`` as text Plotly shows literally (``<``, ``>``, ``&`` as entities)."""
+    return html.escape(str(value), quote=False)
+
+
+def html_texts(values: pd.Series) -> pd.Series:
+    """Return a column with :func:`html_text` applied to its texts (other values as they are).
+
+    >>> html_texts(pd.Series(["<b>x</b>", None])).tolist()
+    ['&lt;b&gt;x&lt;/b&gt;', None]
+    """
+    return values.map(lambda v: html_text(v) if isinstance(v, str) else v)
 
 
 def pick(requested: object, options: Sequence[T], default: T) -> T:

@@ -17,7 +17,6 @@ could not draw (no geometry, not a (Multi)Polygon, broken coordinates), so the p
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 from dashboard.i18n import t
+from dashboard.store import files
+from dashboard.ui.format import md_text
 
 __all__ = [
     "GeoState",
@@ -44,6 +45,10 @@ __all__ = [
 GeoState = Literal["ok", "absent", "corrupt"]
 # why a present file is unusable (catalogue keys app.geo.problem.<reason>)
 GEO_PROBLEMS: Final = ("unreadable", "not_json", "not_feature_collection")
+# Read limits, checked before parsing: a county's township outlines are a few MB at most and
+# nest 7 levels (collection, features, feature, geometry, polygons, rings, positions).
+MAX_GEOJSON_BYTES: Final = 64 * 1024 * 1024
+MAX_GEOJSON_DEPTH: Final = 16
 
 Path2D = tuple[list[float | None], list[float | None]]
 
@@ -81,16 +86,16 @@ def read_geojson(path: str | Path) -> GeoFile:
     """Return the GeoJSON FeatureCollection at ``path``: 'absent' when there is no file,
     'corrupt' when it cannot be read or is not a FeatureCollection (never an exception)."""
     p = Path(path)
+    files.clean_leftovers(p.parent)  # temporary files of a killed write (files.write_atomic)
     if not p.exists():
         return GeoFile.absent(p)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return GeoFile(str(p), "corrupt", problem="unreadable", detail=str(exc))
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return GeoFile(str(p), "corrupt", problem="not_json", detail=str(exc))
+        data = files.read_json_bounded(p, max_bytes=MAX_GEOJSON_BYTES,
+                                       max_depth=MAX_GEOJSON_DEPTH)
+    except files.JsonFileError as exc:
+        problem = "unreadable" if exc.reason in ("unreadable", "not_text", "too_large") \
+            else "not_json"
+        return GeoFile(str(p), "corrupt", problem=problem, detail=exc.detail)
     return parse_geojson(data, p)
 
 
@@ -206,10 +211,11 @@ def geo_notices(geo: GeoFile, found: Townships, county: str | None, lang: str, *
     unusable file (an error naming the file and why), and features that could not be drawn."""
     out = []
     if geo.state == "absent" or (geo.state == "ok" and not geo.features):
-        out.append(GeoNotice(absent_level, t("app.map.no_geo", lang, county=county)))
+        out.append(GeoNotice(absent_level, t("app.map.no_geo", lang, county=md_text(county))))
     elif geo.state == "corrupt":
-        reason = t(f"app.geo.problem.{geo.problem}", lang, detail=geo.detail)
-        out.append(GeoNotice("error", t("app.geo.corrupt", lang, county=county, path=geo.path,
+        reason = t(f"app.geo.problem.{geo.problem}", lang, detail=md_text(geo.detail, 300))
+        out.append(GeoNotice("error", t("app.geo.corrupt", lang, county=md_text(county),
+                                        path=md_text(geo.path),
                                         reason=reason)))
     if found.skipped:
         out.append(GeoNotice("caption", t("app.geo.skipped", lang, n=found.skipped)))

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.ui.figures import FONT_FAMILY, STATUS_COLORS, figure, layout
+from dashboard.ui.format import html_text, html_texts
 
 __all__ = ["township_map", "school_locator", "flow_map", "township_outlines", "map_layout",
            "deviation_bound", "spread_points", "SCHOOL_TRACE", "TOWNSHIP_TRACE",
@@ -117,7 +118,7 @@ def township_outlines(paths: dict[str, tuple[list, list]], townships: pd.DataFra
     line = {"color": OUTLINE if townships is not None else "#90a4ae", "width": 1.2}
     return [{"type": "scatter", "x": lons, "y": lats, "mode": "lines", "fill": "toself",
              "fillcolor": colors.get(name, "#eceff1"), "line": line, "hoveron": "fills",
-             "hoverinfo": "text", "text": hovers.get(name, name), "name": name,
+             "hoverinfo": "text", "text": hovers.get(name, html_text(name)), "name": html_text(name),
              "showlegend": False, "customdata": [[TOWNSHIP_TRACE, name]] * len(lons)}
             for name, (lons, lats) in paths.items()]
 
@@ -199,7 +200,7 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
     if len(labels):  # last, so the names stay readable above fills and points
         data.append({
             "type": "scatter", "x": labels["lon"], "y": labels["lat"], "mode": "text",
-            "text": labels["township"],
+            "text": html_texts(labels["township"]),
             "textfont": {"family": FONT_FAMILY, "size": 13, "color": "#102027", "weight": "bold",
                          "shadow": "0px 0px 3px white"},
             "hoverinfo": "skip", "showlegend": False, "name": t("app.map.township_names", lang)})
@@ -247,6 +248,7 @@ def school_locator(paths: dict[str, Any], lon: float, lat: float, name: str, lan
                    aspect: float = 1.0) -> go.Figure:
     """Return a small map: grey township outlines and one school as a star."""
     data = township_outlines(paths, None)
+    name = html_text(name)
     data.append({
         "type": "scatter", "x": [lon], "y": [lat], "mode": "markers+text", "text": [name],
         "textposition": "top center", "textfont": {"family": FONT_FAMILY, "size": 13},
@@ -277,13 +279,13 @@ def flow_map(paths: dict[str, tuple[list, list]], labels: pd.DataFrame, lines: p
     if len(labels):
         data.append({
             "type": "scatter", "x": labels["lon"], "y": labels["lat"], "mode": "text",
-            "text": labels["township"],
+            "text": html_texts(labels["township"]),
             "textfont": {"family": FONT_FAMILY, "size": 12, "color": "#78909c"},
             "hoverinfo": "skip", "showlegend": False, "name": t("scenario.map.townships", lang)})
     located = schools.dropna(subset=["longitude", "latitude"])
     data.append({
         "type": "scatter", "x": located["longitude"], "y": located["latitude"], "mode": "markers",
-        "marker": {"size": 6, "color": "#78909c"}, "hovertext": located["school_name"],
+        "marker": {"size": 6, "color": "#78909c"}, "hovertext": html_texts(located["school_name"]),
         "hoverinfo": "text", "showlegend": False, "name": t("scenario.map.schools", lang)})
     biggest = float(lines["count"].max()) if len(lines) else 1.0
     shown: set[tuple[str, str]] = set()
@@ -310,7 +312,7 @@ def flow_map(paths: dict[str, tuple[list, list]], labels: pd.DataFrame, lines: p
             ignore_index=True).drop_duplicates("name")
         data.append({
             "type": "scatter", "x": ends["lon"], "y": ends["lat"], "mode": "text",
-            "text": ends["name"], "textposition": "top center", "hoverinfo": "skip",
+            "text": html_texts(ends["name"]), "textposition": "top center", "hoverinfo": "skip",
             "showlegend": False, "name": t("scenario.map.names", lang),
             "textfont": {"family": FONT_FAMILY, "size": 12, "color": "#102027",
                          "shadow": "0px 0px 3px white"}})

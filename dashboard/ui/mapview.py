@@ -16,6 +16,7 @@ from plotly.colors import sample_colorscale
 from dashboard.i18n import t
 from dashboard.method.gaps import group_table, urban_rural_class
 from dashboard.ui.format import fmt_number, fmt_pct, fmt_value, indicator_label, is_missing
+from dashboard.ui.format import html_text as plotly_text  # names in hover texts: no markup
 from dashboard.ui.maps import SCHOOL_TRACE
 
 __all__ = [
@@ -62,9 +63,9 @@ def _township_hover(frame: pd.DataFrame, indicator: str, lang: str) -> list[str]
     hover = []
     for r in frame.itertuples(index=False):
         if is_missing(r.mean):
-            hover.append(t("app.map.hover_township_empty", lang, township=r.township))
+            hover.append(t("app.map.hover_township_empty", lang, township=plotly_text(r.township)))
         else:
-            hover.append(t("app.map.hover_township", lang, township=r.township,
+            hover.append(t("app.map.hover_township", lang, township=plotly_text(r.township),
                            name=indicator_label(indicator, lang), value=fmt_value(r.mean, indicator, lang),
                            gap=fmt_pct(r.gap, 0, signed=True), units=int(r.units),
                            students=fmt_number(r.students, 0)))
@@ -129,7 +130,8 @@ def map_schools(units: pd.DataFrame, indicator: str, scheme: str, lang: str,
     size = 8 + 22 * np.sqrt(p / p.max()) if p.max() > 0 else p * 0 + 10
     verdict = [t("status.pass" if ok else "status.fail", lang) for ok in u["school_pass"].astype(bool)]
     hover = [
-        t("app.map.hover_school", lang, school=r.school_name, township=r.township,
+        t("app.map.hover_school", lang, school=plotly_text(r.school_name),
+          township=plotly_text(r.township),
           group=t(f"urban_rural.{g}", lang), students=fmt_number(r.students, 0),
           name=indicator_label(indicator, lang), value=fmt_value(v, indicator, lang),
           deviation=fmt_pct(d, 0, signed=True), reference=reference, verdict=ok,

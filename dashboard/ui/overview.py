@@ -23,6 +23,7 @@ from dashboard.ui.format import (
     fmt_pct,
     fmt_value,
     indicator_label,
+    md_text,
     status_of,
 )
 
@@ -72,14 +73,14 @@ def _card(r: pd.Series, verdict: Verdict, lang: str) -> StatusCard:
     label = t(f"app.overview.card_{scheme}", lang, stage=t(f"stage.{stage}", lang))
     parts = "；".join if lang == "zh" else "; ".join
     components = parts(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
-                         status=t(f"status.{c.status}", lang), text=c.text)
+                         status=t(f"status.{c.status}", lang), text=md_text(c.text))
                        for c in verdict.components)
     help_text = "\n\n".join([card_help(scheme, lang), t("verdict.overview.help", lang),
                               t("verdict.overview.components", lang, parts=components)])
     return StatusCard(
         stage=stage, scheme=scheme, label=label, value=float(r["value"]),
         value_text=fmt_cv(r["value"]), threshold=float(r["threshold"]), status=verdict.status,
-        status_text=t(f"status.{verdict.status}", lang), detail=verdict.text,
+        status_text=t(f"status.{verdict.status}", lang), detail=md_text(verdict.text),
         units=int(r["units"]), failing_units=int(r["failing_units"]), help=help_text,
         cv_status=status_of(r["passed"], r["near"]))
 
@@ -180,7 +181,7 @@ def top_reasons(ev: Evaluation, county: str, year: int, stage: str, scheme: str,
         top = units.sort_values(share, ascending=False).head(max(n - len(reasons), 1))
         for u in top.itertuples(index=False):
             reasons.append(Reason("unit", worst, t(
-                "app.reason.unit", lang, school=u.school_name,
+                "app.reason.unit", lang, school=md_text(u.school_name),
                 name=indicator_label(worst, lang, short=False),
                 value=fmt_value(getattr(u, worst), worst, lang),
                 share=fmt_pct(getattr(u, share)), cv=fmt_cv(getattr(u, f"cvifmean_{worst}"))),

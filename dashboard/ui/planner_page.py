@@ -9,7 +9,6 @@ True
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,7 +38,16 @@ from dashboard.planning.planner import (
 from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_MIN_SHARE
 from dashboard.planning.scenario import ScenarioError, ScenarioStore, scenario_root
 from dashboard.store.snapshots import Snapshot
-from dashboard.ui.format import DASH, fmt_cv, fmt_money, fmt_number, fmt_value, indicator_label
+from dashboard.ui.export import workbook_bytes
+from dashboard.ui.format import (
+    DASH,
+    fmt_cv,
+    fmt_money,
+    fmt_number,
+    fmt_value,
+    indicator_label,
+    md_text,
+)
 
 __all__ = [
     # Re-exported for the page, which may not import dashboard.planning: the planner's error
@@ -382,9 +390,10 @@ def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str) -> Afte
     v = verdicts[(scheme, stage)]
     status_text = t(f"status.{v.status}", lang)
     headline = t("verdict.after.line", lang, stage=t(f"stage.{stage}", lang),
-                 scheme=t(f"scheme.{scheme}", lang), status=status_text, text=v.text)
+                 scheme=t(f"scheme.{scheme}", lang), status=status_text,
+                 text=md_text(v.text))  # the verdict names schools: Markdown shows them as text
     components = tuple(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
-                         status=t(f"status.{c.status}", lang), text=c.text)
+                         status=t(f"status.{c.status}", lang), text=md_text(c.text))
                        for c in v.components)
     goal = goal_ids(p)
     cv = v.component("cv")
@@ -461,11 +470,7 @@ def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:
         t("planner.sheet.coefficients", lang): coefficient_table(p, lang),
         t("planner.sheet.schools", lang): school_effects(p, schools, lang, numbers=True),
     }
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-    return buf.getvalue()
+    return workbook_bytes(sheets)  # texts never become formulas (export.neutralise)
 
 
 def default_scenario_name(p: Plan, lang: str) -> str:

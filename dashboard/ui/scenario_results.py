@@ -35,6 +35,7 @@ from dashboard.ui.format import (
     fmt_cv,
     fmt_delta,
     fmt_value,
+    html_text,
     indicator_label,
     is_missing,
     status_of,
@@ -346,11 +347,11 @@ def compare_figure(series: pd.DataFrame, stage: str, scheme: str, lang: str) -> 
         rows = part[part["series"] == name]
         data.append({
             "type": "bar", "x": [wrap_label(x, lang) for x in rows["label"]],
-            "y": rows["cv"], "name": str(name), "text": [fmt_cv(v) for v in rows["cv"]],
+            "y": rows["cv"], "name": html_text(name), "text": [fmt_cv(v) for v in rows["cv"]],
             "textposition": "outside" if len(names) <= 2 else "none",  # more would overlap
             "marker": {"color": colors[k % len(colors)]}, "cliponaxis": False,
             "customdata": rows["label"],
-            "hovertemplate": "%{customdata}<br>" + str(name) + " %{y:" + cv_d3_format() + "}<extra></extra>"})
+            "hovertemplate": "%{customdata}<br>" + html_text(name) + " %{y:" + cv_d3_format() + "}<extra></extra>"})
     title = t("scenario.fig.compare_title", lang, stage=t(f"stage.{stage}", lang),
               scheme=t(f"scheme.{scheme}", lang))
     thresholds = part["threshold"].dropna()
@@ -380,6 +381,7 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
             "lon0", "lat0", "lon1", "lat1", "count", "hover"]
     where = schools.assign(_id=schools["school_id"].astype(str)).set_index("_id")
     names = school_names(schools)
+    hover_names = {k: html_text(v) for k, v in names.items()}  # Plotly text: no markup
     rows = []
     for number, action in enumerate(actions, start=1):
         if not isinstance(action, (Transfer, MovePupils)):
@@ -396,5 +398,5 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
                      "lon1": float(q["longitude"]), "lat1": float(q["latitude"]),
                      "count": int(action.count),
                      "hover": t("scenario.map.hover", lang, number=number,
-                                action=describe_action(action, names, lang))})
+                                action=describe_action(action, hover_names, lang))})
     return pd.DataFrame(rows, columns=cols)

@@ -24,6 +24,7 @@ from dashboard.ui.format import (
     fmt_number,
     fmt_pct,
     fmt_value,
+    html_text,
     indicator_label,
     is_missing,
     wrap_label,
@@ -256,7 +257,7 @@ def profile_figure(profile: pd.DataFrame, scheme: str, lang: str, school_name: s
          "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{y:.0%}<extra></extra>"},
     ]
     return figure(data, layout(
-        t(f"deadends.school.profile_title.{scheme}", lang, school=school_name), height=440,
+        t(f"deadends.school.profile_title.{scheme}", lang, school=html_text(school_name)), height=440,
         showlegend=True,
         legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
         xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 11}},

@@ -24,6 +24,7 @@ from dashboard.ui.format import (
     fmt_number,
     fmt_pct,
     fmt_value,
+    html_text,
     indicator_label,
 )
 
@@ -110,7 +111,7 @@ def group_units(units: pd.DataFrame, indicator: str, lang: str) -> pd.DataFrame:
         "students": units["students"].astype(float).to_numpy(),
         "school_name": units["school_name"].to_numpy(),
     })
-    out["hover"] = [f"{n}<br>{fmt_value(v, indicator, lang)} · {fmt_number(s, 0)} "
+    out["hover"] = [f"{html_text(n)}<br>{fmt_value(v, indicator, lang)} · {fmt_number(s, 0)} "
                     f"{t('app.unit.pupils', lang)}"
                     for n, v, s in zip(out["school_name"], out["value"], out["students"], strict=True)]
     return out.sort_values("group", kind="stable").reset_index(drop=True)

@@ -1,8 +1,16 @@
-"""The scenario store: scenarios as JSON files in a folder, written atomically."""
+"""The scenario store: scenarios as JSON files in a folder, written atomically.
+
+A damaged file (binary, too large, nested too deeply, not a scenario) is never an exception
+of :meth:`ScenarioStore.list`: :meth:`ScenarioStore.scan` names it among the damaged ones, and
+:meth:`ScenarioStore.load` raises ScenarioError 'damaged_file'.  Temporary files of killed
+saves are removed when the store is listed (``dashboard.store.files.clean_leftovers``).
+"""
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
+import fcntl
 import os
 import re
 import secrets
@@ -16,9 +24,13 @@ from dashboard.planning.scenario.actions import (
     Scenario,
     ScenarioError,
 )
+from dashboard.store import files
 
 _NAME_PATTERN: Final = re.compile(r"\w(?:[\w\- ]{0,62}[\w\-])?")
-_TEMP_PREFIX: Final = ".tmp-"
+_TEMP_PREFIX: Final = files.TEMP_PREFIX
+_SUFFIX: Final = ".json"
+MAX_FILE_NAME_BYTES: Final = 255  # NAME_MAX of Linux file systems (ext4, xfs, btrfs, tmpfs)
+MAX_SCENARIO_BYTES: Final = 4 * 1024 * 1024  # far above any scenario written here
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,16 @@ class ScenarioInfo:
     path: Path
 
 
+@dataclass(frozen=True)
+class DamagedScenario:
+    """A scenario file that cannot be read: its name (the file name without .json), path and
+    the ScenarioError 'damaged_file' saying why (``error.message(lang)``)."""
+
+    name: str
+    path: Path
+    error: ScenarioError
+
+
 def scenario_root(data_root: str | Path) -> Path:
     """Return the folder of saved scenarios under a data root (``<data_root>/scenarios``)."""
     return Path(data_root) / SCENARIO_DIR
@@ -46,7 +68,8 @@ class ScenarioStore:
     into place in one step (``os.link`` when it must not replace a file, ``os.replace`` when it
     may), so a reader sees the old file or the new one, never a part; saves of different names
     at the same time all survive.  Names are 1–64 letters, digits (Chinese included), spaces,
-    ``_`` or ``-``, starting with a letter or digit and not ending with a space.
+    ``_`` or ``-``, starting with a letter or digit and not ending with a space, and the file
+    name ``<name>.json`` is at most 255 bytes in UTF-8 (64 four-byte characters are not).
     """
 
     def __init__(self, root: str | Path) -> None:
@@ -56,7 +79,11 @@ class ScenarioStore:
         """Return the file of the scenario ``name`` (the name is checked first)."""
         if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name.startswith("_"):
             raise ScenarioError("bad_name", field="name", value=name)
-        return self.root / f"{name}.json"
+        size = len(f"{name}{_SUFFIX}".encode())
+        if size > MAX_FILE_NAME_BYTES:
+            raise ScenarioError("name_too_long", field="name", value=name,
+                                limit=MAX_FILE_NAME_BYTES, size=size)
+        return self.root / f"{name}{_SUFFIX}"
 
     def save(self, scenario: Scenario, *, overwrite: bool = False) -> Path:
         """Return the path the scenario was written to (``created`` filled in if empty).
@@ -68,10 +95,18 @@ class ScenarioStore:
             scenario = dataclasses.replace(
                 scenario, created=datetime.now(UTC).isoformat(timespec="seconds"))
         data = scenario.to_json().encode("utf-8")
+        try:
+            return self._write(target, data, scenario.name, overwrite)
+        except OSError as exc:  # disk full, no permission: said, never an exception box
+            raise ScenarioError("write_failed", field="name", value=scenario.name,
+                                reason=exc.strerror or type(exc).__name__) from exc
+
+    def _write(self, target: Path, data: bytes, name: str, overwrite: bool) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
         temp = self.root / f"{_TEMP_PREFIX}{secrets.token_hex(8)}.json"
         try:
             with temp.open("xb") as f:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # alive: clean_leftovers keeps it
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
@@ -81,7 +116,7 @@ class ScenarioStore:
                 try:
                     os.link(temp, target)  # atomic, and fails if the name is taken
                 except FileExistsError:
-                    raise ScenarioError("exists", field="name", value=scenario.name) from None
+                    raise ScenarioError("exists", field="name", value=name) from None
         finally:
             temp.unlink(missing_ok=True)
         return target
@@ -89,11 +124,9 @@ class ScenarioStore:
     def load(self, name: str) -> Scenario:
         """Return the saved scenario ``name`` (ScenarioError 'not_found' when there is none)."""
         path = self.path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError("not_found", field="name", value=name) from None
-        return Scenario.from_json(text)
+        if not path.is_file():
+            raise ScenarioError("not_found", field="name", value=name)
+        return _read(path)
 
     def delete(self, name: str) -> None:
         """Delete the saved scenario ``name`` (ScenarioError 'not_found' when there is none)."""
@@ -107,20 +140,51 @@ class ScenarioStore:
         return [i.name for i in self.list()]
 
     def list(self) -> list[ScenarioInfo]:
-        """Return the saved scenarios sorted by name; temporary and unreadable files are left
-        out (every file written here is complete: see the class docstring)."""
+        """Return the saved scenarios sorted by name; temporary and damaged files are left out
+        (see :meth:`scan`)."""
+        return self.scan()[0]
+
+    def scan(self) -> tuple[builtins.list[ScenarioInfo], builtins.list[DamagedScenario]]:
+        """Return the readable saved scenarios and the damaged files, both sorted by name.
+
+        Leftovers of killed saves are removed first; hidden files are not scenarios.  Never
+        raises for a damaged file.
+        """
         if not self.root.is_dir():
-            return []
-        found = []
-        for path in self.root.glob("*.json"):
+            return [], []
+        files.clean_leftovers(self.root)
+        found, damaged = [], []
+        for path in self.root.glob(f"*{_SUFFIX}"):
             if path.name.startswith("."):
                 continue
             try:
-                s = Scenario.from_json(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ScenarioError):
+                s = _read(path)
+            except ScenarioError as exc:
+                damaged.append(DamagedScenario(path.stem, path, exc))
                 continue
             found.append(ScenarioInfo(name=path.stem, snapshot_id=s.snapshot_id,
                                       snapshot_sha256=s.snapshot_sha256, note=s.note,
                                       created=s.created, actions=len(s.actions), path=path))
-        return sorted(found, key=lambda i: i.name)
+        return sorted(found, key=lambda i: i.name), sorted(damaged, key=lambda d: d.name)
 
+
+def _read(path: Path) -> Scenario:
+    """Return the scenario in the file ``path``; any damage raises ScenarioError
+    'damaged_file' (size and nesting are checked before parsing)."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise files.JsonFileError("too_large", f"more than {MAX_SCENARIO_BYTES} bytes")
+        text = raw.decode("utf-8")
+        depth = files.json_depth(text)
+        if depth > files.MAX_JSON_DEPTH:
+            raise files.JsonFileError("too_deep", f"nesting depth {depth}")
+        return Scenario.from_json(text)
+    except files.JsonFileError as exc:
+        reason = f"{exc.reason}: {exc.detail}"
+    except ScenarioError as exc:
+        reason = exc.message()
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    raise ScenarioError("damaged_file", field="name", value=path.stem, reason=reason[:300])

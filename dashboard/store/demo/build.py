@@ -36,6 +36,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from dashboard.store import files
 from dashboard.store.demo.county_items import county_table
 from dashboard.store.demo.facts import (
     DEMO_COUNTY_CODE,
@@ -180,8 +181,7 @@ def _write_geo(demo: DemoCounty, geo_dir: Path, overwrite: bool) -> list[Path]:
         path = geo_dir / name
         if path.exists() and not overwrite:
             continue
-        geo_dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps(collection, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
-        path.write_text(text, encoding="utf-8")
+        files.write_atomic(path, text.encode("utf-8"))  # a reader never sees a part
         written.append(path)
     return written
