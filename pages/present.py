@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.ui import present_page
 from dashboard.ui.evaluation import county_name
+from dashboard.ui.format import md_text
 from pages.common import PLOTLY_CONFIG, plain_text, start_page, url_select, url_value
 
 TEXT_LIMIT = 2000  # characters of a line shown (a verdict's reasons are long, never this long)
@@ -25,10 +26,10 @@ m, why = present_page.page_material(ctx.evaluation, ctx.snapshot, ctx.county_cod
                                     lang, history=ctx.history(), scheme=ctx.scheme,
                                     stage=ctx.stage, scenario=scenario or "")
 if why:
-    st.warning(why)
+    st.warning(md_text(why))  # may name a scenario: data, shown as text
 
 if not present:
-    st.caption(ctx.tr("present.page.caption", county=county_name(ctx.schools, ctx.county_code, lang),
+    st.caption(ctx.tr("present.page.caption", county=md_text(county_name(ctx.schools, ctx.county_code, lang)),
                       year=ctx.year, scheme=ctx.tr(f"scheme.{m.focus[0]}"),
                       stage=ctx.tr(f"stage.{m.focus[1]}")))
     st.subheader(ctx.tr("present.page.downloads"))
