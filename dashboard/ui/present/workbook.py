@@ -11,24 +11,25 @@ from typing import Any, Final
 
 import xlsxwriter
 
+from dashboard.ui.export import FORMULA_SIGNS, neutralise
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.tables import Cell, OfficialTable, official_tables
 
 __all__ = ["build_workbook", "safe_text", "sheet_name", "FORMULA_SIGNS"]
 
-FORMULA_SIGNS: Final = ("=", "+", "-", "@")
 MAX_SHEET_NAME: Final = 31
 HEADER_ROW: Final = 2  # 0: title, 1: note, 2: header, data from 3
 MAX_WIDTH: Final = 48
 
 
 def safe_text(text: str) -> str:
-    """Return ``text`` that no spreadsheet reads as a formula.
+    """Return ``text`` that no spreadsheet reads as a formula (the exports' one rule,
+    :func:`dashboard.ui.export.neutralise`).
 
-    >>> safe_text("=SUM(A1)"), safe_text("-3"), safe_text("城南小学")
-    ("'=SUM(A1)", "'-3", '城南小学')
+    >>> safe_text("=SUM(A1)"), safe_text("@x"), safe_text("城南小学")
+    ("'=SUM(A1)", "'@x", '城南小学')
     """
-    return "'" + text if text.startswith(FORMULA_SIGNS) else text
+    return str(neutralise(text))
 
 
 def sheet_name(table: OfficialTable) -> str:
