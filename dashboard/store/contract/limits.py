@@ -1,6 +1,6 @@
 """What the contract refuses to read before reading it, and what it refuses to hold as a number.
 
-Every limit is checked before the cells are read into memory (docs/data-contract.md §6): the
+Every limit is checked before the cells are read into memory (docs/data-contract.md §6.1): the
 file's size on disk, the uncompressed size of an XLSX, the dimension an XLSX sheet declares,
 the rows and columns a Parquet file declares, and while streaming a CSV or XLSX sheet the rows,
 columns and cells met so far.  A file past a limit becomes one ``too_large`` violation naming

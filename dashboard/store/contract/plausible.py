@@ -5,7 +5,7 @@ table, column name, lower and upper bound, and the reason for the bound), beside
 own declaration.  A value beyond a bound is a *warning* (``plausible_min_N`` /
 ``plausible_max_N``): it is shown and the data may still be used.  Values that cannot be right
 (negative counts, non-finite numbers, numbers beyond 2**53) are errors of the contract itself
-(docs/data-contract.md §6).
+(docs/data-contract.md §6.1).
 
 >>> [b for b in bounds("schools") if b.name == "books"][0].max
 2000000.0

@@ -69,10 +69,12 @@ def _problem(file: str, rule: str, sheet: str | None = None, **params: str) -> _
                   Violation(file, sheet, None, None, None, rule, "error", tuple(params.items())))
 
 
-# CSV encodings tried in order; of those that decode, the one whose top rows name the most
-# declared columns wins (ties: the earlier), so that Big5 is not read as GB18030 mojibake.
-_ENCODINGS: Final = ("utf-8-sig", "gb18030", "big5")
+# The legacy encodings a CSV that is not UTF-8 may be in; of those that decode, the one whose
+# top rows name the most declared columns wins, then the one with fewer private-use characters
+# (ties: the earlier), so that Big5 is not read as GB18030 mojibake.
+_ENCODINGS: Final = ("gb18030", "big5")
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+_ODD_CHARACTERS: Final = re.compile("[\ue000-\uf8ff\ufffd]")  # private use, replacement
 
 
 class _TooLarge(Exception):
@@ -115,8 +117,12 @@ def _decode(table: Table, raw: bytes) -> str | None:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             return None
+    try:
+        return raw.decode("utf-8-sig")  # valid UTF-8 with Chinese in it is hardly anything else
+    except UnicodeDecodeError:
+        pass  # one of the Chinese legacy encodings: the one that fits the headers best
     index = header_index(table)
-    best: tuple[int, str] | None = None
+    best: tuple[int, int, str] | None = None
     for encoding in _ENCODINGS:
         try:
             text = raw.decode(encoding)
@@ -124,9 +130,10 @@ def _decode(table: Table, raw: bytes) -> str | None:
             continue  # not this encoding: try the next one
         top = text[:4096]
         hits = sum(header_key(word) in index for word in re.split(r"[,\r\n\t\"]", top) if word)
-        if best is None or hits > best[0]:
-            best = (hits, text)
-    return None if best is None else best[1]
+        odd = len(_ODD_CHARACTERS.findall(text))  # Big5 read as GB18030 lands in these
+        if best is None or (hits, -odd) > best[:2]:
+            best = (hits, -odd, text)
+    return None if best is None else best[2]
 
 
 def _grid_frame(table: Table, rows: list[list[object]]) -> tuple[pd.DataFrame, np.ndarray]:
