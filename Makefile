@@ -69,9 +69,11 @@ bench: setup $(DEMO)
 
 # The long fuzz run: FUZZ_CASES malformed files from the demo county, each through
 # `python -m dashboard evaluate` in a subprocess (2 at a time); counts in benchmarks/results/fuzz.json.
+# FUZZ_MINUTES=N starts no case after N minutes (the JSON then says how many ran; exit 1).
 FUZZ_CASES ?= 2000
 fuzz: setup-run
-	$(BIN)/python -m benchmarks.fuzz $(FUZZ_CASES) --workers 2
+	$(BIN)/python -m benchmarks.fuzz $(FUZZ_CASES) --workers 2 \
+		$(if $(FUZZ_MINUTES),--max-minutes $(FUZZ_MINUTES),)
 
 # Style, types, the layers of dashboard/ and pages/ (import-linter), declared = imported (deptry).
 lint: setup

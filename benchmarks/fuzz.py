@@ -26,6 +26,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -43,7 +44,7 @@ Expect = Literal["valid", "invalid", "either"]
 RESULTS: Final = Path(__file__).parent / "results"
 MEMORY_LIMIT: Final = 1024**3  # a case peaking at 1 GiB or more fails the run
 _CHILD_ADDRESS_SPACE: Final = 4 * 1024**3  # rlimit per child, so a blow-up cannot take the machine
-_TIMEOUT_S: Final = 300
+_TIMEOUT_S: Final = 900
 
 # Values written into one cell; (text, what it makes of a number column, of a text column).
 HOSTILE_VALUES: Final[tuple[tuple[str, Expect, Expect], ...]] = (
@@ -228,11 +229,9 @@ def _whole_file_case(schools: pd.DataFrame, rng: random.Random, suffix: str) -> 
                 _WRITERS[suffix](schools.assign(**{column: schools[column] * 10**12})), "either")
 
 
-def _big_cases(schools: pd.DataFrame) -> list[Case]:
-    """The large files: 100k rows, 5,000 columns, a stray cell at XFD1048576."""
-    from openpyxl import load_workbook
-
-    copies = -(-100_000 // len(schools))
+def _many_rows(schools: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """Return ``rows`` schools: copies of the demo's, every id (and parent id) made unique."""
+    copies = -(-rows // len(schools))
     parts = []
     for i in range(copies):
         part = schools.copy()
@@ -240,7 +239,16 @@ def _big_cases(schools: pd.DataFrame) -> list[Case]:
         part["parent_school_id"] = part["parent_school_id"].map(
             lambda p, i=i: None if p is None or p != p else f"{p}-{i}")
         parts.append(part)
-    rows = pd.concat(parts, ignore_index=True).iloc[:100_000]
+    return pd.concat(parts, ignore_index=True).iloc[:rows]
+
+
+def _big_cases(schools: pd.DataFrame) -> list[Case]:
+    """The large files: as many rows as the limit allows, 100k rows, 5,000 columns, a stray
+    cell at XFD1048576."""
+    from openpyxl import load_workbook
+
+    from dashboard.store.contract.limits import MAX_ROWS
+
     wide = pd.concat([schools, pd.DataFrame(
         np.ones((len(schools), 5_000), dtype=np.int64),
         columns=[f"extra_{i}" for i in range(5_000)])], axis=1)
@@ -248,7 +256,9 @@ def _big_cases(schools: pd.DataFrame) -> list[Case]:
     book.active["XFD1048576"] = "x"
     stray = io.BytesIO()
     book.save(stray)
-    return [Case("big:100k-rows", "schools.csv", _csv(rows), "either"),
+    return [Case("big:limit-rows", "schools.csv", _csv(_many_rows(schools, MAX_ROWS - 1)),
+                 "either"),
+            Case("big:100k-rows", "schools.csv", _csv(_many_rows(schools, 100_000)), "invalid"),
             Case("big:5000-columns", "schools.csv", _csv(wide), "invalid"),
             Case("big:stray-cell", "schools.xlsx", stray.getvalue(), "invalid")]
 
@@ -259,8 +269,7 @@ def corpus(n: int, seed: int = 0, *, big: bool = True) -> Iterator[Case]:
     rng = random.Random(seed)
     schools = demo_schools()
     fixed = _valid_forms(schools, rng) + (_big_cases(schools) if big else [])
-    for case in fixed[:n]:
-        yield case
+    yield from fixed[:n]
     makers = (_column_case, _value_case, _value_case, _whole_file_case)
     for _ in range(n - min(n, len(fixed))):
         suffix = rng.choice((".csv", ".csv", ".xlsx", ".parquet"))
@@ -322,11 +331,15 @@ def run_case(case: Case, index: int, workdir: Path) -> Outcome:
     with open(folder / ".stdout", "wb") as out, open(folder / ".stderr", "wb") as err:
         proc = subprocess.Popen(argv, cwd=folder, stdout=out, stderr=err, env=env,
                                 preexec_fn=_limit_child)
+        timer = threading.Timer(_TIMEOUT_S, proc.kill)  # a hang shows as killed: an abort
+        timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:
             proc.kill()
             raise
+        finally:
+            timer.cancel()
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code
     stderr = (folder / ".stderr").read_bytes()
@@ -372,25 +385,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=14)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", type=Path, default=RESULTS / "fuzz.json")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="start no case after this many minutes; the report says how many ran")
     args = p.parse_args(argv)
     start = time.perf_counter()
+    stop = None if args.max_minutes is None else start + 60 * args.max_minutes
+
+    def run(case: Case, index: int) -> Outcome | None:
+        if stop is not None and time.perf_counter() > stop:
+            return None
+        return run_case(case, index, workdir)
+
     with tempfile.TemporaryDirectory(prefix="junheng-fuzz-") as tmp:
         workdir = Path(tmp)
         with ThreadPoolExecutor(args.workers) as pool:
-            futures = [pool.submit(run_case, c, i, workdir)
-                       for i, c in enumerate(corpus(args.cases, args.seed))]
+            futures = [pool.submit(run, c, i) for i, c in enumerate(corpus(args.cases, args.seed))]
             outcomes = []
             for i, f in enumerate(futures, start=1):
-                outcomes.append(f.result())
+                if (outcome := f.result()) is not None:
+                    outcomes.append(outcome)
                 if i % 100 == 0:
                     print(f"{i}/{len(futures)} cases", flush=True)
         report = summarise(outcomes, time.perf_counter() - start, args.seed)
+    report["requested"] = args.cases
+    report["complete"] = len(outcomes) == args.cases
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "failing"}, indent=2))
     for f in report["failing"]:
         print("FAIL", f, file=sys.stderr)
-    return 1 if report["failing"] else 0
+    if not report["complete"]:
+        print(f"only {len(outcomes)} of {args.cases} cases ran (--max-minutes)", file=sys.stderr)
+    return 1 if report["failing"] or not report["complete"] else 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from demo_data import DEMO_SNAPSHOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +28,6 @@ from dashboard.store.contract.cells import parse, texts
 from dashboard.store.contract.limits import MAX_COLUMNS, MAX_NUMBER, MAX_ROWS
 from dashboard.store.contract.plausible import bounds
 from dashboard.store.contract.spec import specs
-from demo_data import DEMO_SNAPSHOT
 
 ROOT = Path(__file__).resolve().parent.parent
 
