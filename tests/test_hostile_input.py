@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -166,27 +167,27 @@ def test_too_many_columns_is_refused(tmp_path, schools):
 
 
 def _bit_flipped(source: bytes, seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     data = bytearray(source)
-    for _ in range(int(rng.integers(1, 9))):
-        data[int(rng.integers(len(data)))] ^= 1 << int(rng.integers(8))
+    for _ in range(rng.randint(1, 8)):
+        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
     return bytes(data)
 
 
+# Seeds whose files, read through pd.read_parquet, printed the violation and then aborted
+# (status 134) in the probe of the demo's 2024 schools.parquet.
+ABORTING_SEEDS = (15, 18, 20, 25)
+
+
 def test_bit_flipped_parquet_exits_2_without_abort(tmp_path):
-    """pd.read_parquet on these files raised, then the process aborted at exit (134);
-    seeds 15, 17 and 18 of this mutation were among the aborting files of the probe."""
     source = (DEMO_SNAPSHOT / "schools.parquet").read_bytes()
-    codes = []
-    for seed in range(12):
+    for seed in ABORTING_SEEDS:
         path = tmp_path / f"flip{seed}.parquet"
         path.write_bytes(_bit_flipped(source, seed))
         run = subprocess.run([sys.executable, "-m", "dashboard", "evaluate", str(path)],
                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
         assert "Traceback" not in run.stderr and "terminate called" not in run.stderr
-        assert run.returncode in (0, 2), (seed, run.returncode, run.stderr[-500:])
-        codes.append(run.returncode)
-    assert 2 in codes
+        assert run.returncode == 2, (seed, run.returncode, run.stderr[-500:])
 
 
 # ---- silent successes
