@@ -33,8 +33,8 @@ def shown_value(text: str) -> str:
     so that a cell cannot move the cursor, colour a terminal or reorder the line, and at most
     MAX_SHOWN_VALUE characters, the rest elided with ``…``.
 
-    >>> shown_value("a\x1b[31mb")
-    'a\\x1b[31mb'
+    >>> print(shown_value("a\\x1b[31mb"))
+    a\\x1b[31mb
     >>> len(shown_value("x" * 10_000))
     201
     """
