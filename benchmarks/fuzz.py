@@ -354,13 +354,13 @@ def run_case(case: Case, index: int, workdir: Path) -> Outcome:
     return outcome
 
 
-def summarise(outcomes: list[Outcome], seconds: float, seed: int) -> dict:
+def summarise(outcomes: list[Outcome], seconds: float, seed: int, requested: int) -> dict:
     """Return the counts of a run, and the failing cases (at most 50, with their names)."""
     failures = Counter(f for o in outcomes for f in o.failures)
     failing = [{"name": o.name, "expect": o.expect, "returncode": o.returncode,
                 "failures": o.failures} for o in outcomes if o.failures]
     return {
-        "command": f"python -m benchmarks.fuzz {len(outcomes)} --seed {seed}",
+        "command": f"python -m benchmarks.fuzz {requested} --seed {seed}",
         "cases": len(outcomes),
         "seed": seed,
         "expected": dict(Counter(o.expect for o in outcomes)),
@@ -406,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                     outcomes.append(outcome)
                 if i % 100 == 0:
                     print(f"{i}/{len(futures)} cases", flush=True)
-        report = summarise(outcomes, time.perf_counter() - start, args.seed)
+        report = summarise(outcomes, time.perf_counter() - start, args.seed, args.cases)
     report["requested"] = args.cases
     report["complete"] = len(outcomes) == args.cases
     args.out.parent.mkdir(parents=True, exist_ok=True)
