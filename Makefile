@@ -21,7 +21,7 @@ LOCK_ENV ?= PIP_CONFIG_FILE=/dev/null
 COMPILE   = $(LOCK_ENV) CUSTOM_COMPILE_COMMAND='make lock' $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --all-build-deps \
 	--strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: setup setup-run system-deps data run test test-fast bench lint lock bundle clean
+.PHONY: setup setup-run system-deps data run test test-fast bench fuzz lint lock bundle clean
 
 # Runtime and dev tools (tests, lint): what a developer and CI need.
 setup: $(DEV_STAMP)
@@ -69,6 +69,14 @@ test-fast: setup
 
 bench: setup $(DEMO)
 	$(BIN)/python -m benchmarks
+
+# The long fuzz run: FUZZ_CASES malformed files from the demo county, each through
+# `python -m dashboard evaluate` in a subprocess (2 at a time); counts in benchmarks/results/fuzz.json.
+# FUZZ_MINUTES=N starts no case after N minutes (the JSON then says how many ran; exit 1).
+FUZZ_CASES ?= 2000
+fuzz: setup-run
+	$(BIN)/python -m benchmarks.fuzz $(FUZZ_CASES) --workers 2 \
+		$(if $(FUZZ_MINUTES),--max-minutes $(FUZZ_MINUTES),)
 
 # Style, types, the layers of dashboard/ and pages/ (import-linter), declared = imported (deptry).
 lint: setup

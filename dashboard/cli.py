@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dashboard.i18n import LANGS, t
 
-__all__ = ["main"]
+__all__ = ["main", "json_text"]
 
 EXIT_BAD_INPUT = 2
 
@@ -46,6 +48,32 @@ def _bad_input(exc: Exception, path: str, lang: str) -> int:
     else:
         print(str(exc), file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _json_safe(value: object) -> object:
+    """Return ``value`` with every non-finite float (NaN, ±inf) as None and numpy scalars as
+    Python numbers, recursively through dicts, lists and tuples."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_text(value: object) -> str:
+    """Return ``value`` as indented JSON text ending in a newline, built completely before any
+    of it is written: non-finite numbers become ``null`` (never ``inf``/``NaN``) and the text
+    is checked with ``allow_nan=False``, so a value JSON cannot hold raises here, before the
+    first byte goes out.  Every JSON the CLI prints or writes goes through this function.
+
+    >>> json.loads(json_text({"mean": float("inf"), "n": np.int64(1)}))
+    {'mean': None, 'n': 1}
+    """
+    return json.dumps(_json_safe(value), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 NAME_WIDTH = 44  # display columns of the indicator column (id and official short name)
@@ -179,7 +207,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for w in warnings:
         print(t("cli.warning", lang, text=w), file=sys.stderr)
     schemes = SCHEMES if args.scheme == "all" else (args.scheme,)
+    if schools.empty:
+        print(t("cli.error.no_schools", lang, path=args.path), file=sys.stderr)
+        return EXIT_BAD_INPUT
     ev = evaluate(schools, schemes=schemes)
+    if ev.indicators.empty:  # no stage of any county has a school with pupils
+        print(t("cli.error.no_pupils", lang, path=args.path), file=sys.stderr)
+        return EXIT_BAD_INPUT
     pairs = ev.county_years()
     if args.county:
         pairs = [p for p in pairs if p[0] == args.county]
@@ -188,9 +222,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     if args.json:
         reports = [_report(ev, c, y, schemes, county, lang) for c, y in pairs]
-        out = reports[0] if len(reports) == 1 else reports
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(reports[0] if len(reports) == 1 else reports))
     else:
         print("\n\n".join(render_text(ev, c, y, schemes, lang, county) for c, y in pairs))
     return 0

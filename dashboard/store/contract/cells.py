@@ -16,6 +16,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from dashboard.store.contract.limits import MAX_NUMBER
 from dashboard.store.contract.spec import Spec, enums, header_key
 
 __all__ = ["Parsed", "cell_text", "texts", "parse", "final_dtype"]
@@ -52,9 +53,16 @@ def _numbers(text: pd.Series) -> pd.Series:
     return pd.to_numeric(cleaned, errors="coerce").astype("float64")
 
 
+def _in_range(num: pd.Series) -> pd.Series:
+    """Return the mask of finite numbers no larger in magnitude than MAX_NUMBER (2**53)."""
+    with np.errstate(invalid="ignore"):
+        return pd.Series(np.isfinite(num) & (np.abs(num) <= MAX_NUMBER), index=num.index)
+
+
 def _whole(num: pd.Series) -> pd.Series:
-    """Return the mask of finite whole numbers in a float64 Series."""
-    return pd.Series(np.isfinite(num) & (num == np.floor(num)), index=num.index)
+    """Return the mask of whole numbers within MAX_NUMBER in a float64 Series: exactly the
+    values that can be cast to int64 without loss (checked before every cast)."""
+    return _in_range(num) & pd.Series(num == np.floor(num), index=num.index)
 
 
 @lru_cache(maxsize=32)
@@ -71,6 +79,7 @@ def _enum_lookup(enum: str) -> dict[str, str]:
 class Parsed:
     typed: pd.Series  # nullable dtype: Int64, Float64, boolean, or object (str / enum codes)
     failed: pd.Series  # bool: the cell is not empty but could not be parsed
+    out_of_range: pd.Series | None = None  # bool: a number, but infinite or beyond MAX_NUMBER
 
 
 def _parse_enum(enum: str, text: pd.Series) -> pd.Series:
@@ -97,13 +106,17 @@ def _parse_bool(series: pd.Series, text: pd.Series) -> Parsed:
 
 
 def _parse_number(spec: Spec, series: pd.Series, text: pd.Series) -> Parsed:
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+    """Parse a number column: finite and within MAX_NUMBER first, whole for ints, then cast."""
+    kind = series.dtype.kind
+    if kind in "iuf" and not pd.api.types.is_bool_dtype(series):
         num = series.astype("float64")
     else:
-        num = _numbers(text)  # text, or True/False in a number column (unparseable)
-    ok = _whole(num) if spec.dtype == "int" else pd.Series(np.isfinite(num), index=num.index)
+        num = _numbers(text)  # text, or True/False / complex in a number column
+    in_range = _in_range(num)
+    ok = _whole(num) if spec.dtype == "int" else in_range
     numbers = num.where(ok).astype("Int64" if spec.dtype == "int" else "Float64")
-    return Parsed(numbers, text.notna() & ~ok)
+    beyond = text.notna() & num.notna() & ~in_range  # a number, but not one this code can hold
+    return Parsed(numbers, text.notna() & ~ok & ~beyond, beyond)
 
 
 def parse(spec: Spec, series: pd.Series, text: pd.Series) -> Parsed:
@@ -125,7 +138,7 @@ def final_dtype(spec: Spec, typed: pd.Series) -> pd.Series:
     """Return the column in its canonical dtype (numpy dtypes where no cell is empty)."""
     if spec.enum is not None and spec.is_int:
         num = _numbers(typed)
-        typed = num.where(_whole(num)).astype("Int64")
+        typed = num.where(_whole(num)).astype("Int64")  # codes outside the enum: reported
     if spec.is_int:
         return typed.astype("int64") if not typed.isna().any() else typed
     if spec.dtype == "float":

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -21,9 +23,16 @@ import pyarrow as pa
 
 from dashboard.i18n import DEFAULT_LANG
 from dashboard.store.contract.cells import cell_text
+from dashboard.store.contract.limits import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNCOMPRESSED_BYTES,
+)
 from dashboard.store.contract.spec import Table, columns, header_index, header_key
 from dashboard.store.contract.validation import check
-from dashboard.store.contract.violations import LoadResult, Violation
+from dashboard.store.contract.violations import LoadResult, Violation, shown_value
 
 __all__ = ["load_schools", "load_teachers", "load_county"]
 
@@ -60,15 +69,71 @@ def _problem(file: str, rule: str, sheet: str | None = None, **params: str) -> _
                   Violation(file, sheet, None, None, None, rule, "error", tuple(params.items())))
 
 
-def _decode(raw: bytes) -> str | None:
-    """Return the text of a CSV file in UTF-8 (with or without BOM) or GBK; None if neither
-    (the caller reports an ``encoding`` violation)."""
-    for encoding in ("utf-8-sig", "gb18030"):
+# The legacy encodings a CSV that is not UTF-8 may be in; of those that decode, the one whose
+# top rows name the most declared columns wins, then the one with fewer private-use characters
+# (ties: the earlier), so that Big5 is not read as GB18030 mojibake.
+_ENCODINGS: Final = ("gb18030", "big5")
+_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+_ODD_CHARACTERS: Final = re.compile("[\ue000-\uf8ff\ufffd]")  # private use, replacement
+
+
+class _TooLarge(Exception):
+    """A file past one of the limits (dashboard.store.contract.limits); read no further."""
+
+    def __init__(self, what: str, value: int, limit: int) -> None:
+        super().__init__(what)
+        self.params = {"what": what, "value": str(value), "limit": str(limit)}
+
+
+def _check_grid(rows: int, width: int, cells: int) -> None:
+    """Raise _TooLarge when a sheet has grown past the row, column or cell limit."""
+    if rows > MAX_ROWS:
+        raise _TooLarge("rows", rows, MAX_ROWS)
+    if width > MAX_COLUMNS:
+        raise _TooLarge("columns", width, MAX_COLUMNS)
+    if cells > MAX_CELLS:
+        raise _TooLarge("cells", cells, MAX_CELLS)
+
+
+def _bounded(rows: Iterable[Sequence[object]]) -> list[list[object]]:
+    """Return the rows (trailing empty cells dropped), stopping as soon as a limit is passed."""
+    out: list[list[object]] = []
+    cells = 0
+    for row in rows:
+        cut = len(row)
+        while cut and row[cut - 1] is None:
+            cut -= 1
+        out.append(list(row[:cut]))
+        cells += cut
+        _check_grid(len(out), cut, cells)
+    return out
+
+
+def _decode(table: Table, raw: bytes) -> str | None:
+    """Return the text of a CSV file in UTF-8 (with or without BOM), UTF-16 (with BOM), GBK /
+    GB18030 or Big5; None if none fits (the caller reports an ``encoding`` violation)."""
+    if raw.startswith(_UTF16_BOMS):
         try:
-            return raw.decode(encoding)
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    try:
+        return raw.decode("utf-8-sig")  # valid UTF-8 with Chinese in it is hardly anything else
+    except UnicodeDecodeError:
+        pass  # one of the Chinese legacy encodings: the one that fits the headers best
+    index = header_index(table)
+    best: tuple[int, int, str] | None = None
+    for encoding in _ENCODINGS:
+        try:
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue  # not this encoding: try the next one
-    return None
+        top = text[:4096]
+        hits = sum(header_key(word) in index for word in re.split(r"[,\r\n\t\"]", top) if word)
+        odd = len(_ODD_CHARACTERS.findall(text))  # Big5 read as GB18030 lands in these
+        if best is None or (hits, -odd) > best[:2]:
+            best = (hits, -odd, text)
+    return None if best is None else best[2]
 
 
 def _grid_frame(table: Table, rows: list[list[object]]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -93,27 +158,60 @@ def _grid_frame(table: Table, rows: list[list[object]]) -> tuple[pd.DataFrame, n
     return frame, numbers[keep]
 
 
-def _csv_rows(path: Path) -> list[list[object]] | None:
-    """Return the rows of a CSV file; None when it is neither UTF-8 nor GBK."""
-    text = _decode(path.read_bytes())
+def _csv_rows(table: Table, path: Path) -> list[list[object]] | None:
+    """Return the rows of a CSV file; None when its encoding is not recognised."""
+    text = _decode(table, path.read_bytes())
     if text is None:
         return None
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    return _bounded([c or None for c in r] for r in csv.reader(io.StringIO(text)))
+
+
+def _check_zip(path: Path) -> None:
+    """Raise _TooLarge when the parts of an XLSX would take more than the limit unpacked."""
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        raise _TooLarge("unpacked_bytes", unpacked, MAX_UNCOMPRESSED_BYTES)
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list[object]] | None, list[str]]:
-    """Return (sheet name, its rows or None when there is no such sheet, the sheet names)."""
+    """Return (sheet name, its rows or None when there is no such sheet, the sheet names).
+
+    The dimension the sheet declares is checked against the limits first; then the rows are
+    streamed (read-only mode, the declared dimension ignored so that no row is padded to it)
+    and reading stops as soon as a limit is passed: a stray cell at XFD1048576 costs nothing.
+    """
     from openpyxl import load_workbook
 
+    _check_zip(path)
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet_name = sheet if sheet is not None else book.sheetnames[0]
         if sheet_name not in book.sheetnames:
             return sheet_name, None, list(book.sheetnames)
-        rows = [list(r) for r in book[sheet_name].iter_rows(values_only=True)]
-        return sheet_name, rows, list(book.sheetnames)
+        ws = book[sheet_name]
+        rows, width = ws.max_row or 0, ws.max_column or 0
+        _check_grid(rows, width, rows * width)
+        ws.reset_dimensions()
+        return sheet_name, _bounded(ws.iter_rows(values_only=True)), list(book.sheetnames)
     finally:
         book.close()
+
+
+def _parquet_frame(path: Path) -> pd.DataFrame:
+    """Return a Parquet file as a frame, its declared rows and columns checked first.
+
+    Read with pyarrow directly on this thread: ``pd.read_parquet`` on some damaged files
+    raised the right error and then left the process to abort at exit ("terminate called
+    without an active exception", status 134).
+    """
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as file:
+        meta = file.metadata
+        _check_grid(meta.num_rows, meta.num_columns, meta.num_rows * meta.num_columns)
+        data = file.read(use_threads=False)
+    return data.to_pandas(use_threads=False)
 
 
 def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
@@ -124,11 +222,14 @@ def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
         return _problem(name, "format")
     sheet_name = None
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _TooLarge("bytes", size, MAX_FILE_BYTES)
         if suffix == ".parquet":
-            frame = pd.read_parquet(path)
+            frame = _parquet_frame(path)
             return _Sheet(frame, None, np.arange(len(frame)) + 1)
         if suffix == ".csv":
-            rows = _csv_rows(path)
+            rows = _csv_rows(table, path)
             if rows is None:
                 return _problem(name, "encoding")
         else:
@@ -136,8 +237,10 @@ def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
             if found is None:
                 return _problem(name, "sheet", sheet_name, sheets="|".join(sheets))
             rows = found
+    except _TooLarge as exc:
+        return _problem(name, "too_large", sheet_name, **exc.params)
     except _UNREADABLE as exc:
-        return _problem(name, "unreadable", reason=f"{type(exc).__name__}: {exc}")
+        return _problem(name, "unreadable", reason=shown_value(f"{type(exc).__name__}: {exc}"))
     if not rows:
         return _problem(name, "empty", sheet_name)
     frame, numbers = _grid_frame(table, rows)
@@ -150,9 +253,11 @@ def _load(table: Table, path: str | Path, schools: pd.DataFrame | None, sheet: s
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     read = _read(table, path, sheet)
-    if read.frame is None:
-        assert read.problem is not None
+    if read.frame is not None and read.frame.empty:  # a header and nothing under it
+        read = _problem(path.name, "no_rows", read.sheet)
+    if read.problem is not None:
         return LoadResult(pd.DataFrame(columns=list(columns(table))), (read.problem,))
+    assert read.frame is not None
     return check(table, read.frame, schools, file=path.name, sheet=read.sheet,
                  row_numbers=read.numbers, lang=lang)
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from dashboard.store.contract.plausible import Bound, bounds
 from dashboard.store.contract.spec import (
     Condition,
     Severity,
@@ -207,7 +208,22 @@ def builder(table: Table, headers: dict[str, str]) -> SchemaBuilder:
         b.add(spec)
     if table == "schools":
         _add_school_rules(b)
+    for bound in bounds(table):
+        _add_plausible(b, bound)
     return b
+
+
+def _add_plausible(b: SchemaBuilder, bound: Bound) -> None:
+    """Add the warnings of one plausibility bound (dashboard/store/data/contract_plausible.csv)."""
+    name = bound.name
+    if bound.min is not None:
+        lo = bound.min
+        b.frame_check(name, f"plausible_min_{fmt_number(lo)}", "warning", (name,),
+                      lambda df: df[name].astype("Float64") < lo)
+    if bound.max is not None:
+        hi = bound.max
+        b.frame_check(name, f"plausible_max_{fmt_number(hi)}", "warning", (name,),
+                      lambda df: df[name].astype("Float64") > hi)
 
 
 def _add_school_rules(b: SchemaBuilder) -> None:

@@ -18,17 +18,19 @@ from pandera.errors import SchemaErrors
 
 from dashboard.i18n import DEFAULT_LANG
 from dashboard.store.contract.cells import final_dtype, parse, texts
+from dashboard.store.contract.limits import MAX_NUMBER
 from dashboard.store.contract.schema import Params, SchemaBuilder, builder, has_columns
 from dashboard.store.contract.spec import (
     Severity,
     Spec,
     Table,
+    fmt_number,
     header_index,
     header_key,
     specs,
     stage_codes,
 )
-from dashboard.store.contract.violations import LoadResult, Violation
+from dashboard.store.contract.violations import LoadResult, Violation, shown_value
 
 __all__ = ["check", "validate_schools", "validate_teachers", "validate_county"]
 
@@ -48,7 +50,7 @@ class _Report:
     def add(self, row: int | None, column: str | None, value: object, rule: str,
             severity: Severity = "error", params: Params = ()) -> None:
         number = None if row is None else int(self.row_numbers[row])
-        text = None if value is None else str(value)
+        text = None if value is None else shown_value(str(value))
         self.found.append(Violation(self.file, self.sheet, number, column, text, rule, severity,
                                     params))
 
@@ -107,6 +109,11 @@ def _parse_columns(table: Table, frame: pd.DataFrame, position: dict[str, int],
                 type_failed.add((i, spec.name))
                 report.add(i, headers[spec.name], cell_texts[spec.name].iat[i], "type",
                            params=(("dtype", spec.dtype),))
+            beyond = parsed.out_of_range
+            for i in map(int, np.flatnonzero(beyond.to_numpy()) if beyond is not None else ()):
+                type_failed.add((i, spec.name))
+                report.add(i, headers[spec.name], cell_texts[spec.name].iat[i], "number_range",
+                           params=(("limit", fmt_number(MAX_NUMBER)),))
         elif not spec.required:
             default = pd.Series([spec.default] * len(frame), index=frame.index, dtype=object)
             cell_texts[spec.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)

@@ -19,11 +19,27 @@ from typing import Final
 import pandas as pd
 
 from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.store.contract.limits import MAX_SHOWN_VALUE
 from dashboard.store.contract.spec import Severity, enums, parse_condition
 
-__all__ = ["Violation", "ContractError", "LoadResult"]
+__all__ = ["Violation", "ContractError", "LoadResult", "shown_value"]
 
 _LONG_ENUM: Final = 10  # enums longer than this are listed by code only in messages
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown_value(text: str) -> str:
+    """Return a cell as a violation shows it: control and bidi characters escaped (``\\x1b``),
+    so that a cell cannot move the cursor, colour a terminal or reorder the line, and at most
+    MAX_SHOWN_VALUE characters, the rest elided with ``…``.
+
+    >>> print(shown_value("a\\x1b[31mb"))
+    a\\x1b[31mb
+    >>> len(shown_value("x" * 10_000))
+    201
+    """
+    text = _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "…"
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,13 @@ class Violation:
         """Return the rule in words, in ``lang`` (e.g. 不得小于 0)."""
         p = dict(self.params)
         kind, _, arg = self.rule.partition(":")
+        plausible = re.fullmatch(r"plausible_(min|max)_(.+)", kind)
+        if plausible:
+            return t(f"contract.rule.plausible_{plausible[1]}", lang, limit=plausible[2])
+        if kind == "too_large":
+            what = t(f"contract.limit.{p['what']}", lang)
+            return t("contract.rule.too_large", lang, what=what, value=p["value"],
+                     limit=p["limit"])
         bound = re.fullmatch(r"(min|max|digits)_(.+)", kind)
         if bound:
             return t(f"contract.rule.{bound[1]}", lang, limit=bound[2])
