@@ -458,8 +458,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(t("cli.plan.error.stage", lang, detail=str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:  # built whole, strict (no NaN), before anything is printed
-        text = json.dumps(plan_to_json(result), ensure_ascii=False, indent=2, allow_nan=False)
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(json_text(plan_to_json(result)))
     else:
         print(render_plan(result, schools, lang, county))
     return 0
