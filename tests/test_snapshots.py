@@ -22,13 +22,13 @@ from fixtures.contract.frames import (
 )
 
 from dashboard.store.contract import ContractError, validate_schools
+from dashboard.store.importing import import_file_as_snapshot
 from dashboard.store.snapshots import (
     SCHEMA_VERSION,
     SnapshotExistsError,
     SnapshotInfo,
     SnapshotIntegrityError,
     SnapshotValueError,
-    import_file_as_snapshot,
     list_snapshots,
     meta_checksum,
     read_snapshot,

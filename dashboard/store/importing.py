@@ -33,7 +33,8 @@ from dashboard.store.snapshots import (
     write_snapshot,
 )
 
-__all__ = ["Staged", "Preview", "stage_import", "default_snapshot_id", "preview", "write_staged"]
+__all__ = ["Staged", "Preview", "ImportResult", "stage_import", "default_snapshot_id", "preview",
+           "write_staged", "import_file_as_snapshot"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +147,32 @@ def preview(root: str | Path, staged: Staged, lang: str = DEFAULT_LANG) -> Previ
 
 
 def write_staged(root: str | Path, snapshot_id: str, staged: Staged,
-                 lang: str = DEFAULT_LANG) -> Path:
-    """Write ``staged`` as the new immutable snapshot ``root/snapshot_id``; return its path."""
+                 lang: str = DEFAULT_LANG, *, source: str | None = None,
+                 created: str | None = None) -> Path:
+    """Write ``staged`` as the new immutable snapshot ``root/snapshot_id``; return its path.
+    ``source`` defaults to the imported files' names, ``created`` to now."""
     return write_snapshot(root, snapshot_id, staged.schools, staged.teachers, staged.county,
-                          source=staged.source, lang=lang)
+                          source=source if source is not None else staged.source,
+                          created=created, lang=lang)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Where an imported snapshot was written and the warnings found in the source files."""
+
+    path: Path
+    warnings: tuple[Violation, ...]
+
+
+def import_file_as_snapshot(root: str | Path, snapshot_id: str, schools_path: str | Path, *,
+                            teachers_path: str | Path | None = None,
+                            county_path: str | Path | None = None,
+                            sheet: str | None = None, source: str | None = None,
+                            created: str | None = None,
+                            lang: str = DEFAULT_LANG) -> ImportResult:
+    """Return where the snapshot built from the given files was written, with their warnings:
+    :func:`stage_import` of every row, then :func:`write_staged`, in one step (no preview)."""
+    staged = stage_import(schools_path, teachers_path=teachers_path, county_path=county_path,
+                          sheet=sheet, lang=lang)
+    path = write_staged(root, snapshot_id, staged, lang, source=source, created=created)
+    return ImportResult(path, staged.warnings)

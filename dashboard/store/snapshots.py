@@ -44,9 +44,6 @@ from dashboard.store.contract import (
     ContractError,
     LoadResult,
     Violation,
-    load_county,
-    load_schools,
-    load_teachers,
     validate_county,
     validate_schools,
     validate_teachers,
@@ -56,7 +53,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "Snapshot",
     "SnapshotInfo",
-    "ImportResult",
     "SnapshotError",
     "SnapshotValueError",
     "SnapshotExistsError",
@@ -68,7 +64,6 @@ __all__ = [
     "verify_files",
     "DamagedSnapshot",
     "meta_checksum",
-    "import_file_as_snapshot",
 ]
 
 SCHEMA_VERSION: Final = 1
@@ -142,14 +137,6 @@ class DamagedSnapshot:
     id: str
     path: Path
     message: str
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """Where an imported snapshot was written and the warnings found in the source files."""
-
-    path: Path
-    warnings: tuple[Violation, ...]
 
 
 def _sha256(path: Path) -> str:
@@ -411,35 +398,3 @@ def list_snapshots(root: str | Path) -> list[SnapshotInfo]:
     """Return the usable snapshots under ``root`` sorted by year, then id (no tables are read;
     see :func:`scan_snapshots`, which also names the damaged ones)."""
     return scan_snapshots(root)[0]
-
-
-def import_file_as_snapshot(root: str | Path, snapshot_id: str, schools_path: str | Path, *,
-                            teachers_path: str | Path | None = None,
-                            county_path: str | Path | None = None,
-                            sheet: str | None = None, source: str | None = None,
-                            created: str | None = None,
-                            lang: str = DEFAULT_LANG) -> ImportResult:
-    """Return where the snapshot built from the given files was written, with their warnings.
-
-    The schools file (``sheet`` of an XLSX, default the first) and the optional teachers and
-    county files are loaded and checked together; any error raises :class:`ContractError`
-    listing every error of every file, and nothing is written.  ``source`` defaults to the
-    file names.
-    """
-    _check_id(snapshot_id, lang)
-    results = {"schools": load_schools(schools_path, sheet=sheet, lang=lang)}
-    reference = results["schools"].frame
-    if teachers_path is not None:
-        results["teachers"] = load_teachers(teachers_path, schools=reference, lang=lang)
-    if county_path is not None:
-        results["county"] = load_county(county_path, schools=reference, lang=lang)
-    _raise_for_errors(results, lang)
-    paths = [p for p in (schools_path, teachers_path, county_path) if p is not None]
-    path = write_snapshot(
-        root, snapshot_id, reference,
-        results["teachers"].frame if "teachers" in results else None,
-        results["county"].frame if "county" in results else None,
-        source=source if source is not None else ", ".join(Path(p).name for p in paths),
-        created=created, lang=lang,
-    )
-    return ImportResult(path, tuple(v for r in results.values() for v in r.warnings))
