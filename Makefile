@@ -63,9 +63,9 @@ run: setup-run data
 test: setup system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# Everything but the real-browser tests and the offline bundle.
+# Everything but the real-browser tests, the offline bundle and the LibreOffice renders.
 test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not bundle"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not bundle and not office"
 
 bench: setup $(DEMO)
 	$(BIN)/python -m benchmarks

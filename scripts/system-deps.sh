@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install Debian's chromium and the Noto CJK fonts when missing (browser tests, image export,
-# the report's PDF), and poppler-utils (pdffonts, pdftotext: the PDF test reads its fonts).
+# the report's PDF), poppler-utils (pdffonts, pdftotext, pdftoppm: the PDF and render tests) and
+# LibreOffice Impress and Writer (the render tests open the deck and the report with them).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-impress libreoffice-writer)
 # grep reads all of fc-list's output: with -q it would stop early, fc-list would die of
 # SIGPIPE and pipefail would report the fonts missing on every run.
 fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
