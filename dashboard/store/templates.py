@@ -29,7 +29,7 @@ from xlsxwriter.utility import xl_col_to_name
 from dashboard.i18n import t
 from dashboard.store.contract.spec import TABLES, Spec, Table, enums, fmt_number, header_map, specs
 
-__all__ = ["TEMPLATE_FILES", "template_workbook", "write_templates"]
+__all__ = ["TEMPLATE_FILES", "template_workbook", "filled_template", "write_templates"]
 
 _DATA_DIR: Final = Path(__file__).resolve().parent / "data"
 TEMPLATE_FILES: Final[dict[Table, str]] = {
@@ -141,6 +141,12 @@ def _examples(table: Table, lang: str) -> pd.DataFrame:
         frame = frame.drop_duplicates("school_id")
     else:
         frame = frame.head(6)
+    return _as_cells(table, frame, lang)
+
+
+def _as_cells(table: Table, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return a table in canonical form as the template's user writes it: its headers, 是/否
+    and, in Chinese, the Chinese labels of text enumerations."""
     out = frame.loc[:, [s.name for s in specs(table) if s.name in frame.columns]].copy()
     for s in specs(table):
         if s.name not in out.columns:
@@ -184,7 +190,7 @@ def _validation(spec: Spec, lists: dict[str, str], lang: str) -> dict[str, Any] 
     return None
 
 
-def _data_sheet(b: _Book, table: Table, lang: str, lists: dict[str, str]) -> None:
+def _data_sheet(b: _Book, table: Table, lang: str, lists: dict[str, str]) -> Any:
     sheet = b.book.add_worksheet(t(f"template.sheet.{table}", lang))
     headers = header_map(table, lang)
     for col, s in enumerate(specs(table)):
@@ -196,6 +202,7 @@ def _data_sheet(b: _Book, table: Table, lang: str, lists: dict[str, str]) -> Non
             sheet.data_validation(1, col, _ROWS, col, rule)
     sheet.set_row(0, 48)
     sheet.freeze_panes(1, 0)
+    return sheet
 
 
 def _instructions_sheet(b: _Book, table: Table, lang: str) -> None:
@@ -220,12 +227,12 @@ def _instructions_sheet(b: _Book, table: Table, lang: str) -> None:
     sheet.freeze_panes(top + 1, 0)
 
 
-def _examples_sheet(b: _Book, table: Table, lang: str) -> None:
-    sheet = b.book.add_worksheet(t("template.sheet.examples", lang))
-    frame = _examples(table, lang)
+def _write_rows(sheet: Any, frame: pd.DataFrame, header: Any = None) -> None:
+    """Write ``frame`` (template headers and cells) from the first row: numbers as numbers,
+    every text as a string (never a formula); the header row too unless ``header`` is False."""
     for col, name in enumerate(frame.columns):
-        sheet.set_column(col, col, 16)
-        sheet.write_string(0, col, str(name), b.header)
+        if header is not False:
+            sheet.write_string(0, col, str(name), header)
         for r, value in enumerate(frame[name], start=1):
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 continue
@@ -233,6 +240,13 @@ def _examples_sheet(b: _Book, table: Table, lang: str) -> None:
                 sheet.write_number(r, col, float(value))
             else:
                 sheet.write_string(r, col, str(value))  # never a formula, whatever it starts with
+
+
+def _examples_sheet(b: _Book, table: Table, lang: str) -> None:
+    sheet = b.book.add_worksheet(t("template.sheet.examples", lang))
+    frame = _examples(table, lang)
+    sheet.set_column(0, len(frame.columns) - 1, 16)
+    _write_rows(sheet, frame, b.header)
     sheet.freeze_panes(1, 0)
 
 
@@ -270,6 +284,13 @@ def _codes_sheet(b: _Book, table: Table, lang: str) -> None:
 def template_workbook(table: Table, lang: str) -> bytes:
     """Return the XLSX template of ``table`` in ``lang`` ("zh" or "en") as bytes (made once
     per process: the contract and the demo do not change while it runs)."""
+    return filled_template(table, None, lang)
+
+
+def filled_template(table: Table, frame: pd.DataFrame | None, lang: str) -> bytes:
+    """Return the template of ``table`` with the rows of ``frame`` (canonical form, e.g. a
+    snapshot's table) in its data sheet, as a county's user would have filled it; empty when
+    ``frame`` is None.  Imported again it gives the same table (tests/test_templates.py)."""
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; known: {TABLES}")
     buf = io.BytesIO()
@@ -277,7 +298,9 @@ def template_workbook(table: Table, lang: str) -> bytes:
                                      "strings_to_urls": False})
     b = _Book(book)
     # The data sheet comes first: the import reads the first sheet.
-    _data_sheet(b, table, lang, _code_ranges(table, lang))
+    data = _data_sheet(b, table, lang, _code_ranges(table, lang))
+    if frame is not None:
+        _write_rows(data, _as_cells(table, frame, lang), header=False)
     _instructions_sheet(b, table, lang)
     _examples_sheet(b, table, lang)
     _codes_sheet(b, table, lang)
