@@ -125,3 +125,24 @@ def test_compare_on_the_command_line_reads_as_a_person_writes(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert "小学在校生数" in done.stdout and ".0 →" not in done.stdout
     assert DEMO_SNAPSHOT.is_dir()
+
+
+def test_a_header_in_wan_yuan_is_converted_to_yuan(tmp_path: Path) -> None:
+    """教学仪器设备资产值（万元） is what many statistics tables print: its numbers become 元."""
+    from dashboard.store.contract import load_schools
+    from dashboard.store.contract.spec import header_map
+
+    schools = demo(2024)
+    zh = schools.rename(columns=header_map("schools", "zh"))
+    wan = zh.rename(columns={"教学仪器设备资产值(元)": "教学仪器设备资产值（万元）"})
+    wan["教学仪器设备资产值（万元）"] = schools["equipment_value_yuan"] / 10_000
+    path = tmp_path / "wan.csv"
+    wan.to_csv(path, index=False)
+    result = load_schools(path)
+    assert result.ok, result.violations
+    pd.testing.assert_series_equal(result.frame["equipment_value_yuan"],
+                                   schools["equipment_value_yuan"], check_exact=False, rtol=1e-12)
+    # 万元 on a column that is not in 元 is no contract column: the column stays missing
+    other = zh.rename(columns={"图书册数": "图书册数（万元）"})
+    other.to_csv(path, index=False)
+    assert [(v.column, v.rule) for v in load_schools(path).errors] == [("图书册数", "required")]

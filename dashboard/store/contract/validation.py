@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -64,9 +65,29 @@ class _Typed:
     type_failed: set[tuple[int, str]]
 
 
+# A header that declares 万元 where the contract's column is in 元 (教学仪器设备资产值(万元)):
+# its numbers are multiplied by this (docs/data-contract.md §6).
+WAN: Final = 10_000.0
+
+
+def _header_match(index: dict[str, tuple[str, str]], header: object
+                  ) -> tuple[tuple[str, str] | None, float]:
+    """Return the contract column a header names and the factor its numbers take: 1, or
+    ``WAN`` for a 万元 header of a column in 元."""
+    match = index.get(header_key(header))
+    if match is not None or "万元" not in str(header):
+        return match, 1.0
+    match = index.get(header_key(str(header).replace("万元", "元")))
+    if match is None or not match[0].endswith("_yuan"):
+        return None, 1.0
+    return match, WAN
+
+
 def _match_headers(table: Table, columns: Iterable[object], lang: str
-                   ) -> tuple[dict[str, int], dict[str, str], list[tuple[str, str]]]:
-    """Return (canonical -> position, canonical -> header, duplicate (header, first header)).
+                   ) -> tuple[dict[str, int], dict[str, str], list[tuple[str, str]],
+                              dict[str, float]]:
+    """Return (canonical -> position, canonical -> header, duplicate (header, first header),
+    canonical -> factor of a 万元 header).
 
     Every declared column gets a header: as written in the file, or, for an absent column,
     as the file would write it (Chinese when most recognised headers are Chinese).
@@ -75,9 +96,10 @@ def _match_headers(table: Table, columns: Iterable[object], lang: str
     position: dict[str, int] = {}
     headers: dict[str, str] = {}
     duplicates: list[tuple[str, str]] = []
+    scales: dict[str, float] = {}
     votes = {"zh": 0, "en": 0}
     for pos, header in enumerate(columns):
-        match = index.get(header_key(header))
+        match, scale = _header_match(index, header)
         if match is None:
             continue  # not a contract column: ignored
         name, header_lang = match
@@ -85,17 +107,20 @@ def _match_headers(table: Table, columns: Iterable[object], lang: str
             duplicates.append((str(header), headers[name]))
             continue
         headers[name], position[name] = str(header), pos
+        if scale != 1.0:
+            scales[name] = scale
         votes[header_lang] += 1
     file_lang = "zh" if votes["zh"] > votes["en"] else "en" if votes["en"] > votes["zh"] else lang
     for spec in specs(table):
         headers.setdefault(spec.name, spec.zh if file_lang == "zh" else spec.name)
-    return position, headers, duplicates
+    return position, headers, duplicates, scales
 
 
 def _parse_columns(table: Table, frame: pd.DataFrame, position: dict[str, int],
-                   headers: dict[str, str], report: _Report) -> _Typed:
+                   headers: dict[str, str], report: _Report,
+                   scales: dict[str, float]) -> _Typed:
     """Parse every present cell (failures reported as ``type``); absent optional columns
-    take their default."""
+    take their default; a 万元 column's numbers are converted to 元 (``scales``)."""
     cell_texts: dict[str, pd.Series] = {}
     typed: dict[str, pd.Series] = {}
     type_failed: set[tuple[int, str]] = set()
@@ -104,7 +129,8 @@ def _parse_columns(table: Table, frame: pd.DataFrame, position: dict[str, int],
             series = frame.iloc[:, position[spec.name]]
             cell_texts[spec.name] = texts(series)
             parsed = parse(spec, series, cell_texts[spec.name])
-            typed[spec.name] = parsed.typed
+            typed[spec.name] = (parsed.typed * scales[spec.name] if spec.name in scales
+                                else parsed.typed)
             for i in map(int, np.flatnonzero(parsed.failed.to_numpy())):
                 type_failed.add((i, spec.name))
                 report.add(i, headers[spec.name], cell_texts[spec.name].iat[i], "type",
@@ -172,10 +198,10 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
     frame = frame.reset_index(drop=True)  # positions; row_numbers maps them to file rows
     report = _Report(file, sheet, row_numbers)
 
-    position, headers, duplicates = _match_headers(table, frame.columns, lang)
+    position, headers, duplicates, scales = _match_headers(table, frame.columns, lang)
     for header, first in duplicates:
         report.add(None, header, None, "duplicate_column", params=(("first", first),))
-    typed = _parse_columns(table, frame, position, headers, report)
+    typed = _parse_columns(table, frame, position, headers, report, scales)
 
     b = builder(table, headers)
     if extra is not None:
