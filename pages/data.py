@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.store.compare import compare_schools
 from dashboard.store.importing import default_snapshot_id, write_staged
+from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
 from dashboard.store.trash import list_trash, move_to_trash, restore
 from dashboard.ui import data_page as dp
@@ -57,6 +58,23 @@ with upload_tab:
         for name, data in result.marked:
             st.download_button(ctx.tr("data.upload.marked", name=md_text(name)), data, file_name=name,
                                mime=XLSX_MIME, key=f"data_marked_{name}")
+        for u in result.unmapped:  # columns the file names its own way: pair them once
+            with st.form(f"data_map_{u.role}"):
+                st.markdown(ctx.tr("data.map.intro", file=md_text(u.file)))
+                labels = dp.column_labels(u.role, lang)
+                pairs = {column: st.selectbox(labels[column], [None, *u.unknown],
+                                              format_func=lambda h: ctx.tr("data.map.none")
+                                              if h is None else str(h),
+                                              key=f"data_map_{u.role}_{column}")
+                         for column in u.missing}
+                if st.form_submit_button(ctx.tr("data.map.apply")):
+                    chosen = {str(h): c for c, h in pairs.items() if h is not None}
+                    if chosen:
+                        save_mappings(root, county.strip() or None, {u.role: chosen})
+                        state["data_staged"] = dp.stage_uploads(
+                            root, uploads, int(year) if year else None, county.strip() or None,
+                            lang)
+                        st.rerun()
     elif result is not None:
         pv = result.preview
         for line in dp.preview_lines(pv, lang):

@@ -11,6 +11,7 @@ import pytest
 from demo_data import DEMO_DATA, DEMO_GEO
 
 from dashboard.i18n import t
+from dashboard.store.contract.spec import header_map
 from dashboard.store.snapshots import list_snapshots, read_snapshot
 from tests.browser import served_app, wait_for_page
 
@@ -47,4 +48,28 @@ def test_a_county_file_is_checked_previewed_and_written(tmp_path: Path, browser:
         wait_for_page(page, t("app.page.overview", "zh"))
         assert "snapshot=990101-2024" in page.url  # the new snapshot is the one opened
         assert "990101-2024" in page.inner_text('[data-testid="stMain"]')
+        page.close()
+
+
+def test_a_files_own_headers_are_paired_in_the_browser(tmp_path: Path, browser: Any) -> None:
+    root = tmp_path / "data"
+    root.mkdir()
+    schools = read_snapshot(DEMO_DATA / "demo-990101-2024").schools
+    zh = schools.rename(columns=header_map("schools", "zh"))
+    path = tmp_path / "我县学校.csv"
+    zh.rename(columns={"图书册数": "藏书量"}).to_csv(path, index=False)
+    with served_app(env={"JUNHENG_DATA": str(root), "JUNHENG_GEO": str(DEMO_GEO)}) as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/data?lang=zh")
+        wait_for_page(page, t("app.page.data", "zh"))
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+            str(path))
+        page.wait_for_selector(f"text={path.name}")
+        page.get_by_role("button", name=t("data.upload.check", "zh")).click()
+        page.wait_for_selector("text=" + t("data.map.apply", "zh"), timeout=60_000)
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="图书册数").click()
+        page.get_by_role("option", name="藏书量").click()
+        page.get_by_role("button", name=t("data.map.apply", "zh")).click()
+        page.wait_for_selector("text=" + t("data.upload.write", "zh"), timeout=60_000)
+        assert (root / ".mappings" / "default.json").is_file()
         page.close()

@@ -157,3 +157,46 @@ def test_a_csv_comes_back_as_a_workbook_of_text_cells_never_formulas(data_root: 
     assert sheet.cell(row=2, column=1 + list(schools.columns).index("school_name")).data_type == "s"
     col = 1 + list(schools.columns).index("boarders")
     assert sheet.cell(row=3, column=col).comment is not None
+
+
+def renamed(schools: pd.DataFrame) -> pd.DataFrame:
+    """The schools as a county's own sheet names two columns: its headers, not the contract's."""
+    from dashboard.store.contract.spec import header_map
+
+    zh = schools.rename(columns=header_map("schools", "zh"))
+    return zh.rename(columns={"小学在校生数": "在校学生数（小学部）", "图书册数": "藏书量"})
+
+
+def test_a_files_own_headers_are_paired_once_and_offered_again(data_root: Path) -> None:
+    from dashboard.store.mappings import load_mappings, save_mappings
+
+    data = csv_bytes(renamed(read_snapshot(data_root / "demo-990101-2024").schools))
+    upload = [dp.Upload("schools", "我县.csv", data)]
+    first = dp.stage_uploads(data_root, upload, None, "990101", "zh")
+    assert first.preview is None
+    [u] = first.unmapped
+    assert set(u.missing) == {"students_primary", "books"}
+    assert {"在校学生数（小学部）", "藏书量"} <= set(u.unknown)
+    save_mappings(data_root, "990101", {"schools": {"在校学生数（小学部）": "students_primary",
+                                                    "藏书量": "books"}})
+    again = dp.stage_uploads(data_root, upload, None, "990101", "zh")
+    assert again.preview is not None, again.message
+    pd.testing.assert_frame_equal(again.preview.staged.schools,
+                                  read_snapshot(data_root / "demo-990101-2024").schools)
+    assert load_mappings(data_root, "990102") == {}  # per county
+    other = dp.stage_uploads(data_root, upload, None, "990102", "zh")
+    assert other.preview is None  # another county's files: its own mapping, none yet
+
+
+def test_a_damaged_or_foreign_mapping_file_reads_as_none(data_root: Path) -> None:
+    from dashboard.store.mappings import MAPPING_DIR, load_mappings, mapping_key, save_mappings
+
+    folder = data_root / MAPPING_DIR
+    folder.mkdir()
+    (folder / "default.json").write_text("[" * 10_000)
+    assert load_mappings(data_root, None) == {}
+    (folder / "default.json").write_text('{"schools": {"x": "no_such_column", "y": 3}}')
+    assert load_mappings(data_root, None) == {"schools": {}}
+    assert mapping_key("../../etc") == "default"
+    path = save_mappings(data_root, "../../etc", {"schools": {"藏书量": "books"}})
+    assert path.parent == folder and load_mappings(data_root, None)["schools"] == {"藏书量": "books"}

@@ -10,6 +10,7 @@ them all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,19 +74,26 @@ def _keep(result: LoadResult, mask: pd.Series) -> pd.DataFrame:
 def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None = None,
                  county_path: str | Path | None = None, sheet: str | None = None,
                  year: int | None = None, county: str | None = None,
-                 lang: str = DEFAULT_LANG) -> Staged:
-    """Return the checked tables of the given files, kept to ``year`` and ``county`` if given.
+                 lang: str = DEFAULT_LANG,
+                 aliases: Mapping[str, Mapping[str, str]] | None = None) -> Staged:
+    """Return the checked tables of the given files, kept to ``year`` and ``county`` if given;
+    ``aliases`` (table -> the user's headers, normalised, -> contract column) as saved by
+    :mod:`dashboard.store.mappings`.
 
     Raises :class:`ContractError` listing every error of every file, or
     :class:`SnapshotValueError` when the files hold several years and no ``year`` is chosen, or
     no row of the chosen year and county.
     """
-    results = {"schools": load_schools(schools_path, sheet=sheet, lang=lang)}
+    aliases = aliases or {}
+    results = {"schools": load_schools(schools_path, sheet=sheet, lang=lang,
+                                       aliases=aliases.get("schools"))}
     reference = results["schools"].frame
     if teachers_path is not None:
-        results["teachers"] = load_teachers(teachers_path, schools=reference, lang=lang)
+        results["teachers"] = load_teachers(teachers_path, schools=reference, lang=lang,
+                                            aliases=aliases.get("teachers"))
     if county_path is not None:
-        results["county"] = load_county(county_path, schools=reference, lang=lang)
+        results["county"] = load_county(county_path, schools=reference, lang=lang,
+                                        aliases=aliases.get("county"))
     violations = [v for r in results.values() for v in r.violations]
     if any(v.severity == "error" for v in violations):
         raise ContractError(violations, lang)

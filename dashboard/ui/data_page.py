@@ -9,23 +9,26 @@ the user has seen the preview and asked for the snapshot.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.store.compare import SchoolsDiff, cell_text
-from dashboard.store.contract import ContractError, Violation, header_map
+from dashboard.store.contract import ContractError, Violation, file_headers, header_map
+from dashboard.store.contract.spec import Table, header_index, header_key
 from dashboard.store.importing import Preview, Staged, preview, stage_import
+from dashboard.store.mappings import load_mappings
 from dashboard.store.marking import MARKABLE, marked_workbook
 from dashboard.store.snapshots import SnapshotError, SnapshotInfo
 from dashboard.store.templates import TEMPLATE_FILES, template_workbook
 from dashboard.store.trash import Trashed
 
-__all__ = ["Upload", "StageResult", "templates", "stage_uploads", "violation_table",
-           "preview_lines", "snapshot_table", "trash_table", "change_table", "safe_name"]
+__all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
+           "preview_lines", "column_labels", "snapshot_table", "trash_table", "change_table", "safe_name"]
 
 ROLES = ("schools", "teachers", "county")
 
@@ -39,6 +42,17 @@ class Upload:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Unmapped:
+    """Columns of the contract a file lacks, and the file's headers the contract does not
+    know: what the user may pair once (saved, offered again next year)."""
+
+    role: str
+    file: str
+    missing: tuple[str, ...]  # contract columns
+    unknown: tuple[str, ...]  # the file's own headers
+
+
 @dataclass(frozen=True, eq=False)
 class StageResult:
     """A checked upload: the preview, or the errors (every one) and a message."""
@@ -47,6 +61,7 @@ class StageResult:
     violations: tuple[Violation, ...] = ()
     message: str = ""
     marked: tuple[tuple[str, bytes], ...] = ()  # (file name, the file with its errors marked)
+    unmapped: tuple[Unmapped, ...] = ()
 
 
 def templates(lang: str) -> list[tuple[str, str, bytes]]:
@@ -63,9 +78,26 @@ def safe_name(name: str) -> str:
     return base if base not in ("", ".", "..") else "upload"
 
 
+def _unmapped(role: str, path: Path, errors: Sequence[Violation],
+              aliases: Mapping[str, str]) -> Unmapped | None:
+    """Return what the file at ``path`` could map: its missing contract columns (rule
+    ``required`` of a whole column) and its headers that name no contract column."""
+    table = cast(Table, role)
+    index = header_index(table)
+    missing = tuple(dict.fromkeys(
+        index[header_key(v.column)][0] for v in errors
+        if v.file == path.name and v.rule == "required" and v.row is None
+        and v.column is not None and header_key(v.column) in index))
+    unknown = tuple(h for h in file_headers(table, path)
+                    if header_key(h) not in index and header_key(h) not in aliases)
+    return Unmapped(role, path.name, missing, unknown) if missing and unknown else None
+
+
 def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
                   county: str | None, lang: str) -> StageResult:
-    """Check the uploads together and preview the snapshot they would make under ``root``."""
+    """Check the uploads together and preview the snapshot they would make under ``root``,
+    with the county's saved header mapping (:mod:`dashboard.store.mappings`)."""
+    aliases = load_mappings(root, county)
     by_role = {u.role: u for u in uploads}
     if "schools" not in by_role:
         return StageResult(None, message=t("data.upload.need_schools", lang))
@@ -79,16 +111,24 @@ def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
         try:
             staged: Staged = stage_import(
                 paths["schools"], teachers_path=paths.get("teachers"),
-                county_path=paths.get("county"), year=year, county=county, lang=lang)
+                county_path=paths.get("county"), year=year, county=county, lang=lang,
+                aliases=aliases)
         except ContractError as exc:
             marked = tuple((f"{p.stem}-errors.xlsx", marked_workbook(p, exc.errors, lang))
                            for p in paths.values()
                            if p.suffix.lower() in MARKABLE and any(v.file == p.name for v in exc.errors))
+            unmapped = tuple(u for role, p in paths.items()
+                             if (u := _unmapped(role, p, exc.errors, aliases.get(role, {}))))
             return StageResult(None, exc.errors, t("data.upload.errors", lang, n=len(exc.errors)),
-                               marked)
+                               marked, unmapped)
         except SnapshotError as exc:
             return StageResult(None, message=str(exc))
     return StageResult(preview(root, staged, lang))
+
+
+def column_labels(role: str, lang: str) -> dict[str, str]:
+    """Return contract column -> its header in ``lang`` (the label of a mapping choice)."""
+    return header_map(cast(Table, role), lang)
 
 
 def violation_table(violations: Iterable[Violation], lang: str) -> pd.DataFrame:

@@ -4,7 +4,12 @@ Declaration in ``spec``, violations in ``violations``, checking in ``validation`
 ``reading``, the roster's teacher counts in ``roster``; the public names are re-exported here.
 """
 
-from dashboard.store.contract.reading import load_county, load_schools, load_teachers
+from dashboard.store.contract.reading import (
+    file_headers,
+    load_county,
+    load_schools,
+    load_teachers,
+)
 from dashboard.store.contract.roster import PE_ART_SUBJECTS, roster_counts, roster_flags
 from dashboard.store.contract.spec import (
     COUNTY_COLUMNS,
@@ -23,6 +28,7 @@ from dashboard.store.contract.validation import (
 from dashboard.store.contract.violations import ContractError, LoadResult, Violation
 
 __all__ = [
+    "file_headers",
     "TABLES",
     "SCHOOL_COLUMNS",
     "TEACHER_COLUMNS",

@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -248,7 +248,7 @@ def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
 
 
 def _load(table: Table, path: str | Path, schools: pd.DataFrame | None, sheet: str | None,
-          lang: str) -> LoadResult:
+          lang: str, aliases: Mapping[str, str] | None = None) -> LoadResult:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
@@ -259,27 +259,37 @@ def _load(table: Table, path: str | Path, schools: pd.DataFrame | None, sheet: s
         return LoadResult(pd.DataFrame(columns=list(columns(table))), (read.problem,))
     assert read.frame is not None
     return check(table, read.frame, schools, file=path.name, sheet=read.sheet,
-                 row_numbers=read.numbers, lang=lang)
+                 row_numbers=read.numbers, lang=lang, aliases=aliases)
+
+
+def file_headers(table: Table, path: str | Path, sheet: str | None = None) -> list[str]:
+    """Return the headers of a file as the contract reads them (the header row it finds),
+    empty when the file cannot be read: what a user maps to the contract's columns."""
+    read = _read(table, Path(path), sheet)
+    return [] if read.frame is None else [str(c) for c in read.frame.columns if str(c)]
 
 
 def load_schools(path: str | Path, *, sheet: str | None = None,
-                 lang: str = DEFAULT_LANG) -> LoadResult:
+                 lang: str = DEFAULT_LANG,
+                 aliases: Mapping[str, str] | None = None) -> LoadResult:
     """Return the schools table read from .xlsx / .csv / .parquet, with every violation.
 
     CSV may be UTF-8 (with or without BOM) or GBK; XLSX is read from ``sheet`` (default: the
     first sheet), whose name appears in the violations.  Headers may be the canonical names or
     the Chinese headers, in any mix; ids and codes stay text (leading zeros kept).
     """
-    return _load("schools", path, None, sheet, lang)
+    return _load("schools", path, None, sheet, lang, aliases)
 
 
 def load_teachers(path: str | Path, *, schools: pd.DataFrame | None = None,
-                  sheet: str | None = None, lang: str = DEFAULT_LANG) -> LoadResult:
+                  sheet: str | None = None, lang: str = DEFAULT_LANG,
+                  aliases: Mapping[str, str] | None = None) -> LoadResult:
     """Return the teacher roster read from a file, with every violation (see validate_teachers)."""
-    return _load("teachers", path, schools, sheet, lang)
+    return _load("teachers", path, schools, sheet, lang, aliases)
 
 
 def load_county(path: str | Path, *, schools: pd.DataFrame | None = None,
-                sheet: str | None = None, lang: str = DEFAULT_LANG) -> LoadResult:
+                sheet: str | None = None, lang: str = DEFAULT_LANG,
+                aliases: Mapping[str, str] | None = None) -> LoadResult:
     """Return the county items read from a file, with every violation (see validate_county)."""
-    return _load("county", path, schools, sheet, lang)
+    return _load("county", path, schools, sheet, lang, aliases)

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -70,11 +70,15 @@ class _Typed:
 WAN: Final = 10_000.0
 
 
-def _header_match(index: dict[str, tuple[str, str]], header: object
-                  ) -> tuple[tuple[str, str] | None, float]:
+def _header_match(index: dict[str, tuple[str, str]], header: object,
+                  aliases: Mapping[str, str]) -> tuple[tuple[str, str] | None, float]:
     """Return the contract column a header names and the factor its numbers take: 1, or
-    ``WAN`` for a 万元 header of a column in 元."""
-    match = index.get(header_key(header))
+    ``WAN`` for a 万元 header of a column in 元.  ``aliases`` (normalised header -> column,
+    the user's own mapping) come first."""
+    key = header_key(header)
+    if key in aliases:
+        return (aliases[key], "en" if str(header).isascii() else "zh"), 1.0
+    match = index.get(key)
     if match is not None or "万元" not in str(header):
         return match, 1.0
     match = index.get(header_key(str(header).replace("万元", "元")))
@@ -83,8 +87,8 @@ def _header_match(index: dict[str, tuple[str, str]], header: object
     return match, WAN
 
 
-def _match_headers(table: Table, columns: Iterable[object], lang: str
-                   ) -> tuple[dict[str, int], dict[str, str], list[tuple[str, str]],
+def _match_headers(table: Table, columns: Iterable[object], lang: str,
+                   aliases: Mapping[str, str]) -> tuple[dict[str, int], dict[str, str], list[tuple[str, str]],
                               dict[str, float]]:
     """Return (canonical -> position, canonical -> header, duplicate (header, first header),
     canonical -> factor of a 万元 header).
@@ -99,7 +103,7 @@ def _match_headers(table: Table, columns: Iterable[object], lang: str
     scales: dict[str, float] = {}
     votes = {"zh": 0, "en": 0}
     for pos, header in enumerate(columns):
-        match, scale = _header_match(index, header)
+        match, scale = _header_match(index, header, aliases)
         if match is None:
             continue  # not a contract column: ignored
         name, header_lang = match
@@ -192,13 +196,15 @@ def _in_reading_order(found: list[Violation], table_specs: tuple[Spec, ...],
 
 def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None,
               row_numbers: np.ndarray, lang: str, extra: _Extra | None = None,
-              after: _After | None = None) -> LoadResult:
+              after: _After | None = None,
+              aliases: Mapping[str, str] | None = None) -> LoadResult:
     """Return ``frame`` in canonical form and every violation of ``table``'s contract."""
     table_specs = specs(table)
     frame = frame.reset_index(drop=True)  # positions; row_numbers maps them to file rows
     report = _Report(file, sheet, row_numbers)
 
-    position, headers, duplicates, scales = _match_headers(table, frame.columns, lang)
+    position, headers, duplicates, scales = _match_headers(table, frame.columns, lang,
+                                                           aliases or {})
     for header, first in duplicates:
         report.add(None, header, None, "duplicate_column", params=(("first", first),))
     typed = _parse_columns(table, frame, position, headers, report, scales)
@@ -223,8 +229,10 @@ def _row_numbers(frame: pd.DataFrame, header_rows: int) -> np.ndarray:
 
 
 def check(table: Table, frame: pd.DataFrame, schools: pd.DataFrame | None, *, file: str,
-          sheet: str | None, row_numbers: np.ndarray, lang: str) -> LoadResult:
-    """Return ``frame`` checked against ``table``'s contract, with the cross-table rules."""
+          sheet: str | None, row_numbers: np.ndarray, lang: str,
+          aliases: Mapping[str, str] | None = None) -> LoadResult:
+    """Return ``frame`` checked against ``table``'s contract, with the cross-table rules;
+    ``aliases`` map the user's own headers (normalised) to contract columns."""
     extra: _Extra | None = None
     after: _After | None = None
     if table == "teachers" and schools is not None:
@@ -232,7 +240,7 @@ def check(table: Table, frame: pd.DataFrame, schools: pd.DataFrame | None, *, fi
     elif table == "county" and schools is not None:
         extra = _county_rules(schools)
     return _validate(table, frame, file=file, sheet=sheet, row_numbers=row_numbers, lang=lang,
-                     extra=extra, after=after)
+                     extra=extra, after=after, aliases=aliases)
 
 
 def validate_schools(frame: pd.DataFrame, *, file: str = "schools", sheet: str | None = None,
