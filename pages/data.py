@@ -12,7 +12,13 @@ from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
 from dashboard.store.trash import list_trash, move_to_trash, restore
 from dashboard.ui import data_page as dp
-from dashboard.ui.cache import load_snapshot, refresh_snapshot_list, stamp
+from dashboard.ui.cache import (
+    files_stamp,
+    load_snapshot,
+    refresh_snapshot_list,
+    snapshot_health,
+    stamp,
+)
 from dashboard.ui.export import XLSX_MIME
 from dashboard.ui.format import md_text, table_height
 from pages.common import safe_context
@@ -104,8 +110,12 @@ with snapshots_tab:
     if not infos:
         st.info(ctx.tr("app.empty.no_snapshots", root=ctx.tr("data.root")))
     else:
-        table = dp.snapshot_table(infos, lang)
+        health = {i.id: snapshot_health(str(i.path), files_stamp(i.path), lang) for i in infos}
+        table = dp.snapshot_table(infos, health, lang)
         st.dataframe(table, hide_index=True, key="data_snapshots", height=table_height(table))
+        for _, problem in health.values():
+            if problem is not None:
+                st.error(md_text(problem))
         ids = [i.id for i in infos]
         st.subheader(ctx.tr("data.compare.heading"))
         a, b = st.columns(2)

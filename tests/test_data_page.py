@@ -200,3 +200,19 @@ def test_a_damaged_or_foreign_mapping_file_reads_as_none(data_root: Path) -> Non
     assert mapping_key("../../etc") == "default"
     path = save_mappings(data_root, "../../etc", {"schools": {"藏书量": "books"}})
     assert path.parent == folder and load_mappings(data_root, None)["schools"] == {"藏书量": "books"}
+
+
+def test_the_list_shows_size_and_whether_the_checksums_hold(data_root: Path) -> None:
+    at = open_data_page("en")
+    shown = next(d.value for d in at.dataframe if t("data.col.checksum", "en") in d.value.columns)
+    assert list(shown[t("data.col.checksum", "en")]) == [t("data.checksum.ok", "en")] * 2
+    assert all(s.endswith("KB") or s.endswith("MB") for s in shown[t("data.col.size", "en")])
+    # a snapshot file altered after writing: the list says so (the stamp sees the change)
+    victim = data_root / "demo-990101-2023" / "schools.parquet"
+    victim.write_bytes(victim.read_bytes()[:-40] + b"\0" * 40)
+    at = open_data_page("en")
+    shown = next(d.value for d in at.dataframe if t("data.col.checksum", "en") in d.value.columns)
+    states = dict(zip(shown[t("data.col.id", "en")], shown[t("data.col.checksum", "en")],
+                      strict=True))
+    assert states["demo-990101-2023"] == t("data.checksum.bad", "en")
+    assert states["demo-990101-2024"] == t("data.checksum.ok", "en")

@@ -20,7 +20,14 @@ import streamlit as st
 
 from dashboard.i18n import DEFAULT_LANG
 from dashboard.method.engine import Evaluation, evaluate
-from dashboard.store.snapshots import Snapshot, SnapshotInfo, list_snapshots, read_snapshot
+from dashboard.store.snapshots import (
+    Snapshot,
+    SnapshotError,
+    SnapshotInfo,
+    list_snapshots,
+    read_snapshot,
+    verify_files,
+)
 from dashboard.ui.evaluation import stack_evaluations
 from dashboard.ui.geo import GeoFile, read_geojson
 
@@ -32,6 +39,8 @@ __all__ = [
     "load_history",
     "load_geojson",
     "refresh_snapshot_list",
+    "files_stamp",
+    "snapshot_health",
 ]
 
 MAX_SNAPSHOTS: Final = 16
@@ -82,6 +91,29 @@ def load_geojson(path: str, content_stamp: str) -> GeoFile:
     """Return the GeoJSON at ``path``: its features, or whether the file is absent or
     unusable (unreadable, not JSON, not a FeatureCollection; see geo.read_geojson)."""
     return read_geojson(path)
+
+
+def files_stamp(path: str | Path) -> str:
+    """Return a text identifying every file of a folder (names, sizes, modification times):
+    it changes when any file is replaced or altered, not only meta.json."""
+    try:
+        return "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
+                        for f in sorted(Path(path).iterdir()) if f.is_file())
+    except OSError:
+        return "missing"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def snapshot_health(path: str, content_stamp: str, lang: str) -> tuple[int, str | None]:
+    """Return a snapshot folder's size in bytes and what is wrong with its checksums (None:
+    every file matches meta.json), for the stamp of all its files (:func:`files_stamp`)."""
+    folder = Path(path)
+    size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    try:
+        verify_files(folder, lang=lang)
+    except SnapshotError as exc:
+        return size, str(exc)
+    return size, None
 
 
 def refresh_snapshot_list() -> None:

@@ -171,11 +171,32 @@ def change_table(diff: SchoolsDiff, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def snapshot_table(infos: Iterable[SnapshotInfo], lang: str) -> pd.DataFrame:
-    """Return the snapshots as rows: id, year, counties, source, created."""
-    return pd.DataFrame(
-        [[i.id, str(i.year), ", ".join(i.county_codes), i.source, i.created] for i in infos],
-        columns=[t(f"data.col.{c}", lang) for c in ("id", "year", "counties", "source", "created")])
+def snapshot_table(infos: Iterable[SnapshotInfo], health: Mapping[str, tuple[int, str | None]],
+                   lang: str) -> pd.DataFrame:
+    """Return the snapshots as rows: id, year, counties, source, created, size and checksum
+    state (``health``: id -> size in bytes, the checksum problem or None)."""
+    rows = []
+    for i in infos:
+        size, problem = health[i.id]
+        state = t("data.checksum.ok", lang) if problem is None else t("data.checksum.bad", lang)
+        rows.append([i.id, str(i.year), ", ".join(i.county_codes), i.source, i.created,
+                     fmt_size(size), state])
+    return pd.DataFrame(rows, columns=[t(f"data.col.{c}", lang) for c in
+                                       ("id", "year", "counties", "source", "created", "size",
+                                        "checksum")])
+
+
+def fmt_size(size: int) -> str:
+    """Return a size in bytes as people read it.
+
+    >>> fmt_size(812), fmt_size(140_288), fmt_size(5_400_000)
+    ('812 B', '137 KB', '5.1 MB')
+    """
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def trash_table(entries: Iterable[Trashed], lang: str) -> pd.DataFrame:
