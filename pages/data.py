@@ -137,7 +137,11 @@ with snapshots_tab:
         if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=md_text(doomed)),
                                               key="data_delete_ok"):
             if st.button(ctx.tr("data.delete.button"), key="data_delete_go"):
-                move_to_trash(root, doomed, lang)
+                try:
+                    move_to_trash(root, doomed, lang)
+                except (SnapshotError, OSError) as exc:  # gone meanwhile, or not ours to move
+                    st.error(md_text(exc))
+                    st.stop()
                 refresh_snapshot_list()
                 if st.query_params.get("snapshot") == doomed:  # the sidebar takes the latest
                     del st.query_params["snapshot"]
