@@ -9,8 +9,8 @@ stay numbers.  XLSX workbooks are written with every string as a string (xlsxwri
 
 >>> to_csv_bytes(pd.DataFrame({"学校": ["城南小学"]}))[:3] == b"\\xef\\xbb\\xbf"
 True
->>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-3.5"), neutralise(-3.5)
-('\\'=HYPERLINK("http://x")', '-3.5', -3.5)
+>>> neutralise("=SUM(A1:A9)"), neutralise("-3.5"), neutralise(-3.5)
+("'=SUM(A1:A9)", '-3.5', -3.5)
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ Streamlit renders as Markdown (``st.markdown``, ``st.caption``, ``st.info`` …,
 metric labels, ``help``), :func:`html_text` for Plotly's text, hover texts, tick labels and
 trace names (Plotly renders a subset of HTML there).
 
->>> print(md_text("![x](http://h/x.png) **b**").replace("\\u2060", "|"))
-!\\[x\\](http:|//h/x.png) \\*\\*b\\*\\*
+>>> print(md_text("![x](x.png) **b** :cat:").replace("\\u2060", "|"))
+!\\[x\\](x.png) \\*\\*b\\*\\* :|cat:
 >>> html_text("<b>甲</b> & 乙")
 '&lt;b&gt;甲&lt;/b&gt; &amp; 乙'
 """

@@ -18,7 +18,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.ui.present.fonts import A_NS, set_typefaces
+from dashboard.ui.present.fonts import run_properties, set_typefaces
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.story import Chart, Grid, Step, steps
 
@@ -42,7 +42,7 @@ TITLE_SIZE: Final = 28  # pt, smaller for a title that would not fit one line
 
 def _font_all(element: Any) -> None:
     """Give every run property below ``element`` both typefaces."""
-    for rpr in element.iter(f"{{{A_NS}}}rPr", f"{{{A_NS}}}defRPr", f"{{{A_NS}}}endParaRPr"):
+    for rpr in run_properties(element):
         set_typefaces(rpr)
 
 
