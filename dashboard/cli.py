@@ -253,25 +253,19 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_preview(pv, root: Path, lang: str) -> None:
-    """Print what an import would create and how it differs from the year before."""
-    st = pv.staged
-    print(t("import.preview", lang, year=st.year, counties=", ".join(st.county_codes),
-            schools=len(st.schools), primary=f"{pv.pupils['primary']:,}",
-            junior=f"{pv.pupils['junior']:,}",
-            teachers=len(st.teachers) if st.teachers is not None else "—",
-            items=len(st.county) if st.county is not None else "—"))
-    for v in st.warnings:
+def _print_preview(pv, lang: str) -> None:
+    """Print what an import would create, its warnings, and how it differs from the year
+    before (the 数据管理 page's sentences)."""
+    from dashboard.store.compare import school_lines
+    from dashboard.store.importing import preview_lines
+
+    lines = preview_lines(pv, lang)
+    print(lines[0])
+    for v in pv.staged.warnings:
         print("  " + t("import.warning", lang, message=v.message(lang)))
-    if pv.diff is None:
-        print(t("import.no_previous", lang, root=str(root)))
-        return
-    d = pv.diff
-    print(t("import.against", lang, id=pv.previous.id, year=pv.previous.year,
-            added=len(d.added), gone=len(d.gone), changed=d.changed_schools))
-    for kind, frame in (("added", d.added), ("gone", d.gone)):
-        for r in frame.itertuples(index=False):
-            print("  " + t(f"import.school_{kind}", lang, name=r.school_name, id=r.school_id))
+    print(*lines[1:], sep="\n")
+    for line in school_lines(pv.diff, lang) if pv.diff is not None else ():
+        print("  " + line)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -288,7 +282,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         staged = stage_import(args.schools, teachers_path=args.teachers,
                               county_path=args.county_items, sheet=args.sheet, year=args.year,
                               county=args.county, lang=lang)
-        _print_preview(preview(root, staged, lang), root, lang)
+        _print_preview(preview(root, staged, lang), lang)
         if args.dry_run:
             print(t("import.dry_run", lang))
             return 0
@@ -314,7 +308,7 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print what differs between two snapshots' schools (added, gone, each changed value)."""
-    from dashboard.store.compare import cell_text, compare_schools
+    from dashboard.store.compare import cell_text, compare_schools, school_lines
     from dashboard.store.contract import header_map
     from dashboard.store.snapshots import SnapshotError, read_snapshot
 
@@ -327,9 +321,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     headers = header_map("schools", lang)
     print(t("import.against", lang, id=a.id, year=a.meta["year"], added=len(d.added),
             gone=len(d.gone), changed=d.changed_schools))
-    for kind, frame in (("added", d.added), ("gone", d.gone)):
-        for r in frame.itertuples(index=False):
-            print("  " + t(f"import.school_{kind}", lang, name=r.school_name, id=r.school_id))
+    for line in school_lines(d, lang):
+        print("  " + line)
     for r in d.changes.itertuples(index=False):
         print("  " + t("import.changed", lang, name=r.school_name, column=headers[r.column],
                        before=cell_text(r.before), after=cell_text(r.after)))

@@ -7,7 +7,7 @@ This page works without any snapshot: it is how a county's first data get in.
 import streamlit as st
 
 from dashboard.store.compare import compare_schools
-from dashboard.store.importing import default_snapshot_id, write_staged
+from dashboard.store.importing import default_snapshot_id, preview_lines, write_staged
 from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
 from dashboard.store.trash import list_trash, move_to_trash, restore
@@ -83,7 +83,7 @@ with upload_tab:
                         st.rerun()
     elif result is not None:
         pv = result.preview
-        for line in dp.preview_lines(pv, lang):
+        for line in preview_lines(pv, lang):
             st.text(line)
         if pv.staged.warnings:
             with st.expander(ctx.tr("data.upload.warnings", n=len(pv.staged.warnings))):

@@ -13,6 +13,7 @@ from demo_data import DEMO_DATA, DEMO_GEO
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
+from dashboard.store.importing import preview_lines
 from dashboard.store.snapshots import list_snapshots, read_snapshot
 from dashboard.store.trash import list_trash, move_to_trash, restore
 from dashboard.ui import data_page as dp
@@ -55,7 +56,7 @@ def test_an_upload_is_previewed_against_the_year_before(data_root: Path) -> None
     result = dp.stage_uploads(data_root, [dp.Upload("schools", "我县学校.csv", csv_bytes(schools))],
                               None, None, "zh")
     assert result.preview is not None, result.message
-    lines = dp.preview_lines(result.preview, "zh")
+    lines = preview_lines(result.preview, "zh")
     assert "2024 学年" in lines[0] and "demo-990101-2023" in lines[1]
     assert [i.id for i in list_snapshots(data_root)] == ["demo-990101-2023"]  # nothing written
 

@@ -12,9 +12,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from dashboard.i18n import t
 from dashboard.store.contract.spec import specs
 
-__all__ = ["SchoolsDiff", "compare_schools", "cell_text", "COMPARED_COLUMNS"]
+__all__ = ["SchoolsDiff", "compare_schools", "cell_text", "school_lines", "COMPARED_COLUMNS"]
 
 _KEY: Final = ["county_code", "school_id"]
 # Every declared column but the key and the year (which differs year over year by design).
@@ -97,3 +98,10 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         return str(value)
     return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+
+
+def school_lines(diff: SchoolsDiff, lang: str) -> list[str]:
+    """Return one line per school added or gone, e.g. '新增：城南新区小学（3601230099）'."""
+    return [t(f"import.school_{kind}", lang, name=r.school_name, id=r.school_id)
+            for kind, frame in (("added", diff.added), ("gone", diff.gone))
+            for r in frame.itertuples(index=False)]

@@ -34,7 +34,8 @@ from dashboard.store.snapshots import (
     write_snapshot,
 )
 
-__all__ = ["Staged", "Preview", "ImportResult", "stage_import", "default_snapshot_id", "preview",
+__all__ = ["Staged", "Preview", "ImportResult", "preview_lines", "stage_import",
+           "default_snapshot_id", "preview",
            "write_staged", "import_file_as_snapshot"]
 
 
@@ -184,3 +185,20 @@ def import_file_as_snapshot(root: str | Path, snapshot_id: str, schools_path: st
                           sheet=sheet, lang=lang)
     path = write_staged(root, snapshot_id, staged, lang, source=source, created=created)
     return ImportResult(path, staged.warnings)
+
+
+def preview_lines(pv: Preview, lang: str) -> list[str]:
+    """Return the preview in sentences: what the snapshot holds, and against the year before."""
+    st = pv.staged
+    lines = [t("import.preview", lang, year=st.year, counties=", ".join(st.county_codes),
+               schools=len(st.schools), primary=f"{pv.pupils['primary']:,}",
+               junior=f"{pv.pupils['junior']:,}",
+               teachers=len(st.teachers) if st.teachers is not None else "—",
+               items=len(st.county) if st.county is not None else "—")]
+    if pv.diff is None or pv.previous is None:
+        lines.append(t("data.preview.no_previous", lang))
+    else:
+        d = pv.diff
+        lines.append(t("import.against", lang, id=pv.previous.id, year=pv.previous.year,
+                       added=len(d.added), gone=len(d.gone), changed=d.changed_schools))
+    return lines

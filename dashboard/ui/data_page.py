@@ -28,7 +28,7 @@ from dashboard.store.templates import TEMPLATE_FILES, template_workbook
 from dashboard.store.trash import Trashed
 
 __all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
-           "preview_lines", "column_labels", "snapshot_table", "trash_table", "change_table", "safe_name"]
+           "column_labels", "snapshot_table", "trash_table", "change_table", "safe_name"]
 
 ROLES = ("schools", "teachers", "county")
 
@@ -139,23 +139,6 @@ def violation_table(violations: Iterable[Violation], lang: str) -> pd.DataFrame:
              t("data.col.rule", lang): v.rule_text(lang)} for v in violations]
     return pd.DataFrame(rows, columns=[t(f"data.col.{c}", lang) for c in
                                        ("file", "sheet", "row", "column", "value", "rule")])
-
-
-def preview_lines(pv: Preview, lang: str) -> list[str]:
-    """Return the preview in sentences: what the snapshot holds, and against the year before."""
-    st = pv.staged
-    lines = [t("import.preview", lang, year=st.year, counties=", ".join(st.county_codes),
-               schools=len(st.schools), primary=f"{pv.pupils['primary']:,}",
-               junior=f"{pv.pupils['junior']:,}",
-               teachers=len(st.teachers) if st.teachers is not None else "—",
-               items=len(st.county) if st.county is not None else "—")]
-    if pv.diff is None or pv.previous is None:
-        lines.append(t("data.preview.no_previous", lang))
-    else:
-        d = pv.diff
-        lines.append(t("import.against", lang, id=pv.previous.id, year=pv.previous.year,
-                       added=len(d.added), gone=len(d.gone), changed=d.changed_schools))
-    return lines
 
 
 def change_table(diff: SchoolsDiff, lang: str) -> pd.DataFrame:
