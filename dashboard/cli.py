@@ -1,5 +1,5 @@
-"""The command line: ``python -m dashboard evaluate|demo|template|import|snapshots|compare|plan|
-deck|report …`` (texts from the catalogue)."""
+"""The command line: ``python -m dashboard evaluate|demo|template|import|boundaries|snapshots|
+compare|plan|deck|report …`` (texts from the catalogue)."""
 
 from __future__ import annotations
 
@@ -293,6 +293,76 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _boundary_schools(args: argparse.Namespace, lang: str) -> pd.DataFrame:
+    """Return the schools the boundaries are checked against: --schools (a snapshot folder or
+    a schools file), else the latest snapshot under --root holding --county."""
+    from dashboard.store.snapshots import list_snapshots, read_snapshot
+
+    if args.schools is not None:
+        return _load_schools(Path(args.schools), lang)[0]
+    infos = [i for i in (list_snapshots(args.root) if Path(args.root).is_dir() else [])
+             if args.county is None or args.county in i.county_codes]
+    if not infos:
+        raise FileNotFoundError(t("boundary.cli.no_snapshot", lang, root=str(args.root),
+                                  county=args.county or "—"))
+    latest = max(infos, key=lambda i: (i.year, i.created))
+    return read_snapshot(latest.path, lang=lang).schools
+
+
+def cmd_boundaries(args: argparse.Namespace) -> int:
+    """Check a township boundary file against the schools, show what it holds and, unless
+    --dry-run, store it under --geo (the previous files kept in its .trash)."""
+    from dashboard.store.boundaries import (
+        boundary_lines,
+        saved_pairing,
+        stage_boundaries,
+        write_boundaries,
+    )
+    from dashboard.store.boundary_files import BoundaryError
+    from dashboard.store.contract import ContractError
+    from dashboard.store.snapshots import SnapshotError
+
+    lang = args.lang
+    try:
+        pairs = dict(p.split("=", 1) for p in args.pair if "=" in p)
+        if len(pairs) != len(args.pair):
+            raise BoundaryError(args.townships, "pair", lang,
+                                value=next(p for p in args.pair if "=" not in p))
+        schools = _boundary_schools(args, lang)
+        county = args.county or (str(schools["county_code"].iloc[0])
+                                 if schools["county_code"].nunique() == 1 else None)
+        pairing = {**(saved_pairing(args.geo, county) if county else {}), **pairs}
+        staged = stage_boundaries(args.townships, schools, county_code=county,
+                                  outline_path=args.outline, name_column=args.name_column,
+                                  crs=args.crs, layer=args.layer, pairing=pairing, lang=lang)
+        print(*boundary_lines(staged, lang), sep="\n")
+        if args.dry_run:
+            print(t("import.dry_run", lang))
+            return 0
+        folder = write_boundaries(args.geo, staged)
+    except (BoundaryError, ContractError, SnapshotError, FileNotFoundError) as exc:
+        return _bad_input(exc, str(args.townships), lang)
+    print(t("boundary.cli.written", lang, path=str(folder)))
+    return 0
+
+
+def _boundary_parser(sub) -> None:
+    b = sub.add_parser("boundaries", help=t("boundary.cli.help", "zh"))
+    b.add_argument("townships", help=t("boundary.cli.townships", "zh"))
+    b.add_argument("--outline", help=t("boundary.cli.outline", "zh"))
+    b.add_argument("--schools", help=t("boundary.cli.schools", "zh"))
+    b.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
+    b.add_argument("--county", help=t("cli.help.county", "zh"))
+    b.add_argument("--name-column", help=t("boundary.cli.name_column", "zh"))
+    b.add_argument("--crs", help=t("boundary.cli.crs", "zh"))
+    b.add_argument("--layer", help=t("boundary.cli.layer", "zh"))
+    b.add_argument("--pair", action="append", default=[], help=t("boundary.cli.pair", "zh"))
+    b.add_argument("--geo", default="geo", help=t("boundary.cli.geo", "zh"))
+    b.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))
+    b.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    b.set_defaults(func=cmd_boundaries)
+
+
 def cmd_snapshots(args: argparse.Namespace) -> int:
     """List the snapshots under --root: id, year, counties, source, created."""
     from dashboard.store.snapshots import list_snapshots
@@ -428,6 +498,16 @@ def _open_snapshot(path: str, lang: str):
     return read_snapshot(Path(path), lang=lang)
 
 
+def _roster_names(data) -> dict[str, str | None]:
+    """Return teacher id -> name from a snapshot's roster (empty without names): names leave
+    the machine only when the user asks (``plan --json --teacher-names``)."""
+    roster = getattr(data, "teachers", None)
+    if roster is None or "name" not in roster.columns:
+        return {}
+    return {str(i): (None if pd.isna(n) else str(n))
+            for i, n in zip(roster["teacher_id"], roster["name"], strict=True)}
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
     from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
@@ -451,7 +531,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(t("cli.plan.error.stage", lang, detail=str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:  # built whole, strict (no NaN), before anything is printed
-        sys.stdout.write(json_text(plan_to_json(result)))
+        out = plan_to_json(result)
+        if args.teacher_names:  # asked for: the roster's names beside the moved teachers' ids
+            names = _roster_names(data)
+            for move in out["moves"]:
+                move["teacher_names"] = [names.get(i) for i in move["teacher_ids"]]
+        sys.stdout.write(json_text(out))
     else:
         print(render_plan(result, schools, lang, county))
     return 0
@@ -610,10 +695,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--time-limit", type=float, default=20.0, help=t("plan2.cli.time_limit", "zh"))
     pl.add_argument("--cost-per-transfer", type=float, default=None, help=t("plan2.cli.per_transfer", "zh"))
     pl.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
+    pl.add_argument("--teacher-names", action="store_true", help=t("privacy.cli.teacher_names", "zh"))
     pl.add_argument("--county", help=t("cli.help.county", "zh"))
     pl.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
     pl.set_defaults(func=cmd_plan)
     _present_parsers(sub, SCHEMES, STAGES)
+    _boundary_parser(sub)
     return p
 
 
