@@ -6,11 +6,13 @@ This page works without any snapshot: it is how a county's first data get in.
 
 import streamlit as st
 
+from dashboard.store.boundaries import boundary_lines, saved_pairing, write_boundaries
 from dashboard.store.compare import compare_schools
 from dashboard.store.importing import default_snapshot_id, preview_lines, write_staged
 from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
 from dashboard.store.trash import list_trash, move_to_trash, restore
+from dashboard.ui import boundary_page as bp
 from dashboard.ui import data_page as dp
 from dashboard.ui.cache import (
     files_stamp,
@@ -19,6 +21,7 @@ from dashboard.ui.cache import (
     snapshot_health,
     stamp,
 )
+from dashboard.ui.evaluation import county_name
 from dashboard.ui.export import XLSX_MIME
 from dashboard.ui.format import md_text, table_height
 from pages.common import safe_context
@@ -31,8 +34,64 @@ flash = state.pop("data_flash", None)
 if flash:
     {"success": st.success, "error": st.error}[flash[0]](flash[1])
 
-upload_tab, snapshots_tab, templates_tab = st.tabs(
-    [ctx.tr("data.tab.import"), ctx.tr("data.tab.snapshots"), ctx.tr("data.tab.templates")])
+upload_tab, snapshots_tab, boundary_tab, templates_tab = st.tabs(
+    [ctx.tr("data.tab.import"), ctx.tr("data.tab.snapshots"), ctx.tr("boundary.page.tab"),
+     ctx.tr("data.tab.templates")])
+
+with boundary_tab:
+    if ctx.snapshot is None or ctx.county_code is None:
+        st.info(ctx.tr("boundary.page.need_snapshot"))
+    else:
+        st.markdown(ctx.tr("boundary.page.intro", county=md_text(county_name(ctx.schools, ctx.county_code, lang))))
+        towns_up = st.file_uploader(ctx.tr("boundary.page.townships"), type=bp.BOUNDARY_TYPES,
+                                    key="geo_up_towns")
+        outline_up = st.file_uploader(ctx.tr("boundary.page.outline_file"),
+                                      type=bp.BOUNDARY_TYPES, key="geo_up_outline")
+        crs = st.selectbox(ctx.tr("boundary.page.crs"), bp.crs_choices(), key="geo_crs",
+                           format_func=lambda c: bp.crs_text(c, lang))
+        pending = state.setdefault("geo_pairs", {})
+        if towns_up is None:
+            state.pop("geo_staged", None)
+        elif st.button(ctx.tr("boundary.page.check"), key="geo_check", type="primary") or (
+                "geo_staged" in state and state.pop("geo_restage", False)):
+            state["geo_staged"] = bp.stage_boundary_uploads(
+                ctx.schools, ctx.county_code, bp.BoundaryUpload(towns_up.name, towns_up.getvalue()),
+                None if outline_up is None else bp.BoundaryUpload(outline_up.name,
+                                                                  outline_up.getvalue()),
+                crs=crs, name_column=state.get("geo_name_column"),
+                pairing={**saved_pairing(ctx.geo_root, ctx.county_code), **pending}, lang=lang)
+        found = state.get("geo_staged")
+        if found is not None and found.staged is None:
+            st.error(md_text(found.message))
+        elif found is not None:
+            staged = found.staged
+            for line in boundary_lines(staged, lang):
+                st.text(line)
+            st.plotly_chart(bp.preview_figure(staged, ctx.schools, lang), key="geo_preview",
+                            config={"displaylogo": False})
+            placed = bp.placement_table(staged, lang)
+            if len(placed):
+                st.dataframe(placed, hide_index=True, key="geo_placed")
+            with st.form("geo_pairing"):
+                column = st.selectbox(ctx.tr("boundary.page.name_column"), staged.name_columns,
+                                      index=staged.name_columns.index(staged.name_column))
+                pairs = {name: st.selectbox(
+                    ctx.tr("boundary.page.pair", name=md_text(name)),
+                    [None, *staged.match.townships_without_polygon],
+                    format_func=lambda x: ctx.tr("boundary.page.pair_none") if x is None else str(x),
+                    key=f"geo_pair_{i}") for i, name in enumerate(staged.match.unmatched_polygons)}
+                if st.form_submit_button(ctx.tr("boundary.page.recheck")):
+                    state["geo_name_column"] = column
+                    pending.update({k: v for k, v in pairs.items() if v is not None})
+                    state["geo_restage"] = True
+                    st.rerun()
+            if st.button(ctx.tr("boundary.page.write"), key="geo_write", type="primary"):
+                folder = write_boundaries(ctx.geo_root, staged)
+                for key in ("geo_staged", "geo_pairs", "geo_name_column"):
+                    state.pop(key, None)
+                state["data_flash"] = ("success", ctx.tr("boundary.page.written",
+                                                         path=md_text(folder.name)))
+                st.rerun()
 
 with templates_tab:
     st.markdown(ctx.tr("data.templates.intro"))

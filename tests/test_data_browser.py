@@ -73,3 +73,48 @@ def test_a_files_own_headers_are_paired_in_the_browser(tmp_path: Path, browser: 
         page.wait_for_selector("text=" + t("data.upload.write", "zh"), timeout=60_000)
         assert (root / ".mappings" / "default.json").is_file()
         page.close()
+
+
+def test_boundaries_are_uploaded_paired_stored_and_mapped(tmp_path: Path, browser: Any) -> None:
+    """A zipped Gauss-Krüger Shapefile with one township spelled its own way: checked, shown
+    on the preview map, the name paired in the form, stored, and drawn by the map page."""
+    import geopandas as gpd
+
+    from tests.test_boundaries import CM114, _zipped_shapefile
+
+    geo = tmp_path / "geo"
+    shutil.copytree(DEMO_GEO, geo)
+    towns = gpd.read_file(DEMO_GEO / "990101" / "townships.geojson")
+    towns["township"] = towns["township"].replace({"白沙镇": "白砂"})
+    path = _zipped_shapefile(towns.to_crs(CM114), tmp_path / "shp")
+    with served_app(env={"JUNHENG_DATA": str(DEMO_DATA), "JUNHENG_GEO": str(geo)}) as base:
+        page = browser.new_page(viewport={"width": 1440, "height": 1400})
+        page.goto(f"{base}/data?lang=zh")
+        wait_for_page(page, t("app.page.data", "zh"))
+        page.get_by_role("tab", name=t("boundary.page.tab", "zh")).click()
+        tab = page.get_by_role("tabpanel").filter(has_text=t("boundary.page.townships", "zh"))
+        tab.locator('input[type="file"]').first.set_input_files(str(path))
+        page.wait_for_selector(f"text={path.name}")
+        page.get_by_role("button", name=t("boundary.page.check", "zh")).click()
+        page.wait_for_selector("text=" + t("boundary.preview.unmatched", "zh", count=1,
+                                           names="白砂"), timeout=60_000)
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg')
+        page.screenshot(path=str(tmp_path / "boundary-check.png"), full_page=True)
+        pair = page.locator('[data-testid="stSelectbox"]').filter(has_text="白砂")
+        pair.locator("input").click()
+        page.keyboard.type("白沙")
+        page.get_by_role("option", name="白沙镇").click()
+        page.get_by_role("button", name=t("boundary.page.recheck", "zh")).click()
+        page.wait_for_selector("text=" + t("boundary.preview.townships", "zh", count=12,
+                                           paired=12), timeout=60_000)
+        page.get_by_role("button", name=t("boundary.page.write", "zh")).click()
+        page.wait_for_selector("text=" + t("boundary.page.written", "zh", path="990101")[:6],
+                               timeout=60_000)
+        assert (geo / "990101" / "boundaries.json").is_file()
+        assert len(list((geo / ".trash").iterdir())) == 1
+        page.goto(f"{base}/map?lang=zh")
+        wait_for_page(page, t("app.page.map", "zh"))
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+        assert "白沙镇" in page.inner_text('[data-testid="stMain"]') or page.locator(
+            "text=白沙镇").count() > 0
+        page.close()
