@@ -20,6 +20,7 @@ from pandera.errors import SchemaErrors
 from dashboard.i18n import DEFAULT_LANG
 from dashboard.store.contract.cells import final_dtype, parse, texts
 from dashboard.store.contract.limits import MAX_NUMBER
+from dashboard.store.contract.reported import reported_mismatches
 from dashboard.store.contract.schema import Params, SchemaBuilder, builder, has_columns
 from dashboard.store.contract.spec import (
     Severity,
@@ -208,6 +209,10 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
     for header, first in duplicates:
         report.add(None, header, None, "duplicate_column", params=(("first", first),))
     typed = _parse_columns(table, frame, position, headers, report, scales)
+    if table == "schools":  # per-pupil figures reported beside their totals (reported.py)
+        failed = {i for i, _ in typed.type_failed}
+        for row, header, cell, rule, params in reported_mismatches(frame, typed.data, failed):
+            report.add(row, header, cell, rule, "warning", params)
 
     b = builder(table, headers)
     if extra is not None:
