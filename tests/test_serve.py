@@ -79,3 +79,15 @@ def test_streamlits_routes_are_never_redirected(path: str) -> None:
 def test_only_a_browsers_navigation_is_redirected() -> None:
     assert answer("/a/static/js/index.js", accept="*/*") == (None, None)
     assert answer("/a/b", method="POST") == (None, None)
+
+
+def test_the_upload_limit_is_the_contracts_file_limit() -> None:
+    """Streamlit refuses an upload over server.maxUploadSize (MB) before any page code runs;
+    it is the contract's own limit, so the uploader says what the import would accept."""
+    import tomllib
+
+    from dashboard.store.contract.limits import MAX_FILE_BYTES
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml")
+                           .read_text("utf-8"))
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_FILE_BYTES
