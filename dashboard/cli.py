@@ -379,8 +379,8 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print what differs between two snapshots' schools (added, gone, each changed value)."""
     from dashboard.store.compare import cell_text, compare_schools, school_lines
-    from dashboard.store.contract import header_map
     from dashboard.store.snapshots import SnapshotError, read_snapshot
+    from dashboard.ui.data_page import column_labels
 
     lang = args.lang
     try:
@@ -388,7 +388,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except (SnapshotError, FileNotFoundError, ValueError) as exc:
         return _bad_input(exc, f"{args.before} / {args.after}", lang)
     d = compare_schools(a.schools, b.schools)
-    headers = header_map("schools", lang)
+    headers = column_labels("schools", lang)
     print(t("import.against", lang, id=a.id, year=a.meta["year"], added=len(d.added),
             gone=len(d.gone), changed=d.changed_schools))
     for line in school_lines(d, lang):

@@ -4,6 +4,7 @@ written, the snapshots with their comparison, delete to the trash and restore.""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -86,8 +87,9 @@ def test_a_deleted_snapshot_goes_to_the_trash_and_comes_back(data_root: Path) ->
 def test_the_page_offers_templates_snapshots_and_a_comparison(data_root: Path, lang: str) -> None:
     at = open_data_page(lang)
     assert at.title[0].value == t("app.page.data", lang)
-    assert [tab.label for tab in at.tabs] == [t(f"data.tab.{k}", lang)
-                                               for k in ("import", "snapshots", "templates")]
+    assert [tab.label for tab in at.tabs] == [
+        t("data.tab.import", lang), t("data.tab.snapshots", lang), t("boundary.page.tab", lang),
+        t("data.tab.templates", lang)]
     shown = [d.value for d in at.dataframe]
     ids = [frame[t("data.col.id", lang)].tolist() for frame in shown
            if t("data.col.id", lang) in frame.columns]
@@ -217,3 +219,65 @@ def test_the_list_shows_size_and_whether_the_checksums_hold(data_root: Path) -> 
                       strict=True))
     assert states["demo-990101-2023"] == t("data.checksum.bad", "en")
     assert states["demo-990101-2024"] == t("data.checksum.ok", "en")
+
+
+def _uploader(at: AppTest, key: str):
+    return next(u for u in at.get("file_uploader") if u.key == key)
+
+
+def test_an_upload_with_its_own_headers_is_paired_and_written_in_the_page(data_root: Path) -> None:
+    """AppTest drives the uploader (Streamlit ≥ 1.67): a schools file naming 图书册数 its own
+    way is checked, its header paired in the form, previewed and written as a snapshot."""
+    from dashboard.store.contract import header_map
+
+    schools = read_snapshot(DEMO_DATA / "demo-990101-2024").schools
+    frame = schools.rename(columns=header_map("schools", "zh")).rename(columns={"图书册数": "藏书量"})
+    at = open_data_page()
+    _uploader(at, "data_up_schools").upload("我县学校.csv", frame.to_csv(index=False).encode(),
+                                            "text/csv")
+    at.run()
+    at.button(key="data_check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    pair = next(s for s in at.selectbox if s.key == "data_map_schools_books")
+    pair.set_value("藏书量")
+    next(b for b in at.button if b.label == t("data.map.apply", "zh")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="data_write").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    written = [i for i in list_snapshots(data_root) if i.id == "990101-2024"]
+    assert written and (data_root / ".mappings" / "default.json").is_file()
+    assert read_snapshot(written[0].path).schools["books"].tolist() == schools["books"].tolist()
+
+
+def test_boundaries_are_checked_and_stored_in_the_page(data_root: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+
+    geo = tmp_path / "geo"
+    shutil.copytree(DEMO_GEO, geo)
+    monkeypatch.setenv("JUNHENG_GEO", str(geo))
+    towns = gpd.read_file(geo / "990101" / "townships.geojson")
+    at = open_data_page("en")
+    _uploader(at, "geo_up_towns").upload("towns.geojson", towns.to_crs(4547).to_json().encode())
+    at.run()
+    at.button(key="geo_check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in at.get("text")]
+    assert any("EPSG:4547" in s for s in shown)
+    assert t("boundary.preview.townships", "en", count=12, paired=12) in shown
+    at.button(key="geo_write").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (geo / "990101" / "boundaries.json").is_file() and (geo / ".trash").is_dir()
+
+
+def test_every_schools_column_has_words_and_chinese_is_the_contracts_header() -> None:
+    """The comparison and the pairing form show columns in words in English too (never the
+    file's canonical name), and the Chinese is the contract's own header."""
+    from dashboard.store.contract import header_map
+
+    zh = header_map("schools", "zh")
+    for name in zh:
+        assert dp.column_label("schools", name, "zh") == zh[name]
+        english = dp.column_label("schools", name, "en")
+        assert english != name and not re.search(r"[\u4e00-\u9fff]", english.replace(
+            "班班通", "")), name

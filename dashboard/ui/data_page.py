@@ -16,7 +16,8 @@ from typing import cast
 
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import catalogue, t
+from dashboard.method.standards import STAGES
 from dashboard.store.compare import SchoolsDiff, cell_text
 from dashboard.store.contract import ContractError, Violation, file_headers, header_map
 from dashboard.store.contract.spec import Table, header_index, header_key
@@ -28,7 +29,7 @@ from dashboard.store.templates import TEMPLATE_FILES, template_workbook
 from dashboard.store.trash import Trashed
 
 __all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
-           "column_labels", "snapshot_table", "trash_table", "change_table", "safe_name"]
+           "column_labels", "column_label", "snapshot_table", "trash_table", "change_table", "safe_name"]
 
 ROLES = ("schools", "teachers", "county")
 
@@ -126,9 +127,30 @@ def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
     return StageResult(preview(root, staged, lang))
 
 
+def column_label(table: str, name: str, lang: str) -> str:
+    """Return a contract column in words: ``column.<table>.<name>`` of the catalogue (a stage
+    column's key ends in ``_stage``), else its header in ``lang`` (the canonical name in en).
+
+    >>> column_label("schools", "teachers_backbone_junior", "en")
+    'County-level backbone teachers, junior secondary'
+    >>> column_label("schools", "books", "zh")
+    '图书册数'
+    """
+    key, stage = f"column.{table}.{name}", None
+    for code in STAGES:
+        if name.endswith(f"_{code}"):
+            key, stage = f"column.{table}.{name[: -len(code)]}stage", code
+    if key not in catalogue():
+        return header_map(cast(Table, table), lang)[name]
+    if stage is None:
+        return t(key, lang)
+    word = t(f"stage.{stage}", lang)
+    return t(key, lang, stage=word.lower() if lang == "en" else word)
+
+
 def column_labels(role: str, lang: str) -> dict[str, str]:
-    """Return contract column -> its header in ``lang`` (the label of a mapping choice)."""
-    return header_map(cast(Table, role), lang)
+    """Return contract column -> its label in ``lang`` (the label of a mapping choice)."""
+    return {name: column_label(role, name, lang) for name in header_map(cast(Table, role), lang)}
 
 
 def violation_table(violations: Iterable[Violation], lang: str) -> pd.DataFrame:
@@ -143,7 +165,7 @@ def violation_table(violations: Iterable[Violation], lang: str) -> pd.DataFrame:
 
 def change_table(diff: SchoolsDiff, lang: str) -> pd.DataFrame:
     """Return the comparison as rows: school, what (added / gone / a column), before, after."""
-    headers = header_map("schools", lang)
+    headers = column_labels("schools", lang)
     cols = [t(f"data.col.{c}", lang) for c in ("school", "what", "before", "after")]
     rows = [[r.school_name, t("data.change.added", lang), "", ""]
             for r in diff.added.itertuples(index=False)]
