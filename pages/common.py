@@ -40,6 +40,7 @@ from dashboard.ui.evaluation import (
     SCHEMES,
     STAGES,
     Evaluation,
+    county_labels,
     county_rows,
     history_snapshots,
     scheme_units,
@@ -320,11 +321,16 @@ def draw_sidebar() -> str:
                                               year=by_id[i].year, id=i),
                       help=t("app.sidebar.snapshot_help", lang))
         st.query_params["snapshot"] = str(st.session_state[key])
-        counties = by_id[str(st.session_state[key])].county_codes
+        chosen = by_id[str(st.session_state[key])]
+        counties = chosen.county_codes
+        names = _county_names(chosen.path, lang)
         key = SIDEBAR_KEYS["county"]
         sync = _bind(key, "county", counties, counties[0])
         if len(counties) > 1:
-            bar.selectbox(t("app.sidebar.county", lang), counties, key=key, on_change=sync)
+            bar.selectbox(t("app.sidebar.county", lang), counties, key=key, on_change=sync,
+                          format_func=lambda code: names.get(code, code))
+        else:  # one county: named under the year, so that every page says whose data it is
+            bar.caption(md_text(names.get(counties[0], counties[0])))
         st.query_params["county"] = str(st.session_state[key])
     for param, options in (("scheme", SCHEMES), ("stage", STAGES)):
         key = SIDEBAR_KEYS[param]
@@ -336,6 +342,15 @@ def draw_sidebar() -> str:
         st.warning(t("nav.bad_param", lang, param=param, value=plain_text(value),
                      used=_choice_text(param, str(st.session_state[SIDEBAR_KEYS[param]]), lang)))
     return lang
+
+
+def _county_names(path: Path, lang: str) -> dict[str, str]:
+    """Return county code -> '青山县（360123）' of a snapshot (the cached load the page makes
+    anyway); codes alone when it cannot be read (the page then says why)."""
+    try:
+        return county_labels(cache.load_snapshot(str(path), cache.stamp(path)).schools, lang)
+    except (SnapshotError, ContractError, OSError, ValueError):
+        return {}
 
 
 def _choice_text(param: str, value: str, lang: str) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "scheme_ids",
     # this module's own
     "county_rows",
+    "county_labels",
     "rows_of",
     "history_snapshots",
     "stack_evaluations",
@@ -120,6 +121,14 @@ def county_name(schools: pd.DataFrame, county: str | None, lang: str) -> str:
     if not len(names):
         return str(county or "")
     return t("app.county_label", lang, name=names.iloc[0], code=str(county))
+
+
+def county_labels(schools: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Return county code -> :func:`county_name` for every county of ``schools`` (a city
+    snapshot's sidebar names each county, not only its code)."""
+    codes = schools["county_code"].astype(str)
+    return {code: county_name(schools[(codes == code).to_numpy()], code, lang)
+            for code in dict.fromkeys(codes)}
 
 
 def threshold(scheme: str, stage: str) -> float:
