@@ -20,6 +20,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from demo_data import DEMO_COUNTY, DEMO_GEO, DEMO_SNAPSHOT
 from shapely.geometry import Polygon
 
@@ -249,3 +251,37 @@ def test_the_command_line_checks_previews_and_refuses_with_status_2(towns, tmp_p
     out = _cli("boundaries", str(good), "--schools", str(DEMO_SNAPSHOT), "--geo", str(geo))
     assert out.returncode == 0, out.stderr
     assert _tree(geo) != before and (geo / ".trash").is_dir()
+
+
+@pytest.fixture(scope="module")
+def good_files(towns, tmp_path_factory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("good")
+    towns.to_file(folder / "t.geojson")
+    towns.to_file(folder / "t.gpkg", layer="乡镇")
+    _zipped_shapefile(towns.to_crs(CM114), folder / "shp")
+    return {".geojson": (folder / "t.geojson").read_bytes(),
+            ".gpkg": (folder / "t.gpkg").read_bytes(),
+            ".zip": (folder / "shp" / "towns.zip").read_bytes()}
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(suffix=st.sampled_from([".geojson", ".gpkg", ".zip"]), cut=st.none() | st.floats(0, 1),
+       flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=20))
+def test_a_damaged_boundary_file_is_refused_never_a_crash(good_files, tmp_path, suffix, cut,
+                                                        flips):
+    """Truncated or byte-flipped GeoJSON, GeoPackage and zipped Shapefiles: each is read or
+    refused with a BoundaryError naming the file; nothing else escapes (GDAL included)."""
+    raw = bytearray(good_files[suffix])
+    for where, byte in flips:
+        raw[min(int(where * len(raw)), len(raw) - 1)] = byte
+    if cut is not None:
+        raw = raw[: int(cut * (len(raw) - 1))]
+    path = tmp_path / f"damaged{suffix}"
+    path.write_bytes(bytes(raw))
+    try:
+        layer = read_boundary(path, layer="乡镇" if suffix == ".gpkg" else None)
+    except BoundaryError as exc:
+        assert str(exc).startswith(f"文件 {path.name}：")
+    else:
+        assert len(layer.frame) > 0 and layer.frame.crs.to_epsg() == 4326

@@ -12,6 +12,7 @@ WGS 84 differ by centimetres, which no map here can show.  docs/data-contract.md
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,9 +23,11 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
+from shapely.errors import GEOSException
 
 from dashboard.i18n import DEFAULT_LANG, t
 from dashboard.store.contract.limits import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
+from dashboard.store.contract.violations import shown_value
 
 __all__ = ["BoundaryError", "BoundaryLayer", "read_boundary", "parse_crs", "COMMON_CRS",
            "crs_label", "MAX_FEATURES"]
@@ -40,7 +43,10 @@ CHINA: Final = (73.0, 3.0, 136.0, 54.0)
 # 1954, WGS 84 and its UTM zones over China, Web Mercator.
 COMMON_CRS: Final = (4490, *range(4513, 4555), *range(4491, 4513), 4610, 4214, 4326,
                      *range(32643, 32654), 3857)
-_READ_ERRORS: Final = (DataSourceError, DataLayerError, OSError, ValueError, RuntimeError)
+# what reading a damaged file raises: GDAL's errors, a geometry GEOS cannot build (an
+# unclosed ring), a zip of an unknown version
+_READ_ERRORS: Final = (DataSourceError, DataLayerError, OSError, ValueError, RuntimeError,
+                       GEOSException, NotImplementedError, EOFError)
 
 
 class BoundaryError(ValueError):
@@ -90,7 +96,7 @@ def _check_zip(path: Path, lang: str) -> list[str]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError, EOFError, ValueError) as exc:
         raise BoundaryError(path.name, "unreadable", lang, reason=type(exc).__name__) from exc
     if len(infos) > MAX_ZIP_ENTRIES:
         raise BoundaryError(path.name, "zip_entries", lang, count=len(infos),
@@ -215,8 +221,11 @@ def read_boundary(path: str | Path, *, layer: str | None = None, crs: str | int 
     if size > MAX_FILE_BYTES:
         raise BoundaryError(path.name, "too_large", lang, size=size, limit=MAX_FILE_BYTES)
     chosen = parse_crs(crs, path.name, lang) if crs not in (None, "") else None
-    source, gdal_layer, guess = _source(path, layer, lang)
-    frame = _read(path, source, gdal_layer, guess, lang)
+    with warnings.catch_warnings(record=True) as caught:  # GDAL's warnings, told as a note
+        warnings.simplefilter("always", RuntimeWarning)
+        source, gdal_layer, guess = _source(path, layer, lang)
+        frame = _read(path, source, gdal_layer, guess, lang)
+    said = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
     polygonal = frame.geometry.notna() & ~frame.geometry.is_empty & frame.geometry.geom_type.isin(
         ["Polygon", "MultiPolygon"])
     skipped = int((~polygonal).sum())
@@ -226,4 +235,7 @@ def read_boundary(path: str | Path, *, layer: str | None = None, crs: str | int 
     frame, source_crs, notes = _to_wgs84(path, frame, chosen, lang)
     if skipped:
         notes.append(("boundary.note.skipped", {"count": str(skipped)}))
+    if said:  # e.g. "Non closed ring detected": the geometry is repaired, the user told
+        notes.append(("boundary.note.gdal", {"count": str(len(said)),
+                                             "first": shown_value(said[0])}))
     return BoundaryLayer(path.name, gdal_layer or path.stem, frame, source_crs, tuple(notes))
