@@ -20,9 +20,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from demo_data import DEMO_COUNTY, DEMO_GEO, DEMO_SNAPSHOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from demo_data import DEMO_COUNTY, DEMO_GEO, DEMO_SNAPSHOT
 from shapely.geometry import Polygon
 
 from dashboard.store.boundaries import (
