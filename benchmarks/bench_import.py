@@ -1,6 +1,7 @@
 """Import times (issue 11): a county workbook of about 300 schools (target under 3 s) and a
 city workbook of 15 counties, each filled into the schools template as a user would and read
-back through the import's own staging (every file loaded and checked, year and counties kept).
+back through the import's own staging (every file loaded and checked, year and counties kept);
+and the demo's township boundaries as a zipped Gauss-Krüger Shapefile through the boundary check.
 
 The workbooks are made from the demo county: its 62 schools repeated with new ids (a teaching
 point keeps a parent of its own copy) for the 300-school county, and the same county under 15
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.timing import measure
+from dashboard.store.boundaries import stage_boundaries
 from dashboard.store.demo import build_demo
 from dashboard.store.importing import stage_import
 from dashboard.store.templates import filled_template
@@ -56,4 +58,28 @@ def run() -> dict:
             assert len(staged.schools) == len(frame)
             figures[name] = measure(lambda p=path: stage_import(p), repeat=3, warmup=0,
                                     target_s=TARGET_S if name.startswith("county") else None)
+        figures.update(_boundaries(Path(tmp), schools))
     return {"figures": figures}
+
+
+def _boundaries(tmp: Path, schools: pd.DataFrame) -> dict[str, object]:
+    """Time a county's township Shapefile (Gauss-Krüger, zipped, GBK) through the boundary
+    check: read, reproject, repair, pair names, place the schools, simplify."""
+    import zipfile
+
+    import geopandas as gpd
+
+    from dashboard.store.demo import write_demo
+
+    write_demo(tmp / "data", tmp / "geo")
+    towns = gpd.read_file(tmp / "geo" / "990101" / "townships.geojson").to_crs(4547)[
+        ["township", "geometry"]]
+    towns.to_file(tmp / "towns.shp", encoding="gbk")
+    archive = tmp / "towns.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for part in (".shp", ".shx", ".dbf", ".prj"):
+            z.write(tmp / f"towns{part}", f"towns{part}")
+    staged = stage_boundaries(archive, schools)
+    assert len(staged.match.pairs) == len(towns)
+    return {f"boundaries_{len(towns)}_townships_shapefile": measure(
+        lambda: stage_boundaries(archive, schools), repeat=5, warmup=1, target_s=2.0)}
