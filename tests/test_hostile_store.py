@@ -5,6 +5,7 @@ check and repair.  Each case was first reproduced against the code before the fi
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -187,6 +188,9 @@ def test_damaged_scenario_files_are_listed_as_damaged_never_raised(tmp_path: Pat
         with pytest.raises(ScenarioError) as info:
             store.load(d.name)
         assert info.value.rule == "damaged_file"
+    # the reason inside speaks the message's language too (it nested Chinese in English)
+    english = next(d for d in damaged if d.name == "actions").error.message("en")
+    assert not re.search(r"[\u4e00-\u9fff]", english), english
 
 
 @pytest.mark.parametrize("name, ok", [("𝐀" * 62, True), ("𝐀" * 63, False), ("𝐀" * 64, False),

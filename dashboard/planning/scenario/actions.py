@@ -146,7 +146,9 @@ class ScenarioError(ValueError):
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         """Return the message in ``lang``: where (action, field = value), then the rule."""
-        params = {k: (t(v.key, lang) if isinstance(v, CatalogueText) else v) for k, v in self.params.items()}
+        params = {k: (t(v.key, lang) if isinstance(v, CatalogueText)
+                      else v.message(lang) if isinstance(v, ScenarioError) else v)
+                  for k, v in self.params.items()}  # a nested error speaks the same language
         rule = t(f"scenario.rule.{self.rule}", lang, **params)
         parts = []
         if self.index is not None:

@@ -182,9 +182,9 @@ def _read(path: Path) -> Scenario:
             raise files.JsonFileError("too_deep", f"nesting depth {depth}")
         return Scenario.from_json(text)
     except files.JsonFileError as exc:
-        reason = f"{exc.reason}: {exc.detail}"
-    except ScenarioError as exc:
-        reason = exc.message()
+        reason = f"{exc.reason}: {exc.detail}"[:300]
+    except ScenarioError as exc:  # said in the language the message is asked in
+        raise ScenarioError("damaged_file", field="name", value=path.stem, reason=exc) from exc
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-    raise ScenarioError("damaged_file", field="name", value=path.stem, reason=reason[:300])
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+    raise ScenarioError("damaged_file", field="name", value=path.stem, reason=reason)
