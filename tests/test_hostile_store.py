@@ -5,8 +5,8 @@ check and repair.  Each case was first reproduced against the code before the fi
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import subprocess
