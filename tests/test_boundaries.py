@@ -285,3 +285,16 @@ def test_a_damaged_boundary_file_is_refused_never_a_crash(good_files, tmp_path, 
         assert str(exc).startswith(f"文件 {path.name}：")
     else:
         assert len(layer.frame) > 0 and layer.frame.crs.to_epsg() == 4326
+
+
+def test_a_city_file_of_several_counties_keeps_this_countys_townships(towns, schools, tmp_path):
+    """A city bureau's file holds every county's townships with their 9-digit codes: only the
+    county's own are kept, and the preview says by which column."""
+    other = towns.assign(township_code=towns["township_code"].str.replace("990101", "990102"),
+                         township=towns["township"] + "（邻县）")
+    path = tmp_path / "city.geojson"
+    pd.concat([towns, other], ignore_index=True).pipe(gpd.GeoDataFrame, crs=4326).to_file(path)
+    staged = stage_boundaries(path, schools)
+    assert len(staged.townships) == len(towns) and not staged.match.unmatched_polygons
+    assert ("boundary.note.city", {"column": "township_code", "count": str(len(towns)),
+                                   "county": DEMO_COUNTY}) in staged.layer.notes

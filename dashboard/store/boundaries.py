@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -126,6 +126,22 @@ def _placement(points: gpd.GeoDataFrame, outline: object, towns: gpd.GeoDataFram
             pd.DataFrame(elsewhere[columns]).reset_index(drop=True))
 
 
+def _county_rows(frame: gpd.GeoDataFrame, code: str) -> tuple[gpd.GeoDataFrame, str | None]:
+    """Return the features of county ``code`` in a file of several counties (a city's): those
+    whose values in a code column (县区代码 or 乡镇代码, which starts with it) start with the
+    code, where such a column also holds other counties; else the frame as it is."""
+    for col in frame.columns:
+        if col == frame.geometry.name:
+            continue
+        text = frame[col].map(lambda v: str(v).strip() if v is not None else "")
+        if not text.str.fullmatch(r"\d{6,12}").all():
+            continue
+        ours = text.str.startswith(code)
+        if ours.any() and not ours.all():
+            return frame[ours.to_numpy()].reset_index(drop=True), str(col)
+    return frame, None
+
+
 def _county_schools(schools: pd.DataFrame, county_code: str | None, file: str,
                     lang: str) -> pd.DataFrame:
     codes = sorted({str(c) for c in schools["county_code"]})
@@ -149,6 +165,10 @@ def stage_boundaries(townships_path: str | Path, schools: pd.DataFrame, *,
     county = _county_schools(schools, county_code, read.file, lang)
     code = str(county["county_code"].iloc[0])
     towns_named = sorted({str(x) for x in county["township"]})
+    mine, code_column = _county_rows(read.frame, code)
+    if code_column is not None:
+        read = replace(read, frame=mine, notes=(*read.notes, ("boundary.note.city", {
+            "column": code_column, "count": str(len(mine)), "county": code})))
     candidates = _name_columns(read.frame, towns_named)
     column = name_column or (candidates[0] if candidates else None)
     if column is None or column not in candidates:
