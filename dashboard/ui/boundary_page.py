@@ -21,6 +21,7 @@ from pyproj import CRS
 from dashboard.i18n import t
 from dashboard.store.boundaries import StagedBoundaries, stage_boundaries
 from dashboard.store.boundary_files import COMMON_CRS, BoundaryError, crs_label
+from dashboard.ui.data_page import safe_name
 from dashboard.ui.figures import figure
 from dashboard.ui.format import html_text, html_texts
 from dashboard.ui.geo import map_aspect, parse_geojson, townships
@@ -49,11 +50,6 @@ class BoundaryResult:
     message: str = ""
 
 
-def _safe_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name
-    return base if base not in ("", ".", "..") else "upload"
-
-
 def stage_boundary_uploads(schools: pd.DataFrame, county_code: str, townships_file: BoundaryUpload,
                            outline_file: BoundaryUpload | None, *, crs: int | None,
                            name_column: str | None, pairing: Mapping[str, str],
@@ -67,7 +63,7 @@ def stage_boundary_uploads(schools: pd.DataFrame, county_code: str, townships_fi
                 continue
             folder = Path(tmp) / role
             folder.mkdir()
-            path = folder / _safe_name(upload.name)
+            path = folder / safe_name(upload.name)
             path.write_bytes(upload.data)
             paths.append(path)
         assert paths[0] is not None
