@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
+from dashboard.method.engine import evaluate
 from dashboard.method.profiles import PROFILE_DIR, default_profile_id, load_profile, profile_ids
 from dashboard.method.profiles_school import judge_units
 from dashboard.store.demo import build_demo
 from dashboard.ui.checklist import checklist_items, profile_label, scope_text
-from dashboard.method.engine import evaluate
 
 
 @pytest.fixture(scope="module")

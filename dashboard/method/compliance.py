@@ -17,14 +17,6 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import catalogue, t
-from dashboard.method.standards import (
-    DEFAULT_PARAMS,
-    INDICATORS,
-    QUALITY_IDS,
-    SCHEMES,
-    ProvinceProfile,
-    standards_table,
-)
 from dashboard.method.profiles import load_profile
 from dashboard.method.profiles_county import (
     GOV_ITEMS,
@@ -39,6 +31,14 @@ from dashboard.method.profiles_county import (
     judge_veto,
 )
 from dashboard.method.profiles_school import ids_where, judge_units
+from dashboard.method.standards import (
+    DEFAULT_PARAMS,
+    INDICATORS,
+    QUALITY_IDS,
+    SCHEMES,
+    ProvinceProfile,
+    standards_table,
+)
 
 if TYPE_CHECKING:
     from dashboard.method.verdict import Verdict

@@ -153,7 +153,7 @@ def derive_g3(schools: pd.DataFrame, rooms: pd.DataFrame | None, lang: str) -> J
     have = {k: regular.get(f"{k}_rooms", pd.Series(0, index=regular.index)).astype(float)
             for k in ROOM_AREA}
     exact = rooms is not None and not rooms.empty
-    if exact:
+    if rooms is not None and exact:
         r = rooms[rooms["school_id"].astype(str).isin(regular["school_id"].astype(str))]
         big = r[pd.to_numeric(r["area_m2"], errors="coerce") >= r["kind"].map(ROOM_AREA)]
         counted = big.groupby(["school_id", "kind"])["count"].sum()
@@ -189,7 +189,8 @@ def derive_g5(schools: pd.DataFrame, classes: pd.DataFrame | None, lang: str,
         n_cls = schools.get(f"classes_{st}", pd.Series(0, index=schools.index)).astype(float)
         pupils = schools.get(f"students_{st}", pd.Series(0, index=schools.index)).astype(float)
         has = n_cls > 0
-        c = classes[(classes["stage"] == st) & classes["school_id"].astype(str).isin(sid)] if given else None
+        c = (classes[(classes["stage"] == st) & classes["school_id"].astype(str).isin(sid)]
+             if classes is not None and given else None)
         if c is not None and not c.empty:
             p = pd.to_numeric(c["pupils"], errors="coerce")
             over = c[p > CLASS_LIMIT[st]]

@@ -110,7 +110,11 @@ def _by_classes(units: pd.DataFrame, ind: dict, stage: np.ndarray) -> tuple[np.n
 def _class_size(units: pd.DataFrame, ind: dict, stage: np.ndarray,
                 stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
     fig = _figure(ind, stage)
-    students, classes = _num(units, "students"), _num(units, "classes")
+    n = len(stage)
+    students = _num(units, "students")
+    classes = _num(units, "classes")
+    if students is None or classes is None:
+        return np.full(n, np.nan), np.full(n, MISSING)
     with np.errstate(invalid="ignore", divide="ignore"):
         avg = np.where(classes > 0, students / classes, np.nan)
     value = avg
