@@ -17,19 +17,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import catalogue, t
+from dashboard.method import profiles_county as pc
 from dashboard.method.profiles import load_profile
-from dashboard.method.profiles_county import (
-    GOV_ITEMS,
-    Judged,
-    RuleFacts,
-    derive_g3,
-    derive_g5,
-    gov_items,
-    judge_e9,
-    judge_g11,
-    judge_g15,
-    judge_veto,
-)
+from dashboard.method.profiles_county import RuleFacts
 from dashboard.method.profiles_school import ids_where, judge_units
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
@@ -276,18 +266,18 @@ def _names(item_id: str, srow: pd.Series) -> tuple[str, str]:
 
 
 def _special(item_id: str, value: object, passed: object, facts: RuleFacts,
-             lang: str) -> Judged | None:
+             lang: str) -> pc.Judged | None:
     """Return the itemised judgement of G11, G15, E9 and the profile's numeric vetoes (None:
     the item is judged by its standards row)."""
     if value is None or pd.isna(value) or not str(value).strip():
         return None
     if item_id == "G11":
-        return judge_g11(value, passed, lang)
+        return pc.judge_g11(value, passed, lang)
     if item_id == "G15":
-        return judge_g15(value, passed, lang)
+        return pc.judge_g15(value, passed, lang)
     if item_id == "E9":
-        return judge_e9(value, lang)
-    return judge_veto(item_id, value, facts.profile, lang)
+        return pc.judge_e9(value, lang)
+    return pc.judge_veto(item_id, value, facts.profile, lang)
 
 
 def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
@@ -304,11 +294,11 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
         if item_id in ("B_SATISFACTION",):
             group = "satisfaction"
         if item_id == "B_GOV_SCORE" and county is not None:
-            judged = gov_items(county, lang)
+            judged = pc.gov_items(county, lang)
             if judged is not None:
                 items.append(ChecklistItem(scheme, group, str(item_id), *_names(str(item_id), srow),
                                            judged.status, judged.value, judged.target,
-                                           judged.evidence, GOV_ITEMS))
+                                           judged.evidence, pc.GOV_ITEMS))
                 continue
         if given.empty:
             veto = load_profile(facts.profile).veto(str(item_id))
@@ -558,8 +548,8 @@ def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str,
         return item
     facts = facts or RuleFacts()
     if item.item_id in ("G3", "G5"):
-        j = (derive_g3(schools, _rows_of(facts.rooms, schools), lang) if item.item_id == "G3"
-             else derive_g5(schools, _rows_of(facts.classes, schools), lang, stage))
+        j = (pc.derive_g3(schools, _rows_of(facts.rooms, schools), lang) if item.item_id == "G3"
+             else pc.derive_g5(schools, _rows_of(facts.classes, schools), lang, stage))
         return ChecklistItem(item.scheme, item.group, item.item_id, item.name_zh, item.name_en,
                              j.status, j.value, j.target, j.evidence, j.ids)
     d = derive_school_items(schools)

@@ -124,7 +124,6 @@ def _instruction_rows(table: Table, lang: str) -> list[list[str]]:
 def _demo_latest() -> dict[str, pd.DataFrame]:
     """Return the demo county's tables of its latest year (built once; never changed)."""
     from dashboard.store.demo import build_demo
-
     from dashboard.store.demo.classrooms import class_rows, room_rows
 
     demo = build_demo()

@@ -12,6 +12,7 @@ row, column, value and rule.  With the schools table, every row's school must be
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -22,37 +23,33 @@ from dashboard.store.contract.reading import _load
 from dashboard.store.contract.validation import _row_numbers, check
 from dashboard.store.contract.violations import LoadResult
 
-__all__ = ["FACT_TABLES", "validate_classes", "validate_rooms", "load_classes", "load_rooms"]
+__all__ = ["FACT_TABLES", "validate_facts", "load_facts", "validate_classes", "validate_rooms",
+           "load_classes", "load_rooms"]
 
 FACT_TABLES: Final = ("classes", "rooms")
 
 
-def validate_classes(frame: pd.DataFrame, schools: pd.DataFrame | None = None, *,
-                     file: str = "classes", sheet: str | None = None, header_rows: int = 0,
-                     lang: str = DEFAULT_LANG) -> LoadResult:
-    """Return the class rows in canonical form with every violation (data contract §4a);
-    with ``schools``, each row's school must be listed there."""
-    return check("classes", frame, schools, file=file, sheet=sheet, lang=lang,
-                 row_numbers=_row_numbers(frame, header_rows))
-
-
-def validate_rooms(frame: pd.DataFrame, schools: pd.DataFrame | None = None, *,
-                   file: str = "rooms", sheet: str | None = None, header_rows: int = 0,
+def validate_facts(table: str, frame: pd.DataFrame, schools: pd.DataFrame | None = None, *,
+                   file: str | None = None, sheet: str | None = None, header_rows: int = 0,
                    lang: str = DEFAULT_LANG) -> LoadResult:
-    """Return the room rows in canonical form with every violation (data contract §4a)."""
-    return check("rooms", frame, schools, file=file, sheet=sheet, lang=lang,
-                 row_numbers=_row_numbers(frame, header_rows))
+    """Return the class or room rows (``table``: "classes" or "rooms") in canonical form with
+    every violation (data contract §4a); with ``schools``, each row's school must be listed."""
+    if table not in FACT_TABLES:
+        raise ValueError(f"table must be one of {FACT_TABLES}, got {table!r}")
+    return check(table, frame, schools, file=file or table, sheet=sheet,  # type: ignore[arg-type]
+                 lang=lang, row_numbers=_row_numbers(frame, header_rows))
 
 
-def load_classes(path: str | Path, *, schools: pd.DataFrame | None = None,
-                 sheet: str | None = None, lang: str = DEFAULT_LANG,
-                 aliases: Mapping[str, str] | None = None) -> LoadResult:
-    """Return the class rows read from .xlsx / .csv / .parquet, with every violation."""
-    return _load("classes", path, schools, sheet, lang, aliases)
-
-
-def load_rooms(path: str | Path, *, schools: pd.DataFrame | None = None,
+def load_facts(table: str, path: str | Path, *, schools: pd.DataFrame | None = None,
                sheet: str | None = None, lang: str = DEFAULT_LANG,
                aliases: Mapping[str, str] | None = None) -> LoadResult:
-    """Return the room rows read from .xlsx / .csv / .parquet, with every violation."""
-    return _load("rooms", path, schools, sheet, lang, aliases)
+    """Return the class or room rows read from .xlsx / .csv / .parquet, with every violation."""
+    if table not in FACT_TABLES:
+        raise ValueError(f"table must be one of {FACT_TABLES}, got {table!r}")
+    return _load(table, path, schools, sheet, lang, aliases)  # type: ignore[arg-type]
+
+
+validate_classes = partial(validate_facts, "classes")
+validate_rooms = partial(validate_facts, "rooms")
+load_classes = partial(load_facts, "classes")
+load_rooms = partial(load_facts, "rooms")
