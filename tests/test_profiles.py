@@ -103,6 +103,9 @@ def test_switching_profile_changes_the_verdicts_it_should(demo):
                                                        profile=pid)} for pid in profile_ids()}
     assert by["example_9of7"]["BS_RULE"].status == "fail"
     assert by["yunnan_10"]["BS_RULE"].status == "missing"
+    assert "10 items the source does not list" in by["yunnan_10"]["BS_RULE"].evidence
+    # what would decide an approximated unit is said: class rows, the experiment equipment
+    assert "class rows" in by["example_9of7"]["BS_RULE"].evidence
     assert by["example_9of7"]["B_VETO_2"].status == "pass"
     assert by["yunnan_10"]["B_VETO_2"].status == "missing"  # the rate is needed
     # nothing of the quality assessment depends on the basic profile

@@ -482,15 +482,21 @@ def _school_rule_items(rules: pd.DataFrame, lang: str,
                          for n, s in zip(failing["school_name"], failing["stage"]))
         row_id = "BS_RULE" if scheme == "basic" else "Q_SCHOOL_RULE"
         evidence = (t("checklist.evidence.failing_schools", lang, n=len(failing), names=names)
-                    if len(failing) else t("checklist.evidence.all_schools_pass", lang))
+                    if len(failing) else "" if len(unsure)
+                    else t("checklist.evidence.all_schools_pass", lang))
         overall = "fail" if len(failing) else "pass"
         if len(unsure):
             approx = int((status == "approximated").sum())
-            evidence += sep + t("rules.school.unsure", lang, approximated=approx,
-                                missing=len(unsure) - approx)
+            evidence += (sep if evidence else "") + t(
+                "rules.school.unsure", lang, approximated=approx, missing=len(unsure) - approx)
             if not len(failing):
                 overall = "missing" if len(unsure) > approx else "approximated"
         if scheme == "basic":
+            if len(unsure) and "uncertain" in sr:
+                ids = sorted({i for u in unsure["uncertain"] if isinstance(u, tuple) for i in u})
+                what = pc.needed(prof.id, ids, lang)
+                if what:
+                    evidence += sep + t("rules.school.needed", lang, items=what)
             evidence = t("rules.school.profile", lang, name=prof.name(lang),
                          rule=prof.rule_text(lang)) + sep + evidence
         names_of = (_names(row_id, std.loc[row_id]) if scheme == "quality" else

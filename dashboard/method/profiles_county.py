@@ -27,6 +27,7 @@ __all__ = [
     "Judged",
     "profile_school_rules",
     "with_facility_facts",
+    "needed",
     "FACILITY_COLUMNS",
     "derive_g3",
     "derive_g5",
@@ -93,11 +94,12 @@ def profile_school_rules(ev: Evaluation, facts: RuleFacts) -> pd.DataFrame:
     units = with_facility_facts(units, facts.rooms)
     judged = judge_units(units, load_profile(facts.profile or ev.params.province_profile), stats)
     key = ["county_code", "year", "unit_id"]
-    new = units[key].assign(**{c: judged[c].to_numpy() for c in
-                               ("meets", "school_pass", "failing", "school_status")})
+    cols = ("meets", "school_pass", "failing", "school_status", "uncertain")
+    new = units[key].assign(**{c: judged[c].to_numpy() for c in cols})
     basic = rules["scheme"] == "basic"
     merged = rules.loc[basic, key].merge(new, on=key, how="left")
-    for c in ("meets", "school_pass", "failing", "school_status"):
+    rules["uncertain"] = [()] * len(rules)
+    for c in cols:
         values = rules[c].to_numpy(dtype=object)
         values[basic.to_numpy()] = merged[c].to_numpy(dtype=object)
         rules[c] = values
@@ -131,6 +133,40 @@ def with_facility_facts(units: pd.DataFrame, rooms: pd.DataFrame | None) -> pd.D
         by = total.groupby(r["school_id"].astype(str) + "|" + r["year"].astype(str)).sum(min_count=1)
         out[column] = key.map(by).astype(float) * share
     return out
+
+
+def needed(profile_id: str | None, item_ids: list[str], lang: str) -> str:
+    """Return, for the profile's items that are 缺数据 or approximated somewhere, what would
+    decide each: class rows, the experiment equipment, a figure the source does not give, or
+    the school fact the item reads."""
+    prof = load_profile(profile_id)
+    by_id = {str(i["id"]): i for i in prof.indicators}
+    out = []
+    for item_id in item_ids:
+        ind = by_id.get(item_id)
+        if ind is None:
+            continue
+        name = ind.get("name_zh" if lang == "zh" else "name_en", item_id)
+        whys = []
+        if ind["kind"] == "class_size":
+            whys.append(t("rules.need.classes", lang))
+        elif ind["kind"] == "total_by_classes":
+            whys.append(t("rules.need.equipment", lang))
+        elif ind["kind"] in ("flag", "share_min"):
+            whys.append(t("rules.need.fact", lang, column=ind.get("column", "")))
+        facility = {c: k for k, (_, c) in FACILITY_COLUMNS.items()}
+        if ind.get("numerator") in facility:
+            whys.append(t("rules.need.rooms", lang,
+                          kind=t(f"rules.kind.{facility[ind['numerator']]}", lang)))
+        if ind["kind"] in ("ratio_min", "ratio_max", "share_min"):
+            whys += [t("rules.need.figure", lang, stage=t(f"stage.{st}", lang))
+                     for st in ("primary", "junior") if ind.get(st) is None]
+        why = "；".join(whys) if lang == "zh" else "; ".join(whys)
+        out.append(f"{name}（{why}）" if lang == "zh" else f"{name} ({why})")
+    unlisted = prof.n - len(prof.indicators)
+    if unlisted:
+        out.append(t("rules.need.unlisted", lang, n=unlisted))
+    return _sep(lang).join(out)
 
 
 def _need_rooms(classes: float) -> int:
