@@ -158,3 +158,33 @@ def test_the_checklist_page_chooses_the_profile_and_names_the_scope() -> None:
     assert list(item["status"]) == ["fail"]
     kept = at.query_params["profile"]  # the choice is in the URL, as the other choices are
     assert (kept if isinstance(kept, str) else kept[0]) == "example_9of7"
+
+
+def test_cli_reads_class_and_room_rows_and_refuses_bad_ones(tmp_path, capsys):
+    """Class rows reach the rules through the command line (G5 judged on every class), and a
+    bad class file is refused with exit 2, naming the file, row, column and rule."""
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    snap = next((tmp_path / "data").glob("*2024"))
+    schools = build_demo().schools[2024]
+    junior = schools[schools["classes_junior"] > 0]
+    first = junior[junior["students_junior"] <= 50 * junior["classes_junior"]].iloc[0]
+    sid = str(first["school_id"])
+    classes = tmp_path / "classes.csv"
+    classes.write_text("学年,学校标识码,学段,年级,班级,班级人数\n"
+                       f"2024,{sid},初中,7,1,49\n2024,{sid},初中,7,2,56\n", encoding="utf-8")
+    schools_file = tmp_path / "schools.parquet"  # a schools file has no county table: G5 derived
+    schools.to_parquet(schools_file)
+    assert main(["evaluate", str(schools_file), "--classes", str(classes), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    g5 = next(c for c in rep["checklist"] if c["id"] == "G5")
+    assert rep["profile"]["id"] == default_profile_id()
+    assert g5["status"] == "fail" and sid in g5["ids"] and "56" in g5["value"]
+    assert main(["evaluate", str(schools_file), "--profile", default_profile_id(), "--json"]) == 0
+    without = next(c for c in json.loads(capsys.readouterr().out)["checklist"] if c["id"] == "G5")
+    assert sid not in without["ids"] and "56" not in without["value"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("学年,学校标识码,学段,年级,班级,班级人数\n2024,nope,初中,7,1,49\n", encoding="utf-8")
+    assert main(["evaluate", str(snap), "--classes", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "学校标识码" in err and "nope" in err

@@ -210,8 +210,8 @@ def derive_g3(schools: pd.DataFrame, rooms: pd.DataFrame | None, lang: str) -> J
 
 def derive_g5(schools: pd.DataFrame, classes: pd.DataFrame | None, lang: str,
               stage: str | None = None) -> Judged:
-    """G5 (所有班级 ≤ 45 / 50): on every class when class rows are given (largest class,
-    classes over 45/50 and over 55), else on each school's average: an average over the limit
+    """G5 (所有班级 ≤ 45 / 50): on every class of the schools with class rows (largest class,
+    classes over 45/50 and over 55), on the average of the others: an average over the limit
     fails for sure, under it is ``approximated``."""
     stages = [stage] if stage else ["primary", "junior"]
     target = _sep(lang).join(t("rules.g5.target", lang, stage=t(f"stage.{s}", lang),
@@ -224,17 +224,17 @@ def derive_g5(schools: pd.DataFrame, classes: pd.DataFrame | None, lang: str,
     for st in stages:
         n_cls = schools.get(f"classes_{st}", pd.Series(0, index=schools.index)).astype(float)
         pupils = schools.get(f"students_{st}", pd.Series(0, index=schools.index)).astype(float)
-        has = n_cls > 0
         c = (classes[(classes["stage"] == st) & classes["school_id"].astype(str).isin(sid)]
-             if classes is not None and given else None)
-        if c is not None and not c.empty:
+             if classes is not None and given else classes)
+        with_rows = sid.isin(c["school_id"].astype(str)) if c is not None else sid.isin([])
+        if c is not None and not c.empty:  # the schools with class rows: every class
             p = pd.to_numeric(c["pupils"], errors="coerce")
             over = c[p > CLASS_LIMIT[st]]
             bad += list(dict.fromkeys(over["school_id"].astype(str)))
             parts.append(t("rules.g5.classes", lang, stage=t(f"stage.{st}", lang), n=len(c),
                            largest=f"{p.max():g}", over=len(over), limit=f"{CLASS_LIMIT[st]:g}",
                            cap=int((p > 55).sum())))
-            continue
+        has = (n_cls > 0) & ~with_rows  # the others: their averages
         if not has.any():
             continue
         avg = (pupils[has] / n_cls[has])
