@@ -29,7 +29,7 @@ def test_every_component_is_listed_once_with_failures_first(demo):
     ids = [i.item_id for i in items]
     assert len(ids) == len(set(ids))
     expected = {"B_CV_COMPOSITE:primary", "B_CV_COMPOSITE:junior", "BS_RULE", "Q_SCHOOL_RULE",
-                "B_GOV_SCORE", "B_SATISFACTION", "S1", "P1", "VERDICT:basic", "VERDICT:quality",
+                "B_COND_SCORE", "B_GOV_SCORE", "B_SATISFACTION", "S1", "P1", "VERDICT:basic", "VERDICT:quality",
                 *(f"VERDICT:{m}:{s}" for m in ("basic", "quality") for s in ("primary", "junior")),
                 *(f"B_VETO_{k}" for k in range(1, 5)), *(f"G{k}" for k in range(1, 16)),
                 *(f"E{k}" for k in range(1, 10)), *(f"V{k}" for k in range(1, 7)),
