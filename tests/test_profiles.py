@@ -188,3 +188,16 @@ def test_cli_reads_class_and_room_rows_and_refuses_bad_ones(tmp_path, capsys):
     assert main(["evaluate", str(snap), "--classes", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.csv" in err and "学校标识码" in err and "nope" in err
+
+
+def test_the_presentation_notes_name_the_scope(demo):
+    """The deck's and report's verdict step carries the scope (profile, teaching points,
+    private schools, weights) in its notes."""
+    from dashboard.ui.present.model import material
+    from dashboard.ui.present.story import verdict_step
+
+    schools, county, ev = demo
+    m = material(ev, schools, county, "990101", 2024, "demo", "en")
+    notes = verdict_step(m).notes
+    assert any(load_profile(default_profile_id()).name("en") in n for n in notes)
+    assert any(t("rules.scope.tp_merge", "en") == n for n in notes)
