@@ -14,7 +14,8 @@ lang = ctx.lang
 left, right = st.columns([3, 2])
 with left:
     profile = url_select(ctx.tr("rules.page.profile"), checklist.profile_options(),
-                         param="profile", key="check_profile", default=checklist.default_profile(),
+                         param=checklist.PROFILE_PARAM, key=checklist.PROFILE_KEY,
+                         default=checklist.default_profile(),
                          format_func=lambda i: checklist.profile_label(i, lang))
 with right:
     tp_basic = url_select(ctx.tr("rules.page.tp"), checklist.TP_CHOICES, param="tp",

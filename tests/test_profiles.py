@@ -201,3 +201,34 @@ def test_the_presentation_notes_name_the_scope(demo):
     notes = verdict_step(m).notes
     assert any(load_profile(default_profile_id()).name("en") in n for n in notes)
     assert any(t("rules.scope.tp_merge", "en") == n for n in notes)
+
+
+def test_with_profile_rejudges_the_evaluation_every_page_reads(demo):
+    from dashboard.method.profiles_county import with_profile
+    from dashboard.method.verdict import evaluation_verdicts
+
+    schools, county, ev = demo
+    assert with_profile(ev, None) is ev and with_profile(ev, "example_9of7") is ev
+    moved = with_profile(ev, "yunnan_10")
+    assert moved.params.province_profile == "yunnan_10" and ev.params.province_profile == "example_9of7"
+    basic = moved.school_rules[moved.school_rules["scheme"] == "basic"]
+    assert set(basic["school_status"]) == {"missing"} and not basic["school_pass"].any()
+    counts = moved.verdicts[moved.verdicts["scheme"] == "basic"]
+    assert (counts["failing_units"] == counts["units"]).all()  # none passes (all 缺数据)
+    assert moved.indicators.equals(ev.indicators)  # the coefficients do not depend on it
+    v = evaluation_verdicts(moved, "990101", 2024, county=county, lang="en")
+    assert v[("basic", "primary")].component("school_rule").status == "missing"
+    assert evaluation_verdicts(ev, "990101", 2024, county=county)[("basic", "primary")].status == "fail"
+
+
+def test_every_page_reads_the_profile_chosen_on_the_checklist() -> None:
+    """The overview's cards agree with the checklist under the chosen profile."""
+    from tests.test_app_pages import open_page
+
+    default = open_page("overview")
+    card = next(m for m in default.metric if m.label == "小学 · 基本均衡")
+    assert card.proto.delta == t("status.fail", "zh")
+    chosen = open_page("overview", profile="yunnan_10")
+    card = next(m for m in chosen.metric if m.label == "小学 · 基本均衡")
+    assert card.proto.delta == t("status.missing", "zh")
+    assert any(load_profile("yunnan_10").name("zh") in c.value for c in chosen.caption)

@@ -27,6 +27,7 @@ __all__ = [
     "Judged",
     "profile_school_rules",
     "with_facility_facts",
+    "with_profile",
     "needed",
     "FACILITY_COLUMNS",
     "derive_g3",
@@ -167,6 +168,36 @@ def needed(profile_id: str | None, item_ids: list[str], lang: str) -> str:
     if unlisted:
         out.append(t("rules.need.unlisted", lang, n=unlisted))
     return _sep(lang).join(out)
+
+
+def with_profile(ev: Evaluation, profile_id: str | None) -> Evaluation:
+    """Return ``ev`` with its basic school rule judged under another profile: the parameters
+    name it, the basic units, the school-rule rows and the failing-unit counts follow, so every
+    page and report made from the result agrees with the checklist.  ``ev`` itself when the
+    profile is already its own (or None)."""
+    from dataclasses import replace
+
+    pid = load_profile(profile_id).id if profile_id else ev.params.province_profile
+    units = ev.units.get("basic")
+    if pid == ev.params.province_profile or units is None:
+        return ev
+    judged = judge_units(units, pid)
+    stale = [c for c in units.columns if c.startswith(("value_", "state_"))
+             and c not in [f"value_{q}" for q in ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7")]]
+    new_units = units.drop(columns=stale)
+    for c in judged.columns:
+        if c != "unit_id":
+            new_units[c] = judged[c].to_numpy()
+    key = ["county_code", "year", "stage"]
+    failing = (~new_units["school_pass"].astype(bool)).groupby(
+        [new_units[k] for k in key]).sum().rename("failing_new").reset_index()
+    verdicts = ev.verdicts.merge(failing, on=key, how="left")
+    basic = verdicts["scheme"] == "basic"
+    verdicts.loc[basic, "failing_units"] = verdicts.loc[basic, "failing_new"].fillna(0).astype(int)
+    verdicts = verdicts.drop(columns="failing_new")
+    params = ev.params.with_(province_profile=pid)
+    moved = replace(ev, params=params, units={**ev.units, "basic": new_units}, verdicts=verdicts)
+    return replace(moved, school_rules=profile_school_rules(moved, RuleFacts(profile=pid)))
 
 
 def _need_rooms(classes: float) -> int:

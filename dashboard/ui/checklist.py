@@ -14,7 +14,12 @@ from dashboard.i18n import t
 from dashboard.method.compliance import ChecklistItem, county_checklist
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.profiles import default_profile_id, load_profile, profile_ids
-from dashboard.method.profiles_county import RuleFacts, profile_school_rules, scope_lines
+from dashboard.method.profiles_county import (
+    RuleFacts,
+    profile_school_rules,
+    scope_lines,
+    with_profile,
+)
 from dashboard.method.standards import SCHEMES
 from dashboard.ui.format import md_text
 
@@ -34,9 +39,14 @@ __all__ = [
     "scope_text",
     "scoped_evaluation",
     "checklist_records",
+    "PROFILE_PARAM",
+    "PROFILE_KEY",
+    "evaluation_with_profile",
     "checklist_report",
 ]
 
+PROFILE_PARAM: Final = "profile"  # the URL parameter of the chosen profile
+PROFILE_KEY: Final = "check_profile"  # the checklist page's widget that chooses it
 TP_CHOICES: Final = ("merge", "exclude")  # teaching points under 基本均衡 (EvalParams.tp_basic)
 
 STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffebee",
@@ -63,6 +73,14 @@ def profile_label(profile_id: str, lang: str) -> str:
     """Return a profile's name and its M-of-N rule, as the selectbox shows it."""
     prof = load_profile(profile_id)
     return f"{prof.name(lang)} · {prof.rule_text(lang)}"
+
+
+def evaluation_with_profile(ev: Evaluation, profile: str | None) -> Evaluation:
+    """Return the evaluation judged under ``profile`` (an unknown or absent id: unchanged), so
+    that every page shows the verdicts of the profile chosen on the checklist page."""
+    if not profile or profile not in profile_ids():
+        return ev
+    return with_profile(ev, profile)
 
 
 def scoped_evaluation(ev: Evaluation, schools: pd.DataFrame, tp_basic: str) -> Evaluation:
