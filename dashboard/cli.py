@@ -1,5 +1,5 @@
-"""The command line: ``python -m dashboard evaluate|demo|template|import|boundaries|snapshots|
-compare|plan|deck|report …`` (texts from the catalogue)."""
+"""The command line: ``python -m dashboard evaluate|profiles|demo|template|import|boundaries|
+snapshots|compare|plan|deck|report …`` (texts from the catalogue)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def _verdict_lines(v, lang: str) -> list[str]:
 
 
 def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang: str,
-                county=None) -> str:
+                county=None, facts=None) -> str:
     """Return the readable evaluation table of one county and year in ``lang``, with the
     county's verdict of each stage × scheme and of each scheme (``county``: the county-items
     table; None: those items lack data)."""
@@ -129,8 +129,12 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
     from dashboard.method.verdict import evaluation_verdicts
     from dashboard.ui.format import display_unit, fmt_value
 
-    verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang)
+    verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang, facts=facts)
     lines = [t("cli.title", lang, county=county_code, year=year)]
+    if facts is not None:  # a profile was chosen: say the scope the verdicts were made with
+        from dashboard.ui.checklist import scope_text
+
+        lines += [f"  {x}" for x in scope_text(ev, facts.profile, lang)]
     sel = lambda df: df[(df["county_code"] == county_code) & (df["year"] == year)]  # noqa: E731
     ind, comp, ver = sel(ev.indicators), sel(ev.composites), sel(ev.verdicts)
     for stage in STAGES:
@@ -175,20 +179,26 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
     return "\n".join(lines)
 
 
-def _report(ev, county_code: str, year: int, schemes: tuple[str, ...], county, lang: str) -> dict:
+def _report(ev, county_code: str, year: int, schemes: tuple[str, ...], county, lang: str,
+            facts=None) -> dict:
     """Return the JSON report (engine.to_report) with the county's verdicts beside it: a
     ``verdict`` object in each stage × scheme and, per scheme over its stages, in the
-    top-level ``verdict``."""
+    top-level ``verdict``; with ``facts`` (a profile chosen), also ``profile``, ``scope`` and
+    the ``checklist`` (dashboard.ui.checklist.checklist_records)."""
     from dashboard.method.engine import to_report
     from dashboard.method.verdict import evaluation_verdicts
 
     rep = to_report(ev, county_code, year, schemes)
-    verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang)
+    verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang, facts=facts)
     for stage, by_scheme in rep["stages"].items():
         for scheme, body in by_scheme.items():
             if (scheme, stage) in verdicts:
                 body["verdict"] = verdicts[(scheme, stage)].as_dict()
     rep["verdict"] = {s: verdicts[(s, None)].as_dict() for s in schemes if (s, None) in verdicts}
+    if facts is not None:
+        from dashboard.ui.checklist import checklist_report
+
+        rep.update(checklist_report(ev, county, county_code, year, lang, facts))
     return rep
 
 
@@ -210,7 +220,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if schools.empty:
         print(t("cli.error.no_schools", lang, path=args.path), file=sys.stderr)
         return EXIT_BAD_INPUT
-    ev = evaluate(schools, schemes=schemes)
+    try:
+        params, facts = _rule_args(args, schools, lang)
+    except (ContractError, FileNotFoundError, ValueError) as exc:
+        return _bad_input(exc, args.classes or args.rooms or args.path, lang)
+    ev = evaluate(schools, params, schemes=schemes)
     if ev.indicators.empty:  # no stage of any county has a school with pupils
         print(t("cli.error.no_pupils", lang, path=args.path), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -221,10 +235,49 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(t("cli.error.no_county", lang, county=args.county), file=sys.stderr)
             return EXIT_BAD_INPUT
     if args.json:
-        reports = [_report(ev, c, y, schemes, county, lang) for c, y in pairs]
+        reports = [_report(ev, c, y, schemes, county, lang, facts) for c, y in pairs]
         sys.stdout.write(json_text(reports[0] if len(reports) == 1 else reports))
     else:
-        print("\n\n".join(render_text(ev, c, y, schemes, lang, county) for c, y in pairs))
+        print("\n\n".join(render_text(ev, c, y, schemes, lang, county, facts) for c, y in pairs))
+    return 0
+
+
+def _rule_args(args: argparse.Namespace, schools: pd.DataFrame, lang: str):
+    """Return (EvalParams, RuleFacts or None) from --profile, --teaching-points, --classes and
+    --rooms; ValueError names an unknown profile, ContractError a bad class or room file."""
+    from dashboard.method.profiles import load_profile, profile_ids
+    from dashboard.method.profiles_county import RuleFacts
+    from dashboard.method.standards import DEFAULT_PARAMS
+    from dashboard.store.contract import ContractError
+    from dashboard.store.contract.facts import load_classes, load_rooms
+
+    params = DEFAULT_PARAMS.with_(tp_basic=args.teaching_points)
+    if args.profile is None and not (args.classes or args.rooms):
+        return params, None
+    if args.profile is not None and args.profile not in profile_ids():
+        raise ValueError(t("rules.cli.unknown_profile", lang, id=args.profile,
+                         known=", ".join(profile_ids())))
+    profile = load_profile(args.profile).id
+    rows = {}
+    for name, path, load in (("classes", args.classes, load_classes), ("rooms", args.rooms, load_rooms)):
+        if path:
+            result = load(path, schools=schools, lang=lang)
+            if not result.ok:
+                raise ContractError(result.violations)
+            rows[name] = result.frame
+    return params.with_(province_profile=profile), RuleFacts(profile=profile, **rows)
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """List the rule profiles (id, name, rule, source)."""
+    from dashboard.method.profiles import profile_listing
+
+    listing = profile_listing(args.lang)
+    if args.json:
+        sys.stdout.write(json_text(listing))
+        return 0
+    for p in listing:
+        print(f"{p['id']}\t{p['name']}\t{p['rule']}\t{p['source']}")
     return 0
 
 
@@ -651,7 +704,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--scheme", choices=(*SCHEMES, "all"), default="all")
     e.add_argument("--county", help=t("cli.help.county", "zh"))
     e.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    e.add_argument("--profile", help=t("rules.cli.help.profile", "zh"))
+    e.add_argument("--teaching-points", choices=("merge", "exclude"), default="merge",
+                   help=t("rules.cli.help.teaching_points", "zh"))
+    e.add_argument("--classes", help=t("rules.cli.help.classes", "zh"))
+    e.add_argument("--rooms", help=t("rules.cli.help.rooms", "zh"))
     e.set_defaults(func=cmd_evaluate)
+    pf = sub.add_parser("profiles", help=t("rules.cli.help.profiles", "zh"))
+    pf.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
+    pf.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    pf.set_defaults(func=cmd_profiles)
     d = sub.add_parser("demo", help=t("cli.help.demo", "zh"))
     d.add_argument("--out", default=".", help=t("cli.help.out", "zh"))
     d.add_argument("--seed", type=int, default=None)

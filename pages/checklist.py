@@ -7,20 +7,32 @@ import streamlit as st
 from dashboard.ui import checklist
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text, table_height
-from pages.common import STATUS_DELTA_COLOR, start_page, url_toggle
+from pages.common import STATUS_DELTA_COLOR, start_page, url_select, url_toggle
 
 ctx = start_page("app.page.checklist")
 lang = ctx.lang
-items = checklist.checklist_items(ctx.evaluation, ctx.schools, ctx.snapshot.county,
-                                  ctx.county_code, ctx.year, lang)
+left, right = st.columns([3, 2])
+with left:
+    profile = url_select(ctx.tr("rules.page.profile"), checklist.profile_options(),
+                         param=checklist.PROFILE_PARAM, key=checklist.PROFILE_KEY,
+                         default=checklist.default_profile(),
+                         format_func=lambda i: checklist.profile_label(i, lang))
+with right:
+    tp_basic = url_select(ctx.tr("rules.page.tp"), checklist.TP_CHOICES, param="tp",
+                          key="check_tp", format_func=lambda c: ctx.tr(f"rules.page.tp_{c}"),
+                          widget=st.radio, horizontal=True)
+evaluation = checklist.scoped_evaluation(ctx.evaluation, ctx.schools, tp_basic)
+items = checklist.checklist_items(evaluation, ctx.schools, ctx.snapshot.county,
+                                  ctx.county_code, ctx.year, lang, profile=profile)
 county_text = md_text(county_name(ctx.schools, ctx.county_code, ctx.lang))
 st.caption(ctx.tr("app.check.caption", county=county_text, year=ctx.year))
+st.caption(" · ".join(md_text(line) for line in checklist.scope_text(evaluation, profile, lang)))
 for column, r in zip(st.columns(2), checklist.checklist_counts(items).itertuples(index=False),
                      strict=True):
     column.metric(ctx.tr(f"scheme.{r.scheme}"), ctx.tr(f"status.{r.verdict}"), border=True,
                   delta=ctx.tr("app.check.counts", failed=r.failed, missing=r.missing,
                                passed=r.passed, total=r.total),
-                  delta_color=STATUS_DELTA_COLOR[r.verdict], delta_arrow="off")
+                  delta_color=STATUS_DELTA_COLOR.get(r.verdict, "off"), delta_arrow="off")
 if ctx.snapshot.county is None:
     st.warning(ctx.tr("app.check.no_county_table"))
 

@@ -35,7 +35,7 @@ from dashboard.store.snapshots import (
     read_snapshot,
     scan_snapshots,
 )
-from dashboard.ui import cache
+from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import (
     SCHEMES,
     STAGES,
@@ -220,12 +220,20 @@ def page_context() -> PageContext:
             raise
         read_snapshot(path, lang=lang)  # the same error, in the user's language
         raise
+    # the profile chosen on the checklist page judges the basic school rule on every page
+    evaluation = checklist.evaluation_with_profile(evaluation, _profile_choice())
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
     return PageContext(
         lang=lang, snapshot=snapshot, schools=county_rows(snapshot.schools, county),
         county_code=county, year=info.year, scheme=scheme, stage=stage, evaluation=evaluation,
         geo=geo, data_root=data_root, geo_root=geo_root, snapshots=infos)
+
+
+def _profile_choice() -> str | None:
+    """Return the profile chosen on the checklist page: the URL's, else this session's."""
+    kept = _kept(checklist.PROFILE_KEY)
+    return url_value(checklist.PROFILE_PARAM) or (str(kept[0]) if kept else None)
 
 
 def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callable[[], None]:

@@ -3,7 +3,7 @@ trend over the years and the three biggest reasons."""
 
 import streamlit as st
 
-from dashboard.ui import figures, overview
+from dashboard.ui import checklist, figures, overview
 from dashboard.ui.evaluation import composite_value, county_name, indicator_rows, threshold
 from dashboard.ui.format import fmt_cv, md_text
 from pages.common import (
@@ -28,6 +28,8 @@ for column, card in zip(st.columns(len(cards)), cards, strict=True):
                   help=card.help)
     # what decided the verdict, in full: a metric's delta description is cut to one line
     column.caption(card.detail)
+# the scope the verdicts were made with (profile, teaching points, private schools, weights)
+st.caption(" · ".join(md_text(line) for line in checklist.scope_text(ev, None, lang)))
 
 scheme, stage = ctx.scheme, ctx.stage
 st.subheader(ctx.tr("app.overview.cv_heading", scheme=ctx.tr(f"scheme.{scheme}")))

@@ -42,7 +42,7 @@ ABOVE_DEGREE = {
 MID_TITLE = {"intermediate", "senior", "full_senior"}
 PE_ART = {"体育", "音乐", "美术"}
 COUNTY_ITEMS = (
-    ["B_GOV_SCORE", "B_SATISFACTION"]
+    ["B_COND_SCORE", "B_GOV_SCORE", "B_SATISFACTION"]
     + [f"B_VETO_{i}" for i in range(1, 5)]
     + [f"G{i}" for i in range(1, 16)]
     + [f"E{i}" for i in range(1, 10)]

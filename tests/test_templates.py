@@ -109,8 +109,9 @@ def test_the_command_writes_three_templates_and_never_overwrites(tmp_path: Path)
     done = subprocess.run(run, capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == ["junheng-template-county_items.xlsx", "junheng-template-schools.xlsx",
-                       "junheng-template-teachers.xlsx"]
+    assert written == ["junheng-template-classes.xlsx", "junheng-template-county_items.xlsx",
+                       "junheng-template-rooms.xlsx", "junheng-template-schools.xlsx",
+                       "junheng-template-teachers.xlsx"]  # classes and rooms: optional (issue 12)
     before = {p: p.read_bytes() for p in tmp_path.iterdir()}
     again = subprocess.run(run, capture_output=True, text=True, cwd=REPO)
     assert again.returncode == 2 and "junheng-template-" in again.stderr

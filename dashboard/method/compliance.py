@@ -17,13 +17,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import catalogue, t
+from dashboard.method import profiles_county as pc
+from dashboard.method.profiles import load_profile
+from dashboard.method.profiles_county import RuleFacts
+from dashboard.method.profiles_school import ids_where, judge_units
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
     INDICATORS,
     QUALITY_IDS,
     SCHEMES,
     ProvinceProfile,
-    province_profile,
     standards_table,
 )
 
@@ -55,20 +58,8 @@ QUALITY_MIN_MET, QUALITY_REST_FRACTION = _quality_rule_params()
 
 
 def _failing_ids(met: np.ndarray, ids) -> np.ndarray:
-    """Return, per row of the boolean matrix ``met``, the tuple of ids that are not met.
-
-    Rows are encoded as bit masks and decoded through the few masks that occur, so this stays
-    vectorised for a whole country of units.
-    """
-    ids = [str(i) for i in ids]
-    if len(met) == 0:
-        return np.empty(0, dtype=object)
-    mask = (~met).astype(np.int64) @ (np.int64(1) << np.arange(len(ids), dtype=np.int64))
-    codes, uniq = pd.factorize(mask)
-    decoded = np.empty(len(uniq), dtype=object)
-    for k, m in enumerate(uniq):
-        decoded[k] = tuple(i for j, i in enumerate(ids) if (int(m) >> j) & 1)
-    return decoded[codes]
+    """Return, per row of the boolean matrix ``met``, the tuple of ids that are not met."""
+    return ids_where(~met, [str(i) for i in ids])
 
 
 def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
@@ -95,69 +86,27 @@ def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     lowest = np.nan_to_num(r, nan=0.0).min(axis=1) if n else np.zeros(0)
     school_pass = (meets >= QUALITY_MIN_MET) & (lowest >= QUALITY_REST_FRACTION)
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
-           "meets": meets.astype(int), "school_pass": school_pass, "failing": _failing_ids(met, QUALITY_IDS)}
+           "meets": meets.astype(int), "school_pass": school_pass,
+           "school_status": np.where(school_pass, "pass", "fail").astype(object),
+           "failing": _failing_ids(met, QUALITY_IDS)}
     for q in QUALITY_IDS:
         out[f"ratio_{q}"] = ratios[q]
     return pd.DataFrame(out)
 
 
-def _profile_values(units: pd.DataFrame, ind: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Return (value, met) arrays for one provincial indicator over ``units``."""
-    stage = np.asarray(units["stage"])
-    n = len(stage)
-    kind = ind["kind"]
-    if kind == "all_classes_av":
-        met = np.asarray(units["av_all_classes"], dtype=bool)
-        return met.astype(float), met
-    if kind == "total_by_classes":
-        total = np.asarray(units[ind["numerator"]], dtype=float)
-        classes = np.asarray(units[ind["classes"]], dtype=float)
-        need = np.full(n, np.nan)
-        for st in ("primary", "junior"):
-            for upto, amount in reversed(ind[st]):
-                sel = (stage == st) & (classes <= upto)
-                need[sel] = amount
-        return total, total >= need
-    num = np.asarray(units[ind["numerator"]], dtype=float)
-    den = np.asarray(units[ind["denominator"]], dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(den > 0, num * float(ind.get("scale", 1)) / den, np.nan)
-    limit = np.where(stage == "primary", float(ind["primary"]), float(ind["junior"]))
-    if kind == "ratio_min":
-        met = value >= limit
-    elif kind == "ratio_max":
-        met = value <= limit
-    else:
-        raise ValueError(f"province profile: unknown indicator kind {kind!r} in {ind['id']}")
-    na_col = ind.get("not_applicable_when")
-    if na_col:
-        met = met | (np.asarray(units[na_col], dtype=float) == 0)
-    else:
-        met = met & np.isfinite(value)
-    return value, met
-
-
-def basic_school_rule(units: pd.DataFrame, profile: ProvinceProfile | str | None = None) -> pd.DataFrame:
-    """Return, per basic unit, the provincial k-of-n verdict: ``meets``, ``school_pass``,
-    ``failing`` (tuple of profile ids) and each indicator's value (``value_BS1`` …).
+def basic_school_rule(units: pd.DataFrame, profile: ProvinceProfile | str | None = None,
+                      stats: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return, per basic unit, the profile's M-of-N verdict (profiles_school.judge_units):
+    ``meets``, ``school_status`` (pass, fail, missing, approximated), ``school_pass`` (pass or
+    approximated), ``failing``/``uncertain``/``approximated`` (tuples of item ids) and each
+    item's value (``value_BS1`` …) and state.
 
     Indicators marked not applicable (e.g. dormitory area where there are no boarders) count as
-    met, as 不涉及 does in provincial tables.
+    met, as 不涉及 does in provincial tables; ``stats`` are the class rows' facts per unit
+    (profiles_school.class_stats).
     """
-    prof = profile if isinstance(profile, ProvinceProfile) else province_profile(profile)
-    values = {}
-    mets = []
-    for ind in prof.indicators:
-        v, m = _profile_values(units, ind)
-        values[f"value_{ind['id']}"] = v
-        mets.append(m)
-    n = len(np.asarray(units["stage"]))
-    met = np.column_stack(mets) if n else np.zeros((0, prof.n), bool)
-    meets = met.sum(axis=1)
-    ids = [str(ind["id"]) for ind in prof.indicators]
-    out = {"unit_id": np.asarray(units["unit_id"]), "meets": meets.astype(int),
-           "school_pass": meets >= prof.min_met, "failing": _failing_ids(met, ids), **values}
-    return pd.DataFrame(out)
+    return judge_units(units if isinstance(units, pd.DataFrame) else pd.DataFrame(units),
+                       profile, stats)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +153,8 @@ def derive_school_items(schools: pd.DataFrame) -> pd.DataFrame:
 class ChecklistItem:
     """One component of an assessment and its status for one county and year.
 
-    status: "pass", "fail" or "missing" (no data); ``evidence`` is data-derived text (numbers,
+    status: "pass", "fail", "missing" (no data) or "approximated" (judged on an average or a
+    count where the rule wants every class or room: never a pass); ``evidence`` is data-derived text (numbers,
     school names) and ``detail`` a machine-readable payload.
     """
 
@@ -315,7 +265,24 @@ def _names(item_id: str, srow: pd.Series) -> tuple[str, str]:
             _key_text(f"checklist.name_en.{item_id}", "en", str(srow["english_name"])))
 
 
-def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[ChecklistItem]:
+def _special(item_id: str, value: object, passed: object, facts: RuleFacts,
+             lang: str) -> pc.Judged | None:
+    """Return the itemised judgement of G11, G15, E9 and the profile's numeric vetoes (None:
+    the item is judged by its standards row)."""
+    if value is None or pd.isna(value) or not str(value).strip():
+        return None
+    if item_id == "G11":
+        return pc.judge_g11(value, passed, lang)
+    if item_id == "G15":
+        return pc.judge_g15(value, passed, lang)
+    if item_id == "E9":
+        return pc.judge_e9(value, lang)
+    return pc.judge_veto(item_id, value, facts.profile, lang)
+
+
+def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
+                  facts: RuleFacts | None = None) -> list[ChecklistItem]:
+    facts = facts or RuleFacts()
     std = standards_table()
     csv_scheme = {"basic": "basic_2012", "quality": "quality_2017"}[scheme]
     rows = std[(std["scheme"] == csv_scheme) & std["group"].isin(list(_GROUP_OF))]
@@ -326,20 +293,36 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[C
         group = _GROUP_OF[srow["group"]]
         if item_id in ("B_SATISFACTION",):
             group = "satisfaction"
+        if item_id == "B_GOV_SCORE" and county is not None:
+            judged = pc.gov_items(county, lang)
+            if judged is not None:
+                items.append(ChecklistItem(scheme, group, str(item_id), *_names(str(item_id), srow),
+                                           judged.status, judged.value, judged.target,
+                                           judged.evidence, pc.GOV_ITEMS))
+                continue
         if given.empty:
+            veto = load_profile(facts.profile).veto(str(item_id))
+            need = t("rules.veto.needs", lang, name=veto["name_zh" if lang == "zh" else "name_en"]) \
+                if veto else ""
             items.append(ChecklistItem(scheme, group, str(item_id), *_names(str(item_id), srow),
-                                       "missing", "", "", ""))
+                                       "missing", "", "", need))
             continue
-        statuses, values, targets, evidence = [], [], [], []
+        statuses, values, targets, evidence, notes = [], [], [], [], []
         sep = _separator(lang)
         for g in given.itertuples(index=False):
             stage = getattr(g, "stage", None)
             stage = None if stage is None or pd.isna(stage) or stage == "" else str(stage)
             passed = getattr(g, "passed", None)
-            st, target = _item_value_pass(srow, g.value, passed, stage, lang)
+            judged = _special(str(item_id), g.value, passed, facts, lang)
+            if judged is None:
+                st, target = _item_value_pass(srow, g.value, passed, stage, lang)
+                shown = _shown_value(str(item_id), g.value, srow["unit"], lang)
+            else:
+                st, target, shown = judged.status, judged.target, judged.value
+                if judged.evidence:
+                    notes.append(judged.evidence)
             statuses.append(st)
             prefix = f"{t(f'stage.{stage}', lang)} " if stage else ""
-            shown = _shown_value(str(item_id), g.value, srow["unit"], lang)
             values.append(f"{prefix}{shown}" if shown else "")
             targets.append(f"{prefix}{target}")
             ev = getattr(g, "evidence", "")
@@ -347,7 +330,8 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[C
                 evidence.append(str(ev))
         if not evidence:  # the county's own notes are Chinese text: other languages get ours
             evidence.append(t("checklist.evidence.county_table", lang))
-        status = "fail" if "fail" in statuses else ("missing" if "missing" in statuses else "pass")
+        evidence += notes
+        status = next((s for s in ("fail", "missing", "approximated") if s in statuses), "pass")
         items.append(ChecklistItem(scheme, group, str(item_id), *_names(str(item_id), srow),
                                    status, sep.join(values), sep.join(targets),
                                    sep.join(evidence)))
@@ -356,11 +340,14 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str) -> list[C
 
 def county_items(scheme: str, *, county_code: str, year: int, county: pd.DataFrame | None,
                  schools: pd.DataFrame | None = None, lang: str = "zh",
-                 stage: str | None = None) -> list[ChecklistItem]:
+                 stage: str | None = None, facts: RuleFacts | None = None) -> list[ChecklistItem]:
     """Return the county-level items of ``scheme`` for one county and year (docs/method.md §5):
     the rows of the county table (None: every item missing), G3–G5 derived from ``schools``
     where the table lacks them.  With ``stage``, only the rows for every stage and for that
-    stage are judged."""
+    stage are judged.  ``facts``: the profile (numeric vetoes) and the class and room rows
+    (G3 room areas, G5 on every class); see profiles_county."""
+    facts = facts or RuleFacts()
+
     def sel(df: pd.DataFrame) -> pd.DataFrame:
         return df[(df["county_code"].astype(str) == str(county_code)) & (df["year"] == year)]
 
@@ -373,11 +360,11 @@ def county_items(scheme: str, *, county_code: str, year: int, county: pd.DataFra
         cty = cty[mine]
     scoped_schools = sel(schools) if schools is not None else None
     items = []
-    for it in _county_items(scheme, cty, lang):
+    for it in _county_items(scheme, cty, lang, facts):
         if it.item_id in other_stage:
             continue
         if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
-            it = _derived_item(it, scoped_schools, lang)
+            it = _derived_item(it, scoped_schools, lang, facts, stage)
         items.append(it)
     return items
 
@@ -392,6 +379,7 @@ def county_checklist(
     schools: pd.DataFrame | None = None,
     county: pd.DataFrame | None = None,
     lang: str = "zh",
+    facts: RuleFacts | None = None,
 ) -> list[ChecklistItem]:
     """Return every component of both assessments for one county and year, verdicts first,
     then failures first.
@@ -409,13 +397,13 @@ def county_checklist(
 
     items = [*_composite_items(sel(composites), sel(indicators), lang),
              *_quality_cv_items(sel(indicators), lang),
-             *_school_rule_items(sel(school_rules), lang)]
+             *_school_rule_items(sel(school_rules), lang, facts)]
     for scheme in SCHEMES:
         items += county_items(scheme, county_code=county_code, year=year, county=county,
-                              schools=schools, lang=lang)
+                              schools=schools, lang=lang, facts=facts)
     verdicts = county_verdicts(county_code=county_code, year=year, indicators=indicators,
                                composites=composites, school_rules=school_rules,
-                               schools=schools, county=county, lang=lang)
+                               schools=schools, county=county, lang=lang, facts=facts)
     parts = list(items)
     for scheme in SCHEMES:
         if (scheme, None) in verdicts:
@@ -423,7 +411,7 @@ def county_checklist(
         for stage in ("primary", "junior"):
             if (scheme, stage) in verdicts:
                 items.append(_stage_verdict_item(verdicts[(scheme, stage)], lang))
-    order = {"fail": 0, "missing": 1, "near": 2, "pass": 3}
+    order = {"fail": 0, "missing": 1, "approximated": 2, "near": 3, "pass": 4}
     return sorted(items, key=lambda i: (i.group != "verdict", order[i.status]))
 
 
@@ -472,27 +460,53 @@ def _quality_cv_items(ind: pd.DataFrame, lang: str) -> list[ChecklistItem]:
     return items
 
 
-def _school_rule_items(rules: pd.DataFrame, lang: str) -> list[ChecklistItem]:
-    """Return the school rule of each scheme: how many units pass, the failing ones named."""
+def _school_rule_items(rules: pd.DataFrame, lang: str,
+                       facts: RuleFacts | None = None) -> list[ChecklistItem]:
+    """Return the school rule of each scheme: how many units pass, the failing ones named;
+    the basic rule under the chosen profile (its name and M-of-N rule in the evidence), with
+    the units judged only on an approximation or lacking data counted apart."""
     std = standards_table()
     sep = _separator(lang)
+    prof = load_profile((facts or RuleFacts()).profile)
     items = []
     for scheme in SCHEMES:
         sr = rules[rules["scheme"] == scheme]
         if sr.empty:
             continue
-        failing = sr[~sr["school_pass"]]
+        status = (sr["school_status"].fillna("pass").astype(str) if "school_status" in sr
+                  else pd.Series(np.where(sr["school_pass"].astype(bool), "pass", "fail"),
+                                 index=sr.index))
+        failing = sr[status == "fail"]
+        unsure = sr[status.isin(["missing", "approximated"])]
         names = sep.join(t("checklist.unit_of_school", lang, school=n, stage=t(f"stage.{s}", lang))
                          for n, s in zip(failing["school_name"], failing["stage"]))
         row_id = "BS_RULE" if scheme == "basic" else "Q_SCHOOL_RULE"
+        evidence = (t("checklist.evidence.failing_schools", lang, n=len(failing), names=names)
+                    if len(failing) else "" if len(unsure)
+                    else t("checklist.evidence.all_schools_pass", lang))
+        overall = "fail" if len(failing) else "pass"
+        if len(unsure):
+            approx = int((status == "approximated").sum())
+            evidence += (sep if evidence else "") + t(
+                "rules.school.unsure", lang, approximated=approx, missing=len(unsure) - approx)
+            if not len(failing):
+                overall = "missing" if len(unsure) > approx else "approximated"
+        if scheme == "basic":
+            if len(unsure) and "uncertain" in sr:
+                ids = sorted({i for u in unsure["uncertain"] if isinstance(u, tuple) for i in u})
+                what = pc.needed(prof.id, ids, lang)
+                if what:
+                    evidence += sep + t("rules.school.needed", lang, items=what)
+            evidence = t("rules.school.profile", lang, name=prof.name(lang),
+                         rule=prof.rule_text(lang)) + sep + evidence
+        names_of = (_names(row_id, std.loc[row_id]) if scheme == "quality" else
+                    (t("rules.school.name", "zh", rule=prof.rule_text("zh")),
+                     t("rules.school.name", "en", rule=prof.rule_text("en"))))
         items.append(ChecklistItem(
-            scheme, "school_rule", row_id, *_names(row_id, std.loc[row_id]),
-            "pass" if failing.empty else "fail",
-            t("checklist.value.units", lang, passed=len(sr) - len(failing), total=len(sr)),
-            t("checklist.target.units", lang, total=len(sr)),
-            t("checklist.evidence.failing_schools", lang, n=len(failing), names=names) if len(failing)
-            else t("checklist.evidence.all_schools_pass", lang),
-            tuple(failing["unit_id"]),
+            scheme, "school_rule", row_id, *names_of, overall,
+            t("checklist.value.units", lang, passed=int((status == "pass").sum()), total=len(sr)),
+            t("checklist.target.units", lang, total=len(sr)), evidence,
+            tuple(failing["unit_id"]) + tuple(unsure["unit_id"]),
         ))
     return items
 
@@ -503,7 +517,7 @@ def _verdict_item(scheme: str, items: list[ChecklistItem], verdict: Verdict,
     failing components named and their ids as detail."""
     parts = [i for i in items if i.scheme == scheme]
     failed = [i for i in parts if i.status == "fail"]
-    missing = [i.item_id for i in parts if i.status == "missing"]
+    missing = [i.item_id for i in parts if i.status in ("missing", "approximated")]
     evidence = (t("checklist.evidence.failing_components", lang,
                   names=_separator(lang).join(i.name_zh if lang == "zh" else i.name_en
                                               for i in failed))
@@ -531,10 +545,19 @@ def _stage_verdict_item(verdict: Verdict, lang: str) -> ChecklistItem:
     )
 
 
-def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str) -> ChecklistItem:
-    """Fill G3/G4/G5 from the schools table (status and the names of the failing schools)."""
+def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str,
+                  facts: RuleFacts | None = None, stage: str | None = None) -> ChecklistItem:
+    """Fill G3/G4/G5 from the schools table (status and the names of the failing schools);
+    G3 and G5 with the room and class rows when given (profiles_county.derive_g3/derive_g5):
+    judged on counts or averages alone they are at best ``approximated``."""
     if schools.empty:
         return item
+    facts = facts or RuleFacts()
+    if item.item_id in ("G3", "G5"):
+        j = (pc.derive_g3(schools, _rows_of(facts.rooms, schools), lang) if item.item_id == "G3"
+             else pc.derive_g5(schools, _rows_of(facts.classes, schools), lang, stage))
+        return ChecklistItem(item.scheme, item.group, item.item_id, item.name_zh, item.name_en,
+                             j.status, j.value, j.target, j.evidence, j.ids)
     d = derive_school_items(schools)
     bad = d[~d[item.item_id]]
     sep = "、" if lang == "zh" else ", "
@@ -547,3 +570,10 @@ def _derived_item(item: ChecklistItem, schools: pd.DataFrame, lang: str) -> Chec
         else t("checklist.evidence.derived_all_pass", lang),
         tuple(bad["school_id"]),
     )
+
+
+def _rows_of(rows: pd.DataFrame | None, schools: pd.DataFrame) -> pd.DataFrame | None:
+    """Return the class or room rows of the schools' year (all rows when they carry none)."""
+    if rows is None or rows.empty or "year" not in rows.columns or schools.empty:
+        return rows
+    return rows[rows["year"].isin(schools["year"].unique())]

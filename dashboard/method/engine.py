@@ -152,7 +152,8 @@ def evaluate(
     ``schools`` follows docs/data-contract.md §2 (canonical column names); it is not changed.
     """
     results = {scheme: _scheme_tables(schools, scheme, params) for scheme in schemes}
-    keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing"]
+    keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing",
+            "school_status"]
     indicators = pd.concat([r.table for r in results.values()], ignore_index=True)
     indicators = indicators.sort_values([*_KEY, "scheme", "indicator"], kind="stable").reset_index(drop=True)
     school_rules = pd.concat([r.units[keep].assign(scheme=s) for s, r in results.items()],

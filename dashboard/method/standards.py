@@ -1,7 +1,7 @@
 """The standards as data: indicators, thresholds, parameters and province profiles.
 
 Everything here is read from the tables shipped in ``dashboard/method/data/`` (a copy of the project's
-``standards.csv``, ``indicators.csv`` and ``province_profiles.json``); no threshold is a literal in
+``standards.csv``, ``indicators.csv`` and the profiles in ``data/profiles/``); no threshold is a literal in
 code.  Sources and the reasoning behind each row are in ``standards.csv`` itself.
 
 >>> INDICATORS["Q2"].minimum("primary")
@@ -14,7 +14,6 @@ code.  Sources and the reasoning behind each row are in ``standards.csv`` itself
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Final, Literal
 
 import pandas as pd
+
+from dashboard.method.profiles import Profile, load_profile, profile_ids
 
 __all__ = [
     "STAGES",
@@ -263,7 +264,10 @@ class EvalParams:
     """Scope, split and rounding parameters of an evaluation (defaults from standards.csv).
 
     split_mode: "weighted" apportions shared resources of 一贯制/完全中学 by weighted enrolment
-    (PARAM_SPLIT_*), "plain" by plain enrolment.  Teaching points (教学点) enter the quality scheme
+    (PARAM_SPLIT_*), "plain" by plain enrolment.  ``tp_basic``: teaching points under 基本均衡
+    are merged into their parent school ("merge", the practice S21 documents) or left out
+    ("exclude", seed 004: 教学点和民办学校暂不纳入差异系数计算).  Teaching points (教学点) enter
+    the quality scheme
     when their pupils are ≥ ``tp_min_students`` (``tp_min_inclusive=True``, Hebei: "不足50人" out) or
     > it (``tp_min_inclusive=False``, Dazu: "50人及以下" out).
     """
@@ -280,6 +284,7 @@ class EvalParams:
     round_dp: int = _TABLE.round_dp
     near_margin: float = _TABLE.near_margin
     province_profile: str = "example_9of7"
+    tp_basic: Literal["merge", "exclude"] = "merge"
 
     def with_(self, **changes: object) -> EvalParams:
         """Return a copy with ``changes`` applied (validated)."""
@@ -288,6 +293,8 @@ class EvalParams:
     def __post_init__(self) -> None:
         if self.split_mode not in ("weighted", "plain"):
             raise ValueError(f"split_mode must be 'weighted' or 'plain', got {self.split_mode!r}")
+        if self.tp_basic not in ("merge", "exclude"):
+            raise ValueError(f"tp_basic must be 'merge' or 'exclude', got {self.tp_basic!r}")
         if self.tp_min_students < 0:
             raise ValueError(f"tp_min_students must be ≥ 0, got {self.tp_min_students}")
         if not 0 <= self.round_dp <= 6:
@@ -305,43 +312,16 @@ class EvalParams:
 DEFAULT_PARAMS: Final[EvalParams] = EvalParams()
 
 
-@dataclass(frozen=True)
-class ProvinceProfile:
-    """A provincial 办学基本标准 profile: its indicators and the k-of-n pass rule."""
-
-    id: str
-    name_zh: str
-    name_en: str
-    min_met: int
-    indicators: tuple[dict, ...]
-
-    @property
-    def n(self) -> int:
-        """Return the number of indicators in the profile."""
-        return len(self.indicators)
-
-
-@lru_cache(maxsize=1)
-def _profiles() -> dict:
-    return json.loads(_data_text("province_profiles.json"))
+# The provincial profiles are data files (dashboard/method/data/profiles/, docs/method.md §4.1),
+# read by dashboard.method.profiles; these names are kept for the code that uses them.
+ProvinceProfile = Profile
 
 
 def province_profile_ids() -> tuple[str, ...]:
     """Return the ids of the shipped province profiles, the default first."""
-    data = _profiles()
-    ids = list(data["profiles"])
-    ids.sort(key=lambda i: i != data["default"])
-    return tuple(ids)
+    return profile_ids()
 
 
 def province_profile(profile_id: str | None = None) -> ProvinceProfile:
     """Return the province profile ``profile_id`` (default: the shipped default profile)."""
-    data = _profiles()
-    pid = profile_id or data["default"]
-    if pid not in data["profiles"]:
-        raise KeyError(f"unknown province profile {pid!r}; known: {sorted(data['profiles'])}")
-    p = data["profiles"][pid]
-    return ProvinceProfile(
-        id=pid, name_zh=p["name_zh"], name_en=p["name_en"], min_met=int(p["min_met"]),
-        indicators=tuple(p["indicators"]),
-    )
+    return load_profile(profile_id)

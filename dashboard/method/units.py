@@ -218,6 +218,8 @@ def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAUL
     is_tp = cols["school_type"] == "teaching_point"
     if scheme == "basic":
         keep = county_run & (np.ones(n, bool) if params.include_private_basic else ~private)
+        if params.tp_basic == "exclude":  # 教学点…暂不纳入差异系数计算 (docs/method.md §6)
+            keep &= ~is_tp
         cols = _merge_teaching_points(_take(cols, keep))
     else:
         students = cols["students"]

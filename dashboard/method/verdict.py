@@ -33,6 +33,7 @@ from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, SCHEMES, STAG
 
 if TYPE_CHECKING:
     from dashboard.method.engine import Evaluation
+    from dashboard.method.profiles_county import RuleFacts
 
 __all__ = [
     "STATUSES",
@@ -210,16 +211,33 @@ def cv_component(scheme: str, stage: str, indicators: pd.DataFrame, composites: 
 def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
                      lang: str) -> Component:
     """Return the school rule of ``scheme`` (one stage, or all with ``stage`` None) from the
-    engine's ``school_rules`` rows of one county and year: fail names the failing units."""
+    engine's ``school_rules`` rows of one county and year: fail names the failing units.
+
+    With a ``school_status`` column (profiles_school.judge_units), a unit judged only on an
+    approximation or lacking data is not a pass: the component is ``missing`` and says how
+    many units are approximated and how many lack data (docs/method.md §4.1).
+    """
     rows = school_rules[school_rules["scheme"] == scheme]
     if stage is not None:
         rows = rows[rows["stage"] == stage]
     if rows.empty:
         return Component("school_rule", "missing", t("verdict.school.missing", lang), stage=stage)
-    bad = rows[~rows["school_pass"].astype(bool)]
+    if "school_status" in rows.columns:
+        status = rows["school_status"].fillna("pass").astype(str)
+        bad = rows[status == "fail"]
+    else:
+        status = pd.Series("pass", index=rows.index)
+        bad = rows[~rows["school_pass"].astype(bool)]
     if bad.empty:
-        return Component("school_rule", "pass", t("verdict.school.pass", lang, units=len(rows)),
-                         total=len(rows), stage=stage)
+        unsure = rows[status.isin(["missing", "approximated"])]
+        if unsure.empty:
+            return Component("school_rule", "pass", t("verdict.school.pass", lang, units=len(rows)),
+                             total=len(rows), stage=stage)
+        return Component("school_rule", "missing", t(
+            "verdict.school.unsure", lang, units=len(rows),
+            approximated=int((status == "approximated").sum()),
+            missing=int((status == "missing").sum())),
+            ids=tuple(str(u) for u in unsure["unit_id"]), total=len(rows), stage=stage)
     names = [f"{n}（{t(f'stage.{s}', lang)}）" if lang == "zh" else f"{n} ({t(f'stage.{s}', lang)})"
              for n, s in zip(bad["school_name"], bad["stage"])]
     return Component("school_rule", "fail", t("verdict.school.fail", lang, failing=len(bad),
@@ -230,9 +248,10 @@ def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
 
 def county_component(items: Sequence, lang: str, stage: str | None = None) -> Component:
     """Return the county items' component from checklist items (anything with ``item_id`` and
-    ``status``): fail names the failing items, missing the items without data."""
+    ``status``): fail names the failing items, missing the items without data or judged
+    only on an approximation (status ``approximated``: never a pass)."""
     failing = [str(i.item_id) for i in items if i.status == "fail"]
-    missing = [str(i.item_id) for i in items if i.status == "missing"]
+    missing = [str(i.item_id) for i in items if i.status in ("missing", "approximated")]
     named = {str(i.item_id): _item_name(i, lang) for i in items}
     if not items:
         return Component("county", "missing", t("verdict.county.none", lang), stage=stage)
@@ -264,7 +283,7 @@ def county_verdicts(*, county_code: str, year: int, indicators: pd.DataFrame,
                     composites: pd.DataFrame, school_rules: pd.DataFrame,
                     schools: pd.DataFrame | None = None, county: pd.DataFrame | None = None,
                     lang: str = "zh", params: EvalParams = DEFAULT_PARAMS,
-                    schemes: Sequence[str] = SCHEMES,
+                    schemes: Sequence[str] = SCHEMES, facts: RuleFacts | None = None,
                     ) -> dict[tuple[str, str | None], Verdict]:
     """Return the verdict of every scheme × stage present (key (scheme, stage)) and of every
     scheme over its stages (key (scheme, None)) for one county and year.
@@ -272,9 +291,14 @@ def county_verdicts(*, county_code: str, year: int, indicators: pd.DataFrame,
     The tables are the engine's (engine.evaluate); ``county`` the county-items table
     (docs/data-contract.md §4; None: every county item is missing), ``schools`` the schools
     table (G3–G5 are derived from it when the county table lacks them).  A stage's county
-    items are the rows for all stages and for that stage.
+    items are the rows for all stages and for that stage.  ``facts`` are the profile and the
+    optional class and room rows (profiles_county.RuleFacts; None: the params' profile, no
+    rows).
     """
     from dashboard.method.compliance import county_items
+    from dashboard.method.profiles_county import RuleFacts
+
+    facts = facts or RuleFacts(profile=params.province_profile)
 
     def sel(df: pd.DataFrame) -> pd.DataFrame:
         return df[(df["county_code"].astype(str) == str(county_code)) & (df["year"] == year)]
@@ -290,14 +314,14 @@ def county_verdicts(*, county_code: str, year: int, indicators: pd.DataFrame,
             stage_parts = [cv_component(scheme, stage, ind, comp, lang, params),
                            school_component(scheme, stage, rules, lang)]
             items = county_items(scheme, county_code=county_code, year=year, county=county,
-                                 schools=schools, lang=lang, stage=stage)
+                                 schools=schools, lang=lang, stage=stage, facts=facts)
             out[(scheme, stage)] = combine(scheme, stage,
                                            [*stage_parts, county_component(items, lang, stage)],
                                            lang, params.near_margin)
             parts += stage_parts
         if parts:
             items = county_items(scheme, county_code=county_code, year=year, county=county,
-                                 schools=schools, lang=lang)
+                                 schools=schools, lang=lang, facts=facts)
             out[(scheme, None)] = combine(scheme, None, [*parts, county_component(items, lang)],
                                           lang, params.near_margin)
     return out
@@ -305,12 +329,18 @@ def county_verdicts(*, county_code: str, year: int, indicators: pd.DataFrame,
 
 def evaluation_verdicts(ev: Evaluation, county_code: str, year: int, *,
                         county: pd.DataFrame | None = None, lang: str = "zh",
+                        facts: RuleFacts | None = None,
                         ) -> dict[tuple[str, str | None], Verdict]:
     """Return :func:`county_verdicts` of one county and year of an evaluation (its own
-    schools table and parameters; ``county`` the county-items table)."""
-    schemes = tuple(s for s in SCHEMES if s in ev.units)
-    return county_verdicts(county_code=county_code, year=year, indicators=ev.indicators,
-                           composites=ev.composites, school_rules=ev.school_rules,
-                           schools=ev.schools, county=county, lang=lang, params=ev.params,
-                           schemes=schemes)
+    schools table and parameters; ``county`` the county-items table).  The basic school rule
+    is judged under ``facts`` (the profile, class rows; default: the evaluation's profile),
+    so an approximated or undecided unit is never counted as a pass."""
+    from dashboard.method.profiles_county import RuleFacts, profile_school_rules
 
+    facts = facts or RuleFacts(profile=ev.params.province_profile)
+    schemes = tuple(s for s in SCHEMES if s in ev.units)
+    rules = profile_school_rules(ev, facts)
+    return county_verdicts(county_code=county_code, year=year, indicators=ev.indicators,
+                           composites=ev.composites, school_rules=rules,
+                           schools=ev.schools, county=county, lang=lang, params=ev.params,
+                           schemes=schemes, facts=facts)

@@ -1,4 +1,5 @@
-"""Fill-in templates: one XLSX workbook per table of the contract (schools, teachers, county).
+"""Fill-in templates: one XLSX workbook per table of the contract (schools, teachers, county,
+and the optional class and room rows).
 
 Each workbook opens on its data sheet (the sheet the import reads first): the contract's headers
 in the user's language, frozen, with a drop-down for every enumeration, whole-number and decimal
@@ -27,13 +28,14 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from dashboard.i18n import t
-from dashboard.store.contract.spec import TABLES, Spec, Table, enums, fmt_number, header_map, specs
+from dashboard.store.contract.spec import Spec, Table, enums, fmt_number, header_map, specs
 
 __all__ = ["TEMPLATE_FILES", "template_workbook", "filled_template", "write_templates"]
 
 _DATA_DIR: Final = Path(__file__).resolve().parent / "data"
 TEMPLATE_FILES: Final[dict[Table, str]] = {
-    "schools": "schools", "teachers": "teachers", "county": "county_items"}
+    "schools": "schools", "teachers": "teachers", "county": "county_items",
+    "classes": "classes", "rooms": "rooms"}  # the last two optional (contract.facts)
 _ROWS: Final = 2000  # rows of the data sheet that carry the checks and formats
 
 
@@ -122,11 +124,14 @@ def _instruction_rows(table: Table, lang: str) -> list[list[str]]:
 def _demo_latest() -> dict[str, pd.DataFrame]:
     """Return the demo county's tables of its latest year (built once; never changed)."""
     from dashboard.store.demo import build_demo
+    from dashboard.store.demo.classrooms import class_rows, room_rows
 
     demo = build_demo()
     year = max(demo.schools)
-    return {"schools": demo.schools[year], "teachers": demo.teachers[year],
-            "county": demo.county[year]}
+    schools = demo.schools[year]
+    return {"schools": schools, "teachers": demo.teachers[year],
+            "county": demo.county[year], "classes": class_rows(schools, 2),
+            "rooms": room_rows(schools, 3)}
 
 
 def _examples(table: Table, lang: str) -> pd.DataFrame:
@@ -280,7 +285,7 @@ def _codes_sheet(b: _Book, table: Table, lang: str) -> None:
             sheet.write_string(r, col + 1, meaning)
 
 
-@lru_cache(maxsize=2 * len(TABLES))
+@lru_cache(maxsize=2 * len(TEMPLATE_FILES))
 def template_workbook(table: Table, lang: str) -> bytes:
     """Return the XLSX template of ``table`` in ``lang`` ("zh" or "en") as bytes (made once
     per process: the contract and the demo do not change while it runs)."""
@@ -291,8 +296,8 @@ def filled_template(table: Table, frame: pd.DataFrame | None, lang: str) -> byte
     """Return the template of ``table`` with the rows of ``frame`` (canonical form, e.g. a
     snapshot's table) in its data sheet, as a county's user would have filled it; empty when
     ``frame`` is None.  Imported again it gives the same table (tests/test_templates.py)."""
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}; known: {TABLES}")
+    if table not in TEMPLATE_FILES:
+        raise ValueError(f"unknown table {table!r}; known: {tuple(TEMPLATE_FILES)}")
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False})
@@ -309,7 +314,7 @@ def filled_template(table: Table, frame: pd.DataFrame | None, lang: str) -> byte
 
 
 def write_templates(out_dir: str | Path, lang: str) -> list[Path]:
-    """Write the three templates into ``out_dir`` (created if missing); refuse to overwrite.
+    """Write the templates (one per table) into ``out_dir`` (created if missing); refuse to overwrite.
 
     Raises FileExistsError naming the first file that exists; nothing is written then.
     """

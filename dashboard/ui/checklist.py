@@ -12,7 +12,14 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.compliance import ChecklistItem, county_checklist
-from dashboard.method.engine import Evaluation
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.profiles import default_profile_id, load_profile, profile_ids
+from dashboard.method.profiles_county import (
+    RuleFacts,
+    profile_school_rules,
+    scope_lines,
+    with_profile,
+)
 from dashboard.method.standards import SCHEMES
 from dashboard.ui.format import md_text
 
@@ -25,10 +32,25 @@ __all__ = [
     "checklist_widths",
     "checklist_detail",
     "checklist_styler",
+    "TP_CHOICES",
+    "profile_options",
+    "default_profile",
+    "profile_label",
+    "scope_text",
+    "scoped_evaluation",
+    "checklist_records",
+    "PROFILE_PARAM",
+    "PROFILE_KEY",
+    "evaluation_with_profile",
+    "checklist_report",
 ]
 
+PROFILE_PARAM: Final = "profile"  # the URL parameter of the chosen profile
+PROFILE_KEY: Final = "check_profile"  # the checklist page's widget that chooses it
+TP_CHOICES: Final = ("merge", "exclude")  # teaching points under 基本均衡 (EvalParams.tp_basic)
+
 STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffebee",
-                             "missing": "#fff8e1"}
+                             "missing": "#fff8e1", "approximated": "#f3e5f5"}
 # the table's columns after the hidden status code, and the visible ones with their widths
 _COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
 # (pixels: together 942, under the 978 a 1440-px window leaves the table beside the sidebar;
@@ -37,13 +59,57 @@ _WIDTHS: Final = {"status": 64, "scheme": 104, "group": 84, "item": 330, "value"
                   "target": 170}
 
 
+def profile_options() -> list[str]:
+    """Return the ids of the rule profiles (data files), the national default first."""
+    return list(profile_ids())
+
+
+def default_profile() -> str:
+    """Return the id of the default profile."""
+    return default_profile_id()
+
+
+def profile_label(profile_id: str, lang: str) -> str:
+    """Return a profile's name and its M-of-N rule, as the selectbox shows it."""
+    prof = load_profile(profile_id)
+    return f"{prof.name(lang)} · {prof.rule_text(lang)}"
+
+
+def evaluation_with_profile(ev: Evaluation, profile: str | None) -> Evaluation:
+    """Return the evaluation judged under ``profile`` (an unknown or absent id: unchanged), so
+    that every page shows the verdicts of the profile chosen on the checklist page."""
+    if not profile or profile not in profile_ids():
+        return ev
+    return with_profile(ev, profile)
+
+
+def scoped_evaluation(ev: Evaluation, schools: pd.DataFrame, tp_basic: str) -> Evaluation:
+    """Return ``ev`` when its teaching-point scope is ``tp_basic``, else the county's schools
+    evaluated again with that scope (the same parameters otherwise)."""
+    if ev.params.tp_basic == tp_basic or schools.empty:
+        return ev
+    return evaluate(schools, ev.params.with_(tp_basic=tp_basic),
+                    schemes=tuple(s for s in SCHEMES if s in ev.units))
+
+
+def scope_text(ev: Evaluation, profile: str | None, lang: str) -> list[str]:
+    """Return the scope the verdicts were made with: profile, teaching points, private
+    schools, stage-split weights (shown beside the verdict)."""
+    return scope_lines(ev.params, profile, lang)
+
+
 def checklist_items(ev: Evaluation, schools: pd.DataFrame, county_table: pd.DataFrame | None,
-                    county: str, year: int, lang: str) -> list[ChecklistItem]:
+                    county: str, year: int, lang: str, *, profile: str | None = None,
+                    classes: pd.DataFrame | None = None,
+                    rooms: pd.DataFrame | None = None) -> list[ChecklistItem]:
     """Return the county's checklist of ``year`` (failures first): the evaluation's CVs and
-    school rules with the county-level items of ``county_table`` (None: all missing)."""
+    school rules with the county-level items of ``county_table`` (None: all missing), judged
+    under ``profile`` (None: the evaluation's) with the optional class and room rows."""
+    facts = RuleFacts(profile=profile or ev.params.province_profile, classes=classes, rooms=rooms)
     return county_checklist(county_code=county, year=year, indicators=ev.indicators,
-                            composites=ev.composites, school_rules=ev.school_rules,
-                            schools=schools, county=county_table, lang=lang)
+                            composites=ev.composites,
+                            school_rules=profile_school_rules(ev, facts),
+                            schools=schools, county=county_table, lang=lang, facts=facts)
 
 
 def checklist_frame(items: Sequence[ChecklistItem], lang: str, *,
@@ -114,6 +180,29 @@ def checklist_counts(items: Sequence[ChecklistItem]) -> pd.DataFrame:
         verdict = next((i.status for i in items if i.item_id == f"VERDICT:{scheme}"), "missing")
         out.append({"scheme": scheme, "passed": sum(i.status == "pass" for i in parts),
                     "failed": sum(i.status == "fail" for i in parts),
-                    "missing": sum(i.status == "missing" for i in parts), "total": len(parts),
+                    "missing": sum(i.status in ("missing", "approximated") for i in parts),
+                    "total": len(parts),
                     "verdict": verdict})
     return pd.DataFrame(out)
+
+
+def checklist_records(items: Sequence[ChecklistItem], lang: str) -> list[dict]:
+    """Return the checklist as JSON-ready records: id, scheme, group, assessment (the item's
+    name), value, target, status (pass, fail, near, missing, approximated) and evidence."""
+    return [{"id": i.item_id, "scheme": i.scheme, "group": i.group,
+             "assessment": i.name_zh if lang == "zh" else i.name_en, "value": i.value,
+             "target": i.target, "status": i.status, "evidence": i.evidence,
+             "ids": [str(x) for x in i.detail]} for i in items]
+
+
+def checklist_report(ev: Evaluation, county_table: pd.DataFrame | None, county: str, year: int,
+                     lang: str, facts: RuleFacts) -> dict:
+    """Return what a report adds for a chosen profile: ``profile`` (id, name, rule, source),
+    ``scope`` (in words) and ``checklist`` (every item of both assessments)."""
+    schools = ev.schools[(ev.schools["county_code"].astype(str) == str(county))
+                         & (ev.schools["year"] == year)]
+    items = checklist_items(ev, schools, county_table, county, year, lang,
+                            profile=facts.profile, classes=facts.classes, rooms=facts.rooms)
+    return {"profile": load_profile(facts.profile).as_dict(lang),
+            "scope": scope_text(ev, facts.profile, lang),
+            "checklist": checklist_records(items, lang)}

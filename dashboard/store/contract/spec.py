@@ -59,7 +59,7 @@ __all__ = [
     "fmt_number",
 ]
 
-Table = Literal["schools", "teachers", "county"]
+Table = Literal["schools", "teachers", "county", "classes", "rooms"]
 Severity = Literal["error", "warning"]
 
 TABLES: Final[tuple[Table, ...]] = ("schools", "teachers", "county")
@@ -67,7 +67,8 @@ _DATA_DIR: Final = Path(__file__).resolve().parent.parent / "data"  # dashboard/
 # Groups of standards.csv whose items are county-level inputs (docs/data-contract.md §4); of the
 # ``county_threshold`` group only the items that apply to the whole county (not the computed CVs).
 _COUNTY_ITEM_GROUPS: Final = frozenset(
-    {"government_assurance", "education_quality", "social_recognition", "veto", "prerequisite"}
+    {"government_assurance", "education_quality", "social_recognition", "veto", "prerequisite",
+     "government_item"}
 )
 
 

@@ -244,6 +244,8 @@ def check(table: Table, frame: pd.DataFrame, schools: pd.DataFrame | None, *, fi
         extra, after = _roster_rules(schools, file, sheet)
     elif table == "county" and schools is not None:
         extra = _county_rules(schools)
+    elif table in ("classes", "rooms") and schools is not None:  # contract.facts
+        extra = _listed_schools(schools)
     return _validate(table, frame, file=file, sheet=sheet, row_numbers=row_numbers, lang=lang,
                      extra=extra, after=after, aliases=aliases)
 
@@ -293,6 +295,17 @@ def _county_rules(schools: pd.DataFrame) -> _Extra:
         b.frame_check("county_code", "in_schools", "error", ("county_code", "year"),
                       lambda df: ~pd.MultiIndex.from_frame(df[["county_code", "year"]])
                       .isin(pairs))
+
+    return extra
+
+
+def _listed_schools(schools: pd.DataFrame) -> _Extra:
+    """Return the check that each row's school is listed in the schools table."""
+    ids = set(schools["school_id"].astype(str))
+
+    def extra(b: SchemaBuilder) -> None:
+        b.frame_check("school_id", "school_exists", "error", ("school_id",),
+                      lambda df: df["school_id"].notna() & ~df["school_id"].isin(ids))
 
     return extra
 

@@ -15,6 +15,7 @@ import pandas as pd
 from dashboard.i18n import t
 from dashboard.method.gaps import URBAN_RURAL_CLASSES, group_table
 from dashboard.method.standards import cv_threshold, scheme_ids
+from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows
 from dashboard.ui.format import (
     DASH,
@@ -113,6 +114,7 @@ def verdict_step(m: Material) -> Step:
             notes += [f"{_where(m, scheme, stage)}：{_tr(m, f'status.{v.status}')}"]
             notes += [f"  · {_tr(m, f'verdict.part.{c.kind}')}（{_tr(m, f'status.{c.status}')}）"
                       f"{c.text}" for c in v.components]
+    notes += scope_text(m.evaluation, None, m.lang)  # the scope the verdicts were made with
     cols = tuple(_tr(m, f"present.table.verdicts.col.{c}") for c in ("where", "status", "reason"))
     return Step("verdicts", _tr(m, "present.deck.verdicts"), grid=Grid(cols, tuple(rows)),
                 notes=tuple(notes))
