@@ -329,12 +329,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     lang, root = args.lang, Path(args.out)
     try:
-        for path in (args.schools, args.teachers, args.county_items):
+        for path in (args.schools, args.teachers, args.county_items, args.classes, args.rooms):
             if path is not None and not Path(path).is_file():
                 raise FileNotFoundError(t("cli.error.no_such_path", lang, path=str(path)))
         staged = stage_import(args.schools, teachers_path=args.teachers,
                               county_path=args.county_items, sheet=args.sheet, year=args.year,
-                              county=args.county, lang=lang)
+                              county=args.county, lang=lang, classes_path=args.classes,
+                              rooms_path=args.rooms)
         _print_preview(preview(root, staged, lang), lang)
         if args.dry_run:
             print(t("import.dry_run", lang))
@@ -727,6 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("schools", help=t("cli.help.import_schools", "zh"))
     im.add_argument("--teachers", help=t("cli.help.import_teachers", "zh"))
     im.add_argument("--county-items", help=t("cli.help.import_county", "zh"))
+    im.add_argument("--classes", help=t("import.cli.classes", "zh"))
+    im.add_argument("--rooms", help=t("import.cli.rooms", "zh"))
     im.add_argument("--sheet", help=t("cli.help.import_sheet", "zh"))
     im.add_argument("--year", type=int, help=t("cli.help.import_year", "zh"))
     im.add_argument("--county", help=t("cli.help.county", "zh"))

@@ -146,3 +146,32 @@ def test_a_header_in_wan_yuan_is_converted_to_yuan(tmp_path: Path) -> None:
     other = zh.rename(columns={"图书册数": "图书册数（万元）"})
     other.to_csv(path, index=False)
     assert [(v.column, v.rule) for v in load_schools(path).errors] == [("图书册数", "required")]
+
+
+def test_class_and_room_rows_are_imported_stored_and_read_back(tmp_path) -> None:
+    """The optional class and room rows (data contract §4a) go through the import like the
+    other tables: checked against the schools, previewed, stored in the snapshot with their
+    checksums, read back unchanged; a row of an unknown school is an error naming it."""
+    from dashboard.store.demo.classrooms import class_rows, room_rows
+    from dashboard.store.importing import preview, preview_lines, stage_import, write_staged
+    from dashboard.store.snapshots import read_snapshot
+
+    schools = read_snapshot(DEMO_SNAPSHOT).schools
+    paths = {"schools": tmp_path / "schools.csv", "classes": tmp_path / "classes.csv",
+             "rooms": tmp_path / "rooms.csv"}
+    schools.to_csv(paths["schools"], index=False)
+    classes, rooms = class_rows(schools), room_rows(schools)
+    classes.to_csv(paths["classes"], index=False)
+    rooms.to_csv(paths["rooms"], index=False)
+    staged = stage_import(paths["schools"], classes_path=paths["classes"],
+                          rooms_path=paths["rooms"])
+    lines = preview_lines(preview(tmp_path / "data", staged, "zh"), "zh")
+    assert any(f"班级 {len(classes)} 行" in line for line in lines)
+    snap = read_snapshot(write_staged(tmp_path / "data", "s-2024", staged))
+    assert snap.classes is not None and snap.rooms is not None
+    assert len(snap.classes) == len(classes) and len(snap.rooms) == len(rooms)
+    assert {"classes.parquet", "rooms.parquet"} <= set(snap.meta["sha256"])
+    classes.assign(school_id="9999999999").to_csv(paths["classes"], index=False)
+    with pytest.raises(ContractError) as err:
+        stage_import(paths["schools"], classes_path=paths["classes"])
+    assert {v.file for v in err.value.errors} == {"classes.csv"}

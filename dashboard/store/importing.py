@@ -26,6 +26,7 @@ from dashboard.store.contract import (
     load_schools,
     load_teachers,
 )
+from dashboard.store.contract.facts import load_facts
 from dashboard.store.snapshots import (
     SnapshotInfo,
     SnapshotValueError,
@@ -48,6 +49,8 @@ class Staged:
     county: pd.DataFrame | None
     warnings: tuple[Violation, ...]
     source: str
+    classes: pd.DataFrame | None = None  # optional class rows (data contract §4a)
+    rooms: pd.DataFrame | None = None  # optional room and facility rows
 
     @property
     def year(self) -> int:
@@ -76,7 +79,9 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
                  county_path: str | Path | None = None, sheet: str | None = None,
                  year: int | None = None, county: str | None = None,
                  lang: str = DEFAULT_LANG,
-                 aliases: Mapping[str, Mapping[str, str]] | None = None) -> Staged:
+                 aliases: Mapping[str, Mapping[str, str]] | None = None,
+                 classes_path: str | Path | None = None,
+                 rooms_path: str | Path | None = None) -> Staged:
     """Return the checked tables of the given files, kept to ``year`` and ``county`` if given;
     ``aliases`` (table -> the user's headers, normalised, -> contract column) as saved by
     :mod:`dashboard.store.mappings`.
@@ -95,6 +100,10 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     if county_path is not None:
         results["county"] = load_county(county_path, schools=reference, lang=lang,
                                         aliases=aliases.get("county"))
+    for table, path in (("classes", classes_path), ("rooms", rooms_path)):
+        if path is not None:
+            results[table] = load_facts(table, path, schools=reference, lang=lang,
+                                        aliases=aliases.get(table))
     violations = [v for r in results.values() for v in r.violations]
     if any(v.severity == "error" for v in violations):
         raise ContractError(violations, lang)
@@ -119,9 +128,12 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
         frame = results["county"].frame
         items = _keep(results["county"], (frame["year"] == years[0])
                       & frame["county_code"].astype(str).isin(set(kept["county_code"].astype(str))))
-    paths = [p for p in (schools_path, teachers_path, county_path) if p is not None]
+    facts = {table: _keep(results[table], results[table].frame["school_id"].astype(str).isin(ids))
+             for table in ("classes", "rooms") if table in results}
+    paths = [p for p in (schools_path, teachers_path, county_path, classes_path, rooms_path)
+             if p is not None]
     return Staged(kept, teachers, items, tuple(v for v in violations if v.severity != "error"),
-                  ", ".join(Path(p).name for p in paths))
+                  ", ".join(Path(p).name for p in paths), **facts)
 
 
 def default_snapshot_id(staged: Staged) -> str:
@@ -162,7 +174,8 @@ def write_staged(root: str | Path, snapshot_id: str, staged: Staged,
     ``source`` defaults to the imported files' names, ``created`` to now."""
     return write_snapshot(root, snapshot_id, staged.schools, staged.teachers, staged.county,
                           source=source if source is not None else staged.source,
-                          created=created, lang=lang)
+                          created=created, lang=lang, classes=staged.classes,
+                          rooms=staged.rooms)
 
 
 @dataclass(frozen=True)
@@ -195,6 +208,10 @@ def preview_lines(pv: Preview, lang: str) -> list[str]:
                junior=f"{pv.pupils['junior']:,}",
                teachers=len(st.teachers) if st.teachers is not None else "—",
                items=len(st.county) if st.county is not None else "—")]
+    if st.classes is not None or st.rooms is not None:
+        lines.append(t("import.preview_facts", lang,
+                       classes=len(st.classes) if st.classes is not None else "—",
+                       rooms=len(st.rooms) if st.rooms is not None else "—"))
     if pv.diff is None or pv.previous is None:
         lines.append(t("data.preview.no_previous", lang))
     else:

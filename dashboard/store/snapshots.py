@@ -48,6 +48,7 @@ from dashboard.store.contract import (
     validate_schools,
     validate_teachers,
 )
+from dashboard.store.contract.facts import FACT_TABLES, validate_facts
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -68,8 +69,9 @@ __all__ = [
 
 SCHEMA_VERSION: Final = 1
 META_FILE: Final = "meta.json"
-# table -> file name, in writing order (the contract's TABLES: schools first, it must exist)
-TABLE_FILES: Final[dict[str, str]] = {table: f"{table}.parquet" for table in TABLES}
+# table -> file name, in writing order (the contract's TABLES: schools first, it must exist;
+# then the optional class and room rows, docs/data-contract.md §4a)
+TABLE_FILES: Final[dict[str, str]] = {table: f"{table}.parquet" for table in (*TABLES, *FACT_TABLES)}
 _TEMP_PREFIX: Final = files.TEMP_PREFIX
 META_SUM: Final = "meta_sha256"
 _ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -115,6 +117,8 @@ class Snapshot:
     teachers: pd.DataFrame | None
     county: pd.DataFrame | None
     warnings: tuple[Violation, ...] = ()
+    classes: pd.DataFrame | None = None  # optional class rows (data contract §4a)
+    rooms: pd.DataFrame | None = None  # optional room and facility rows (§4a)
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,10 @@ def _check_id(snapshot_id: str, lang: str) -> None:
 
 
 def _validated(schools: pd.DataFrame, teachers: pd.DataFrame | None,
-               county: pd.DataFrame | None, lang: str) -> dict[str, LoadResult]:
-    """Return each given table checked against the contract, as named in a snapshot folder."""
+               county: pd.DataFrame | None, lang: str,
+               facts: dict[str, pd.DataFrame | None] | None = None) -> dict[str, LoadResult]:
+    """Return each given table checked against the contract, as named in a snapshot folder;
+    ``facts`` holds the optional class and room rows by table."""
     results = {"schools": validate_schools(schools, file=TABLE_FILES["schools"], lang=lang)}
     reference = results["schools"].frame
     if teachers is not None:
@@ -171,6 +177,10 @@ def _validated(schools: pd.DataFrame, teachers: pd.DataFrame | None,
                                                 lang=lang)
     if county is not None:
         results["county"] = validate_county(county, reference, file=TABLE_FILES["county"],
+                                            lang=lang)
+    for table, frame in (facts or {}).items():
+        if frame is not None:
+            results[table] = validate_facts(table, frame, reference, file=TABLE_FILES[table],
                                             lang=lang)
     return results
 
@@ -183,8 +193,9 @@ def _raise_for_errors(results: dict[str, LoadResult], lang: str) -> None:
 
 def write_snapshot(root: str | Path, snapshot_id: str, schools: pd.DataFrame,
                    teachers: pd.DataFrame | None = None, county: pd.DataFrame | None = None,
-                   *, source: str, created: str | None = None,
-                   lang: str = DEFAULT_LANG) -> Path:
+                   *, source: str, created: str | None = None, lang: str = DEFAULT_LANG,
+                   classes: pd.DataFrame | None = None,
+                   rooms: pd.DataFrame | None = None) -> Path:
     """Return the path of the new snapshot folder ``root/snapshot_id``, written atomically.
 
     Every table is checked first: any contract error raises :class:`ContractError` and nothing
@@ -193,7 +204,7 @@ def write_snapshot(root: str | Path, snapshot_id: str, schools: pd.DataFrame,
     (or removed on any failure).  ``created`` defaults to now, ISO 8601 in UTC.
     """
     _check_id(snapshot_id, lang)
-    results = _validated(schools, teachers, county, lang)
+    results = _validated(schools, teachers, county, lang, {"classes": classes, "rooms": rooms})
     _raise_for_errors(results, lang)
     frame = results["schools"].frame
     years = sorted(int(y) for y in frame["year"].unique())
@@ -349,7 +360,8 @@ def read_snapshot(path: str | Path, *, lang: str = DEFAULT_LANG) -> Snapshot:
               for table, name in TABLE_FILES.items()}
     schools = frames["schools"]
     assert schools is not None  # _read_meta requires it
-    results = _validated(schools, frames["teachers"], frames["county"], lang)
+    results = _validated(schools, frames["teachers"], frames["county"], lang,
+                         {table: frames[table] for table in FACT_TABLES})
     _raise_for_errors(results, lang)
     _check_meta_matches(meta, results["schools"].frame, snapshot_id, lang)
     return Snapshot(
@@ -360,6 +372,8 @@ def read_snapshot(path: str | Path, *, lang: str = DEFAULT_LANG) -> Snapshot:
         teachers=results["teachers"].frame if "teachers" in results else None,
         county=results["county"].frame if "county" in results else None,
         warnings=tuple(v for r in results.values() for v in r.warnings),
+        classes=results["classes"].frame if "classes" in results else None,
+        rooms=results["rooms"].frame if "rooms" in results else None,
     )
 
 

@@ -31,7 +31,7 @@ from dashboard.store.trash import Trashed
 __all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
            "column_labels", "column_label", "snapshot_table", "trash_table", "change_table", "safe_name"]
 
-ROLES = ("schools", "teachers", "county")
+ROLES = ("schools", "teachers", "county", "classes", "rooms")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
             staged: Staged = stage_import(
                 paths["schools"], teachers_path=paths.get("teachers"),
                 county_path=paths.get("county"), year=year, county=county, lang=lang,
-                aliases=aliases)
+                aliases=aliases, classes_path=paths.get("classes"),
+                rooms_path=paths.get("rooms"))
         except ContractError as exc:
             marked = tuple((f"{p.stem}-errors.xlsx", marked_workbook(p, exc.errors, lang))
                            for p in paths.values()
