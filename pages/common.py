@@ -221,7 +221,8 @@ def page_context() -> PageContext:
         read_snapshot(path, lang=lang)  # the same error, in the user's language
         raise
     # the profile chosen on the checklist page judges the basic school rule on every page
-    evaluation = checklist.evaluation_with_profile(evaluation, _profile_choice())
+    evaluation = checklist.evaluation_with_profile(evaluation, _profile_choice(),
+                                                   snapshot.classes, snapshot.rooms)
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
     return PageContext(

@@ -204,7 +204,7 @@ with build:
 
     if actions:
         try:
-            after = sv.evaluate_actions(schools, actions, teachers)
+            after = sv.evaluate_actions(schools, actions, teachers, ctx.evaluation)
         except sv.ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
             st.error(md_text(exc.message(lang)))
             st.stop()
@@ -306,7 +306,8 @@ with compare_tab:
         evaluations = [(ctx.tr("scenario.series.now"), ctx.evaluation)]
         for name in chosen:
             try:
-                evaluations.append((name, sv.evaluate_saved(store, snapshot, name, county)))
+                evaluations.append((name, sv.evaluate_saved(store, snapshot, name, county,
+                                                              ctx.evaluation)))
             except sv.ScenarioError as exc:
                 st.error(md_text(exc.message(lang)))
         series = sr.series_table(evaluations, county, year, lang)

@@ -55,6 +55,11 @@ class Evaluation:
     verdicts: pd.DataFrame
     school_rules: pd.DataFrame
     schools: pd.DataFrame = field(repr=False)
+    # the optional class and room rows the basic school rule was judged with (data contract
+    # §4a; profiles_county.with_profile attaches them), so every verdict made from this
+    # evaluation sees the same facts
+    classes: pd.DataFrame | None = field(default=None, repr=False)
+    rooms: pd.DataFrame | None = field(default=None, repr=False)
 
     def county_years(self) -> list[tuple[str, int]]:
         """Return the (county_code, year) pairs present, sorted."""

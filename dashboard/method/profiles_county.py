@@ -27,6 +27,7 @@ __all__ = [
     "Judged",
     "profile_school_rules",
     "with_facility_facts",
+    "facts_of",
     "with_profile",
     "needed",
     "FACILITY_COLUMNS",
@@ -170,18 +171,28 @@ def needed(profile_id: str | None, item_ids: list[str], lang: str) -> str:
     return _sep(lang).join(out)
 
 
-def with_profile(ev: Evaluation, profile_id: str | None) -> Evaluation:
-    """Return ``ev`` with its basic school rule judged under another profile: the parameters
-    name it, the basic units, the school-rule rows and the failing-unit counts follow, so every
-    page and report made from the result agrees with the checklist.  ``ev`` itself when the
-    profile is already its own (or None)."""
+def facts_of(ev: Evaluation) -> RuleFacts:
+    """Return the facts ``ev`` was judged with: its profile and its class and room rows."""
+    return RuleFacts(profile=ev.params.province_profile, classes=ev.classes, rooms=ev.rooms)
+
+
+def with_profile(ev: Evaluation, profile_id: str | None, *, classes: pd.DataFrame | None = None,
+                 rooms: pd.DataFrame | None = None) -> Evaluation:
+    """Return ``ev`` with its basic school rule judged under another profile and with the
+    snapshot's class and room rows: the parameters name the profile, the evaluation carries
+    the rows, the basic units, the school-rule rows and the failing-unit counts follow, so
+    every page and report made from the result agrees with the checklist.  ``ev`` itself when
+    nothing changes."""
     from dataclasses import replace
 
     pid = load_profile(profile_id).id if profile_id else ev.params.province_profile
     units = ev.units.get("basic")
-    if pid == ev.params.province_profile or units is None:
+    if units is None or (pid == ev.params.province_profile and classes is None
+                         and rooms is None):
         return ev
-    judged = judge_units(units, pid)
+    facts = RuleFacts(profile=pid, classes=classes, rooms=rooms)
+    judged = judge_units(with_facility_facts(units, rooms), load_profile(pid),
+                         class_stats(classes, ev.schools, CLASS_LIMIT))
     stale = [c for c in units.columns if c.startswith(("value_", "state_"))
              and c not in [f"value_{q}" for q in ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7")]]
     new_units = units.drop(columns=stale)
@@ -196,8 +207,9 @@ def with_profile(ev: Evaluation, profile_id: str | None) -> Evaluation:
     verdicts.loc[basic, "failing_units"] = verdicts.loc[basic, "failing_new"].fillna(0).astype(int)
     verdicts = verdicts.drop(columns="failing_new")
     params = ev.params.with_(province_profile=pid)
-    moved = replace(ev, params=params, units={**ev.units, "basic": new_units}, verdicts=verdicts)
-    return replace(moved, school_rules=profile_school_rules(moved, RuleFacts(profile=pid)))
+    moved = replace(ev, params=params, units={**ev.units, "basic": new_units}, verdicts=verdicts,
+                    classes=classes, rooms=rooms)
+    return replace(moved, school_rules=profile_school_rules(moved, facts))
 
 
 def _need_rooms(classes: float) -> int:

@@ -335,9 +335,9 @@ def evaluation_verdicts(ev: Evaluation, county_code: str, year: int, *,
     schools table and parameters; ``county`` the county-items table).  The basic school rule
     is judged under ``facts`` (the profile, class rows; default: the evaluation's profile),
     so an approximated or undecided unit is never counted as a pass."""
-    from dashboard.method.profiles_county import RuleFacts, profile_school_rules
+    from dashboard.method.profiles_county import facts_of, profile_school_rules
 
-    facts = facts or RuleFacts(profile=ev.params.province_profile)
+    facts = facts or facts_of(ev)  # the profile and the class and room rows it carries
     schemes = tuple(s for s in SCHEMES if s in ev.units)
     rules = profile_school_rules(ev, facts)
     return county_verdicts(county_code=county_code, year=year, indicators=ev.indicators,

@@ -75,12 +75,15 @@ def profile_label(profile_id: str, lang: str) -> str:
     return f"{prof.name(lang)} · {prof.rule_text(lang)}"
 
 
-def evaluation_with_profile(ev: Evaluation, profile: str | None) -> Evaluation:
-    """Return the evaluation judged under ``profile`` (an unknown or absent id: unchanged), so
-    that every page shows the verdicts of the profile chosen on the checklist page."""
+def evaluation_with_profile(ev: Evaluation, profile: str | None,
+                            classes: pd.DataFrame | None = None,
+                            rooms: pd.DataFrame | None = None) -> Evaluation:
+    """Return the evaluation judged under ``profile`` (an unknown or absent id: its own) and
+    the snapshot's class and room rows, so that every page shows the verdicts of the profile
+    chosen on the checklist page with the same facts."""
     if not profile or profile not in profile_ids():
-        return ev
-    return with_profile(ev, profile)
+        profile = None
+    return with_profile(ev, profile, classes=classes, rooms=rooms)
 
 
 def scoped_evaluation(ev: Evaluation, schools: pd.DataFrame, tp_basic: str) -> Evaluation:
@@ -105,7 +108,9 @@ def checklist_items(ev: Evaluation, schools: pd.DataFrame, county_table: pd.Data
     """Return the county's checklist of ``year`` (failures first): the evaluation's CVs and
     school rules with the county-level items of ``county_table`` (None: all missing), judged
     under ``profile`` (None: the evaluation's) with the optional class and room rows."""
-    facts = RuleFacts(profile=profile or ev.params.province_profile, classes=classes, rooms=rooms)
+    facts = RuleFacts(profile=profile or ev.params.province_profile,
+                      classes=classes if classes is not None else ev.classes,
+                      rooms=rooms if rooms is not None else ev.rooms)
     return county_checklist(county_code=county, year=year, indicators=ev.indicators,
                             composites=ev.composites,
                             school_rules=profile_school_rules(ev, facts),

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.i18n import t
-from dashboard.method.engine import Evaluation
+from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.profiles_county import with_profile
 from dashboard.method.standards import (
     INDICATORS,
     SCHEMES,
@@ -45,6 +46,7 @@ __all__ = [
     # this module's own
     "county_rows",
     "county_labels",
+    "evaluate_like",
     "rows_of",
     "history_snapshots",
     "stack_evaluations",
@@ -121,6 +123,17 @@ def county_name(schools: pd.DataFrame, county: str | None, lang: str) -> str:
     if not len(names):
         return str(county or "")
     return t("app.county_label", lang, name=names.iloc[0], code=str(county))
+
+
+def evaluate_like(schools: pd.DataFrame, like: Evaluation | None) -> Evaluation:
+    """Return the engine's evaluation of ``schools`` judged as ``like`` was: its parameters
+    (profile, teaching-point scope) and its class and room rows, so that a scenario's "after"
+    and the page's "now" are verdicts of the same rules (None: the defaults)."""
+    if like is None:
+        return evaluate(schools)
+    after = evaluate(schools, like.params, schemes=tuple(s for s in SCHEMES if s in like.units))
+    return with_profile(after, like.params.province_profile, classes=like.classes,
+                        rooms=like.rooms)
 
 
 def county_labels(schools: pd.DataFrame, lang: str) -> dict[str, str]:

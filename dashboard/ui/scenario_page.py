@@ -14,7 +14,7 @@ from typing import Final
 import pandas as pd
 
 from dashboard.i18n import t
-from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.engine import Evaluation
 from dashboard.method.standards import STAGES, teacher_attributes
 from dashboard.planning.scenario import (
     RESOURCE_COLUMNS,
@@ -38,7 +38,7 @@ from dashboard.planning.scenario import (
 )
 from dashboard.store.contract import enum_labels
 from dashboard.store.snapshots import Snapshot
-from dashboard.ui.evaluation import county_rows
+from dashboard.ui.evaluation import county_rows, evaluate_like
 from dashboard.ui.format import fmt_money, fmt_number
 
 __all__ = [
@@ -97,10 +97,11 @@ def refusal(schools: pd.DataFrame, actions: Sequence[Action], teachers: pd.DataF
 
 
 def evaluate_actions(schools: pd.DataFrame, actions: Sequence[Action],
-                     teachers: pd.DataFrame | None) -> Evaluation:
-    """Return the engine's evaluation of the schools with the actions applied (raises
-    ScenarioError when an action is impossible)."""
-    return evaluate(apply_actions(schools, actions, teachers=teachers).schools)
+                     teachers: pd.DataFrame | None, like: Evaluation | None = None) -> Evaluation:
+    """Return the engine's evaluation of the schools with the actions applied, judged as
+    ``like`` (the page's evaluation: profile, scope, class and room rows); raises
+    ScenarioError when an action is impossible."""
+    return evaluate_like(apply_actions(schools, actions, teachers=teachers).schools, like)
 
 
 def open_scenario(store: ScenarioStore, snapshot: Snapshot, name: str) -> Scenario:
@@ -121,11 +122,12 @@ def save_scenario(store: ScenarioStore, snapshot: Snapshot, name: str, note: str
     return name
 
 
-def evaluate_saved(store: ScenarioStore, snapshot: Snapshot, name: str, county: str) -> Evaluation:
-    """Return the evaluation of one county with the saved scenario ``name`` applied (raises
-    ScenarioError when it cannot be loaded or applied)."""
+def evaluate_saved(store: ScenarioStore, snapshot: Snapshot, name: str, county: str,
+                   like: Evaluation | None = None) -> Evaluation:
+    """Return the evaluation of one county with the saved scenario ``name`` applied, judged as
+    ``like`` (raises ScenarioError when it cannot be loaded or applied)."""
     result = apply_scenario(snapshot, store.load(name))
-    return evaluate(county_rows(result.schools, county))
+    return evaluate_like(county_rows(result.schools, county), like)
 
 
 def usable_scenarios(infos: Iterable[ScenarioInfo], snapshot: Snapshot) -> list[str]:
