@@ -141,8 +141,14 @@ class PageContext:
         A year whose snapshot cannot be read is said (a warning in the user's language) and
         left out; the trend shows the years that can be read.
         """
+        paths, stamps = self.history_key()
+        return cache.load_history(paths, stamps) if paths else None
+
+    def history_key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the snapshots of :meth:`history` (folders, content stamps), after saying
+        which year cannot be read; empty when there is none."""
         if self.county_code is None:
-            return None
+            return (), ()
         chosen = []
         for info in history_snapshots(self.snapshots, self.county_code):
             try:
@@ -153,10 +159,16 @@ class PageContext:
                              detail=md_text(_error_detail(exc, info.path, self.lang))))
                 continue
             chosen.append(info)
-        if not chosen:
-            return None
         paths = tuple(str(s.path) for s in chosen)
-        return cache.load_history(paths, tuple(cache.stamp(p) for p in paths))
+        return paths, tuple(cache.stamp(p) for p in paths)
+
+    def view_key(self, *choices: object) -> tuple:
+        """Return the key of a page view (dashboard.ui.cache.page_view) of this context: the
+        snapshot's content and the evaluation's parameters, the county, year and language, the
+        scheme and stage, ``choices``."""
+        assert self.snapshot is not None and self.evaluation is not None
+        return (cache.content_key(self.snapshot), repr(self.evaluation.params), self.county_code,
+                self.year, self.lang, self.scheme, self.stage, *choices)
 
 
 def _error_detail(exc: Exception, path: Path, lang: str) -> str:
