@@ -517,8 +517,10 @@ def start_page(title_key: str) -> PageContext:
 
 def require_stage_units(ctx: PageContext) -> pd.DataFrame:
     """Return the units of the chosen scheme and stage; stop with a message when there is none."""
-    assert ctx.evaluation is not None and ctx.county_code is not None and ctx.year is not None
-    units = scheme_units(ctx.evaluation, ctx.scheme, ctx.county_code, ctx.year, ctx.stage)
+    ev, county, year = ctx.evaluation, ctx.county_code, ctx.year
+    assert ev is not None and county is not None and year is not None
+    units = cache.page_view("stage_units", ctx.view_key(),
+                            lambda: scheme_units(ev, ctx.scheme, county, year, ctx.stage))
     if units.empty:
         st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{ctx.stage}")))
         st.stop()
@@ -529,7 +531,8 @@ def page_townships(ctx: PageContext, *, absent: str = "warning") -> Townships:
     """Return the drawable townships of the county after saying what is wrong with its
     geography: no file (an ``absent`` 'warning' or 'caption'), an unusable file (an error),
     township outlines that could not be drawn (a caption with their number)."""
-    found = townships(ctx.geo)
+    geo = ctx.geo
+    found = cache.page_view("townships", (geo.path, cache.stamp(geo.path), geo.state), lambda: townships(geo))
     for notice in geo_notices(ctx.geo, found, ctx.county_code, ctx.lang, absent_level=absent):
         {"warning": st.warning, "error": st.error, "caption": st.caption}[notice.level](notice.text)
     return found
