@@ -4,15 +4,16 @@ first."""
 
 import streamlit as st
 
-from dashboard.ui import checklist
+from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text, table_height
 from pages.common import STATUS_DELTA_COLOR, start_page, url_toggle
 
 ctx = start_page("app.page.checklist")
 lang = ctx.lang
-items = checklist.checklist_items(ctx.evaluation, ctx.schools, ctx.snapshot.county,
-                                  ctx.county_code, ctx.year, lang)
+# built once per snapshot content and choice, shared by every session (read only)
+items = cache.page_view("checklist", ctx.view_key(), lambda: checklist.checklist_items(
+    ctx.evaluation, ctx.schools, ctx.snapshot.county, ctx.county_code, ctx.year, lang))
 county_text = md_text(county_name(ctx.schools, ctx.county_code, ctx.lang))
 st.caption(ctx.tr("app.check.caption", county=county_text, year=ctx.year))
 for column, r in zip(st.columns(2), checklist.checklist_counts(items).itertuples(index=False),
