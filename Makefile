@@ -55,17 +55,25 @@ $(DEMO): | $(RUN_STAMP)
 data: setup-run
 	$(BIN)/python -m dashboard.store.demo --out .
 
+# WORKERS=n (n > 1): n app processes behind HAProxy with sticky sessions (scripts/run-workers.sh;
+# `make system-deps` installs haproxy); every process on 127.0.0.1, the proxy on HOST:PORT.
+WORKERS ?= 1
 run: setup-run data
+ifeq ($(WORKERS),1)
 	$(BIN)/streamlit run app/serve.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
+else
+	WORKERS=$(WORKERS) HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) bash scripts/run-workers.sh
+endif
 
 # The tests build their own demo county in a temporary folder (tests/demo_data.py).
 test: setup system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# Everything but the real-browser tests, the offline bundle and the LibreOffice renders.
+# Everything but the real-browser tests, the offline bundle, the LibreOffice renders and the
+# workers behind their proxy.
 test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not bundle and not office"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not bundle and not office and not workers"
 
 bench: setup $(DEMO)
 	$(BIN)/python -m benchmarks

@@ -2,7 +2,8 @@
 
 - ``page:<name>``: the time Streamlit's script runner takes for one rerun of the page (app/main.py
   with its sidebar, then the page), measured with AppTest after a warm-up run (caches warm,
-  as for a user clicking around); target 300 ms median.
+  as for a user clicking around); target 50 ms median (issue 15; AppTest also recompiles the
+  page script on every run, which a served app does not).
 - ``browser:map_draw``: from navigation to the map page in headless Debian chromium until
   plotly has drawn the map's scatter layer (``.js-plotly-plot .scatterlayer``), with a
   server that has already served the page once.  Skipped when /usr/bin/chromium is absent.
@@ -28,7 +29,7 @@ if str(REPO) not in sys.path:
 
 from tests.browser import CHROMIUM, open_browser, served_app, wait_for_page  # noqa: E402
 
-TARGET_PAGE_S: Final = 0.3
+TARGET_PAGE_S: Final = 0.050
 TARGET_MAP_S: Final = 3.0
 MAP_SELECTOR: Final = ".js-plotly-plot .scatterlayer"
 

@@ -4,7 +4,7 @@ first."""
 
 import streamlit as st
 
-from dashboard.ui import checklist
+from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text, table_height
 from pages.common import STATUS_DELTA_COLOR, start_page, url_select, url_toggle
@@ -21,9 +21,12 @@ with right:
     tp_basic = url_select(ctx.tr("rules.page.tp"), checklist.TP_CHOICES, param="tp",
                           key="check_tp", format_func=lambda c: ctx.tr(f"rules.page.tp_{c}"),
                           widget=st.radio, horizontal=True)
-evaluation = checklist.scoped_evaluation(ctx.evaluation, ctx.schools, tp_basic)
-items = checklist.checklist_items(evaluation, ctx.schools, ctx.snapshot.county,
-                                  ctx.county_code, ctx.year, lang, profile=profile)
+# built once per snapshot content and choice, shared by every session (read only)
+evaluation = cache.page_view("checklist_scope", ctx.view_key(tp_basic), lambda: (
+    checklist.scoped_evaluation(ctx.evaluation, ctx.schools, tp_basic)))
+items = cache.page_view("checklist", ctx.view_key(profile, tp_basic), lambda: (
+    checklist.checklist_items(evaluation, ctx.schools, ctx.snapshot.county, ctx.county_code,
+                              ctx.year, lang, profile=profile)))
 county_text = md_text(county_name(ctx.schools, ctx.county_code, ctx.lang))
 st.caption(ctx.tr("app.check.caption", county=county_text, year=ctx.year))
 st.caption(" · ".join(md_text(line) for line in checklist.scope_text(evaluation, profile, lang)))

@@ -142,8 +142,14 @@ class PageContext:
         A year whose snapshot cannot be read is said (a warning in the user's language) and
         left out; the trend shows the years that can be read.
         """
+        paths, stamps = self.history_key()
+        return cache.load_history(paths, stamps) if paths else None
+
+    def history_key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the snapshots of :meth:`history` (folders, content stamps), after saying
+        which year cannot be read; empty when there is none."""
         if self.county_code is None:
-            return None
+            return (), ()
         chosen = []
         for info in history_snapshots(self.snapshots, self.county_code):
             try:
@@ -154,10 +160,16 @@ class PageContext:
                              detail=md_text(_error_detail(exc, info.path, self.lang))))
                 continue
             chosen.append(info)
-        if not chosen:
-            return None
         paths = tuple(str(s.path) for s in chosen)
-        return cache.load_history(paths, tuple(cache.stamp(p) for p in paths))
+        return paths, tuple(cache.stamp(p) for p in paths)
+
+    def view_key(self, *choices: object) -> tuple:
+        """Return the key of a page view (dashboard.ui.cache.page_view) of this context: the
+        snapshot's content and the evaluation's parameters, the county, year and language, the
+        scheme and stage, ``choices``."""
+        assert self.snapshot is not None and self.evaluation is not None
+        return (cache.content_key(self.snapshot), repr(self.evaluation.params), self.county_code,
+                self.year, self.lang, self.scheme, self.stage, *choices)
 
 
 def _error_detail(exc: Exception, path: Path, lang: str) -> str:
@@ -529,8 +541,10 @@ def start_page(title_key: str) -> PageContext:
 
 def require_stage_units(ctx: PageContext) -> pd.DataFrame:
     """Return the units of the chosen scheme and stage; stop with a message when there is none."""
-    assert ctx.evaluation is not None and ctx.county_code is not None and ctx.year is not None
-    units = scheme_units(ctx.evaluation, ctx.scheme, ctx.county_code, ctx.year, ctx.stage)
+    ev, county, year = ctx.evaluation, ctx.county_code, ctx.year
+    assert ev is not None and county is not None and year is not None
+    units = cache.page_view("stage_units", ctx.view_key(),
+                            lambda: scheme_units(ev, ctx.scheme, county, year, ctx.stage))
     if units.empty:
         st.info(ctx.tr("app.empty.no_stage", stage=ctx.tr(f"stage.{ctx.stage}")))
         st.stop()
@@ -541,7 +555,8 @@ def page_townships(ctx: PageContext, *, absent: str = "warning") -> Townships:
     """Return the drawable townships of the county after saying what is wrong with its
     geography: no file (an ``absent`` 'warning' or 'caption'), an unusable file (an error),
     township outlines that could not be drawn (a caption with their number)."""
-    found = townships(ctx.geo)
+    geo = ctx.geo
+    found = cache.page_view("townships", (geo.path, cache.stamp(geo.path), geo.state), lambda: townships(geo))
     for notice in geo_notices(ctx.geo, found, ctx.county_code, ctx.lang, absent_level=absent):
         {"warning": st.warning, "error": st.error, "caption": st.caption}[notice.level](notice.text)
     return found

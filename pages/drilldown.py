@@ -6,8 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard.ui import drilldown, figures
-from dashboard.ui.evaluation import indicator_summary, scheme_ids
+from dashboard.ui import cache, drilldown
+from dashboard.ui.evaluation import scheme_ids
 from dashboard.ui.export import CSV_MIME, XLSX_MIME, to_csv_bytes, to_xlsx_bytes
 from dashboard.ui.format import indicator_label
 from pages.common import (
@@ -21,13 +21,16 @@ from pages.common import (
 ctx = start_page("app.page.drilldown")
 ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
                                          ctx.scheme, ctx.stage)
-units = require_stage_units(ctx)
+require_stage_units(ctx)  # stops the page when the stage has no units
 
+default = cache.page_view("drilldown_default", ctx.view_key(),
+                          lambda: drilldown.default_indicator(ev, county, year, stage, scheme, lang))
 indicator = url_select(ctx.tr("app.control.indicator"), scheme_ids(scheme), param="ind",
-                       key="drill_indicator",
-                       default=drilldown.default_indicator(ev, county, year, stage, scheme, lang),
+                       key="drill_indicator", default=default,
                        format_func=lambda i: indicator_label(i, lang, short=False))
-summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
+view = cache.page_view("drilldown", ctx.view_key(indicator), lambda: drilldown.drill_view(
+    ev, county, year, lang, scheme, stage, indicator))
+summary = view.summary
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=ctx.tr(f"status.{summary.status}"),
           delta_color=STATUS_DELTA_COLOR[summary.status], delta_arrow="off", border=True)
@@ -40,25 +43,20 @@ m4.metric(ctx.tr("app.drill.metric.mean"), summary.mean_text, border=True,
 if scheme == "basic":
     st.caption(ctx.tr("app.drill.basic_note", n=len(scheme_ids("basic"))))
 
-drill = drilldown.drill_units(units, indicator, scheme, lang)
-st.plotly_chart(figures.drill_values(drill, indicator, lang, summary.mean, summary.minimum),
-                config=PLOTLY_CONFIG, key="drill_values")
+st.plotly_chart(view.values_figure, config=PLOTLY_CONFIG, key="drill_values")
 
 st.subheader(ctx.tr("app.drill.contribution_heading"))
-top = drilldown.top_contributors(drill)
 # the chart, then its table at full width (beside the chart, the table's columns were cut)
-st.plotly_chart(figures.contribution_bars(top, indicator, lang), config=PLOTLY_CONFIG,
-                key="drill_contribution")
-st.dataframe(drilldown.contribution_table(top, indicator, lang), hide_index=True,
-             key="drill_contribution_table")
+st.plotly_chart(view.contribution_figure, config=PLOTLY_CONFIG, key="drill_contribution")
+st.dataframe(view.contributions, hide_index=True, key="drill_contribution_table")
 st.caption(ctx.tr("app.drill.contribution_note", cv=summary.cv_text))
 
 st.subheader(ctx.tr(f"app.drill.failing_heading.{scheme}"))
-failing = drilldown.failing_table(units, scheme, indicator, lang)
+failing = view.failing
 if failing.empty:
     st.success(ctx.tr("app.drill.no_failing"))
 else:
-    shown = drilldown.failing_screen_columns(scheme, indicator, lang)
+    shown = view.failing_shown
     # the failing indicators' names are long: a bounded column, the full text on hover
     st.dataframe(failing, hide_index=True, key="drill_failing", column_order=shown,
                  column_config={shown[-1]: st.column_config.TextColumn(width="medium")})

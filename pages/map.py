@@ -4,10 +4,9 @@ a school opens its profile.  Drawn offline (plain scatter traces, no tiles)."""
 
 import streamlit as st
 
-from dashboard.ui import maps, mapview
-from dashboard.ui.evaluation import indicator_summary, scheme_ids, scheme_units
-from dashboard.ui.format import fmt_pct, indicator_label, unit_of
-from dashboard.ui.geo import latitudes, map_aspect
+from dashboard.ui import cache, mapview
+from dashboard.ui.evaluation import scheme_ids
+from dashboard.ui.format import indicator_label
 from pages.common import (
     PLOTLY_CONFIG,
     page_townships,
@@ -21,7 +20,7 @@ from pages.common import (
 ctx = start_page("app.page.map")
 ev, county, year, lang, scheme, stage = (ctx.evaluation, ctx.county_code, ctx.year, ctx.lang,
                                          ctx.scheme, ctx.stage)
-units = require_stage_units(ctx)
+require_stage_units(ctx)  # stops the page when the stage has no units
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 with c1:
@@ -40,25 +39,14 @@ with c4:
     failing_only = url_toggle(ctx.tr("app.map.failing_only"), param="failing", key="map_failing",
                               help=ctx.tr("app.map.failing_only_help"))
 
-summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
-shown = scheme_units(ev, scheme, county, year, stage, failing_only=failing_only)
-points = mapview.map_schools(shown, indicator, scheme, lang, summary.mean)
 towns = page_townships(ctx)
-if points.empty:
+view = cache.page_view(
+    "map", ctx.view_key(indicator, fill, color_by, failing_only, ctx.geo.path, cache.stamp(ctx.geo.path)),
+    lambda: mapview.map_view(ev, county, year, lang, scheme, stage, indicator, fill, color_by,
+                             failing_only, towns))
+if view.no_points:
     st.info(ctx.tr("app.map.no_points"))
-townships = (mapview.township_frame(units, indicator, fill, lang, summary.mean, towns.paths)
-             if towns.paths else None)
-bound = maps.deviation_bound(points["deviation"])  # the school colour bar's ± limit
-fig = maps.township_map(
-    towns.paths, townships, towns.labels, points, lang=lang, color_by=color_by,
-    title=ctx.tr("app.map.title", name=indicator_label(indicator, lang, short=False),
-                 stage=ctx.tr(f"stage.{stage}"), mean=summary.mean_text, cv=summary.cv_text),
-    township_title=ctx.tr(f"app.map.colorbar.{fill}", unit=unit_of(indicator, lang)),
-    township_percent=fill == "gap",
-    deviation_title=ctx.tr("layout.map.deviation_clamped",
-                           title=ctx.tr(f"app.map.deviation_title.{scheme}"),
-                           bound=fmt_pct(bound, 0)),
-    aspect=map_aspect(latitudes(points, towns.labels)), deviation_limit=bound)
+fig = view.figure
 event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key="map_chart", on_select="rerun",
                         selection_mode="points")
 st.caption(ctx.tr("app.map.click_hint") + " " + ctx.tr("layout.map.spread_note"))

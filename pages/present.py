@@ -4,7 +4,7 @@ deck per screen, large type, no sidebar, stepped with the buttons or the arrow k
 
 import streamlit as st
 
-from dashboard.ui import present_page
+from dashboard.ui import cache, present_page
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text
 from pages.common import PLOTLY_CONFIG, plain_text, start_page, url_select, url_value
@@ -22,9 +22,20 @@ if len(names) > 1 and not present:
                           format_func=lambda n: n or ctx.tr("present.page.no_scenario"))
 elif len(names) > 1:
     scenario = url_value("scen") if url_value("scen") in names else present_page.NO_SCENARIO
-m, why = present_page.page_material(ctx.evaluation, ctx.snapshot, ctx.county_code, ctx.year,
-                                    lang, history=ctx.history(), scheme=ctx.scheme,
-                                    stage=ctx.stage, scenario=scenario or "")
+years = ctx.history_key()  # says which year cannot be read
+
+
+def _material() -> tuple:
+    return present_page.page_material(
+        ctx.evaluation, ctx.snapshot, ctx.county_code, ctx.year, lang,
+        history=cache.load_history(*years) if years[0] else None, scheme=ctx.scheme,
+        stage=ctx.stage, scenario=scenario or "")
+
+
+# Without a scenario the material is the snapshot's: built once per content and choice (a saved
+# scenario is a file that may change, so it is read on every run).
+m, why = (_material() if scenario else
+          cache.page_view("present", ctx.view_key(ctx.snapshot.id, years), _material))
 if why:
     st.warning(md_text(why))  # may name a scenario: data, shown as text
 

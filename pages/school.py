@@ -3,7 +3,7 @@ school-rule verdicts, its history over the years and its place on the map."""
 
 import streamlit as st
 
-from dashboard.ui import figures, maps, school
+from dashboard.ui import cache, maps, school
 from dashboard.ui.geo import map_aspect
 from pages.common import (
     PLOTLY_CONFIG,
@@ -16,7 +16,7 @@ from pages.common import (
 
 ctx = start_page("app.page.school")
 ev, county, year, lang, scheme = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang, ctx.scheme
-options = school.school_options(ev, county, year)
+options = cache.page_view("school_options", ctx.view_key(), lambda: school.school_options(ev, county, year))
 if options.empty:
     st.info(ctx.tr("app.empty.no_units", year=year))
     st.stop()
@@ -34,17 +34,18 @@ if wanted is not None and wanted not in labels:
     st.rerun()
 school_id = url_select(ctx.tr("app.school.pick"), list(labels), param="school", key="school_pick",
                        format_func=labels.get,
-                       default=school.default_school(ev, scheme, county, year, ctx.stage))
-school_name = school.school_name(options, school_id)
-
-facts = school.school_facts(ctx.schools, school_id, lang)
-if facts:
+                       default=cache.page_view("school_default", ctx.view_key(), lambda: school.default_school(
+                           ev, scheme, county, year, ctx.stage)))
+head = cache.page_view("school_head", ctx.view_key(school_id), lambda: school.school_head(
+    ev, ctx.schools, options, scheme, school_id, county, year, lang))
+school_name = head.name
+if head.facts:
     with st.container(border=True):
-        st.markdown(school.facts_markdown(facts, lang))
+        st.markdown(head.facts)
 
-st.markdown(school.verdict_markdown(school.school_verdicts(ev, school_id, county, year, lang), lang))
+st.markdown(head.verdicts)
 
-stages = school.school_stages(ev, scheme, school_id, county, year)
+stages = head.stages
 if not stages:
     st.info(ctx.tr("app.school.not_in_scheme", scheme=ctx.tr(f"scheme.{scheme}")))
     st.stop()
@@ -54,14 +55,13 @@ stage = url_select(ctx.tr("app.sidebar.stage"), stages, param="sstage", key="sch
                    label_visibility="visible" if len(stages) > 1 else "collapsed",
                    disabled=len(stages) == 1)
 
-profile = school.school_profile(ev, scheme, school_id, county, year, stage, lang)
+profile = cache.page_view("school_profile", ctx.view_key(school_id, stage), lambda: school.profile_view(
+    ev, scheme, school_id, county, year, stage, lang, school_name))
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(school.profile_figure(profile, scheme, lang, school_name),
-                    config=PLOTLY_CONFIG, key="school_profile")
-    note = school.no_minimum_note(profile, scheme, lang)
-    if note:
-        st.caption(note)
+    st.plotly_chart(profile.figure, config=PLOTLY_CONFIG, key="school_profile")
+    if profile.note:
+        st.caption(profile.note)
 with right:
     location = school.school_location(ctx.schools, school_id)
     if location is None:
@@ -71,7 +71,7 @@ with right:
         st.plotly_chart(maps.school_locator(towns.paths, location.lon, location.lat, school_name,
                                             lang, map_aspect([location.lat])),
                         config=PLOTLY_CONFIG, key="school_map")
-profile_table = school.profile_display(profile, scheme, lang)
+profile_table = profile.table
 # English official names are long: the name column is bounded (full name on hover) so that
 # the table fits beside the sidebar
 st.dataframe(profile_table, hide_index=True, key="school_profile_table",
@@ -79,10 +79,12 @@ st.dataframe(profile_table, hide_index=True, key="school_profile_table",
              if lang == "en" and not profile_table.empty else None)
 
 st.subheader(ctx.tr("app.school.history_heading"))
-history = school.school_history(ctx.history(), scheme, school_id, county, stage, lang)
-if history["year"].nunique() < 2:
+years = ctx.history_key()  # says which year cannot be read
+history = cache.page_view("school_history", (years, scheme, school_id, county, stage, lang, school_name),
+                          lambda: school.history_view(cache.load_history(*years) if years[0] else None,
+                                                      scheme, school_id, county, stage, lang, school_name))
+if history.one_year:
     st.info(ctx.tr("app.empty.one_year"))
-if not history.empty:
-    st.plotly_chart(figures.school_history_figure(history, lang, school_name),
-                    config=PLOTLY_CONFIG, key="school_history")
-    st.dataframe(school.history_display(history, lang), hide_index=True, key="school_history_table")
+if history.figure is not None:
+    st.plotly_chart(history.figure, config=PLOTLY_CONFIG, key="school_history")
+    st.dataframe(history.table, hide_index=True, key="school_history_table")

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install Debian's chromium and the Noto CJK fonts when missing (browser tests, image export,
 # the report's PDF), poppler-utils (pdffonts, pdftotext, pdftoppm: the PDF and render tests) and
-# LibreOffice Impress and Writer (the render tests open the deck and the report with them).
+# LibreOffice Impress and Writer (the render tests open the deck and the report with them), and
+# HAProxy (`make run WORKERS=n` and its test).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-impress libreoffice-writer)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 # grep reads all of fc-list's output: with -q it would stop early, fc-list would die of
 # SIGPIPE and pipefail would report the fonts missing on every run.
 fc-list : family 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)

@@ -24,7 +24,7 @@ from dashboard.method.standards import (
     cv_threshold,
     scheme_ids,
 )
-from dashboard.method.units import UNIT_KEY, unit_columns
+from dashboard.method.units import UNIT_KEY, RawUnits, raw_units, scheme_units
 
 __all__ = ["Evaluation", "evaluate", "to_report", "REPORT_SCHEMES"]
 
@@ -71,32 +71,29 @@ def _thresholds(stage: np.ndarray, scheme: str) -> np.ndarray:
     return np.where(stage == "primary", cv_threshold(scheme, "primary"), cv_threshold(scheme, "junior"))
 
 
-def _group_codes(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Return (integer group code per unit, the groups as a county_code/year/stage frame).
+def _group_codes(cols: dict[str, np.ndarray], group_key: np.ndarray
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Return (integer group code per unit, the groups' county_code/year/stage, their keys).
 
-    Codes follow the sorted order of (county_code, year, stage); built from per-key factorize
-    codes rather than tuples, which keeps a country of units fast.
+    Units arrive sorted by (county_code, year, stage), so a group is a run of equal keys and
+    codes follow the sorted order of the groups.
     """
-    parts = [pd.factorize(cols[k], sort=True) for k in _KEY]
-    key = np.zeros(len(cols["unit_id"]), dtype=np.int64)
-    for codes_k, uniq_k in parts:
-        key = key * len(uniq_k) + codes_k
-    codes, uniq_key = pd.factorize(key, sort=True)
-    base = {}
-    rest = np.asarray(uniq_key, dtype=np.int64)
-    for name, (_, uniq_k) in reversed(list(zip(_KEY, parts))):
-        base[name] = np.asarray(uniq_k)[rest % len(uniq_k)] if len(uniq_k) else np.asarray(uniq_k)
-        rest = rest // max(len(uniq_k), 1)
-    return codes.astype(np.int64), pd.DataFrame({k: base[k] for k in _KEY})
+    n = len(group_key)
+    starts = np.flatnonzero(np.r_[True, group_key[1:] != group_key[:-1]]) if n else np.zeros(0, np.int64)
+    step = np.zeros(n, dtype=np.int64)
+    step[starts[1:]] = 1
+    return np.cumsum(step), {k: cols[k][starts] for k in _KEY}, group_key[starts]
 
 
 @dataclass(frozen=True)
 class _SchemeResult:
-    """One scheme's tables and its per-group arrays (groups: sorted county × year × stage)."""
+    """One scheme's columns and its per-group arrays (groups: sorted county × year × stage)."""
 
-    units: pd.DataFrame
-    table: pd.DataFrame  # the indicator rows, indicator-major
-    groups: pd.DataFrame  # county_code, year, stage of each group
+    cols: dict[str, np.ndarray]  # the units
+    table: dict[str, object]  # the indicator rows, indicator-major
+    table_rank: np.ndarray  # each indicator row's indicator rank within the scheme (sorting)
+    groups: dict[str, np.ndarray]  # county_code, year, stage of each group
+    group_key: np.ndarray  # sorts as (county_code, year, stage)
     cv: np.ndarray  # groups × indicators
     passed: np.ndarray | None  # groups × indicators (quality only)
     near: np.ndarray | None
@@ -104,16 +101,17 @@ class _SchemeResult:
     failing_units: np.ndarray  # units failing the school rule per group
 
 
-def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams) -> _SchemeResult:
+def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeResult:
     """Return the units (with contributions and school rule) and the indicator table of one
     scheme, with the per-group arrays the composites and verdicts are made of."""
     ids = list(scheme_ids(scheme))
-    cols = unit_columns(schools, scheme, params)
+    cols, group_key = scheme_units(raw, scheme, params)
     n = len(cols["unit_id"])
-    codes, base = _group_codes(cols)
-    values = np.column_stack([cols[i] for i in ids]) if n else np.zeros((0, len(ids)))
+    codes, base, gkey = _group_codes(cols, group_key)
+    # Indicator-major memory (a transposed view): each indicator's column is contiguous.
+    values = np.vstack([cols[i] for i in ids]).T if n else np.zeros((0, len(ids)))
     weights = cols["students"].astype(float)
-    stats = group_stats(values, weights, codes, len(base))
+    stats = group_stats(values, weights, codes, len(gkey))
     share, cv_if = unit_contributions(values, weights, codes, stats)
     for j, ind in enumerate(ids):
         cols[f"share_{ind}"] = share[:, j]
@@ -123,10 +121,9 @@ def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams) -> _S
     for c in rule.columns:
         if c != "unit_id":
             cols[c] = rule[c].to_numpy()
-    units = pd.DataFrame(cols)
-    k, g = len(ids), len(base)
+    k, g = len(ids), len(gkey)
     cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
-    cols_t: dict[str, object] = {key: np.tile(base[key].to_numpy(), k) for key in _KEY}
+    cols_t: dict[str, object] = {key: np.tile(base[key], k) for key in _KEY}
     cols_t.update(
         scheme=np.full(k * g, scheme, dtype=object), indicator=np.repeat(np.array(ids, dtype=object), g),
         units=stats.count.T.reshape(-1).astype(int), students=stats.weight.T.reshape(-1),
@@ -139,12 +136,28 @@ def _scheme_tables(schools: pd.DataFrame, scheme: str, params: EvalParams) -> _S
         cols_t.update(threshold=thr, passed=passed, near=near)
         passed, near = passed.reshape(k, g).T, near.reshape(k, g).T
     else:
-        cols_t.update(threshold=np.full(k * g, np.nan), passed=pd.NA, near=pd.NA)
+        cols_t.update(threshold=np.full(k * g, np.nan), passed=np.full(k * g, pd.NA, dtype=object),
+                      near=np.full(k * g, pd.NA, dtype=object))
+    rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
     failing = ~np.asarray(cols["school_pass"], dtype=bool)
     return _SchemeResult(
-        units=units, table=pd.DataFrame(cols_t), groups=base, cv=stats.cv, passed=passed,
-        near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
+        cols=cols, table=cols_t, table_rank=np.repeat(rank, g), groups=base, group_key=gkey, cv=stats.cv,
+        passed=passed, near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
         failing_units=np.bincount(codes, weights=failing, minlength=g).astype(np.int64))
+
+
+def _stacked(parts: list[dict], names: list[str], order: np.ndarray | None = None) -> pd.DataFrame:
+    """Return the rows of ``parts`` (dicts of equal-length columns) one after another, in
+    ``order`` if given, as one frame (built once from arrays, no per-part frames)."""
+    out = {}
+    for c in names:
+        col = np.concatenate([np.asarray(p[c]) for p in parts]) if len(parts) > 1 else np.asarray(parts[0][c])
+        out[c] = col if order is None else col[order]
+    return pd.DataFrame(out, copy=False)
+
+
+def _scheme_rank(scheme: str) -> int:
+    return sorted(str(s) for s in SCHEMES).index(scheme)
 
 
 def evaluate(
@@ -156,68 +169,73 @@ def evaluate(
 
     ``schools`` follows docs/data-contract.md §2 (canonical column names); it is not changed.
     """
-    results = {scheme: _scheme_tables(schools, scheme, params) for scheme in schemes}
+    raw = raw_units(schools, params)
+    results = {scheme: _scheme_tables(raw, scheme, params) for scheme in schemes}
+    units = {s: pd.DataFrame(r.cols, copy=False) for s, r in results.items()}  # fresh arrays: no copy
+    res = list(results.values())
+    order = np.lexsort([np.concatenate([r.table_rank for r in res]),
+                        np.concatenate([np.full(len(r.table_rank), _scheme_rank(s)) for s, r in results.items()]),
+                        np.concatenate([np.tile(r.group_key, len(scheme_ids(s))) for s, r in results.items()])])
+    indicators = _stacked([r.table for r in res], list(res[0].table), order)
     keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing",
             "school_status"]
-    indicators = pd.concat([r.table for r in results.values()], ignore_index=True)
-    indicators = indicators.sort_values([*_KEY, "scheme", "indicator"], kind="stable").reset_index(drop=True)
-    school_rules = pd.concat([r.units[keep].assign(scheme=s) for s, r in results.items()],
-                             ignore_index=True)
+    school_rules = _stacked([{**r.cols, "scheme": np.full(len(r.cols["unit_id"]), s, dtype=object)}
+                             for s, r in results.items()], [*keep, "scheme"])
     comp = _composites(results["basic"], params) if "basic" in results else _composites(None, params)
     verdicts = _verdicts(comp, results.get("basic"), results.get("quality"))
-    return Evaluation(params, {s: r.units for s, r in results.items()}, indicators, comp, verdicts,
-                      school_rules, schools)
+    return Evaluation(params, units, indicators, comp, verdicts, school_rules, schools)
+
+
+_COMPOSITE_COLS: Final = [*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"]
 
 
 def _composites(basic: _SchemeResult | None, params: EvalParams) -> pd.DataFrame:
     """Return the basic composite CV (mean of B1–B8) per county × year × stage, judged."""
-    cols = [*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"]
-    if basic is None or basic.groups.empty:
-        return pd.DataFrame(columns=cols)
+    if basic is None or not len(basic.group_key):
+        return pd.DataFrame(columns=_COMPOSITE_COLS)
     # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
     complete = np.isfinite(basic.cv).all(axis=1)
     with np.errstate(invalid="ignore"):
         composite = np.where(complete, np.nanmean(np.where(complete[:, None], basic.cv, 0.0), axis=1),
                              np.nan)
-    threshold = _thresholds(basic.groups["stage"].to_numpy(), "basic")
+    threshold = _thresholds(basic.groups["stage"], "basic")
     passed, near = judge(composite, threshold, params.round_dp, params.near_margin)
-    comp = basic.groups.copy()
-    comp["composite_cv"] = composite
-    comp["threshold"] = threshold
-    comp["rounded"] = np.round(composite, params.round_dp)
-    comp["passed"], comp["near"] = passed, near
-    return comp[cols]
+    return pd.DataFrame({**basic.groups, "composite_cv": composite, "threshold": threshold,
+                         "rounded": np.round(composite, params.round_dp), "passed": passed,
+                         "near": near}, copy=False)
+
+
+_VERDICT_COLS: Final = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators",
+                        "units", "failing_units"]
 
 
 def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
               quality: _SchemeResult | None) -> pd.DataFrame:
-    cols = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators", "units",
-            "failing_units"]
-    frames = []
+    parts: list[dict] = []
+    keys: list[np.ndarray] = []
     if basic is not None and len(comp):
-        b = comp[[*_KEY, "composite_cv", "threshold", "passed", "near"]].rename(
-            columns={"composite_cv": "value"})
-        b["scheme"] = "basic"
-        b["failing_indicators"] = (~b["passed"]).astype(int)
-        b["units"], b["failing_units"] = basic.unit_count, basic.failing_units
-        frames.append(b)
-    if quality is not None and len(quality.groups):
+        passed = comp["passed"].to_numpy()
+        parts.append({**basic.groups, "scheme": np.full(len(passed), "basic", dtype=object),
+                      "value": comp["composite_cv"].to_numpy(), "threshold": comp["threshold"].to_numpy(),
+                      "passed": passed, "near": comp["near"].to_numpy(),
+                      "failing_indicators": (~passed).astype(int), "units": basic.unit_count,
+                      "failing_units": basic.failing_units})
+        keys.append(basic.group_key * 2 + _scheme_rank("basic"))
+    if quality is not None and len(quality.group_key):
         assert quality.passed is not None and quality.near is not None
-        q = quality.groups.copy()
-        q["scheme"] = "quality"
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN group: NaN, as groupby max
-            q["value"] = np.nanmax(quality.cv, axis=1)
-        q["threshold"] = _thresholds(q["stage"].to_numpy(), "quality")
-        q["failing_indicators"] = (~quality.passed).sum(axis=1).astype(np.int64)
-        q["passed"] = q["failing_indicators"] == 0
-        q["near"] = quality.near.any(axis=1)
-        q["units"], q["failing_units"] = quality.unit_count, quality.failing_units
-        frames.append(q)
-    if not frames:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat([f[cols] for f in frames], ignore_index=True)
-    return out.sort_values([*_KEY, "scheme"], kind="stable").reset_index(drop=True)
+            value = np.nanmax(quality.cv, axis=1)
+        failing = (~quality.passed).sum(axis=1).astype(np.int64)
+        parts.append({**quality.groups, "scheme": np.full(len(value), "quality", dtype=object),
+                      "value": value, "threshold": _thresholds(quality.groups["stage"], "quality"),
+                      "passed": failing == 0, "near": quality.near.any(axis=1),
+                      "failing_indicators": failing, "units": quality.unit_count,
+                      "failing_units": quality.failing_units})
+        keys.append(quality.group_key * 2 + _scheme_rank("quality"))
+    if not parts:
+        return pd.DataFrame(columns=_VERDICT_COLS)
+    return _stacked(parts, _VERDICT_COLS, np.argsort(np.concatenate(keys), kind="stable"))
 
 
 def _f(x) -> float | None:

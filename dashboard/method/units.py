@@ -23,10 +23,13 @@ non-county-run out (switch).  Everything is vectorised over any number of counti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
 
@@ -38,6 +41,9 @@ __all__ = [
     "build_units",
     "unit_columns",
     "indicator_values",
+    "RawUnits",
+    "raw_units",
+    "scheme_units",
 ]
 
 # Whole-school resources apportioned between stages (units keep the same names).
@@ -80,16 +86,16 @@ UNIT_KEY: Final = ("county_code", "year", "stage")
 
 
 def _col(frame: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
-    if name in frame.columns:
-        return frame[name].fillna(default).to_numpy(dtype=float)
-    return np.full(len(frame), default, dtype=float)
+    if name not in frame.columns:
+        return np.full(len(frame), default, dtype=float)
+    col = frame[name]
+    if col.dtype.kind in "iub":  # no missing value to fill
+        return col.to_numpy(dtype=float)
+    return col.fillna(default).to_numpy(dtype=float)
 
 
-def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
-    """Return each school's share (0–1) of shared resources for 'primary' and 'junior'.
-
-    The senior (高中) share is the remainder.  A school with no weighted enrolment gets 0.
-    """
+def _weighted_shares(schools: pd.DataFrame, params: EvalParams) -> tuple[np.ndarray, np.ndarray]:
+    """Return each school's (primary, junior) share of shared resources as arrays."""
     a = _col(schools, "students_primary")
     b = _col(schools, "students_junior")
     c = _col(schools, "students_senior")
@@ -111,6 +117,15 @@ def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         share_p = np.where(total > 0, wa * a / total, 0.0)
         share_j = np.where(total > 0, wb * b / total, 0.0)
+    return share_p, share_j
+
+
+def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """Return each school's share (0–1) of shared resources for 'primary' and 'junior'.
+
+    The senior (高中) share is the remainder.  A school with no weighted enrolment gets 0.
+    """
+    share_p, share_j = _weighted_shares(schools, params)
     return pd.DataFrame({"primary": share_p, "junior": share_j}, index=schools.index)
 
 
@@ -129,116 +144,222 @@ def indicator_values(units: pd.DataFrame, ids: tuple[str, ...] | list[str]) -> p
     return pd.DataFrame(out, index=units.index)
 
 
-def _raw_unit_columns(schools: pd.DataFrame, params: EvalParams) -> dict[str, np.ndarray]:
-    """One row per (school, stage) with pupils at that stage, resources apportioned (columns)."""
-    shares = stage_shares(schools, params)
-    boarders = _col(schools, "boarders")
-    dorm = _col(schools, "dorm_area_m2")
-    classes_total = _col(schools, "classes_primary") + _col(schools, "classes_junior")
-    av_all = _col(schools, "classes_with_av") >= classes_total
-    attrs = [a for a in _ATTRS if a in schools.columns]
-    attr_values = {a: schools[a].to_numpy() for a in attrs}
-    school_ids = schools["school_id"].astype(str).to_numpy(dtype=object)
-    parts: dict[str, list[np.ndarray]] = {}
+def _text(col: pd.Series) -> np.ndarray:
+    """Return ``col.astype(str)`` as an object array (no conversion pass when it is text already)."""
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return col.astype(str).to_numpy(dtype=object)
 
-    def add(name: str, values: np.ndarray) -> None:
-        parts.setdefault(name, []).append(values)
 
-    for stage in STAGES:
-        students = _col(schools, f"students_{stage}")
-        keep = students > 0
-        for a in attrs:
-            add(a, attr_values[a][keep])
-        add("stage", np.full(int(keep.sum()), stage, dtype=object))
-        add("unit_id", school_ids[keep] + (":" + stage))
-        share = shares[stage].to_numpy()[keep]
-        add("share", share)
-        for col in STAGE_COLUMNS:
-            add(col, _col(schools, f"{col}_{stage}")[keep])
-        for col in SHARED_COLUMNS:
-            add(col, _col(schools, col)[keep] * share)
-        # School-level facts used by the provincial school rule (ratios, not apportioned).
-        add("boarders", boarders[keep])
-        add("dorm_area_m2", dorm[keep])
-        add("av_all_classes", av_all[keep])
-    return {k: np.concatenate(v) for k, v in parts.items()}
+def _sort_rank(values: np.ndarray) -> np.ndarray:
+    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first)."""
+    codes = pd.factorize(values, sort=True)[0]
+    return codes.astype(np.int64) + 1
+
+
+def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sort rank of school ids as text and of the given parent ids, in one space.
+
+    The rank orders ``id + ":"`` (the unit id's order, whatever the stage suffix) by code point,
+    as Python's ``sorted`` does (pyarrow compares UTF-8 bytes, which orders the same).  Equal
+    text, equal rank (dense), so the rank is also the id's identity: a parent is found by its
+    rank, without joined text keys.
+    """
+    text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
+    # pyarrow.compute generates its functions at import: mypy cannot see them.
+    joined = pc.binary_join_element_wise(  # type: ignore[attr-defined]
+        text, pa.scalar(":", pa.large_string()), pa.scalar("", pa.large_string()))
+    rank = pc.rank(joined, sort_keys="ascending", tiebreaker="dense")  # type: ignore[attr-defined]
+    out = rank.to_numpy(zero_copy_only=False).astype(np.int64)
+    return out[:len(ids)], out[len(ids):]
+
+
+@dataclass(frozen=True)
+class RawUnits:
+    """Every (school, stage) with pupils at that stage, before any scope rule.
+
+    Row order is the historical one (all primary units in school order, then junior), which
+    keeps floating-point sums (teaching points merged into parents) exactly as they were.
+    ``key`` sorts units by county, year, stage and unit id; ``key // id_span`` is the group.
+    """
+
+    schools: pd.DataFrame
+    src: np.ndarray  # school row of each unit
+    stage: np.ndarray  # index into STAGES
+    unit_id: np.ndarray
+    key: np.ndarray
+    id_span: int
+    ident: np.ndarray  # (county, year, school id, stage) identity of each unit
+    parent_ident: np.ndarray  # identity of the parent's primary unit, -1 if none
+    share: np.ndarray  # (len(STAGES), schools): share of shared resources
+    num: dict[str, np.ndarray]  # float columns of schools, 0 for missing
+    by_stage: dict[str, np.ndarray]  # stage-reported columns, all schools' primary then junior
+    av_all: np.ndarray  # per school: 班班通 in every class
+    order: np.ndarray  # the units sorted by key (stable)
+    private: np.ndarray  # per school
+    county_run: np.ndarray
+    is_tp: np.ndarray
+
+
+def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
+    """Return the units of every scheme before scope rules (one pass shared by both schemes)."""
+    n = len(schools)
+    names = {f"{c}_{st}" for c in STAGE_COLUMNS for st in STAGES} | set(SHARED_COLUMNS) | {
+        "boarders", "dorm_area_m2", "classes_primary", "classes_junior", "classes_with_av"}
+    num = {name: _col(schools, name) for name in names}
+    idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
+    src = np.concatenate(idx)
+    stage = np.repeat(np.arange(len(STAGES)), [len(i) for i in idx])
+    ids = _text(schools["school_id"])
+    is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
+    suffix = np.array([":" + st for st in STAGES], dtype=object)
+    unit_id = ids[src] + suffix[stage] if len(src) else np.empty(0, dtype=object)
+    # Only a teaching point looks for its parent.
+    tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
+    rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
+                                else np.empty(0, dtype=object))
+    parent = np.full(n, -1, dtype=np.int64)
+    parent[tp_rows] = tp_parent
+    county = _sort_rank(schools["county_code"].to_numpy())
+    year = _sort_rank(schools["year"].to_numpy())
+    stage_rank = np.argsort(np.argsort(np.array(STAGES, dtype=object)))  # alphabetical
+    cy = county * (int(year.max(initial=0)) + 1) + year
+    id_span = int(rank.max(initial=0)) + 1
+    key = ((cy[src] * len(STAGES) + stage_rank[stage]) * id_span + rank[src])
+    n_codes = max(id_span, int(parent.max(initial=0)) + 1)
+    ident = (cy[src] * n_codes + rank[src]) * len(STAGES) + stage
+    primary = STAGES.index("primary")
+    parent_ident = np.where(parent[src] >= 0, (cy[src] * n_codes + parent[src]) * len(STAGES) + primary, -1)
+    share = np.vstack(_weighted_shares(schools, params))
+    private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
+               else np.zeros(n, bool))
+    if "county_run" in schools.columns:
+        county_run = schools["county_run"].fillna(True).astype(bool).to_numpy()
+    else:
+        county_run = np.ones(n, bool)
+    by_stage = {c: np.concatenate([num[f"{c}_{st}"] for st in STAGES]) for c in STAGE_COLUMNS}
+    av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
+    return RawUnits(schools, src, stage, unit_id, key, id_span, ident, parent_ident, share, num,
+                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
+
+
+def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray,
+                           cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Merge teaching-point units into their parent's primary unit (basic scheme), in place.
+
+    ``rows`` are the raw units in scope, in raw order; ``cols`` their summed columns.  A point
+    whose parent has no primary unit in scope stays a unit of its own, so that no pupils are
+    silently lost.  Returns (units kept, teaching points merged into each unit).
+    """
+    n = len(rows)
+    merged_points = np.zeros(n, dtype=np.int64)
+    if not is_tp.any():
+        return np.ones(n, bool), merged_points
+    # Unit ids repeat across counties and years: parents are looked up within (county, year).
+    parent_idx = pd.Index(raw.ident[rows]).get_indexer(raw.parent_ident[rows])
+    merged = is_tp & (parent_idx >= 0)
+    if not merged.any():
+        return np.ones(n, bool), merged_points
+    target = np.where(merged, parent_idx, np.arange(n))
+    for col in _SUMMED:
+        cols[col] = np.bincount(target, weights=cols[col].astype(float), minlength=n)
+    merged_points = np.bincount(target, weights=merged.astype(float), minlength=n).astype(np.int64)
+    # 班班通 in every class holds only if it held in every merged part.
+    lacking = np.bincount(target, weights=(~cols["av_all_classes"].astype(bool)).astype(float), minlength=n)
+    cols["av_all_classes"] = lacking == 0
+    return ~merged, merged_points
 
 
 _SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
 
 
-def _take(cols: dict[str, np.ndarray], mask_or_index: np.ndarray) -> dict[str, np.ndarray]:
-    return {k: v[mask_or_index] for k, v in cols.items()}
-
-
-def _merge_teaching_points(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Merge teaching-point units into their parent's primary unit (basic scheme).
-
-    A point whose parent has no primary unit in scope stays a unit of its own, so that no
-    pupils are silently lost; ``merged_points`` counts what each unit absorbed.
-    """
-    n = len(cols["unit_id"])
-    is_tp = cols["school_type"] == "teaching_point"
-    cols["merged_points"] = np.zeros(n, dtype=np.int64)
-    if not is_tp.any():
-        return cols
-    # Unit ids repeat across counties and years: look parents up within (county, year).
-    scope = (pd.Series(cols["county_code"]).astype(str) + "|" + pd.Series(cols["year"]).astype(str) + "|")
-    scope = scope.to_numpy(dtype=object)
-    parents = scope + pd.Series(cols["parent_school_id"]).astype(str).to_numpy(dtype=object) + ":primary"
-    parent_idx = pd.Index(scope + cols["unit_id"]).get_indexer(parents)
-    merged = is_tp & (parent_idx >= 0)
-    if not merged.any():
-        return cols
-    target = np.where(merged, parent_idx, np.arange(n))
-    for col in _SUMMED:
-        cols[col] = np.bincount(target, weights=cols[col].astype(float), minlength=n)
-    cols["merged_points"] = np.bincount(target, weights=merged.astype(float), minlength=n).astype(np.int64)
-    # 班班通 in every class holds only if it held in every merged part.
-    lacking = np.bincount(target, weights=(~cols["av_all_classes"].astype(bool)).astype(float), minlength=n)
-    cols["av_all_classes"] = lacking == 0
-    return _take(cols, ~merged)
-
-
-def _sorted(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    keys = [pd.factorize(cols[k], sort=True)[0] for k in ("unit_id", "stage", "year", "county_code")]
-    return _take(cols, np.lexsort(keys))
-
-
-def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
-    """Return the units of ``scheme`` as a dict of equal-length arrays (see build_units)."""
-    ids = scheme_ids(scheme)
-    cols = _raw_unit_columns(schools, params)
-    n = len(cols["unit_id"])
-    private = cols["ownership"] == "private" if "ownership" in cols else np.zeros(n, bool)
-    if "county_run" in cols:
-        county_run = pd.Series(cols["county_run"]).fillna(True).astype(bool).to_numpy()
-    else:
-        county_run = np.ones(n, bool)
-    is_tp = cols["school_type"] == "teaching_point"
+def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, np.ndarray]:
+    """Return (raw rows in the scheme's scope, whether each is a teaching point), raw order."""
+    n = len(raw.schools)
+    private, county_run, is_tp = raw.private, raw.county_run, raw.is_tp
     if scheme == "basic":
-        keep = county_run & (np.ones(n, bool) if params.include_private_basic else ~private)
+        keep = county_run if params.include_private_basic else county_run & ~private
         if params.tp_basic == "exclude":  # 教学点…暂不纳入差异系数计算 (docs/method.md §6)
-            keep &= ~is_tp
-        cols = _merge_teaching_points(_take(cols, keep))
+            keep = keep & ~is_tp
     else:
-        students = cols["students"]
-        tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
-            students > params.tp_min_students)
-        keep = ~is_tp | tp_ok
+        keep = np.ones(n, bool)
         if not params.include_private_quality:
             keep &= ~private
         if not params.include_non_county_run_quality:
             keep &= county_run
-        cols = _take(cols, keep)
-        cols["merged_points"] = np.zeros(int(keep.sum()), dtype=np.int64)
-    cols = _sorted(cols)
+    keep_u = keep[raw.src]
+    if scheme != "basic":
+        students = np.vstack([raw.num[f"students_{st}"] for st in STAGES])[raw.stage, raw.src]
+        tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
+            students > params.tp_min_students)
+        keep_u &= ~is_tp[raw.src] | tp_ok
+    rows = np.flatnonzero(keep_u)
+    return rows, is_tp[raw.src[rows]]
+
+
+def _summed(raw: RawUnits, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the share, the stage-reported and the apportioned columns of units (school
+    ``src`` at ``stage``) and whether every class has 班班通."""
+    flat = stage * len(raw.schools) + src
+    share = raw.share.reshape(-1)[flat]
+    out = {"share": share}
+    for c in STAGE_COLUMNS:
+        out[c] = raw.by_stage[c][flat]
+    for c in SHARED_COLUMNS:
+        out[c] = raw.num[c][src] * share
+    out["av_all_classes"] = raw.av_all[src]
+    return out
+
+
+def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Return (the units of ``scheme`` as columns, sorted; each unit's group key).
+
+    The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
+    Units keep the raw order through the teaching-point merge (its sums stay bit for bit what
+    they were) and are then picked out of the raw units' one sorted order.
+    """
+    rows, is_tp = _scope(raw, scheme, params)
+    keep = np.zeros(len(raw.src), bool)
+    if scheme == "basic":
+        summed = _summed(raw, raw.src[rows], raw.stage[rows])
+        kept, merged_points = _merge_teaching_points(raw, rows, is_tp, summed)
+        keep[rows[kept]] = True
+        r = raw.order[keep[raw.order]]
+        pos = np.zeros(len(raw.src), dtype=np.int64)
+        pos[rows] = np.arange(len(rows))
+        local = pos[r]
+        summed = {c: v[local] for c, v in summed.items()}
+        merged_points = merged_points[local]
+    else:
+        keep[rows] = True
+        r = raw.order[keep[raw.order]]
+        summed = _summed(raw, raw.src[r], raw.stage[r])
+        merged_points = np.zeros(len(r), dtype=np.int64)
+    s = raw.src[r]
+    schools = raw.schools
+    cols: dict[str, np.ndarray] = {a: schools[a].to_numpy()[s] for a in _ATTRS if a in schools.columns}
+    cols["stage"] = np.array(STAGES, dtype=object)[raw.stage[r]]
+    cols["unit_id"] = raw.unit_id[r]
+    cols["share"] = summed["share"]
+    for c in _SUMMED:
+        cols[c] = summed[c]
+    cols["boarders"] = raw.num["boarders"][s]
+    cols["dorm_area_m2"] = raw.num["dorm_area_m2"][s]
+    cols["av_all_classes"] = summed["av_all_classes"]
+    cols["merged_points"] = merged_points
     students = cols["students"].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for ind_id in ids:
+        for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
             cols[ind_id] = np.where(students > 0, cols[ind.numerator] * ind.scale / students, np.nan)
-    return cols
+    return cols, raw.key[r] // raw.id_span
+
+
+def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
+    """Return the units of ``scheme`` as a dict of equal-length arrays (see build_units)."""
+    return scheme_units(raw_units(schools, params), scheme, params)[0]
 
 
 def build_units(
@@ -252,4 +373,4 @@ def build_units(
     resources, ``merged_points`` (teaching points merged in, basic) and one column per indicator
     of the scheme (B1–B8 or Q1–Q7).  The input is not changed.
     """
-    return pd.DataFrame(unit_columns(schools, scheme, params))
+    return pd.DataFrame(unit_columns(schools, scheme, params), copy=False)

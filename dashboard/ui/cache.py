@@ -9,12 +9,17 @@ Loaded snapshots and evaluations are cached with ``st.cache_resource``: they are
 sessions without copying (a copy of every table on every rerun would cost more than the page),
 and callers treat them as read-only, as every domain function does (they never change their
 inputs).  Small derived tables use ``st.cache_data``.
+
+What a page shows (its tables, texts and figures) is built once per content and choice by
+:func:`page_view` and shared by every session: a rerun that changed nothing the view depends
+on (another widget, a second screen on the same county) only draws it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import streamlit as st
 
@@ -41,11 +46,16 @@ __all__ = [
     "refresh_snapshot_list",
     "files_stamp",
     "snapshot_health",
+    "content_key",
+    "page_view",
 ]
 
 MAX_SNAPSHOTS: Final = 16
 MAX_HISTORIES: Final = 8
 LIST_TTL_S: Final = 5.0  # new snapshots appear in the sidebar within this many seconds
+MAX_VIEWS: Final = 512  # page views kept (each a few tables and figures of one county)
+
+T = TypeVar("T")
 
 
 def stamp(path: str | Path) -> str:
@@ -120,3 +130,24 @@ def refresh_snapshot_list() -> None:
     """Forget the cached snapshot lists: a snapshot was written, deleted or restored, and every
     page and session must see it at their next run (not only after ``LIST_TTL_S``)."""
     snapshot_list.clear()
+
+
+def content_key(snapshot: Snapshot) -> str:
+    """Return a text naming a snapshot's content: the checksum of its meta.json, which lists
+    the checksum of every table (a snapshot without one: its folder and stamp)."""
+    checksum = snapshot.meta.get("meta_sha256") if isinstance(snapshot.meta, dict) else None
+    return str(checksum) if checksum else f"{snapshot.path}@{stamp(snapshot.path)}"
+
+
+@st.cache_resource(max_entries=MAX_VIEWS, show_spinner=False)
+def page_view(page: str, key: tuple[Hashable, ...], _build: Callable[[], T]) -> T:
+    """Return what ``page`` shows for ``key``, built by ``_build`` on the first call only.
+
+    ``key`` must name everything the view depends on: the content it reads (``content_key``
+    of each snapshot, the stamp of a geography file) and every choice that shapes it
+    (county, year, language, scheme, stage, the page's own controls).  ``_build`` is not part
+    of the key (Streamlit leaves an argument starting with ``_`` out of the hash).  The view
+    is shared by every session without a copy: callers only read it.  Concurrent sessions
+    asking for the same key wait for one build.
+    """
+    return _build()

@@ -91,8 +91,10 @@ def scoped_evaluation(ev: Evaluation, schools: pd.DataFrame, tp_basic: str) -> E
     evaluated again with that scope (the same parameters otherwise)."""
     if ev.params.tp_basic == tp_basic or schools.empty:
         return ev
-    return evaluate(schools, ev.params.with_(tp_basic=tp_basic),
-                    schemes=tuple(s for s in SCHEMES if s in ev.units))
+    scoped = evaluate(schools, ev.params.with_(tp_basic=tp_basic),
+                      schemes=tuple(s for s in SCHEMES if s in ev.units))
+    # the same class and room rows as the page's evaluation (its profile is in the params)
+    return with_profile(scoped, ev.params.province_profile, classes=ev.classes, rooms=ev.rooms)
 
 
 def scope_text(ev: Evaluation, profile: str | None, lang: str) -> list[str]:

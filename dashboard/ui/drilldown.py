@@ -6,16 +6,25 @@ indicator's key figures are :func:`dashboard.ui.evaluation.indicator_summary`.  
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.gaps import urban_rural_class
 from dashboard.method.standards import INDICATORS
-from dashboard.ui.evaluation import indicator_rows, school_rule_size
+from dashboard.ui import figures
+from dashboard.ui.evaluation import (
+    IndicatorSummary,
+    indicator_rows,
+    indicator_summary,
+    scheme_units,
+    school_rule_size,
+)
 from dashboard.ui.format import (
     display_unit,
     failing_names,
@@ -27,9 +36,11 @@ from dashboard.ui.format import (
     indicator_label,
     unit_of,
 )
+from dashboard.ui.frozen import frozen
 
 __all__ = ["TOP_CONTRIBUTORS", "verdict_indicator", "default_indicator", "drill_units",
-           "top_contributors", "contribution_table", "failing_table", "failing_screen_columns"]
+           "top_contributors", "contribution_table", "failing_table", "failing_screen_columns",
+           "DrillView", "drill_view"]
 
 # Columns of the failing table kept for the downloads only: the page shows the chosen stage,
 # and the school id helps a spreadsheet, not a reader (the table then fits beside the sidebar).
@@ -141,3 +152,33 @@ def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str) -
         cols["meets"]: failing["meets"].astype(int).to_numpy(),
         cols["failing"]: [failing_names(f, scheme, lang) for f in failing["failing"]],
     })
+
+
+@dataclass(frozen=True)
+class DrillView:
+    """What the drill-down shows for one indicator: key figures, the values chart, the
+    contributions (chart and table), the failing units (table, headers shown on screen)."""
+
+    summary: IndicatorSummary
+    values_figure: go.Figure
+    contribution_figure: go.Figure
+    contributions: pd.DataFrame
+    failing: pd.DataFrame
+    failing_shown: list[str]
+
+
+def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, stage: str,
+               indicator: str) -> DrillView:
+    """Return the drill-down of ``indicator`` (see :class:`DrillView`)."""
+    summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
+    assert summary is not None  # the page shows a drill-down only for a stage with units
+    units = scheme_units(ev, scheme, county, year, stage)
+    drill = drill_units(units, indicator, scheme, lang)
+    top = top_contributors(drill)
+    return DrillView(
+        summary=summary,
+        values_figure=frozen(figures.drill_values(drill, indicator, lang, summary.mean, summary.minimum)),
+        contribution_figure=frozen(figures.contribution_bars(top, indicator, lang)),
+        contributions=contribution_table(top, indicator, lang),
+        failing=failing_table(units, scheme, indicator, lang),
+        failing_shown=failing_screen_columns(scheme, indicator, lang))

@@ -7,16 +7,23 @@ the school a click selected.  The outlines come from :mod:`dashboard.ui.geo`; th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from dashboard.i18n import t
+from dashboard.method.engine import Evaluation
 from dashboard.method.gaps import group_table, urban_rural_class
-from dashboard.ui.format import fmt_number, fmt_pct, fmt_value, indicator_label, is_missing
+from dashboard.ui import maps
+from dashboard.ui.evaluation import indicator_summary, scheme_units
+from dashboard.ui.format import fmt_number, fmt_pct, fmt_value, indicator_label, is_missing, unit_of
 from dashboard.ui.format import html_text as plotly_text  # names in hover texts: no markup
+from dashboard.ui.frozen import frozen
+from dashboard.ui.geo import Townships, latitudes, map_aspect
 from dashboard.ui.maps import SCHOOL_TRACE
 
 __all__ = [
@@ -28,6 +35,8 @@ __all__ = [
     "township_frame",
     "map_schools",
     "selected_school",
+    "MapView",
+    "map_view",
 ]
 
 SEQUENTIAL_SCALE: Final = "YlGnBu"  # township means
@@ -169,3 +178,37 @@ def selected_school(event: Any) -> str | None:
         if isinstance(data, (list, tuple)) and len(data) == 2 and data[0] == SCHOOL_TRACE:
             return str(data[1])
     return None
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map page shows for one choice: the figure and whether any school has a point."""
+
+    figure: go.Figure
+    no_points: bool
+
+
+def map_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, stage: str,
+             indicator: str, fill: str, color_by: str, failing_only: bool,
+             towns: Townships) -> MapView:
+    """Return the map of one indicator: townships filled by ``fill`` (see MAP_FILLS), schools
+    coloured by ``color_by`` (see SCHOOL_COLORINGS), only the failing ones if ``failing_only``."""
+    summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
+    assert summary is not None  # the page shows a map only for a stage with units
+    units = scheme_units(ev, scheme, county, year, stage)
+    shown = units[~units["school_pass"].astype(bool)] if failing_only else units
+    points = map_schools(shown, indicator, scheme, lang, summary.mean)
+    townships = (township_frame(units, indicator, fill, lang, summary.mean, towns.paths)
+                 if towns.paths else None)
+    bound = maps.deviation_bound(points["deviation"])  # the school colour bar's ± limit
+    fig = maps.township_map(
+        towns.paths, townships, towns.labels, points, lang=lang, color_by=color_by,
+        title=t("app.map.title", lang, name=indicator_label(indicator, lang, short=False),
+                stage=t(f"stage.{stage}", lang), mean=summary.mean_text, cv=summary.cv_text),
+        township_title=t(f"app.map.colorbar.{fill}", lang, unit=unit_of(indicator, lang)),
+        township_percent=fill == "gap",
+        deviation_title=t("layout.map.deviation_clamped", lang,
+                          title=t(f"app.map.deviation_title.{scheme}", lang),
+                          bound=fmt_pct(bound, 0)),
+        aspect=map_aspect(latitudes(points, towns.labels)), deviation_limit=bound)
+    return MapView(frozen(fig), points.empty)

@@ -11,13 +11,15 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, cv_threshold, scheme_ids
 from dashboard.method.verdict import Verdict, evaluation_verdicts
+from dashboard.ui import figures
 from dashboard.ui.drilldown import verdict_indicator
-from dashboard.ui.evaluation import indicator_rows, rows_of, scheme_units
+from dashboard.ui.evaluation import composite_value, indicator_rows, rows_of, scheme_units
 from dashboard.ui.format import (
     fmt_cv,
     fmt_pct,
@@ -26,6 +28,7 @@ from dashboard.ui.format import (
     md_text,
     status_of,
 )
+from dashboard.ui.frozen import frozen
 
 __all__ = [
     # Re-exported: the overview draws one chart per stage (the pages may not import method).
@@ -41,6 +44,10 @@ __all__ = [
     "reasons_heading",
     "trend_table",
     "drilldown_params",
+    "OverviewView",
+    "overview_view",
+    "TrendView",
+    "trend_view",
 ]
 
 MAX_REASONS: Final = 3
@@ -223,3 +230,54 @@ def trend_table(history: Evaluation | None, county: str, stage: str, scheme: str
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["series", "year"], kind="stable").reset_index(drop=True)[cols]
 
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    """Everything the overview shows for one county, year, language, scheme and stage, built
+    once (dashboard.ui.cache.page_view) and only read by the page.
+
+    ``charts`` holds, per stage, the CV bars (None: the stage has no units)."""
+
+    cards: list[StatusCard]
+    charts: dict[str, go.Figure | None]
+    rule_counts: pd.DataFrame
+    drill_params: dict[str, str]
+    reasons_heading: str
+    reasons: list[Reason]
+
+
+def overview_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, stage: str,
+                  county_table: pd.DataFrame | None) -> OverviewView:
+    """Return the overview of ``county`` and ``year`` (see :class:`OverviewView`)."""
+    cards = status_cards(ev, county, year, lang, county_table)
+    charts: dict[str, go.Figure | None] = {}
+    for s in STAGES:
+        rows = indicator_rows(ev, county, year, s, scheme, lang)
+        composite = composite_value(ev, county, year, s) if scheme == "basic" else None
+        charts[s] = None if rows.empty else frozen(figures.cv_bars(rows, scheme, s, lang, composite,
+                                                                    fmt_cv(composite)))
+    return OverviewView(
+        cards=cards, charts=charts, rule_counts=school_rule_counts(ev, county, year, scheme, lang),
+        drill_params=drilldown_params(ev, county, year, stage, scheme, lang),
+        reasons_heading=reasons_heading(cards, stage, scheme, lang),
+        reasons=top_reasons(ev, county, year, stage, scheme, lang))
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """The overview's trend: its table, whether it has fewer than two years, its figure
+    (None when there is no year at all)."""
+
+    table: pd.DataFrame
+    one_year: bool
+    figure: go.Figure | None
+
+
+def trend_view(history: Evaluation | None, county: str, stage: str, scheme: str,
+               lang: str) -> TrendView:
+    """Return the trend of ``county`` over the years of ``history`` (see :func:`trend_table`)."""
+    trend = trend_table(history, county, stage, scheme, lang)
+    fig = None if trend.empty else frozen(figures.trend_figure(trend, scheme, stage, lang,
+                                                                cv_threshold(scheme, stage)))
+    return TrendView(trend, trend["year"].nunique() < 2, fig)

@@ -17,7 +17,15 @@ from dashboard.method.gaps import urban_rural_class
 from dashboard.method.standards import INDICATORS, STAGES, province_profile, scheme_ids
 from dashboard.store.contract import enum_labels
 from dashboard.ui.evaluation import indicator_rows, scheme_units, school_rule_size
-from dashboard.ui.figures import MEAN_COLOR, NEUTRAL, STATUS_COLORS, THRESHOLD_COLOR, figure, layout
+from dashboard.ui.figures import (
+    MEAN_COLOR,
+    NEUTRAL,
+    STATUS_COLORS,
+    THRESHOLD_COLOR,
+    figure,
+    layout,
+    school_history_figure,
+)
 from dashboard.ui.format import (
     DASH,
     failing_names,
@@ -29,8 +37,15 @@ from dashboard.ui.format import (
     is_missing,
     wrap_label,
 )
+from dashboard.ui.frozen import frozen
 
 __all__ = [
+    "SchoolHead",
+    "school_head",
+    "ProfileView",
+    "profile_view",
+    "HistoryView",
+    "history_view",
     "school_options",
     "default_school",
     "option_labels",
@@ -350,3 +365,62 @@ def history_display(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
     wide.index.name = t("app.school.col.indicator", lang)
     wide.columns = [t("app.school.col.year", lang, year=y) for y in wide.columns]
     return wide.reset_index()
+
+
+@dataclass(frozen=True)
+class SchoolHead:
+    """The top of a school's page (built once per content and choice): its name, facts (as
+    markdown, None without facts), school-rule verdicts (markdown) and stages in the scheme."""
+
+    name: str
+    facts: str | None
+    verdicts: str
+    stages: list[str]
+
+
+def school_head(ev: Evaluation, schools: pd.DataFrame, options: pd.DataFrame, scheme: str,
+                school_id: str, county: str, year: int, lang: str) -> SchoolHead:
+    """Return the head of the page of ``school_id`` (see :class:`SchoolHead`)."""
+    facts = school_facts(schools, school_id, lang)
+    return SchoolHead(
+        name=school_name(options, school_id), facts=facts_markdown(facts, lang) if facts else None,
+        verdicts=verdict_markdown(school_verdicts(ev, school_id, county, year, lang), lang),
+        stages=school_stages(ev, scheme, school_id, county, year))
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """A school's values at one stage: the chart, the note on indicators without a minimum
+    ("" when none) and the table."""
+
+    figure: go.Figure
+    note: str
+    table: pd.DataFrame
+
+
+def profile_view(ev: Evaluation, scheme: str, school_id: str, county: str, year: int, stage: str,
+                 lang: str, name: str) -> ProfileView:
+    """Return the profile of ``school_id`` at ``stage`` (see :class:`ProfileView`)."""
+    profile = school_profile(ev, scheme, school_id, county, year, stage, lang)
+    return ProfileView(frozen(profile_figure(profile, scheme, lang, name)),
+                       no_minimum_note(profile, scheme, lang), profile_display(profile, scheme, lang))
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """A school's values over the years: fewer than two years, the chart and the table (None
+    when there is no year)."""
+
+    one_year: bool
+    figure: go.Figure | None
+    table: pd.DataFrame | None
+
+
+def history_view(history: Evaluation | None, scheme: str, school_id: str, county: str, stage: str,
+                 lang: str, name: str) -> HistoryView:
+    """Return the history of ``school_id`` (see :func:`school_history`)."""
+    hist = school_history(history, scheme, school_id, county, stage, lang)
+    if hist.empty:
+        return HistoryView(True, None, None)
+    return HistoryView(hist["year"].nunique() < 2, frozen(school_history_figure(hist, lang, name)),
+                       history_display(hist, lang))

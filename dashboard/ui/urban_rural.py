@@ -5,8 +5,11 @@ the years.  No Streamlit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
@@ -18,6 +21,8 @@ from dashboard.method.gaps import (
     urban_rural_class,
 )
 from dashboard.method.standards import scheme_ids
+from dashboard.ui import figures
+from dashboard.ui.evaluation import indicator_summary
 from dashboard.ui.format import (
     display_unit,
     fmt_cv,
@@ -27,8 +32,10 @@ from dashboard.ui.format import (
     html_text,
     indicator_label,
 )
+from dashboard.ui.frozen import frozen
 
-__all__ = ["urban_rural_table", "table_parts", "TABLE_PARTS", "theil_frame", "group_units", "group_trend"]
+__all__ = ["urban_rural_table", "table_parts", "TABLE_PARTS", "theil_frame", "group_units", "group_trend",
+           "UrbanRuralCharts", "urban_rural_charts", "GroupTrendView", "group_trend_view"]
 
 RATIO_NUMERATORS = ("urban", "town")  # each set against 乡村 (rural)
 THEIL_DECIMALS = 4
@@ -133,3 +140,39 @@ def group_trend(history: Evaluation | None, scheme: str, county: str, stage: str
         "year": table["year"].astype(int), "group": table["group"].astype(str),
         "group_label": [t(f"urban_rural.{g}", lang) for g in table["group"].astype(str)],
         "mean": table["mean"]}).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class UrbanRuralCharts:
+    """The page's two charts of one indicator: the values by group and the Theil split."""
+
+    box: go.Figure
+    theil: go.Figure
+
+
+def urban_rural_charts(ev: Evaluation, units: pd.DataFrame, county: str, year: int, stage: str,
+                       scheme: str, indicator: str, lang: str) -> UrbanRuralCharts:
+    """Return the charts of ``indicator`` over ``units`` (one county, year and stage), built once
+    for a cached view (dashboard.ui.cache.page_view)."""
+    summary = indicator_summary(ev, county, year, stage, scheme, indicator, lang)
+    assert summary is not None  # the page draws charts only for a stage with units
+    box = figures.group_box(group_units(units, indicator, lang), indicator, lang, summary.mean,
+                            summary.minimum)
+    return UrbanRuralCharts(frozen(box), frozen(figures.theil_bars(theil_frame(units, scheme, lang), lang)))
+
+
+@dataclass(frozen=True)
+class GroupTrendView:
+    """The groups' means over the years: the table, fewer than two years, the figure (None: no year)."""
+
+    table: pd.DataFrame
+    one_year: bool
+    figure: go.Figure | None
+
+
+def group_trend_view(history: Evaluation | None, scheme: str, county: str, stage: str,
+                     indicator: str, lang: str) -> GroupTrendView:
+    """Return the trend of the groups' means (see :func:`group_trend`) with its figure."""
+    trend = group_trend(history, scheme, county, stage, indicator, lang)
+    fig = None if trend.empty else frozen(figures.group_trend_figure(trend, indicator, lang))
+    return GroupTrendView(trend, trend["year"].nunique() < 2, fig)

@@ -1,0 +1,43 @@
+"""Figures that are built once and drawn many times (cached page views, every session).
+
+``st.plotly_chart`` turns a figure into its dict (``Figure.to_dict``, a deep copy of every trace
+and of the layout) and then into JSON on every rerun; for the map's township outlines the copy
+costs more than the rest of the page.  A :class:`FrozenFigure` makes its dict once, when the
+view is built, and hands out that dict: what the browser receives is the same JSON.  No
+Streamlit here (dashboard/ui/cache.py is the only module that imports it).
+
+>>> import plotly.graph_objects as go
+>>> fig = frozen(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))
+>>> fig.to_dict() is fig.to_dict(), fig.to_dict()["data"][0]["type"]
+(True, 'bar')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+__all__ = ["FrozenFigure", "frozen"]
+
+
+class FrozenFigure(go.Figure):
+    """A figure only drawn, never changed: ``to_dict`` returns the dict made at creation.
+
+    Callers (Streamlit, plotly.io.to_json) read the dict; plotly.io.to_json removes trace
+    ``uid``s from it, which this figure never has.
+    """
+
+    def __init__(self, fig: go.Figure) -> None:
+        super().__init__(fig)
+        self._frozen_dict = super().to_dict()
+        for trace in self._frozen_dict.get("data", []):
+            trace.pop("uid", None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._frozen_dict
+
+
+def frozen(fig: go.Figure) -> FrozenFigure:
+    """Return ``fig`` as a :class:`FrozenFigure` (for a cached view; do not change it after)."""
+    return fig if isinstance(fig, FrozenFigure) else FrozenFigure(fig)

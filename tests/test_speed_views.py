@@ -1,0 +1,62 @@
+"""Work once, serve many: what a page shows is built once per snapshot content and choice.
+
+The page-model builders are counted while pages run in AppTest: a rerun, a second session on
+the same county and a widget the view does not depend on build nothing; a choice the view
+depends on builds it once more (docs: README "Speed, and a province's server").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from test_app_pages import open_page
+
+from dashboard.ui import cache, drilldown, mapview, overview
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
+    cache.page_view.clear()
+    counts: Counter = Counter()
+    for module, name in ((overview, "overview_view"), (mapview, "map_view"), (drilldown, "drill_view")):
+        real = getattr(module, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            counts[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    yield counts
+    cache.page_view.clear()  # no counted builder stays in the shared cache
+
+
+def test_reruns_and_a_second_screen_reuse_the_overview(builds: Counter) -> None:
+    at = open_page("overview", lang="zh")
+    assert builds["overview_view"] == 1
+    at.run()
+    at.run()
+    open_page("overview", lang="zh")  # a second screen on the same county and choices
+    assert builds["overview_view"] == 1
+    open_page("overview", lang="zh", scheme="quality")  # another choice: its own view
+    assert builds["overview_view"] == 2
+
+
+def test_the_map_is_rebuilt_for_its_own_controls_only(builds: Counter) -> None:
+    at = open_page("map", lang="zh")
+    assert builds["map_view"] == 1
+    at.toggle(key="map_failing").set_value(True).run()
+    assert builds["map_view"] == 2
+    at.toggle(key="map_failing").set_value(False).run()  # back to a view already built
+    at.run()
+    assert builds["map_view"] == 2 and not at.exception
+
+
+def test_the_drilldown_view_follows_its_indicator(builds: Counter) -> None:
+    at = open_page("drilldown", lang="zh", ind="B1")
+    assert builds["drill_view"] == 1
+    at.run()
+    assert builds["drill_view"] == 1
+    at.selectbox(key="drill_indicator").set_value("B2").run()
+    assert builds["drill_view"] == 2 and not at.exception
