@@ -232,9 +232,11 @@ def page_context() -> PageContext:
             raise
         read_snapshot(path, lang=lang)  # the same error, in the user's language
         raise
-    # the profile chosen on the checklist page judges the basic school rule on every page
-    evaluation = checklist.evaluation_with_profile(evaluation, _profile_choice(),
-                                                   snapshot.classes, snapshot.rooms)
+    # the profile chosen on the checklist page, with the snapshot's class and room rows,
+    # judges the basic school rule on every page (judged once per content and profile)
+    profile, loaded = _profile_choice(), evaluation
+    evaluation = cache.page_view("judged", (cache.content_key(snapshot), profile), lambda: (
+        checklist.evaluation_with_profile(loaded, profile, snapshot.classes, snapshot.rooms)))
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
     return PageContext(
