@@ -25,7 +25,7 @@ from dashboard.method.units import stage_shares
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
 from dashboard.planning.planner.rule import joint_bound
-from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _milp
+from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _dual_bound, _milp
 from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
 from dashboard.planning.planner.worker import prewarm
 
@@ -187,12 +187,21 @@ def _line_search(buy: _Buying, x: np.ndarray, best: np.ndarray) -> np.ndarray:
     return buy.whole(x + hi_t * (best - x))
 
 
+def _box(lb: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Return the upper amounts of every plan no dearer than ``best``: one unit's amount is at
+    most what ``best`` spends beyond the others' least amounts (the unit cost is the same at
+    every unit).  A box within which the optimum surely lies keeps the cutting planes' bound
+    proven; the box [lb, best] did not (an optimum may buy more than ``best`` at one unit, e.g.
+    where the stage share is larger, and less elsewhere)."""
+    return lb + max(float(best.sum() - lb.sum()), 0.0)
+
+
 def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, deadline: Deadline) -> _Buy:
     """Return the least-cost amounts by cutting planes, from the feasible ``best`` (proven gap)."""
     n = len(buy.pos)
     ub = unit_cost * float(best.sum())
     cuts = [_cut(buy, lb), _cut(buy, best)]
-    box = best.copy()
+    box = _box(lb, best)
     lower = unit_cost * float(lb.sum())
     c = np.full(n, unit_cost)
     status = "feasible"
@@ -201,12 +210,13 @@ def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, de
             break
         res = _milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
                                                     np.array([b for _, b in cuts])),
-                    integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
+                    integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, box),
                     options={"disp": False}, deadline=deadline)
         if res.x is None:
             break
         a = buy.whole(res.x, 1e-6)
-        lower = max(lower, float(res.fun)) if res.status == 0 else lower
+        if res.status == 0:  # a MILP's optimum is only within HiGHS's gap: its dual bound is proven
+            lower = max(lower, _dual_bound(res) if buy.integer else float(res.fun))
         if buy.feasible(a):
             if c @ a < ub:
                 best, ub = a, float(c @ a)
@@ -365,7 +375,10 @@ def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray
     joint = 0.0
     if any(not np.array_equal(plan_lb[c], bound_lb[c]) for c in found):  # a unit may relieve one
         cols = list(found)
-        boxes = [np.maximum(*(x.box if x.box is not None else x.amounts["a"] for x in found[c])) for c in cols]
+        # every plan no dearer than this one lies in these boxes (each resource's amounts are at
+        # most what the plan spends beyond the other resources' least amounts)
+        spare = sum(found[c][0].cost for c in cols) - sum(shop.cost_of(c, bound_lb[c]) for c in cols)
+        boxes = [bound_lb[c] + max(spare, 0.0) / shop.inst.cons.cost(c) for c in cols]
         joint = joint_bound([shop.inst.cons.cost(c) for c in cols], [shop.lbs[c] for c in cols],
                             [bound_lb[c] for c in cols], boxes,
                             [found[c][0].cuts + found[c][1].cuts for c in cols], [c in shop.ints for c in cols],

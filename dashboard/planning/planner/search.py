@@ -66,12 +66,18 @@ def _basic_search(inst: _Inst, relax: _Relax, deadline: Deadline,
     return best, lower, False
 
 
-def _best_flows(inst: _Inst, relax: _Relax, deadline: Deadline) -> _Flows | None:
-    """Return a truly feasible flow solution, or None."""
+def _best_flows(inst: _Inst, relax: _Relax, deadline: Deadline) -> tuple[str, _Flows | None]:
+    """Return ("found", a truly feasible flow solution), ("none", None) when none exists (proven),
+    or ("timeout", None) when neither was established in time."""
     if inst.goal.scheme == "quality":
         f = _solve_flows(inst, relax, deadline=deadline)
-        return f if f.status in _FOUND else None
-    return _basic_search(inst, relax, deadline, iters=3)[0]
+        if f.status in _FOUND:
+            return "found", f
+        return ("none" if f.status == "infeasible" else "timeout"), None
+    best, _lower, infeasible = _basic_search(inst, relax, deadline, iters=3)
+    if best is not None:
+        return "found", best
+    return ("none" if infeasible else "timeout"), None
 
 
 def _single_attribute(inst: _Inst, n: str) -> _Inst:

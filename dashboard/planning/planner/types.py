@@ -200,7 +200,8 @@ class Rotation:
 @dataclass(frozen=True)
 class Shortfall:
     """Why a goal is out of reach: ``kind`` "hire" (``count`` more teachers with ``attribute``
-    would make ``indicator`` feasible), "constraint" (dropping ``constraint`` alone makes the
+    would make ``indicator`` feasible, the least), "hire_enough" (``count`` suffice; whether fewer
+    would was not decided in time), "constraint" (dropping ``constraint`` alone makes the
     goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
     "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first; with
     ``constraint``: whether dropping that constraint helps was not decided)."""
@@ -214,12 +215,13 @@ class Shortfall:
 
     def message(self, lang: str = "zh") -> str:
         """Return the explanation in ``lang``."""
-        attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind == "hire" else ""
+        attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind.startswith("hire") else ""
         con = t(f"planner.constraint.{self.constraint}", lang) if self.constraint else ""
         # an undecided constraint test is named by the constraint in the indicator's place
         subject = (_indicator_names(self.indicator, lang) if self.indicator
                    else con if self.kind == "undecided" else "")
-        return t(f"planner.shortfall.{self.kind}", lang, indicator=subject, attribute=attr,
+        key = "plan3.shortfall.hire_enough" if self.kind == "hire_enough" else f"planner.shortfall.{self.kind}"
+        return t(key, lang, indicator=subject, attribute=attr,
                  count=self.count if self.count is not None else "", constraint=con)
 
 
