@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from dashboard.planning.planner.basic_joint import _joint_basic
 from dashboard.planning.planner.check import _goal_met
-from dashboard.planning.planner.counts import _teacher_cv_sum
+from dashboard.planning.planner.counts import _counts_after, _net_arrays, _teacher_cv_sum
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import _moves
@@ -97,7 +97,9 @@ def _both_quality(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: 
     res = _draft_transfers(inst, draft, deadline.share(_BOTH_TRANSFER_SHARE))
     if not res.status.has_plan:
         return
-    buy, purchases = _plan_purchases(inst, None, deadline)
+    # a unit the transfers leave below a teacher minimum (the rule's 85 %) keeps every resource minimum
+    counts = _counts_after(inst, *_net_arrays(inst, draft.moves))
+    buy, purchases = _plan_purchases(inst, None, deadline, counts)
     status = _buy_status(inst, buy)
     if not status.has_plan:
         draft.no_plan(status)

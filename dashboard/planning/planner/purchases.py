@@ -268,6 +268,7 @@ class _Shop:
     share: np.ndarray
     lbs: dict[str, np.ndarray]  # least amounts per purchasable unit (the minimums)
     ints: frozenset[str]
+    teacher_counts: dict[str, np.ndarray] | None = None  # every unit's teacher counts after the transfers
 
     def buy_one(self, col: str, tau: float | None, deadline: Deadline | None,
                 lb: np.ndarray | None = None) -> _Buy:
@@ -295,11 +296,20 @@ def _minimum_amounts(inst: _Inst, pos: np.ndarray, share: np.ndarray, cols: Iter
     return lbs
 
 
-def _teacher_failures(inst: _Inst, pos: np.ndarray) -> np.ndarray:
-    """Return, per purchasable unit, how many quality teacher minimums (Q1–Q3) it misses."""
+def _teacher_failures(shop: _Shop) -> np.ndarray:
+    """Return, per purchasable unit, how many quality teacher minimums (Q1–Q3) it misses (after
+    the plan's transfers, when it has any: a transfer may leave one at 85 % under the rule)."""
+    inst, pos = shop.inst, shop.pos
     u, stage = inst.units, inst.goal.stage
-    return sum((u[q].to_numpy(float)[pos] < INDICATORS[q].minimum(stage) - 1e-12).astype(int)
-               for q in scheme_ids("quality", "teacher"))
+    missed = np.zeros(len(pos), int)
+    for q in scheme_ids("quality", "teacher"):
+        spec = INDICATORS[q]
+        if shop.teacher_counts is not None and spec.numerator in shop.teacher_counts:
+            value = shop.teacher_counts[spec.numerator][pos] * spec.scale / inst.P[pos]
+        else:
+            value = u[q].to_numpy(float)[pos]
+        missed += (value < spec.minimum(stage) - 1e-12).astype(int)
+    return missed
 
 
 def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -325,7 +335,7 @@ def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
         low[col] = np.ceil(lb - 1e-9) if col in shop.ints else lb
     cols = list(low)
     saving = np.array([inst.cons.cost(c) * (plan[c] - low[c]) for c in cols])  # (resources, units)
-    free = _teacher_failures(inst, pos) < len(scheme_ids("quality")) - QUALITY_MIN_MET  # may miss one
+    free = _teacher_failures(shop) < len(scheme_ids("quality")) - QUALITY_MIN_MET  # may miss one
     best = saving.argmax(axis=0)
     for k, c in enumerate(cols):
         pick = free & (best == k) & (saving[k] > 0)
@@ -470,15 +480,17 @@ def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
     return out
 
 
-def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline) -> tuple[_Buy, list[Purchase]]:
-    """Least-cost purchases (exact for quality, greedy with a proven bound for basic)."""
+def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline,
+                    teacher_counts: dict[str, np.ndarray] | None = None) -> tuple[_Buy, list[Purchase]]:
+    """Least-cost purchases (exact for quality, greedy with a proven bound for basic);
+    ``teacher_counts``: every unit's teacher counts after the plan's transfers (mode "both")."""
     pos, sids, share = _resource_setup(inst)
     if len(pos) > HARD_DEADLINE_VARIABLES:
         prewarm()  # the cutting planes' MILPs run in a worker: it loads while the setup runs
     ints = integer_resources()
     extra = list(BASIC_EXTRA_MINIMUMS) if inst.goal.scheme == "basic" else []
     cols = [col for _, col in _resources_of(inst)] + extra
-    shop = _Shop(inst, pos, share, _minimum_amounts(inst, pos, share, cols, ints), ints)
+    shop = _Shop(inst, pos, share, _minimum_amounts(inst, pos, share, cols, ints), ints, teacher_counts)
     results: dict[str, np.ndarray] = {}
     tally = _Tally()
     for col in extra:  # closed form: the minimums alone
