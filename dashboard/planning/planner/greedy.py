@@ -251,14 +251,21 @@ def _repeat(prob: _Problem, st: _State, move: tuple[int, int, int], gain: float,
         _apply(prob, st, i, j, c)
 
 
-def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, batch: bool = False) -> list[Triple]:
+def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, batch: bool = False,
+            start: list[Triple] | None = None) -> list[Triple]:
     """Greedy transfers: the single-teacher move that most lowers the weighted excess (stops at
     ``deadline``, with the moves so far); ``batch``: a move is repeated while it keeps paying
-    (large counties: fewer searches)."""
+    (large counties: fewer searches); ``start``: moves made first, one teacher at a time, each
+    only when every rule allows it (a rounded relaxation's moves), the search then finishes."""
     if len(inst.movable) < 2:
         return []
     prob = _problem(inst)
     st = _state(inst)
+    for i, j, c, k in start or ():
+        for _ in range(k):
+            if not prob.allowed[i, j] or not _repeat_ok(prob, st, i, j, c):
+                break
+            _apply(prob, st, i, j, c)
     for _ in range(max_steps):
         Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
         V = prob.violation(Q)
@@ -272,3 +279,37 @@ def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, ba
         if batch and len(best[1]) == 1:
             _repeat(prob, st, best[1][0], best[0], deadline)
     return [(i, j, c, k) for (i, j, c), k in st.triples.items()]
+
+
+def _trim(inst: _Inst, triples: list[Triple], deadline: Deadline | None = None) -> list[Triple]:
+    """Return ``triples`` with every single move left out that the plan does not need: the CV
+    limits still hold without it, and the receiver keeps its minimums and staffing floor (a
+    rounded relaxation or a greedy search may overshoot).  Leaving a move out never breaks a
+    donor's rule (it keeps a teacher) nor a distance or moves-per-school limit."""
+    if not triples:
+        return triples
+    prob = _problem(inst)
+    out, inn = np.zeros((len(inst.movable), len(inst.classes))), np.zeros((len(inst.movable), len(inst.classes)))
+    for i, j, c, k in triples:
+        out[i, c] += k
+        inn[j, c] += k
+    net = inn - out
+    cnt = np.array([inst.base[n][inst.movable] for n in inst.names], float) + prob.coef @ net.T
+    T = inst.own_T + net.sum(axis=1)
+    plan = {(i, j, c): k for i, j, c, k in triples}
+    for (i, j, c), k in sorted(plan.items(), key=lambda kv: -kv[1]):
+        for _ in range(k):
+            if deadline is not None and deadline.expired():
+                break
+            trial = cnt.copy()
+            trial[:, i] += prob.coef[:, c]
+            trial[:, j] -= prob.coef[:, c]
+            if T[j] - 1 < inst.floor_T[j] - 1e-9 or np.any(trial[:, j] < prob.lbs[:, j] - 1e-9):
+                break
+            if prob.violation(prob.qfix + np.sum(trial ** 2 / prob.Pm, axis=1)) > 0:
+                break
+            cnt = trial
+            T[i] += 1
+            T[j] -= 1
+            plan[(i, j, c)] -= 1
+    return [(i, j, c, k) for (i, j, c), k in plan.items() if k > 0]

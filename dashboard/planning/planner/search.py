@@ -18,6 +18,7 @@ from dashboard.planning.planner.counts import _base_counts, _flow_counts, _teach
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.flows import _Flows, _Relax
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst
+from dashboard.planning.planner.relaxation import _solve_lp
 from dashboard.planning.planner.transfers import _solve_flows
 
 _FOUND: tuple[str, ...] = ("optimal", "feasible")
@@ -100,7 +101,7 @@ def _single_bounds(inst: _Inst, deadline: Deadline) -> float:
     names = sorted((n for n in inst.names if n != "teachers"), key=lambda n: -v[n])
     relax = _Relax(drop=frozenset({"staffing_norm", "max_km"}))
     for n in names:  # first the linear relaxations (fast): a bound whatever the time left
-        f = _solve_flows(_single_attribute(inst, n), relax, deadline=deadline.share(0.3), lp=True)
+        f = _solve_lp(_single_attribute(inst, n), relax, deadline.share(0.3))
         if np.isfinite(f.bound):
             best = max(best, math.ceil(f.bound - 1e-6))
     for n in names:  # then each MILP may use all that is left (the first is the likeliest to bind)
