@@ -199,3 +199,51 @@ def test_transfers_follow_the_per_school_rule():
     from dashboard.planning.planner import preview
 
     assert preview(schools, goal, teachers=roster).status != PlanStatus.OPTIMAL
+
+
+# ----------------------------------------------------------------------------- large-county path
+
+
+@pytest.mark.parametrize("seed", [1, 7, 9, 11, 0, 5])
+def test_the_large_county_path_against_brute_force(seed, monkeypatch):
+    """The path of large counties (greedy, linear relaxation, rounding, trimming) forced on small
+    seeded counties: its bound never exceeds the brute-force optimum, "optimal" is the optimum."""
+    from dashboard.planning.planner import stages
+    from tests.test_planner import _random_spec, brute_force
+
+    monkeypatch.setattr(stages, "_GREEDY_FIRST_UNITS", 0)
+    schools, roster = instance(_random_spec(seed))
+    p = plan(schools, PlanGoal("quality", "primary", "transfers"), teachers=roster, time_limit_s=10)
+    _claims_hold(p)
+    best = brute_force(schools, roster, "quality", "primary", PlanConstraints(), kmax=3)
+    if best is not None:
+        assert p.lower_bound <= best + 1e-9
+        if p.status == PlanStatus.OPTIMAL:
+            assert p.transfers == best
+    if p.status.has_plan:
+        assert p.check.passed, p.check.failures
+
+
+def test_the_linear_relaxation_is_a_bound_and_trim_keeps_the_goal():
+    from dashboard.method.standards import DEFAULT_PARAMS
+    from dashboard.planning.planner.counts import _counts_after, _net_from_triples, _teacher_goal_met
+    from dashboard.planning.planner.deadline import Deadline
+    from dashboard.planning.planner.flows import _Relax
+    from dashboard.planning.planner.greedy import _greedy, _trim
+    from dashboard.planning.planner.instance import _instance
+    from dashboard.planning.planner.relaxation import _solve_lp
+    from tests.test_planner import QUALITY_SMALL, brute_force
+
+    schools, roster = instance(QUALITY_SMALL)
+    goal = PlanGoal("quality", "primary", "transfers")
+    inst = _instance(schools, goal, PlanConstraints(), roster, DEFAULT_PARAMS, None)
+    lp = _solve_lp(inst, _Relax(), Deadline.after(10))
+    best = brute_force(schools, roster, "quality", "primary", PlanConstraints(), kmax=5)
+    assert lp.status in ("optimal", "feasible") and 0 < lp.bound <= best
+    # an overshooting plan: the greedy's moves, each repeated; trimming gets back to a passing plan
+    greedy = _greedy(inst, 200, Deadline.after(10))
+    doubled = [(i, j, c, 2 * k) for i, j, c, k in greedy]
+    trimmed = _trim(inst, doubled)
+    moved = sum(k for *_, k in trimmed)
+    assert moved <= sum(k for *_, k in greedy) * 2 and moved >= best
+    assert _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, trimmed)))
