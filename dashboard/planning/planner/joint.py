@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from dashboard.planning.planner.basic_joint import _joint_basic
 from dashboard.planning.planner.check import _goal_met
-from dashboard.planning.planner.counts import _counts_after, _net_arrays, _teacher_cv_sum
+from dashboard.planning.planner.counts import _counts_after, _net_arrays
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import _moves
@@ -80,8 +80,7 @@ def _draft_budget(inst: _Inst, draft: _Draft, deadline: Deadline) -> None:
     if inst.goal.scheme == "basic":
         _basic_joint(inst, draft, deadline, 0.0, False)
         return
-    teacher_sum = _teacher_cv_sum(inst, ()) if inst.goal.scheme == "basic" else None
-    buy, purchases = _plan_purchases(inst, teacher_sum, deadline)
+    buy, purchases = _plan_purchases(inst, deadline)
     status = _buy_status(inst, buy)
     if not status.has_plan:
         draft.no_plan(status, buy.bound)
@@ -99,7 +98,7 @@ def _both_quality(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: 
         return
     # a unit the transfers leave below a teacher minimum (the rule's 85 %) keeps every resource minimum
     counts = _counts_after(inst, *_net_arrays(inst, draft.moves))
-    buy, purchases = _plan_purchases(inst, None, deadline, counts)
+    buy, purchases = _plan_purchases(inst, deadline, counts)
     status = _buy_status(inst, buy)
     if not status.has_plan:
         draft.no_plan(status)

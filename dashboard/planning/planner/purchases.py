@@ -4,9 +4,10 @@ Purchases move the mean: the CV limit is the second-order cone ‖(Rᵢ/√Pᵢ)
 convex in the amounts.  Kelley's cutting-plane method (LP/MILP with HiGHS, integer for
 computers, books and rooms) gives a lower bound each round; a feasible plan comes from
 water-filling (raising the lowest units to a common level) and a line search towards it, so
-every purchase plan is truly feasible and its gap is proven.  The basic composite couples five
-resource CVs; its purchases are allocated greedily between the indicators, with the per-school
-minimums' cost as the proven lower bound.
+every purchase plan is truly feasible and its gap is proven.  The quality plan follows the
+per-school rule (docs/method.md §9.6).  The basic composite couples five resource CVs: its
+purchases are one joint model with the transfers (:mod:`.basic_joint`, :mod:`.composite`),
+which calls the one-resource search here at each target CV.
 """
 
 from __future__ import annotations
@@ -23,18 +24,15 @@ from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
 from dashboard.planning.planner.deadline import Deadline
-from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
+from dashboard.planning.planner.instance import _Inst, plannable
 from dashboard.planning.planner.rule import joint_bound
 from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _dual_bound, _milp
-from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
+from dashboard.planning.planner.types import AMOUNT_DP, Purchase, integer_resources
 from dashboard.planning.planner.worker import prewarm
 
 # basic: a province minimum on a resource no CV counts, bought to meet it
 BASIC_EXTRA_MINIMUMS: Final = ("building_area_m2",)
 _KELLEY_ROUNDS: Final = 200
-_CV_STEP_SHARE: Final = 0.03  # basic greedy: lower one resource CV by 3 % of itself …
-_CV_STEP_MIN: Final = 0.002  # … or at least this much, per step
-_GREEDY_STEPS: Final = 400
 
 
 @dataclass
@@ -407,63 +405,6 @@ def _cv_after(shop: _Shop, col: str, amounts: np.ndarray) -> float:
     return _resource_cv(R, shop.inst.P)
 
 
-def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
-                   targets: dict[str, float]) -> tuple[float, str, float, np.ndarray] | None:
-    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None.
-
-    Each step's amounts are water-filled (no solver call): the steps are a heuristic whose cost
-    is bounded below by the minimums' cost, not an optimum."""
-    best = None
-    floor = half_step(shop.inst.params.round_dp)  # a target that rounds to 0 is not aimed at
-    for _, col in _resources_of(shop.inst):  # cheapest 元 per unit of CV removed, in steps
-        step = max(targets[col] * _CV_STEP_SHARE, _CV_STEP_MIN)
-        new_t = targets[col] - step
-        if new_t <= floor:
-            continue
-        b = shop.buy_one(col, new_t, None)
-        if b.status == "infeasible":
-            continue
-        rate = (b.cost - shop.cost_of(col, amounts[col])) / step
-        if best is None or rate < best[0]:
-            best = (rate, col, new_t, b.amounts["a"])
-    return best
-
-
-def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
-                     teacher_cv_sum: float | None, deadline: Deadline) -> bool:
-    """Share the composite's room between the five resource CVs greedily; False when no plan
-    was found (``tally.status``: "infeasible" only when proven -- the teacher CVs alone exceed
-    the composite's room -- else "undecided")."""
-    inst = shop.inst
-    budget = BASIC_CV_COUNT * inst.tau - (teacher_cv_sum if teacher_cv_sum is not None else 0.0)
-    cols = [col for _, col in _resources_of(inst)]
-    if budget <= 0:  # resource CVs are ≥ 0: nothing bought can pass
-        tally.status = "infeasible"
-        return False
-    amounts = {col: shop.lbs[col].copy() for col in cols}
-    for col in cols:
-        tally.bound += shop.cost_of(col, amounts[col])
-    targets = {col: _cv_after(shop, col, amounts[col]) for col in cols}
-    for _ in range(_GREEDY_STEPS):
-        if sum(targets.values()) <= budget or deadline.expired():
-            break
-        best = _cheapest_step(shop, amounts, targets)
-        if best is None:
-            break
-        _, col, _new_t, a = best
-        amounts[col] = np.maximum(a, amounts[col])
-        targets[col] = _cv_after(shop, col, amounts[col])
-    if sum(targets.values()) > budget:
-        tally.status = "undecided"
-        return False
-    for col in cols:
-        results[col] = amounts[col]
-        tally.cost += shop.cost_of(col, amounts[col])
-    if tally.cost > tally.bound + 1e-6:
-        tally.status = "feasible"
-    return True
-
-
 def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
                   ints: frozenset[str]) -> list[Purchase]:
     """Return the purchases of ``amounts`` of ``col`` (whole units, else rounded up to AMOUNT_DP
@@ -480,10 +421,11 @@ def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
     return out
 
 
-def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline,
+def _plan_purchases(inst: _Inst, deadline: Deadline,
                     teacher_counts: dict[str, np.ndarray] | None = None) -> tuple[_Buy, list[Purchase]]:
-    """Least-cost purchases (exact for quality, greedy with a proven bound for basic);
-    ``teacher_counts``: every unit's teacher counts after the plan's transfers (mode "both")."""
+    """Least-cost quality purchases (cutting planes, per-school rule; the basic scheme's are in
+    :mod:`.basic_joint`); ``teacher_counts``: every unit's teacher counts after the plan's
+    transfers (mode "both")."""
     pos, sids, share = _resource_setup(inst)
     if len(pos) > HARD_DEADLINE_VARIABLES:
         prewarm()  # the cutting planes' MILPs run in a worker: it loads while the setup runs
@@ -498,10 +440,7 @@ def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadlin
         c = shop.cost_of(col, shop.lbs[col])
         tally.cost += c
         tally.bound += c
-    if inst.goal.scheme == "quality":
-        ok = _quality_purchases(shop, tally, results, deadline)
-    else:
-        ok = _basic_purchases(shop, tally, results, teacher_cv_sum, deadline)
+    ok = _quality_purchases(shop, tally, results, deadline)
     if not ok:
         status = tally.status if tally.status in ("infeasible", "undecided") else "infeasible"
         return _Buy(status, results, math.inf, tally.bound), []

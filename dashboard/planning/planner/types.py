@@ -118,9 +118,11 @@ class PlanConstraints:
 
     - ``staffing_norm``: pupils per teacher (primary 19, junior 13.5): a school keeps at least
       ceil(pupils / norm) teachers (or all it has, if it has fewer already);
-    - ``keep_minimums``: a unit meeting a per-school minimum keeps meeting it, and one below it
-      does not lose that kind of teacher (quality Q1–Q3; basic: the province's pupils-per-teacher
-      limit); in budget mode, purchases bring every unit to the resource minimums;
+    - ``keep_minimums``: the per-school rule holds (quality, docs/method.md §9.6: a unit passing
+      ≥ 6 of 7 minimums with the rest ≥ 85 % keeps passing it, another unit keeps every teacher
+      minimum it meets and loses no kind of teacher it lacks; basic: the province's
+      pupils-per-teacher limit is kept); purchases bring every unit to the resource minimums
+      (quality: by the same rule);
     - ``max_moves_per_school``: teachers moved in plus out per school (None: no limit);
     - ``locked_schools``: school ids neither giving, receiving nor buying;
     - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
