@@ -54,15 +54,19 @@ def _preview_p95(snap, ev) -> dict:
     for stage in ("primary", "junior"):
         goal = PlanGoal("quality", stage, "transfers")
         preview(snap, goal, before=ev)
-        times = []
+        times, cpu = [], []
         for _ in range(PREVIEW_RUNS):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             preview(snap, goal, before=ev)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         times.sort()
+        cpu.sort()
+        p95 = int(0.95 * (len(times) - 1))
+        # wall time on a shared machine waits for other jobs; the process's CPU time does not
         out[f"preview_demo_quality_{stage}"] = {
-            "median_s": statistics.median(times), "p95_s": times[int(0.95 * (len(times) - 1))],
-            "max_s": times[-1], "runs": PREVIEW_RUNS, "target_s": 0.1}
+            "median_s": statistics.median(times), "p95_s": times[p95], "max_s": times[-1],
+            "cpu_median_s": statistics.median(cpu), "cpu_p95_s": cpu[p95], "runs": PREVIEW_RUNS, "target_s": 0.1}
     return out
 
 

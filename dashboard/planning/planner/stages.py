@@ -37,7 +37,7 @@ _GREEDY_FIRST_UNITS: Final = 80  # above this many movable units: greedy, relaxa
 _GREEDY_STEPS_PER_UNIT: Final = 20
 _GREEDY_SHARE: Final = 0.4  # of the time left, for the greedy incumbent
 _SINGLE_SHARE: Final = 0.8  # of the time left, for the single-attribute bound
-_LP_SHARE: Final = 0.7  # of the time left, for the linear relaxation
+_LP_SHARE: Final = 0.85  # of the time left, for the linear relaxation (its bound and plan decide most)
 _MODEL_SHARE: Final = 0.25  # of the time, at least left for the full model with the cutoff
 _EXPLAIN_SHARE: Final = 0.5  # of the time left after an infeasible model, for the explanation
 
