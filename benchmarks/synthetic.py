@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
 # county-wide share of each teacher attribute (about the national figures of 2023) and the
 # spread of a school's share around it (log-normal σ): teacher CVs of 0.4–0.65, as in counties
 # close to the 2017 thresholds

@@ -226,7 +226,11 @@ def test_the_large_county_path_against_brute_force(seed, monkeypatch):
 
 def test_the_linear_relaxation_is_a_bound_and_trim_keeps_the_goal():
     from dashboard.method.standards import DEFAULT_PARAMS
-    from dashboard.planning.planner.counts import _counts_after, _net_from_triples, _teacher_goal_met
+    from dashboard.planning.planner.counts import (
+        _counts_after,
+        _net_from_triples,
+        _teacher_goal_met,
+    )
     from dashboard.planning.planner.deadline import Deadline
     from dashboard.planning.planner.flows import _Relax
     from dashboard.planning.planner.greedy import _greedy, _trim

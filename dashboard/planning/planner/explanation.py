@@ -82,9 +82,9 @@ def _binding_constraints(inst: _Inst, clock: _Clock) -> list[Shortfall]:
         if clock.budget() <= 0:
             out.append(Shortfall("undecided", constraint="locked_schools"))
         else:
-            found = _locks_bind(inst, clock)
-            if found is not None:
-                out.append(found)
+            locks = _locks_bind(inst, clock)
+            if locks is not None:
+                out.append(locks)
     return out
 
 

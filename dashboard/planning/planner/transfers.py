@@ -302,8 +302,8 @@ def _add_chords(mdl: _Model, n: str, items: set[tuple[int, int]] | list[tuple[in
     _add_cut_rows(mdl, n, ms, slope, slope * mdl.base_m[n][ms] - (a * a + a) / mdl.Pm[ms])
 
 
-def _add_tangents(mdl: _Model, n: str, items: list[tuple[int, int]]) -> None:
-    """Rows: z ≥ the tangent of C²/P at a, at each (unit, a) of ``items``."""
+def _add_tangents(mdl: _Model, n: str, items: list[tuple[int, int]] | list[tuple[int, float]]) -> None:
+    """Rows: z ≥ the tangent of C²/P at a (whole or not), at each (unit, a) of ``items``."""
     if not items:
         return
     ms = np.array([m for m, _ in items])
