@@ -251,3 +251,28 @@ def test_the_linear_relaxation_is_a_bound_and_trim_keeps_the_goal():
     moved = sum(k for *_, k in trimmed)
     assert moved <= sum(k for *_, k in greedy) * 2 and moved >= best
     assert _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, trimmed)))
+
+
+def test_an_explanation_cut_off_by_time_is_undecided(monkeypatch):
+    """Every attempt of the explanation times out: each test is undecided, never "unreachable"
+    and never a binding constraint; a hire search cut off in its bisection says "enough"."""
+    from dashboard.planning.planner import explanation
+    from tests.test_planner import QUALITY_SMALL
+
+    schools, roster = instance(QUALITY_SMALL)
+    cons = PlanConstraints(max_moves_per_school=1)
+    monkeypatch.setattr(explanation, "_best_flows", lambda *a, **k: ("timeout", None))
+    p = plan(schools, PlanGoal("quality", "primary", "transfers"), cons, teachers=roster, time_limit_s=10)
+    assert p.status == PlanStatus.INFEASIBLE  # the model itself proved it
+    kinds = {e.kind for e in p.explanation}
+    assert kinds == {"undecided"}, p.explanation
+    assert all(e.message("zh") and e.message("en") for e in p.explanation)
+    # the first attempt suffices, the bisection's next one times out: enough, not "at least"
+    hit = object()  # stands for the passing flows
+    calls = iter([("found", hit), ("timeout", None)])
+    monkeypatch.setattr(explanation, "_attempt", lambda *a, **k: next(calls))
+    count, _, kind = explanation._least_hires(None, "teachers_backbone", None)
+    assert (count, kind) == (1, "hire")  # hi = 1, lo = 0: nothing left to bisect
+    calls = iter([("none", None), ("none", None), ("found", hit), ("timeout", None)])
+    count, _, kind = explanation._least_hires(None, "teachers_backbone", None)
+    assert kind == "hire_enough" and count == 4  # 1, 2 short; 4 enough; 3 not decided
