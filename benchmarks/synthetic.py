@@ -5,13 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# county-wide share of each teacher attribute (about the national figures of 2023) and the
+# spread of a school's share around it (log-normal σ): teacher CVs of 0.4–0.65, as in counties
+# close to the 2017 thresholds
+_TEACHER_SHARES = {"above_degree": 0.75, "mid_title": 0.45, "backbone": 0.12, "pe_art": 0.13}
+_TEACHER_SIGMA = 0.5
 
-def synthetic_country(n_counties: int = 2844, schools_per_county: float = 71.0, seed: int = 2024) -> pd.DataFrame:
+
+def synthetic_country(n_counties: int = 2844, schools_per_county: float = 71.0, seed: int = 2024, *,
+                      teacher_spread: str = "realistic") -> pd.DataFrame:
     """Return a schools table (docs/data-contract.md §2 columns) of ``n_counties`` counties.
 
     About ``schools_per_county`` schools each (Poisson), 60 % primary, 20 % junior, 10 % nine-year,
     7 % teaching points, 2 % complete secondary, 1 % twelve-year; 5 % private, 2 % not county-run.
+    ``teacher_spread``: "realistic" (each attribute's county share, a school's share log-normal
+    around it) or "wide" (each school's share uniform in 0–90 %: teacher CVs far above any
+    threshold, a county transfers alone may not bring to the quality standard; kept for tests).
     """
+    if teacher_spread not in ("realistic", "wide"):
+        raise ValueError(f"teacher_spread must be 'realistic' or 'wide', got {teacher_spread!r}")
+    shares = np.random.default_rng(seed + 1)  # a stream of its own: the other columns stay as they were
     rng = np.random.default_rng(seed)
     per = np.maximum(rng.poisson(schools_per_county, n_counties), 3)
     n = int(per.sum())
@@ -45,7 +58,10 @@ def synthetic_country(n_counties: int = 2844, schools_per_county: float = 71.0, 
         df[f"classes_{stage}"] = np.ceil(st / 45).astype(int)
         df[f"teachers_{stage}"] = teachers
         for c in ("above_degree", "mid_title", "backbone", "pe_art"):
-            df[f"teachers_{c}_{stage}"] = (teachers * rng.uniform(0, 0.9, n)).astype(int)
+            share = rng.uniform(0, 0.9, n)
+            if teacher_spread == "realistic":
+                share = np.clip(_TEACHER_SHARES[c] * np.exp(shares.normal(0, _TEACHER_SIGMA, n)), 0, 1)
+            df[f"teachers_{c}_{stage}"] = np.round(teachers * share).astype(int)
     tot = sp + sj + ss
     for col, k in (("teaching_aux_area_m2", 5), ("sports_area_m2", 8), ("equipment_value_yuan", 2200),
                    ("computers", 0.12), ("books", 30), ("multimedia_rooms", 0.025), ("building_area_m2", 7),

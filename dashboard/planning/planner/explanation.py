@@ -59,9 +59,10 @@ def _locks_bind(inst: _Inst, clock: _Clock) -> Shortfall | None:
         inst2 = _prepare(inst.schools, inst.goal, unlocked, inst.teachers, inst.params)
     except PlanError:
         return Shortfall("undecided", constraint="locked_schools")
-    if _best_flows(inst2, _Relax(), clock.next()) is not None:
+    found, _ = _best_flows(inst2, _Relax(), clock.next())
+    if found == "found":
         return Shortfall("constraint", constraint="locked_schools")
-    return None
+    return Shortfall("undecided", constraint="locked_schools") if found == "timeout" else None
 
 
 def _binding_constraints(inst: _Inst, clock: _Clock) -> list[Shortfall]:
@@ -74,46 +75,53 @@ def _binding_constraints(inst: _Inst, clock: _Clock) -> list[Shortfall]:
         if clock.budget() <= 0:
             out.append(Shortfall("undecided", constraint=con))
             continue
-        if _best_flows(inst, _Relax(drop=frozenset({con})), clock.next()) is not None:
-            out.append(Shortfall("constraint", constraint=con))
+        found, _ = _best_flows(inst, _Relax(drop=frozenset({con})), clock.next())
+        if found != "none":  # a time-out proves nothing: the test is reported undecided
+            out.append(Shortfall("constraint" if found == "found" else "undecided", constraint=con))
     if inst.cons.locked_schools:
         if clock.budget() <= 0:
             out.append(Shortfall("undecided", constraint="locked_schools"))
         else:
-            found = _locks_bind(inst, clock)
-            if found is not None:
-                out.append(found)
+            locks = _locks_bind(inst, clock)
+            if locks is not None:
+                out.append(locks)
     return out
 
 
-def _attempt(inst: _Inst, n: str, hires: int, clock: _Clock) -> _Flows | None:
-    """Return passing flows with ``hires`` more teachers counted in ``n``, or None."""
+def _attempt(inst: _Inst, n: str, hires: int, clock: _Clock) -> tuple[str, _Flows | None]:
+    """Return ("found", passing flows) with ``hires`` more teachers counted in ``n``, ("none",
+    None) when proven short, ("timeout", None) when not decided in time."""
     rel = _Relax(hire={n: hires}, only=(n,) if inst.goal.scheme == "quality" else None)
     if clock.budget() <= 0:
-        return None
-    if inst.goal.scheme == "quality":
-        f = _solve_flows(inst, rel, deadline=clock.next())
-        return f if f.status in _FOUND else None
+        return "timeout", None
     return _best_flows(inst, rel, clock.next())
 
 
-def _least_hires(inst: _Inst, n: str, clock: _Clock) -> tuple[int, _Flows | None]:
-    """Return (the least hires found to suffice, their flows), or (_, None) when none was found."""
-    lo, hi, hit = 0, 1, None  # lo: known not enough; hi: next to try
-    while hi <= MAX_HIRES and clock.budget() > 0:
-        hit = _attempt(inst, n, hi, clock)
+def _least_hires(inst: _Inst, n: str, clock: _Clock) -> tuple[int, _Flows | None, str]:
+    """Return (hires found to suffice, their flows, what is proven): "hire" (the least),
+    "hire_enough" (enough; whether fewer suffice was not decided in time), "unreachable" (even
+    MAX_HIRES proven short) or "undecided" (the time ran out first).  Only a proven shortfall
+    raises the lower end of the bisection."""
+    lo, hi, hit = 0, 1, None  # lo: proven not enough; hi: next to try
+    while hi <= MAX_HIRES:
+        found, hit = _attempt(inst, n, hi, clock)
+        if found == "timeout":
+            return hi, None, "undecided"
         if hit is not None:
             break
         lo, hi = hi, hi * 2
-    if hit is not None:
-        while hi - lo > 1 and clock.budget() > 0:
-            mid = (lo + hi) // 2
-            f = _attempt(inst, n, mid, clock)
-            if f is not None:
-                hi, hit = mid, f
-            else:
-                lo = mid
-    return hi, hit
+    if hit is None:
+        return hi, None, "unreachable"
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        found, f = _attempt(inst, n, mid, clock)
+        if found == "timeout":  # hi suffices; fewer may too (not decided in time)
+            return hi, hit, "hire_enough"
+        if f is not None:
+            hi, hit = mid, f
+        else:
+            lo = mid
+    return hi, hit, "hire"
 
 
 def _hire_shortfalls(inst: _Inst, clock: _Clock) -> list[Shortfall]:
@@ -128,18 +136,18 @@ def _hire_shortfalls(inst: _Inst, clock: _Clock) -> list[Shortfall]:
             alone = _solve_flows(inst, _Relax(only=(n,)), deadline=clock.next())
             if alone.status in _FOUND:
                 continue  # reachable on its own: the joint constraints bind (reported above)
-        count, hit = _least_hires(inst, n, clock)
+        count, hit, kind = _least_hires(inst, n, clock)
         ind = inst.ind_of_name[n]
-        if hit is None:
-            found.append(Shortfall("unreachable" if clock.budget() > 0 else "undecided", indicator=ind))
+        if hit is None:  # "unreachable" only when every attempt up to MAX_HIRES was proven short
+            found.append(Shortfall(kind, indicator=ind))
             continue
         placed = tuple((inst.school_of[m], int(k)) for m, k in enumerate(hit.hires) if k > 0) \
             if hit.hires is not None else ()
-        found.append(Shortfall("hire", indicator=ind,
+        found.append(Shortfall(kind, indicator=ind,
                                attribute=None if n == "teachers" else n.removeprefix("teachers_"),
                                count=count, placement=placed))
     if inst.goal.scheme == "basic":  # alternatives: report the smallest hire
-        hires = [f for f in found if f.kind == "hire"]
+        hires = [f for f in found if f.kind in ("hire", "hire_enough")]
         found = [min(hires, key=lambda f: f.count or 0)] if hires else found[:1]
     return found
 

@@ -77,6 +77,8 @@ class _Columns:
     E_in: sparse.csr_matrix  # (M*K, nf) teachers arriving
     pw_at: dict[str, tuple[int, int]]  # name -> (first λ column, breakpoints)
     npw: int  # λ and y columns
+    relieved: np.ndarray  # per-school rule: the units that may leave a teacher minimum at 85 %
+    rule_names: tuple[str, ...]  # ... one binary per such unit and name (relieved or not)
 
     @property
     def nz(self) -> int:
@@ -86,7 +88,16 @@ class _Columns:
     @property
     def nvar(self) -> int:
         """Return the number of columns."""
-        return self.nf + self.nh + self.nz + self.npw
+        return self.nf + self.nh + self.nz + self.npw + self.ny
+
+    @property
+    def ny(self) -> int:
+        """Return the number of per-school rule binaries (one per relievable unit and name)."""
+        return len(self.relieved) * len(self.rule_names)
+
+    def ycol(self, n: str) -> int:
+        """Return the first per-school rule binary of name ``n``."""
+        return self.nf + self.nh + self.nz + self.npw + self.rule_names.index(n) * len(self.relieved)
 
     def zcol(self, n: str) -> int:
         """Return the first z column of name ``n``."""
@@ -157,5 +168,9 @@ def _columns(inst: _Inst, relax: _Relax, basic_mode: str, bps: dict[str, list[fl
         for n in names:
             pw_at[n] = (nf + nh + nz + npw, len(bps[n]))
             npw += 2 * len(bps[n]) - 1
+    relieved = np.zeros(0, dtype=np.int64)
+    if inst.relief is not None and "keep_minimums" not in relax.drop:
+        relieved = np.flatnonzero(inst.relief > 0)
     return _Columns(M=M, K=K, use_pairs=use_pairs, nf=nf, nh=nh, names=names, hire_name=hire_name, pa=pa, pb=pb,
-                    E_out=E_out, E_in=E_in, pw_at=pw_at, npw=npw)
+                    E_out=E_out, E_in=E_in, pw_at=pw_at, npw=npw, relieved=relieved,
+                    rule_names=inst.names if len(relieved) else ())

@@ -49,6 +49,14 @@ class _Problem:
             return max(float(np.sqrt(v).sum()) + inst.resource_cv - BASIC_CV_COUNT * inst.tau, 0.0)
         return float(np.sum(np.maximum(Q - self.caps, 0) / self.caps))
 
+    def violations(self, Qs: np.ndarray) -> np.ndarray:
+        """Return :meth:`violation` of each column of ``Qs`` (k, n), at once."""
+        inst = self.inst
+        if inst.goal.scheme == "basic":
+            v = np.maximum(self.P * Qs / (self.R * self.R)[:, None] - 1, 0)
+            return np.maximum(np.sqrt(v).sum(axis=0) + inst.resource_cv - BASIC_CV_COUNT * inst.tau, 0.0)
+        return np.sum(np.maximum(Qs - self.caps[:, None], 0) / self.caps[:, None], axis=0)
+
 
 @dataclass
 class _State:
@@ -71,6 +79,7 @@ class _Round:
     gain: np.ndarray  # (k, M) ΔQ receiving one
     loss: np.ndarray  # (k, M) ΔQ giving one (subtracted)
     gives: list[np.ndarray]  # per class: which units can give one
+    gives_at: np.ndarray  # (M, K) the same, by unit
     at_floor: np.ndarray  # (M,) donors at their staffing floor
 
 
@@ -130,23 +139,21 @@ def _best_swap(prob: _Problem, st: _State, rnd: _Round, i: int, j: int, c: int, 
                best: Step | None) -> Step | None:
     """Return the better of ``best`` and the swaps (i → j class c, j → i another class) for a
     donor ``i`` at its staffing floor."""
-    cons, K = prob.inst.cons, len(prob.inst.classes)
-    limit = cons.max_moves_per_school
+    limit = prob.inst.cons.max_moves_per_school
     if limit is not None and (st.moved[i] + 2 > limit or st.moved[j] + 2 > limit):
         return best
-    cnt2 = st.cnt.copy()
-    cnt2[:, i] -= prob.coef[:, c]
-    cnt2[:, j] += prob.coef[:, c]
-    for c2 in range(K):
-        if c2 == c or not rnd.gives[c2][j]:
-            continue
-        if np.any(cnt2[:, j] - prob.coef[:, c2] < prob.lbs[:, j] - 1e-9):
-            continue
-        g2 = (2 * cnt2 + 1) / prob.Pm
-        l2 = (2 * cnt2 - 1) / prob.Pm
-        Vn = prob.violation(rnd.Q + dq + prob.coef[:, c2] * (g2[:, i] - l2[:, j]))
-        if Vn < rnd.V - 1e-15 and (best is None or (rnd.V - Vn) / 2 > best[0]):
-            best = ((rnd.V - Vn) / 2, [(i, j, c), (j, i, c2)])
+    ci = st.cnt[:, i] - prob.coef[:, c]  # the two schools' counts after the first move
+    cj = st.cnt[:, j] + prob.coef[:, c]
+    back = (2 * ci + 1) / prob.Pm[i] - (2 * cj - 1) / prob.Pm[j]  # ΔQ per teacher coming back
+    ok = rnd.gives_at[j] & np.all(cj[:, None] - prob.coef >= prob.lbs[:, j][:, None] - 1e-9, axis=0)
+    ok[c] = False
+    if not ok.any():
+        return best
+    cand = np.flatnonzero(ok)  # every class that can come back, judged at once
+    Vn = prob.violations((rnd.Q + dq)[:, None] + prob.coef[:, cand] * back[:, None])
+    k = int(np.argmin(Vn))
+    if Vn[k] < rnd.V - 1e-15 and (best is None or (rnd.V - Vn[k]) / 2 > best[0]):
+        best = ((rnd.V - float(Vn[k])) / 2, [(i, j, c), (j, i, int(cand[k]))])
     return best
 
 
@@ -158,8 +165,9 @@ def _round(prob: _Problem, st: _State, Q: np.ndarray, V: float) -> tuple[_Round,
     if cons.max_moves_per_school is not None:
         ok_give_all = st.moved + 1 <= cons.max_moves_per_school
         ok_recv = ok_give_all.copy()
+    gives = [_can_give(prob, st, c, ok_give_all) for c in range(K)]
     rnd = _Round(Q=Q, V=V, gain=(2 * st.cnt + 1) / prob.Pm, loss=(2 * st.cnt - 1) / prob.Pm,
-                 gives=[_can_give(prob, st, c, ok_give_all) for c in range(K)],
+                 gives=gives, gives_at=np.stack(gives, axis=1),
                  at_floor=st.T - 1 < prob.inst.floor_T - 1e-9)
     return rnd, ok_recv
 
@@ -177,9 +185,10 @@ def _top_pairs(prob: _Problem, g: np.ndarray, loss: np.ndarray, gives: np.ndarra
         li = np.where(gives, loss, -np.inf)
         rs = np.argpartition(gj, min(k, M - 1))[:k]
         ds = np.argpartition(-li, min(k, M - 1))[:k]
-        cand = sorted((gj[j] - li[i], int(i), int(j)) for i in ds for j in rs
-                      if i != j and np.isfinite(gj[j]) and np.isfinite(li[i]))
-        return [(i, j) for _, i, j in cand[:_CANDIDATES]]
+        score = gj[rs][None, :] - li[ds][:, None]  # (donors, receivers), scored at once
+        score = np.where(ds[:, None] != rs[None, :], score, np.inf).ravel()
+        order = np.argsort(score, kind="stable")[:_CANDIDATES]
+        return [(int(ds[f // len(rs)]), int(rs[f % len(rs)])) for f in order if np.isfinite(score[f])]
     score = g[None, :] - loss[:, None]
     score = np.where(prob.allowed & gives[:, None] & recv[None, :], score, np.inf).ravel()
     top = np.argpartition(score, min(_CANDIDATES, score.size - 1))[:_CANDIDATES]
@@ -251,14 +260,21 @@ def _repeat(prob: _Problem, st: _State, move: tuple[int, int, int], gain: float,
         _apply(prob, st, i, j, c)
 
 
-def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, batch: bool = False) -> list[Triple]:
+def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, batch: bool = False,
+            start: list[Triple] | None = None) -> list[Triple]:
     """Greedy transfers: the single-teacher move that most lowers the weighted excess (stops at
     ``deadline``, with the moves so far); ``batch``: a move is repeated while it keeps paying
-    (large counties: fewer searches)."""
+    (large counties: fewer searches); ``start``: moves made first, one teacher at a time, each
+    only when every rule allows it (a rounded relaxation's moves), the search then finishes."""
     if len(inst.movable) < 2:
         return []
     prob = _problem(inst)
     st = _state(inst)
+    for i, j, c, k in start or ():
+        for _ in range(k):
+            if not prob.allowed[i, j] or not _repeat_ok(prob, st, i, j, c):
+                break
+            _apply(prob, st, i, j, c)
     for _ in range(max_steps):
         Q = prob.qfix + np.sum(st.cnt ** 2 / prob.Pm, axis=1)
         V = prob.violation(Q)
@@ -272,3 +288,37 @@ def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, ba
         if batch and len(best[1]) == 1:
             _repeat(prob, st, best[1][0], best[0], deadline)
     return [(i, j, c, k) for (i, j, c), k in st.triples.items()]
+
+
+def _trim(inst: _Inst, triples: list[Triple], deadline: Deadline | None = None) -> list[Triple]:
+    """Return ``triples`` with every single move left out that the plan does not need: the CV
+    limits still hold without it, and the receiver keeps its minimums and staffing floor (a
+    rounded relaxation or a greedy search may overshoot).  Leaving a move out never breaks a
+    donor's rule (it keeps a teacher) nor a distance or moves-per-school limit."""
+    if not triples:
+        return triples
+    prob = _problem(inst)
+    out, inn = np.zeros((len(inst.movable), len(inst.classes))), np.zeros((len(inst.movable), len(inst.classes)))
+    for i, j, c, k in triples:
+        out[i, c] += k
+        inn[j, c] += k
+    net = inn - out
+    cnt = np.array([inst.base[n][inst.movable] for n in inst.names], float) + prob.coef @ net.T
+    T = inst.own_T + net.sum(axis=1)
+    plan = {(i, j, c): k for i, j, c, k in triples}
+    for (i, j, c), k in sorted(plan.items(), key=lambda kv: -kv[1]):
+        for _ in range(k):
+            if deadline is not None and deadline.expired():
+                break
+            trial = cnt.copy()
+            trial[:, i] += prob.coef[:, c]
+            trial[:, j] -= prob.coef[:, c]
+            if T[j] - 1 < inst.floor_T[j] - 1e-9 or np.any(trial[:, j] < prob.lbs[:, j] - 1e-9):
+                break
+            if prob.violation(prob.qfix + np.sum(trial ** 2 / prob.Pm, axis=1)) > 0:
+                break
+            cnt = trial
+            T[i] += 1
+            T[j] -= 1
+            plan[(i, j, c)] -= 1
+    return [(i, j, c, k) for (i, j, c), k in plan.items() if k > 0]

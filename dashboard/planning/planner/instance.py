@@ -11,6 +11,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import (
     INDICATORS,
@@ -71,6 +72,11 @@ class _Inst:
     flags: pd.DataFrame | None = None  # roster attributes of the stage's teachers, by teacher id
     every: np.ndarray | None = None  # (M, K) all roster teachers per class (eligible or not)
     rotation_min: int = 0  # rotation constraints: least teachers moved (0: none asked)
+    # the per-school rule (quality, docs/method.md §9.6): teacher minimums each movable unit may
+    # leave at 85 % (0: none; a unit passing the rule with every resource minimum met: one) ...
+    relief: np.ndarray | None = None
+    rule_full: dict[str, np.ndarray] = field(default_factory=dict)  # ... the count when kept
+    rule_low: dict[str, np.ndarray] = field(default_factory=dict)  # ... and when left at 85 %
 
 
 def _county_year(schools: pd.DataFrame, goal: PlanGoal) -> tuple[str, int]:
@@ -168,7 +174,7 @@ def _lower_bounds(cons: PlanConstraints, goal: PlanGoal, params: EvalParams, ind
             lo = np.where(cur >= need, need, cur)
         # a merged unit's count also holds its teaching points' teachers, which stay
         lb[n] = np.maximum(lo, cur - own_T if n == "teachers" else cur - own_A[n.removeprefix("teachers_")])
-    if cons.keep_minimums and goal.scheme == "basic":
+    if cons.keep_minimums and goal.scheme == "basic":  # (quality: relieved by _rule_relief)
         for rule in province_profile(params.province_profile).indicators:
             if rule.get("kind") == "ratio_max" and rule.get("numerator") == "students" \
                     and rule.get("denominator") == "teachers":
@@ -177,6 +183,35 @@ def _lower_bounds(cons: PlanConstraints, goal: PlanGoal, params: EvalParams, ind
                 cur = base["teachers"][movable]
                 lb["teachers"] = np.maximum(lb.get("teachers", 0), np.where(cur >= need, need, cur))
     return lb
+
+
+def rule_allowance(units: pd.DataFrame) -> np.ndarray:
+    """Return, per quality unit, how many teacher minimums it may leave at 85 % and still pass
+    the per-school rule (≥ QUALITY_MIN_MET of the 7 minimums, the rest ≥ 85 %), resources as they
+    are: 0 for a unit failing the rule now (it keeps every teacher minimum it meets)."""
+    ids = scheme_ids("quality")
+    res_missed = sum((units[f"ratio_{q}"].to_numpy(float) < 1 - 1e-12).astype(int)
+                     for q in scheme_ids("quality", "resource"))
+    allow = np.maximum(len(ids) - QUALITY_MIN_MET - res_missed, 0)
+    return np.where(units["school_pass"].fillna(False).astype(bool).to_numpy(), allow, 0)
+
+
+def _rule_relief(inst: _Inst) -> None:
+    """Fill the per-school rule's relief of the movable units (docs/method.md §9.6)."""
+    units = inst.units.iloc[inst.movable]
+    inst.relief = rule_allowance(units)
+    if not inst.relief.any():
+        inst.relief = None
+        return
+    Pm = inst.P[inst.movable]
+    for n, ind in inst.ind_of_name.items():
+        spec = INDICATORS[ind]
+        need = np.ceil(spec.minimum(inst.goal.stage) * Pm / spec.scale - 1e-9)
+        low = np.ceil(QUALITY_REST_FRACTION * spec.minimum(inst.goal.stage) * Pm / spec.scale - 1e-9)
+        cur = inst.base[n][inst.movable]
+        stays = cur - (inst.own_T if n == "teachers" else inst.own_A[n.removeprefix("teachers_")])
+        inst.rule_full[n] = np.maximum(need, stays)
+        inst.rule_low[n] = np.maximum(np.minimum(low, cur), stays)
 
 
 def _classes(attrs: Sequence[str]) -> np.ndarray:
@@ -216,6 +251,8 @@ def _prepare(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstraints,
                  school_of=[str(s) for s in ms["school_id"]], lon=lon, lat=lat, names=names,
                  ind_of_name=ind_of_name, attrs=attrs, classes=_classes(attrs), base=base, own_T=own_T,
                  own_A=own_A, floor_T=floor_T, lb=lb, elig=None)
+    if cons.keep_minimums and goal.scheme == "quality":
+        _rule_relief(inst)
     if teachers is not None and len(teachers):
         _roster_pools(inst)
     if cons.rotation:

@@ -4,18 +4,18 @@ Mode "both" minimises (cost per transfer) × transfers + purchases in 元 over p
 either or both.  Quality: the teacher CVs change only by transfers and the resource CVs only
 by purchases, and the per-school minimums kept by each are separate, so the joint problem
 separates: its optimum is the sum of the two optima and its proven bound the sum of the two
-bounds.  Basic: the composite couples teacher and resource CVs; the candidates "purchases
-alone" and "fewest transfers, then the purchases they still need" are compared and the cheaper
-kept; its proven lower bound is the cost of the per-school minimums every plan must buy (a
-candidate is never called optimal above that bound)."""
+bounds.  Basic: the composite couples teacher and resource CVs: one joint model over the
+flows and the resources' value functions (:mod:`.basic_joint`), whose relaxation gives the
+proven bound; mode "budget" on the basic scheme is the same model without flows."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
+from dashboard.planning.planner.basic_joint import _joint_basic
 from dashboard.planning.planner.check import _goal_met
-from dashboard.planning.planner.counts import _base_counts, _teacher_cv_sum, _v_of
+from dashboard.planning.planner.counts import _counts_after, _net_arrays
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import _moves
@@ -77,8 +77,10 @@ def _buy_status(inst: _Inst, buy: _Buy) -> PlanStatus:
 
 def _draft_budget(inst: _Inst, draft: _Draft, deadline: Deadline) -> None:
     """Plan the purchases alone into ``draft`` (mode budget)."""
-    teacher_sum = _teacher_cv_sum(inst, ()) if inst.goal.scheme == "basic" else None
-    buy, purchases = _plan_purchases(inst, teacher_sum, deadline)
+    if inst.goal.scheme == "basic":
+        _basic_joint(inst, draft, deadline, 0.0, False)
+        return
+    buy, purchases = _plan_purchases(inst, deadline)
     status = _buy_status(inst, buy)
     if not status.has_plan:
         draft.no_plan(status, buy.bound)
@@ -94,7 +96,9 @@ def _both_quality(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: 
     res = _draft_transfers(inst, draft, deadline.share(_BOTH_TRANSFER_SHARE))
     if not res.status.has_plan:
         return
-    buy, purchases = _plan_purchases(inst, None, deadline)
+    # a unit the transfers leave below a teacher minimum (the rule's 85 %) keeps every resource minimum
+    counts = _counts_after(inst, *_net_arrays(inst, draft.moves))
+    buy, purchases = _plan_purchases(inst, deadline, counts)
     status = _buy_status(inst, buy)
     if not status.has_plan:
         draft.no_plan(status)
@@ -112,32 +116,21 @@ def _both_quality(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: 
         draft.status = _status_of(draft.objective, draft.lower)
 
 
-def _both_basic(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: float) -> None:
-    """Basic "both": the cheaper of purchases alone and fewest transfers + their purchases."""
-    alone_sum = sum(math.sqrt(v) for v in _v_of(inst, _base_counts(inst)).values())
-    alone, alone_buys = _plan_purchases(inst, alone_sum, deadline.share(0.3))
-    candidates: list[tuple[float, tuple[Transfer, ...], list[Purchase]]] = []
-    if alone.status in ("optimal", "feasible") and not inst.rotation_min:  # no transfer: no rotation
-        candidates.append((alone.cost, (), alone_buys))
-    lower = alone.bound  # the minimums every plan buys (whatever its transfers)
-    res = _transfer_plan(inst, deadline.share(_BOTH_TRANSFER_SHARE))
-    if res.status.has_plan and res.triples:
-        moves = _moves(inst, res.triples)
-        buy, buys = _plan_purchases(inst, _teacher_cv_sum(inst, moves), deadline)
-        if buy.status in ("optimal", "feasible"):
-            candidates.append((per_transfer * res.objective + buy.cost, moves, buys))
-    if not candidates:
-        draft.no_plan(PlanStatus.UNDECIDED, lower)
-        draft.explanation += res.explanation or [Shortfall("undecided", indicator="composite")]
+def _basic_joint(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: float, transfers: bool) -> None:
+    """Basic "both" (``transfers``) or "budget": the joint model of :mod:`.basic_joint`."""
+    res = _joint_basic(inst, per_transfer, transfers, deadline)
+    draft.method = "joint" if transfers else "value-functions"
+    if not res.status.has_plan:
+        draft.no_plan(res.status, res.bound)
+        kind = "unreachable" if res.status == PlanStatus.INFEASIBLE else "undecided"
+        draft.explanation.append(Shortfall(kind, indicator="composite" if transfers else "budget"))
         return
-    cost, moves, buys = min(candidates, key=lambda c: c[0])
-    draft.moves, draft.purchases = moves, list(buys)
-    draft.objective, draft.lower = cost, min(lower, cost)
-    if cost == 0 and _goal_met(inst, inst.before, False)[0]:
+    draft.moves, draft.purchases = res.moves, list(res.purchases)
+    draft.objective, draft.lower = res.objective, res.bound
+    if res.objective == 0 and _goal_met(inst, inst.before, False)[0]:
         draft.status = PlanStatus.ALREADY_PASSES
     else:
-        draft.status = _status_of(cost, draft.lower)
-    draft.method = "candidates"
+        draft.status = res.status
 
 
 def _draft_both(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: float) -> None:
@@ -145,4 +138,4 @@ def _draft_both(inst: _Inst, draft: _Draft, deadline: Deadline, per_transfer: fl
     if inst.goal.scheme == "quality":
         _both_quality(inst, draft, deadline, per_transfer)
     else:
-        _both_basic(inst, draft, deadline, per_transfer)
+        _basic_joint(inst, draft, deadline, per_transfer, True)

@@ -61,9 +61,18 @@ def _named_attributes(inst: _Inst, grouped: dict[tuple[int, int], dict[str, Any]
     """Set every attribute count of each group from its named roster teachers."""
     flags = inst.flags
     assert flags is not None
-    for g in grouped.values():
-        sums = flags.loc[g["ids"], list(TEACHER_ATTRS)].to_numpy().sum(axis=0) if g["ids"] \
-            else np.zeros(len(TEACHER_ATTRS))
+    groups = list(grouped.values())
+    ids = [i for g in groups for i in g["ids"]]
+    if not ids:
+        for g in groups:
+            g.update(dict.fromkeys(TEACHER_ATTRS, 0))
+        return
+    values = flags[list(TEACHER_ATTRS)].to_numpy()[flags.index.get_indexer(ids)]  # one lookup for all
+    at = 0
+    for g in groups:
+        k = len(g["ids"])
+        sums = values[at: at + k].sum(axis=0) if k else np.zeros(len(TEACHER_ATTRS))
+        at += k
         for attr, v in zip(TEACHER_ATTRS, sums):
             g[attr] = int(v)
 

@@ -78,7 +78,7 @@ def preview(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstrain
     inst = _instance(snapshot_or_schools, goal, cons, teachers, params, before)
     triples: list[Triple] = []
     if goal.mode in ("transfers", "both"):
-        triples = _greedy(inst, max_steps)
+        triples = _greedy(inst, max_steps, batch=True)  # a move repeated while it pays: fewer searches
     moves = _moves(inst, triples)
     purchases = _quick_purchases(inst, moves) if goal.mode in ("budget", "both") else []
     after, check = _evaluate_plan(inst, moves, purchases, goal.mode == "transfers", (goal.scheme,), named=False)

@@ -4,9 +4,10 @@ Purchases move the mean: the CV limit is the second-order cone ‖(Rᵢ/√Pᵢ)
 convex in the amounts.  Kelley's cutting-plane method (LP/MILP with HiGHS, integer for
 computers, books and rooms) gives a lower bound each round; a feasible plan comes from
 water-filling (raising the lowest units to a common level) and a line search towards it, so
-every purchase plan is truly feasible and its gap is proven.  The basic composite couples five
-resource CVs; its purchases are allocated greedily between the indicators, with the per-school
-minimums' cost as the proven lower bound.
+every purchase plan is truly feasible and its gap is proven.  The quality plan follows the
+per-school rule (docs/method.md §9.6).  The basic composite couples five resource CVs: its
+purchases are one joint model with the transfers (:mod:`.basic_joint`, :mod:`.composite`),
+which calls the one-resource search here at each target CV.
 """
 
 from __future__ import annotations
@@ -23,18 +24,15 @@ from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.standards import INDICATORS, province_profile, scheme_ids
 from dashboard.method.units import stage_shares
 from dashboard.planning.planner.deadline import Deadline
-from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst, plannable
+from dashboard.planning.planner.instance import _Inst, plannable
 from dashboard.planning.planner.rule import joint_bound
-from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _milp
-from dashboard.planning.planner.types import AMOUNT_DP, Purchase, half_step, integer_resources
+from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES, _dual_bound, _milp
+from dashboard.planning.planner.types import AMOUNT_DP, Purchase, integer_resources
 from dashboard.planning.planner.worker import prewarm
 
 # basic: a province minimum on a resource no CV counts, bought to meet it
 BASIC_EXTRA_MINIMUMS: Final = ("building_area_m2",)
 _KELLEY_ROUNDS: Final = 200
-_CV_STEP_SHARE: Final = 0.03  # basic greedy: lower one resource CV by 3 % of itself …
-_CV_STEP_MIN: Final = 0.002  # … or at least this much, per step
-_GREEDY_STEPS: Final = 400
 
 
 @dataclass
@@ -187,12 +185,21 @@ def _line_search(buy: _Buying, x: np.ndarray, best: np.ndarray) -> np.ndarray:
     return buy.whole(x + hi_t * (best - x))
 
 
+def _box(lb: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Return the upper amounts of every plan no dearer than ``best``: one unit's amount is at
+    most what ``best`` spends beyond the others' least amounts (the unit cost is the same at
+    every unit).  A box within which the optimum surely lies keeps the cutting planes' bound
+    proven; the box [lb, best] did not (an optimum may buy more than ``best`` at one unit, e.g.
+    where the stage share is larger, and less elsewhere)."""
+    return lb + max(float(best.sum() - lb.sum()), 0.0)
+
+
 def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, deadline: Deadline) -> _Buy:
     """Return the least-cost amounts by cutting planes, from the feasible ``best`` (proven gap)."""
     n = len(buy.pos)
     ub = unit_cost * float(best.sum())
     cuts = [_cut(buy, lb), _cut(buy, best)]
-    box = best.copy()
+    box = _box(lb, best)
     lower = unit_cost * float(lb.sum())
     c = np.full(n, unit_cost)
     status = "feasible"
@@ -201,12 +208,13 @@ def _kelley(buy: _Buying, lb: np.ndarray, best: np.ndarray, unit_cost: float, de
             break
         res = _milp(c, constraints=LinearConstraint(np.array([r for r, _ in cuts]), -np.inf,
                                                     np.array([b for _, b in cuts])),
-                    integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, best),
+                    integrality=np.full(n, 1 if buy.integer else 0), bounds=Bounds(lb, box),
                     options={"disp": False}, deadline=deadline)
         if res.x is None:
             break
         a = buy.whole(res.x, 1e-6)
-        lower = max(lower, float(res.fun)) if res.status == 0 else lower
+        if res.status == 0:  # a MILP's optimum is only within HiGHS's gap: its dual bound is proven
+            lower = max(lower, _dual_bound(res) if buy.integer else float(res.fun))
         if buy.feasible(a):
             if c @ a < ub:
                 best, ub = a, float(c @ a)
@@ -258,6 +266,7 @@ class _Shop:
     share: np.ndarray
     lbs: dict[str, np.ndarray]  # least amounts per purchasable unit (the minimums)
     ints: frozenset[str]
+    teacher_counts: dict[str, np.ndarray] | None = None  # every unit's teacher counts after the transfers
 
     def buy_one(self, col: str, tau: float | None, deadline: Deadline | None,
                 lb: np.ndarray | None = None) -> _Buy:
@@ -285,11 +294,20 @@ def _minimum_amounts(inst: _Inst, pos: np.ndarray, share: np.ndarray, cols: Iter
     return lbs
 
 
-def _teacher_failures(inst: _Inst, pos: np.ndarray) -> np.ndarray:
-    """Return, per purchasable unit, how many quality teacher minimums (Q1–Q3) it misses."""
+def _teacher_failures(shop: _Shop) -> np.ndarray:
+    """Return, per purchasable unit, how many quality teacher minimums (Q1–Q3) it misses (after
+    the plan's transfers, when it has any: a transfer may leave one at 85 % under the rule)."""
+    inst, pos = shop.inst, shop.pos
     u, stage = inst.units, inst.goal.stage
-    return sum((u[q].to_numpy(float)[pos] < INDICATORS[q].minimum(stage) - 1e-12).astype(int)
-               for q in scheme_ids("quality", "teacher"))
+    missed = np.zeros(len(pos), int)
+    for q in scheme_ids("quality", "teacher"):
+        spec = INDICATORS[q]
+        if shop.teacher_counts is not None and spec.numerator in shop.teacher_counts:
+            value = shop.teacher_counts[spec.numerator][pos] * spec.scale / inst.P[pos]
+        else:
+            value = u[q].to_numpy(float)[pos]
+        missed += (value < spec.minimum(stage) - 1e-12).astype(int)
+    return missed
 
 
 def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -315,7 +333,7 @@ def _six_of_seven(shop: _Shop) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
         low[col] = np.ceil(lb - 1e-9) if col in shop.ints else lb
     cols = list(low)
     saving = np.array([inst.cons.cost(c) * (plan[c] - low[c]) for c in cols])  # (resources, units)
-    free = _teacher_failures(inst, pos) < len(scheme_ids("quality")) - QUALITY_MIN_MET  # may miss one
+    free = _teacher_failures(shop) < len(scheme_ids("quality")) - QUALITY_MIN_MET  # may miss one
     best = saving.argmax(axis=0)
     for k, c in enumerate(cols):
         pick = free & (best == k) & (saving[k] > 0)
@@ -365,7 +383,10 @@ def _quality_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray
     joint = 0.0
     if any(not np.array_equal(plan_lb[c], bound_lb[c]) for c in found):  # a unit may relieve one
         cols = list(found)
-        boxes = [np.maximum(*(x.box if x.box is not None else x.amounts["a"] for x in found[c])) for c in cols]
+        # every plan no dearer than this one lies in these boxes (each resource's amounts are at
+        # most what the plan spends beyond the other resources' least amounts)
+        spare = sum(found[c][0].cost for c in cols) - sum(shop.cost_of(c, bound_lb[c]) for c in cols)
+        boxes = [bound_lb[c] + max(spare, 0.0) / shop.inst.cons.cost(c) for c in cols]
         joint = joint_bound([shop.inst.cons.cost(c) for c in cols], [shop.lbs[c] for c in cols],
                             [bound_lb[c] for c in cols], boxes,
                             [found[c][0].cuts + found[c][1].cuts for c in cols], [c in shop.ints for c in cols],
@@ -384,63 +405,6 @@ def _cv_after(shop: _Shop, col: str, amounts: np.ndarray) -> float:
     return _resource_cv(R, shop.inst.P)
 
 
-def _cheapest_step(shop: _Shop, amounts: dict[str, np.ndarray],
-                   targets: dict[str, float]) -> tuple[float, str, float, np.ndarray] | None:
-    """Return (元 per CV removed, resource, new target, amounts) of the cheapest next step, or None.
-
-    Each step's amounts are water-filled (no solver call): the steps are a heuristic whose cost
-    is bounded below by the minimums' cost, not an optimum."""
-    best = None
-    floor = half_step(shop.inst.params.round_dp)  # a target that rounds to 0 is not aimed at
-    for _, col in _resources_of(shop.inst):  # cheapest 元 per unit of CV removed, in steps
-        step = max(targets[col] * _CV_STEP_SHARE, _CV_STEP_MIN)
-        new_t = targets[col] - step
-        if new_t <= floor:
-            continue
-        b = shop.buy_one(col, new_t, None)
-        if b.status == "infeasible":
-            continue
-        rate = (b.cost - shop.cost_of(col, amounts[col])) / step
-        if best is None or rate < best[0]:
-            best = (rate, col, new_t, b.amounts["a"])
-    return best
-
-
-def _basic_purchases(shop: _Shop, tally: _Tally, results: dict[str, np.ndarray],
-                     teacher_cv_sum: float | None, deadline: Deadline) -> bool:
-    """Share the composite's room between the five resource CVs greedily; False when no plan
-    was found (``tally.status``: "infeasible" only when proven -- the teacher CVs alone exceed
-    the composite's room -- else "undecided")."""
-    inst = shop.inst
-    budget = BASIC_CV_COUNT * inst.tau - (teacher_cv_sum if teacher_cv_sum is not None else 0.0)
-    cols = [col for _, col in _resources_of(inst)]
-    if budget <= 0:  # resource CVs are ≥ 0: nothing bought can pass
-        tally.status = "infeasible"
-        return False
-    amounts = {col: shop.lbs[col].copy() for col in cols}
-    for col in cols:
-        tally.bound += shop.cost_of(col, amounts[col])
-    targets = {col: _cv_after(shop, col, amounts[col]) for col in cols}
-    for _ in range(_GREEDY_STEPS):
-        if sum(targets.values()) <= budget or deadline.expired():
-            break
-        best = _cheapest_step(shop, amounts, targets)
-        if best is None:
-            break
-        _, col, _new_t, a = best
-        amounts[col] = np.maximum(a, amounts[col])
-        targets[col] = _cv_after(shop, col, amounts[col])
-    if sum(targets.values()) > budget:
-        tally.status = "undecided"
-        return False
-    for col in cols:
-        results[col] = amounts[col]
-        tally.cost += shop.cost_of(col, amounts[col])
-    if tally.cost > tally.bound + 1e-6:
-        tally.status = "feasible"
-    return True
-
-
 def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
                   ints: frozenset[str]) -> list[Purchase]:
     """Return the purchases of ``amounts`` of ``col`` (whole units, else rounded up to AMOUNT_DP
@@ -457,15 +421,18 @@ def _to_purchases(inst: _Inst, sids: list[str], col: str, amounts: np.ndarray,
     return out
 
 
-def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadline) -> tuple[_Buy, list[Purchase]]:
-    """Least-cost purchases (exact for quality, greedy with a proven bound for basic)."""
+def _plan_purchases(inst: _Inst, deadline: Deadline,
+                    teacher_counts: dict[str, np.ndarray] | None = None) -> tuple[_Buy, list[Purchase]]:
+    """Least-cost quality purchases (cutting planes, per-school rule; the basic scheme's are in
+    :mod:`.basic_joint`); ``teacher_counts``: every unit's teacher counts after the plan's
+    transfers (mode "both")."""
     pos, sids, share = _resource_setup(inst)
     if len(pos) > HARD_DEADLINE_VARIABLES:
         prewarm()  # the cutting planes' MILPs run in a worker: it loads while the setup runs
     ints = integer_resources()
     extra = list(BASIC_EXTRA_MINIMUMS) if inst.goal.scheme == "basic" else []
     cols = [col for _, col in _resources_of(inst)] + extra
-    shop = _Shop(inst, pos, share, _minimum_amounts(inst, pos, share, cols, ints), ints)
+    shop = _Shop(inst, pos, share, _minimum_amounts(inst, pos, share, cols, ints), ints, teacher_counts)
     results: dict[str, np.ndarray] = {}
     tally = _Tally()
     for col in extra:  # closed form: the minimums alone
@@ -473,10 +440,7 @@ def _plan_purchases(inst: _Inst, teacher_cv_sum: float | None, deadline: Deadlin
         c = shop.cost_of(col, shop.lbs[col])
         tally.cost += c
         tally.bound += c
-    if inst.goal.scheme == "quality":
-        ok = _quality_purchases(shop, tally, results, deadline)
-    else:
-        ok = _basic_purchases(shop, tally, results, teacher_cv_sum, deadline)
+    ok = _quality_purchases(shop, tally, results, deadline)
     if not ok:
         status = tally.status if tally.status in ("infeasible", "undecided") else "infeasible"
         return _Buy(status, results, math.inf, tally.bound), []

@@ -18,6 +18,7 @@ from dashboard.planning.planner.counts import _base_counts, _flow_counts, _teach
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.flows import _Flows, _Relax
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _Inst
+from dashboard.planning.planner.relaxation import _solve_lp
 from dashboard.planning.planner.transfers import _solve_flows
 
 _FOUND: tuple[str, ...] = ("optimal", "feasible")
@@ -66,12 +67,18 @@ def _basic_search(inst: _Inst, relax: _Relax, deadline: Deadline,
     return best, lower, False
 
 
-def _best_flows(inst: _Inst, relax: _Relax, deadline: Deadline) -> _Flows | None:
-    """Return a truly feasible flow solution, or None."""
+def _best_flows(inst: _Inst, relax: _Relax, deadline: Deadline) -> tuple[str, _Flows | None]:
+    """Return ("found", a truly feasible flow solution), ("none", None) when none exists (proven),
+    or ("timeout", None) when neither was established in time."""
     if inst.goal.scheme == "quality":
         f = _solve_flows(inst, relax, deadline=deadline)
-        return f if f.status in _FOUND else None
-    return _basic_search(inst, relax, deadline, iters=3)[0]
+        if f.status in _FOUND:
+            return "found", f
+        return ("none" if f.status == "infeasible" else "timeout"), None
+    best, _lower, infeasible = _basic_search(inst, relax, deadline, iters=3)
+    if best is not None:
+        return "found", best
+    return ("none" if infeasible else "timeout"), None
 
 
 def _single_attribute(inst: _Inst, n: str) -> _Inst:
@@ -94,7 +101,7 @@ def _single_bounds(inst: _Inst, deadline: Deadline) -> float:
     names = sorted((n for n in inst.names if n != "teachers"), key=lambda n: -v[n])
     relax = _Relax(drop=frozenset({"staffing_norm", "max_km"}))
     for n in names:  # first the linear relaxations (fast): a bound whatever the time left
-        f = _solve_flows(_single_attribute(inst, n), relax, deadline=deadline.share(0.3), lp=True)
+        f = _solve_lp(_single_attribute(inst, n), relax, deadline.share(0.3))
         if np.isfinite(f.bound):
             best = max(best, math.ceil(f.bound - 1e-6))
     for n in names:  # then each MILP may use all that is left (the first is the likeliest to bind)

@@ -22,20 +22,22 @@ from dashboard.planning.planner.counts import (
 )
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.explanation import _explain_transfers
-from dashboard.planning.planner.flows import _Relax
-from dashboard.planning.planner.greedy import _greedy
+from dashboard.planning.planner.flows import _Flows, _Relax
+from dashboard.planning.planner.greedy import _greedy, _trim
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import Triple, _match
+from dashboard.planning.planner.relaxation import _solve_lp
 from dashboard.planning.planner.search import _basic_search, _single_bounds
 from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES
 from dashboard.planning.planner.transfers import _solve_flows
 from dashboard.planning.planner.types import PlanStatus, Shortfall
 from dashboard.planning.planner.worker import prewarm
 
-_GREEDY_FIRST_UNITS: Final = 120  # above this many movable units the greedy plan is computed first
+_GREEDY_FIRST_UNITS: Final = 80  # above this many movable units: greedy, relaxation, rounding first
 _GREEDY_STEPS_PER_UNIT: Final = 20
 _GREEDY_SHARE: Final = 0.4  # of the time left, for the greedy incumbent
 _SINGLE_SHARE: Final = 0.8  # of the time left, for the single-attribute bound
+_LP_SHARE: Final = 0.85  # of the time left, for the linear relaxation (its bound and plan decide most)
 _MODEL_SHARE: Final = 0.25  # of the time, at least left for the full model with the cutoff
 _EXPLAIN_SHARE: Final = 0.5  # of the time left after an infeasible model, for the explanation
 
@@ -71,27 +73,63 @@ def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], fl
     return greedy, float(sum(k for *_, k in greedy))
 
 
+def _largest_remainder(v: np.ndarray) -> np.ndarray:
+    """Return whole numbers summing to round(Σ v): the whole parts, plus one where the fractional
+    parts are largest."""
+    f = np.floor(v + 1e-9)
+    need = int(round(float(v.sum()))) - int(f.sum())
+    if need > 0:
+        f[np.argsort(-(v - f))[:need]] += 1
+    return f
+
+
+def _rounded(inst: _Inst, lp: _Flows, deadline: Deadline) -> tuple[list[Triple], float] | None:
+    """Return the plan of the linear relaxation's flows rounded per class (largest remainders),
+    finished by the greedy search (each rounded move made only when every rule allows it) and
+    trimmed of the moves it does not need, when it reaches the teacher goal."""
+    if lp.status not in ("optimal", "feasible"):
+        return None
+    K = lp.out.shape[1]
+    out = np.stack([_largest_remainder(lp.out[:, c]) for c in range(K)], axis=1)
+    inn = np.stack([_largest_remainder(lp.inn[:, c]) for c in range(K)], axis=1)
+    start = _match(inst, _Flows(lp.status, out, inn, lp.pairs, lp.objective, lp.bound))
+    plan = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True, start=start)
+    plan = _trim(inst, plan, deadline)
+    if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, plan))):
+        return None
+    return plan, float(sum(k for *_, k in plan))
+
+
 def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
-    """Large county: greedy incumbent, single-attribute bound, then the model with the cutoff."""
+    """Large county: greedy incumbent, the linear relaxation's proven bound and its rounded plan,
+    then the model with the cutoff when time is left (docs/method.md §9.5)."""
     total = deadline.left()
     found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
-    if found is None:
+    lp = _solve_lp(inst, _Relax(), deadline.share(_LP_SHARE))
+    if lp.status == "infeasible":  # the relaxation has no solution: neither has the problem
+        return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
+    bound = math.ceil(lp.bound - 1e-6) if np.isfinite(lp.bound) else 0.0
+    rounded = _rounded(inst, lp, deadline.share(_GREEDY_SHARE))
+    best = min((x for x in (found, rounded) if x is not None), key=lambda x: x[1], default=None)
+    if best is None:
         return None
-    greedy, g_obj = found
-    single = min(_single_bounds(inst, deadline.share(_SINGLE_SHARE)), g_obj)
-    if single >= g_obj:
-        return _TransferResult(PlanStatus.OPTIMAL, g_obj, g_obj, greedy, method="greedy+bound")
+    plan, obj = best
+    method = "lp-rounded" if best is rounded else "greedy+lp"
+    if bound < obj and lp.status not in ("optimal", "feasible"):  # the relaxation ran out of time
+        bound = max(bound, min(_single_bounds(inst, deadline.share(_SINGLE_SHARE)), obj))
+    if bound >= obj:
+        return _TransferResult(PlanStatus.OPTIMAL, obj, obj, plan, method=method)
     if deadline.left() < _MODEL_SHARE * total:  # too little left to build and solve the full model
-        return _TransferResult(PlanStatus.FEASIBLE, g_obj, single, greedy, method="greedy+bound")
-    f = _solve_flows(inst, _Relax(), deadline=deadline, cutoff=g_obj - 1)
-    if f.status == "infeasible":  # no plan with fewer transfers than the greedy one: proven
-        return _TransferResult(PlanStatus.OPTIMAL, g_obj, g_obj, greedy, method="greedy+milp")
-    bound = max(single, f.bound if np.isfinite(f.bound) else 0.0)
-    if f.status in ("optimal", "feasible") and f.objective < g_obj:
+        return _TransferResult(PlanStatus.FEASIBLE, obj, bound, plan, method=method)
+    f = _solve_flows(inst, _Relax(), deadline=deadline, cutoff=obj - 1)
+    if f.status == "infeasible":  # no plan with fewer transfers than this one: proven
+        return _TransferResult(PlanStatus.OPTIMAL, obj, obj, plan, method=method + "+milp")
+    bound = max(bound, f.bound if np.isfinite(f.bound) else 0.0)
+    if f.status in ("optimal", "feasible") and f.objective < obj:
         status = PlanStatus.OPTIMAL if f.status == "optimal" else PlanStatus.FEASIBLE
         return _TransferResult(status, f.objective, min(bound, f.objective) if status == PlanStatus.FEASIBLE
                                else f.objective, _match(inst, f))
-    return _TransferResult(PlanStatus.FEASIBLE, g_obj, min(bound, g_obj), greedy, method="greedy+milp")
+    return _TransferResult(PlanStatus.FEASIBLE, obj, min(bound, obj), plan, method=method + "+milp")
 
 
 def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:

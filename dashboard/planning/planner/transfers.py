@@ -140,11 +140,35 @@ def _add_school_rows(mdl: _Model) -> None:
             A = cols.unit_sum(_coef(n, inst.attrs, inst.classes), mdl.D)
             if cols.nh and cols.adds(n):
                 A = cols.with_hires(A)
-            rows.add(cols.pad(A), inst.lb[n] - inst.base[n][inst.movable], np.inf)
+            base = inst.base[n][inst.movable]
+            low = inst.lb[n].copy()
+            if cols.ny:
+                low[cols.relieved] = inst.rule_low[n][cols.relieved]
+            rows.add(cols.pad(A), low - base, np.inf)
+            if cols.ny:
+                _add_rule_rows(mdl, n, A, base)
+        if cols.ny:  # each relievable unit leaves at most its allowance of minimums at 85 %
+            k = len(cols.relieved)
+            at = np.concatenate([cols.ycol(n) + np.arange(k) for n in cols.rule_names])
+            S = sparse.csr_matrix((np.ones(len(at)), (np.tile(np.arange(k), len(cols.rule_names)), at)),
+                                  shape=(k, cols.nvar))
+            assert inst.relief is not None
+            rows.add(S, 0, inst.relief[cols.relieved])
     if cols.nh:
         assert cols.hire_name is not None
         hired = relax.hire[cols.hire_name]
         rows.add(cols.pad(sparse.csr_matrix(np.ones((1, cols.M))), cols.nf), hired, hired)
+
+
+def _add_rule_rows(mdl: _Model, n: str, A: sparse.spmatrix, base: np.ndarray) -> None:
+    """Rows (the per-school rule, docs/method.md §9.6): a relievable unit keeps the minimum of
+    ``n`` unless its binary leaves it at 85 %: count + (full − low)·y ≥ full."""
+    inst, cols = mdl.inst, mdl.cols
+    u = cols.relieved
+    k = len(u)
+    d = inst.rule_full[n][u] - inst.rule_low[n][u]
+    Y = sparse.csr_matrix((d, (np.arange(k), cols.ycol(n) + np.arange(k))), shape=(k, cols.nvar))
+    mdl.rows.add(cols.pad(sparse.csr_matrix(A)[u]) + Y, inst.rule_full[n][u] - base[u], np.inf)
 
 
 def _add_rotation_rows(mdl: _Model) -> None:
@@ -278,8 +302,8 @@ def _add_chords(mdl: _Model, n: str, items: set[tuple[int, int]] | list[tuple[in
     _add_cut_rows(mdl, n, ms, slope, slope * mdl.base_m[n][ms] - (a * a + a) / mdl.Pm[ms])
 
 
-def _add_tangents(mdl: _Model, n: str, items: list[tuple[int, int]]) -> None:
-    """Rows: z ≥ the tangent of C²/P at a, at each (unit, a) of ``items``."""
+def _add_tangents(mdl: _Model, n: str, items: list[tuple[int, int]] | list[tuple[int, float]]) -> None:
+    """Rows: z ≥ the tangent of C²/P at a (whole or not), at each (unit, a) of ``items``."""
     if not items:
         return
     ms = np.array([m for m, _ in items])
@@ -326,6 +350,10 @@ def _integrality(cols: _Columns) -> tuple[np.ndarray, np.ndarray]:
     for first, nb in cols.pw_at.values():
         integrality[first + nb: first + 2 * nb - 1] = 1
         ub[first + nb: first + 2 * nb - 1] = 1
+    if cols.ny:  # the per-school rule's binaries
+        at = cols.nvar - cols.ny
+        integrality = np.concatenate([integrality, np.ones(cols.ny)])
+        ub[at:] = 1
     return integrality, ub
 
 

@@ -118,9 +118,11 @@ class PlanConstraints:
 
     - ``staffing_norm``: pupils per teacher (primary 19, junior 13.5): a school keeps at least
       ceil(pupils / norm) teachers (or all it has, if it has fewer already);
-    - ``keep_minimums``: a unit meeting a per-school minimum keeps meeting it, and one below it
-      does not lose that kind of teacher (quality Q1–Q3; basic: the province's pupils-per-teacher
-      limit); in budget mode, purchases bring every unit to the resource minimums;
+    - ``keep_minimums``: the per-school rule holds (quality, docs/method.md §9.6: a unit passing
+      ≥ 6 of 7 minimums with the rest ≥ 85 % keeps passing it, another unit keeps every teacher
+      minimum it meets and loses no kind of teacher it lacks; basic: the province's
+      pupils-per-teacher limit is kept); purchases bring every unit to the resource minimums
+      (quality: by the same rule);
     - ``max_moves_per_school``: teachers moved in plus out per school (None: no limit);
     - ``locked_schools``: school ids neither giving, receiving nor buying;
     - ``max_km``: the longest transfer, great-circle km between the schools (None: any);
@@ -200,7 +202,8 @@ class Rotation:
 @dataclass(frozen=True)
 class Shortfall:
     """Why a goal is out of reach: ``kind`` "hire" (``count`` more teachers with ``attribute``
-    would make ``indicator`` feasible), "constraint" (dropping ``constraint`` alone makes the
+    would make ``indicator`` feasible, the least), "hire_enough" (``count`` suffice; whether fewer
+    would was not decided in time), "constraint" (dropping ``constraint`` alone makes the
     goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
     "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first; with
     ``constraint``: whether dropping that constraint helps was not decided)."""
@@ -214,12 +217,13 @@ class Shortfall:
 
     def message(self, lang: str = "zh") -> str:
         """Return the explanation in ``lang``."""
-        attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind == "hire" else ""
+        attr = t(f"planner.attr.{self.attribute or 'none'}", lang) if self.kind.startswith("hire") else ""
         con = t(f"planner.constraint.{self.constraint}", lang) if self.constraint else ""
         # an undecided constraint test is named by the constraint in the indicator's place
         subject = (_indicator_names(self.indicator, lang) if self.indicator
                    else con if self.kind == "undecided" else "")
-        return t(f"planner.shortfall.{self.kind}", lang, indicator=subject, attribute=attr,
+        key = "plan3.shortfall.hire_enough" if self.kind == "hire_enough" else f"planner.shortfall.{self.kind}"
+        return t(key, lang, indicator=subject, attribute=attr,
                  count=self.count if self.count is not None else "", constraint=con)
 
 
