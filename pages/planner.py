@@ -77,7 +77,7 @@ m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
 for note in (pv.bound_text(result, lang), pv.per_transfer_note(result, lang)):
     if note:
         st.caption(note)
-after = pv.after_verdict(result, ctx.snapshot.county, lang)
+after = pv.after_verdict(result, ctx.snapshot.county, lang, like=ctx.evaluation)
 st.subheader(ctx.tr("verdict.after.heading"))
 {"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](
     after.headline)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from demo_data import DEMO_SNAPSHOT
 
+from dashboard.i18n import t
 from dashboard.method.engine import evaluate
 from dashboard.method.profiles_county import with_profile
 from dashboard.method.verdict import evaluation_verdicts
@@ -75,3 +76,29 @@ def test_a_class_over_the_cap_fails_its_unit_wherever_it_is_judged(demo) -> None
                 & (same["stage"] == "primary")]["school_status"].iloc[0] == "fail"
     assert pd.Series([c.status for c in evaluation_verdicts(judged, county, year)[
         ("basic", "primary")].components]).eq("fail").any()
+
+
+def test_the_verdict_after_a_plan_is_judged_like_the_page(demo) -> None:
+    """The planner runs under the default rules; its "after" verdict is judged as the page's
+    evaluation is (profile, class rows), so planner and overview speak of the same rules."""
+    from dashboard.planning.planner import PlanGoal, plan
+    from dashboard.ui.planner_page import after_verdict
+
+    snap, ev = demo
+    classes = class_rows(snap.schools)
+    first = classes.index[(classes["stage"] == "primary")][0]
+    classes.loc[first, "pupils"] = 60  # one class over the cap: its unit fails the rule
+    like = with_profile(ev, "yunnan_10", classes=classes)
+    result = plan(snap, PlanGoal("basic", "primary", "budget"), time_limit_s=20)
+    plain = after_verdict(result, snap.county, "zh")
+    judged = after_verdict(result, snap.county, "zh", like=like)
+    county, year = str(snap.schools["county_code"].iloc[0]), int(snap.meta["year"])
+    now = evaluation_verdicts(like, county, year, county=snap.county)[("basic", "primary")]
+    # Yunnan's list is not in the seeds: every unit's rule is 缺数据, now and after the plan
+    # alike (purchases cannot supply a list), where the default rules judged most units
+    school = t("verdict.part.school_rule", "zh")
+    judged_rule = next(c for c in judged.components if school in c)
+    plain_rule = next(c for c in plain.components if school in c)
+    assert now.component("school_rule").text in judged_rule
+    assert judged_rule != plain_rule
+    assert judged.status != "pass"

@@ -21,6 +21,7 @@ import pandas as pd
 from dashboard.i18n import t
 from dashboard.method.coefficients import judge
 from dashboard.method.engine import Evaluation
+from dashboard.method.profiles_county import with_profile
 from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
 from dashboard.method.verdict import Verdict, evaluation_verdicts
 from dashboard.planning.planner import (
@@ -381,12 +382,17 @@ def _rotation_warnings(p: Plan, lang: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str) -> AfterVerdict:
+def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str,
+                  like: Evaluation | None = None) -> AfterVerdict:
     """Return the county's verdict for the goal's scheme and stage after the plan: the CV test
     and the school rule of the after-evaluation and the county items of ``county_table``
-    (None: they lack data, so the verdict cannot be a pass)."""
+    (None: they lack data, so the verdict cannot be a pass).  The school rule is judged as
+    ``like`` (the page's evaluation: the chosen profile, the class and room rows), so the
+    verdict after the plan and the overview's now are verdicts of the same rules."""
     scheme, stage = p.goal.scheme, p.goal.stage
-    verdicts = evaluation_verdicts(p.after, p.county_code, p.year, county=county_table, lang=lang)
+    after = p.after if like is None else with_profile(
+        p.after, like.params.province_profile, classes=like.classes, rooms=like.rooms)
+    verdicts = evaluation_verdicts(after, p.county_code, p.year, county=county_table, lang=lang)
     v = verdicts[(scheme, stage)]
     status_text = t(f"status.{v.status}", lang)
     headline = t("verdict.after.line", lang, stage=t(f"stage.{stage}", lang),
