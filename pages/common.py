@@ -355,6 +355,12 @@ def draw_sidebar() -> str:
         else:  # one county: named under the year, so that every page says whose data it is
             bar.caption(md_text(names.get(counties[0], counties[0])))
         st.query_params["county"] = str(st.session_state[key])
+        # the rules every page's verdicts follow (chosen on the checklist page)
+        chosen_profile = _profile_choice()
+        if chosen_profile not in checklist.profile_options():  # absent or unknown: the default
+            chosen_profile = checklist.default_profile()
+        bar.caption(t("rules.sidebar.profile", lang,
+                      name=md_text(checklist.profile_label(chosen_profile, lang))))
     for param, options in (("scheme", SCHEMES), ("stage", STAGES)):
         key = SIDEBAR_KEYS[param]
         sync = _bind(key, param, options, DEFAULTS[param])

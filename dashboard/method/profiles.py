@@ -3,8 +3,9 @@
 A profile is one JSON file in ``dashboard/method/data/profiles/``; a province adds its own list
 by adding a file, without code.  Each file holds:
 
-- ``id``, ``name_zh``, ``name_en``, ``source`` (the seed or document it is read from) and
-  ``source_quote`` (the words the rule is taken from);
+- ``id``, ``name_zh``, ``name_en``, ``source`` (the seed or document it is read from),
+  ``source_title_zh`` / ``source_title_en`` (that document's title, as pages and reports name it)
+  and ``source_quote`` (the words the rule is taken from);
 - ``min_met`` (how many items a school must meet) or ``max_failed`` (how many it may miss),
   and ``declared_items`` (how many items the source names);
 - ``indicators``: the school items, each with ``id``, ``name_zh``/``name_en``, ``kind`` and its
@@ -58,6 +59,8 @@ class Profile:
     notes_zh: str = ""
     notes_en: str = ""
     default: bool = False
+    source_title_zh: str = ""  # the source as a reader names it (the page shows this, not a path)
+    source_title_en: str = ""
 
     @property
     def n(self) -> int:
@@ -67,6 +70,11 @@ class Profile:
     def name(self, lang: str) -> str:
         """Return the profile's name in ``lang``."""
         return self.name_zh if lang == "zh" else self.name_en
+
+    def source_title(self, lang: str) -> str:
+        """Return the source document's title in ``lang`` (its file name when it has none)."""
+        title = self.source_title_zh if lang == "zh" else self.source_title_en
+        return title or self.source
 
     def notes(self, lang: str) -> str:
         """Return the profile's notes in ``lang`` (what its source leaves open)."""
@@ -109,7 +117,9 @@ def _parse(path: Path) -> Profile:
         min_met=min_met, indicators=tuple(data["indicators"]), declared_items=declared,
         vetoes=tuple(data.get("vetoes", ())), basic_scope=dict(data.get("basic_scope", {})),
         notes_zh=str(data.get("notes_zh", "")), notes_en=str(data.get("notes_en", "")),
-        default=bool(data.get("default", False)))
+        default=bool(data.get("default", False)),
+        source_title_zh=str(data.get("source_title_zh", "")),
+        source_title_en=str(data.get("source_title_en", "")))
 
 
 @lru_cache(maxsize=1)

@@ -420,7 +420,7 @@ def scope_lines(params: object, profile_id: str | None, lang: str) -> list[str]:
     inout = {True: t("rules.scope.in", lang), False: t("rules.scope.out", lang)}
     return [
         t("rules.scope.profile", lang, name=prof.name(lang), rule=prof.rule_text(lang),
-          source=prof.source),
+          source=prof.source_title(lang)),
         t(f"rules.scope.tp_{getattr(params, 'tp_basic', 'merge')}", lang),
         t("rules.scope.private", lang,
           basic=inout[bool(getattr(params, "include_private_basic", False))],

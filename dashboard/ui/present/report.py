@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from dashboard.i18n import t
+from dashboard.ui.checklist import scope_text
 from dashboard.ui.format import DASH, fmt_number
 from dashboard.ui.present.model import Material, failing_items, stage_facts
 from dashboard.ui.present.tables import OfficialTable, official_tables
@@ -66,6 +67,10 @@ def _component_blocks(m: Material, kind: str, table: OfficialTable) -> list[Bloc
 def _results(m: Material, tables: dict[str, OfficialTable]) -> list[Block]:
     lang = m.lang
     out = [Block("h1", t("present.report.h.results", lang)),
+           # the rules the verdicts were made with: profile, teaching points, private schools,
+           # stage-split weights (recorded in every report, docs/method.md §4.1)
+           Block("p", t("present.report.scope", lang, scope=("；" if lang == "zh" else "; ").join(
+               scope_text(m.evaluation, None, lang)))),
            Block("h2", t("present.report.h.cv", lang))]
     for scheme in m.schemes:
         out += _component_blocks(m, "cv", tables[f"cv_{scheme}"])

@@ -1,0 +1,48 @@
+"""The chosen rule profile is named wherever a verdict is shown (issue 12): in the sidebar of
+every page, and in the report's results with the rest of the scope; the source is named by its
+title, never a file path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from demo_data import DEMO_SNAPSHOT
+from streamlit.testing.v1 import AppTest
+
+from dashboard.method.engine import evaluate
+from dashboard.method.profiles import load_profile
+from dashboard.method.profiles_county import with_profile
+from dashboard.store.snapshots import read_snapshot
+from dashboard.ui.present.model import material
+from dashboard.ui.present.report import report_blocks
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _sidebar_captions(**params: str) -> list[str]:
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [str(c.value) for c in at.sidebar.caption]
+
+
+def test_the_sidebar_names_the_profile_every_page_follows() -> None:
+    default = load_profile(None)
+    assert any(default.name("zh") in c for c in _sidebar_captions(lang="zh"))
+    yunnan = load_profile("yunnan_10")
+    assert any(yunnan.name("en") in c for c in _sidebar_captions(lang="en", profile="yunnan_10"))
+    # an unknown id in a shared link falls back to the default, named as such
+    assert any(default.name("zh") in c for c in _sidebar_captions(lang="zh", profile="nope"))
+
+
+def test_the_report_records_the_rules_its_verdicts_were_made_with() -> None:
+    snap = read_snapshot(DEMO_SNAPSHOT)
+    county, year = str(snap.schools["county_code"].iloc[0]), int(snap.meta["year"])
+    ev = with_profile(evaluate(snap.schools), "anhui_10")
+    for lang in ("zh", "en"):
+        m = material(ev, snap.schools, snap.county, county, year, snap.id, lang)
+        text = "\n".join(b.text for b in report_blocks(m))
+        prof = load_profile("anhui_10")
+        assert prof.name(lang) in text and prof.source_title(lang) in text
+        assert "seeds/" not in text and ".txt" not in text
