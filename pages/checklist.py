@@ -4,6 +4,7 @@ first."""
 
 import streamlit as st
 
+from dashboard.store.choices import load_profile_choice, save_profile_choice
 from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text, table_height
@@ -13,10 +14,18 @@ ctx = start_page("app.page.checklist")
 lang = ctx.lang
 left, right = st.columns([3, 2])
 with left:
+    saved = load_profile_choice(ctx.data_root, ctx.county_code, ctx.year)
     profile = url_select(ctx.tr("rules.page.profile"), checklist.profile_options(),
                          param=checklist.PROFILE_PARAM, key=checklist.PROFILE_KEY,
-                         default=checklist.default_profile(),
+                         default=saved or checklist.default_profile(),
                          format_func=lambda i: checklist.profile_label(i, lang))
+    # a choice the user makes here is the county's for this year: every page, every session
+    # and next year open on it (a link that only names a profile does not change it)
+    previous = st.session_state.get("check_profile_seen")
+    st.session_state["check_profile_seen"] = profile
+    if previous is not None and profile != previous and profile != saved:
+        save_profile_choice(ctx.data_root, ctx.county_code, ctx.year, profile)
+        st.rerun()  # the sidebar and the page context follow the new choice
 with right:
     tp_basic = url_select(ctx.tr("rules.page.tp"), checklist.TP_CHOICES, param="tp",
                           key="check_tp", format_func=lambda c: ctx.tr(f"rules.page.tp_{c}"),

@@ -27,6 +27,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
+from dashboard.store.choices import load_profile_choice
 from dashboard.store.contract import ContractError
 from dashboard.store.snapshots import (
     Snapshot,
@@ -234,7 +235,7 @@ def page_context() -> PageContext:
         raise
     # the profile chosen on the checklist page, with the snapshot's class and room rows,
     # judges the basic school rule on every page (judged once per content and profile)
-    profile, loaded = _profile_choice(), evaluation
+    profile, loaded = _profile_choice(data_root, county, info.year), evaluation
     evaluation = cache.page_view("judged", (cache.content_key(snapshot), profile), lambda: (
         checklist.evaluation_with_profile(loaded, profile, snapshot.classes, snapshot.rooms)))
     geo_path = geo_root / county / "townships.geojson"
@@ -245,10 +246,12 @@ def page_context() -> PageContext:
         geo=geo, data_root=data_root, geo_root=geo_root, snapshots=infos)
 
 
-def _profile_choice() -> str | None:
-    """Return the profile chosen on the checklist page: the URL's, else this session's."""
+def _profile_choice(data_root: Path, county: str, year: int) -> str | None:
+    """Return the profile the pages judge by: the URL's, else the one the county chose for this
+    year (saved on the checklist page, dashboard.store.choices), else this session's."""
     kept = _kept(checklist.PROFILE_KEY)
-    return url_value(checklist.PROFILE_PARAM) or (str(kept[0]) if kept else None)
+    return (url_value(checklist.PROFILE_PARAM) or load_profile_choice(data_root, county, year)
+            or (str(kept[0]) if kept else None))
 
 
 def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callable[[], None]:
@@ -356,7 +359,7 @@ def draw_sidebar() -> str:
             bar.caption(md_text(names.get(counties[0], counties[0])))
         st.query_params["county"] = str(st.session_state[key])
         # the rules every page's verdicts follow (chosen on the checklist page)
-        chosen_profile = _profile_choice()
+        chosen_profile = _profile_choice(data_root, str(st.session_state[key]), chosen.year)
         if chosen_profile not in checklist.profile_options():  # absent or unknown: the default
             chosen_profile = checklist.default_profile()
         bar.caption(t("rules.sidebar.profile", lang,

@@ -46,3 +46,51 @@ def test_the_report_records_the_rules_its_verdicts_were_made_with() -> None:
         prof = load_profile("anhui_10")
         assert prof.name(lang) in text and prof.source_title(lang) in text
         assert "seeds/" not in text and ".txt" not in text
+
+
+def test_a_choice_is_kept_per_county_and_year(tmp_path: Path) -> None:
+    from dashboard.store.choices import CHOICES_DIR, load_profile_choice, save_profile_choice
+
+    assert load_profile_choice(tmp_path, "360123", 2024) is None
+    save_profile_choice(tmp_path, "360123", 2023, "anhui_10")
+    assert load_profile_choice(tmp_path, "360123", 2024) == "anhui_10"  # a later year inherits
+    assert load_profile_choice(tmp_path, "360123", 2022) is None  # an earlier one does not
+    save_profile_choice(tmp_path, "360123", 2024, "yunnan_10")
+    assert load_profile_choice(tmp_path, "360123", 2024) == "yunnan_10"
+    assert load_profile_choice(tmp_path, "360123", 2023) == "anhui_10"
+    assert load_profile_choice(tmp_path, "990101", 2024) is None  # another county
+    (tmp_path / CHOICES_DIR / "360123.json").write_text('{"profile": {"2024": "gone"}}')
+    assert load_profile_choice(tmp_path, "360123", 2024) is None  # no longer a profile
+    (tmp_path / CHOICES_DIR / "360123.json").write_text("[" * 100_000)
+    assert load_profile_choice(tmp_path, "360123", 2024) is None  # damaged: no choice
+    save_profile_choice(tmp_path, "../../x", 2024, "anhui_10")  # never outside its folder
+    assert sorted(p.name for p in (tmp_path / CHOICES_DIR).iterdir()) == ["360123.json",
+                                                                         "default.json"]
+
+
+def test_choosing_on_the_checklist_page_is_what_every_session_opens_on(
+        tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from demo_data import DEMO_DATA, DEMO_GEO
+
+    from dashboard.i18n import t
+    from dashboard.store.choices import load_profile_choice
+
+    root = tmp_path / "data"
+    shutil.copytree(DEMO_SNAPSHOT, root / DEMO_SNAPSHOT.name)
+    monkeypatch.setenv("JUNHENG_DATA", str(root))
+    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
+    assert DEMO_DATA.is_dir()
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
+    at.query_params.update({"lang": "zh"})
+    at.run()
+    at.switch_page(str(REPO / "pages" / "checklist.py"))
+    at.run()
+    box = next(s for s in at.selectbox if s.label == t("rules.page.profile", "zh"))
+    box.set_value("yunnan_10").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert load_profile_choice(root, "990101", 2024) == "yunnan_10"
+    # another screen in the meeting room, no profile in its address: it opens on the choice
+    yunnan = load_profile("yunnan_10").name("zh")
+    assert any(yunnan in c for c in _sidebar_captions(lang="zh"))
