@@ -94,3 +94,16 @@ def test_choosing_on_the_checklist_page_is_what_every_session_opens_on(
     # another screen in the meeting room, no profile in its address: it opens on the choice
     yunnan = load_profile("yunnan_10").name("zh")
     assert any(yunnan in c for c in _sidebar_captions(lang="zh"))
+
+
+def test_the_official_tables_record_the_rules_in_the_verdict_table() -> None:
+    """The report's tables (XLSX, and the same tables in DOCX and PDF) carry the scope in the
+    verdict table's note, so a workbook sent on its own still says which rules it applied."""
+    from dashboard.ui.present.tables import official_tables
+
+    snap = read_snapshot(DEMO_SNAPSHOT)
+    county, year = str(snap.schools["county_code"].iloc[0]), int(snap.meta["year"])
+    m = material(with_profile(evaluate(snap.schools), "anhui_10"), snap.schools, snap.county,
+                 county, year, snap.id, "zh")
+    verdicts = next(tb for tb in official_tables(m) if tb.key == "verdicts")
+    assert load_profile("anhui_10").name("zh") in verdicts.note

@@ -14,6 +14,7 @@ from functools import partial
 
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
+from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows, school_rule_size
 from dashboard.ui.format import (
     DASH,
@@ -195,8 +196,11 @@ def verdict_table(m: Material, number: int) -> OfficialTable:
                          Cell(v.text)))
     cols = tuple(t(f"present.table.verdicts.col.{c}", lang)
                  for c in ("scheme", "stage", "status", "reason"))
-    return OfficialTable("verdicts", t("present.table.verdicts.title", lang, n=number),
-                         t("present.table.verdicts.note", lang), cols, tuple(rows))
+    scope = ("；" if lang == "zh" else "; ").join(scope_text(m.evaluation, None, lang))
+    note = t("present.table.verdicts.note", lang) + " " + t("present.report.scope", lang,
+                                                             scope=scope)
+    return OfficialTable("verdicts", t("present.table.verdicts.title", lang, n=number), note,
+                         cols, tuple(rows))
 
 
 def official_tables(m: Material) -> list[OfficialTable]:
