@@ -288,8 +288,13 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
     rows = std[(std["scheme"] == csv_scheme) & std["group"].isin(list(_GROUP_OF))]
     rows = rows[~rows.index.isin(["B_CV_COMPOSITE", "Q_CV_EACH"])]
     items = []
+    # the county table's rows of each item as plain records, split once: a frame filter and
+    # itertuples per item cost most of a verdict's time
+    by_item: dict[str, list[dict]] = {}
+    for rec in (county.to_dict("records") if county is not None else ()):
+        by_item.setdefault(str(rec["item_id"]), []).append(rec)
     for item_id, srow in rows.iterrows():
-        given = county[county["item_id"] == item_id] if county is not None else pd.DataFrame()
+        given = by_item.get(str(item_id), [])
         group = _GROUP_OF[srow["group"]]
         if item_id in ("B_SATISFACTION",):
             group = "satisfaction"
@@ -300,7 +305,7 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
                                            judged.status, judged.value, judged.target,
                                            judged.evidence, pc.GOV_ITEMS))
                 continue
-        if given.empty:
+        if not given:
             veto = load_profile(facts.profile).veto(str(item_id))
             need = t("rules.veto.needs", lang, name=veto["name_zh" if lang == "zh" else "name_en"]) \
                 if veto else ""
@@ -309,14 +314,14 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
             continue
         statuses, values, targets, evidence, notes = [], [], [], [], []
         sep = _separator(lang)
-        for g in given.itertuples(index=False):
-            stage = getattr(g, "stage", None)
+        for g in given:
+            stage = g.get("stage")
             stage = None if stage is None or pd.isna(stage) or stage == "" else str(stage)
-            passed = getattr(g, "passed", None)
-            judged = _special(str(item_id), g.value, passed, facts, lang)
+            passed = g.get("passed")
+            judged = _special(str(item_id), g["value"], passed, facts, lang)
             if judged is None:
-                st, target = _item_value_pass(srow, g.value, passed, stage, lang)
-                shown = _shown_value(str(item_id), g.value, srow["unit"], lang)
+                st, target = _item_value_pass(srow, g["value"], passed, stage, lang)
+                shown = _shown_value(str(item_id), g["value"], srow["unit"], lang)
             else:
                 st, target, shown = judged.status, judged.target, judged.value
                 if judged.evidence:
@@ -325,7 +330,7 @@ def _county_items(scheme: str, county: pd.DataFrame | None, lang: str,
             prefix = f"{t(f'stage.{stage}', lang)} " if stage else ""
             values.append(f"{prefix}{shown}" if shown else "")
             targets.append(f"{prefix}{target}")
-            ev = getattr(g, "evidence", "")
+            ev = g.get("evidence", "")
             if lang == "zh" and ev is not None and not pd.isna(ev) and str(ev):
                 evidence.append(str(ev))
         if not evidence:  # the county's own notes are Chinese text: other languages get ours
