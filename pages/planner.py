@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.ui import cache
 from dashboard.ui import planner_page as pv
 from dashboard.ui.export import XLSX_MIME
 from dashboard.ui.format import md_text
@@ -46,7 +47,11 @@ try:
                                keep_minimums=keep, locked=locked, per_transfer=per_transfer,
                                rotation=rotation)
     goal = pv.make_goal(scheme, stage, mode, ctx.county_code, ctx.year)
-    quick = pv.run_preview(ctx.snapshot, goal, cons, before=ctx.evaluation)
+    # the preview, the plan and its verdict are made once per snapshot content, choice and
+    # constraints, and shared by every session (a meeting room sees one plan)
+    view_key = ctx.view_key(mode, repr(cons))
+    quick = cache.page_view("planner_preview", view_key, lambda: pv.run_preview(
+        ctx.snapshot, goal, cons, before=ctx.evaluation))
 except (pv.PlanError, pv.ScenarioError) as exc:
     show_error(exc, lang)
     st.stop()
@@ -57,7 +62,8 @@ stored = st.session_state.get("planner_result")
 if stored is None or stored[0] != run_key:
     with st.status(ctx.tr("planner.page.solving"), expanded=False) as progress:
         try:
-            result = pv.run_plan(ctx.snapshot, goal, cons, before=ctx.evaluation)
+            result = cache.page_view("planner_plan", view_key, lambda: pv.run_plan(
+                ctx.snapshot, goal, cons, before=ctx.evaluation))
         except pv.PlanError as exc:
             progress.update(state="error")
             show_error(exc, lang)
@@ -77,7 +83,8 @@ m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
 for note in (pv.bound_text(result, lang), pv.per_transfer_note(result, lang)):
     if note:
         st.caption(note)
-after = pv.after_verdict(result, ctx.snapshot.county, lang, like=ctx.evaluation)
+after = cache.page_view("planner_after", (*view_key, id(result)), lambda: pv.after_verdict(
+    result, ctx.snapshot.county, lang, like=ctx.evaluation))
 st.subheader(ctx.tr("verdict.after.heading"))
 {"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](
     after.headline)

@@ -60,3 +60,31 @@ def test_the_drilldown_view_follows_its_indicator(builds: Counter) -> None:
     assert builds["drill_view"] == 1
     at.selectbox(key="drill_indicator").set_value("B2").run()
     assert builds["drill_view"] == 2 and not at.exception
+
+
+def test_the_planners_preview_plan_and_verdict_are_made_once(monkeypatch) -> None:
+    """The planner page: a rerun and a second screen reuse the preview, the plan and its
+    verdict (each was made on every rerun: about 150 ms); other constraints make their own."""
+    from dashboard.ui import planner_page
+
+    cache.page_view.clear()
+    counts: Counter = Counter()
+    for name in ("run_preview", "run_plan", "after_verdict"):
+        real = getattr(planner_page, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            counts[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(planner_page, name, counted)
+    try:
+        at = open_page("planner", lang="zh", scheme="quality", stage="primary")
+        assert counts == Counter(run_preview=1, run_plan=1, after_verdict=1), counts
+        at.run()
+        open_page("planner", lang="zh", scheme="quality", stage="primary")  # another screen
+        assert counts == Counter(run_preview=1, run_plan=1, after_verdict=1), counts
+        at.number_input(key="planner_min_years").set_value(3).run()  # other constraints
+        assert counts == Counter(run_preview=2, run_plan=2, after_verdict=2), counts
+        assert not at.exception
+    finally:
+        cache.page_view.clear()
