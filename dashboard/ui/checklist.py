@@ -12,7 +12,7 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.compliance import ChecklistItem, county_checklist
-from dashboard.method.engine import Evaluation, evaluate
+from dashboard.method.engine import Evaluation
 from dashboard.method.profiles import default_profile_id, load_profile, profile_ids
 from dashboard.method.profiles_county import (
     RuleFacts,
@@ -21,6 +21,7 @@ from dashboard.method.profiles_county import (
     with_profile,
 )
 from dashboard.method.standards import SCHEMES
+from dashboard.ui.evaluation import evaluate_like
 from dashboard.ui.format import md_text
 
 __all__ = [
@@ -91,10 +92,8 @@ def scoped_evaluation(ev: Evaluation, schools: pd.DataFrame, tp_basic: str) -> E
     evaluated again with that scope (the same parameters otherwise)."""
     if ev.params.tp_basic == tp_basic or schools.empty:
         return ev
-    scoped = evaluate(schools, ev.params.with_(tp_basic=tp_basic),
-                      schemes=tuple(s for s in SCHEMES if s in ev.units))
-    # the same class and room rows as the page's evaluation (its profile is in the params)
-    return with_profile(scoped, ev.params.province_profile, classes=ev.classes, rooms=ev.rooms)
+    # the same profile and class and room rows as the page's evaluation
+    return evaluate_like(schools, ev, ev.params.with_(tp_basic=tp_basic))
 
 
 def scope_text(ev: Evaluation, profile: str | None, lang: str) -> list[str]:

@@ -20,6 +20,7 @@ from dashboard.method.standards import (
     INDICATORS,
     SCHEMES,
     STAGES,
+    EvalParams,
     cv_threshold,
     province_profile,
     scheme_ids,
@@ -125,15 +126,17 @@ def county_name(schools: pd.DataFrame, county: str | None, lang: str) -> str:
     return t("app.county_label", lang, name=names.iloc[0], code=str(county))
 
 
-def evaluate_like(schools: pd.DataFrame, like: Evaluation | None) -> Evaluation:
+def evaluate_like(schools: pd.DataFrame, like: Evaluation | None,
+                  params: EvalParams | None = None) -> Evaluation:
     """Return the engine's evaluation of ``schools`` judged as ``like`` was: its parameters
-    (profile, teaching-point scope) and its class and room rows, so that a scenario's "after"
-    and the page's "now" are verdicts of the same rules (None: the defaults)."""
+    (profile, teaching-point scope; ``params`` instead when given) and its class and room rows,
+    so that a scenario's "after" and the page's "now" are verdicts of the same rules (None:
+    the defaults)."""
     if like is None:
-        return evaluate(schools)
-    after = evaluate(schools, like.params, schemes=tuple(s for s in SCHEMES if s in like.units))
-    return with_profile(after, like.params.province_profile, classes=like.classes,
-                        rooms=like.rooms)
+        return evaluate(schools) if params is None else evaluate(schools, params)
+    params = params or like.params
+    after = evaluate(schools, params, schemes=tuple(s for s in SCHEMES if s in like.units))
+    return with_profile(after, params.province_profile, classes=like.classes, rooms=like.rooms)
 
 
 def county_labels(schools: pd.DataFrame, lang: str) -> dict[str, str]:
