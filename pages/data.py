@@ -56,11 +56,10 @@ with boundary_tab:
             state.pop("geo_staged", None)
         elif st.button(ctx.tr("boundary.page.check"), key="geo_check", type="primary") or (
                 "geo_staged" in state and state.pop("geo_restage", False)):
+            files = [dp.Upload(role, f.name, f.getvalue())
+                     for role, f in (("townships", towns_up), ("outline", outline_up)) if f is not None]
             state["geo_staged"] = bp.stage_boundary_uploads(
-                ctx.schools, ctx.county_code, bp.BoundaryUpload(towns_up.name, towns_up.getvalue()),
-                None if outline_up is None else bp.BoundaryUpload(outline_up.name,
-                                                                  outline_up.getvalue()),
-                crs=crs, name_column=state.get("geo_name_column"),
+                ctx.schools, ctx.county_code, files, crs=crs, name_column=state.get("geo_name_column"),
                 pairing={**saved_pairing(ctx.geo_root, ctx.county_code), **pending}, lang=lang)
         found = state.get("geo_staged")
         if found is not None and found.staged is None:

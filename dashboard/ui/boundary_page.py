@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,25 +20,17 @@ from pyproj import CRS
 from dashboard.i18n import t
 from dashboard.store.boundaries import StagedBoundaries, stage_boundaries
 from dashboard.store.boundary_files import COMMON_CRS, BoundaryError, crs_label
-from dashboard.ui.data_page import safe_name
+from dashboard.ui.data_page import Upload, write_uploads
 from dashboard.ui.figures import figure
 from dashboard.ui.format import html_text, html_texts
 from dashboard.ui.geo import map_aspect, parse_geojson, townships
 from dashboard.ui.maps import map_layout, township_outlines
 
-__all__ = ["BoundaryUpload", "BoundaryResult", "stage_boundary_uploads", "crs_choices",
+__all__ = ["BoundaryResult", "stage_boundary_uploads", "crs_choices",
            "preview_figure", "placement_table", "BOUNDARY_TYPES"]
 
 BOUNDARY_TYPES = ["geojson", "json", "zip", "gpkg"]
 PLACE_COLORS = {"inside": "#1565c0", "outside": "#c62828", "elsewhere": "#ef6c00"}
-
-
-@dataclass(frozen=True)
-class BoundaryUpload:
-    """An uploaded boundary file: its name and bytes."""
-
-    name: str
-    data: bytes
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,27 +41,17 @@ class BoundaryResult:
     message: str = ""
 
 
-def stage_boundary_uploads(schools: pd.DataFrame, county_code: str, townships_file: BoundaryUpload,
-                           outline_file: BoundaryUpload | None, *, crs: int | None,
-                           name_column: str | None, pairing: Mapping[str, str],
+def stage_boundary_uploads(schools: pd.DataFrame, county_code: str, uploads: Sequence[Upload], *,
+                           crs: int | None, name_column: str | None, pairing: Mapping[str, str],
                            lang: str) -> BoundaryResult:
-    """Check the uploaded boundary files against the county's schools."""
+    """Check the uploaded boundary files (roles ``townships``, and ``outline`` if given)
+    against the county's schools."""
     with tempfile.TemporaryDirectory(prefix="junheng-boundary-") as tmp:
-        paths: list[Path | None] = []
-        for role, upload in (("townships", townships_file), ("outline", outline_file)):
-            if upload is None:
-                paths.append(None)
-                continue
-            folder = Path(tmp) / role
-            folder.mkdir()
-            path = folder / safe_name(upload.name)
-            path.write_bytes(upload.data)
-            paths.append(path)
-        assert paths[0] is not None
+        paths = write_uploads(tmp, uploads)
         try:
-            staged = stage_boundaries(paths[0], schools, county_code=county_code,
-                                      outline_path=paths[1], name_column=name_column, crs=crs,
-                                      pairing=pairing, lang=lang)
+            staged = stage_boundaries(paths["townships"], schools, county_code=county_code,
+                                      outline_path=paths.get("outline"), name_column=name_column,
+                                      crs=crs, pairing=pairing, lang=lang)
         except BoundaryError as exc:
             return BoundaryResult(None, str(exc))
     return BoundaryResult(staged)

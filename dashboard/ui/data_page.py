@@ -29,7 +29,7 @@ from dashboard.store.templates import TEMPLATE_FILES, template_workbook
 from dashboard.store.trash import Trashed
 
 __all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
-           "column_labels", "column_label", "snapshot_table", "trash_table", "change_table", "safe_name"]
+           "column_labels", "column_label", "snapshot_table", "write_uploads", "trash_table", "change_table", "safe_name"]
 
 ROLES = ("schools", "teachers", "county", "classes", "rooms")
 
@@ -94,6 +94,19 @@ def _unmapped(role: str, path: Path, errors: Sequence[Violation],
     return Unmapped(role, path.name, missing, unknown) if missing and unknown else None
 
 
+def write_uploads(folder: str | Path, uploads: Iterable[Upload]) -> dict[str, Path]:
+    """Write each upload under ``folder/<role>/`` with its own (safe) name, so that every
+    error names the user's file; return role -> path.  One folder each: two files may share
+    a name."""
+    paths: dict[str, Path] = {}
+    for upload in uploads:
+        role_folder = Path(folder) / upload.role
+        role_folder.mkdir()
+        paths[upload.role] = role_folder / safe_name(upload.name)
+        paths[upload.role].write_bytes(upload.data)
+    return paths
+
+
 def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
                   county: str | None, lang: str) -> StageResult:
     """Check the uploads together and preview the snapshot they would make under ``root``,
@@ -103,12 +116,7 @@ def stage_uploads(root: str | Path, uploads: Sequence[Upload], year: int | None,
     if "schools" not in by_role:
         return StageResult(None, message=t("data.upload.need_schools", lang))
     with tempfile.TemporaryDirectory(prefix="junheng-upload-") as tmp:
-        paths: dict[str, Path] = {}
-        for role, upload in by_role.items():
-            folder = Path(tmp) / role  # one folder each: two files may share a name
-            folder.mkdir()
-            paths[role] = folder / safe_name(upload.name)
-            paths[role].write_bytes(upload.data)
+        paths = write_uploads(tmp, by_role.values())
         try:
             staged: Staged = stage_import(
                 paths["schools"], teachers_path=paths.get("teachers"),
