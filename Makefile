@@ -60,8 +60,7 @@ data: setup-run
 WORKERS ?= 1
 run: setup-run data
 ifeq ($(WORKERS),1)
-	$(BIN)/streamlit run app/serve.py --server.address $(HOST) --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT)
 else
 	WORKERS=$(WORKERS) HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) bash scripts/run-workers.sh
 endif

@@ -1,6 +1,7 @@
 """Junheng 均衡 — the Streamlit entrypoint: page config, the sidebar choices, the navigation.
 
-Run with ``make run`` or plainly ``streamlit run app/main.py`` from the repository root.
+Run with ``make run`` (``python -m app.serve``, see app/serve.py) or plainly
+``streamlit run app/main.py`` from the repository root.
 
 This script sits in ``app/``, not beside ``pages/``: Streamlit treats a ``pages/`` folder next
 to the entry script as a version-1 multipage app until the first run calls ``st.navigation``,

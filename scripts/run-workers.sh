@@ -41,8 +41,7 @@ trap 'exit 143' TERM
 servers=""
 for i in $(seq 1 "$workers"); do
     wport=$((base + i))
-    "$bin/streamlit" run app/serve.py --server.address 127.0.0.1 --server.port "$wport" \
-        --server.headless true --browser.gatherUsageStats false >"$run_dir/worker$i.log" 2>&1 &
+    "$bin/python" -m app.serve --host 127.0.0.1 --port "$wport" >"$run_dir/worker$i.log" 2>&1 &
     pids+=($!)
     servers+="    server w$i 127.0.0.1:$wport cookie w$i check inter 2s fall 3 rise 1"$'\n'
 done

@@ -1,6 +1,6 @@
 """A served app and a headless Debian chromium, for the real-browser tests and benchmarks.
 
-``served_app()`` starts the app as ``make run`` does (``streamlit run app/serve.py``) on a free loopback
+``served_app()`` starts the app as ``make run`` does (``python -m app.serve``) on a free loopback
 port, telemetry off, and stops it afterwards; ``open_browser()`` launches /usr/bin/chromium
 through Playwright with the flags that keep it from calling home (no background networking,
 no component updates).
@@ -52,9 +52,7 @@ def is_local(url: str) -> bool:
 def served_app(env: dict[str, str] | None = None, timeout_s: float = 60.0) -> Iterator[str]:
     """Serve the app on a free loopback port; yield its base URL (no trailing slash)."""
     port = free_port()
-    cmd = [str(Path(sys.executable).parent / "streamlit"), "run", str(REPO / "app" / "serve.py"),
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd = [sys.executable, "-m", "app.serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

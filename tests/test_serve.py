@@ -91,3 +91,45 @@ def test_the_upload_limit_is_the_contracts_file_limit() -> None:
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml")
                            .read_text("utf-8"))
     assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_FILE_BYTES
+
+
+def test_every_connection_is_served_without_nagles_delay() -> None:
+    """The served app's connections have TCP_NODELAY: Streamlit's own `streamlit run` socket
+    (protocol 0) left Nagle's algorithm on, and the last small messages of a run then waited
+    for the browser's delayed acknowledgement (~40 ms per run; app/serve.py explains)."""
+    import socket
+
+    from tests.browser import free_port
+
+    server = SERVE.build_server("127.0.0.1", free_port())
+    server.config.lifespan = "off"  # the socket is the point here, not Streamlit's runtime
+    seen: list[int] = []
+
+    async def probe() -> None:
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.config.port)
+        for _ in range(100):
+            if server.server_state.connections:
+                break
+            await asyncio.sleep(0.01)
+        for connection in server.server_state.connections:
+            accepted = connection.transport.get_extra_info("socket")
+            seen.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+        server.should_exit = True
+        await serving
+
+    asyncio.run(probe())
+    assert seen and all(seen), seen
+
+
+def test_the_server_keeps_streamlits_websocket_settings() -> None:
+    """What `streamlit run` would give uvicorn: sans-I/O websockets, Streamlit's message limit."""
+    import streamlit as st
+
+    config = SERVE.build_server("127.0.0.1", 8501).config
+    assert config.ws == "websockets-sansio"
+    assert config.ws_max_size == st.get_option("server.maxMessageSize") * 1024 * 1024
+    assert config.host == "127.0.0.1"
