@@ -4,9 +4,19 @@
   with its sidebar, then the page), measured with AppTest after a warm-up run (caches warm,
   as for a user clicking around); target 50 ms median (issue 15; AppTest also recompiles the
   page script on every run, which a served app does not).
-- ``browser:map_draw``: from navigation to the map page in headless Debian chromium until
-  plotly has drawn the map's scatter layer (``.js-plotly-plot .scatterlayer``), with a
-  server that has already served the page once.  Skipped when /usr/bin/chromium is absent.
+- In headless Debian chromium, against a server that has already served the page once (its
+  caches warm), until plotly has drawn the map's traces in an element of this run (not the
+  faded element of the page before):
+
+  - ``browser:map_nav``: one session's navigation: a click on the sidebar's 地图 link of the
+    overview, as a user moves between pages (the document and its scripts stay; one rerun);
+    target 1 s (issue 15);
+  - ``browser:map_load``: the address /map loaded again in the same tab (a new document and a
+    new session; Streamlit's scripts come from the browser's cache but are compiled and run
+    again, Plotly's 4.7 MB among them);
+  - ``browser:map_new_tab``: the address opened in a new tab of the same browser.
+
+  Skipped when /usr/bin/chromium is absent.
 
 The served app and the browser come from tests/browser.py, shared with the browser tests.
 """
@@ -30,7 +40,7 @@ if str(REPO) not in sys.path:
 from tests.browser import CHROMIUM, open_browser, served_app, wait_for_page  # noqa: E402
 
 TARGET_PAGE_S: Final = 0.050
-TARGET_MAP_S: Final = 3.0
+TARGET_MAP_S: Final = 1.0  # one session's navigation to the drawn map (issue 15)
 MAP_SELECTOR: Final = ".js-plotly-plot .scatterlayer"
 
 
@@ -62,23 +72,56 @@ def _page_times(repeat: int) -> dict[str, dict]:
     return out
 
 
-def _map_draw(repeat: int) -> dict:
-    if not Path(CHROMIUM).exists():
-        return {"skipped": f"{CHROMIUM} is absent (make system-deps installs it)"}
-    from dashboard.i18n import t
+# The map's traces drawn in an element of this run: the page title of the map and a plotly
+# trace, neither inside an element Streamlit marks stale (the page before, fading out).
+_DRAWN_JS: Final = """(title) => {
+  const fresh = (e) => !e.closest('[data-stale="true"]');
+  if (![...document.querySelectorAll('h1')].some(h => h.textContent.includes(title) && fresh(h))) return false;
+  return [...document.querySelectorAll('.js-plotly-plot .scatterlayer .trace')].some(fresh);
+}"""
 
-    times = []
-    with served_app() as base, open_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        for k in range(repeat + 1):
-            t0 = time.perf_counter()
-            page.goto(f"{base}/map?lang=zh", wait_until="commit")
-            page.wait_for_selector(MAP_SELECTOR, timeout=60_000)
-            if k:  # the first one warms the server's caches and the browser's
-                times.append(time.perf_counter() - t0)
-            wait_for_page(page, t("app.page.map", "zh"))
+
+def _figure(times: list[float]) -> dict:
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
             "runs": len(times), "target_s": TARGET_MAP_S}
+
+
+def _map_draw(repeat: int) -> dict[str, dict]:
+    if not Path(CHROMIUM).exists():
+        skipped = {"skipped": f"{CHROMIUM} is absent (make system-deps installs it)"}
+        return {f"browser:{k}": skipped for k in ("map_nav", "map_load", "map_new_tab")}
+    from dashboard.i18n import t
+
+    title = t("app.page.map", "zh")
+    nav: list[float] = []
+    load: list[float] = []
+    new_tab: list[float] = []
+    with served_app() as base, open_browser() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        for k in range(repeat + 1):  # the first round warms the server's caches and the browser's
+            page.goto(f"{base}/?lang=zh")
+            wait_for_page(page, t("app.page.overview", "zh"))
+            link = page.locator('[data-testid="stSidebarNav"] a[href*="/map"]').first
+            t0 = time.perf_counter()
+            link.click()
+            page.wait_for_function(_DRAWN_JS, arg=title, timeout=60_000, polling="raf")
+            if k:
+                nav.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            page.goto(f"{base}/map?lang=zh", wait_until="commit")
+            page.wait_for_function(_DRAWN_JS, arg=title, timeout=60_000, polling="raf")
+            if k:
+                load.append(time.perf_counter() - t0)
+            tab = context.new_page()
+            t0 = time.perf_counter()
+            tab.goto(f"{base}/map?lang=zh", wait_until="commit")
+            tab.wait_for_function(_DRAWN_JS, arg=title, timeout=60_000, polling="raf")
+            if k:
+                new_tab.append(time.perf_counter() - t0)
+            tab.close()
+    return {"browser:map_nav": _figure(nav), "browser:map_load": _figure(load),
+            "browser:map_new_tab": _figure(new_tab)}
 
 
 def run(repeat: int = 7) -> dict:
@@ -87,5 +130,5 @@ def run(repeat: int = 7) -> dict:
         subprocess.run([sys.executable, "-m", "dashboard", "demo", "--out", str(REPO)],
                        cwd=REPO, check=True)
     figures: dict[str, Any] = _page_times(repeat)
-    figures["browser:map_draw"] = _map_draw(max(3, repeat // 2))
+    figures.update(_map_draw(max(3, repeat // 2)))
     return {"figures": figures}
