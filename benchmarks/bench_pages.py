@@ -4,6 +4,10 @@
   with its sidebar, then the page), measured with AppTest after a warm-up run (caches warm,
   as for a user clicking around); target 50 ms median (issue 15; AppTest also recompiles the
   page script on every run, which a served app does not).
+- ``served:<name>``: one rerun of the page as the served app (``python -m app.serve``, as
+  ``make run``) does it for a session, over the websocket (benchmarks/wsclient.py): from the
+  request to ``script_finished``, Streamlit's own work for the run included; target 50 ms
+  median (issue 15).
 - In headless Debian chromium, against a server that has already served the page once (its
   caches warm), until plotly has drawn the map's traces in an element of this run (not the
   faded element of the page before):
@@ -72,6 +76,36 @@ def _page_times(repeat: int) -> dict[str, dict]:
     return out
 
 
+def _served_times(repeat: int) -> dict[str, dict]:
+    """Each page rerun by one session over the websocket of the served app (``python -m
+    app.serve``, as ``make run``): from the request to ``script_finished``, the server's whole
+    work for a rerun (Streamlit's own messages included) plus a loopback round trip."""
+    import asyncio
+
+    from benchmarks.wsclient import Session
+
+    async def times(base: str) -> dict[str, dict]:
+        out = {}
+        async with Session(base) as session:
+            for name in _pages():
+                path = "" if name == "overview" else name
+                runs = []
+                for k in range(repeat + 2):  # two warm-ups: the page switch, then a rerun
+                    result = await session.run(path, "lang=zh")
+                    # an error box can be the page's content (the planner's "not met"); an
+                    # exception element cannot
+                    if result.status != "ok" or result.elements["exception"]:
+                        raise RuntimeError(f"page {name}: {result.status}, {result.exceptions[:2]}")
+                    if k >= 2:
+                        runs.append(result.seconds)
+                out[f"served:{name}"] = {"median_s": statistics.median(runs), "min_s": min(runs),
+                                         "max_s": max(runs), "runs": len(runs), "target_s": TARGET_PAGE_S}
+        return out
+
+    with served_app() as base:
+        return asyncio.run(times(base))
+
+
 # The map's traces drawn in an element of this run: the page title of the map and a plotly
 # trace, neither inside an element Streamlit marks stale (the page before, fading out).
 _DRAWN_JS: Final = """(title) => {
@@ -130,5 +164,6 @@ def run(repeat: int = 7) -> dict:
         subprocess.run([sys.executable, "-m", "dashboard", "demo", "--out", str(REPO)],
                        cwd=REPO, check=True)
     figures: dict[str, Any] = _page_times(repeat)
+    figures.update(_served_times(repeat * 3))
     figures.update(_map_draw(max(3, repeat // 2)))
     return {"figures": figures}

@@ -193,7 +193,9 @@ with snapshots_tab:
             else:
                 st.text(ctx.tr("data.compare.summary", added=len(diff.added), gone=len(diff.gone),
                                changed=diff.changed_schools))
-                st.dataframe(dp.change_table(diff, lang), hide_index=True, key="data_changes")
+                changes = page_view("data_changes", (*(content_key(x) for x in pair), lang),
+                                    lambda: dp.change_table(diff, lang))
+                st.dataframe(changes, hide_index=True, key="data_changes")
         st.subheader(ctx.tr("data.delete.heading"))
         doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete")
         if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=md_text(doomed)),

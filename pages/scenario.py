@@ -4,7 +4,7 @@ delete and compare saved scenarios, and see the moves on the map."""
 
 import streamlit as st
 
-from dashboard.ui import maps
+from dashboard.ui import cache, maps
 from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
@@ -128,10 +128,11 @@ with build:
     stage = st.radio(ctx.tr("scenario.form.stage"), STAGES, key="scn_stage", horizontal=True,
                      index=STAGES.index(ctx.stage), format_func=lambda s: ctx.tr(f"stage.{s}"),
                      help=ctx.tr("scenario.form.stage_help"))
-    staged = sv.school_choices(schools, stage)
-    every = sv.school_choices(schools)
+    # The choices and the staff table are shared views (every session, every rerun).
+    staged, every, staff = cache.page_view("scenario_forms", ctx.view_key(stage), lambda: (
+        sv.school_choices(schools, stage), sv.school_choices(schools), sv.staff_table(schools, stage, lang)))
     with st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}"))):
-        st.dataframe(sv.staff_table(schools, stage, lang), hide_index=True, key="scn_staff")
+        st.dataframe(staff, hide_index=True, key="scn_staff")
 
     if not staged:
         st.info(ctx.tr("scenario.form.no_schools", stage=ctx.tr(f"stage.{stage}")))
@@ -163,7 +164,8 @@ with build:
         with st.expander(ctx.tr("scenario.roster.heading")):
             st.caption(ctx.tr("scenario.roster.caption"))
             source, target = school_pair("scn_named", staged, *st.columns(2))
-            choices = sv.roster_choices(teachers, source, stage, int(year), lang)
+            choices = cache.page_view("scenario_roster", ctx.view_key(source, stage), lambda: (
+                sv.roster_choices(teachers, source, stage, int(year), lang)))
             named = st.multiselect(ctx.tr("scenario.roster.teachers"), list(choices),
                                    key="scn_named_ids", format_func=choices.get,
                                    placeholder=ctx.tr("scenario.roster.placeholder"))

@@ -12,6 +12,7 @@ WGS 84 differ by centimetres, which no map here can show.  docs/data-contract.md
 
 from __future__ import annotations
 
+import functools
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from dashboard.store.contract.limits import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYT
 from dashboard.store.contract.violations import shown_value
 
 __all__ = ["BoundaryError", "BoundaryLayer", "read_boundary", "parse_crs", "COMMON_CRS",
-           "crs_label", "MAX_FEATURES"]
+           "crs_label", "epsg_label", "MAX_FEATURES"]
 
 SUFFIXES: Final = (".geojson", ".json", ".zip", ".gpkg")
 MAX_FEATURES: Final = 20_000  # a county has tens of townships; a city a few hundred
@@ -80,6 +81,14 @@ def crs_label(crs: CRS) -> str:
     """
     code = crs.to_epsg()
     return f"EPSG:{code} {crs.name}" if code is not None else str(crs.name)
+
+
+@functools.cache
+def epsg_label(code: int) -> str:
+    """Return :func:`crs_label` of an EPSG code, read from pyproj's database once per code (the
+    boundary page names its 80 choices on every rerun; a lookup costs about 0.2 ms). The codes
+    come from a finite list (COMMON_CRS and the Gauss-Krüger zones), so the cache is bounded."""
+    return crs_label(CRS.from_epsg(code))
 
 
 def parse_crs(text: str | int, file: str = "", lang: str = DEFAULT_LANG) -> CRS:
@@ -194,7 +203,7 @@ def _to_wgs84(path: Path, frame: gpd.GeoDataFrame, crs: CRS | None,
             x0, y0, x1, y1 = (f"{v:.6g}" for v in frame.total_bounds)
             raise BoundaryError(path.name, "no_crs", lang, bounds=f"{x0}, {y0} – {x1}, {y1}")
         frame = frame.set_crs(code)
-        notes.append(("boundary.note.crs_assumed", {"crs": crs_label(CRS.from_epsg(code))}))
+        notes.append(("boundary.note.crs_assumed", {"crs": epsg_label(code)}))
     source = crs_label(CRS(frame.crs))
     out = frame.to_crs(4326)
     bounds = tuple(float(v) for v in out.total_bounds)

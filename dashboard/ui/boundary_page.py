@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
-from pyproj import CRS
 
 from dashboard.i18n import t
 from dashboard.store.boundaries import StagedBoundaries, stage_boundaries
-from dashboard.store.boundary_files import COMMON_CRS, BoundaryError, crs_label
+from dashboard.store.boundary_files import COMMON_CRS, BoundaryError, epsg_label
 from dashboard.ui.data_page import Upload, write_uploads
 from dashboard.ui.figures import figure
 from dashboard.ui.format import html_text, html_texts
@@ -64,7 +63,7 @@ def crs_choices() -> list[int | None]:
 
 def crs_text(code: int | None, lang: str) -> str:
     """Return a choice of :func:`crs_choices` in words."""
-    return t("boundary.page.crs_file", lang) if code is None else crs_label(CRS.from_epsg(code))
+    return t("boundary.page.crs_file", lang) if code is None else epsg_label(code)
 
 
 def _schools_trace(frame: pd.DataFrame, name: str, color: str, size: int) -> dict:
