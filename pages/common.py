@@ -379,8 +379,11 @@ def draw_sidebar() -> str:
 def _county_names(path: Path, lang: str) -> dict[str, str]:
     """Return county code -> '青山县（360123）' of a snapshot (the cached load the page makes
     anyway); codes alone when it cannot be read (the page then says why)."""
+    stamp = cache.stamp(path)
     try:
-        return county_labels(cache.load_snapshot(str(path), cache.stamp(path)).schools, lang)
+        # named once per content and language for every session (a sidebar runs on every rerun)
+        return cache.page_view("county_names", (str(path), stamp, lang), lambda: county_labels(
+            cache.load_snapshot(str(path), stamp).schools, lang))
     except (SnapshotError, ContractError, OSError, ValueError):
         return {}
 
