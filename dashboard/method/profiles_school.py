@@ -93,6 +93,13 @@ def _figure(ind: dict, u: _Units) -> np.ndarray:
     return out
 
 
+def _met_or_failed(ok: np.ndarray) -> np.ndarray:
+    """Return MET where ``ok``, else FAILED (as np.where(ok, MET, FAILED), in one cast)."""
+    if (MET, FAILED) == (1, 0):
+        return ok.astype(np.int64)
+    return np.where(ok, MET, FAILED)
+
+
 def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     n = u.n
     num, den = u.num(ind.get("numerator")), u.num(ind.get("denominator"))
@@ -103,11 +110,15 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
         return np.full(n, np.nan), np.full(n, MISSING)
     if sub is not None:
         num = num - sub
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(den > 0, num * float(ind.get("scale", 1)) / den, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        value = num * float(ind.get("scale", 1))
+        value /= den
+    no_base = ~(den > 0)
+    if no_base.any():
+        value[no_base] = np.nan
     fig = _figure(ind, u)
     ok = value >= fig if ind["kind"] == "ratio_min" else value <= fig
-    state = np.where(ok, MET, FAILED)
+    state = _met_or_failed(ok)
     state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
@@ -249,41 +260,55 @@ def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
 def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Profile | str | None = None,
                        stats: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
     """Return judge_units' columns as a dict of fresh arrays (no frame built: the engine puts
-    them straight into its units).  ``units``: a frame or a dict of equal-length columns."""
+    them straight into its units).  ``units``: a frame or a dict of equal-length columns.
+
+    Units are judged once per distinct row of item states: a country has a few hundred."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     u = _Units(units)
     n = u.n
     ids = [str(i["id"]) for i in prof.indicators]
     cols: dict[str, np.ndarray] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
                                    else np.arange(n)}
-    # counts of each state per unit; the items the file lacks are missing
-    met, approx = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    unknown = np.full(n, prof.n - len(ids), dtype=np.int64)
-    failed_bits, unsure_bits, approx_bits = (np.zeros(n, np.int64) for _ in range(3))
-    for j, ind in enumerate(prof.indicators):
+    states = []
+    for ind in prof.indicators:
         value, state = _item_states(u, ind, stats)
         cols[f"value_{ind['id']}"] = value
         cols[f"state_{ind['id']}"] = state
-        is_met, is_approx, is_missing = state == MET, state == APPROX, state == MISSING
-        met += is_met
-        approx += is_approx
-        unknown += is_missing
-        bit = np.int64(1) << j
-        failed_bits |= (state == FAILED) * bit
-        unsure_bits |= (is_missing | is_approx) * bit
-        approx_bits |= is_approx * bit
+        states.append(state)
+    row, kinds = _state_rows(states, n)
+    # per kind of row: the states of its items (any unit of that kind shows them)
+    rep = np.zeros(kinds, dtype=np.int64)
+    rep[row] = np.arange(n)
+    table = np.array([s[rep] for s in states], dtype=np.int64).reshape(len(ids), kinds).T
+    met, approx = (table == MET).sum(axis=1), (table == APPROX).sum(axis=1)
+    # the items the file lacks are missing
+    unknown = (table == MISSING).sum(axis=1) + (prof.n - len(ids))
     code = _status_code(met, approx, unknown, prof.min_met)
     # items met as far as the data shows (an approximation counted, as the averages always were)
-    cols["meets"] = met + approx
-    cols["school_status"] = (np.asarray(_UNIT_STATUS, dtype=object)[code] if n
-                             else np.empty(0, object))
+    cols["meets"] = (met + approx).astype(np.int64)[row]
+    cols["school_status"] = np.asarray(_UNIT_STATUS, dtype=object)[code][row]
     # as far as the data shows: an approximated unit keeps the pass the old averages gave it on
     # the maps and lists, and ``school_status`` says it is approximated (the verdict never passes it)
-    cols["school_pass"] = (code == 1) | (code == 3)
-    cols["failing"] = ids_of_bits(failed_bits, ids)
-    cols["uncertain"] = ids_of_bits(unsure_bits, ids)
-    cols["approximated"] = ids_of_bits(approx_bits, ids)
+    cols["school_pass"] = ((code == 1) | (code == 3))[row]
+    cols["failing"] = ids_where(table == FAILED, ids)[row]
+    cols["uncertain"] = ids_where((table == MISSING) | (table == APPROX), ids)[row]
+    cols["approximated"] = ids_where(table == APPROX, ids)[row]
     return cols
+
+
+def _state_rows(states: list[np.ndarray], n: int) -> tuple[np.ndarray, int]:
+    """Return (a code per unit, the number of codes): units with the same state in every item
+    share a code.  States take 2 bits; 31 items at a time are packed into one integer."""
+    row, kinds = np.zeros(n, dtype=np.int64), 1
+    for start in range(0, len(states), 31):
+        packed = np.zeros(n, dtype=np.int64)
+        for j, state in enumerate(states[start:start + 31]):
+            packed |= state.astype(np.int64, copy=False) << (2 * j)
+        part, uniq = pd.factorize(packed)
+        if start:  # with the codes of the items before
+            part, uniq = pd.factorize(row * len(uniq) + part)
+        row, kinds = part.astype(np.int64, copy=False), len(uniq)
+    return row, kinds
 
 
 def ids_where(mask: np.ndarray, ids: list[str]) -> np.ndarray:
