@@ -140,6 +140,7 @@ class _Pass:
     def __init__(self, w: np.ndarray, g: np.ndarray, n_groups: int) -> None:
         self.w, self.g, self.n_groups = w, g, n_groups
         self.w_ok = w > 0
+        self.w_all = bool(self.w_ok.all())
         self.sw: np.ndarray | None = None  # the groups' weights when every unit counts
         self._count: np.ndarray | None = None
         self._share: tuple[np.ndarray, np.ndarray] | None = None
@@ -154,8 +155,9 @@ class _Pass:
     def column(self, col: np.ndarray) -> _Column:
         """Two passes of ``np.bincount``: the mean, then squared deviations."""
         w, g, n_groups = self.w, self.g, self.n_groups
-        ok = self.w_ok & np.isfinite(col)
-        whole = bool(ok.all())  # the common case: every unit counts, no masking needed
+        finite = np.isfinite(col)
+        whole = self.w_all and bool(finite.all())  # the common case: every unit counts, no masking
+        ok = finite if whole else self.w_ok & finite
         wj = w if whole else np.where(ok, w, 0.0)
         cj = col if whole else np.where(ok, col, 0.0)
         if whole:

@@ -80,23 +80,29 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object]) -> dict[str
     stage = np.asarray(units["stage"])
     n = len(stage)
     primary = stage == "primary"
+    k = len(QUALITY_IDS)
     ratios = {}
-    meets = np.zeros(n, np.int64)
-    lowest = np.full(n, np.inf)  # the lowest ratio, a missing value counted as 0
-    failing = np.zeros(n, np.int64)
-    for j, q in enumerate(QUALITY_IDS):
-        mins = np.where(primary, INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
-        r = np.asarray(units[q], dtype=float) / mins
-        ratios[q] = r
-        met = r >= 1.0
-        meets += met
-        failing |= (~met) * (np.int64(1) << j)
-        np.minimum(lowest, np.where(np.isnan(r), 0.0, r), out=lowest)
-    school_pass = (meets >= QUALITY_MIN_MET) & (lowest >= QUALITY_REST_FRACTION)
+    met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
+    rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, q in enumerate(QUALITY_IDS):
+            mins = np.where(primary, INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
+            r = np.asarray(units[q], dtype=float) / mins
+            ratios[q] = r
+            np.greater_equal(r, 1.0, out=met[j])
+            above = r >= QUALITY_REST_FRACTION
+            if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
+                above |= np.isnan(r)
+            rest_ok &= above
+    meets = met.sum(axis=0, dtype=np.int64)
+    school_pass = (meets >= QUALITY_MIN_MET) & rest_ok
+    code = np.zeros(n, dtype=np.int64)  # bit j: QUALITY_IDS[j] below its minimum
+    for b, byte in enumerate(np.packbits(~met, axis=0, bitorder="little")):
+        code |= byte.astype(np.int64) << (8 * b)
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
            "meets": meets, "school_pass": school_pass,
            "school_status": _pass_fail(school_pass),
-           "failing": ids_of_bits(failing, [str(q) for q in QUALITY_IDS])}
+           "failing": ids_of_bits(code, [str(q) for q in QUALITY_IDS])}
     for q in QUALITY_IDS:
         out[f"ratio_{q}"] = ratios[q]
     return out
