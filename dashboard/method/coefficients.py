@@ -241,14 +241,16 @@ def _contributions_1d(x: np.ndarray, w: np.ndarray, g: np.ndarray, mean: np.ndar
             d = x - mean_g
         term = np.square(d, out=share_out)
         term *= w
-        np.copyto(term, 0.0, where=~np.isfinite(term))
+        _set_where(term, ~np.isfinite(term), 0.0)
         var_total = var * tot
         share = np.divide(term, var_total[g], out=term)
         bad = ~(var_total > 0)
         if bad.any():
             np.copyto(share, 0.0, where=bad[g])
         s, s_coef = shared if shared is not None else _pupil_share(w, tot, g)
-        if np.isinf(d).any():
+        if np.isfinite(d).all():  # the common case: nothing to replace
+            dn = d
+        elif np.isinf(d).any():
             dn = np.nan_to_num(d)
         else:
             dn = d
@@ -261,8 +263,14 @@ def _contributions_1d(x: np.ndarray, w: np.ndarray, g: np.ndarray, mean: np.ndar
         np.maximum(rest, 0.0, out=rest)
         cv_if = np.sqrt(rest, out=rest)
         cv_if /= new_mean
-        np.copyto(cv_if, np.nan, where=new_mean == 0)
+        _set_where(cv_if, new_mean == 0, np.nan)
     return share, cv_if
+
+
+def _set_where(a: np.ndarray, mask: np.ndarray, value: float) -> None:
+    """Set ``a`` to ``value`` where ``mask`` holds (nothing written when it holds nowhere)."""
+    if mask.any():
+        np.copyto(a, value, where=mask)
 
 
 def _pupil_share(w: np.ndarray, tot: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
