@@ -115,7 +115,6 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     scheme, with the per-group arrays the composites and verdicts are made of."""
     ids = list(scheme_ids(scheme))
     cols, group_key = scheme_units(raw, scheme, params)
-    n = len(cols["unit_id"])
     codes, base, gkey = _group_codes(cols, group_key)
     weights = cols["students"].astype(float)
     stats, share, cv_if = indicator_stats([cols[i] for i in ids], weights, codes, len(gkey))

@@ -329,15 +329,15 @@ def ids_of_bits(code: np.ndarray, ids: list[str]) -> np.ndarray:
         return np.empty(0, dtype=object)
 
     def decode(m: int) -> tuple[str, ...]:
-        return tuple(i for j, i in enumerate(ids) if (int(m) >> j) & 1)
+        return tuple(i for j, i in enumerate(ids) if (m >> j) & 1)
 
     if len(ids) <= 16:  # a table of every possible mask: no hashing
         table = np.empty(1 << len(ids), dtype=object)
         for m in np.flatnonzero(np.bincount(code, minlength=len(table))):
-            table[m] = decode(m)
+            table[m] = decode(int(m))
         return table[code]
     codes, uniq = pd.factorize(code)
     table = np.empty(len(uniq), dtype=object)
     for k, m in enumerate(uniq):
-        table[k] = decode(m)
+        table[k] = decode(int(m))
     return table[codes]
