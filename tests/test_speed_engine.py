@@ -21,6 +21,7 @@ from dashboard.method.coefficients import weighted_cv
 from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION, quality_school_rule
 from dashboard.method.engine import evaluate
 from dashboard.method.profiles import load_profile
+from dashboard.method.profiles_county import with_profile
 from dashboard.method.profiles_school import APPROX, FAILED, MET, MISSING, judge_units
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
@@ -85,6 +86,8 @@ def _reference_units(schools: pd.DataFrame, scheme: str, params: EvalParams) -> 
             if scheme == "basic":
                 if not county_run or (private and not params.include_private_basic):
                     continue
+                if tp and params.tp_basic == "exclude":
+                    continue
             else:
                 small = pupils < params.tp_min_students if params.tp_min_inclusive else pupils <= params.tp_min_students
                 if (tp and small) or (private and not params.include_private_quality) or (
@@ -120,6 +123,7 @@ def _reference_units(schools: pd.DataFrame, scheme: str, params: EvalParams) -> 
 
 
 _PARAMS = st.sampled_from([
+    DEFAULT_PARAMS.with_(tp_basic="exclude"),
     DEFAULT_PARAMS,
     DEFAULT_PARAMS.with_(split_mode="plain", tp_min_inclusive=False),
     DEFAULT_PARAMS.with_(include_private_basic=True, include_private_quality=False,
@@ -231,16 +235,21 @@ def _check_contributions(units: pd.DataFrame, ids: list[str]) -> None:
 
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), counties=st.integers(1, 3), blank=st.sampled_from([None, *SHARED_COLUMNS]),
-       negative=st.booleans(), profile=st.sampled_from(["example_9of7", "anhui_10", "local_huanghua_10"]))
+       negative=st.booleans(), empty=st.booleans(),
+       profile=st.sampled_from(["example_9of7", "anhui_10", "local_huanghua_10"]))
 def test_engine_rules_and_contributions_match_unit_by_unit(seed: int, counties: int, blank: str | None,
-                                                           negative: bool, profile: str) -> None:
+                                                           negative: bool, empty: bool, profile: str) -> None:
     """Every unit's school rule (both schemes, any profile) and its contribution columns, with a
-    resource missing in every school (its indicator 0: no CV) or negative in some."""
+    resource missing in every school (its indicator 0: no CV), negative in some, or a county
+    whose schools have no pupils (no unit, no group)."""
     schools = _random_schools(seed, counties, 1)
     if blank:
         schools[blank] = np.nan
     if negative:
         schools.loc[schools.index[::4], "computers"] = -3.0
+    if empty:
+        first = schools["county_code"] == schools["county_code"].iloc[0]
+        schools.loc[first, ["students_primary", "students_junior"]] = 0
     ev = evaluate(schools, DEFAULT_PARAMS.with_(province_profile=profile))
     _check_basic_rule(ev.units["basic"], load_profile(profile))
     _check_quality_rule(ev.units["quality"])
@@ -251,6 +260,32 @@ def test_engine_rules_and_contributions_match_unit_by_unit(seed: int, counties: 
         failing = (~units["school_pass"]).groupby([units["county_code"], units["year"], units["stage"]]).sum()
         v = ev.verdicts[ev.verdicts["scheme"] == scheme].set_index(["county_code", "year", "stage"])
         assert v["failing_units"].to_dict() == failing.to_dict()
+    if empty:
+        assert schools["county_code"].iloc[0] not in set(ev.verdicts["county_code"])
+
+
+def test_class_rows_decide_the_class_size_item_unit_by_unit() -> None:
+    """with_profile and class rows: a unit's BS9 is met or failed on its largest class (a teaching
+    point's classes count for its parent's primary unit), and every status follows its states."""
+    schools = _random_schools(21, 2, 1)
+    ev = evaluate(schools)
+    rng = np.random.default_rng(3)
+    classes = pd.DataFrame([{"year": y, "school_id": str(sid), "stage": stage,
+                             "pupils": int(rng.choice([30, 44, 45, 46, 49, 50, 51]))}
+                            for y, sid, stage in ev.units["basic"][["year", "school_id", "stage"]].itertuples(index=False)
+                            for _ in range(2)])
+    moved = with_profile(ev, "example_9of7", classes=classes)
+    units = moved.units["basic"]
+    _check_basic_rule(units, load_profile("example_9of7"))
+    largest = classes.groupby(["school_id", "stage"])["pupils"].max()
+    for u in units.itertuples(index=False):
+        own = float(largest[(str(u.school_id), u.stage)])
+        figure = 45 if u.stage == "primary" else 50
+        if u.merged_points == 0:
+            assert u.value_BS9 == own
+            assert u.state_BS9 == (MET if own <= figure else FAILED)
+        else:  # its points' classes are its classes too
+            assert u.value_BS9 >= own
 
 
 def test_basic_rule_of_a_long_profile_matches_unit_by_unit() -> None:
