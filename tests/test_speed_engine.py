@@ -1,4 +1,5 @@
-"""The vectorised engine against a plain row-by-row reference on random counties (hypothesis).
+"""The vectorised engine against a plain row-by-row reference on random counties (hypothesis),
+and its school rules and contribution columns against unit-by-unit oracles.
 
 The reference builds the units one school and stage at a time in Python (scope rules, teaching
 points merged into their parent's primary unit, text sort of the unit keys) and computes every
@@ -9,6 +10,7 @@ same order, same numbers (to 1e-12 relative: the reference sums in another order
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,8 +18,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.method.coefficients import weighted_cv
+from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION, quality_school_rule
 from dashboard.method.engine import evaluate
-from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
+from dashboard.method.profiles import load_profile
+from dashboard.method.profiles_county import with_profile
+from dashboard.method.profiles_school import APPROX, FAILED, MET, MISSING, judge_units
+from dashboard.method.standards import (
+    DEFAULT_PARAMS,
+    INDICATORS,
+    QUALITY_IDS,
+    STAGES,
+    EvalParams,
+    scheme_ids,
+)
 from dashboard.method.units import SHARED_COLUMNS, STAGE_COLUMNS, build_units, stage_shares
 
 _TYPES = ["primary", "junior", "nine_year", "teaching_point", "complete_secondary", "twelve_year"]
@@ -73,6 +86,8 @@ def _reference_units(schools: pd.DataFrame, scheme: str, params: EvalParams) -> 
             if scheme == "basic":
                 if not county_run or (private and not params.include_private_basic):
                     continue
+                if tp and params.tp_basic == "exclude":
+                    continue
             else:
                 small = pupils < params.tp_min_students if params.tp_min_inclusive else pupils <= params.tp_min_students
                 if (tp and small) or (private and not params.include_private_quality) or (
@@ -108,6 +123,7 @@ def _reference_units(schools: pd.DataFrame, scheme: str, params: EvalParams) -> 
 
 
 _PARAMS = st.sampled_from([
+    DEFAULT_PARAMS.with_(tp_basic="exclude"),
     DEFAULT_PARAMS,
     DEFAULT_PARAMS.with_(split_mode="plain", tp_min_inclusive=False),
     DEFAULT_PARAMS.with_(include_private_basic=True, include_private_quality=False,
@@ -155,3 +171,178 @@ def test_build_units_is_the_engines_units() -> None:
     for scheme in ("basic", "quality"):
         mine = build_units(schools, scheme)
         pd.testing.assert_frame_equal(ev.units[scheme][list(mine.columns)], mine, check_exact=True)
+
+
+# --------------------------------------------------------------------------- rules and contributions
+# The engine judges the school rules once per kind of state row and computes each unit's
+# contribution from the statistics' own deviations; these oracles work unit by unit.
+
+def _status(met: int, approx: int, missing: int, min_met: int) -> str:
+    """The basic rule's status as profiles_school's docstring states it."""
+    if met >= min_met:
+        return "pass"
+    if met + approx + missing < min_met:
+        return "fail"
+    return "approximated" if met + approx >= min_met else "missing"
+
+
+def _check_basic_rule(units: pd.DataFrame, profile) -> None:
+    ids = [str(i["id"]) for i in profile.indicators]
+    for u in units.to_dict("records"):
+        states = [int(u[f"state_{i}"]) for i in ids]
+        met, approx = states.count(MET), states.count(APPROX)
+        missing = states.count(MISSING) + profile.n - len(ids)
+        status = _status(met, approx, missing, profile.min_met)
+        assert u["school_status"] == status
+        assert u["school_pass"] == (status in ("pass", "approximated"))
+        assert u["meets"] == met + approx
+        assert u["failing"] == tuple(i for i, s in zip(ids, states) if s == FAILED)
+        assert u["uncertain"] == tuple(i for i, s in zip(ids, states) if s in (MISSING, APPROX))
+        assert u["approximated"] == tuple(i for i, s in zip(ids, states) if s == APPROX)
+
+
+def _check_quality_rule(units: pd.DataFrame) -> None:
+    for u in units.to_dict("records"):
+        ratios = {q: u[q] / INDICATORS[q].minimum(u["stage"]) for q in QUALITY_IDS}
+        met = [q for q, r in ratios.items() if r >= 1.0]
+        lowest = min(0.0 if math.isnan(r) else r for r in ratios.values())
+        assert u["meets"] == len(met)
+        assert u["school_pass"] == (len(met) >= QUALITY_MIN_MET and lowest >= QUALITY_REST_FRACTION)
+        assert u["school_status"] == ("pass" if u["school_pass"] else "fail")
+        assert u["failing"] == tuple(q for q in QUALITY_IDS if q not in met)
+        for q, r in ratios.items():
+            assert u[f"ratio_{q}"] == r or (math.isnan(r) and math.isnan(u[f"ratio_{q}"]))
+
+
+def _check_contributions(units: pd.DataFrame, ids: list[str]) -> None:
+    """share: the unit's part of the group's weighted squared deviations; cvifmean: the scalar
+    weighted CV with the unit's value set to the group mean."""
+    for _, grp in units.groupby(["county_code", "year", "stage"], sort=False):
+        w = grp["students"].to_numpy(float)
+        for ind in ids:
+            x = grp[ind].to_numpy(float)
+            mean = (w * x).sum() / w.sum()
+            dev = w * (x - mean) ** 2
+            for i in range(len(x)):
+                share = dev[i] / dev.sum() if dev.sum() > 0 else 0.0
+                assert math.isclose(grp[f"share_{ind}"].iloc[i], share, rel_tol=1e-9, abs_tol=1e-12)
+                moved = x.copy()
+                moved[i] = mean
+                expect, got = weighted_cv(moved, w), grp[f"cvifmean_{ind}"].iloc[i]
+                assert (math.isnan(expect) and math.isnan(got)) or math.isclose(got, expect, rel_tol=1e-7,
+                                                                                abs_tol=1e-9)
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), counties=st.integers(1, 3), blank=st.sampled_from([None, *SHARED_COLUMNS]),
+       negative=st.booleans(), empty=st.booleans(),
+       profile=st.sampled_from(["example_9of7", "anhui_10", "local_huanghua_10"]))
+def test_engine_rules_and_contributions_match_unit_by_unit(seed: int, counties: int, blank: str | None,
+                                                           negative: bool, empty: bool, profile: str) -> None:
+    """Every unit's school rule (both schemes, any profile) and its contribution columns, with a
+    resource missing in every school (its indicator 0: no CV), negative in some, or a county
+    whose schools have no pupils (no unit, no group)."""
+    schools = _random_schools(seed, counties, 1)
+    if blank:
+        schools[blank] = np.nan
+    if negative:
+        schools.loc[schools.index[::4], "computers"] = -3.0
+    if empty:
+        first = schools["county_code"] == schools["county_code"].iloc[0]
+        schools.loc[first, ["students_primary", "students_junior"]] = 0
+    ev = evaluate(schools, DEFAULT_PARAMS.with_(province_profile=profile))
+    _check_basic_rule(ev.units["basic"], load_profile(profile))
+    _check_quality_rule(ev.units["quality"])
+    for scheme in ("basic", "quality"):
+        _check_contributions(ev.units[scheme], list(scheme_ids(scheme)))
+        # the verdicts count the failing units of each group
+        units = ev.units[scheme]
+        failing = (~units["school_pass"]).groupby([units["county_code"], units["year"], units["stage"]]).sum()
+        v = ev.verdicts[ev.verdicts["scheme"] == scheme].set_index(["county_code", "year", "stage"])
+        assert v["failing_units"].to_dict() == failing.to_dict()
+    if empty:
+        assert schools["county_code"].iloc[0] not in set(ev.verdicts["county_code"])
+
+
+def test_class_rows_decide_the_class_size_item_unit_by_unit() -> None:
+    """with_profile and class rows: a unit's BS9 is met or failed on its largest class (a teaching
+    point's classes count for its parent's primary unit), and every status follows its states."""
+    schools = _random_schools(21, 2, 1)
+    ev = evaluate(schools)
+    rng = np.random.default_rng(3)
+    classes = pd.DataFrame([{"year": y, "school_id": str(sid), "stage": stage,
+                             "pupils": int(rng.choice([30, 44, 45, 46, 49, 50, 51]))}
+                            for y, sid, stage in ev.units["basic"][["year", "school_id", "stage"]].itertuples(index=False)
+                            for _ in range(2)])
+    moved = with_profile(ev, "example_9of7", classes=classes)
+    units = moved.units["basic"]
+    _check_basic_rule(units, load_profile("example_9of7"))
+    largest = classes.groupby(["school_id", "stage"])["pupils"].max()
+    for u in units.itertuples(index=False):
+        own = float(largest[(str(u.school_id), u.stage)])
+        figure = 45 if u.stage == "primary" else 50
+        if u.merged_points == 0:
+            assert u.value_BS9 == own
+            assert u.state_BS9 == (MET if own <= figure else FAILED)
+        else:  # its points' classes are its classes too
+            assert u.value_BS9 >= own
+
+
+def test_basic_rule_of_a_long_profile_matches_unit_by_unit() -> None:
+    """A profile of 45 items (states packed 31 items at a time) and one of none."""
+    prof = load_profile("example_9of7")
+    items = tuple(dict(i, id=f"{i['id']}_{k}") for k in range(5) for i in prof.indicators)
+    units = build_units(_random_schools(9, 3, 2), "basic")
+    statuses = set()
+    for p in (replace(prof, indicators=items, declared_items=47, min_met=30),
+              replace(prof, indicators=items, declared_items=60, min_met=40),  # 15 items missing
+              replace(prof, indicators=(), declared_items=3, min_met=0), prof):
+        judged = judge_units(units, p)
+        _check_basic_rule(units.join(judged.drop(columns="unit_id")), p)
+        statuses |= set(judged["school_status"])
+    assert statuses == {"pass", "fail", "missing", "approximated"}
+
+
+_NEAR_ONE = st.sampled_from([0.999, 1.0, 1.001, 2.0])
+_WEAK = st.sampled_from([0.0, 0.5, 0.849, 0.85, 0.851, 0.9, 0.999, 1.0, math.nan])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(STAGES), st.lists(_NEAR_ONE, min_size=len(QUALITY_IDS),
+                                                                 max_size=len(QUALITY_IDS)),
+                               st.integers(0, len(QUALITY_IDS) - 1), _WEAK), min_size=0, max_size=30))
+def test_quality_rule_matches_unit_by_unit_near_the_minimums(rows) -> None:
+    """6 of 7 at their minimum and the rest at 85 %, on values at and around both edges (each
+    unit's values about its minimums, one of them weaker)."""
+    units = pd.DataFrame([{"unit_id": f"u{k}", "stage": stage,
+                           **{q: (weak if j == at else f) * INDICATORS[q].minimum(stage)
+                              for j, (q, f) in enumerate(zip(QUALITY_IDS, factors))}}
+                          for k, (stage, factors, at, weak) in enumerate(rows)],
+                         columns=["unit_id", "stage", *QUALITY_IDS])
+    judged = quality_school_rule(units)
+    assert list(judged["unit_id"]) == list(units["unit_id"])
+    _check_quality_rule(units.join(judged.drop(columns="unit_id")))
+
+
+def test_teaching_points_merge_into_parents_of_their_own_county_and_year() -> None:
+    """Parents found by key within (county, year): the same ids in two counties, a parent id that
+    sorts after every school id, a parent out of scope (private), a point with junior pupils."""
+    base = dict(county_name="c", township="t", ownership="public", county_run=True, urban_rural_code=111,
+                students_junior=0, students_senior=0, books=100.0, year=2024)
+    rows = []
+    for county in ("990001", "990002"):
+        rows += [dict(base, county_code=county, school_id="P", school_name="P", school_type="primary",
+                      parent_school_id=None, students_primary=100),
+                 dict(base, county_code=county, school_id="T", school_name="T", school_type="teaching_point",
+                      parent_school_id="P", students_primary=10, students_junior=4),
+                 dict(base, county_code=county, school_id="U", school_name="U", school_type="teaching_point",
+                      parent_school_id="ZZZ", students_primary=7),
+                 dict(base, county_code=county, school_id="Q", school_name="Q", school_type="primary",
+                      parent_school_id=None, students_primary=50, ownership="private"),
+                 dict(base, county_code=county, school_id="V", school_name="V", school_type="teaching_point",
+                      parent_school_id="Q", students_primary=5)]
+    ev = evaluate(pd.DataFrame(rows))
+    got = ev.units["basic"][["county_code", "unit_id", "students", "merged_points"]]
+    assert got.values.tolist() == [[c, u, s, m] for c in ("990001", "990002")
+                                   for u, s, m in (("P:primary", 114.0, 2), ("U:primary", 7.0, 0),
+                                                   ("V:primary", 5.0, 0))]

@@ -27,6 +27,7 @@ __all__ = [
     "weighted_cv",
     "GroupStats",
     "group_stats",
+    "indicator_stats",
     "unit_contributions",
     "judge",
     "Verdict",
@@ -86,42 +87,107 @@ def group_stats(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, n_g
     squeeze = x.ndim == 1
     if squeeze:
         x = x[:, None]
+    pass_ = _Pass(np.asarray(weights, dtype=float), np.asarray(groups, dtype=np.int64), n_groups)
+    parts = [pass_.column(x[:, j]) for j in range(x.shape[1])]
+    stats = _stack_stats(parts, n_groups)
+    if squeeze:
+        return GroupStats(*(a[:, 0] for a in (stats.weight, stats.count, stats.mean, stats.std, stats.cv)))
+    return stats
+
+
+def indicator_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.ndarray,
+                    n_groups: int) -> tuple[GroupStats, np.ndarray, np.ndarray]:
+    """Return group_stats and unit_contributions of the indicator ``columns`` (each (n,))
+    together: (stats, share, cv_if) with share and cv_if indicator-major, (k, n).
+
+    The same operations on the same operands as the two functions, so the same bits; the
+    deviations and gathered means of the statistics are reused for the contributions.
+    """
     w = np.asarray(weights, dtype=float)
     g = np.asarray(groups, dtype=np.int64)
-    k = x.shape[1]
-    weight = np.zeros((n_groups, k))
-    count = np.zeros((n_groups, k))
-    mean = np.full((n_groups, k), np.nan)
-    std = np.full((n_groups, k), np.nan)
-    w_ok = w > 0
-    unit_count = None
-    for j in range(k):
-        col = x[:, j]
-        ok = w_ok & np.isfinite(col)
-        whole = bool(ok.all())  # the common case: every unit counts, no masking needed
+    pass_ = _Pass(w, g, n_groups)
+    k, n = len(columns), len(w)
+    share_t, cv_t = np.empty((k, n)), np.empty((k, n))
+    parts = []
+    for j, col in enumerate(columns):
+        col = np.asarray(col, dtype=float)
+        part = pass_.column(col)
+        parts.append(part)
+        _contributions_1d(col, w, g, part.mean, part.std, part.weight, part.mean_g, part.dev,
+                          pass_.pupil_share() if part.weight is pass_.sw else None,
+                          (share_t[j], cv_t[j]))
+        part.mean_g = part.dev = None  # freed: the next indicator reuses the memory
+    return _stack_stats(parts, n_groups), share_t, cv_t
+
+
+@dataclass
+class _Column:
+    """One indicator's per-group statistics and, when every unit counts, its per-unit
+    deviations from the group mean and the gathered mean (reused by the contributions)."""
+
+    weight: np.ndarray
+    count: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    mean_g: np.ndarray | None
+    dev: np.ndarray | None
+
+
+class _Pass:
+    """The weights and groups of one group_stats pass, with what every indicator shares
+    computed once: the groups' weights and unit counts when every unit counts."""
+
+    def __init__(self, w: np.ndarray, g: np.ndarray, n_groups: int) -> None:
+        self.w, self.g, self.n_groups = w, g, n_groups
+        self.w_ok = w > 0
+        self.w_all = bool(self.w_ok.all())
+        self.sw: np.ndarray | None = None  # the groups' weights when every unit counts
+        self._count: np.ndarray | None = None
+        self._share: tuple[np.ndarray, np.ndarray] | None = None
+
+    def pupil_share(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (s, s + s²) of every unit against ``sw`` (see _contributions_1d)."""
+        if self._share is None:
+            assert self.sw is not None
+            self._share = _pupil_share(self.w, self.sw, self.g)
+        return self._share
+
+    def column(self, col: np.ndarray) -> _Column:
+        """Two passes of ``np.bincount``: the mean, then squared deviations."""
+        w, g, n_groups = self.w, self.g, self.n_groups
+        finite = np.isfinite(col)
+        whole = self.w_all and bool(finite.all())  # the common case: every unit counts, no masking
+        ok = finite if whole else self.w_ok & finite
         wj = w if whole else np.where(ok, w, 0.0)
         cj = col if whole else np.where(ok, col, 0.0)
-        sw = np.bincount(g, weights=wj, minlength=n_groups)
+        if whole:
+            if self.sw is None:
+                self.sw = np.bincount(g, weights=w, minlength=n_groups).astype(float, copy=False)
+                self._count = np.bincount(g, minlength=n_groups).astype(float)
+            sw, count = self.sw, self._count
+        else:
+            sw = np.bincount(g, weights=wj, minlength=n_groups).astype(float, copy=False)
+            count = np.bincount(g, weights=ok.astype(float), minlength=n_groups)
         swx = np.bincount(g, weights=wj * cj, minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             m = np.where(sw > 0, swx / sw, np.nan)
-        dev = cj - m[g] if whole else np.where(ok, cj - m[g], 0.0)
+        mean_g = m[g]
+        dev = cj - mean_g if whole else np.where(ok, cj - mean_g, 0.0)
         ss = np.bincount(g, weights=wj * dev * dev, minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             s = np.where(sw > 0, np.sqrt(ss / sw), np.nan)
-        weight[:, j] = sw
-        if whole:
-            if unit_count is None:
-                unit_count = np.bincount(g, minlength=n_groups).astype(float)
-            count[:, j] = unit_count
-        else:
-            count[:, j] = np.bincount(g, weights=ok.astype(float), minlength=n_groups)
-        mean[:, j] = m
-        std[:, j] = s
+        assert count is not None
+        return _Column(sw, count, m, s, mean_g, dev if whole else None)
+
+
+def _stack_stats(parts: list[_Column], n_groups: int) -> GroupStats:
+    k = len(parts)
+    weight, count = np.zeros((n_groups, k)), np.zeros((n_groups, k))
+    mean, std = np.full((n_groups, k), np.nan), np.full((n_groups, k), np.nan)
+    for j, part in enumerate(parts):
+        weight[:, j], count[:, j], mean[:, j], std[:, j] = part.weight, part.count, part.mean, part.std
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = np.where(mean != 0, std / mean, np.nan)
-    if squeeze:
-        return GroupStats(weight[:, 0], count[:, 0], mean[:, 0], std[:, 0], cv[:, 0])
     return GroupStats(weight, count, mean, std, cv)
 
 
@@ -145,7 +211,7 @@ def unit_contributions(values, weights, groups, stats: GroupStats) -> tuple[np.n
     n, k = x.shape
     share_t, cv_t = np.empty((k, n)), np.empty((k, n))
     for j in range(k):  # one indicator at a time: its arrays stay in the processor's cache
-        share_t[j], cv_t[j] = _contributions_1d(x[:, j], w, g, mean[:, j], std[:, j], tot[:, j])
+        _contributions_1d(x[:, j], w, g, mean[:, j], std[:, j], tot[:, j], out=(share_t[j], cv_t[j]))
     share, cv_if = share_t.T, cv_t.T
     if squeeze:
         return share[:, 0], cv_if[:, 0]
@@ -153,30 +219,68 @@ def unit_contributions(values, weights, groups, stats: GroupStats) -> tuple[np.n
 
 
 def _contributions_1d(x: np.ndarray, w: np.ndarray, g: np.ndarray, mean: np.ndarray, std: np.ndarray,
-                      tot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """unit_contributions for one indicator.  Each group statistic is gathered once and
-    temporaries are reused in place: the same operations on the same operands as the formulas
-    of unit_contributions, so the same bits in fewer passes."""
-    mean_g, var_g, tot_g = mean[g], std[g], tot[g]
-    np.square(var_g, out=var_g)
-    d = x - mean_g
-    term = np.square(d)
-    term *= w
-    np.copyto(term, 0.0, where=~np.isfinite(term))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var_total = var_g * tot_g
-        share = np.divide(term, var_total, out=term)
-        np.copyto(share, 0.0, where=~(var_total > 0))
-        s = np.divide(w, tot_g, out=tot_g)  # the unit's pupil share
-        dn = np.nan_to_num(d) if np.isinf(d).any() else np.where(np.isnan(d), 0.0, d)
-        new_mean = mean_g - s * dn
+                      tot: np.ndarray, mean_g: np.ndarray | None = None, d: np.ndarray | None = None,
+                      shared: tuple[np.ndarray, np.ndarray] | None = None,
+                      out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """unit_contributions for one indicator.  Each group statistic is gathered once (products
+    of group statistics are formed per group, then gathered: the same elementwise products)
+    and temporaries are reused in place: the same operations on the same operands as the
+    formulas of unit_contributions, so the same bits in fewer passes.
+
+    ``mean_g`` (mean[g]) and ``d`` (x − mean[g]) may be given; ``d`` is then overwritten.
+    ``shared``: the unit's pupil share s = w / tot[g] and s + s², when ``tot`` is the same for
+    several indicators.  ``out``: the (share, cv_if) arrays to fill."""
+    n = len(x)
+    share_out, cv_out = out if out is not None else (np.empty(n), np.empty(n))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        tot = np.asarray(tot, dtype=float)
+        var = np.square(std)
+        if mean_g is None:
+            mean_g = mean[g]
+        if d is None:
+            d = x - mean_g
+        term = np.square(d, out=share_out)
+        term *= w
+        _set_where(term, ~np.isfinite(term), 0.0)
+        var_total = var * tot
+        share = np.divide(term, var_total[g], out=term)
+        bad = ~(var_total > 0)
+        if bad.any():
+            np.copyto(share, 0.0, where=bad[g])
+        s, s_coef = shared if shared is not None else _pupil_share(w, tot, g)
+        if np.isfinite(d).all():  # the common case: nothing to replace
+            dn = d
+        elif np.isinf(d).any():
+            dn = np.nan_to_num(d)
+        else:
+            dn = d
+            np.copyto(dn, 0.0, where=np.isnan(dn))
+        new_mean = np.multiply(s, dn)
+        np.subtract(mean_g, new_mean, out=new_mean)
         np.square(dn, out=dn)
-        rest = var_g - (s + s**2) * dn
+        rest = np.multiply(s_coef, dn, out=cv_out)
+        np.subtract(var[g], rest, out=rest)
         np.maximum(rest, 0.0, out=rest)
         cv_if = np.sqrt(rest, out=rest)
         cv_if /= new_mean
-        np.copyto(cv_if, np.nan, where=new_mean == 0)
+        _set_where(cv_if, new_mean == 0, np.nan)
     return share, cv_if
+
+
+def _set_where(a: np.ndarray, mask: np.ndarray, value: float) -> None:
+    """Set ``a`` to ``value`` where ``mask`` holds (nothing written when it holds nowhere)."""
+    if mask.any():
+        np.copyto(a, value, where=mask)
+
+
+def _pupil_share(w: np.ndarray, tot: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each unit's pupil share s = w / tot[g] and s + s² (as s² + s: the same sum)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        s = tot[g]
+        np.divide(w, s, out=s)
+        coef = np.square(s)
+        coef += s
+    return s, coef
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ quality items, satisfaction, vetoes, the prerequisite) in one table with status 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -20,7 +21,7 @@ from dashboard.i18n import catalogue, t
 from dashboard.method import profiles_county as pc
 from dashboard.method.profiles import load_profile
 from dashboard.method.profiles_county import RuleFacts
-from dashboard.method.profiles_school import ids_where, judge_units
+from dashboard.method.profiles_school import ids_of_bits, judge_units
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
     INDICATORS,
@@ -37,6 +38,7 @@ __all__ = [
     "QUALITY_MIN_MET",
     "QUALITY_REST_FRACTION",
     "quality_school_rule",
+    "quality_rule_columns",
     "basic_school_rule",
     "derive_school_items",
     "ChecklistItem",
@@ -57,11 +59,6 @@ def _quality_rule_params() -> tuple[int, float]:
 QUALITY_MIN_MET, QUALITY_REST_FRACTION = _quality_rule_params()
 
 
-def _failing_ids(met: np.ndarray, ids) -> np.ndarray:
-    """Return, per row of the boolean matrix ``met``, the tuple of ids that are not met."""
-    return ids_where(~met, [str(i) for i in ids])
-
-
 def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     """Return, per quality unit, the 6-of-7 verdict: ``meets`` (0–7), ``school_pass``, the
     indicators below their minimum (``failing``, tuple of ids) and each value's ratio to its
@@ -74,24 +71,46 @@ def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     >>> int(r.meets), bool(r.school_pass), r.failing
     (6, True, ('Q2',))
     """
+    return pd.DataFrame(quality_rule_columns(units))
+
+
+def quality_rule_columns(units: pd.DataFrame | Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Return quality_school_rule's columns as a dict of fresh arrays (no frame built: the
+    engine puts them straight into its units); ``units`` a frame or a dict of columns."""
     stage = np.asarray(units["stage"])
     n = len(stage)
+    primary = stage == "primary"
+    k = len(QUALITY_IDS)
     ratios = {}
-    for q in QUALITY_IDS:
-        mins = np.where(stage == "primary", INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
-        ratios[q] = np.asarray(units[q], dtype=float) / mins
-    r = np.column_stack([ratios[q] for q in QUALITY_IDS]) if n else np.zeros((0, len(QUALITY_IDS)))
-    met = r >= 1.0
-    meets = met.sum(axis=1)
-    lowest = np.nan_to_num(r, nan=0.0).min(axis=1) if n else np.zeros(0)
-    school_pass = (meets >= QUALITY_MIN_MET) & (lowest >= QUALITY_REST_FRACTION)
+    met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
+    rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, q in enumerate(QUALITY_IDS):
+            mins = np.where(primary, INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
+            r = np.asarray(units[q], dtype=float) / mins
+            ratios[q] = r
+            np.greater_equal(r, 1.0, out=met[j])
+            above = r >= QUALITY_REST_FRACTION
+            if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
+                above |= np.isnan(r)
+            rest_ok &= above
+    meets = met.sum(axis=0, dtype=np.int64)
+    school_pass = (meets >= QUALITY_MIN_MET) & rest_ok
+    code = np.zeros(n, dtype=np.int64)  # bit j: QUALITY_IDS[j] below its minimum
+    for b, byte in enumerate(np.packbits(~met, axis=0, bitorder="little")):
+        code |= byte.astype(np.int64) << (8 * b)
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
-           "meets": meets.astype(int), "school_pass": school_pass,
-           "school_status": np.where(school_pass, "pass", "fail").astype(object),
-           "failing": _failing_ids(met, QUALITY_IDS)}
+           "meets": meets, "school_pass": school_pass,
+           "school_status": _pass_fail(school_pass),
+           "failing": ids_of_bits(code, [str(q) for q in QUALITY_IDS])}
     for q in QUALITY_IDS:
         out[f"ratio_{q}"] = ratios[q]
-    return pd.DataFrame(out)
+    return out
+
+
+def _pass_fail(passed: np.ndarray) -> np.ndarray:
+    """Return 'pass' or 'fail' per unit as an object array (two shared strings)."""
+    return np.array(["fail", "pass"], dtype=object)[passed.astype(np.intp)]
 
 
 def basic_school_rule(units: pd.DataFrame, profile: ProvinceProfile | str | None = None,

@@ -14,8 +14,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from dashboard.method.coefficients import group_stats, judge, unit_contributions
-from dashboard.method.compliance import basic_school_rule, quality_school_rule
+from dashboard.method.coefficients import indicator_stats, judge
+from dashboard.method.compliance import quality_rule_columns
+from dashboard.method.profiles_school import judge_unit_columns
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
     SCHEMES,
@@ -67,6 +68,14 @@ class Evaluation:
         return sorted((str(c), int(y)) for c, y in pairs.itertuples(index=False))
 
 
+def _same(n: int, value: object) -> np.ndarray:
+    """Return an object array of ``n`` references to ``value`` (``np.full`` would convert a
+    string to a fixed-width one and back, one new object per row)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def _thresholds(stage: np.ndarray, scheme: str) -> np.ndarray:
     return np.where(stage == "primary", cv_threshold(scheme, "primary"), cv_threshold(scheme, "junior"))
 
@@ -106,26 +115,22 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     scheme, with the per-group arrays the composites and verdicts are made of."""
     ids = list(scheme_ids(scheme))
     cols, group_key = scheme_units(raw, scheme, params)
-    n = len(cols["unit_id"])
     codes, base, gkey = _group_codes(cols, group_key)
-    # Indicator-major memory (a transposed view): each indicator's column is contiguous.
-    values = np.vstack([cols[i] for i in ids]).T if n else np.zeros((0, len(ids)))
     weights = cols["students"].astype(float)
-    stats = group_stats(values, weights, codes, len(gkey))
-    share, cv_if = unit_contributions(values, weights, codes, stats)
+    stats, share, cv_if = indicator_stats([cols[i] for i in ids], weights, codes, len(gkey))
     for j, ind in enumerate(ids):
-        cols[f"share_{ind}"] = share[:, j]
-        cols[f"cvifmean_{ind}"] = cv_if[:, j]
-    rule = (quality_school_rule(cols) if scheme == "quality"
-            else basic_school_rule(cols, params.province_profile))
-    for c in rule.columns:
+        cols[f"share_{ind}"] = share[j]
+        cols[f"cvifmean_{ind}"] = cv_if[j]
+    rule = (quality_rule_columns(cols) if scheme == "quality"
+            else judge_unit_columns(cols, params.province_profile))
+    for c, v in rule.items():
         if c != "unit_id":
-            cols[c] = rule[c].to_numpy()
+            cols[c] = v
     k, g = len(ids), len(gkey)
     cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
     cols_t: dict[str, object] = {key: np.tile(base[key], k) for key in _KEY}
     cols_t.update(
-        scheme=np.full(k * g, scheme, dtype=object), indicator=np.repeat(np.array(ids, dtype=object), g),
+        scheme=_same(k * g, scheme), indicator=np.repeat(np.array(ids, dtype=object), g),
         units=stats.count.T.reshape(-1).astype(int), students=stats.weight.T.reshape(-1),
         mean=stats.mean.T.reshape(-1), cv=cv, rounded=np.round(cv, params.round_dp),
     )
@@ -179,7 +184,7 @@ def evaluate(
     indicators = _stacked([r.table for r in res], list(res[0].table), order)
     keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing",
             "school_status"]
-    school_rules = _stacked([{**r.cols, "scheme": np.full(len(r.cols["unit_id"]), s, dtype=object)}
+    school_rules = _stacked([{**r.cols, "scheme": _same(len(r.cols["unit_id"]), s)}
                              for s, r in results.items()], [*keep, "scheme"])
     comp = _composites(results["basic"], params) if "basic" in results else _composites(None, params)
     verdicts = _verdicts(comp, results.get("basic"), results.get("quality"))
@@ -215,7 +220,7 @@ def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
     keys: list[np.ndarray] = []
     if basic is not None and len(comp):
         passed = comp["passed"].to_numpy()
-        parts.append({**basic.groups, "scheme": np.full(len(passed), "basic", dtype=object),
+        parts.append({**basic.groups, "scheme": _same(len(passed), "basic"),
                       "value": comp["composite_cv"].to_numpy(), "threshold": comp["threshold"].to_numpy(),
                       "passed": passed, "near": comp["near"].to_numpy(),
                       "failing_indicators": (~passed).astype(int), "units": basic.unit_count,
@@ -227,7 +232,7 @@ def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN group: NaN, as groupby max
             value = np.nanmax(quality.cv, axis=1)
         failing = (~quality.passed).sum(axis=1).astype(np.int64)
-        parts.append({**quality.groups, "scheme": np.full(len(value), "quality", dtype=object),
+        parts.append({**quality.groups, "scheme": _same(len(value), "quality"),
                       "value": value, "threshold": _thresholds(quality.groups["stage"], "quality"),
                       "passed": failing == 0, "near": quality.near.any(axis=1),
                       "failing_indicators": failing, "units": quality.unit_count,

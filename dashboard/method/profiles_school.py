@@ -24,6 +24,7 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
@@ -39,8 +40,10 @@ __all__ = [
     "item_states",
     "class_stats",
     "judge_units",
+    "judge_unit_columns",
     "unit_status",
     "ids_where",
+    "ids_of_bits",
 ]
 
 # (public name for the compliance module)
@@ -50,69 +53,103 @@ _UNIT_STATUS: Final = ("fail", "pass", "missing", "approximated")
 HARD_CAP: Final = 55  # seed 000: "班額小學不超過45人,不多于55人、初中不超過50人,不多于55人"
 
 
-def _figure(ind: dict, stage: np.ndarray) -> np.ndarray:
+class _Units:
+    """The columns a profile's items read, from a frame or a dict of arrays, with the stage
+    masks computed once for every item."""
+
+    def __init__(self, units: pd.DataFrame | Mapping[str, object]) -> None:
+        self.frame = units if isinstance(units, pd.DataFrame) else None
+        self.data = units
+        self.names = set(units.columns) if isinstance(units, pd.DataFrame) else set(units)
+        self.stage = np.asarray(units["stage"])
+        self.n = len(self.stage)
+        self.masks = {st: self.stage == st for st in ("primary", "junior")}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def series(self, name: str) -> pd.Series:
+        col = self.data[name]
+        return col if isinstance(col, pd.Series) else pd.Series(col)
+
+    def num(self, name: str | None) -> np.ndarray | None:
+        """The column as floats (non-numbers NaN); it may be the caller's own array: read only."""
+        if not name or name not in self.names:
+            return None
+        col = self.data[name]
+        if isinstance(col, np.ndarray) and col.dtype.kind in "fiub":
+            return col.astype(float, copy=False)
+        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float) if isinstance(col, pd.Series) \
+            else np.asarray(pd.to_numeric(col, errors="coerce"), dtype=float)
+
+
+def _figure(ind: dict, u: _Units) -> np.ndarray:
     """Return the item's figure per unit (NaN where the profile gives none for the stage)."""
-    out = np.full(len(stage), np.nan)
+    out = np.full(u.n, np.nan)
     for st in ("primary", "junior"):
         v = ind.get(st)
         if isinstance(v, int | float):
-            out[stage == st] = float(v)
+            out[u.masks[st]] = float(v)
     return out
 
 
-def _num(units: pd.DataFrame, name: str | None) -> np.ndarray | None:
-    if not name or name not in units.columns:
-        return None
-    return pd.to_numeric(units[name], errors="coerce").to_numpy(dtype=float)
+def _met_or_failed(ok: np.ndarray) -> np.ndarray:
+    """Return MET where ``ok``, else FAILED (as np.where(ok, MET, FAILED), in one cast)."""
+    if (MET, FAILED) == (1, 0):
+        return ok.astype(np.int64)
+    return np.where(ok, MET, FAILED)
 
 
-def _ratio(units: pd.DataFrame, ind: dict, stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(stage)
-    num, den = _num(units, ind.get("numerator")), _num(units, ind.get("denominator"))
+def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
+    n = u.n
+    num, den = u.num(ind.get("numerator")), u.num(ind.get("denominator"))
     if num is None or den is None:
         return np.full(n, np.nan), np.full(n, MISSING)
-    sub = _num(units, ind.get("subtract"))
+    sub = u.num(ind.get("subtract"))
     if ind.get("subtract") and sub is None:
         return np.full(n, np.nan), np.full(n, MISSING)
     if sub is not None:
         num = num - sub
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(den > 0, num * float(ind.get("scale", 1)) / den, np.nan)
-    fig = _figure(ind, stage)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        value = num * float(ind.get("scale", 1))
+        value /= den
+    no_base = ~(den > 0)
+    if no_base.any():
+        value[no_base] = np.nan
+    fig = _figure(ind, u)
     ok = value >= fig if ind["kind"] == "ratio_min" else value <= fig
-    state = np.where(ok, MET, FAILED)
-    state = np.where(np.isfinite(value) & np.isfinite(fig), state, MISSING)
-    na = _num(units, ind.get("not_applicable_when"))
+    state = _met_or_failed(ok)
+    state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
+    na = u.num(ind.get("not_applicable_when"))
     if na is not None:
-        state = np.where(na == 0, MET, state)
+        state[na == 0] = MET
     return value, state
 
 
-def _by_classes(units: pd.DataFrame, ind: dict, stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(stage)
-    classes = _num(units, ind.get("classes", "classes"))
+def _by_classes(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
+    n = u.n
+    classes = u.num(ind.get("classes", "classes"))
     need = np.full(n, np.nan)
     for st in ("primary", "junior"):
         for upto, amount in reversed(ind.get(st) or []):
-            need[(stage == st) & (classes <= upto)] = amount
-    exact = _num(units, ind.get("preferred_numerator"))
-    total = _num(units, ind.get("numerator"))
-    value = np.full(n, np.nan) if total is None else total
+            need[u.masks[st] & (classes <= upto)] = amount
+    exact = u.num(ind.get("preferred_numerator"))
+    total = u.num(ind.get("numerator"))
+    value = np.full(n, np.nan) if total is None else total.copy()  # a column of its own
     state = np.where(value >= need, APPROX if ind.get("preferred_numerator") else MET, FAILED)
     if exact is not None:
         given = np.isfinite(exact)
         value = np.where(given, exact, value)
         state = np.where(given, np.where(exact >= need, MET, FAILED), state)
-    state = np.where(np.isfinite(value) & np.isfinite(need), state, MISSING)
+    state[~(np.isfinite(value) & np.isfinite(need))] = MISSING
     return value, state
 
 
-def _class_size(units: pd.DataFrame, ind: dict, stage: np.ndarray,
-                stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    fig = _figure(ind, stage)
-    n = len(stage)
-    students = _num(units, "students")
-    classes = _num(units, "classes")
+def _class_size(u: _Units, ind: dict, stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    fig = _figure(ind, u)
+    n = u.n
+    students = u.num("students")
+    classes = u.num("classes")
     if students is None or classes is None:
         return np.full(n, np.nan), np.full(n, MISSING)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -120,49 +157,51 @@ def _class_size(units: pd.DataFrame, ind: dict, stage: np.ndarray,
     value = avg
     state = np.where(avg > fig, FAILED, APPROX)
     if stats is not None and not stats.empty:
-        key = units["unit_id"].astype(str) + "|" + units["year"].astype(str)
+        key = u.series("unit_id").astype(str) + "|" + u.series("year").astype(str)
         s = stats.assign(key=stats["unit_id"].astype(str) + "|" + stats["year"].astype(str))
         largest = key.map(s.set_index("key")["largest"]).to_numpy(dtype=float)
         given = np.isfinite(largest)
         value = np.where(given, largest, value)
         state = np.where(given, np.where(largest <= fig, MET, FAILED), state)
-    state = np.where(np.isfinite(value) & np.isfinite(fig), state, MISSING)
+    state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
     return value, state
 
 
-def _flag(units: pd.DataFrame, ind: dict, stage: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(stage)
+def _flag(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
+    n = u.n
     col = ind.get("column")
-    if not col or col not in units.columns:
+    if not col or col not in u:
         return np.full(n, np.nan), np.full(n, MISSING)
-    raw = units[col]
     if ind["kind"] == "share_min":
-        value = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        fig = _figure(ind, stage)
+        value = u.num(col).copy()  # type: ignore[union-attr]  # a column of its own
+        fig = _figure(ind, u)
         state = np.where(value >= fig, MET, FAILED)
         return value, np.where(np.isfinite(value) & np.isfinite(fig), state, MISSING)
-    value = raw.map(lambda v: np.nan if v is None or pd.isna(v) else float(bool(v))).to_numpy(float)
+    value = u.series(col).map(lambda v: np.nan if v is None or pd.isna(v) else float(bool(v))).to_numpy(float)
     return value, np.where(np.isfinite(value), np.where(value > 0, MET, FAILED), MISSING)
 
 
-def item_states(units: pd.DataFrame, ind: dict,
+def item_states(units: pd.DataFrame | Mapping[str, object], ind: dict,
                 stats: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return (value, state) per unit for one profile item (states FAILED/MET/MISSING/APPROX)."""
-    stage = np.asarray(units["stage"])
+    return _item_states(units if isinstance(units, _Units) else _Units(units), ind, stats)
+
+
+def _item_states(u: _Units, ind: dict, stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
     kind = ind["kind"]
     if kind == "all_classes_av":
-        if "av_all_classes" not in units.columns:
-            return np.full(len(stage), np.nan), np.full(len(stage), MISSING)
-        met = np.asarray(units["av_all_classes"], dtype=bool)
+        if "av_all_classes" not in u:
+            return np.full(u.n, np.nan), np.full(u.n, MISSING)
+        met = np.asarray(u.data["av_all_classes"], dtype=bool)
         return met.astype(float), np.where(met, MET, FAILED)
     if kind in ("ratio_min", "ratio_max"):
-        return _ratio(units, ind, stage)
+        return _ratio(u, ind)
     if kind == "total_by_classes":
-        return _by_classes(units, ind, stage)
+        return _by_classes(u, ind)
     if kind == "class_size":
-        return _class_size(units, ind, stage, stats)
+        return _class_size(u, ind, stats)
     if kind in ("flag", "share_min"):
-        return _flag(units, ind, stage)
+        return _flag(u, ind)
     raise ValueError(f"profile: unknown item kind {kind!r} in {ind.get('id')}")
 
 
@@ -196,13 +235,17 @@ def class_stats(classes: pd.DataFrame | None, schools: pd.DataFrame | None = Non
 def unit_status(states: np.ndarray, min_met: int) -> np.ndarray:
     """Return per row of the (units × items) state matrix the unit's status: pass, fail,
     missing or approximated (see the module docstring)."""
-    met = (states == MET).sum(axis=1)
-    approx = (states == APPROX).sum(axis=1)
-    unknown = (states == MISSING).sum(axis=1)
-    code = np.where(met >= min_met, 1,
+    code = _status_code((states == MET).sum(axis=1), (states == APPROX).sum(axis=1),
+                        (states == MISSING).sum(axis=1), min_met)
+    return np.asarray(_UNIT_STATUS, dtype=object)[code] if len(code) else np.empty(0, object)
+
+
+def _status_code(met: np.ndarray, approx: np.ndarray, unknown: np.ndarray, min_met: int) -> np.ndarray:
+    """Return the index into _UNIT_STATUS of each unit from its counts of items met for sure,
+    approximated and missing."""
+    return np.where(met >= min_met, 1,
                     np.where(met + approx + unknown < min_met, 0,
                              np.where(met + approx >= min_met, 3, 2)))
-    return np.asarray(_UNIT_STATUS, dtype=object)[code] if len(code) else np.empty(0, object)
 
 
 def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
@@ -211,28 +254,61 @@ def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
     (status pass or approximated), ``failing`` and ``uncertain`` (tuples of item ids: missing or
     approximated), ``approximated`` (ids judged on an approximation) and each item's value
     (``value_<id>``) and state (``state_<id>``)."""
+    return pd.DataFrame(judge_unit_columns(units, profile, stats))
+
+
+def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Profile | str | None = None,
+                       stats: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+    """Return judge_units' columns as a dict of fresh arrays (no frame built: the engine puts
+    them straight into its units).  ``units``: a frame or a dict of equal-length columns.
+
+    Units are judged once per distinct row of item states: a country has a few hundred."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    n = len(units)
+    u = _Units(units)
+    n = u.n
     ids = [str(i["id"]) for i in prof.indicators]
-    cols: dict[str, object] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units
-                               else np.arange(n)}
-    states = np.full((n, prof.n), MISSING, dtype=np.int64)  # items the file lacks: missing
-    for j, ind in enumerate(prof.indicators):
-        value, state = item_states(units, ind, stats)
+    cols: dict[str, np.ndarray] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
+                                   else np.arange(n)}
+    states = []
+    for ind in prof.indicators:
+        value, state = _item_states(u, ind, stats)
         cols[f"value_{ind['id']}"] = value
         cols[f"state_{ind['id']}"] = state
-        states[:, j] = state
-    status = unit_status(states, prof.min_met)
+        states.append(state)
+    row, kinds = _state_rows(states, n)
+    # per kind of row: the states of its items (any unit of that kind shows them)
+    rep = np.zeros(kinds, dtype=np.int64)
+    rep[row] = np.arange(n)
+    table = np.array([s[rep] for s in states], dtype=np.int64).reshape(len(ids), kinds).T
+    met, approx = (table == MET).sum(axis=1), (table == APPROX).sum(axis=1)
+    # the items the file lacks are missing
+    unknown = (table == MISSING).sum(axis=1) + (prof.n - len(ids))
+    code = _status_code(met, approx, unknown, prof.min_met)
     # items met as far as the data shows (an approximation counted, as the averages always were)
-    cols["meets"] = np.isin(states, (MET, APPROX)).sum(axis=1).astype(int)
-    cols["school_status"] = status
+    cols["meets"] = (met + approx).astype(np.int64)[row]
+    cols["school_status"] = np.asarray(_UNIT_STATUS, dtype=object)[code][row]
     # as far as the data shows: an approximated unit keeps the pass the old averages gave it on
     # the maps and lists, and ``school_status`` says it is approximated (the verdict never passes it)
-    cols["school_pass"] = np.isin(status, ("pass", "approximated"))
-    cols["failing"] = ids_where(states[:, :len(ids)] == FAILED, ids)
-    cols["uncertain"] = ids_where(np.isin(states[:, :len(ids)], (MISSING, APPROX)), ids)
-    cols["approximated"] = ids_where(states[:, :len(ids)] == APPROX, ids)
-    return pd.DataFrame(cols)
+    cols["school_pass"] = ((code == 1) | (code == 3))[row]
+    cols["failing"] = ids_where(table == FAILED, ids)[row]
+    cols["uncertain"] = ids_where((table == MISSING) | (table == APPROX), ids)[row]
+    cols["approximated"] = ids_where(table == APPROX, ids)[row]
+    return cols
+
+
+def _state_rows(states: list[np.ndarray], n: int) -> tuple[np.ndarray, int]:
+    """Return (a code per unit, the number of codes): units with the same state in every item
+    share a code.  States take 2 bits; 31 items at a time are packed into one integer."""
+    row, kinds = np.zeros(n, dtype=np.int64), 1
+    for start in range(0, len(states), 31):
+        packed = np.zeros(n, dtype=np.int64)
+        for j, state in enumerate(states[start:start + 31]):
+            packed |= state.astype(np.int64, copy=False) << (2 * j)
+        part, uniq = pd.factorize(packed)
+        if start:  # with the codes of the items before
+            part, uniq = pd.factorize(row * len(uniq) + part)
+        row, kinds = part.astype(np.int64, copy=False), len(uniq)
+    return row, kinds
 
 
 def ids_where(mask: np.ndarray, ids: list[str]) -> np.ndarray:
@@ -243,9 +319,25 @@ def ids_where(mask: np.ndarray, ids: list[str]) -> np.ndarray:
     """
     if len(mask) == 0:
         return np.empty(0, dtype=object)
-    code = mask.astype(np.int64) @ (np.int64(1) << np.arange(len(ids), dtype=np.int64))
+    return ids_of_bits(mask.astype(np.int64) @ (np.int64(1) << np.arange(len(ids), dtype=np.int64)), ids)
+
+
+def ids_of_bits(code: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Return, per bit mask in ``code`` (bit j: ``ids[j]``), the tuple of those ids; one tuple
+    per distinct mask, shared by every row that has it."""
+    if len(code) == 0:
+        return np.empty(0, dtype=object)
+
+    def decode(m: int) -> tuple[str, ...]:
+        return tuple(i for j, i in enumerate(ids) if (m >> j) & 1)
+
+    if len(ids) <= 16:  # a table of every possible mask: no hashing
+        table = np.empty(1 << len(ids), dtype=object)
+        for m in np.flatnonzero(np.bincount(code, minlength=len(table))):
+            table[m] = decode(int(m))
+        return table[code]
     codes, uniq = pd.factorize(code)
-    decoded = np.empty(len(uniq), dtype=object)
+    table = np.empty(len(uniq), dtype=object)
     for k, m in enumerate(uniq):
-        decoded[k] = tuple(i for j, i in enumerate(ids) if (int(m) >> j) & 1)
-    return decoded[codes]
+        table[k] = decode(int(m))
+    return table[codes]

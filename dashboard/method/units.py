@@ -94,15 +94,33 @@ def _col(frame: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
     return col.fillna(default).to_numpy(dtype=float)
 
 
-def _weighted_shares(schools: pd.DataFrame, params: EvalParams) -> tuple[np.ndarray, np.ndarray]:
-    """Return each school's (primary, junior) share of shared resources as arrays."""
-    a = _col(schools, "students_primary")
-    b = _col(schools, "students_junior")
-    c = _col(schools, "students_senior")
-    stype = schools["school_type"].astype(str).to_numpy()
+def _col_into(frame: pd.DataFrame, name: str, out: np.ndarray, default: float = 0.0) -> np.ndarray:
+    """Write _col(frame, name, default) into ``out`` (one pass, no temporary for numbers)."""
+    col = frame[name] if name in frame.columns else None
+    if col is None:
+        out.fill(default)
+    elif isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
+        np.copyto(out, col.to_numpy(), casting="unsafe")  # as to_numpy(dtype=float)
+        if col.dtype.kind == "f":
+            np.copyto(out, default, where=np.isnan(out))  # as fillna
+    else:
+        out[:] = _col(frame, name, default)
+    return out
+
+
+def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
+                     students: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return each school's (primary, junior) share of shared resources as arrays.
+
+    ``students``: the primary, junior and senior enrolments as _col gives them (else read);
+    ``out``: a (2, schools) array to write the shares into."""
+    a, b, c = students if students is not None else (
+        _col(schools, "students_primary"), _col(schools, "students_junior"), _col(schools, "students_senior"))
     if params.split_mode == "plain":
         wa = wb = wc = np.ones(len(schools))
     else:
+        stype = schools["school_type"].astype(str).to_numpy()
         p9, j9 = params.split_nine_year
         jw, sw = params.split_complete_secondary
         p12, j12, s12 = params.split_twelve_year
@@ -113,11 +131,17 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams) -> tuple[np.ndar
         wa = np.where(is_12, p12, p9)
         wb = np.where(is_wz, jw, np.where(is_12, j12, j9))
         wc = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
-    total = wa * a + wb * b + wc * c
+    wa_a, wb_b = wa * a, wb * b
+    total = wa_a + wb_b
+    total += wc * c
+    share = np.empty((2, len(schools))) if out is None else out
     with np.errstate(invalid="ignore", divide="ignore"):
-        share_p = np.where(total > 0, wa * a / total, 0.0)
-        share_j = np.where(total > 0, wb * b / total, 0.0)
-    return share_p, share_j
+        np.divide(wa_a, total, out=share[0])
+        np.divide(wb_b, total, out=share[1])
+    empty = ~(total > 0)
+    if empty.any():  # no weighted enrolment: no share
+        share[:, empty] = 0.0
+    return share[0], share[1]
 
 
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
@@ -190,8 +214,7 @@ class RawUnits:
     unit_id: np.ndarray
     key: np.ndarray
     id_span: int
-    ident: np.ndarray  # (county, year, school id, stage) identity of each unit
-    parent_ident: np.ndarray  # identity of the parent's primary unit, -1 if none
+    parent_key: np.ndarray  # the key of the parent's primary unit, -1 if none
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
     num: dict[str, np.ndarray]  # float columns of schools, 0 for missing
     by_stage: dict[str, np.ndarray]  # stage-reported columns, all schools' primary then junior
@@ -205,12 +228,16 @@ class RawUnits:
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
     """Return the units of every scheme before scope rules (one pass shared by both schemes)."""
     n = len(schools)
-    names = {f"{c}_{st}" for c in STAGE_COLUMNS for st in STAGES} | set(SHARED_COLUMNS) | {
-        "boarders", "dorm_area_m2", "classes_primary", "classes_junior", "classes_with_av"}
-    num = {name: _col(schools, name) for name in names}
+    n_st = len(STAGES)
+    # stage-reported columns straight into their (all primary, then all junior) layout
+    by_stage = {c: np.empty(n_st * n) for c in STAGE_COLUMNS}
+    num = {f"{c}_{st}": _col_into(schools, f"{c}_{st}", by_stage[c][k * n:(k + 1) * n])
+           for c in STAGE_COLUMNS for k, st in enumerate(STAGES)}
+    for name in (*SHARED_COLUMNS, "boarders", "dorm_area_m2", "students_senior", "classes_with_av"):
+        num[name] = _col_into(schools, name, np.empty(n))
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
-    stage = np.repeat(np.arange(len(STAGES)), [len(i) for i in idx])
+    stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
     ids = _text(schools["school_id"])
     is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
     suffix = np.array([":" + st for st in STAGES], dtype=object)
@@ -219,56 +246,91 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
     rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
                                 else np.empty(0, dtype=object))
-    parent = np.full(n, -1, dtype=np.int64)
-    parent[tp_rows] = tp_parent
     county = _sort_rank(schools["county_code"].to_numpy())
     year = _sort_rank(schools["year"].to_numpy())
     stage_rank = np.argsort(np.argsort(np.array(STAGES, dtype=object)))  # alphabetical
     cy = county * (int(year.max(initial=0)) + 1) + year
     id_span = int(rank.max(initial=0)) + 1
-    key = ((cy[src] * len(STAGES) + stage_rank[stage]) * id_span + rank[src])
-    n_codes = max(id_span, int(parent.max(initial=0)) + 1)
-    ident = (cy[src] * n_codes + rank[src]) * len(STAGES) + stage
-    primary = STAGES.index("primary")
-    parent_ident = np.where(parent[src] >= 0, (cy[src] * n_codes + parent[src]) * len(STAGES) + primary, -1)
-    share = np.vstack(_weighted_shares(schools, params))
+    key = ((cy[src] * n_st + stage_rank[stage]) * id_span + rank[src])
+    # the key its parent's primary unit would have (-1: none; a parent that is no school's id
+    # finds no unit)
+    parent = np.full(n, -1, dtype=np.int64)
+    parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
+    primary = stage_rank[STAGES.index("primary")]
+    ps = parent[src]
+    parent_key = np.where(ps >= 0, (cy[src] * n_st + primary) * id_span + ps, -1)
+    share = np.empty((n_st, n))
+    _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
+                                       num["students_senior"]), share)
     private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
         county_run = schools["county_run"].fillna(True).astype(bool).to_numpy()
     else:
         county_run = np.ones(n, bool)
-    by_stage = {c: np.concatenate([num[f"{c}_{st}"] for st in STAGES]) for c in STAGE_COLUMNS}
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, unit_id, key, id_span, ident, parent_ident, share, num,
+    return RawUnits(schools, src, stage, unit_id, key, id_span, parent_key, share, num,
                     by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
 
 
-def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray,
-                           cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
+    """Return, per raw unit in ``rows`` (raw order), the index in ``rows`` of the parent's
+    primary unit a teaching point merges into (basic scheme), -1 for none.
+
+    Unit ids repeat across counties and years: a parent is looked up within (county, year),
+    by its key among the units in scope (``in_scope``: per raw unit), sorted."""
+    target = np.full(len(rows), -1, dtype=np.int64)
+    tp = np.flatnonzero(is_tp)
+    if not len(tp):
+        return target
+    ordered = raw.order[in_scope[raw.order]]
+    keys = raw.key[ordered]
+    if len(keys) > 1 and (keys[1:] == keys[:-1]).any():
+        # the same unit twice (a school id repeated in a county and year): no parent can be
+        # told apart, as pandas says
+        pd.Index(keys).get_indexer(keys[:1])
+    want = raw.parent_key[rows[tp]]
+    at = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+    found = (want >= 0) & (keys[at] == want) if len(keys) else np.zeros(len(tp), bool)
+    target[tp[found]] = np.searchsorted(rows, ordered[at[found]])
+    return target
+
+
+def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray,
+                           cols: dict[str, np.ndarray]) -> np.ndarray:
     """Merge teaching-point units into their parent's primary unit (basic scheme), in place.
 
-    ``rows`` are the raw units in scope, in raw order; ``cols`` their summed columns.  A point
+    ``rows`` are the raw units in scope (raw order), ``target`` each one's parent in ``rows``
+    (-1: none), ``r`` the units kept (sorted) and ``cols`` their columns.  The sums are taken
+    over the merged points and their parents only, in raw order from 0.0, as a bincount over
+    every unit would take them (so every other value gains + 0.0: a -0.0 becomes 0.0).  A point
     whose parent has no primary unit in scope stays a unit of its own, so that no pupils are
-    silently lost.  Returns (units kept, teaching points merged into each unit).
-    """
-    n = len(rows)
-    merged_points = np.zeros(n, dtype=np.int64)
-    if not is_tp.any():
-        return np.ones(n, bool), merged_points
-    # Unit ids repeat across counties and years: parents are looked up within (county, year).
-    parent_idx = pd.Index(raw.ident[rows]).get_indexer(raw.parent_ident[rows])
-    merged = is_tp & (parent_idx >= 0)
+    silently lost.  Returns the teaching points merged into each kept unit."""
+    merged_points = np.zeros(len(r), dtype=np.int64)
+    merged = target >= 0
     if not merged.any():
-        return np.ones(n, bool), merged_points
-    target = np.where(merged, parent_idx, np.arange(n))
+        return merged_points
+    part = np.zeros(len(rows), bool)
+    part[merged] = True
+    part[target[merged]] = True
+    involved = np.flatnonzero(part)  # raw order
+    into = np.searchsorted(involved, np.where(merged[involved], target[involved], involved))
+    stays = np.flatnonzero(~merged[involved])  # the parents among them
+    sorted_keys = raw.key[r]
+    dest = np.searchsorted(sorted_keys, raw.key[rows[involved[stays]]])  # their place in r
+    m = len(involved)
+    sub = _summed(raw, raw.src[rows[involved]], raw.stage[rows[involved]])
     for col in _SUMMED:
-        cols[col] = np.bincount(target, weights=cols[col].astype(float), minlength=n)
-    merged_points = np.bincount(target, weights=merged.astype(float), minlength=n).astype(np.int64)
+        total = np.bincount(into, weights=sub[col].astype(float), minlength=m)
+        out = cols[col]
+        out += 0.0
+        out[dest] = total[stays]
+    counts = np.bincount(into, weights=merged[involved].astype(float), minlength=m).astype(np.int64)
+    merged_points[dest] = counts[stays]
     # 班班通 in every class holds only if it held in every merged part.
-    lacking = np.bincount(target, weights=(~cols["av_all_classes"].astype(bool)).astype(float), minlength=n)
-    cols["av_all_classes"] = lacking == 0
-    return ~merged, merged_points
+    lacking = np.bincount(into, weights=(~sub["av_all_classes"].astype(bool)).astype(float), minlength=m)
+    cols["av_all_classes"][dest] = lacking[stays] == 0
+    return merged_points
 
 
 _SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
@@ -307,7 +369,9 @@ def _summed(raw: RawUnits, src: np.ndarray, stage: np.ndarray) -> dict[str, np.n
     for c in STAGE_COLUMNS:
         out[c] = raw.by_stage[c][flat]
     for c in SHARED_COLUMNS:
-        out[c] = raw.num[c][src] * share
+        v = raw.num[c][src]
+        v *= share
+        out[c] = v
     out["av_all_classes"] = raw.av_all[src]
     return out
 
@@ -317,26 +381,17 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     """Return (the units of ``scheme`` as columns, sorted; each unit's group key).
 
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
-    Units keep the raw order through the teaching-point merge (its sums stay bit for bit what
-    they were) and are then picked out of the raw units' one sorted order.
+    Units are picked out of the raw units' one sorted order; teaching points merged into their
+    parents are summed in raw order (their sums stay bit for bit what they were).
     """
     rows, is_tp = _scope(raw, scheme, params)
     keep = np.zeros(len(raw.src), bool)
-    if scheme == "basic":
-        summed = _summed(raw, raw.src[rows], raw.stage[rows])
-        kept, merged_points = _merge_teaching_points(raw, rows, is_tp, summed)
-        keep[rows[kept]] = True
-        r = raw.order[keep[raw.order]]
-        pos = np.zeros(len(raw.src), dtype=np.int64)
-        pos[rows] = np.arange(len(rows))
-        local = pos[r]
-        summed = {c: v[local] for c, v in summed.items()}
-        merged_points = merged_points[local]
-    else:
-        keep[rows] = True
-        r = raw.order[keep[raw.order]]
-        summed = _summed(raw, raw.src[r], raw.stage[r])
-        merged_points = np.zeros(len(r), dtype=np.int64)
+    keep[rows] = True
+    target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
+    keep[rows[target >= 0]] = False
+    r = raw.order[keep[raw.order]]
+    summed = _summed(raw, raw.src[r], raw.stage[r])
+    merged_points = _merge_teaching_points(raw, rows, target, r, summed)
     s = raw.src[r]
     schools = raw.schools
     cols: dict[str, np.ndarray] = {a: schools[a].to_numpy()[s] for a in _ATTRS if a in schools.columns}
@@ -349,11 +404,13 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     cols["dorm_area_m2"] = raw.num["dorm_area_m2"][s]
     cols["av_all_classes"] = summed["av_all_classes"]
     cols["merged_points"] = merged_points
-    students = cols["students"].astype(float)
+    students = np.asarray(cols["students"], dtype=float)
+    everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            cols[ind_id] = np.where(students > 0, cols[ind.numerator] * ind.scale / students, np.nan)
+            value = cols[ind.numerator] * ind.scale / students
+            cols[ind_id] = value if everyone else np.where(students > 0, value, np.nan)
     return cols, raw.key[r] // raw.id_span
 
 
