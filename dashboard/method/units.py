@@ -265,7 +265,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
-        county_run = schools["county_run"].fillna(True).astype(bool).to_numpy()
+        run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
+        county_run = run.where(run.notna(), True).astype(bool).to_numpy()
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
