@@ -107,4 +107,4 @@ bundle:
 	@PY=$(PY) bash scripts/bundle.sh $(BUNDLE_LOCK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache benchmarks/results dist
+	rm -rf $(VENV) .pytest_cache dist
