@@ -83,7 +83,9 @@ m4.metric(ctx.tr("planner.page.metric.gap"), head.gap, border=True)
 for note in (pv.bound_text(result, lang), pv.per_transfer_note(result, lang)):
     if note:
         st.caption(note)
-after = cache.page_view("planner_after", (*view_key, id(result)), lambda: pv.after_verdict(
+# keyed by what the plan does (its actions), not by the object: a session may hold a plan solved
+# before the shared one was evicted and solved again
+after = cache.page_view("planner_after", (*view_key, repr(result.actions())), lambda: pv.after_verdict(
     result, ctx.snapshot.county, lang, like=ctx.evaluation))
 st.subheader(ctx.tr("verdict.after.heading"))
 {"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](
