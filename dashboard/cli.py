@@ -600,9 +600,12 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
     """Return (material, None) for ``deck``/``report``, or (None, exit status 2) after saying
     on stderr what is wrong: the output's kind, the snapshot, the county or the scenario."""
     from dashboard.method.engine import evaluate
+    from dashboard.method.profiles import profile_ids
     from dashboard.planning.scenario import ScenarioError
+    from dashboard.store.choices import load_profile_choice
     from dashboard.store.contract import ContractError
     from dashboard.store.snapshots import SnapshotError
+    from dashboard.ui.checklist import evaluation_with_profile
     from dashboard.ui.present.assemble import history_of, scenario_part
     from dashboard.ui.present.model import material
 
@@ -623,7 +626,16 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
     if county not in codes:
         print(t("cli.error.no_county", lang, county=county), file=sys.stderr)
         return None, EXIT_BAD_INPUT
-    ev = evaluate(snapshot.schools)
+    year = int(snapshot.meta["year"])
+    # judged as the pages judge it: the profile named, else the one chosen for the county and
+    # year on the checklist page (data/.choices), with the snapshot's class and room rows
+    profile = getattr(args, "profile", None)
+    if profile is not None and profile not in profile_ids():
+        print(t("rules.cli.unknown_profile", lang, id=profile, known=", ".join(profile_ids())),
+              file=sys.stderr)
+        return None, EXIT_BAD_INPUT
+    profile = profile or load_profile_choice(path.parent, county, year)
+    ev = evaluation_with_profile(evaluate(snapshot.schools), profile, snapshot.classes, snapshot.rooms)
     scenario = None
     if getattr(args, "scenario", None):
         try:
@@ -631,7 +643,6 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
         except ScenarioError as exc:
             print(exc.message(lang), file=sys.stderr)
             return None, EXIT_BAD_INPUT
-    year = int(snapshot.meta["year"])
     m = material(ev, snapshot.schools, snapshot.county, county, year, snapshot.id, lang,
                  history=history_of(path.parent, county, snapshot, ev), scenario=scenario,
                  scheme=getattr(args, "scheme", None), stage=getattr(args, "stage", None))
@@ -684,6 +695,7 @@ def _present_parsers(sub, schemes: tuple[str, ...], stages: tuple[str, ...]) -> 
         q.add_argument("--out", required=True, help=t("present.cli.help.out", "zh"))
         q.add_argument("--county", help=t("cli.help.county", "zh"))
         q.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+        q.add_argument("--profile", help=t("present.cli.help.profile", "zh"))
     dk.add_argument("--scenario", help=t("present.cli.help.scenario", "zh"))
     dk.add_argument("--scheme", choices=schemes, help=t("present.cli.help.focus", "zh"))
     dk.add_argument("--stage", choices=stages, help=t("present.cli.help.focus", "zh"))

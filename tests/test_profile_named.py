@@ -107,3 +107,45 @@ def test_the_official_tables_record_the_rules_in_the_verdict_table() -> None:
                  county, year, snap.id, "zh")
     verdicts = next(tb for tb in official_tables(m) if tb.key == "verdicts")
     assert load_profile("anhui_10").name("zh") in verdicts.note
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_the_command_lines_report_is_judged_as_the_pages_judge(tmp_path: Path) -> None:
+    """`report` (and `deck`, the same material) follows the profile chosen for the county and
+    year on the checklist page, as every page does; `--profile` names another; an unknown one
+    is refused with exit status 2 and nothing written."""
+    import shutil
+
+    from dashboard.cli import main
+    from dashboard.store.choices import save_profile_choice
+
+    root = tmp_path / "data"
+    snapshot = root / DEMO_SNAPSHOT.name
+    shutil.copytree(DEMO_SNAPSHOT, snapshot)
+    snap = read_snapshot(snapshot)
+    county, year = str(snap.schools["county_code"].iloc[0]), int(snap.meta["year"])
+    out = tmp_path / "report.docx"
+    default, anhui, yunnan = load_profile(None), load_profile("anhui_10"), load_profile("yunnan_10")
+
+    assert main(["report", str(snapshot), "--out", str(out)]) == 0
+    text = _docx_text(out)
+    assert default.name("zh") in text and anhui.name("zh") not in text
+
+    save_profile_choice(root, county, year, "anhui_10")  # chosen on the checklist page
+    assert main(["report", str(snapshot), "--out", str(out)]) == 0
+    text = _docx_text(out)
+    assert anhui.name("zh") in text and default.name("zh") not in text
+
+    assert main(["report", str(snapshot), "--out", str(out), "--profile", "yunnan_10", "--lang", "en"]) == 0
+    assert yunnan.name("en") in _docx_text(out)
+
+    before = out.read_bytes()
+    assert main(["report", str(snapshot), "--out", str(out), "--profile", "nope"]) == 2
+    assert out.read_bytes() == before
