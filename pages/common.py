@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import unquote, urlparse
 
 import pandas as pd
@@ -92,7 +92,8 @@ REJECTED: Final = "url_rejected"  # sidebar parameters of this run's URL that na
 PLOTLY_CONFIG: Final = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud"]}
 
 # st.metric delta colours of a status (pass / near / fail / missing)
-STATUS_DELTA_COLOR: Final = {"pass": "green", "near": "orange", "fail": "red", "missing": "off"}
+STATUS_DELTA_COLOR: Final[dict[str, Literal["green", "orange", "red", "off"]]] = {
+    "pass": "green", "near": "orange", "fail": "red", "missing": "off"}
 
 # url path -> (file, catalogue key of the title); the order of the navigation.  No page icons:
 # Streamlit fetches a material icon's favicon from fonts.gstatic.com, and emoji need an emoji font.
@@ -488,7 +489,7 @@ def plain_text(text: str, limit: int = 60) -> str:
     return md_text(text, limit)
 
 
-def fitted(widths: dict[str, int]) -> dict[str, object]:
+def fitted(widths: dict[str, int]) -> dict[str, Any]:
     """Column settings that make a table fit the page: each width, the full header as help
     (see ``dashboard.ui.planner_page.column_widths``)."""
     return {c: st.column_config.Column(width=w, help=c) for c, w in widths.items()}
@@ -542,7 +543,18 @@ def require_data(ctx: PageContext) -> None:
         st.stop()
 
 
-def start_page(title_key: str) -> PageContext:
+@dataclass(frozen=True, eq=False)
+class ReadyContext(PageContext):
+    """A page context with data: a snapshot, its evaluation, a county and a year (what
+    :func:`start_page` returns once :func:`require_data` has let the page go on)."""
+
+    snapshot: Snapshot
+    county_code: str
+    year: int
+    evaluation: Evaluation
+
+
+def start_page(title_key: str) -> ReadyContext:
     """Return the page context after drawing the page title (catalogue key ``title_key``).
 
     Stops the page with a clear message when the data cannot be read or there is none.
@@ -550,7 +562,9 @@ def start_page(title_key: str) -> PageContext:
     ctx = safe_context()
     st.title(ctx.tr(title_key))
     require_data(ctx)
-    return ctx
+    assert ctx.snapshot is not None and ctx.evaluation is not None  # require_data stopped otherwise
+    assert ctx.county_code is not None and ctx.year is not None
+    return ReadyContext(**{f.name: getattr(ctx, f.name) for f in fields(ctx)})
 
 
 def require_stage_units(ctx: PageContext) -> pd.DataFrame:
@@ -571,8 +585,10 @@ def page_townships(ctx: PageContext, *, absent: str = "warning") -> Townships:
     township outlines that could not be drawn (a caption with their number)."""
     geo = ctx.geo
     found = cache.page_view("townships", (geo.path, cache.stamp(geo.path), geo.state), lambda: townships(geo))
+    say: dict[str, Callable[[str], object]] = {"warning": st.warning, "error": st.error,
+                                               "caption": st.caption}
     for notice in geo_notices(ctx.geo, found, ctx.county_code, ctx.lang, absent_level=absent):
-        {"warning": st.warning, "error": st.error, "caption": st.caption}[notice.level](notice.text)
+        say[notice.level](notice.text)
     return found
 
 

@@ -101,13 +101,13 @@ with templates_tab:
 
 with upload_tab:
     st.markdown(ctx.tr("data.upload.intro"))
-    files = {role: st.file_uploader(ctx.tr(f"data.upload.{role}"), type=["xlsx", "csv", "parquet"],
-                                    key=f"data_up_{role}") for role in dp.ROLES}
+    picked = {role: st.file_uploader(ctx.tr(f"data.upload.{role}"), type=["xlsx", "csv", "parquet"],
+                                     key=f"data_up_{role}") for role in dp.ROLES}
     left, right = st.columns(2)
     year = left.number_input(ctx.tr("data.upload.year"), min_value=2000, max_value=2100,
                              value=None, step=1, key="data_year")
     county = right.text_input(ctx.tr("data.upload.county_code"), key="data_county", max_chars=6)
-    uploads = [dp.Upload(role, f.name, f.getvalue()) for role, f in files.items() if f is not None]
+    uploads = [dp.Upload(role, f.name, f.getvalue()) for role, f in picked.items() if f is not None]
     if uploads and st.button(ctx.tr("data.upload.check"), key="data_check", type="primary"):
         state["data_staged"] = dp.stage_uploads(root, uploads, int(year) if year else None,
                                                 county.strip() or None, lang)
@@ -216,7 +216,7 @@ with snapshots_tab:
         st.subheader(ctx.tr("data.trash.heading"))
         st.dataframe(dp.trash_table(trashed, lang), hide_index=True, key="data_trash")
         labels = {e.path.name: f"{e.snapshot_id} · {e.deleted}" for e in trashed}
-        back = st.selectbox(ctx.tr("data.trash.which"), list(labels), format_func=labels.get,
+        back = st.selectbox(ctx.tr("data.trash.which"), list(labels), format_func=labels.__getitem__,
                             key="data_restore")
         if st.button(ctx.tr("data.trash.restore"), key="data_restore_go"):
             entry = next(e for e in trashed if e.path.name == back)

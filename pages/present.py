@@ -21,7 +21,7 @@ if len(names) > 1 and not present:
                           key="present_scenario",
                           format_func=lambda n: n or ctx.tr("present.page.no_scenario"))
 elif len(names) > 1:
-    scenario = url_value("scen") if url_value("scen") in names else present_page.NO_SCENARIO
+    scenario = str(url_value("scen")) if url_value("scen") in names else present_page.NO_SCENARIO
 years = ctx.history_key()  # says which year cannot be read
 
 

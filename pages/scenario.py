@@ -2,6 +2,9 @@
 resources, move pupils), see every coefficient and each school before → after, save, reopen,
 delete and compare saved scenarios, and see the moves on the map."""
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from dashboard.ui import cache, maps
@@ -87,9 +90,9 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
     target starts at a school of another 基本均衡 unit than the source, and a note says when
     the two are counted as one unit there (a teaching point and its school)."""
     source = left.selectbox(ctx.tr("scenario.field.from"), list(choices), key=f"{prefix}_from",
-                            format_func=choices.get)
+                            format_func=choices.__getitem__)
     target = right.selectbox(ctx.tr("scenario.field.to"), list(choices), key=f"{prefix}_to",
-                             format_func=choices.get,
+                             format_func=choices.__getitem__,
                              index=sv.first_other_unit(list(choices), units))
     if source != target and units.get(str(source)) == units.get(str(target)):
         st.caption(ctx.tr("scenario.form.same_basic_unit"))
@@ -99,9 +102,11 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
 def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> dict[str, int]:
     """Draw the four attribute inputs of a teacher form; return attr -> count."""
     cols = st.columns(len(sv.TEACHER_ATTRS))
+    # a value only for a new input (one already in the session state keeps its own)
+    start: Callable[[str], dict[str, Any]] = lambda key: {} if key in state else {"value": 0}  # noqa: E731
     return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0,
                                        step=1, key=f"{prefix}_{attr}", help=ctx.tr(help_key),
-                                       **({} if f"{prefix}_{attr}" in state else {"value": 0})))
+                                       **start(f"{prefix}_{attr}")))
             for col, attr in zip(cols, sv.TEACHER_ATTRS, strict=True)}
 
 
@@ -149,11 +154,12 @@ with build:
         st.caption(ctx.tr("deadends.transfer.mix_note"))
         if st.button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
                      disabled=not staged):
-            add(sv.Transfer(source, target, stage, int(count), **attrs))
+            counts: dict[str, Any] = dict(attrs)  # the attribute counts, by TEACHER_ATTRS name
+            add(sv.Transfer(source, target, stage, int(count), **counts))
     with right, st.form("scn_form_hire"):
         st.markdown(ctx.tr("scenario.form.hire.title"))
         school = st.selectbox(ctx.tr("scenario.field.school"), list(staged), key="scn_hire_school",
-                              format_func=staged.get)
+                              format_func=staged.__getitem__)
         count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
                                 key="scn_hire_count")
         attrs = teacher_numbers("scn_hire")
@@ -167,7 +173,7 @@ with build:
             choices = cache.page_view("scenario_roster", ctx.view_key(source, stage), lambda: (
                 sv.roster_choices(teachers, source, stage, int(year), lang)))
             named = st.multiselect(ctx.tr("scenario.roster.teachers"), list(choices),
-                                   key="scn_named_ids", format_func=choices.get,
+                                   key="scn_named_ids", format_func=choices.__getitem__,
                                    placeholder=ctx.tr("scenario.roster.placeholder"))
             if st.button(ctx.tr("scenario.roster.submit"), key="scn_named_submit",
                          disabled=not named):
@@ -176,7 +182,7 @@ with build:
     with left, st.form("scn_form_resource"):
         st.markdown(ctx.tr("scenario.form.add_resource.title"))
         school = st.selectbox(ctx.tr("scenario.field.school"), list(every), key="scn_res_school",
-                              format_func=every.get)
+                              format_func=every.__getitem__)
         resource = st.selectbox(ctx.tr("scenario.field.resource"), sv.RESOURCE_COLUMNS,
                                 key="scn_res_column", format_func=lambda r: sv.resource_label(r, lang))
         amount = st.number_input(ctx.tr("scenario.field.amount"), min_value=0.0, value=0.0,

@@ -26,14 +26,14 @@ if wanted is not None and wanted not in labels:
     # a link to a school this snapshot does not have: say so, show no other school's data
     st.warning(ctx.tr("nav.school_not_found", school=plain_text(wanted), year=year))
     chosen = st.selectbox(ctx.tr("nav.school_choose"), list(labels), index=None,
-                          format_func=labels.get, key="school_not_found_pick",
+                          format_func=labels.__getitem__, key="school_not_found_pick",
                           placeholder=ctx.tr("nav.school_choose"))
     if chosen is None:
         st.stop()
     st.query_params["school"] = str(chosen)
     st.rerun()
 school_id = url_select(ctx.tr("app.school.pick"), list(labels), param="school", key="school_pick",
-                       format_func=labels.get,
+                       format_func=labels.__getitem__,
                        default=cache.page_view("school_default", ctx.view_key(), lambda: school.default_school(
                            ev, scheme, county, year, ctx.stage)))
 head = cache.page_view("school_head", ctx.view_key(school_id), lambda: school.school_head(
