@@ -277,7 +277,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
         sys.stdout.write(json_text(listing))
         return 0
     for p in listing:
-        print(f"{p['id']}\t{p['name']}\t{p['rule']}\t{p['source']}")
+        print(f"{p['id']}\t{p['name']}\t{p['rule']}\t{p['source_title']}")  # the document, not its file
     return 0
 
 

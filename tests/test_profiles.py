@@ -125,6 +125,10 @@ def test_cli_profiles_and_evaluate_with_a_profile(tmp_path, capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [p["id"] for p in listed] == list(profile_ids())
     assert all(p["source"].startswith("seeds/") for p in listed)
+    assert [p["source_title"] for p in listed] == [load_profile(i).source_title("zh") for i in profile_ids()]
+    assert main(["profiles"]) == 0  # the text listing names each source by its title, not its file
+    text = capsys.readouterr().out
+    assert "seeds/" not in text and all(load_profile(i).source_title("zh") in text for i in profile_ids())
     assert main(["demo", "--out", str(tmp_path)]) == 0
     capsys.readouterr()
     snap = next((tmp_path / "data").glob("*2024"))

@@ -93,7 +93,7 @@ class Profile:
     def as_dict(self, lang: str = "zh") -> dict:
         """Return what a listing shows of the profile (JSON-ready)."""
         return {"id": self.id, "name": self.name(lang), "source": self.source,
-                "rule": self.rule_text(lang), "min_met": self.min_met, "items": self.n,
+                "source_title": self.source_title(lang), "rule": self.rule_text(lang), "min_met": self.min_met, "items": self.n,
                 "default": self.default}
 
 
