@@ -45,7 +45,6 @@ from tests.browser import CHROMIUM, open_browser, served_app, wait_for_page  # n
 
 TARGET_PAGE_S: Final = 0.050
 TARGET_MAP_S: Final = 1.0  # one session's navigation to the drawn map (issue 15)
-MAP_SELECTOR: Final = ".js-plotly-plot .scatterlayer"
 
 
 def _pages() -> dict[str, str]:
@@ -115,9 +114,9 @@ _DRAWN_JS: Final = """(title) => {
 }"""
 
 
-def _figure(times: list[float]) -> dict:
+def _figure(times: list[float], target_s: float | None = None) -> dict:
     return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-            "runs": len(times), "target_s": TARGET_MAP_S}
+            "runs": len(times), "target_s": target_s}
 
 
 def _map_draw(repeat: int) -> dict[str, dict]:
@@ -154,7 +153,8 @@ def _map_draw(repeat: int) -> dict[str, dict]:
             if k:
                 new_tab.append(time.perf_counter() - t0)
             tab.close()
-    return {"browser:map_nav": _figure(nav), "browser:map_load": _figure(load),
+    # the issue's target is the session's navigation; a reload and a new tab are reported only
+    return {"browser:map_nav": _figure(nav, TARGET_MAP_S), "browser:map_load": _figure(load),
             "browser:map_new_tab": _figure(new_tab)}
 
 

@@ -242,10 +242,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _known_profile(profile: str | None, lang: str) -> None:
+    """Raise ValueError naming the known profiles when ``profile`` (given) is none of them."""
+    from dashboard.method.profiles import profile_ids
+
+    if profile is not None and profile not in profile_ids():
+        raise ValueError(t("rules.cli.unknown_profile", lang, id=profile, known=", ".join(profile_ids())))
+
+
 def _rule_args(args: argparse.Namespace, schools: pd.DataFrame, lang: str):
     """Return (EvalParams, RuleFacts or None) from --profile, --teaching-points, --classes and
     --rooms; ValueError names an unknown profile, ContractError a bad class or room file."""
-    from dashboard.method.profiles import load_profile, profile_ids
+    from dashboard.method.profiles import load_profile
     from dashboard.method.profiles_county import RuleFacts
     from dashboard.method.standards import DEFAULT_PARAMS
     from dashboard.store.contract import ContractError
@@ -254,9 +262,7 @@ def _rule_args(args: argparse.Namespace, schools: pd.DataFrame, lang: str):
     params = DEFAULT_PARAMS.with_(tp_basic=args.teaching_points)
     if args.profile is None and not (args.classes or args.rooms):
         return params, None
-    if args.profile is not None and args.profile not in profile_ids():
-        raise ValueError(t("rules.cli.unknown_profile", lang, id=args.profile,
-                         known=", ".join(profile_ids())))
+    _known_profile(args.profile, lang)
     profile = load_profile(args.profile).id
     rows = {}
     for name, path, load in (("classes", args.classes, load_classes), ("rooms", args.rooms, load_rooms)):
@@ -600,7 +606,6 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
     """Return (material, None) for ``deck``/``report``, or (None, exit status 2) after saying
     on stderr what is wrong: the output's kind, the snapshot, the county or the scenario."""
     from dashboard.method.engine import evaluate
-    from dashboard.method.profiles import profile_ids
     from dashboard.planning.scenario import ScenarioError
     from dashboard.store.choices import load_profile_choice
     from dashboard.store.contract import ContractError
@@ -630,9 +635,10 @@ def _present_material(args: argparse.Namespace, suffixes: tuple[str, ...]):
     # judged as the pages judge it: the profile named, else the one chosen for the county and
     # year on the checklist page (data/.choices), with the snapshot's class and room rows
     profile = getattr(args, "profile", None)
-    if profile is not None and profile not in profile_ids():
-        print(t("rules.cli.unknown_profile", lang, id=profile, known=", ".join(profile_ids())),
-              file=sys.stderr)
+    try:
+        _known_profile(profile, lang)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return None, EXIT_BAD_INPUT
     profile = profile or load_profile_choice(path.parent, county, year)
     ev = evaluation_with_profile(evaluate(snapshot.schools), profile, snapshot.classes, snapshot.rooms)

@@ -2,7 +2,6 @@
 resources, move pupils), see every coefficient and each school before → after, save, reopen,
 delete and compare saved scenarios, and see the moves on the map."""
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -99,11 +98,15 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
     return str(source), str(target)
 
 
-def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> dict[str, int]:
-    """Draw the four attribute inputs of a teacher form; return attr -> count."""
+def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> dict[str, Any]:
+    """Draw the four attribute inputs of a teacher form; return attr -> count (keyword
+    arguments of sv.Transfer and sv.Hire)."""
     cols = st.columns(len(sv.TEACHER_ATTRS))
-    # a value only for a new input (one already in the session state keeps its own)
-    start: Callable[[str], dict[str, Any]] = lambda key: {} if key in state else {"value": 0}  # noqa: E731
+
+    def start(key: str) -> dict[str, Any]:
+        """A value only for a new input (one already in the session state keeps its own)."""
+        return {} if key in state else {"value": 0}
+
     return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0,
                                        step=1, key=f"{prefix}_{attr}", help=ctx.tr(help_key),
                                        **start(f"{prefix}_{attr}")))
@@ -154,8 +157,7 @@ with build:
         st.caption(ctx.tr("deadends.transfer.mix_note"))
         if st.button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
                      disabled=not staged):
-            counts: dict[str, Any] = dict(attrs)  # the attribute counts, by TEACHER_ATTRS name
-            add(sv.Transfer(source, target, stage, int(count), **counts))
+            add(sv.Transfer(source, target, stage, int(count), **attrs))
     with right, st.form("scn_form_hire"):
         st.markdown(ctx.tr("scenario.form.hire.title"))
         school = st.selectbox(ctx.tr("scenario.field.school"), list(staged), key="scn_hire_school",
