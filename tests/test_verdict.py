@@ -91,6 +91,8 @@ def test_fail_by_school_rule_only():
     assert v.text.startswith("学校达标未满足")
     en = _basic(0.364, [True, False], _county_all_pass("basic"), lang="en")[("basic", "primary")]
     assert "1 of 2 school units fail" in en.component("school_rule").text
+    # a sentence of its own, shown after "Fail." (it began "the school standard")
+    assert en.text.startswith("The school standard: not met (the CV test, the county items met)")
 
 
 def test_missing_county_items_is_no_pass():

@@ -161,6 +161,8 @@ def combine(scheme: str, stage: str | None, components: Sequence[Component], lan
                  margin=f"{margin:g}")
     else:
         text = t("verdict.headline.pass", lang, held=ok)
+    if lang == "en":  # a sentence of its own ("Fail. The school standard: not met")
+        text = text[:1].upper() + text[1:]
     return Verdict(scheme, stage, status, text, comps)
 
 
