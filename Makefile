@@ -89,6 +89,7 @@ fuzz: setup-run
 lint: setup
 	$(BIN)/python -m ruff check dashboard pages app tests benchmarks scripts
 	$(BIN)/python -m mypy
+	cd tests && $(CURDIR)/$(BIN)/python -m mypy --explicit-package-bases --cache-dir $(CURDIR)/.mypy_cache .
 	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-logo
 	$(BIN)/deptry .
 

@@ -11,6 +11,7 @@ county codes for the city.
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -56,7 +57,7 @@ def run() -> dict:
             path.write_bytes(filled_template("schools", frame, "zh"))
             staged = stage_import(path)  # once, to prove the workbook imports without an error
             assert len(staged.schools) == len(frame)
-            figures[name] = measure(lambda p=path: stage_import(p), repeat=3, warmup=0,
+            figures[name] = measure(partial(stage_import, path), repeat=3, warmup=0,
                                     target_s=TARGET_S if name.startswith("county") else None)
         figures.update(_boundaries(Path(tmp), schools))
     return {"figures": figures}

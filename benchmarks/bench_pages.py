@@ -68,7 +68,7 @@ def _page_times(repeat: int) -> dict[str, dict]:
             at.run()
             if at.exception:
                 raise RuntimeError(f"page {name} raised: {at.exception[0].value}")
-            out[f"page:{name}"] = measure(lambda at=at: at.run(), repeat=repeat, warmup=2,
+            out[f"page:{name}"] = measure(at.run, repeat=repeat, warmup=2,
                                           target_s=TARGET_PAGE_S)
     finally:
         os.chdir(cwd)

@@ -40,7 +40,7 @@ def synthetic_country(n_counties: int = 2844, schools_per_county: float = 71.0, 
     ss = np.where(has_s, rng.integers(300, 2000, n), 0)
     school_id = np.char.add(codes[county_idx], np.char.zfill(np.arange(n).astype(str), 6))
     # teaching points belong to the first primary school of their county
-    first_primary = pd.Series(np.where(types == "primary", school_id, None)).groupby(county_idx).transform("first")
+    first_primary = pd.Series(np.where(types == "primary", school_id, np.array(None, dtype=object))).groupby(county_idx).transform("first")
     parent = np.where(types == "teaching_point", first_primary.to_numpy(), None)
     ownership = np.where(rng.random(n) < 0.05, "private", "public")
     df = pd.DataFrame({

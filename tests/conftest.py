@@ -40,7 +40,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="module")
 def app(demo_root: Path) -> Iterator[str]:
     """The app served on a free loopback port for one browser-test module; its base URL."""
-    from tests.browser import CHROMIUM, served_app
+    from browser import CHROMIUM, served_app
 
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail(f"Debian chromium is not installed at {CHROMIUM}: run `make system-deps`")
@@ -51,7 +51,7 @@ def app(demo_root: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser(app: str) -> Iterator[Any]:
     """A headless Debian chromium (Playwright) for one browser-test module."""
-    from tests.browser import open_browser
+    from browser import open_browser
 
     with open_browser() as b:
         yield b

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from dashboard.i18n import t
-from tests.browser import (
+from browser import (
     error_texts,
     is_local,
     served_app,
     wait_for_page,
 )
+
+from dashboard.i18n import t
 
 pytestmark = pytest.mark.browser
 

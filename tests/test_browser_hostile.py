@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import error_texts, is_local, served_app, wait_for_page
+from test_injection import COUNTY_NAME, build_hostile_demo, hostile_name
 
 from dashboard.i18n import t
-from tests.browser import error_texts, is_local, served_app, wait_for_page
-from tests.test_injection import COUNTY_NAME, build_hostile_demo, hostile_name
 
 pytestmark = pytest.mark.browser
 

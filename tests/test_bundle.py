@@ -29,6 +29,7 @@ import time
 import tomllib
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -200,7 +201,7 @@ def test_unpacked_bundle_runs_with_no_index(bundle: Path, tmp_path: Path) -> Non
                 proc.wait()
 
     python = root / ".venv" / "bin" / "python"
-    run = dict(cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    run: dict[str, Any] = dict(cwd=root, env=env, capture_output=True, text=True, timeout=300)
     where = subprocess.run([str(python), "-c", "import dashboard.method.engine, streamlit; "
                             "print(dashboard.method.engine.__file__)"], **run)
     assert where.returncode == 0, where.stderr

@@ -48,7 +48,7 @@ SCHOOL_TYPES_ZH = ("primary 小学、junior 初中、nine_year 九年一贯制�
 SCHOOL_TYPES_EN = "primary, junior, nine_year, twelve_year, complete_secondary, teaching_point"
 
 
-def changed(**cells: object) -> pd.DataFrame:
+def changed(**cells: tuple[int, object] | list[tuple[int, object]]) -> pd.DataFrame:
     """Return the valid schools with cells changed: ``column=(row, value)`` or a list of them."""
     frame = valid_schools().astype(object)
     for column, change in cells.items():

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import served_app, wait_for_page
 from demo_data import DEMO_DATA, DEMO_GEO
 
 from dashboard.i18n import t
 from dashboard.store.contract.spec import header_map
 from dashboard.store.snapshots import list_snapshots, read_snapshot
-from tests.browser import served_app, wait_for_page
 
 pytestmark = pytest.mark.browser
 
@@ -81,8 +81,7 @@ def test_boundaries_are_uploaded_paired_stored_and_mapped(tmp_path: Path, browse
     """A zipped Gauss-Krüger Shapefile with one township spelled its own way: checked, shown
     on the preview map, the name paired in the form, stored, and drawn by the map page."""
     import geopandas as gpd
-
-    from tests.test_boundaries import CM114, _zipped_shapefile
+    from test_boundaries import CM114, _zipped_shapefile
 
     geo = tmp_path / "geo"
     shutil.copytree(DEMO_GEO, geo)

@@ -262,7 +262,7 @@ def test_boundaries_are_checked_and_stored_in_the_page(data_root: Path, tmp_path
     at.run()
     at.button(key="geo_check").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    shown = [e.value for e in at.get("text")]
+    shown = [e.value for e in at.text]
     assert any("EPSG:4547" in s for s in shown)
     assert t("boundary.preview.townships", "en", count=12, paired=12) in shown
     at.button(key="geo_write").click().run()

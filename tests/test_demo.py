@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from dashboard.method.engine import evaluate
@@ -58,7 +59,7 @@ def demo() -> DemoCounty:
     return build_demo()
 
 
-def township_polygons(d: DemoCounty) -> dict[str, object]:
+def township_polygons(d: DemoCounty) -> dict[str, BaseGeometry]:
     return {f["properties"]["township"]: shape(f["geometry"]) for f in d.townships_geojson["features"]}
 
 

@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from browser import error_texts, wait_for_page
 
 from dashboard.i18n import t
 from dashboard.ui.format import indicator_label
-from tests.browser import error_texts, wait_for_page
 
 pytestmark = pytest.mark.browser
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import wait_for_page
+from test_browser import _pages, app_errors, page_url
 
 from dashboard.i18n import t
-from tests.browser import wait_for_page
-from tests.test_browser import _pages, app_errors, page_url
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +84,7 @@ def test_every_page_fits_its_window(app: str, browser: Any, lang: str, width: in
     overflow: dict[str, list[dict]] = {}
     try:
         for path, key in _pages().items():
-            visits = [("", {})] + ([("-plan", EXTRA[path])] if path in EXTRA else [])
+            visits: list[tuple[str, dict]] = [("", {})] + ([("-plan", EXTRA[path])] if path in EXTRA else [])
             for suffix, params in visits:
                 page.goto(page_url(app, path, lang=lang, **params))
                 wait_for_page(page, t(key, lang))

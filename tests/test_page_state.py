@@ -10,12 +10,12 @@ from urllib.parse import parse_qs
 import pytest
 from demo_data import DEMO_DATA, DEMO_GEO
 from streamlit.testing.v1 import AppTest
+from test_app_pages import open_page, reference
 
 from dashboard.i18n import t
 from dashboard.store.snapshots import list_snapshots
 from dashboard.ui.format import indicator_label
 from pages.common import plain_text
-from tests.test_app_pages import open_page, reference
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def _demo(demo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def radios(at: AppTest) -> dict[str, object]:
-    return {r.key: r.value for r in at.radio}
+    return {str(r.key): r.value for r in at.radio}
 
 
 def switch(at: AppTest, page: str) -> AppTest:

@@ -10,12 +10,12 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 import pytest
+from test_planner import _cv, instance
+from test_planner_status import _claims_hold
 
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import cv_threshold
 from dashboard.planning.planner import PlanConstraints, PlanGoal, PlanStatus, plan
-from tests.test_planner import _cv, instance
-from tests.test_planner_status import _claims_hold
 
 # S2 (200 pupils) holds every above-degree, mid-title teacher and most computers: the composite
 # fails; a transfer lowers two teacher CVs, computers at S0/S1 lower the computers' CV.  The
@@ -185,7 +185,7 @@ RULE_PAIR = [
 
 
 def test_transfers_follow_the_per_school_rule():
-    from tests.test_planner import brute_force
+    from test_planner import brute_force
 
     schools, roster = instance(RULE_PAIR)
     goal = PlanGoal("quality", "primary", "transfers")
@@ -208,8 +208,9 @@ def test_transfers_follow_the_per_school_rule():
 def test_the_large_county_path_against_brute_force(seed, monkeypatch):
     """The path of large counties (greedy, linear relaxation, rounding, trimming) forced on small
     seeded counties: its bound never exceeds the brute-force optimum, "optimal" is the optimum."""
+    from test_planner import _random_spec, brute_force
+
     from dashboard.planning.planner import stages
-    from tests.test_planner import _random_spec, brute_force
 
     monkeypatch.setattr(stages, "_GREEDY_FIRST_UNITS", 0)
     schools, roster = instance(_random_spec(seed))
@@ -225,6 +226,8 @@ def test_the_large_county_path_against_brute_force(seed, monkeypatch):
 
 
 def test_the_linear_relaxation_is_a_bound_and_trim_keeps_the_goal():
+    from test_planner import QUALITY_SMALL, brute_force
+
     from dashboard.method.standards import DEFAULT_PARAMS
     from dashboard.planning.planner.counts import (
         _counts_after,
@@ -236,7 +239,6 @@ def test_the_linear_relaxation_is_a_bound_and_trim_keeps_the_goal():
     from dashboard.planning.planner.greedy import _greedy, _trim
     from dashboard.planning.planner.instance import _instance
     from dashboard.planning.planner.relaxation import _solve_lp
-    from tests.test_planner import QUALITY_SMALL, brute_force
 
     schools, roster = instance(QUALITY_SMALL)
     goal = PlanGoal("quality", "primary", "transfers")
@@ -256,8 +258,9 @@ def test_the_linear_relaxation_is_a_bound_and_trim_keeps_the_goal():
 def test_an_explanation_cut_off_by_time_is_undecided(monkeypatch):
     """Every attempt of the explanation times out: each test is undecided, never "unreachable"
     and never a binding constraint; a hire search cut off in its bisection says "enough"."""
+    from test_planner import QUALITY_SMALL
+
     from dashboard.planning.planner import explanation
-    from tests.test_planner import QUALITY_SMALL
 
     schools, roster = instance(QUALITY_SMALL)
     cons = PlanConstraints(max_moves_per_school=1)

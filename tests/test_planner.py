@@ -7,6 +7,7 @@ import json
 import math
 from itertools import combinations_with_replacement
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import pytest
 from demo_data import DEMO_SNAPSHOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
+from schoolframes import random_county, school
 
 from dashboard.cli import main as cli_main
 from dashboard.method.coefficients import weighted_cv
@@ -31,7 +33,6 @@ from dashboard.planning.planner import (
 )
 from dashboard.planning.scenario import AddResource, Hire, apply_actions, roster_attributes
 from dashboard.store.snapshots import read_snapshot
-from tests.schoolframes import random_county, school
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = DEMO_SNAPSHOT
@@ -60,13 +61,14 @@ def instance(spec: list[tuple[int, list[tuple[int, int, int, int, int]]]], *, st
             for _ in range(n):
                 roster.append(teacher(f"T{k:04d}", sid, above=above, mid=mid, backbone=backbone, pe=pe, stage=stage))
                 k += 1
-        rows.append(school(sid, "primary" if stage == "primary" else "junior", **{
+        values: dict[str, Any] = {
             f"students_{stage}": pupils, f"classes_{stage}": max(1, pupils // 40),
             "teaching_aux_area_m2": pupils * 6.0, "sports_area_m2": pupils * 9.0,
             "equipment_value_yuan": pupils * 3000.0, "computers": pupils // 5, "books": pupils * 40,
             "multimedia_rooms": max(1, pupils // 30), "building_area_m2": pupils * 7.0,
             "longitude": 113.0 + (coords[i][0] if coords else 0.01 * i),
-            "latitude": 28.0 + (coords[i][1] if coords else 0.0)}))
+            "latitude": 28.0 + (coords[i][1] if coords else 0.0)}
+        rows.append(school(sid, "primary" if stage == "primary" else "junior", **values))
     schools = pd.DataFrame(rows)
     r = pd.DataFrame(roster)
     flags = roster_attributes(r)

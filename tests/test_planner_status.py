@@ -11,11 +11,11 @@ import time
 import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
+from test_planner import QUALITY_SMALL, _skewed_basic, brute_force, instance
 
 from dashboard.cli import main as cli_main
 from dashboard.planning.planner import CheckFailure, PlanConstraints, PlanGoal, PlanStatus, plan
 from dashboard.planning.planner.worker import WorkerTimeout, run_in_worker
-from tests.test_planner import QUALITY_SMALL, _skewed_basic, brute_force, instance
 
 
 def _claims_hold(p) -> None:

@@ -18,6 +18,7 @@ from demo_data import DEMO_COUNTY, DEMO_SNAPSHOT
 from docx import Document
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
+from pptx.presentation import Presentation as Deck
 
 from dashboard.cli import main
 from dashboard.i18n import t
@@ -67,7 +68,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 # ----------------------------------------------------------------------------- deck
 
 
-def slide_titles(prs: Presentation) -> list[str]:
+def slide_titles(prs: Deck) -> list[str]:
     return [next(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in prs.slides]
 
 
@@ -124,7 +125,7 @@ def test_every_run_of_the_deck_names_an_east_asian_typeface(made: dict[str, Path
 
 def test_docx_has_the_headings_the_tables_and_a_toc(made: dict[str, Path]) -> None:
     doc = Document(str(made["docx"]))
-    heads = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    heads = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     assert heads == [t(f"present.report.h.{k}", "zh")
                      for k in ("facts", "work", "results", "problems", "plan")]
     assert len(doc.tables) == 7  # facts, CVs ×2, schools ×2, county items, verdicts
@@ -134,7 +135,7 @@ def test_docx_has_the_headings_the_tables_and_a_toc(made: dict[str, Path]) -> No
     assert all(r._r.rPr is None for p in doc.paragraphs for r in p.runs)
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(W + "eastAsia")
-    editable = [p.text for p in doc.paragraphs if p.style.name == "JH Editable"]
+    editable = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "JH Editable"]
     assert editable and all(x.startswith("【待填写】") for x in editable)
 
 

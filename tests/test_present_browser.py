@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import error_texts, wait_for_page
 
 from dashboard.i18n import t
-from tests.browser import error_texts, wait_for_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"

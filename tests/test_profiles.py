@@ -146,7 +146,7 @@ def test_cli_profiles_and_evaluate_with_a_profile(tmp_path, capsys):
 
 
 def test_the_checklist_page_chooses_the_profile_and_names_the_scope() -> None:
-    from tests.test_app_pages import open_page, table_with
+    from test_app_pages import open_page, table_with
 
     at = open_page("checklist", profile="yunnan_10", tp="exclude")
     assert at.selectbox(key="check_profile").value == "yunnan_10"
@@ -227,7 +227,7 @@ def test_with_profile_rejudges_the_evaluation_every_page_reads(demo):
 
 def test_every_page_reads_the_profile_chosen_on_the_checklist() -> None:
     """The overview's cards agree with the checklist under the chosen profile."""
-    from tests.test_app_pages import open_page
+    from test_app_pages import open_page
 
     default = open_page("overview")
     card = next(m for m in default.metric if m.label == "小学 · 基本均衡")

@@ -376,7 +376,7 @@ def test_bad_json_is_refused(text: str, message: str) -> None:
 
 ids = st.text(alphabet="AB甲乙0123456789", min_size=1, max_size=6)
 counts = st.integers(min_value=-3, max_value=10_000)
-texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 actions = st.one_of(
     st.builds(Transfer, ids, ids, st.sampled_from(STAGES), counts, counts, counts, counts, counts,
               st.lists(ids, max_size=3).map(tuple)),

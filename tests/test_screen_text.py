@@ -47,7 +47,7 @@ def screen_texts(at: AppTest) -> list[str]:
     out: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
                  "error", "success", "text"):
-        out += [str(e.value) for e in at.get(kind)]
+        out += [str(getattr(e, "value", "")) for e in at.get(kind)]
     for m in at.metric:
         out += [str(m.label), str(m.value)]
         delta = getattr(m.proto, "delta", "")
@@ -55,7 +55,7 @@ def screen_texts(at: AppTest) -> list[str]:
             out.append(str(delta))
     for kind in ("button", "radio", "selectbox", "number_input", "text_input", "toggle",
                  "multiselect"):
-        out += [str(w.label) for w in at.get(kind)]
+        out += [str(getattr(w, "label", "")) for w in at.get(kind)]
     for d in at.dataframe:
         out += list(_cells(d.value))
     return [x for x in out if x]

@@ -99,7 +99,7 @@ def test_every_connection_is_served_without_nagles_delay() -> None:
     for the browser's delayed acknowledgement (~40 ms per run; app/serve.py explains)."""
     import socket
 
-    from tests.browser import free_port
+    from browser import free_port
 
     server = SERVE.build_server("127.0.0.1", free_port())
     server.config.lifespan = "off"  # the socket is the point here, not Streamlit's runtime

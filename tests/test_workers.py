@@ -14,14 +14,14 @@ import shutil
 import pytest
 
 from benchmarks.bench_load import served_workers
-from benchmarks.wsclient import Session
+from benchmarks.wsclient import RunResult, Session
 
 pytestmark = [pytest.mark.workers,
               pytest.mark.skipif(shutil.which("haproxy") is None,
                                  reason="haproxy is absent (make system-deps installs it)")]
 
 
-async def _overview_twice(base: str) -> list[tuple[str, object]]:
+async def _overview_twice(base: str) -> list[tuple[str, tuple[RunResult, RunResult]]]:
     out = []
     for _ in range(2):
         async with Session(base) as session:
@@ -39,6 +39,6 @@ def test_two_workers_behind_the_proxy_draw_the_overview() -> None:
     assert all(c.startswith("JUNHENG_WORKER=w") for c in cookies), cookies
     assert sorted(cookies) == ["JUNHENG_WORKER=w1", "JUNHENG_WORKER=w2"]  # round robin for newcomers
     for _, runs in sessions:
-        for run in runs:  # type: ignore[attr-defined]
+        for run in runs:
             assert run.status == "ok" and not run.exceptions, (run.status, run.exceptions)
             assert run.elements["plotly_chart"] >= 2 and run.elements["metric"] >= 2, run.elements
