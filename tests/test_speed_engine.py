@@ -346,3 +346,21 @@ def test_teaching_points_merge_into_parents_of_their_own_county_and_year() -> No
     assert got.values.tolist() == [[c, u, s, m] for c in ("990001", "990002")
                                    for u, s, m in (("P:primary", 114.0, 2), ("U:primary", 7.0, 0),
                                                    ("V:primary", 5.0, 0))]
+
+
+def test_a_teaching_point_never_merges_into_a_teaching_point() -> None:
+    """The contract refuses a point whose parent is a point (``parent_exists``), but evaluate()
+    may be handed an unchecked frame: a point under a point, or under itself, stays a unit of
+    its own (a merge into a unit that is itself merged away would lose its pupils)."""
+    base = dict(county_code="990001", county_name="c", township="t", ownership="public", county_run=True,
+                urban_rural_code=111, students_junior=0, students_senior=0, books=100.0, year=2024,
+                school_type="teaching_point")
+    rows = [dict(base, school_id="P", school_name="P", school_type="primary", parent_school_id=None,
+                 students_primary=100),
+            dict(base, school_id="T", school_name="T", parent_school_id="P", students_primary=10),
+            dict(base, school_id="X", school_name="X", parent_school_id="T", students_primary=6),
+            dict(base, school_id="W", school_name="W", parent_school_id="W", students_primary=3)]
+    units = evaluate(pd.DataFrame(rows)).units["basic"]
+    assert units[["unit_id", "students", "merged_points"]].values.tolist() == [
+        ["P:primary", 110.0, 1], ["W:primary", 3.0, 0], ["X:primary", 6.0, 0]]
+    assert units["students"].sum() == 119

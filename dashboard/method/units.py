@@ -279,12 +279,15 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
     primary unit a teaching point merges into (basic scheme), -1 for none.
 
     Unit ids repeat across counties and years: a parent is looked up within (county, year),
-    by its key among the units in scope (``in_scope``: per raw unit), sorted."""
+    by its key among the units in scope (``in_scope``: per raw unit), sorted.  A teaching point
+    is no parent (the contract's ``parent_exists`` refuses one; an unchecked frame may still
+    name one, or the point itself): a point merged into a unit that is merged away in turn
+    would lose its pupils, so such a point stays a unit of its own."""
     target = np.full(len(rows), -1, dtype=np.int64)
     tp = np.flatnonzero(is_tp)
     if not len(tp):
         return target
-    ordered = raw.order[in_scope[raw.order]]
+    ordered = raw.order[in_scope[raw.order] & ~raw.is_tp[raw.src[raw.order]]]
     keys = raw.key[ordered]
     if len(keys) > 1 and (keys[1:] == keys[:-1]).any():
         # the same unit twice (a school id repeated in a county and year): no parent can be
