@@ -48,6 +48,8 @@ with left:
     for r in view.rule_counts.itertuples(index=False):
         st.metric(ctx.tr("app.overview.rule_label", stage=r.stage_label), r.text,
                   help=ctx.tr(f"app.overview.rule_help.{scheme}"))
+        if r.note:
+            st.caption(r.note)
     page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"),
               query_params=view.drill_params)
 with right:

@@ -50,6 +50,9 @@ __all__ = [
     "html_texts",
     "MAX_ERRORS_SHOWN",
     "DASH",
+    "SCHOOL_STATUS_COLOURS",
+    "unit_status",
+    "unit_status_detail",
     "pick",
     "is_missing",
     "fmt_number",
@@ -377,8 +380,11 @@ def standard_name(item_id: str, lang: str) -> str:
     if item_id in SAME_QUANTITY:
         return INDICATORS[SAME_QUANTITY[item_id]].name(lang)
     std = standards_table()
-    col = "chinese_name" if lang == "zh" else "english_name"
-    return str(std.loc[item_id, col]) if item_id in std.index else str(item_id)
+    if item_id not in std.index:
+        return str(item_id)
+    if lang == "zh":  # the table's names keep ASCII brackets; Chinese text takes full-width ones
+        return str(std.loc[item_id, "chinese_name"]).replace("(", "（").replace(")", "）")
+    return str(std.loc[item_id, "english_name"])
 
 
 def failing_names(failing: object, scheme: str, lang: str) -> str:
@@ -390,6 +396,40 @@ def failing_names(failing: object, scheme: str, lang: str) -> str:
     else:
         names = [standard_name(str(i), lang) for i in ids]
     return ("、" if lang == "zh" else "; ").join(names)
+
+
+# Badge colours of a unit's school-rule status (Streamlit's named colours); an approximated
+# unit is never shown in a pass's green.
+SCHOOL_STATUS_COLOURS: Final = {"pass": "green", "fail": "red", "approximated": "violet", "missing": "gray"}
+
+
+def unit_status(unit: object) -> str:
+    """Return a unit's school-rule status: pass, fail, approximated (judged only on an average
+    or a total: never a pass) or missing; from ``school_status``, else from ``school_pass``
+    (which says only that the unit does not fail)."""
+    status = getattr(unit, "school_status", None)
+    if isinstance(status, str) and status in SCHOOL_STATUS_COLOURS:
+        return status
+    return "pass" if bool(getattr(unit, "school_pass", False)) else "fail"
+
+
+def unit_status_detail(unit: object, scheme: str, lang: str) -> str:
+    """Return what a unit's status rests on, to follow its count of items met: the items not
+    met, those judged only on an approximation and those without data ('' when all are met).
+
+    >>> from types import SimpleNamespace as U
+    >>> unit_status_detail(U(failing=("BS8",), approximated=("BS5",), uncertain=("BS5", "BS9")), "basic", "zh")
+    '；未达标：师生比；仅近似判断：教学实验仪器配置（总值）；缺数据：班额'
+    """
+    def ids(name: str) -> tuple:
+        value = getattr(unit, name, ())
+        return tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else ()
+
+    approximated = ids("approximated")
+    parts = {"failing": ids("failing"), "approximated": approximated,
+             "missing": tuple(i for i in ids("uncertain") if i not in approximated)}
+    return "".join(t(f"app.school.detail.{k}", lang, items=failing_names(v, scheme, lang))
+                   for k, v in parts.items() if v)
 
 
 def table_height(frame: pd.DataFrame, row_px: int = 35, max_rows: int = 30) -> int:

@@ -20,7 +20,15 @@ from dashboard.method.engine import Evaluation
 from dashboard.method.gaps import group_table, urban_rural_class
 from dashboard.ui import maps
 from dashboard.ui.evaluation import indicator_summary, scheme_units
-from dashboard.ui.format import fmt_number, fmt_pct, fmt_value, indicator_label, is_missing, unit_of
+from dashboard.ui.format import (
+    fmt_number,
+    fmt_pct,
+    fmt_value,
+    indicator_label,
+    is_missing,
+    unit_of,
+    unit_status,
+)
 from dashboard.ui.format import html_text as plotly_text  # names in hover texts: no markup
 from dashboard.ui.frozen import frozen
 from dashboard.ui.geo import Townships, latitudes, map_aspect
@@ -137,7 +145,7 @@ def map_schools(units: pd.DataFrame, indicator: str, scheme: str, lang: str,
         reference = t("app.map.vs_mean", lang)
     group = urban_rural_class(u["urban_rural_code"].to_numpy())
     size = 8 + 22 * np.sqrt(p / p.max()) if p.max() > 0 else p * 0 + 10
-    verdict = [t("status.pass" if ok else "status.fail", lang) for ok in u["school_pass"].astype(bool)]
+    verdict = [t(f"status.{unit_status(r)}", lang) for r in u.itertuples(index=False)]
     hover = [
         t("app.map.hover_school", lang, school=plotly_text(r.school_name),
           township=plotly_text(r.township),

@@ -120,7 +120,9 @@ def card_help(scheme: str, lang: str) -> str:
 
 def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
                        lang: str) -> pd.DataFrame:
-    """Return per stage: units, failing units and the text '失败数 / 单位数'."""
+    """Return per stage: units, failing units, the text '失败数 / 单位数' and a note on the
+    units that do not fail but cannot be said to pass either (judged only on an
+    approximation, or without data; '' when there are none)."""
     rules = rows_of(ev.school_rules, county, year, scheme=scheme)
     out = []
     for stage in STAGES:
@@ -128,10 +130,16 @@ def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
         if r.empty:
             continue
         failing = int((~r["school_pass"].astype(bool)).sum())
+        status = r["school_status"] if "school_status" in r else pd.Series(dtype=object)
+        approximated, missing = int((status == "approximated").sum()), int((status == "missing").sum())
+        note = (t("app.overview.rule_unsure", lang, approximated=approximated, missing=missing,
+                  passed=len(r) - failing - approximated - missing)
+                if approximated or missing else "")
         out.append({"stage": stage, "stage_label": t(f"stage.{stage}", lang), "units": len(r),
                     "failing": failing,
-                    "text": t("app.overview.rule_value", lang, failing=failing, units=len(r))})
-    return pd.DataFrame(out, columns=["stage", "stage_label", "units", "failing", "text"])
+                    "text": t("app.overview.rule_value", lang, failing=failing, units=len(r)),
+                    "note": note})
+    return pd.DataFrame(out, columns=["stage", "stage_label", "units", "failing", "text", "note"])
 
 
 @dataclass(frozen=True)

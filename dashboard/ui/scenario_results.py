@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Final
 
 import numpy as np
@@ -39,6 +40,7 @@ from dashboard.ui.format import (
     indicator_label,
     is_missing,
     status_of,
+    unit_status,
     wrap_label,
 )
 from dashboard.ui.overview import status_cards
@@ -245,9 +247,10 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
                    scheme: str) -> pd.DataFrame:
     """Return the units of ``scheme`` whose indicator values or school-rule verdict changed:
     unit_id, school_id, school_name, stage, ``<id>_before``/``<id>_after`` for each indicator
-    (official units), school_pass_before/after (NaN where the unit does not exist)."""
+    (official units), school_pass_before/after and school_status_before/after (NaN where the
+    unit does not exist)."""
     ids = list(scheme_ids(scheme))
-    cols = ["unit_id", "school_id", "school_name", "stage", *ids, "school_pass"]
+    cols = ["unit_id", "school_id", "school_name", "stage", *ids, "school_pass", "school_status"]
     b = scheme_units(before, scheme, county, year)[cols]
     a = scheme_units(after, scheme, county, year)[cols]
     m = b.merge(a, on="unit_id", how="outer", suffixes=("_before", "_after"), sort=True)
@@ -260,19 +263,22 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
         moved |= ~same
     pb, pa = m["school_pass_before"], m["school_pass_after"]
     moved |= (pb.isna() != pa.isna()) | (pb.fillna(False).astype(bool) != pa.fillna(False).astype(bool))
+    moved |= (m["school_status_before"].fillna("") != m["school_status_after"].fillna("")).to_numpy()
     keep = ["unit_id", "school_id", "school_name", "stage",
             *[f"{i}_{side}" for i in ids for side in ("before", "after")],
-            "school_pass_before", "school_pass_after"]
+            "school_pass_before", "school_pass_after", "school_status_before", "school_status_after"]
     order = {s: k for k, s in enumerate(STAGES)}
     out = m.loc[moved, keep]
     return out.sort_values(["stage", "school_name"], key=lambda s: s.map(order) if s.name == "stage"
                            else s, kind="stable").reset_index(drop=True)
 
 
-def _pass_text(value: object, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+def _unit_status_text(status: object, passed: object, lang: str) -> str:
+    """Return a unit's school-rule status as shown (an approximated unit is no pass; — where
+    the unit does not exist)."""
+    if passed is None or (isinstance(passed, float) and math.isnan(passed)) or passed is pd.NA:
         return DASH
-    return t("status.pass" if bool(value) else "status.fail", lang)
+    return t(f"status.{unit_status(SimpleNamespace(school_status=status, school_pass=passed))}", lang)
 
 
 def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
@@ -297,8 +303,9 @@ def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.D
                 cells.append(t("deadends.value_delta", lang, value=by, delta=fmt_delta(y - x)))
         data[header] = cells
     verdicts = []
-    for x, y in zip(changes["school_pass_before"], changes["school_pass_after"], strict=True):
-        bx, by = _pass_text(x, lang), _pass_text(y, lang)
+    for sx, x, sy, y in zip(changes["school_status_before"], changes["school_pass_before"],
+                            changes["school_status_after"], changes["school_pass_after"], strict=True):
+        bx, by = _unit_status_text(sx, x, lang), _unit_status_text(sy, y, lang)
         verdicts.append(by if bx == by else f"{bx}{arrow}{by}")
     data[t("scenario.col.school_rule", lang)] = verdicts
     return pd.DataFrame(data)

@@ -28,13 +28,15 @@ from dashboard.ui.figures import (
 )
 from dashboard.ui.format import (
     DASH,
-    failing_names,
+    SCHOOL_STATUS_COLOURS,
     fmt_number,
     fmt_pct,
     fmt_value,
     html_text,
     indicator_label,
     is_missing,
+    unit_status,
+    unit_status_detail,
     wrap_label,
 )
 from dashboard.ui.frozen import frozen
@@ -309,23 +311,22 @@ def school_verdicts(ev: Evaluation, school_id: str, county: str, year: int,
         n = school_rule_size(scheme)
         for u in units.itertuples(index=False):
             rows.append({"scheme": scheme, "stage": u.stage, "meets": int(u.meets), "n": n,
-                         "school_pass": bool(u.school_pass),
+                         "status": unit_status(u),
                          "text": t("app.school.verdict", lang, scheme=t(f"scheme.{scheme}", lang),
                                    stage=t(f"stage.{u.stage}", lang), meets=int(u.meets), n=n,
-                                   status=t("status.pass" if u.school_pass else "status.fail", lang),
-                                   failing=failing_names(u.failing, scheme, lang) or DASH)})
-    return pd.DataFrame(rows, columns=["scheme", "stage", "meets", "n", "school_pass", "text"])
+                                   detail=unit_status_detail(u, scheme, lang))})
+    return pd.DataFrame(rows, columns=["scheme", "stage", "meets", "n", "status", "text"])
 
 
 def verdict_markdown(verdicts: pd.DataFrame, lang: str) -> str:
-    """Return the school-rule verdicts as Markdown lines with a green or red status badge."""
+    """Return the school-rule verdicts as Markdown lines with a status badge: pass, fail,
+    approximated (never shown as a pass) or missing."""
     if verdicts.empty:
         return ""
     lines = []
     for r in verdicts.itertuples(index=False):
-        colour = "green" if r.school_pass else "red"
-        status = t("status.pass" if r.school_pass else "status.fail", lang)
-        lines.append(f"- :{colour}-badge[{status}] {r.text}")
+        colour = SCHOOL_STATUS_COLOURS[r.status]
+        lines.append(f"- :{colour}-badge[{t(f'status.{r.status}', lang)}] {r.text}")
     return "\n".join(lines)
 
 
