@@ -170,3 +170,14 @@ def test_closed_form_cv_squared(sample):
     r = x * w
     closed = w.sum() * (r**2 / w).sum() / r.sum() ** 2 - 1
     assert weighted_cv(x, w) ** 2 == pytest.approx(closed, rel=1e-6, abs=1e-9)
+
+
+@given(st.floats(min_value=0.0, max_value=2.0), st.sampled_from([0.65, 0.55, 0.50, 0.45]))
+def test_near_warns_of_the_stricter_readings_not_of_two_decimals(cv: float, threshold: float) -> None:
+    """The near warning (docs/method.md §2) names what can turn a pass into a fail: comparing
+    the unrounded value. Rounding to 2 decimals never does: a 3-decimal pass passes there too."""
+    passed, near = judge(np.array([cv]), np.array([threshold]), 3, DEFAULT_PARAMS.near_margin)
+    if passed[0]:
+        assert round(cv, 2) <= threshold
+        if cv > threshold:  # passes only once rounded: the unrounded reading fails it
+            assert near[0]
