@@ -103,8 +103,12 @@ def test_missing_county_items_is_no_pass():
     assert v.text.startswith("差异系数、学校达标已满足，县级指标缺数据")
     # a near CV does not hide the missing data either
     assert _basic(0.648, [True], None)[("basic", "primary")].status == "missing"
-    # and a failing component still decides a fail
-    assert _basic(0.40, [False], None)[("basic", "primary")].status == "fail"
+    # and a failing component still decides a fail, saying what lacks data as well
+    failed = _basic(0.40, [False], None)[("basic", "primary")]
+    assert failed.status == "fail"
+    assert failed.text == "学校达标未满足（差异系数已满足；县级指标缺数据）"
+    assert _basic(0.40, [False], None, lang="en")[("basic", "primary")].text == (
+        "The school standard: not met (the CV test met; the county items without data)")
 
 
 def test_quality_with_one_cv_failing():

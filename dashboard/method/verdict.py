@@ -147,10 +147,15 @@ def combine(scheme: str, stage: str | None, components: Sequence[Component], lan
     names = {s: [_part(c, lang, with_stage) for c in comps if c.status == s] for s in STATUSES}
     held = names["pass"] + names["near"]
     ok = _join(held, lang, None)
-    if status == "fail":
+    if status == "fail":  # what held and what lacks data are said too: a fail hides neither
         text = t("verdict.headline.fail", lang, failed=_join(names["fail"], lang, None))
-        if held:
+        lacking = _join(names["missing"], lang, None)
+        if held and names["missing"]:
+            text += t("verdict.headline.also_held_missing", lang, held=ok, missing=lacking)
+        elif held:
             text += t("verdict.headline.also_held", lang, held=ok)
+        elif names["missing"]:
+            text += t("verdict.headline.also_missing", lang, missing=lacking)
     elif status == "missing":
         missing = _join(names["missing"], lang, None)
         text = (t("verdict.headline.missing", lang, held=ok, missing=missing) if held
