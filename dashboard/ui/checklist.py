@@ -157,12 +157,17 @@ def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:
     >>> f.loc[0] = ["fail", "Basic", "CV", "CV of X", "Fail", "0.7", "≤ 0.65", "engine"]
     >>> print(checklist_detail(f, 0, "en").splitlines()[0])
     **CV of X** · Basic · CV · Fail
+    >>> z = checklist_frame([], "zh")
+    >>> z.loc[0] = ["fail", "基本均衡", "差异系数", "X", "未达标", "0.7", "≤ 0.65", "engine"]
+    >>> print(checklist_detail(z, 0, "zh").splitlines()[1])
+    - 实际：0\\.7
     """
     r = frame.iloc[row]
     col = {c: t(f"app.check.col.{c}", lang) for c in _COLUMNS}
     cell = {c: md_text(r[col[c]]) for c in col}  # cells may quote names: text, never markup
     head = f"**{cell['item']}** · {cell['scheme']} · {cell['group']} · {cell['status']}"
-    return "\n".join([head, *(f"- {col[c]}: {cell[c]}" for c in ("value", "target", "evidence"))])
+    colon = "：" if lang == "zh" else ": "  # Chinese text takes the full-width colon
+    return "\n".join([head, *(f"- {col[c]}{colon}{cell[c]}" for c in ("value", "target", "evidence"))])
 
 
 def checklist_styler(frame: pd.DataFrame) -> Any:

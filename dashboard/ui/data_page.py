@@ -27,6 +27,7 @@ from dashboard.store.marking import MARKABLE, marked_workbook
 from dashboard.store.snapshots import SnapshotError, SnapshotInfo
 from dashboard.store.templates import TEMPLATE_FILES, template_workbook
 from dashboard.store.trash import Trashed
+from dashboard.ui.format import fmt_time
 
 __all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
            "column_labels", "column_label", "snapshot_table", "write_uploads", "trash_table", "change_table", "safe_name"]
@@ -193,7 +194,7 @@ def snapshot_table(infos: Iterable[SnapshotInfo], health: Mapping[str, tuple[int
     for i in infos:
         size, problem = health[i.id]
         state = t("data.checksum.ok", lang) if problem is None else t("data.checksum.bad", lang)
-        rows.append([i.id, str(i.year), ", ".join(i.county_codes), i.source, i.created,
+        rows.append([i.id, str(i.year), ", ".join(i.county_codes), i.source, fmt_time(i.created),
                      fmt_size(size), state])
     return pd.DataFrame(rows, columns=[t(f"data.col.{c}", lang) for c in
                                        ("id", "year", "counties", "source", "created", "size",

@@ -35,6 +35,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from datetime import datetime, timedelta, timezone
 from collections.abc import Sequence
 from typing import Final, TypeVar
 
@@ -50,6 +51,7 @@ __all__ = [
     "html_texts",
     "MAX_ERRORS_SHOWN",
     "DASH",
+    "fmt_time",
     "SCHOOL_STATUS_COLOURS",
     "unit_status",
     "unit_status_detail",
@@ -430,6 +432,26 @@ def unit_status_detail(unit: object, scheme: str, lang: str) -> str:
              "missing": tuple(i for i in ids("uncertain") if i not in approximated)}
     return "".join(t(f"app.school.detail.{k}", lang, items=failing_names(v, scheme, lang))
                    for k, v in parts.items() if v)
+
+
+BEIJING: Final = timezone(timedelta(hours=8))  # China Standard Time: no daylight saving
+
+
+def fmt_time(stamp: object) -> str:
+    """Return a stored ISO 8601 time as 'YYYY-MM-DD HH:MM' in Beijing time (the column header
+    names the zone; a time without a zone is taken as UTC, as the store writes; text that is
+    no time is returned as it is).
+
+    >>> fmt_time("2022-09-30T00:00:00+00:00"), fmt_time("2024-01-01T23:30:00Z"), fmt_time("?")
+    ('2022-09-30 08:00', '2024-01-02 07:30', '?')
+    """
+    try:
+        when = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def table_height(frame: pd.DataFrame, row_px: int = 35, max_rows: int = 30) -> int:

@@ -39,7 +39,7 @@ from dashboard.planning.scenario import (
 from dashboard.store.contract import enum_labels
 from dashboard.store.snapshots import Snapshot
 from dashboard.ui.evaluation import county_rows, evaluate_like
-from dashboard.ui.format import fmt_money, fmt_number
+from dashboard.ui.format import fmt_money, fmt_number, fmt_time
 
 __all__ = [
     # Re-exported for the page, which may not import dashboard.planning: the error it shows,
@@ -317,7 +317,7 @@ def saved_table(infos: Iterable[ScenarioInfo], snapshot_sha256: str, lang: str) 
     return pd.DataFrame({
         t("scenario.col.name", lang): [i.name for i in infos],
         t("scenario.col.snapshot", lang): [i.snapshot_id for i in infos],
-        t("scenario.col.created", lang): [i.created for i in infos],
+        t("scenario.col.created", lang): [fmt_time(i.created) for i in infos],
         t("scenario.col.actions", lang): [i.actions for i in infos],
         t("scenario.col.note", lang): [i.note for i in infos],
         t("scenario.col.applies", lang): [yes if i.snapshot_sha256 == snapshot_sha256 else no

@@ -163,7 +163,7 @@ def write_demo(
                 demo.schools[year],
                 teachers=demo.teachers[year],
                 county=demo.county[year],
-                source=f"{DEMO_COUNTY_NAME} demo data (dashboard.store.demo, seed {demo.seed}); fictional",
+                source=f"{DEMO_COUNTY_NAME}演示数据（虚构，随机种子 {demo.seed}）",  # shown as it is
                 created=f"{year}-09-30T00:00:00+00:00",
             )
         )
