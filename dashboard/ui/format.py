@@ -35,8 +35,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from datetime import datetime, timedelta, timezone
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Final, TypeVar
 
 import numpy as np
@@ -450,7 +450,7 @@ def fmt_time(stamp: object) -> str:
     except ValueError:
         return str(stamp)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
