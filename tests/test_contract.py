@@ -43,8 +43,7 @@ from dashboard.store.contract import (
     validate_teachers,
 )
 
-SCHOOL_TYPES_ZH = ("primary 小学、junior 初中、nine_year 九年一贯制学校、twelve_year 十二年一贯制学校、"
-                   "complete_secondary 完全中学、teaching_point 小学教学点")
+SCHOOL_TYPES_ZH = "小学、初中、九年一贯制学校、十二年一贯制学校、完全中学、小学教学点"
 SCHOOL_TYPES_EN = "primary, junior, nine_year, twelve_year, complete_secondary, teaching_point"
 
 

@@ -128,10 +128,14 @@ def _enum_values_text(enum: str, codes: Iterable[str], lang: str) -> str:
 
 
 def _allowed_text(enum: str, lang: str) -> str:
-    """Return the allowed values of ``enum``: ``code 标签`` pairs in zh, codes in en."""
+    """Return the allowed values of ``enum``: in zh the Chinese labels (the import takes them, or
+    the codes the English template uses), or ``代码 标签`` pairs where the codes are numbers
+    (统计用城乡分类代码: the number is what is filled in); codes in en."""
     labels = enums()[enum]
     if lang == "zh" and len(labels) <= _LONG_ENUM:
-        return "、".join(f"{code} {zh}" for code, (zh, _) in labels.items())
+        if all(str(code).isdigit() for code in labels):
+            return "、".join(f"{code} {zh}" for code, (zh, _) in labels.items())
+        return "、".join(zh for zh, _ in labels.values())
     return _join(labels, lang)
 
 
