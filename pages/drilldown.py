@@ -32,7 +32,7 @@ view = cache.page_view("drilldown", ctx.view_key(indicator), lambda: drilldown.d
     ev, county, year, lang, scheme, stage, indicator))
 summary = view.summary
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=ctx.tr(f"status.{summary.status}"),
+m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=summary.status_text,
           delta_color=STATUS_DELTA_COLOR[summary.status], delta_arrow="off", border=True)
 m2.metric(ctx.tr(f"app.drill.metric.threshold.{scheme}"), summary.threshold_text, border=True)
 m3.metric(ctx.tr("app.drill.metric.gap"), summary.gap_text, border=True,

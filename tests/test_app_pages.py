@@ -314,6 +314,9 @@ def test_drilldown_figures_are_the_engine_output(scheme: str, indicator: str) ->
     shown = metric_values(at)
     assert shown["差异系数"] == f"{row['cv']:.3f}"
     assert shown["县均值"] == fmt_value(row["mean"], indicator, "zh")
+    # a basic indicator has no threshold of its own: its badge is the composite's, and says so
+    delta = next(m.proto.delta for m in at.metric if m.label == "差异系数")
+    assert delta.startswith("综合差异系数") if scheme == "basic" else delta in ("达标", "未达标", "临界")
     units = ev.units[scheme].query("stage == 'junior'")
     fig = plotly_specs(at)["drill_values"]
     assert fig["data"][0]["y"] == pytest.approx(sorted(units[indicator]))

@@ -222,6 +222,7 @@ class IndicatorSummary:
     gap: float
     gap_text: str
     status: str
+    status_text: str  # the status as shown: a basic indicator's is the composite's, and says so
     mean: float
     mean_text: str
     minimum: float | None
@@ -243,6 +244,8 @@ def indicator_summary(ev: Evaluation, county: str, year: int, stage: str, scheme
         indicator=indicator, cv=float(r["cv"]), cv_text=fmt_cv(r["cv"]),
         threshold=float(r["threshold"]), threshold_text=f"≤ {fmt_cv(r['threshold'])}",
         gap=gap, gap_text=fmt_cv_signed(gap), status=str(r["status"]),
+        status_text=(t(f"status.{r['status']}", lang) if scheme == "quality" else
+                     t("app.drill.metric.composite_status", lang, status=t(f"status.{r['status']}", lang))),
         mean=float(r["mean"]), mean_text=fmt_value(r["mean"], indicator, lang),
         minimum=minimum, minimum_text=fmt_value(minimum, indicator, lang) if minimum else DASH,
         units=int(r["units"]))
