@@ -342,7 +342,9 @@ def draw_sidebar() -> str:
         ids = [i.id for i in infos]
         by_id = {i.id: i for i in infos}
         key = SIDEBAR_KEYS["snapshot"]
-        sync = _bind(key, "snapshot", ids, ids[-1])
+        # a new session opens the latest year's newest snapshot (a corrected year is a new one)
+        newest = max(infos, key=lambda i: (i.year, i.created, i.id)).id
+        sync = _bind(key, "snapshot", ids, newest)
         bar.selectbox(t("app.sidebar.snapshot", lang), ids, key=key, on_change=sync,
                       format_func=lambda i: t("app.sidebar.snapshot_option", lang,
                                               year=by_id[i].year, id=i),

@@ -14,10 +14,11 @@ from demo_data import DEMO_DATA, DEMO_GEO
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
-from dashboard.store.importing import preview_lines
+from dashboard.store.importing import preview_lines, write_staged
 from dashboard.store.snapshots import list_snapshots, read_snapshot
 from dashboard.store.trash import list_trash, move_to_trash, restore
 from dashboard.ui import data_page as dp
+from pages.common import SIDEBAR_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
@@ -60,6 +61,23 @@ def test_an_upload_is_previewed_against_the_year_before(data_root: Path) -> None
     lines = preview_lines(result.preview, "zh")
     assert "2024 学年" in lines[0] and "demo-990101-2023" in lines[1]
     assert [i.id for i in list_snapshots(data_root)] == ["demo-990101-2023"]  # nothing written
+    assert not any("已有数据快照" in x for x in lines)
+
+
+def test_an_upload_of_a_year_already_stored_says_so(data_root: Path) -> None:
+    """The year's snapshot stays and a new one is added: the preview says which is kept and
+    which the pages will open (it said nothing, and a new session opened the old one)."""
+    schools = read_snapshot(data_root / "demo-990101-2024").schools
+    result = dp.stage_uploads(data_root, [dp.Upload("schools", "更正.csv", csv_bytes(schools))],
+                              None, None, "zh")
+    assert result.preview is not None, result.message
+    lines = preview_lines(result.preview, "zh")
+    assert t("import.same_year", "zh", year=2024, ids="demo-990101-2024") in lines
+    assert "already has the snapshot demo-990101-2024" in " ".join(preview_lines(result.preview, "en"))
+    # written under a name that sorts first, the new snapshot is still the one a new session opens
+    write_staged(data_root, "0-990101-2024", result.preview.staged, "zh", created="2030-01-01T00:00:00+00:00")
+    at = open_data_page()
+    assert at.sidebar.selectbox(key=SIDEBAR_KEYS["snapshot"]).value == "0-990101-2024"
 
 
 def test_an_upload_with_errors_lists_every_one_by_the_users_file_name(data_root: Path) -> None:

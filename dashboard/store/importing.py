@@ -69,6 +69,7 @@ class Preview:
     pupils: dict[str, int]  # stage -> pupils
     previous: SnapshotInfo | None
     diff: SchoolsDiff | None
+    same_year: tuple[SnapshotInfo, ...] = ()  # snapshots of the same year with one of its counties
 
 
 def _keep(result: LoadResult, mask: pd.Series) -> pd.DataFrame:
@@ -159,12 +160,14 @@ def preview(root: str | Path, staged: Staged, lang: str = DEFAULT_LANG) -> Previ
     """Return what ``staged`` would create under ``root``, compared with the year before."""
     pupils = {stage: int(staged.schools[f"students_{stage}"].sum()) for stage in ("primary", "junior")}
     previous = _previous(root, staged) if Path(root).is_dir() else None
+    same_year = tuple(i for i in (list_snapshots(root) if Path(root).is_dir() else [])
+                      if i.year == staged.year and set(staged.county_codes) & set(i.county_codes))
     diff = None
     if previous is not None:
         before = read_snapshot(previous.path, lang=lang).schools
         before = before[before["county_code"].astype(str).isin(set(staged.county_codes))]
         diff = compare_schools(before, staged.schools)
-    return Preview(staged, pupils, previous, diff)
+    return Preview(staged, pupils, previous, diff, same_year)
 
 
 def write_staged(root: str | Path, snapshot_id: str, staged: Staged,
@@ -212,6 +215,9 @@ def preview_lines(pv: Preview, lang: str) -> list[str]:
         lines.append(t("import.preview_facts", lang,
                        classes=len(st.classes) if st.classes is not None else "—",
                        rooms=len(st.rooms) if st.rooms is not None else "—"))
+    if pv.same_year:
+        lines.append(t("import.same_year", lang, year=st.year, ids="、".join(i.id for i in pv.same_year)
+                       if lang == "zh" else ", ".join(i.id for i in pv.same_year)))
     if pv.diff is None or pv.previous is None:
         lines.append(t("data.preview.no_previous", lang))
     else:
