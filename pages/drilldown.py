@@ -59,7 +59,9 @@ else:
     shown = view.failing_shown
     # the failing indicators' names are long: a bounded column, the full text on hover
     st.dataframe(failing, hide_index=True, key="drill_failing", column_order=shown,
-                 column_config={shown[-1]: st.column_config.TextColumn(width="medium")})
+                 column_config={shown[-1]: st.column_config.TextColumn(width="medium"),
+                                **{c: st.column_config.NumberColumn(format=f)
+                                   for c, f in view.failing_formats.items()}})
     name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
                   scheme=ctx.tr(f"scheme.{scheme}"))
     d1, d2, _ = st.columns([1, 1, 3])

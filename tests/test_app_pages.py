@@ -338,6 +338,12 @@ def test_drilldown_failing_schools_download() -> None:
     assert set(table[t("app.drill.col.school_id", "zh")]) == set(failing["school_id"].astype(str))
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t("app.drill.download_csv", "zh"), t("app.drill.download_xlsx", "zh")]
+    # on screen its numbers read as the table above reads them ("2990", "3.9" were shown)
+    shown = next(d for d in at.dataframe if d.proto.id.endswith("drill_failing") or
+                 t("app.drill.col.meets", "zh", n=7) in d.value.columns)
+    formats = {c: v.get("type_config", {}).get("format") for c, v in json.loads(shown.proto.columns).items()}
+    assert formats[t("app.drill.col.students", "zh")] == "localized"
+    assert any(f is not None and f.startswith("%.") for f in formats.values())
 
 
 # ----------------------------------------------------------------------------- school profile

@@ -39,7 +39,7 @@ from dashboard.ui.format import (
 from dashboard.ui.frozen import frozen
 
 __all__ = ["TOP_CONTRIBUTORS", "verdict_indicator", "default_indicator", "drill_units",
-           "top_contributors", "contribution_table", "failing_table", "failing_screen_columns",
+           "top_contributors", "contribution_table", "failing_table", "failing_screen_columns", "failing_formats",
            "DrillView", "drill_view"]
 
 # Columns of the failing table kept for the downloads only: the page shows the chosen stage,
@@ -129,6 +129,14 @@ def failing_screen_columns(scheme: str, indicator: str, lang: str) -> list[str]:
     return [h for k, h in _failing_columns(scheme, indicator, lang).items() if k not in _DOWNLOAD_ONLY]
 
 
+def failing_formats(scheme: str, indicator: str, lang: str) -> dict[str, str]:
+    """Return the number formats of :func:`failing_table`'s numeric columns on screen, as the
+    contributions table shows the same figures (pupils with thousands separators, the value to
+    the indicator's decimals); the downloads keep plain numbers."""
+    cols = _failing_columns(scheme, indicator, lang)
+    return {cols["students"]: "localized", cols["value"]: f"%.{INDICATORS[indicator].decimals}f"}
+
+
 def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str) -> pd.DataFrame:
     """Return the units failing the school rule, with localized (Chinese) headers, for display
     and download: school, id, township, 城乡, stage, pupils, the indicator's value, met count,
@@ -165,6 +173,7 @@ class DrillView:
     contributions: pd.DataFrame
     failing: pd.DataFrame
     failing_shown: list[str]
+    failing_formats: dict[str, str]  # header -> number format on screen (the table above's)
 
 
 def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, stage: str,
@@ -181,4 +190,5 @@ def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, s
         contribution_figure=frozen(figures.contribution_bars(top, indicator, lang)),
         contributions=contribution_table(top, indicator, lang),
         failing=failing_table(units, scheme, indicator, lang),
-        failing_shown=failing_screen_columns(scheme, indicator, lang))
+        failing_shown=failing_screen_columns(scheme, indicator, lang),
+        failing_formats=failing_formats(scheme, indicator, lang))
