@@ -148,3 +148,22 @@ def test_a_tampered_snapshot_is_refused_in_the_users_language(demo_2024, tmp_pat
         assert main([command[0], str(broken), *command[1:], "--lang", lang]) == 2
         err = capsys.readouterr().err
         assert "schools.parquet" in err and word in err, err
+
+
+def test_every_option_of_every_command_says_what_it_does() -> None:
+    """`--help` of each command explains each option, each in its own words (deck's --scheme and
+    --stage shared one text; --lang had none) and the template command counts its workbooks."""
+    import argparse
+
+    from dashboard.cli import build_parser
+    from dashboard.store.templates import TEMPLATE_FILES
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    for name, command in commands.choices.items():
+        options = [a for a in command._actions if a.option_strings and a.dest != "help"]  # noqa: SLF001
+        helps = [a.help for a in options]
+        assert all(helps), (name, [a.dest for a in options if not a.help])
+        assert len(set(helps)) == len(helps), (name, helps)
+    template = next(a.help for a in commands._choices_actions if a.dest == "template")  # noqa: SLF001
+    assert len(TEMPLATE_FILES) == 5 and "五个" in str(template)
