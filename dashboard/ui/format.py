@@ -320,17 +320,21 @@ def wrap_label(text: str, lang: str, width: int | None = None) -> str:
     '生均教学及<br>辅助用房'
     >>> wrap_label("Teaching floor area", "en", 10)
     'Teaching<br>floor area'
+    >>> wrap_label("Teacher-pupil ratio", "en"), wrap_label("Above-degree teachers", "en")
+    ('Teacher-<br>pupil ratio', 'Above-<br>degree<br>teachers')
     """
     if lang == "zh":
         width = width or 4
         return "<br>".join(text[k:k + width] for k in range(0, len(text), width))
-    width = width or 12
+    width = width or 11  # English ticks beside each other collided ("Teacher-pupilAbove-degree")
     lines: list[str] = []
     for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
+        for part in re.findall(r"[^-]+-|[^-]+", word):  # a hyphenated word may break after "-"
+            glue = "" if lines and lines[-1].endswith("-") else " "
+            if lines and len(lines[-1]) + len(glue) + len(part) <= width:
+                lines[-1] += glue + part
+            else:
+                lines.append(part)
     return "<br>".join(lines)
 
 
