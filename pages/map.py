@@ -49,7 +49,8 @@ if view.no_points:
 fig = view.figure
 event = st.plotly_chart(fig, config=PLOTLY_CONFIG, key="map_chart", on_select="rerun",
                         selection_mode="points")
-st.caption(ctx.tr("app.map.click_hint") + " " + ctx.tr("layout.map.spread_note"))
+# Chinese sentences end in 。 and follow each other without a space
+st.caption(ctx.tr("app.map.click_hint") + ("" if lang == "zh" else " ") + ctx.tr("layout.map.spread_note"))
 
 school_id = mapview.selected_school(event)
 if school_id is not None:
