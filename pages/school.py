@@ -49,11 +49,13 @@ stages = head.stages
 if not stages:
     st.info(ctx.tr("app.school.not_in_scheme", scheme=ctx.tr(f"scheme.{scheme}")))
     st.stop()
-stage = url_select(ctx.tr("app.sidebar.stage"), stages, param="sstage", key="school_stage",
-                   default=ctx.stage, widget=st.radio, horizontal=True,
-                   format_func=lambda s: ctx.tr(f"stage.{s}"),
-                   label_visibility="visible" if len(stages) > 1 else "collapsed",
-                   disabled=len(stages) == 1)
+if len(stages) > 1:
+    stage = url_select(ctx.tr("app.sidebar.stage"), stages, param="sstage", key="school_stage",
+                       default=ctx.stage, widget=st.radio, horizontal=True,
+                       format_func=lambda s: ctx.tr(f"stage.{s}"))
+else:  # one stage: said, not offered as a choice of one
+    stage = stages[0]
+    st.caption(ctx.tr("app.school.one_stage", stage=ctx.tr(f"stage.{stage}")))
 
 profile = cache.page_view("school_profile", ctx.view_key(school_id, stage), lambda: school.profile_view(
     ev, scheme, school_id, county, year, stage, lang, school_name))

@@ -507,3 +507,14 @@ def test_school_profile_shows_facts_mean_and_minimum() -> None:
     fig = plotly_specs(at)["school_profile"]
     assert len(fig["data"][2]["x"]) == len(QUALITY_IDS)
     assert fig["data"][2]["name"] == t("deadends.school.legend.minimum.quality", "en")
+
+
+def test_a_school_of_one_stage_is_not_offered_a_choice_of_one() -> None:
+    _, ev = reference()
+    units = ev.units["basic"]
+    stages = units.groupby("school_id")["stage"].nunique()
+    one = str(stages[stages == 1].index[0])
+    stage = units.loc[units["school_id"] == one, "stage"].iloc[0]
+    at = open_page("school", scheme="basic", school=one)
+    assert not [r for r in at.radio if r.key == "school_stage"]  # a disabled radio of one stood here
+    assert t("app.school.one_stage", "zh", stage=t(f"stage.{stage}", "zh")) in [c.value for c in at.caption]
