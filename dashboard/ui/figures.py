@@ -124,8 +124,15 @@ def hline(y: float, text: str, color: str, dash: str = "dash",
 
 def _ticks(ticks: pd.Series, lang: str) -> pd.Series:
     """Return the category ticks: Chinese wrapped ('<br>', read level), English on one line (it
-    is drawn at an angle, see :func:`_tick_style`: wrapped English words still collided)."""
-    return ticks if lang == "zh" else ticks.astype(str).str.replace("<br>", " ", regex=False)
+    is drawn at an angle, see :func:`_tick_style`: wrapped English words still collided).
+
+    >>> _ticks(pd.Series(["Teacher-<br>pupil ratio", "Teaching<br>floor area"]), "en").tolist()
+    ['Teacher-pupil ratio', 'Teaching floor area']
+    """
+    if lang == "zh":
+        return ticks
+    # a word broken after its hyphen is joined again ("Teacher-<br>pupil" is "Teacher-pupil")
+    return ticks.astype(str).str.replace("-<br>", "-", regex=False).str.replace("<br>", " ", regex=False)
 
 
 def _tick_style(lang: str, size: float) -> dict:
