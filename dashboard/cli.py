@@ -419,8 +419,7 @@ def _boundary_parser(sub) -> None:
     b.add_argument("--pair", action="append", default=[], help=t("boundary.cli.pair", "zh"))
     b.add_argument("--geo", default="geo", help=t("boundary.cli.geo", "zh"))
     b.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))
-    b.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(b)
     b.set_defaults(func=cmd_boundaries)
 
 
@@ -693,6 +692,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    """Add a command's ``--lang`` (absent: the one given before the command, else zh)."""
+    parser.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=t("cli.help.lang", "zh"))
+
+
 def _present_parsers(sub, schemes: tuple[str, ...], stages: tuple[str, ...]) -> None:
     """Add the ``deck`` and ``report`` sub-commands."""
     dk = sub.add_parser("deck", help=t("present.cli.help.deck", "zh"))
@@ -701,8 +705,7 @@ def _present_parsers(sub, schemes: tuple[str, ...], stages: tuple[str, ...]) -> 
         q.add_argument("path", help=t("cli.help.snapshot", "zh"))
         q.add_argument("--out", required=True, help=t("present.cli.help.out", "zh"))
         q.add_argument("--county", help=t("cli.help.county", "zh"))
-        q.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+        _add_lang(q)
         q.add_argument("--profile", help=t("present.cli.help.profile", "zh"))
     dk.add_argument("--scenario", help=t("present.cli.help.scenario", "zh"))
     dk.add_argument("--scheme", choices=schemes, help=t("cli.help.focus_scheme", "zh"))
@@ -724,8 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
     e.add_argument("--scheme", choices=(*SCHEMES, "all"), default="all", help=t("cli.help.scheme", "zh"))
     e.add_argument("--county", help=t("cli.help.county", "zh"))
-    e.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(e)
     e.add_argument("--profile", help=t("rules.cli.help.profile", "zh"))
     e.add_argument("--teaching-points", choices=("merge", "exclude"), default="merge",
                    help=t("rules.cli.help.teaching_points", "zh"))
@@ -734,19 +736,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
     pf = sub.add_parser("profiles", help=t("rules.cli.help.profiles", "zh"))
     pf.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
-    pf.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(pf)
     pf.set_defaults(func=cmd_profiles)
     d = sub.add_parser("demo", help=t("cli.help.demo", "zh"))
     d.add_argument("--out", default=".", help=t("cli.help.out", "zh"))
     d.add_argument("--seed", type=int, default=None, help=t("cli.help.seed", "zh"))
-    d.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(d)
     d.set_defaults(func=cmd_demo)
     tp = sub.add_parser("template", help=t("cli.help.template", "zh"))
     tp.add_argument("--out", default=".", help=t("cli.help.template_out", "zh"))
-    tp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(tp)
     tp.set_defaults(func=cmd_template)
     im = sub.add_parser("import", help=t("cli.help.import", "zh"))
     im.add_argument("schools", help=t("cli.help.import_schools", "zh"))
@@ -760,20 +759,17 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--id", help=t("cli.help.import_id", "zh"))
     im.add_argument("--out", default="data", help=t("cli.help.import_out", "zh"))
     im.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))
-    im.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(im)
     im.set_defaults(func=cmd_import)
     sn = sub.add_parser("snapshots", help=t("cli.help.snapshots", "zh"))
     sn.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
-    sn.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(sn)
     sn.set_defaults(func=cmd_snapshots)
     cp = sub.add_parser("compare", help=t("cli.help.compare", "zh"))
     cp.add_argument("before")
     cp.add_argument("after")
     cp.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
-    cp.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(cp)
     cp.set_defaults(func=cmd_compare)
     pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
     pl.add_argument("path", help=t("cli.help.path", "zh"))
@@ -789,8 +785,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
     pl.add_argument("--teacher-names", action="store_true", help=t("privacy.cli.teacher_names", "zh"))
     pl.add_argument("--county", help=t("cli.help.county", "zh"))
-    pl.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS,
-                   help=t("cli.help.lang", "zh"))
+    _add_lang(pl)
     pl.set_defaults(func=cmd_plan)
     _present_parsers(sub, SCHEMES, STAGES)
     _boundary_parser(sub)
