@@ -102,7 +102,7 @@ for warning in after.rotation:
 if after.outside is not None:  # the CVs are met, the verdict is not: say what fails and where to act
     st.info(after.outside.text)
     for link in after.outside.links:
-        page_link(link.page, link.label, query_params=dict(link.params))
+        page_link(link.page, link.label, icon=":material/arrow_forward:", query_params=dict(link.params))
 st.caption(after.goal_note)
 (st.info if result.check.passed else st.warning)(pv.check_text(result, lang, ctx.schools))
 lines = pv.explanation_lines(result, lang)

@@ -203,6 +203,8 @@ def test_goal_met_verdict_failing_points_where_to_act():
     assert names and all(any(n in link.label for link in links) for n in names)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("planner.page.metric.gap", "zh")] == "—"
+    proof = dict(pv.summary_table(p, "zh").to_numpy())
+    assert proof[t("planner.page.metric.gap", "zh")] == "—"
 
 
 def test_no_plan_claims_nothing_is_needed():
@@ -261,6 +263,9 @@ def test_preview_line_and_school_table_read_well():
     moved = {m.from_school_id for m in p.moves} | {m.to_school_id for m in p.moves}
     assert table["学校"].nunique() == len(moved)
     assert "百名学生骨干教师数" in set(table["项目"]) and "学校达标" in set(table["项目"])
+    # a row says what changed at that school; the school standard is always shown
+    assert ((table["调整前"] != table["调整后"]) | (table["项目"] == "学校达标")).all()
+    assert (table["项目"] == "学校达标").sum() == len(moved)
     # the purchase items write square metres as the indicators' units do
     assert all("㎡" not in t(f"planner.resource.{r}", "zh") for r in
                ("teaching_aux_area_m2", "sports_area_m2", "building_area_m2"))

@@ -338,8 +338,9 @@ def _touched_units(p: Plan) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
 
 def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Return each unit the plan changes in a long table the page can show at any width:
-    school, item (teachers, each changed indicator with its unit, the school standard),
-    before, after; the same figures as :func:`school_effects`, one row per school and item."""
+    school, item (its teachers and each indicator with its unit where they change, and the
+    school standard always), before, after; the figures of :func:`school_effects`, one row per
+    school and item."""
     ub, ua, changed = _touched_units(p)
     if ub.empty:
         return pd.DataFrame()
@@ -356,7 +357,8 @@ def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
         items.append((t("plan4.col.school_pass", lang), yes_no[bool(ub.loc[unit, "school_pass"])],
                       yes_no[bool(ua.loc[unit, "school_pass"])]))
         rows += [{col["school"]: school, t("plan4.col.item", lang): item, col["before"]: before,
-                  col["after"]: after} for item, before, after in items]
+                  col["after"]: after} for k, (item, before, after) in enumerate(items)
+                 if before != after or k == len(items) - 1]
     return pd.DataFrame(rows)
 
 
@@ -584,7 +586,7 @@ def summary_table(p: Plan, lang: str) -> pd.DataFrame:
     rows = [(t("planner.page.metric.status", lang), t(f"planner.status.{p.status}", lang)),
             (t("plan2.xlsx.objective", lang), objective),
             (t("plan2.xlsx.lower_bound", lang), DASH if math.isnan(p.lower_bound) else fmt_number(p.lower_bound, 2)),
-            (t("planner.page.metric.gap", lang), DASH if math.isnan(p.gap) else f"{p.gap:.2%}"),
+            (t("planner.page.metric.gap", lang), _gap_text(p)),
             (t("plan2.xlsx.per_transfer", lang), fmt_money(p.constraints.cost("teacher_transfer"), lang)),
             (t("plan2.xlsx.check", lang), check_text(p, lang)),
             (t("plan2.xlsx.rotation", lang), rotation_text(p, lang))]
