@@ -90,6 +90,8 @@ for note in (pv.bound_text(result, lang), pv.per_transfer_note(result, lang)):
 after = cache.page_view("planner_after", (*view_key, repr(result.actions())), lambda: pv.after_verdict(
     result, ctx.snapshot.county, lang, like=ctx.evaluation))
 st.subheader(ctx.tr("verdict.after.heading"))
+if not result.status.has_plan:  # nothing to apply: the "after" is the county as it is
+    st.caption(ctx.tr("plan4.no_plan.after"))
 {"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](
     after.headline)
 st.markdown("\n".join(f"- {line}" for line in after.components))

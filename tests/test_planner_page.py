@@ -203,6 +203,7 @@ def test_goal_met_verdict_failing_points_where_to_act():
     assert names and all(any(n in link.label for link in links) for n in names)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("planner.page.metric.gap", "zh")] == "—"
+    assert t("plan4.no_plan.after", "zh") not in [x.value for x in at.caption]  # a plan: doing nothing
     proof = dict(pv.summary_table(p, "zh").to_numpy())
     assert proof[t("planner.page.metric.gap", "zh")] == "—"
 
@@ -218,6 +219,7 @@ def test_no_plan_claims_nothing_is_needed():
     infos = [x.value for x in at.info]
     assert t("plan4.no_plan.moves", "zh") in infos and t("plan4.no_plan.purchases", "zh") in infos
     assert t("planner.page.no_purchases", "zh") not in infos and t("planner.page.no_moves", "zh") not in infos
+    assert t("plan4.no_plan.after", "zh") in [x.value for x in at.caption]
     check = next(x.value for x in at.warning if x.value.startswith("评估引擎复核未通过"))
     ids = set(snapshot.schools["school_id"].astype(str))
     assert not any(i in check for i in ids) and "; " not in check and "；" in check
