@@ -225,8 +225,8 @@ def test_no_plan_claims_nothing_is_needed():
     assert not any(i in check for i in ids) and "; " not in check and "；" in check
     assert "示范县实验小学的" in check
     preview = next(x.value for x in at.caption if x.value.startswith("即时预览（贪心算法）："))
-    assert t("planner.status.undecided", "zh") not in preview
-    assert preview.endswith(t("plan4.preview.none_found", "zh"))
+    assert t("planner.status.undecided", "zh") not in preview and "时间" not in preview
+    assert preview == t("plan4.preview.none_found", "zh") and preview.count("预览") == 1
 
 
 def test_default_name_follows_the_mode_until_the_user_types_one():

@@ -538,11 +538,12 @@ def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str,
 
 def preview_text(p: Plan, lang: str) -> str:
     """Return the one-line summary of a greedy preview.  A greedy run that falls short has
-    neither run out of time nor proven anything: it says it found no plan."""
-    status = (t("plan4.preview.none_found", lang) if str(p.status) == "undecided" and p.method == "greedy"
-              else t(f"planner.status.{p.status}", lang))
+    neither run out of time nor proven anything: it says it found no plan (and shows none of
+    the figures of the plan it did not find)."""
+    if str(p.status) == "undecided" and p.method == "greedy":
+        return t("plan4.preview.none_found", lang)
     return t("plan4.preview.line", lang, transfers=teachers_text(p.transfers, lang),
-             cost=fmt_money(p.cost_yuan, lang), status=status)
+             cost=fmt_money(p.cost_yuan, lang), status=t(f"planner.status.{p.status}", lang))
 
 
 def empty_text(p: Plan, section: str, lang: str) -> str:
