@@ -1,5 +1,7 @@
-"""优化方案 Planner: the fewest teacher transfers, the least spending, or both, that make the
-chosen scheme pass for the chosen stage; a live greedy preview, the exact plan with its proof
+"""优化方案 Planner: the fewest teacher transfers, the least spending, or both, that bring the
+chosen scheme's CVs for the chosen stage under their thresholds (the planner's goal: the school
+standard and the county items are not planned; when they keep the county from passing, the page
+says so and links to where to act); a live greedy preview, the exact plan with its proof
 (optimal or gap), the moves, purchases, coefficients before → after and each school's change;
 save as a scenario; XLSX download."""
 
@@ -11,7 +13,7 @@ from dashboard.ui import cache
 from dashboard.ui import planner_page as pv
 from dashboard.ui.export import XLSX_MIME
 from dashboard.ui.format import md_text
-from pages.common import fitted, show_error, start_page, url_select
+from pages.common import fitted, page_link, show_error, start_page, url_select
 
 ctx = start_page("app.page.planner")
 st.caption(ctx.tr("planner.page.caption"))
@@ -55,7 +57,7 @@ try:
 except (pv.PlanError, pv.ScenarioError) as exc:
     show_error(exc, lang)
     st.stop()
-st.caption(f"{ctx.tr('planner.page.preview')}: {pv.preview_text(quick, lang)}")
+st.caption(pv.preview_text(quick, lang))
 
 run_key = (ctx.snapshot.id, ctx.county_code, scheme, stage, mode, repr(cons))
 stored = st.session_state.get("planner_result")
@@ -88,6 +90,8 @@ for note in (pv.bound_text(result, lang), pv.per_transfer_note(result, lang)):
 after = cache.page_view("planner_after", (*view_key, repr(result.actions())), lambda: pv.after_verdict(
     result, ctx.snapshot.county, lang, like=ctx.evaluation))
 st.subheader(ctx.tr("verdict.after.heading"))
+if not result.status.has_plan:  # nothing to apply: the "after" is the county as it is
+    st.caption(ctx.tr("plan4.no_plan.after"))
 {"pass": st.success, "near": st.warning, "fail": st.error, "missing": st.warning}[after.status](
     after.headline)
 st.markdown("\n".join(f"- {line}" for line in after.components))
@@ -97,8 +101,12 @@ if after.near:
     st.warning(after.near)
 for warning in after.rotation:
     st.warning(warning)
+if after.outside is not None:  # the CVs are met, the verdict is not: say what fails and where to act
+    st.info(after.outside.text)
+    for link in after.outside.links:
+        page_link(link.page, link.label, icon=":material/arrow_forward:", query_params=dict(link.params))
 st.caption(after.goal_note)
-(st.info if result.check.passed else st.warning)(pv.check_text(result, lang))
+(st.info if result.check.passed else st.warning)(pv.check_text(result, lang, ctx.schools))
 lines = pv.explanation_lines(result, lang)
 if lines:
     st.subheader(ctx.tr("planner.page.explanation"))
@@ -110,7 +118,7 @@ st.dataframe(pv.coefficient_table(result, lang), hide_index=True, key="planner_c
 st.subheader(ctx.tr("planner.page.moves"))
 moves = pv.moves_table(result, ctx.schools, lang)
 if moves.empty:
-    st.info(ctx.tr("planner.page.no_moves"))
+    st.info(pv.empty_text(result, "moves", lang))
 else:
     shown = pv.moves_columns(moves, lang)  # no stage, no teacher ids (both in the XLSX)
     st.dataframe(moves, hide_index=True, key="planner_moves", column_order=shown,
@@ -120,20 +128,24 @@ st.caption(pv.rotation_text(result, lang))
 st.subheader(ctx.tr("planner.page.purchases"))
 buys = pv.purchases_table(result, ctx.schools, lang)
 if buys.empty:
-    st.info(ctx.tr("planner.page.no_purchases"))
+    st.info(pv.empty_text(result, "purchases", lang))
 else:
     st.dataframe(buys, hide_index=True, key="planner_purchases")
 
-effects = pv.school_effects(result, ctx.schools, lang)
+effects = pv.school_changes(result, ctx.schools, lang)  # one row per school and item: short headers
 if not effects.empty:
     st.subheader(ctx.tr("planner.page.schools"))
-    st.dataframe(effects, hide_index=True, key="planner_schools",
-                 column_config=fitted(pv.column_widths(effects)))
+    st.dataframe(effects, hide_index=True, key="planner_schools")
+
+# the name follows scheme, stage, mode and language until the user types a name of their own
+default_name = pv.default_scenario_name(result, lang)
+if st.session_state.get("planner_scenario_name") in (None, st.session_state.get("planner_default_name")):
+    st.session_state["planner_scenario_name"] = default_name
+st.session_state["planner_default_name"] = default_name
 
 left, right = st.columns([3, 2])
 with left:
-    name = st.text_input(ctx.tr("planner.page.save_name"), value=pv.default_scenario_name(result, lang),
-                         key="planner_scenario_name")
+    name = st.text_input(ctx.tr("planner.page.save_name"), key="planner_scenario_name")
     if st.button(ctx.tr("planner.page.save"), key="planner_save", disabled=not (result.moves or result.purchases)):
         try:
             pv.save_as_scenario(result, ctx.snapshot, ctx.data_root, name, lang)

@@ -88,8 +88,8 @@ def test_page_shows_the_engines_after_figures(lang, scheme, stage, mode):
     engine = applied.indicators.query(f"scheme == '{scheme}' and stage == '{stage}'").set_index("indicator")
     assert list(shown[after_col][: len(engine)]) == [f"{float(v):.3f}" for v in engine["cv"]]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[t("planner.page.metric.transfers", lang)] == t(
-        "planner.page.metric.transfers_value", lang, n=p.transfers)  # e.g. '24 人', '24 teachers'
+    assert metrics[t("planner.page.metric.transfers", lang)] == pv.teachers_text(
+        p.transfers, lang)  # e.g. '24 人', '24 teachers'
     assert_status_card(at, p.status, lang)
     if p.moves:
         moves = table_with(at, t("planner.col.from", lang))
@@ -171,3 +171,104 @@ def test_quality_transfers_say_the_county_still_fails():
     assert not [x.value for x in at.success]  # no green "everything holds"
     assert_status_card(at, p.status, "zh")
     assert any(after.goal_note == c.value for c in at.caption)
+
+
+# ----------------------------------------------------------------------------- the county director's review
+
+
+def test_caption_says_the_goal_is_the_cvs_only():
+    """The subtitle claimed the plan makes the scheme pass; the goal is the CVs only."""
+    for lang, words in (("zh", ("差异系数", "学校达标", "县级指标")),
+                        ("en", ("CVs", "school standard", "county items"))):
+        caption = t("planner.page.caption", lang)
+        assert all(w in caption for w in words), caption
+        assert "方案达标" not in caption and "scheme pass" not in caption
+
+
+def test_goal_met_verdict_failing_points_where_to_act():
+    """Basic primary on the demo: the composite already passes, one school fails the school
+    standard.  The page says what fails and links that school's profile; no optimality gap is
+    shown, as nothing was optimised."""
+    at = open_planner(lang="zh", scheme="basic", stage="primary", mode="transfers")
+    p = expected("basic", "primary", "transfers")
+    assert p.status == "already_passes"
+    after = pv.after_verdict(p, reference()[0].county, "zh")
+    assert after.status == "fail" and after.outside is not None
+    assert after.outside.text in [x.value for x in at.info]
+    links = [x.proto for x in at.get("page_link")]
+    failing = after.verdict.component("school_rule")
+    assert failing is not None and failing.ids
+    rules = p.after.school_rules
+    names = set(rules[rules["unit_id"].isin(failing.ids)]["school_name"])
+    assert names and all(any(n in link.label for link in links) for n in names)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("planner.page.metric.gap", "zh")] == "—"
+    assert t("plan4.no_plan.after", "zh") not in [x.value for x in at.caption]  # a plan: doing nothing
+    proof = dict(pv.summary_table(p, "zh").to_numpy())
+    assert proof[t("planner.page.metric.gap", "zh")] == "—"
+
+
+def test_no_plan_claims_nothing_is_needed():
+    """Quality primary with purchases only is out of reach: the sections say no plan was found
+    (not "nothing to buy"), the re-check names schools (no ids) joined by '；', and the greedy
+    preview does not claim the time ran out."""
+    snapshot, _ = reference()
+    at = open_planner(lang="zh", scheme="quality", stage="primary", mode="budget")
+    p = expected("quality", "primary", "budget")
+    assert not p.status.has_plan
+    infos = [x.value for x in at.info]
+    assert t("plan4.no_plan.moves", "zh") in infos and t("plan4.no_plan.purchases", "zh") in infos
+    assert t("planner.page.no_purchases", "zh") not in infos and t("planner.page.no_moves", "zh") not in infos
+    assert t("plan4.no_plan.after", "zh") in [x.value for x in at.caption]
+    check = next(x.value for x in at.warning if x.value.startswith("评估引擎复核未通过"))
+    ids = set(snapshot.schools["school_id"].astype(str))
+    assert not any(i in check for i in ids) and "; " not in check and "；" in check
+    assert "示范县实验小学的" in check
+    preview = next(x.value for x in at.caption if x.value.startswith("即时预览（贪心算法）："))
+    assert t("planner.status.undecided", "zh") not in preview and "时间" not in preview
+    assert preview == t("plan4.preview.none_found", "zh") and preview.count("预览") == 1
+
+
+def test_default_name_follows_the_mode_until_the_user_types_one():
+    at = open_planner(lang="zh", scheme="basic", stage="primary", mode="transfers")
+    name = at.text_input(key="planner_scenario_name")
+    assert name.value == "优化方案-基本均衡-小学-教师交流"
+    at.radio(key="planner_mode").set_value("both").run()
+    assert not at.exception
+    assert at.text_input(key="planner_scenario_name").value == "优化方案-基本均衡-小学-两者结合"
+    at.text_input(key="planner_scenario_name").set_value("我的方案").run()
+    at.radio(key="planner_mode").set_value("transfers").run()
+    assert at.text_input(key="planner_scenario_name").value == "我的方案"
+
+
+def test_coefficient_table_says_near_where_the_verdict_does():
+    """Quality primary transfers bring 百名学生骨干教师数 to 0.500: the verdict calls it near,
+    so does the table (not 达标 under a 临界 bullet)."""
+    p = expected("quality", "primary", "transfers")
+    after = pv.after_verdict(p, reference()[0].county, "zh")
+    cv = after.verdict.component("cv")
+    assert cv is not None and "Q2" in cv.near
+    table = pv.coefficient_table(p, "zh").set_index("指标")
+    assert table.loc["百名学生骨干教师数", "调整后结论"] == "临界"
+    assert table.loc["百名学生骨干教师数", "调整前结论"] == "未达标"
+    assert table.loc["生均体育运动场馆面积", "调整后结论"] == "未达标"
+    assert set(table["调整后结论"]) <= {"达标", "临界", "未达标"}
+
+
+def test_preview_line_and_school_table_read_well():
+    p = expected("quality", "primary", "transfers")
+    zh, en = pv.preview_text(p, "zh"), pv.preview_text(p, "en")
+    assert zh.startswith("即时预览（贪心算法）：交流") and zh.count("预览") == 1 and ": " not in zh
+    assert en.startswith("Live preview (greedy): ") and en.count("review") == 1 and ", The" not in en
+    table = pv.school_changes(p, reference()[0].schools, "zh")
+    assert list(table.columns) == ["学校", "项目", "调整前", "调整后"]
+    moved = {m.from_school_id for m in p.moves} | {m.to_school_id for m in p.moves}
+    assert table["学校"].nunique() == len(moved)
+    assert "百名学生骨干教师数" in set(table["项目"]) and "学校达标" in set(table["项目"])
+    # a row says what changed at that school; the school standard is always shown
+    assert ((table["调整前"] != table["调整后"]) | (table["项目"] == "学校达标")).all()
+    assert (table["项目"] == "学校达标").sum() == len(moved)
+    # the purchase items write square metres as the indicators' units do
+    assert all("㎡" not in t(f"planner.resource.{r}", "zh") for r in
+               ("teaching_aux_area_m2", "sports_area_m2", "building_area_m2"))
+    assert "m²" in t("planner.resource.sports_area_m2", "zh")

@@ -23,7 +23,7 @@ from dashboard.method.coefficients import judge
 from dashboard.method.engine import Evaluation
 from dashboard.method.profiles_county import with_profile
 from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
-from dashboard.method.verdict import Verdict, evaluation_verdicts
+from dashboard.method.verdict import Verdict, cv_component, evaluation_verdicts
 from dashboard.planning.planner import (
     DEFAULT_STAFFING_NORM,
     MODES,
@@ -82,6 +82,11 @@ __all__ = [
     "after_verdict",
     "goal_ids",
     "preview_text",
+    "teachers_text",
+    "empty_text",
+    "OutsideGoal",
+    "PageLink",
+    "school_changes",
     "plan_xlsx",
     "default_scenario_name",
     "save_as_scenario",
@@ -171,14 +176,29 @@ def _id_name(i: str, lang: str) -> str:
     return t("planner.composite", lang) if i == "B_CV_COMPOSITE" else indicator_label(i, lang)
 
 
+def teachers_text(n: int, lang: str) -> str:
+    """Return a count of teachers with its word ('24 人', '1 teacher', '24 teachers').
+
+    >>> teachers_text(1, "en"), teachers_text(0, "en"), teachers_text(1, "zh")
+    ('1 teacher', '0 teachers', '1 人')
+    """
+    return t("plan4.teachers.one" if n == 1 else "plan4.teachers.many", lang, n=n)
+
+
+def _gap_text(p: Plan) -> str:
+    """Return the optimality gap of a solved plan ('0.00%'); a dash when nothing was solved
+    (the goal was met before any change, or there is no plan)."""
+    solved = str(p.status) in ("optimal", "feasible")
+    return f"{p.gap:.2%}" if solved and not math.isnan(p.gap) else DASH
+
+
 def summary(p: Plan, lang: str) -> PlanSummary:
     """Return the headline texts: status, teachers moved ('24 人'), purchases ('1,841.2 万元'),
-    optimality gap."""
-    gap = DASH if math.isnan(p.gap) else f"{p.gap:.2%}"
+    optimality gap (only of a plan that was solved)."""
     return PlanSummary(status=t(f"planner.status.{p.status}", lang),
                        status_short=t(f"layout.planner.status_short.{p.status}", lang),
-                       transfers=t("planner.page.metric.transfers_value", lang, n=p.transfers),
-                       cost=fmt_money(p.cost_yuan, lang), gap=gap, passed=p.check.passed)
+                       transfers=teachers_text(p.transfers, lang),
+                       cost=fmt_money(p.cost_yuan, lang), gap=_gap_text(p), passed=p.check.passed)
 
 
 def _names(schools: pd.DataFrame) -> dict[str, str]:
@@ -225,16 +245,33 @@ def _stage_rows(ev: Evaluation, scheme: str, stage: str) -> pd.DataFrame:
     return ind[(ind["scheme"] == scheme) & (ind["stage"] == stage)].set_index("indicator")
 
 
-def _status(passed: object, lang: str) -> str:
-    return t("status.pass" if bool(passed) else "status.fail", lang)
+def _cv_statuses(ev: Evaluation, p: Plan) -> dict[str, str]:
+    """Return the status (pass, near, fail, missing) of each CV of the goal's scheme and stage
+    in ``ev`` as the verdict judges it (dashboard.method.verdict.cv_component; the basic
+    composite as B_CV_COMPOSITE): one judgement on the page, never a second one."""
+    scheme, stage = p.goal.scheme, p.goal.stage
+
+    def sel(df: pd.DataFrame) -> pd.DataFrame:
+        return df[(df["county_code"].astype(str) == str(p.county_code)) & (df["year"] == p.year)]
+
+    c = cv_component(scheme, stage, sel(ev.indicators), sel(ev.composites), "en", ev.params)
+    ids = ("B_CV_COMPOSITE",) if scheme == "basic" else tuple(scheme_ids(scheme))
+    if c.status == "missing":
+        return dict.fromkeys(ids, "missing")
+    return {i: "fail" if i in c.ids else "near" if i in c.near else "pass" for i in ids}
 
 
 def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
     """Return each CV of the goal's scheme and stage before → after (the standards' decimals)
-    with the verdicts;
+    with the verdict's status of each (pass, near, fail);
     for basic the composite is the last row."""
     scheme, stage = p.goal.scheme, p.goal.stage
     b, a = _stage_rows(p.before, scheme, stage), _stage_rows(p.after, scheme, stage)
+    judged = {"before": _cv_statuses(p.before, p), "after": _cv_statuses(p.after, p)}
+
+    def status(when: str, i: str) -> str:
+        return t(f"status.{judged[when][i]}", lang)
+
     thr = cv_threshold(scheme, stage)
     col = {k: t(f"planner.col.{k}", lang) for k in ("indicator", "before", "after", "threshold",
                                                     "status_before", "status_after")}
@@ -244,8 +281,8 @@ def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
         row = {col["indicator"]: spec.short_zh if lang == "zh" else spec.short_en,
                col["before"]: fmt_cv(b.loc[i, "cv"]), col["after"]: fmt_cv(a.loc[i, "cv"])}
         if scheme == "quality":
-            row.update({col["threshold"]: f"≤ {fmt_cv(thr)}", col["status_before"]: _status(b.loc[i, "passed"], lang),
-                        col["status_after"]: _status(a.loc[i, "passed"], lang)})
+            row.update({col["threshold"]: f"≤ {fmt_cv(thr)}", col["status_before"]: status("before", i),
+                        col["status_after"]: status("after", i)})
         else:  # 2012: only the composite is judged; the eight CVs enter its mean
             row.update({col["threshold"]: t("planner.in_composite", lang),
                         col["status_before"]: DASH, col["status_after"]: DASH})
@@ -256,8 +293,8 @@ def coefficient_table(p: Plan, lang: str) -> pd.DataFrame:
         rows.append({col["indicator"]: t("planner.composite", lang),
                      col["before"]: fmt_cv(cb["composite_cv"]),
                      col["after"]: fmt_cv(ca["composite_cv"]), col["threshold"]: f"≤ {fmt_cv(thr)}",
-                     col["status_before"]: _status(cb["passed"], lang),
-                     col["status_after"]: _status(ca["passed"], lang)})
+                     col["status_before"]: status("before", "B_CV_COMPOSITE"),
+                     col["status_after"]: status("after", "B_CV_COMPOSITE")})
     return pd.DataFrame(rows)
 
 
@@ -266,31 +303,63 @@ def school_effects(p: Plan, schools: pd.DataFrame, lang: str, *,
     """Return each unit the plan changes: teachers ±, the changed indicators before → after
     (with their units; ``numbers``: plain numbers, the XLSX workbook) and the school rule
     after."""
-    scheme, stage = p.goal.scheme, p.goal.stage
-    touched = {m.from_school_id for m in p.moves} | {m.to_school_id for m in p.moves} | {
-        x.school_id for x in p.purchases}
-    if not touched:
+    ub, ua, ids = _touched_units(p)
+    if ub.empty:
         return pd.DataFrame()
-    ub = p.before.units[scheme]
-    ua = p.after.units[scheme]
-    ub = ub[ub["stage"] == stage].set_index("unit_id")
-    ua = ua[ua["stage"] == stage].set_index("unit_id").reindex(ub.index)
-    keep = ub["school_id"].astype(str).isin(touched)
-    ids = [i for i in scheme_ids(scheme) if not np.allclose(ub.loc[keep, i].to_numpy(float),
-                                                            ua.loc[keep, i].to_numpy(float), equal_nan=True)]
     names = _names(schools)
-    out = pd.DataFrame({t("planner.col.school", lang): [names.get(str(s), str(s)) for s in ub.loc[keep, "school_id"]],
-                        t("planner.col.teachers_change", lang): (ua.loc[keep, "teachers"]
-                                                                 - ub.loc[keep, "teachers"]).astype(int).to_numpy()})
+    out = pd.DataFrame({t("planner.col.school", lang): [names.get(str(s), str(s)) for s in ub["school_id"]],
+                        t("planner.col.teachers_change", lang): (ua["teachers"]
+                                                                 - ub["teachers"]).astype(int).to_numpy()})
     for i in ids:
         d, name = INDICATORS[i].decimals, indicator_label(i, lang)
         for key, frame in (("planner.col.value_before", ub), ("planner.col.value_after", ua)):
-            values = frame.loc[keep, i]
+            values = frame[i]
             out[t(key, lang, indicator=name)] = (values.round(d).to_numpy() if numbers else
                                                  [fmt_value(v, i, lang) for v in values])
     out[t("planner.col.school_pass_after", lang)] = [t("planner.yes" if bool(v) else "planner.no", lang)
-                                                     for v in ua.loc[keep, "school_pass"]]
+                                                     for v in ua["school_pass"]]
     return out.reset_index(drop=True)
+
+
+def _touched_units(p: Plan) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Return the units of the goal's scheme and stage the plan changes, before and after
+    (indexed by unit id, same order), and the indicators whose value changes in any of them."""
+    scheme, stage = p.goal.scheme, p.goal.stage
+    touched = {m.from_school_id for m in p.moves} | {m.to_school_id for m in p.moves} | {
+        x.school_id for x in p.purchases}
+    ub = p.before.units[scheme]
+    ub = ub[(ub["stage"] == stage) & ub["school_id"].astype(str).isin(touched)].set_index("unit_id")
+    ua = p.after.units[scheme]
+    ua = ua[ua["stage"] == stage].set_index("unit_id").reindex(ub.index)
+    ids = [i for i in scheme_ids(scheme) if not np.allclose(ub[i].to_numpy(float), ua[i].to_numpy(float),
+                                                            equal_nan=True)]
+    return ub, ua, ids
+
+
+def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return each unit the plan changes in a long table the page can show at any width:
+    school, item (its teachers and each indicator with its unit where they change, and the
+    school standard always), before, after; the figures of :func:`school_effects`, one row per
+    school and item."""
+    ub, ua, changed = _touched_units(p)
+    if ub.empty:
+        return pd.DataFrame()
+    names = _names(schools)
+    yes_no = {True: t("planner.yes", lang), False: t("planner.no", lang)}
+    col = {k: t(f"planner.col.{k}", lang) for k in ("school", "before", "after")}
+    rows = []
+    for unit in ub.index:
+        school = names.get(str(ub.loc[unit, "school_id"]), str(ub.loc[unit, "school_id"]))
+        items = [(t("plan4.col.teachers", lang), fmt_number(ub.loc[unit, "teachers"], 0),
+                  fmt_number(ua.loc[unit, "teachers"], 0))]
+        items += [(indicator_label(i, lang), fmt_value(ub.loc[unit, i], i, lang), fmt_value(ua.loc[unit, i], i, lang))
+                  for i in changed]
+        items.append((t("plan4.col.school_pass", lang), yes_no[bool(ub.loc[unit, "school_pass"])],
+                      yes_no[bool(ua.loc[unit, "school_pass"])]))
+        rows += [{col["school"]: school, t("plan4.col.item", lang): item, col["before"]: before,
+                  col["after"]: after} for k, (item, before, after) in enumerate(items)
+                 if before != after or k == len(items) - 1]
+    return pd.DataFrame(rows)
 
 
 def rotation_text(p: Plan, lang: str) -> str:
@@ -308,11 +377,15 @@ def explanation_lines(p: Plan, lang: str) -> list[str]:
     return [e.message(lang) for e in p.explanation]
 
 
-def check_text(p: Plan, lang: str) -> str:
-    """Return the engine re-check's verdict as a sentence."""
+def check_text(p: Plan, lang: str, schools: pd.DataFrame | None = None) -> str:
+    """Return the engine re-check's verdict as a sentence, schools by their names in
+    ``schools`` (the id only where a name is missing), the failures joined as the language
+    joins clauses."""
     if p.check.passed:
         return t("planner.check.ok", lang)
-    return t("planner.check.failed", lang, failures="; ".join(p.check.messages(lang)))
+    names = {} if schools is None else _names(schools)
+    sep = "；" if lang == "zh" else "; "
+    return t("planner.check.failed", lang, failures=sep.join(p.check.messages(lang, names)))
 
 
 @dataclass(frozen=True)
@@ -335,6 +408,52 @@ class AfterVerdict:
     rotation: tuple[str, ...]
     goal_note: str
     verdict: Verdict
+    outside: OutsideGoal | None = None
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link to another page of the app: its file (as in pages.common.PAGE_FILES), its label
+    and its query parameters."""
+
+    page: str
+    label: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class OutsideGoal:
+    """What keeps the county from passing once the planner's goal (the CVs) is met: the failing
+    components outside the goal in one sentence (``text``) and where to act on them
+    (``links``: the failing schools' profiles, the checklist for the county items)."""
+
+    text: str
+    links: tuple[PageLink, ...]
+
+
+MAX_SCHOOL_LINKS: Final = 5  # failing schools linked by name before the rest is left to the school page
+
+
+def _outside_goal(p: Plan, v: Verdict, after: Evaluation, lang: str) -> OutsideGoal | None:
+    """Return what fails outside the planner's goal when the goal is met but the verdict is not
+    a pass (None otherwise): the school standard and the county items are not planned."""
+    parts = [c for c in v.components if c.kind != "cv" and c.status in ("fail", "missing")]
+    if not p.check.goal_met or v.status not in ("fail", "missing") or not parts:
+        return None
+    links: list[PageLink] = []
+    for c in parts:
+        if c.kind == "school_rule":
+            rules = after.school_rules
+            rows = rules[(rules["scheme"] == p.goal.scheme) & rules["unit_id"].astype(str).isin(c.ids)]
+            rows = rows.drop_duplicates("school_id").head(MAX_SCHOOL_LINKS)
+            links += [PageLink("pages/school.py", t("plan4.outside.school", lang, name=md_text(str(name))),
+                               (("school", str(sid)), ("sstage", str(stage))))
+                      for sid, name, stage in zip(rows["school_id"], rows["school_name"], rows["stage"])]
+        elif c.kind == "county":
+            links.append(PageLink("pages/checklist.py", t("plan4.outside.checklist", lang)))
+    sep = "、" if lang == "zh" else ", "
+    text = t("plan4.outside.text", lang, parts=sep.join(t(f"verdict.part.{c.kind}", lang) for c in parts))
+    return OutsideGoal(text=text, links=tuple(links))
 
 
 def goal_ids(p: Plan) -> tuple[str, ...]:
@@ -414,13 +533,25 @@ def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str,
                margin=f"{p.after.params.near_margin:g}") if near else None,
         rotation=_rotation_warnings(p, lang),
         goal_note=t("verdict.after.goal_note", lang, ids=sep.join(_id_name(i, lang) for i in goal)),
-        verdict=v)
+        verdict=v, outside=_outside_goal(p, v, after, lang))
 
 
 def preview_text(p: Plan, lang: str) -> str:
-    """Return the one-line summary of a greedy preview."""
-    return t("planner.page.preview_line", lang, transfers=p.transfers, cost=fmt_money(p.cost_yuan, lang),
-             status=t(f"planner.status.{p.status}", lang))
+    """Return the one-line summary of a greedy preview.  A greedy run that falls short has
+    neither run out of time nor proven anything: it says it found no plan (and shows none of
+    the figures of the plan it did not find)."""
+    if str(p.status) == "undecided" and p.method == "greedy":
+        return t("plan4.preview.none_found", lang)
+    return t("plan4.preview.line", lang, transfers=teachers_text(p.transfers, lang),
+             cost=fmt_money(p.cost_yuan, lang), status=t(f"planner.status.{p.status}", lang))
+
+
+def empty_text(p: Plan, section: str, lang: str) -> str:
+    """Return what an empty section ("moves" or "purchases") says: nothing needed when a plan
+    exists, no plan found otherwise (an empty list of a missing plan proves no need)."""
+    if p.status.has_plan:
+        return t("planner.page.no_moves" if section == "moves" else "planner.page.no_purchases", lang)
+    return t(f"plan4.no_plan.{section}", lang)
 
 
 TABLE_WIDTH = 940  # pixels a table has beside the sidebar in a 1440-px window (978), less a margin
@@ -456,7 +587,7 @@ def summary_table(p: Plan, lang: str) -> pd.DataFrame:
     rows = [(t("planner.page.metric.status", lang), t(f"planner.status.{p.status}", lang)),
             (t("plan2.xlsx.objective", lang), objective),
             (t("plan2.xlsx.lower_bound", lang), DASH if math.isnan(p.lower_bound) else fmt_number(p.lower_bound, 2)),
-            (t("planner.page.metric.gap", lang), DASH if math.isnan(p.gap) else f"{p.gap:.2%}"),
+            (t("planner.page.metric.gap", lang), _gap_text(p)),
             (t("plan2.xlsx.per_transfer", lang), fmt_money(p.constraints.cost("teacher_transfer"), lang)),
             (t("plan2.xlsx.check", lang), check_text(p, lang)),
             (t("plan2.xlsx.rotation", lang), rotation_text(p, lang))]

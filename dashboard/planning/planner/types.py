@@ -247,10 +247,12 @@ class CheckFailure:
     value: float | None = None
     to_school_id: str | None = None
 
-    def message(self, lang: str = "zh") -> str:
-        """Return the failure in ``lang``."""
-        return t(f"plan2.failure.{self.kind}", lang, school=self.school_id or "",
-                 to_school=self.to_school_id or "",
+    def message(self, lang: str = "zh", names: Mapping[str, str] | None = None) -> str:
+        """Return the failure in ``lang``, schools by their ``names`` (school id -> name; the id
+        when a name is missing)."""
+        named = names or {}
+        return t(f"plan2.failure.{self.kind}", lang, school=named.get(self.school_id or "", self.school_id or ""),
+                 to_school=named.get(self.to_school_id or "", self.to_school_id or ""),
                  indicator=_indicator_names(self.indicator, lang) if self.indicator else "",
                  value="" if self.value is None else f"{self.value:,.1f}")
 
@@ -266,9 +268,10 @@ class PlanCheck:
     constraints_ok: bool
     failures: tuple[CheckFailure, ...] = ()
 
-    def messages(self, lang: str = "zh") -> tuple[str, ...]:
-        """Return every failure's message in ``lang``."""
-        return tuple(f.message(lang) for f in self.failures)
+    def messages(self, lang: str = "zh", names: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """Return every failure's message in ``lang`` (schools by their ``names``, see
+        :meth:`CheckFailure.message`)."""
+        return tuple(f.message(lang, names) for f in self.failures)
 
     @property
     def passed(self) -> bool:
