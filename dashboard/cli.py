@@ -519,8 +519,9 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     for e in p.explanation:
         lines.append("! " + e.message(lang))
     lines += _plan_verdict_lines(p, county, lang)
-    lines.append(t("planner.check.ok", lang) if p.check.passed else
-                 t("planner.check.failed", lang, failures="; ".join(p.check.messages(lang))))
+    from dashboard.ui.planner_page import check_text  # as the page says it: names, not ids
+
+    lines.append(check_text(p, lang, schools))
     return "\n".join(lines)
 
 
