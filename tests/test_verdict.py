@@ -185,3 +185,15 @@ def test_every_view_gives_the_same_verdict_on_the_demo(demo, capsys):
     assert cards[("primary", "basic")] == "fail"
     overall = {i.item_id: i.status for i in items if i.item_id.count(":") == 1 and i.group == "verdict"}
     assert overall == {f"VERDICT:{s}": rep["verdict"][s]["status"] for s in ("basic", "quality")}
+
+
+def test_a_failing_school_standard_counts_the_undecided_units_too():
+    rules = _rules("basic", [False, True, True, True]).assign(
+        school_status=["fail", "approximated", "missing", "pass"])
+    from dashboard.method.verdict import school_component
+
+    zh = school_component("basic", "primary", rules, "zh")
+    assert zh.status == "fail" and zh.failing == 1
+    assert zh.text == "1/4 个学校（学段）未达标：学校0（小学）；另有 1 个仅按近似判断、1 个缺数据"
+    en = school_component("basic", "primary", rules, "en")
+    assert en.text.endswith("; 1 more judged only on an approximation, 1 lacking data")

@@ -247,8 +247,11 @@ def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
             ids=tuple(str(u) for u in unsure["unit_id"]), total=len(rows), stage=stage)
     names = [f"{n}（{t(f'stage.{s}', lang)}）" if lang == "zh" else f"{n} ({t(f'stage.{s}', lang)})"
              for n, s in zip(bad["school_name"], bad["stage"])]
+    approximated, missing = int((status == "approximated").sum()), int((status == "missing").sum())
+    unsure_text = (t("verdict.school.fail_unsure", lang, approximated=approximated, missing=missing)
+                   if approximated or missing else "")  # the others are not all passes either
     return Component("school_rule", "fail", t("verdict.school.fail", lang, failing=len(bad),
-                                               units=len(rows), names=_join(names, lang)),
+                                               units=len(rows), names=_join(names, lang)) + unsure_text,
                      ids=tuple(str(u) for u in bad["unit_id"]), failing=len(bad),
                      total=len(rows), stage=stage)
 
