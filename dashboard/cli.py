@@ -112,7 +112,7 @@ def _verdict_lines(v, lang: str) -> list[str]:
     component's."""
     lines = [t("verdict.cli.line", lang, status=t(f"status.{v.status}", lang), text=v.text)]
     for c in v.components:
-        part = t(f"verdict.part.{c.kind}", lang)
+        part = t(f"verdict.part_title.{c.kind}", lang)
         if v.stage is None and c.stage:
             part = t("verdict.part_stage", lang, stage=t(f"stage.{c.stage}", lang), part=part)
         lines.append(t("verdict.cli.component", lang, part=part,

@@ -558,7 +558,7 @@ def _stage_verdict_item(verdict: Verdict, lang: str) -> ChecklistItem:
     """Return one stage's verdict of a scheme: each component's status, the verdict's text."""
     stage = str(verdict.stage)
     value = _separator(lang).join(
-        f"{t(f'verdict.part.{c.kind}', lang)} {t(f'status.{c.status}', lang)}"
+        f"{t(f'verdict.part_title.{c.kind}', lang)}{'：' if lang == 'zh' else ': '}{t(f'status.{c.status}', lang)}"
         for c in verdict.components)
     return ChecklistItem(
         verdict.scheme, "verdict", f"VERDICT:{verdict.scheme}:{stage}",

@@ -79,7 +79,7 @@ def _card(r: pd.Series, verdict: Verdict, lang: str) -> StatusCard:
     stage, scheme = verdict.stage or "", verdict.scheme
     label = t(f"app.overview.card_{scheme}", lang, stage=t(f"stage.{stage}", lang))
     parts = "；".join if lang == "zh" else "; ".join
-    components = parts(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
+    components = parts(t("verdict.after.component", lang, part=t(f"verdict.part_title.{c.kind}", lang),
                          status=t(f"status.{c.status}", lang), text=md_text(c.text))
                        for c in verdict.components)
     help_text = "\n\n".join([card_help(scheme, lang), t("verdict.overview.help", lang),

@@ -517,7 +517,7 @@ def after_verdict(p: Plan, county_table: pd.DataFrame | None, lang: str,
     headline = t("verdict.after.line", lang, stage=t(f"stage.{stage}", lang),
                  scheme=t(f"scheme.{scheme}", lang), status=status_text,
                  text=md_text(v.text))  # the verdict names schools: Markdown shows them as text
-    components = tuple(t("verdict.after.component", lang, part=t(f"verdict.part.{c.kind}", lang),
+    components = tuple(t("verdict.after.component", lang, part=t(f"verdict.part_title.{c.kind}", lang),
                          status=t(f"status.{c.status}", lang), text=md_text(c.text))
                        for c in v.components)
     goal = goal_ids(p)
