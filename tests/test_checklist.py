@@ -122,6 +122,10 @@ def test_stage_verdicts_are_the_verdict_module(demo):
     # basic primary: the composite passes, one school fails the provincial standard
     basic = by_id["VERDICT:basic:primary"]
     assert basic.status == "fail" and any(":primary" in d for d in basic.detail)
+    # each part with its status, as a line of its own reads it
+    assert basic.value.startswith("差异系数：达标；学校达标：未达标")
+    en = {i.item_id: i for i in _checklist(schools, county, "en")[1]}["VERDICT:basic:primary"]
+    assert en.value.startswith("The CV test: Pass; The school standard: Fail")
 
 
 def test_derive_school_items_by_hand():
