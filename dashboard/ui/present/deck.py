@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from itertools import cycle
 from typing import Any, Final
 
 from pptx import Presentation
@@ -16,8 +17,8 @@ from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
-from pptx.oxml.ns import qn
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.ui.present.fonts import run_properties, set_typefaces
@@ -130,7 +131,7 @@ def _chart(slide: Any, spec: Chart, left: int, top: int, width: int, height: int
     axis.tick_labels.number_format_is_linked = False
     _axis_title(axis, spec.axis_title)
     _axis_title(chart.category_axis, spec.category_title)
-    colors = iter(SERIES_COLORS)
+    colors = cycle([c for c in SERIES_COLORS if c != THRESHOLD_COLOR])  # the threshold's own
     for plot_series in chart.plots[0].series:
         threshold = plot_series.name == spec.threshold
         color = RGBColor.from_string(THRESHOLD_COLOR if threshold else next(colors))

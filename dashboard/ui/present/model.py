@@ -113,17 +113,22 @@ def facts_scheme(m: Material) -> str:
     return "basic" if "basic" in m.schemes else m.schemes[0]
 
 
-def sentences(text: str, lang: str) -> str:
+def sentences(text: str, lang: str, *, first: bool = True) -> str:
     """Return ``text`` with every English sentence begun with a capital (a reason or evidence
     made elsewhere may begin in lower case: 'Pass. composite CV …'); Chinese as it is.
+    ``first`` False: the text's first word as it is (a table cell: 'm²/pupil').
 
     >>> sentences("Fail. composite CV 0.7. see 3.4; e.g. x\\n· the rule", "en")
     'Fail. Composite CV 0.7. See 3.4; e.g. x\\n· The rule'
     """
     if lang != "en":
         return text
-    return "\n".join(_SENTENCE_START.sub(lambda g: g.group(1) + g.group(2).upper(), line)
-                     for line in text.split("\n"))
+
+    def up(g: re.Match[str]) -> str:
+        start = g.start() == 0 and not g.group(1).strip()
+        return g.group(1) + (g.group(2).upper() if first or not start else g.group(2))
+
+    return "\n".join(_SENTENCE_START.sub(up, line) for line in text.split("\n"))
 
 
 def stage_facts(m: Material) -> list[dict[str, object]]:

@@ -375,7 +375,8 @@ def _sentenced(step: Step, lang: str) -> Step:
     def each(texts: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sentences(x, lang) for x in texts)
 
-    grid = step.grid and Grid(each(step.grid.columns), tuple(each(r) for r in step.grid.rows))
+    grid = step.grid and Grid(step.grid.columns, tuple(
+        tuple(sentences(x, lang, first=False) for x in r) for r in step.grid.rows))
     return replace(step, title=sentences(step.title, lang), lines=each(step.lines),
                    bullets=each(step.bullets), after_bullets=sentences(step.after_bullets, lang),
                    after_grid=sentences(step.after_grid, lang), grid=grid, notes=each(step.notes))

@@ -29,7 +29,7 @@ from dashboard.ui.format import (
     is_ratio,
 )
 from dashboard.ui.present.counts import status_of, status_order
-from dashboard.ui.present.model import Material, sentences, stage_facts
+from dashboard.ui.present.model import Material, facts_scheme, sentences, stage_facts
 
 __all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
            "school_table", "county_table", "verdict_table", "cv_format", "TABLE_KEYS"]
@@ -57,6 +57,7 @@ class OfficialTable:
     note: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = field(default=())
+    number: int = 0  # 表1, 表2, … (its sheet's name)
 
 
 def cv_format() -> str:
@@ -108,7 +109,8 @@ def facts_table(m: Material, number: int) -> OfficialTable:
     cols = tuple(t(f"present.table.facts.col.{c}", lang)
                  for c in ("stage", "units", "students", "classes", "teachers"))
     return OfficialTable("facts", t("present.table.facts.title", lang, n=number),
-                         t("present.table.facts.note", lang, year=m.year), cols, tuple(rows))
+                         t("present.table.facts.note", lang, year=m.year,
+                           scheme=t(f"scheme.{facts_scheme(m)}", lang)), cols, tuple(rows))
 
 
 def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
@@ -217,11 +219,12 @@ def official_tables(m: Material) -> list[OfficialTable]:
     makers += [partial(cv_table, m, s) for s in m.schemes]
     makers += [partial(school_table, m, s) for s in m.schemes]
     makers += [lambda n: county_table(m, n), lambda n: verdict_table(m, n)]
-    tables = [make(k) for k, make in enumerate(makers, start=1)]
+    tables = [replace(make(k), number=k) for k, make in enumerate(makers, start=1)]
     if m.lang != "en":
         return tables
     # every English sentence begun with a capital (evidence made elsewhere may not be)
     return [replace(tb, note=sentences(tb.note, "en"), rows=tuple(
-        tuple(replace(c, text=sentences(c.text, "en")) for c in row) for row in tb.rows))
+        tuple(replace(c, text=sentences(c.text, "en", first=False)) for c in row)
+        for row in tb.rows))
         for tb in tables]
 
