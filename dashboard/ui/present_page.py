@@ -7,6 +7,7 @@ the page styles of the presentation mode and of print.  No Streamlit.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import cycle
@@ -40,6 +41,7 @@ __all__ = ["Download", "page_material", "saved_scenarios", "downloads", "present
 PRESENT_PARAM: Final = "present"  # ?present=1: the presentation mode
 STEP_PARAM: Final = "step"  # ?step=N (1-based): the step shown
 NO_SCENARIO: Final = ""
+LEGEND_ROW: Final = 4  # legend entries a row (at the least, in the narrowest chart)
 EN_WRAP: Final = 9  # characters a line of an English category name
 # the presentation mode's figures: no toolbar (modebar) on a slide, no logo
 PRESENT_CONFIG: Final = {"displayModeBar": False, "displaylogo": False}
@@ -152,9 +154,11 @@ def step_figure(chart: Chart, lang: str) -> go.Figure:
         font={"family": FONT_FAMILY, "size": 18},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         yaxis={"title": {"text": chart.axis_title}, "tickformat": ".0%" if percent else ".2f"},
-        margin={"l": 70, "r": 20, "t": 90, "b": 40}, plot_bgcolor="#ffffff")
+        # room above the plot for the title and every row of the legend (they overlapped)
+        margin={"l": 70, "r": 20, "t": 60 + 32 * math.ceil(len(chart.series) / LEGEND_ROW),
+                "b": 40}, plot_bgcolor="#ffffff")
     fig.update_xaxes(tickangle=0, type="category", title={"text": chart.category_title},
-                     tickfont={"size": 18 if lang == "zh" else 15}, automargin=True)
+                     tickfont={"size": 18 if lang == "zh" else 14}, automargin=True)
     fig.update_yaxes(gridcolor="#dfe5ec")
     return fig
 

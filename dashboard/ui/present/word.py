@@ -34,6 +34,7 @@ TABLE_NOTE: Final = "JH Note"
 CAPTION: Final = "Caption"
 TABLE_SIZE: Final = 8  # pt, the tables' type
 SHORT: Final = 12  # ems: a column whose texts all fit keeps each on one line (names, statuses)
+SHORT_HEADER: Final = 5.0  # ems: a Chinese header up to this long is not wrapped
 MIN_EMS: Final = 2.5  # ems: the narrowest column
 CELL_MARGIN: Final = 36195  # EMU: 57 twips (1 mm), a cell's left and right margin each
 _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
@@ -122,14 +123,15 @@ def _ems(text: str) -> float:
 
 
 def _header_ems(header: str) -> float:
-    """Return the width (ems) a header needs: a Chinese one wraps onto three lines anywhere, an
+    """Return the width (ems) a header needs: a Chinese one wraps onto three lines anywhere
+    (one up to SHORT_HEADER characters long stays on one line: '差异系 / 数' read badly), an
     English one only between words (its longest word must fit, bold type being wider).
 
-    >>> _header_ems("Threshold"), _header_ems("生均教学仪器设备值（元）")
-    (5.94, 4.0)
+    >>> _header_ems("Threshold"), _header_ems("生均教学仪器设备值（元）"), _header_ems("差异系数")
+    (5.94, 5.0, 4.0)
     """
-    if any(ord(ch) > 0x2E7F for ch in header):
-        return round(len(header) / 3, 2)
+    if any(ord(ch) > 0x2E7F for ch in header):  # a short one ('差异系数') on one line
+        return round(max(min(_ems(header), SHORT_HEADER), _ems(header) / 3), 2)
     return round(max((_ems(w) for w in header.split()), default=0) * 1.2, 2)
 
 
