@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.ui import cache, present_page
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text
-from pages.common import PLOTLY_CONFIG, plain_text, start_page, url_select, url_value
+from pages.common import plain_text, start_page, url_select, url_value
 
 TEXT_LIMIT = 2000  # characters of a line shown (a verdict's reasons are long, never this long)
 
@@ -78,13 +78,15 @@ for line in step.lines:  # data-derived text: escaped, never markup
 if step.key == "map":
     fig = present_page.map_figure(m, ctx.geo_root)
     if fig is not None:
-        st.plotly_chart(fig, config=PLOTLY_CONFIG, key="present_map")
+        st.plotly_chart(fig, config=present_page.PRESENT_CONFIG, key="present_map")
 for column, chart in zip(st.columns(max(len(step.charts), 1)), step.charts, strict=False):
-    column.plotly_chart(present_page.step_figure(chart, lang), config=PLOTLY_CONFIG,
+    column.plotly_chart(present_page.step_figure(chart, lang), config=present_page.PRESENT_CONFIG,
                         key=f"present_chart_{chart.title}")
 for number, bullet in enumerate(step.bullets, start=1):
     st.markdown(f"{number}\\. " + plain_text(bullet, TEXT_LIMIT))
 if step.after_bullets:
     st.markdown(plain_text(step.after_bullets, TEXT_LIMIT))
-if step.grid is not None:
-    st.dataframe(present_page.grid_frame(step.grid), hide_index=True, key="present_grid")
+if step.grid is not None:  # a static table: wraps its long reasons, large type (projector.css)
+    st.table(present_page.grid_frame(step.grid), hide_index=True)
+if step.after_grid:
+    st.markdown(plain_text(step.after_grid, TEXT_LIMIT))

@@ -7,8 +7,10 @@ the page styles of the presentation mode and of print.  No Streamlit.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import cycle
 from pathlib import Path
 from typing import Final
 
@@ -20,9 +22,9 @@ from dashboard.method.engine import Evaluation
 from dashboard.planning.scenario import ScenarioError
 from dashboard.store.snapshots import Snapshot
 from dashboard.ui.figures import FONT_FAMILY
-from dashboard.ui.format import wrap_label
+from dashboard.ui.format import md_text, wrap_label
 from dashboard.ui.present.assemble import scenario_part
-from dashboard.ui.present.deck import SERIES_COLORS, build_deck
+from dashboard.ui.present.deck import SERIES_COLORS, THRESHOLD_COLOR, build_deck
 from dashboard.ui.present.html import report_html
 from dashboard.ui.present.images import gap_map_figure, gap_map_png
 from dashboard.ui.present.model import Material, material
@@ -34,11 +36,15 @@ from dashboard.ui.scenario_page import scenario_store, usable_scenarios
 
 __all__ = ["Download", "page_material", "saved_scenarios", "downloads", "present_steps",
            "step_figure", "grid_frame", "map_figure", "step_index", "page_style",
-           "PRESENT_PARAM", "STEP_PARAM", "NO_SCENARIO"]
+           "PRESENT_PARAM", "STEP_PARAM", "NO_SCENARIO", "PRESENT_CONFIG"]
 
 PRESENT_PARAM: Final = "present"  # ?present=1: the presentation mode
 STEP_PARAM: Final = "step"  # ?step=N (1-based): the step shown
 NO_SCENARIO: Final = ""
+LEGEND_ROW: Final = 4  # legend entries a row (at the least, in the narrowest chart)
+EN_WRAP: Final = 9  # characters a line of an English category name
+# the presentation mode's figures: no toolbar (modebar) on a slide, no logo
+PRESENT_CONFIG: Final = {"displayModeBar": False, "displaylogo": False}
 STEP_HEIGHT: Final = 520  # px of a figure in the presentation mode (a 1080p screen, title above)
 CSS_DIR: Final = Path(__file__).resolve().parent / "present"
 MIME: Final = {
@@ -126,15 +132,20 @@ def step_index(requested: object, count: int) -> int:
 
 def step_figure(chart: Chart, lang: str) -> go.Figure:
     """Return a chart of a step as a large plotly figure (bars or lines with markers), its
-    category names wrapped onto short lines and its legend above."""
+    category names wrapped onto short lines (English a word or two a line: side by side they
+    ran together), the categories as categories (years never become '2,022.5'), the
+    threshold in its own style (red; a dashed line without markers) and both axes titled."""
     fig = go.Figure()
-    x = [wrap_label(c, lang) for c in chart.categories]
-    for k, (name, values) in enumerate(chart.series):
-        color = "#" + SERIES_COLORS[k % len(SERIES_COLORS)]
+    x = [wrap_label(c, lang, None if lang == "zh" else EN_WRAP) for c in chart.categories]
+    colors = cycle([c for c in SERIES_COLORS if c != THRESHOLD_COLOR])  # the threshold's own
+    for name, values in chart.series:
+        threshold = name == chart.threshold
+        color = "#" + (THRESHOLD_COLOR if threshold else next(colors))
         y = [None if v is None else v for v in values]
         if chart.kind == "line":
-            fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines+markers",
-                                     line={"color": color, "width": 3}))
+            fig.add_trace(go.Scatter(
+                x=x, y=y, name=name, mode="lines" if threshold else "lines+markers",
+                line={"color": color, "width": 3, "dash": "dash" if threshold else "solid"}))
         else:
             fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=color))
     percent = chart.number_format.endswith("%")
@@ -143,15 +154,20 @@ def step_figure(chart: Chart, lang: str) -> go.Figure:
         font={"family": FONT_FAMILY, "size": 18},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         yaxis={"title": {"text": chart.axis_title}, "tickformat": ".0%" if percent else ".2f"},
-        margin={"l": 70, "r": 20, "t": 90, "b": 40}, plot_bgcolor="#ffffff")
-    fig.update_xaxes(tickangle=0)
+        # room above the plot for the title and every row of the legend (they overlapped)
+        margin={"l": 70, "r": 20, "t": 60 + 32 * math.ceil(len(chart.series) / LEGEND_ROW),
+                "b": 40}, plot_bgcolor="#ffffff")
+    fig.update_xaxes(tickangle=0, type="category", title={"text": chart.category_title},
+                     tickfont={"size": 18 if lang == "zh" else 14}, automargin=True)
     fig.update_yaxes(gridcolor="#dfe5ec")
     return fig
 
 
 def grid_frame(grid: Grid) -> pd.DataFrame:
-    """Return a step's table as a DataFrame of texts."""
-    return pd.DataFrame(list(grid.rows), columns=list(grid.columns))
+    """Return a step's table as a DataFrame of texts shown literally (st.table reads
+    Markdown: every sign escaped, line breaks made spaces; never cut)."""
+    return pd.DataFrame([[md_text(x) for x in row] for row in grid.rows],
+                        columns=[md_text(c) for c in grid.columns])
 
 
 def map_figure(m: Material, geo_root: str | Path) -> go.Figure | None:

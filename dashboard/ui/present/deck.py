@@ -9,13 +9,16 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from itertools import cycle
 from typing import Any, Final
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.ui.present.fonts import run_properties, set_typefaces
@@ -38,6 +41,9 @@ BLANK_LAYOUT: Final = 6
 CELL_PADDING: Final = Inches(0.2)  # a table cell's default left+right (and top+bottom) margins
 LINE_SPACING: Final = 1.3  # a line's height in units of the type size
 TITLE_SIZE: Final = 28  # pt, smaller for a title that would not fit one line
+MAX_LINES: Final = 4  # lines under a title (e.g. the schools' counts per scheme and stage)
+REGULAR: Final = 0.55  # ems of a Latin character in regular type
+THRESHOLD_COLOR: Final = "C0392B"  # the threshold: red, dashed, no markers (no series' colour)
 
 
 def _font_all(element: Any) -> None:
@@ -71,9 +77,10 @@ def _textbox(slide: Any, left: int, top: int, width: int, height: int, lines: Se
     return box
 
 
-def _ems(text: str) -> float:
-    """Return the width of ``text`` in ems (a CJK character 1, any other about 0.62 in bold)."""
-    return sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in text)
+def _ems(text: str, latin: float = 0.62) -> float:
+    """Return the width of ``text`` in ems: a CJK character 1, any other ``latin`` (about 0.62
+    in bold, 0.55 in regular type)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else latin for ch in text)
 
 
 def fit_size(text: str, width: int, largest: float, smallest: float = 16) -> float:
@@ -87,13 +94,20 @@ def fit_size(text: str, width: int, largest: float, smallest: float = 16) -> flo
     return max(smallest, min(largest, int(points / max(_ems(text), 1) * 0.9)))
 
 
-def _title(slide: Any, step: Step) -> None:
+def _title(slide: Any, step: Step) -> int:
+    """Add the title and the step's lines (up to MAX_LINES, smaller type beyond two); return
+    where the content below them starts (EMU)."""
     width = SLIDE_WIDTH - 2 * MARGIN
     _textbox(slide, MARGIN, Inches(0.3), width, Inches(0.8), [step.title],
              fit_size(step.title, width, TITLE_SIZE), bold=True, color=NAVY)
-    if step.lines:
-        _textbox(slide, MARGIN, Inches(1.1), SLIDE_WIDTH - 2 * MARGIN, Inches(0.7),
-                 list(step.lines[:2]), 15)
+    if not step.lines:
+        return int(Inches(1.2))
+    lines = list(step.lines[:MAX_LINES])
+    size = 15 if len(lines) <= 2 else 13
+    height = int(sum(_wrapped_lines(x, width, size) for x in lines) * size * LINE_SPACING * 12700
+                 + CELL_PADDING)
+    _textbox(slide, MARGIN, Inches(1.1), width, height, lines, size)
+    return max(int(CONTENT_TOP), int(Inches(1.1)) + height + int(Inches(0.1)))
 
 
 def _chart(slide: Any, spec: Chart, left: int, top: int, width: int, height: int) -> None:
@@ -115,32 +129,58 @@ def _chart(slide: Any, spec: Chart, left: int, top: int, width: int, height: int
     axis.has_major_gridlines = True
     axis.tick_labels.number_format = spec.number_format
     axis.tick_labels.number_format_is_linked = False
-    for k, plot_series in enumerate(chart.plots[0].series):
-        color = RGBColor.from_string(SERIES_COLORS[k % len(SERIES_COLORS)])
+    _axis_title(axis, spec.axis_title)
+    _axis_title(chart.category_axis, spec.category_title)
+    colors = cycle([c for c in SERIES_COLORS if c != THRESHOLD_COLOR])  # the threshold's own
+    for plot_series in chart.plots[0].series:
+        threshold = plot_series.name == spec.threshold
+        color = RGBColor.from_string(THRESHOLD_COLOR if threshold else next(colors))
         if spec.kind == "line":
             plot_series.format.line.color.rgb = color
             plot_series.smooth = False
+            if threshold:  # its own style: dashed, no markers
+                plot_series.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+                plot_series.marker.style = XL_MARKER_STYLE.NONE
         else:
             plot_series.format.fill.solid()
             plot_series.format.fill.fore_color.rgb = color
     if spec.kind == "bar":
         plot = chart.plots[0]
+        plot.gap_width = 60  # wider bars
         plot.has_data_labels = True
-        plot.data_labels.number_format = spec.number_format
-        plot.data_labels.number_format_is_linked = False
-        plot.data_labels.font.size = Pt(9)
+        labels = plot.data_labels
+        labels.number_format = spec.number_format
+        labels.number_format_is_linked = False
+        labels.font.size = Pt(9)
+        labels.position = XL_LABEL_POSITION.OUTSIDE_END
+        # each label upright above its own bar: side by side they overlapped (0.543 / 0.500)
+        body = labels._element.get_or_add_txPr().find(qn("a:bodyPr"))  # noqa: SLF001
+        body.set("rot", "-5400000")
+        body.set("vert", "horz")
     _font_all(chart._chartSpace)  # noqa: SLF001 — no public element of a chart's XML
+
+
+def _axis_title(axis: Any, text: str) -> None:
+    """Give an axis its title (none when ``text`` is empty)."""
+    if not text:
+        return
+    axis.has_title = True
+    frame = axis.axis_title.text_frame
+    frame.text = text
+    frame.paragraphs[0].runs[0].font.size = Pt(11)
+    frame.paragraphs[0].runs[0].font.bold = False
 
 
 def _wrapped_lines(text: str, width: int, size: float) -> int:
     """Return how many lines ``text`` takes in a cell ``width`` EMU wide at ``size`` pt."""
     room = max((width - CELL_PADDING) / 12700 / size, 1.0)  # ems per line
-    return sum(max(1, math.ceil(_ems(line) / room)) for line in text.split("\n"))
+    return sum(max(1, math.ceil(_ems(line, REGULAR) / room)) for line in text.split("\n"))
 
 
-def _grid(slide: Any, grid: Grid, top: int) -> None:
+def _grid(slide: Any, grid: Grid, top: int) -> int:
     """Add a table (header row shaded), its columns sized by their longest text and each row
-    as tall as its wrapped text (a renderer may not grow a row by itself)."""
+    as tall as its wrapped text (a renderer may not grow a row by itself); return its bottom
+    (EMU)."""
     rows, cols = len(grid.rows) + 1, len(grid.columns)
     width = SLIDE_WIDTH - 2 * MARGIN
     table = slide.shapes.add_table(rows, cols, MARGIN, top, width, Inches(0.4) * rows).table
@@ -150,11 +190,20 @@ def _grid(slide: Any, grid: Grid, top: int) -> None:
     widths = [int(width * min(longest[c], 60) / total) for c in range(cols)]
     for c in range(cols):
         table.columns[c].width = Emu(widths[c])  # type: ignore[assignment]
-    lines = sum(max(v.count("\n") + 1 for v in row) for row in grid.rows)
-    size = 13 if lines <= 6 else 11 if lines <= 12 else 10
-    for r, values in enumerate([grid.columns, *grid.rows]):
-        tallest = max(_wrapped_lines(v, widths[c], size) for c, v in enumerate(values))
-        table.rows[r].height = Emu(int(tallest * size * LINE_SPACING * 12700 + CELL_PADDING))  # type: ignore[assignment]
+    every = [grid.columns, *grid.rows]
+
+    def heights(size: float) -> list[int]:
+        return [int(max(_wrapped_lines(v, widths[c], size) for c, v in enumerate(values))
+                    * size * LINE_SPACING * 12700 + CELL_PADDING) for values in every]
+
+    room = int(CONTENT_BOTTOM - Inches(0.5)) - top  # the line under it says what was left out
+    # the largest type at which the table fits the slide (10 pt at the least)
+    size = next((s for s in (13, 12, 11, 10) if sum(heights(s)) <= room), 10)
+    bottom = top
+    for r, height in enumerate(heights(size)):
+        table.rows[r].height = Emu(height)  # type: ignore[assignment]
+        bottom += height
+    for r, values in enumerate(every):
         for c, value in enumerate(values):
             cell = table.cell(r, c)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -163,6 +212,7 @@ def _grid(slide: Any, grid: Grid, top: int) -> None:
             cell.text_frame.text = ""
             _write(cell.text_frame, value.split("\n"), size, bold=r == 0,
                    color=NAVY if r == 0 else GREY)
+    return bottom
 
 
 def _picture(slide: Any, image: bytes, top: int) -> None:
@@ -199,8 +249,7 @@ def _title_slide(slide: Any, step: Step) -> None:
 
 
 def _content(slide: Any, step: Step) -> None:
-    _title(slide, step)
-    top = int(CONTENT_TOP if step.lines else Inches(1.2))
+    top = _title(slide, step)
     if step.charts:
         n = len(step.charts)
         gap = Inches(0.3)
@@ -217,7 +266,10 @@ def _content(slide: Any, step: Step) -> None:
                  16 if step.grid is None else 13)
         top += height
     if step.grid is not None and not step.charts and step.image is None:
-        _grid(slide, step.grid, top)
+        bottom = _grid(slide, step.grid, top)
+        if step.after_grid:  # the rows left out, said on the slide (the notes name them)
+            _textbox(slide, MARGIN, bottom + int(Inches(0.1)), SLIDE_WIDTH - 2 * MARGIN,
+                     int(Inches(0.4)), [step.after_grid], 12)
 
 
 def build_deck(m: Material) -> bytes:

@@ -14,8 +14,13 @@ from dashboard.ui.present.fonts import CSS_FAMILY
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.report import Block, report_blocks
 from dashboard.ui.present.tables import OfficialTable
+from dashboard.ui.present.word import column_widths
 
 __all__ = ["report_html", "REPORT_CSS"]
+
+EMU_PER_MM: Final = 36000
+NARROW_MM: Final = 180  # the text width of a portrait A4 page (margins 15 mm)
+WIDE_MM: Final = 273  # ... and of a landscape one (margins 12 mm)
 
 REPORT_CSS: Final = ("""
 @page { size: A4; margin: 18mm 15mm; }
@@ -32,26 +37,32 @@ p.editable { color: #a03030; font-style: italic; border-left: 3pt solid #a03030;
 section.wide { page: wide; }
 figure { margin: 6pt 0 10pt; }
 figcaption { font-weight: bold; color: #1f3a5f; margin-bottom: 3pt; break-after: avoid; }
-table { border-collapse: collapse; width: 100%; font-size: 8pt; }
+table { border-collapse: collapse; width: 100%; font-size: 8pt; table-layout: fixed; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 th, td { border: 0.5pt solid #90a4ae; padding: 2pt 3pt; vertical-align: top; text-align: left;
-         min-width: 2.6em; }
+         overflow-wrap: anywhere; }
 th { background: #dce6f0; }
 p.note { font-size: 8.5pt; color: #555f6b; margin-top: 2pt; }
 """).replace("FAMILY", CSS_FAMILY)
 
 
-def _table(table: OfficialTable) -> str:
+def _table(table: OfficialTable, wide: bool) -> str:
+    """A table whose columns are sized as the DOCX's (word.column_widths: a status or a
+    school name on one line, the long texts sharing the rest)."""
+    width = (WIDE_MM if wide else NARROW_MM) * EMU_PER_MM
+    widths = column_widths(table.columns, [[c.text for c in r] for r in table.rows], width)
+    cols = "".join(f'<col style="width:{100 * w / width:.2f}%">' for w in widths)
     head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
     body = "".join("<tr>" + "".join(f"<td>{escape(c.text)}</td>" for c in row) + "</tr>"
                    for row in table.rows)
-    return (f"<figure><figcaption>{escape(table.title)}</figcaption><table><thead><tr>{head}"
+    return (f"<figure><figcaption>{escape(table.title)}</figcaption><table>"
+            f"<colgroup>{cols}</colgroup><thead><tr>{head}"
             f"</tr></thead><tbody>{body}</tbody></table>"
             f'<p class="note">{escape(table.note)}</p></figure>')
 
 
-def _block(block: Block) -> str:
+def _block(block: Block, wide: bool = False) -> str:
     text = escape(block.text)
     if block.kind == "title":
         return f'<h1 class="title">{text}</h1>'
@@ -60,7 +71,7 @@ def _block(block: Block) -> str:
     if block.kind in ("h1", "h2"):
         return f"<{block.kind}>{text}</{block.kind}>"
     if block.kind == "table" and block.table is not None:
-        return _table(block.table)
+        return _table(block.table, wide)
     if block.kind == "editable":
         return f'<p class="editable">{text}</p>'
     return "" if block.kind == "toc" else f"<p>{text}</p>"  # a PDF has no fields to update
@@ -74,7 +85,7 @@ def report_html(m: Material) -> str:
         if block.kind in ("h1", "h2") and block.wide != wide:
             parts.append('<section class="wide">' if block.wide else "</section>")
             wide = block.wide
-        parts.append(_block(block))
+        parts.append(_block(block, wide))
     if wide:
         parts.append("</section>")
     lang = "zh-CN" if m.lang == "zh" else "en"

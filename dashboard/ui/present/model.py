@@ -8,6 +8,7 @@ Everything the outputs show is computed once here from the engine's tables; the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,10 @@ from dashboard.method.verdict import Verdict, evaluation_verdicts
 from dashboard.ui.checklist import checklist_items
 from dashboard.ui.evaluation import county_name, rows_of, scheme_units
 
-__all__ = ["ScenarioPart", "Material", "material", "focus_of", "stage_facts", "failing_items",
+# a full stop, question or exclamation mark ending a sentence (not 'e.g.' or a decimal point)
+_SENTENCE_START = re.compile(r"(^\s*|(?<!\be\.g)(?<!\bi\.e)[.!?]\s+|·\s*)([a-z])")
+
+__all__ = ["sentences", "facts_scheme", "ScenarioPart", "Material", "material", "focus_of", "stage_facts", "failing_items",
            "indicator_table"]
 
 
@@ -104,10 +108,33 @@ def material(ev: Evaluation, schools: pd.DataFrame, county_table: pd.DataFrame |
         scenario=scenario, map_png=map_png)
 
 
+def facts_scheme(m: Material) -> str:
+    """Return the scheme whose units the basic facts count: basic, else the first evaluated."""
+    return "basic" if "basic" in m.schemes else m.schemes[0]
+
+
+def sentences(text: str, lang: str, *, first: bool = True) -> str:
+    """Return ``text`` with every English sentence begun with a capital (a reason or evidence
+    made elsewhere may begin in lower case: 'Pass. composite CV …'); Chinese as it is.
+    ``first`` False: the text's first word as it is (a table cell: 'm²/pupil').
+
+    >>> sentences("Fail. composite CV 0.7. see 3.4; e.g. x\\n· the rule", "en")
+    'Fail. Composite CV 0.7. See 3.4; e.g. x\\n· The rule'
+    """
+    if lang != "en":
+        return text
+
+    def up(g: re.Match[str]) -> str:
+        start = g.start() == 0 and not g.group(1).strip()
+        return g.group(1) + (g.group(2).upper() if first or not start else g.group(2))
+
+    return "\n".join(_SENTENCE_START.sub(up, line) for line in text.split("\n"))
+
+
 def stage_facts(m: Material) -> list[dict[str, object]]:
     """Return per stage the schools (units of the basic scheme, else quality), pupils, classes
     and full-time teachers of the county (the report's basic facts)."""
-    scheme = "basic" if "basic" in m.schemes else m.schemes[0]
+    scheme = facts_scheme(m)
     out: list[dict[str, object]] = []
     for stage in STAGES:
         units = m.units(scheme, stage)

@@ -9,13 +9,14 @@ failing and missing items); 五、整改措施 (one editable plan per problem). 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from dashboard.i18n import t
-from dashboard.ui.checklist import scope_text
+from dashboard.ui.checklist import scope_text as rules_text
 from dashboard.ui.format import DASH, fmt_number
-from dashboard.ui.present.model import Material, failing_items, stage_facts
+from dashboard.ui.present.counts import counts_text, scope_text
+from dashboard.ui.present.model import Material, facts_scheme, failing_items, sentences, stage_facts
 from dashboard.ui.present.tables import OfficialTable, official_tables
 
 __all__ = ["Block", "report_blocks", "report_title", "KINDS"]
@@ -39,28 +40,43 @@ def report_title(m: Material) -> str:
 
 
 def _facts_text(m: Material) -> str:
+    """The county's schools, and why each assessment counts a different number of units:
+    units are school × stage, and each scope leaves some schools out (docs/method.md §6)."""
     lang = m.lang
     sep = "、" if lang == "zh" else ", "
     parts = [t("present.report.facts_stage", lang, stage=t(f"stage.{f['stage']}", lang),
                units=fmt_number(f["units"], 0), students=fmt_number(f["students"], 0),
                teachers=fmt_number(f["teachers"], 0)) for f in stage_facts(m)]
     schools = m.schools["school_id"].nunique()
-    return t("present.report.facts", lang, county=m.county_label, year=m.year, schools=schools,
+    points = int((m.schools["school_type"] == "teaching_point").sum()) if (
+        "school_type" in m.schools) else 0
+    scopes = "".join(scope_text(m, s) + (" " if lang == "en" else "") for s in m.schemes)
+    return t("present2.report.facts", lang, county=m.county_label, year=m.year, schools=schools,
+             points=points, scopes=scopes, scheme=t(f"scheme.{facts_scheme(m)}", lang),
              stages=sep.join(parts) or DASH)
 
 
 def _component_blocks(m: Material, kind: str, table: OfficialTable) -> list[Block]:
-    """One paragraph per stage × scheme on one component of its verdict, then the table."""
+    """Per stage × scheme: what one component of its verdict says (named as that component,
+    never as the verdict), the units by status for the school rule, and the overall verdict
+    as the verdict function gives it (dashboard.method.verdict); then the table."""
     lang, scheme = m.lang, table.key.split("_", 1)[1]
     out = []
     for stage in m.stages(scheme):
         v = m.verdicts.get((scheme, stage))
         comp = v.component(kind) if v is not None else None
-        if comp is not None:
-            where = t("present.where", lang, scheme=t(f"scheme.{scheme}", lang),
-                      stage=t(f"stage.{stage}", lang))
-            out.append(Block("p", t("present.report.component", lang, where=where,
-                                    status=t(f"status.{comp.status}", lang), text=comp.text)))
+        if v is None or comp is None:
+            continue
+        where = t("present.where", lang, scheme=t(f"scheme.{scheme}", lang),
+                  stage=t(f"stage.{stage}", lang))
+        text = t("present2.report.component", lang, where=where,
+                 part=t(f"verdict.part.{kind}", lang), status=t(f"status.{comp.status}", lang),
+                 text=comp.text)
+        if kind == "school_rule":
+            text += t("present2.report.counts", lang, counts=counts_text(m, scheme, stage))
+        text += t("present2.report.overall", lang, where=where,
+                  status=t(f"status.{v.status}", lang))
+        out.append(Block("p", sentences(text, lang)))
     return [*out, Block("table", table=table)]
 
 
@@ -70,7 +86,7 @@ def _results(m: Material, tables: dict[str, OfficialTable]) -> list[Block]:
            # the rules the verdicts were made with: profile, teaching points, private schools,
            # stage-split weights (recorded in every report, docs/method.md §4.1)
            Block("p", t("present.report.scope", lang, scope=("；" if lang == "zh" else "; ").join(
-               scope_text(m.evaluation, None, lang)))),
+               rules_text(m.evaluation, None, lang)))),
            Block("h2", t("present.report.h.cv", lang))]
     for scheme in m.schemes:
         out += _component_blocks(m, "cv", tables[f"cv_{scheme}"])
@@ -91,10 +107,13 @@ def _problems(m: Material) -> list[Block]:
     if not items:
         out.append(Block("p", t("present.report.no_problems", lang)))
     for k, i in enumerate(items, start=1):
-        out.append(Block("item", t(f"present.report.problem.{i.status}", lang, k=k,
-                                   item=i.name_zh if lang == "zh" else i.name_en,
-                                   value=i.value or DASH, target=i.target or DASH,
-                                   evidence=i.evidence or DASH)))
+        # the school rule in the counts its table shows (fail, approximated, pass)
+        key = ("present2.report.problem.school_rule" if i.group == "school_rule"
+               and i.status == "fail" else f"present.report.problem.{i.status}")
+        out.append(Block("item", sentences(t(
+            key, lang, k=k, item=i.name_zh if lang == "zh" else i.name_en,
+            value=i.value or DASH, target=i.target or DASH, evidence=i.evidence or DASH,
+            counts=counts_text(m, i.scheme) if i.group == "school_rule" else ""), lang)))
     out.append(Block("h1", t("present.report.h.plan", lang)))
     out.append(Block("p", t("present.report.plan_intro", lang)))
     for k, i in enumerate(items, start=1):
@@ -109,7 +128,7 @@ def report_blocks(m: Material) -> list[Block]:
     """Return the report's blocks in order."""
     lang = m.lang
     tables = {tb.key: tb for tb in official_tables(m)}
-    return [
+    blocks = [
         Block("title", report_title(m)),
         Block("subtitle", t("present.report.subtitle", lang, snapshot=m.snapshot_id,
                             made=m.made.isoformat())),
@@ -122,3 +141,4 @@ def report_blocks(m: Material) -> list[Block]:
         *_results(m, tables),
         *_problems(m),
     ]
+    return [replace(b, text=sentences(b.text, lang)) for b in blocks]

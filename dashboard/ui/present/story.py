@@ -6,7 +6,7 @@ steps.  No Streamlit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -26,7 +26,8 @@ from dashboard.ui.format import (
     indicator_label,
 )
 from dashboard.ui.overview import trend_table
-from dashboard.ui.present.model import Material, failing_items
+from dashboard.ui.present.counts import counts_text, status_of, status_order
+from dashboard.ui.present.model import Material, failing_items, sentences
 from dashboard.ui.scenario_results import verdict_changes
 
 __all__ = ["Chart", "Grid", "Step", "steps", "EXACT_DP", "TOP_SCHOOLS", "MAX_ROWS"]
@@ -47,6 +48,8 @@ class Chart:
     kind: str = "bar"
     number_format: str = "0.000"
     axis_title: str = ""
+    category_title: str = ""
+    threshold: str = ""  # the name of the series drawn as the threshold (its own style)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Step:
     lines: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
     after_bullets: str = ""  # e.g. how many more were left out
+    after_grid: str = ""  # how many rows of the table were left out (said on the slide)
     charts: tuple[Chart, ...] = ()
     grid: Grid | None = None
     image: bytes | None = field(default=None, repr=False)
@@ -111,9 +115,12 @@ def verdict_step(m: Material) -> Step:
                      for c in v.components if c.status != "pass"]
             rows.append((_where(m, scheme, stage), _tr(m, f"status.{v.status}"),
                          "\n".join(parts or [v.text])))  # what failed, else the headline
-            notes += [f"{_where(m, scheme, stage)}：{_tr(m, f'status.{v.status}')}"]
-            notes += [f"  · {_tr(m, f'verdict.part.{c.kind}')}（{_tr(m, f'status.{c.status}')}）"
-                      f"{c.text}" for c in v.components]
+            notes += [_tr(m, "present2.deck.verdict_overall", where=_where(m, scheme, stage),
+                          status=_tr(m, f"status.{v.status}"))]
+            notes += [f"  · {_tr(m, f'verdict.part.{c.kind}')}（{_tr(m, f'status.{c.status}')}）：{c.text}"
+                      if m.lang == "zh" else
+                      f"  · {_tr(m, f'verdict.part.{c.kind}')} ({_tr(m, f'status.{c.status}')}): {c.text}"
+                      for c in v.components]
     notes += scope_text(m.evaluation, None, m.lang)  # the scope the verdicts were made with
     cols = tuple(_tr(m, f"present.table.verdicts.col.{c}") for c in ("where", "status", "reason"))
     return Step("verdicts", _tr(m, "present.deck.verdicts"), grid=Grid(cols, tuple(rows)),
@@ -147,7 +154,9 @@ def cv_step(m: Material, scheme: str) -> Step:
                                  shown=fmt_cv(cvs[-1]), threshold=fmt_cv(thr[-1])))
         charts.append(Chart(_tr(m, f"stage.{stage}"), tuple(cats),
                             ((cv_name, tuple(cvs)), (thr_name, tuple(thr))),
-                            axis_title=_tr(m, "present.series.cv")))
+                            axis_title=_tr(m, "present.series.cv"),
+                            category_title=_tr(m, "present2.deck.axis.indicator"),
+                            threshold=thr_name))
     return Step(f"cv_{scheme}", _tr(m, "present.deck.cv", scheme=_tr(m, f"scheme.{scheme}")),
                 (_tr(m, f"present.deck.cv_note.{scheme}"),), charts=tuple(charts),
                 notes=tuple(notes))
@@ -212,32 +221,49 @@ def failing_step(m: Material) -> Step:
     cols = tuple(_tr(m, f"present.deck.failing.col.{c}")
                  for c in ("where", "indicator", "cv", "threshold", "schools"))
     lines = () if rows else (_tr(m, "present.deck.failing.none"),)
-    more = len(rows) - MAX_ROWS
-    if more > 0:
-        notes.append(_tr(m, "present.notes.more_rows", n=more))
+    more = _more(m, len(rows))
     return Step("failing", _tr(m, "present.deck.failing_title"), lines,
-                grid=Grid(cols, tuple(rows[:MAX_ROWS])) if rows else None, notes=tuple(notes))
+                grid=Grid(cols, tuple(rows[:MAX_ROWS])) if rows else None, after_grid=more,
+                notes=(*notes, more) if more else tuple(notes))
+
+
+def _more(m: Material, rows: int) -> str:
+    """Return what the slide says of the rows left out of its table ('' when none is)."""
+    return _tr(m, "present2.deck.more_rows", n=rows - MAX_ROWS) if rows > MAX_ROWS else ""
 
 
 def schools_step(m: Material) -> Step:
-    """The schools failing the school rule, per scheme and stage."""
-    rows, notes = [], []
+    """The schools the school rule does not pass: per scheme and stage how many fail, are
+    judged only on an approximation, lack data and pass (the counts of the report's tables),
+    and a table of the units that do not pass, failing ones first."""
+    rows, lines, notes = [], [], []
+    sep = "；" if m.lang == "zh" else "; "
     for scheme in m.schemes:
         for stage in m.stages(scheme):
+            counts = counts_text(m, scheme, stage)
+            lines.append(_tr(m, "present2.deck.schools_line", where=_where(m, scheme, stage),
+                             counts=counts))
             units = m.units(scheme, stage)
-            bad = units[~units["school_pass"].astype(bool)]
-            notes.append(_tr(m, "present.notes.schools", where=_where(m, scheme, stage),
-                             failing=len(bad), units=len(units)))
-            for u in bad.itertuples(index=False):
-                rows.append((_where(m, scheme, stage), str(u.school_name),
-                             failing_names(u.failing, scheme, m.lang) or DASH))
-    cols = tuple(_tr(m, f"present.deck.schools.col.{c}") for c in ("where", "school", "failing"))
-    more = len(rows) - MAX_ROWS
-    if more > 0:
-        notes.append(_tr(m, "present.notes.more_rows", n=more))
-    lines = () if rows else (_tr(m, "present.deck.schools.none"),)
-    return Step("schools", _tr(m, "present.deck.schools_title"), lines,
-                grid=Grid(cols, tuple(rows[:MAX_ROWS])) if rows else None, notes=tuple(notes))
+            units = units.assign(order_=status_order(units), status_=status_of(units))
+            for u in units[units["status_"] != "pass"].itertuples(index=False):
+                why = failing_names(u.failing, scheme, m.lang) or DASH
+                approx = failing_names(getattr(u, "approximated", ()), scheme, m.lang)
+                if u.status_ != "fail" and approx:
+                    why += sep + _tr(m, "present2.deck.schools.approximated", items=approx)
+                rows.append((u.order_, _where(m, scheme, stage), str(u.school_name),
+                             _tr(m, f"status.{u.status_}"), why))
+    rows.sort(key=lambda r: r[0])  # failing first, then approximated and missing
+    grid_rows = [r[1:] for r in rows]
+    notes = [*lines, *(f"{r[0]} {r[1]}：{r[2]}（{r[3]}）" if m.lang == "zh" else
+                       f"{r[0]}, {r[1]}: {r[2]} ({r[3]})" for r in grid_rows)]
+    cols = (*(_tr(m, f"present.deck.schools.col.{c}") for c in ("where", "school")),
+            _tr(m, "present2.deck.schools.col.status"), _tr(m, "present.deck.schools.col.failing"))
+    more = _more(m, len(grid_rows))
+    if not grid_rows:
+        lines.append(_tr(m, "present.deck.schools.none"))
+    return Step("schools", _tr(m, "present.deck.schools_title"), tuple(lines),
+                grid=Grid(cols, tuple(grid_rows[:MAX_ROWS])) if grid_rows else None,
+                after_grid=more, notes=tuple(notes))
 
 
 def urban_rural_step(m: Material) -> Step:
@@ -263,7 +289,8 @@ def urban_rural_step(m: Material) -> Step:
                                  county=fmt_value(means.get(i), i, m.lang)))
         series.append((_tr(m, f"urban_rural.{g}"), tuple(vals)))
     chart = Chart(_where(m, scheme, stage), tuple(indicator_label(i, m.lang) for i in ids),
-                  tuple(series), number_format="0%", axis_title=_tr(m, "present.series.vs_county"))
+                  tuple(series), number_format="0%", axis_title=_tr(m, "present.series.vs_county"),
+                  category_title=_tr(m, "present2.deck.axis.indicator"))
     return Step("urban_rural", _tr(m, "present.deck.urban_rural", where=_where(m, scheme, stage)),
                 (_tr(m, "present.deck.urban_rural_note"),), charts=(chart,), notes=tuple(notes))
 
@@ -281,10 +308,13 @@ def trend_step(m: Material) -> Step:
         series.append((str(label), tuple(by_year.get(y) for y in years)))
     thr = cv_threshold(scheme, stage)
     series.append((_tr(m, "present.series.threshold"), tuple(thr for _ in years)))
-    notes = [f"{r.label} {r.year}：{_exact(r.cv)}" for r in trend.itertuples(index=False)]
+    notes = [f"{r.label} {r.year}：{_exact(r.cv)}" if m.lang == "zh" else
+             f"{r.label} {r.year}: {_exact(r.cv)}" for r in trend.itertuples(index=False)]
     lines = (_tr(m, "present.deck.trend_one_year"),) if len(years) < 2 else ()
     chart = Chart(_where(m, scheme, stage), tuple(str(y) for y in years), tuple(series),
-                  kind="line", axis_title=_tr(m, "present.series.cv"))
+                  kind="line", axis_title=_tr(m, "present.series.cv"),
+                  category_title=_tr(m, "present2.deck.axis.year"),
+                  threshold=_tr(m, "present.series.threshold"))
     return Step("trend", _tr(m, "present.deck.trend", where=_where(m, scheme, stage)), lines,
                 charts=(chart,) if years else (), notes=tuple(notes))
 
@@ -311,13 +341,17 @@ def scenario_step(m: Material) -> Step | None:
 def next_step(m: Material) -> Step:
     """Next steps: one line per failing or missing checklist item (what to reach)."""
     items = failing_items(m)
-    lines = [_tr(m, f"present.next.{i.status}", item=i.name_zh if m.lang == "zh" else i.name_en,
-                 value=i.value or DASH, target=i.target or DASH) for i in items]
+    # the school rule in the counts of the schools slide (fail, approximated, pass)
+    lines = [_tr(m, "present2.next.school_rule" if i.group == "school_rule" and i.status == "fail"
+                 else f"present.next.{i.status}", item=i.name_zh if m.lang == "zh" else i.name_en,
+                 value=i.value or DASH, target=i.target or DASH,
+                 counts=counts_text(m, i.scheme) if i.group == "school_rule" else "")
+             for i in items]
     more = _tr(m, "present.notes.more_rows", n=len(lines) - 8) if len(lines) > 8 else ""
     return Step("next", _tr(m, "present.deck.next"), bullets=tuple(lines[:8]),
                 after_bullets=more if lines else _tr(m, "present.next.none"),
-                notes=tuple(f"{i.name_zh if m.lang == 'zh' else i.name_en}：{i.evidence}"
-                            for i in items))
+                notes=tuple(sentences(f"{i.name_zh}：{i.evidence}" if m.lang == "zh" else
+                                      f"{i.name_en}: {i.evidence}", m.lang) for i in items))
 
 
 def steps(m: Material, map_slide: bool | None = None) -> list[Step]:
@@ -329,4 +363,20 @@ def steps(m: Material, map_slide: bool | None = None) -> list[Step]:
                               failing_step(m),
                               schools_step(m), urban_rural_step(m), trend_step(m),
                               scenario_step(m), next_step(m)]
-    return [s for s in out if s is not None]
+    return [_sentenced(s, m.lang) for s in out if s is not None]
+
+
+def _sentenced(step: Step, lang: str) -> Step:
+    """Return ``step`` with every English sentence of its texts begun with a capital (reasons,
+    evidence and details made elsewhere may begin in lower case)."""
+    if lang != "en":
+        return step
+
+    def each(texts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sentences(x, lang) for x in texts)
+
+    grid = step.grid and Grid(step.grid.columns, tuple(
+        tuple(sentences(x, lang, first=False) for x in r) for r in step.grid.rows))
+    return replace(step, title=sentences(step.title, lang), lines=each(step.lines),
+                   bullets=each(step.bullets), after_bullets=sentences(step.after_bullets, lang),
+                   after_grid=sentences(step.after_grid, lang), grid=grid, notes=each(step.notes))

@@ -9,7 +9,7 @@ number format, so the workbook keeps numbers as numbers.  No Streamlit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from dashboard.i18n import t
@@ -28,7 +28,8 @@ from dashboard.ui.format import (
     is_missing,
     is_ratio,
 )
-from dashboard.ui.present.model import Material, stage_facts
+from dashboard.ui.present.counts import status_of, status_order
+from dashboard.ui.present.model import Material, facts_scheme, sentences, stage_facts
 
 __all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
            "school_table", "county_table", "verdict_table", "cv_format", "TABLE_KEYS"]
@@ -56,6 +57,7 @@ class OfficialTable:
     note: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = field(default=())
+    number: int = 0  # 表1, 表2, … (its sheet's name)
 
 
 def cv_format() -> str:
@@ -107,7 +109,8 @@ def facts_table(m: Material, number: int) -> OfficialTable:
     cols = tuple(t(f"present.table.facts.col.{c}", lang)
                  for c in ("stage", "units", "students", "classes", "teachers"))
     return OfficialTable("facts", t("present.table.facts.title", lang, n=number),
-                         t("present.table.facts.note", lang, year=m.year), cols, tuple(rows))
+                         t("present.table.facts.note", lang, year=m.year,
+                           scheme=t(f"scheme.{facts_scheme(m)}", lang)), cols, tuple(rows))
 
 
 def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
@@ -144,27 +147,34 @@ def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
 
 
 def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
-    """Table of the schools: per unit the indicator values and the school-rule verdict with
-    the items it fails."""
+    """Table of the schools: per unit the indicator values, the school-rule status
+    (``school_status``: pass, fail, approximated, missing; an approximated unit is never shown
+    as a pass) with the items it fails and the items judged only on an approximation; failing
+    units first, then approximated and missing, each by stage and name."""
     lang = m.lang
     ids = list(scheme_ids(scheme))
     units = m.units(scheme)
     rows = []
     order = {s: k for k, s in enumerate(STAGES)}
-    units = units.sort_values(["stage", "school_name"], kind="stable",
-                              key=lambda c: c.map(order) if c.name == "stage" else c)
+    units = units.assign(order_=status_order(units), status_=status_of(units)).sort_values(
+        ["order_", "stage", "school_name"], kind="stable",
+        key=lambda c: c.map(order) if c.name == "stage" else c)
+    approximated = "approximated" in units
     for u in units.itertuples(index=False):
         values = tuple(_value_cell(getattr(u, i), i, lang) for i in ids)
-        ok = bool(u.school_pass)
+        extra = (Cell(failing_names(u.approximated, scheme, lang) or DASH),) if approximated else ()
         rows.append((Cell(str(u.school_name)), Cell(t(f"stage.{u.stage}", lang)), *values,
-                     _status("pass" if ok else "fail", lang),
-                     Cell(failing_names(u.failing, scheme, lang) or DASH)))
+                     _status(str(u.status_), lang),
+                     Cell(failing_names(u.failing, scheme, lang) or DASH), *extra))
+    failing = ("present2.table.schools.col.failing.basic" if scheme == "basic"
+               else "present.table.schools.col.failing")
     cols = (t("present.table.schools.col.school", lang), t("present.table.schools.col.stage", lang),
             *(_header(i, lang) for i in ids), t("present.table.schools.col.status", lang),
-            t("present.table.schools.col.failing", lang))
+            t(failing, lang),
+            *((t("present2.table.schools.col.approximated", lang),) if approximated else ()))
     return OfficialTable(f"schools_{scheme}",
                          t(f"present.table.schools.title.{scheme}", lang, n=number),
-                         t(f"present.table.schools.note.{scheme}", lang,
+                         t(f"present2.table.schools.note.{scheme}", lang,
                            n=school_rule_size(scheme)), cols, tuple(rows))
 
 
@@ -209,5 +219,12 @@ def official_tables(m: Material) -> list[OfficialTable]:
     makers += [partial(cv_table, m, s) for s in m.schemes]
     makers += [partial(school_table, m, s) for s in m.schemes]
     makers += [lambda n: county_table(m, n), lambda n: verdict_table(m, n)]
-    return [make(k) for k, make in enumerate(makers, start=1)]
+    tables = [replace(make(k), number=k) for k, make in enumerate(makers, start=1)]
+    if m.lang != "en":
+        return tables
+    # every English sentence begun with a capital (evidence made elsewhere may not be)
+    return [replace(tb, note=sentences(tb.note, "en"), rows=tuple(
+        tuple(replace(c, text=sentences(c.text, "en", first=False)) for c in row)
+        for row in tb.rows))
+        for tb in tables]
 

@@ -7,6 +7,7 @@ tables on landscape pages.  No Streamlit.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any, Final
 
 from docx import Document
@@ -21,7 +22,7 @@ from dashboard.ui.present.model import Material
 from dashboard.ui.present.report import Block, report_blocks
 from dashboard.ui.present.tables import OfficialTable
 
-__all__ = ["build_docx", "STYLES"]
+__all__ = ["build_docx", "column_widths", "STYLES"]
 
 # block kind -> paragraph style (built-in names Word localises, and the report's own)
 STYLES: Final = {"title": "Title", "subtitle": "Subtitle", "h1": "Heading 1", "h2": "Heading 2",
@@ -31,8 +32,11 @@ TABLE_TEXT: Final = "JH Table Text"
 TABLE_HEAD: Final = "JH Table Head"
 TABLE_NOTE: Final = "JH Note"
 CAPTION: Final = "Caption"
-MAX_WEIGHT: Final = 30  # characters: a longer cell wraps rather than widening its column
-MIN_WEIGHT: Final = 6  # ... and a short one (评估, 学段) still fits its header
+TABLE_SIZE: Final = 8  # pt, the tables' type
+SHORT: Final = 12  # ems: a column whose texts all fit keeps each on one line (names, statuses)
+SHORT_HEADER: Final = 5.0  # ems: a Chinese header up to this long is not wrapped
+MIN_EMS: Final = 2.5  # ems: the narrowest column
+CELL_MARGIN: Final = 36195  # EMU: 57 twips (1 mm), a cell's left and right margin each
 _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
@@ -67,8 +71,8 @@ def _styles(doc: Any) -> None:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(11)
     normal.paragraph_format.space_after = Pt(6)
-    _paragraph_style(doc, TABLE_TEXT, size=8)
-    _paragraph_style(doc, TABLE_HEAD, size=8, bold=True)
+    _paragraph_style(doc, TABLE_TEXT, size=TABLE_SIZE)
+    _paragraph_style(doc, TABLE_HEAD, size=TABLE_SIZE, bold=True)
     _paragraph_style(doc, TABLE_NOTE, size=9, color=RGBColor(0x55, 0x5F, 0x6B))
     editable = _paragraph_style(doc, STYLES["editable"], size=11, italic=True,
                                 color=RGBColor(0xA0, 0x30, 0x30))
@@ -113,16 +117,51 @@ def _orient(doc: Any, landscape: bool) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
 
 
-def _header_weight(header: str) -> float:
-    """Return the width a header needs: a Chinese one wraps onto three lines anywhere, an
-    English one only between words (its longest word must fit).
+def _ems(text: str) -> float:
+    """Return the width of ``text`` in ems: a CJK character 1, any other 0.55."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
 
-    >>> _header_weight("Threshold"), _header_weight("生均教学仪器设备值（元）")
-    (10.8, 4.0)
+
+def _header_ems(header: str) -> float:
+    """Return the width (ems) a header needs: a Chinese one wraps onto three lines anywhere
+    (one up to SHORT_HEADER characters long stays on one line: '差异系 / 数' read badly), an
+    English one only between words (its longest word must fit, bold type being wider).
+
+    >>> _header_ems("Threshold"), _header_ems("生均教学仪器设备值（元）"), _header_ems("差异系数")
+    (5.94, 5.0, 4.0)
     """
-    if any(ord(ch) > 0x2E7F for ch in header):
-        return len(header) / 3
-    return max((len(w) for w in header.split()), default=0) * 6 / 5  # bold type is wider
+    if any(ord(ch) > 0x2E7F for ch in header):  # a short one ('差异系数') on one line
+        return round(max(min(_ems(header), SHORT_HEADER), _ems(header) / 3), 2)
+    return round(max((_ems(w) for w in header.split()), default=0) * 1.2, 2)
+
+
+def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int,
+                  size: float = TABLE_SIZE) -> list[int]:
+    """Return the widths (EMU, summing to ``width``) of a table's columns: a column whose
+    longest text fits in SHORT ems gets what it needs to keep every text on one line (a
+    status '未达标', a school name); the longer ones share the rest by their length; all are
+    widened alike when there is room to spare.
+
+    >>> w = column_widths(["学校", "结论", "理由"], [["云溪乡九年一贯制学校", "未达标", "x" * 200]], 5_000_000)
+    >>> [round(x / 12700 / 8, 1) for x in w]  # in ems of 8 pt
+    [11.2, 4.2, 33.8]
+    """
+    em = size * 12700
+    pad = 2 * CELL_MARGIN + int(em / 2)  # the cell's margins and half an em to spare
+    need = [max(_header_ems(c), MIN_EMS, *(_ems(line) for r in rows for line in str(r[k]).split("\n")))
+            for k, c in enumerate(columns)]
+    short = [n <= SHORT for n in need]
+    fixed = sum(int(n * em) + pad for n, s in zip(need, short, strict=True) if s)
+    long_total = sum(n for n, s in zip(need, short, strict=True) if not s)
+    if long_total and fixed < width:
+        rest = width - fixed
+        out = [int(n * em) + pad if s else int(rest * n / long_total)
+               for n, s in zip(need, short, strict=True)]
+    else:  # nothing long, or too little room: every column by its need
+        total = sum(int(n * em) + pad for n in need)
+        out = [int(width * (int(n * em) + pad) / total) for n in need]
+    out[-1] += width - sum(out)
+    return out
 
 
 def _table(doc: Any, table: OfficialTable) -> None:
@@ -141,12 +180,9 @@ def _table(doc: Any, table: OfficialTable) -> None:
     section = doc.sections[-1]
     text_width = section.page_width - section.left_margin - section.right_margin
     texts = [list(table.columns), *[[c.text for c in row] for row in table.rows]]
-    # a header wraps onto up to three lines; the data decide a column's width
-    weights = [min(max(MIN_WEIGHT, _header_weight(table.columns[c]),
-                       *(len(str(r[c])) for r in texts[1:])), MAX_WEIGHT) + 3
-               for c in range(len(table.columns))]
+    widths = column_widths(table.columns, texts[1:], int(text_width))
     for c, column in enumerate(grid.columns):  # widths by content, the whole text width
-        w = int(text_width * weights[c] / sum(weights))
+        w = widths[c]
         column.width = w
         for cell in column.cells:
             cell.width = w

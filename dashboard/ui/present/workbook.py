@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import xlsxwriter
 
+from dashboard.i18n import t
 from dashboard.ui.export import FORMULA_SIGNS, neutralise
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.tables import Cell, OfficialTable, official_tables
@@ -32,23 +33,24 @@ def safe_text(text: str) -> str:
     return str(neutralise(text))
 
 
-def sheet_name(table: OfficialTable) -> str:
-    """Return the sheet's name: the table's title up to Excel's 31 characters, without the
-    characters Excel forbids.
+def sheet_name(table: OfficialTable, lang: str) -> str:
+    """Return the sheet's name: short, '表1' or 'Table 1' (a title cut at Excel's 31
+    characters read 'Table 1. The county's compulsor'); the full title is the sheet's first
+    row.
 
-    >>> sheet_name(OfficialTable("k", "表1 a/b:c", "", ()))
-    '表1 a_b_c'
+    >>> sheet_name(OfficialTable("k", "表1 县域义务教育学校基本情况", "", (), number=1), "zh")
+    '表1'
     """
-    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in table.title)
-    return name[:MAX_SHEET_NAME]
+    name = t("present2.table.sheet", lang, n=table.number or 1)
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:MAX_SHEET_NAME]
 
 
 def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any]) -> None:
-    ws = book.add_worksheet(sheet_name(table))
+def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any], lang: str) -> None:
+    ws = book.add_worksheet(sheet_name(table, lang))
     ws.write_string(0, 0, safe_text(table.title), styles["title"])
     ws.write_string(1, 0, safe_text(table.note), styles["note"])
     widths = [_width(c) for c in table.columns]
@@ -89,6 +91,6 @@ def build_workbook(m: Material) -> bytes:
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
     }
     for table in official_tables(m):
-        _sheet(book, table, styles)
+        _sheet(book, table, styles, m.lang)
     book.close()
     return out.getvalue()
