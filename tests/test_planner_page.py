@@ -268,6 +268,9 @@ def test_preview_line_and_school_table_read_well():
     # a row says what changed at that school; the school standard is always shown
     assert ((table["调整前"] != table["调整后"]) | (table["项目"] == "学校达标")).all()
     assert (table["项目"] == "学校达标").sum() == len(moved)
+    # as the unit's status: one judged only on an approximation is 近似, never a pass
+    status = table.loc[table["项目"] == "学校达标", ["调整前", "调整后"]].stack()
+    assert set(status) <= {"达标", "未达标", "近似", "缺数据"}
     # the purchase items write square metres as the indicators' units do
     assert all("㎡" not in t(f"planner.resource.{r}", "zh") for r in
                ("teaching_aux_area_m2", "sports_area_m2", "building_area_m2"))

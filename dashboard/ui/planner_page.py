@@ -48,6 +48,7 @@ from dashboard.ui.format import (
     fmt_value,
     indicator_label,
     md_text,
+    unit_status,
 )
 
 __all__ = [
@@ -316,8 +317,9 @@ def school_effects(p: Plan, schools: pd.DataFrame, lang: str, *,
             values = frame[i]
             out[t(key, lang, indicator=name)] = (values.round(d).to_numpy() if numbers else
                                                  [fmt_value(v, i, lang) for v in values])
-    out[t("planner.col.school_pass_after", lang)] = [t("planner.yes" if bool(v) else "planner.no", lang)
-                                                     for v in ua["school_pass"]]
+    # the unit's status: an approximated unit is no pass (docs/method.md §4.1)
+    out[t("planner.col.school_pass_after", lang)] = [t(f"status.{unit_status(u)}", lang)
+                                                     for u in ua.itertuples(index=False)]
     return out.reset_index(drop=True)
 
 
@@ -345,7 +347,6 @@ def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     if ub.empty:
         return pd.DataFrame()
     names = _names(schools)
-    yes_no = {True: t("planner.yes", lang), False: t("planner.no", lang)}
     col = {k: t(f"planner.col.{k}", lang) for k in ("school", "before", "after")}
     rows = []
     for unit in ub.index:
@@ -354,8 +355,8 @@ def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
                   fmt_number(ua.loc[unit, "teachers"], 0))]
         items += [(indicator_label(i, lang), fmt_value(ub.loc[unit, i], i, lang), fmt_value(ua.loc[unit, i], i, lang))
                   for i in changed]
-        items.append((t("plan4.col.school_pass", lang), yes_no[bool(ub.loc[unit, "school_pass"])],
-                      yes_no[bool(ua.loc[unit, "school_pass"])]))
+        items.append((t("plan4.col.school_pass", lang), t(f"status.{unit_status(ub.loc[unit])}", lang),
+                      t(f"status.{unit_status(ua.loc[unit])}", lang)))
         rows += [{col["school"]: school, t("plan4.col.item", lang): item, col["before"]: before,
                   col["after"]: after} for k, (item, before, after) in enumerate(items)
                  if before != after or k == len(items) - 1]
