@@ -180,7 +180,7 @@ def test_every_figure_has_its_unit_in_both_languages(demo):
     assert zh["E9"].value == "学业水平 III 级，校际差异率 0.12"
     assert zh["Q6:primary"].evidence == "县均值 3,058 元/生"
     assert en["Q5:junior"].evidence == "county mean 11.87 m²/pupil"
-    assert zh["BS_RULE"].value == "24 / 42 个学校（学段）达标"  # 16 more only on averages
+    assert zh["BS_RULE"].value == "24 / 42 个学校（学段）达标（2 个未达标，16 个仅近似判断，0 个缺数据）"
     assert en["Q_SCHOOL_RULE"].target == "all 55 school units pass"
     assert zh["B_CV_COMPOSITE:primary"].evidence.startswith(
         "小学各指标差异系数：生均教学及辅助用房面积 0.320；生均体育运动场馆面积 0.596；")

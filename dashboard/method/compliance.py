@@ -528,7 +528,10 @@ def _school_rule_items(rules: pd.DataFrame, lang: str,
                      t("rules.school.name", "en", rule=prof.rule_text("en"))))
         items.append(ChecklistItem(
             scheme, "school_rule", row_id, *names_of, overall,
-            t("checklist.value.units", lang, passed=int((status == "pass").sum()), total=len(sr)),
+            t("checklist.value.units", lang, passed=int((status == "pass").sum()), total=len(sr))
+            + (t("checklist.value.units_rest", lang, failing=len(failing),
+                 approximated=int((status == "approximated").sum()),
+                 missing=int((status == "missing").sum())) if len(failing) or len(unsure) else ""),
             t("checklist.target.units", lang, total=len(sr)), evidence,
             tuple(failing["unit_id"]) + tuple(unsure["unit_id"]),
         ))
