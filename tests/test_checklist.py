@@ -125,7 +125,7 @@ def test_stage_verdicts_are_the_verdict_module(demo):
     # each part with its status, as a line of its own reads it
     assert basic.value.startswith("差异系数：达标；学校达标：未达标")
     en = {i.item_id: i for i in _checklist(schools, county, "en")[1]}["VERDICT:basic:primary"]
-    assert en.value.startswith("The CV test: Pass; The school standard: Fail")
+    assert en.value.startswith("The CV test: Pass; the school standard: Fail")
 
 
 def test_derive_school_items_by_hand():

@@ -561,8 +561,9 @@ def _stage_verdict_item(verdict: Verdict, lang: str) -> ChecklistItem:
     """Return one stage's verdict of a scheme: each component's status, the verdict's text."""
     stage = str(verdict.stage)
     value = _separator(lang).join(
-        f"{t(f'verdict.part_title.{c.kind}', lang)}{'：' if lang == 'zh' else ': '}{t(f'status.{c.status}', lang)}"
-        for c in verdict.components)
+        f"{t(f'verdict.part_title.{c.kind}' if k == 0 else f'verdict.part.{c.kind}', lang)}"
+        f"{'：' if lang == 'zh' else ': '}{t(f'status.{c.status}', lang)}"
+        for k, c in enumerate(verdict.components))  # a capital where the cell begins
     return ChecklistItem(
         verdict.scheme, "verdict", f"VERDICT:{verdict.scheme}:{stage}",
         t("verdict.checklist.stage", "zh", stage=t(f"stage.{stage}", "zh")),
