@@ -489,6 +489,8 @@ def _school_rule_items(rules: pd.DataFrame, lang: str,
     """Return the school rule of each scheme: how many units pass, the failing ones named;
     the basic rule under the chosen profile (its name and M-of-N rule in the evidence), with
     the units judged only on an approximation or lacking data counted apart."""
+    from dashboard.method.verdict import school_statuses  # verdict imports this module
+
     std = standards_table()
     sep = _separator(lang)
     prof = load_profile((facts or RuleFacts()).profile)
@@ -497,9 +499,7 @@ def _school_rule_items(rules: pd.DataFrame, lang: str,
         sr = rules[rules["scheme"] == scheme]
         if sr.empty:
             continue
-        status = (sr["school_status"].fillna("pass").astype(str) if "school_status" in sr
-                  else pd.Series(np.where(sr["school_pass"].astype(bool), "pass", "fail"),
-                                 index=sr.index))
+        status = school_statuses(sr)
         failing = sr[status == "fail"]
         unsure = sr[status.isin(["missing", "approximated"])]
         names = sep.join(t("checklist.unit_of_school", lang, school=n, stage=t(f"stage.{s}", lang))

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from dashboard.method.profiles_county import RuleFacts
 
 __all__ = [
+    "school_statuses",
     "STATUSES",
     "KINDS",
     "Component",
@@ -215,6 +216,26 @@ def cv_component(scheme: str, stage: str, indicators: pd.DataFrame, composites: 
                      near=near_ids, failing=len(failing), total=len(ids), stage=stage)
 
 
+SCHOOL_STATUSES: Final = ("pass", "fail", "approximated", "missing")
+
+
+def school_statuses(units: pd.DataFrame) -> pd.Series:
+    """Return each unit's school-rule status: pass, fail, approximated (judged only on an
+    average or a total: never a pass) or missing (profiles_school.judge_units's
+    ``school_status``).  A frame or a row without one takes it from ``school_pass``, which
+    says only whether the unit fails.
+
+    >>> school_statuses(pd.DataFrame({"school_status": ["approximated", None], "school_pass": [True, False]})).tolist()
+    ['approximated', 'fail']
+    """
+    derived = pd.Series(np.where(units["school_pass"].fillna(False).astype(bool), "pass", "fail"),
+                        index=units.index, dtype=object)
+    if "school_status" not in units:
+        return derived
+    status = units["school_status"]
+    return status.where(status.isin(SCHOOL_STATUSES), derived).astype(object)
+
+
 def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
                      lang: str) -> Component:
     """Return the school rule of ``scheme`` (one stage, or all with ``stage`` None) from the
@@ -229,12 +250,8 @@ def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
         rows = rows[rows["stage"] == stage]
     if rows.empty:
         return Component("school_rule", "missing", t("verdict.school.missing", lang), stage=stage)
-    if "school_status" in rows.columns:
-        status = rows["school_status"].fillna("pass").astype(str)
-        bad = rows[status == "fail"]
-    else:
-        status = pd.Series("pass", index=rows.index)
-        bad = rows[~rows["school_pass"].astype(bool)]
+    status = school_statuses(rows)
+    bad = rows[status == "fail"]
     if bad.empty:
         unsure = rows[status.isin(["missing", "approximated"])]
         if unsure.empty:

@@ -53,7 +53,6 @@ __all__ = [
     "DASH",
     "fmt_time",
     "SCHOOL_STATUS_COLOURS",
-    "unit_status",
     "unit_status_detail",
     "pick",
     "is_missing",
@@ -407,16 +406,6 @@ def failing_names(failing: object, scheme: str, lang: str) -> str:
 # Badge colours of a unit's school-rule status (Streamlit's named colours); an approximated
 # unit is never shown in a pass's green.
 SCHOOL_STATUS_COLOURS: Final = {"pass": "green", "fail": "red", "approximated": "violet", "missing": "gray"}
-
-
-def unit_status(unit: object) -> str:
-    """Return a unit's school-rule status: pass, fail, approximated (judged only on an average
-    or a total: never a pass) or missing; from ``school_status``, else from ``school_pass``
-    (which says only that the unit does not fail)."""
-    status = getattr(unit, "school_status", None)
-    if isinstance(status, str) and status in SCHOOL_STATUS_COLOURS:
-        return status
-    return "pass" if bool(getattr(unit, "school_pass", False)) else "fail"
 
 
 def unit_status_detail(unit: object, scheme: str, lang: str) -> str:

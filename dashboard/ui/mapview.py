@@ -18,6 +18,7 @@ from plotly.colors import sample_colorscale
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.gaps import group_table, urban_rural_class
+from dashboard.method.verdict import school_statuses
 from dashboard.ui import maps
 from dashboard.ui.evaluation import indicator_summary, scheme_units
 from dashboard.ui.format import (
@@ -27,7 +28,6 @@ from dashboard.ui.format import (
     indicator_label,
     is_missing,
     unit_of,
-    unit_status,
 )
 from dashboard.ui.format import html_text as plotly_text  # names in hover texts: no markup
 from dashboard.ui.frozen import frozen
@@ -145,7 +145,7 @@ def map_schools(units: pd.DataFrame, indicator: str, scheme: str, lang: str,
         reference = t("app.map.vs_mean", lang)
     group = urban_rural_class(u["urban_rural_code"].to_numpy())
     size = 8 + 22 * np.sqrt(p / p.max()) if p.max() > 0 else p * 0 + 10
-    verdict = [t(f"status.{unit_status(r)}", lang) for r in u.itertuples(index=False)]
+    verdict = [t(f"status.{s}", lang) for s in school_statuses(u)]
     hover = [
         t("app.map.hover_school", lang, school=plotly_text(r.school_name),
           township=plotly_text(r.township),

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, cv_threshold, scheme_ids
-from dashboard.method.verdict import Verdict, evaluation_verdicts
+from dashboard.method.verdict import Verdict, evaluation_verdicts, school_statuses
 from dashboard.ui import figures
 from dashboard.ui.drilldown import verdict_indicator
 from dashboard.ui.evaluation import composite_value, indicator_rows, rows_of, scheme_units
@@ -129,9 +129,8 @@ def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
         r = rules[rules["stage"] == stage]
         if r.empty:
             continue
-        failing = int((~r["school_pass"].astype(bool)).sum())
-        status = r["school_status"] if "school_status" in r else pd.Series(dtype=object)
-        approximated, missing = int((status == "approximated").sum()), int((status == "missing").sum())
+        status = school_statuses(r)
+        failing, approximated, missing = (int((status == s).sum()) for s in ("fail", "approximated", "missing"))
         note = (t("app.overview.rule_unsure", lang, approximated=approximated, missing=missing,
                   passed=len(r) - failing - approximated - missing)
                 if approximated or missing else "")

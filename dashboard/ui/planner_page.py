@@ -23,7 +23,7 @@ from dashboard.method.coefficients import judge
 from dashboard.method.engine import Evaluation
 from dashboard.method.profiles_county import with_profile
 from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
-from dashboard.method.verdict import Verdict, cv_component, evaluation_verdicts
+from dashboard.method.verdict import Verdict, cv_component, evaluation_verdicts, school_statuses
 from dashboard.planning.planner import (
     DEFAULT_STAFFING_NORM,
     MODES,
@@ -48,7 +48,6 @@ from dashboard.ui.format import (
     fmt_value,
     indicator_label,
     md_text,
-    unit_status,
 )
 
 __all__ = [
@@ -318,8 +317,7 @@ def school_effects(p: Plan, schools: pd.DataFrame, lang: str, *,
             out[t(key, lang, indicator=name)] = (values.round(d).to_numpy() if numbers else
                                                  [fmt_value(v, i, lang) for v in values])
     # the unit's status: an approximated unit is no pass (docs/method.md §4.1)
-    out[t("planner.col.school_pass_after", lang)] = [t(f"status.{unit_status(u)}", lang)
-                                                     for u in ua.itertuples(index=False)]
+    out[t("planner.col.school_pass_after", lang)] = [t(f"status.{s}", lang) for s in school_statuses(ua)]
     return out.reset_index(drop=True)
 
 
@@ -348,6 +346,7 @@ def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
         return pd.DataFrame()
     names = _names(schools)
     col = {k: t(f"planner.col.{k}", lang) for k in ("school", "before", "after")}
+    sb, sa = school_statuses(ub), school_statuses(ua)
     rows = []
     for unit in ub.index:
         school = names.get(str(ub.loc[unit, "school_id"]), str(ub.loc[unit, "school_id"]))
@@ -355,8 +354,8 @@ def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
                   fmt_number(ua.loc[unit, "teachers"], 0))]
         items += [(indicator_label(i, lang), fmt_value(ub.loc[unit, i], i, lang), fmt_value(ua.loc[unit, i], i, lang))
                   for i in changed]
-        items.append((t("plan4.col.school_pass", lang), t(f"status.{unit_status(ub.loc[unit])}", lang),
-                      t(f"status.{unit_status(ua.loc[unit])}", lang)))
+        items.append((t("plan4.col.school_pass", lang), t(f"status.{sb[unit]}", lang),
+                      t(f"status.{sa[unit]}", lang)))
         rows += [{col["school"]: school, t("plan4.col.item", lang): item, col["before"]: before,
                   col["after"]: after} for k, (item, before, after) in enumerate(items)
                  if before != after or k == len(items) - 1]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, Final
 
 import numpy as np
@@ -25,6 +24,7 @@ import plotly.graph_objects as go
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import SCHEMES, STAGES, scheme_ids
+from dashboard.method.verdict import school_statuses
 from dashboard.planning.scenario import Action, MovePupils, Transfer, action_kind
 from dashboard.ui import figures
 from dashboard.ui.evaluation import indicator_rows, scheme_units
@@ -40,7 +40,6 @@ from dashboard.ui.format import (
     indicator_label,
     is_missing,
     status_of,
-    unit_status,
     wrap_label,
 )
 from dashboard.ui.overview import status_cards
@@ -251,8 +250,8 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
     unit does not exist)."""
     ids = list(scheme_ids(scheme))
     cols = ["unit_id", "school_id", "school_name", "stage", *ids, "school_pass", "school_status"]
-    b = scheme_units(before, scheme, county, year)[cols]
-    a = scheme_units(after, scheme, county, year)[cols]
+    b, a = (scheme_units(ev, scheme, county, year) for ev in (before, after))
+    b, a = (u.assign(school_status=school_statuses(u))[cols] for u in (b, a))
     m = b.merge(a, on="unit_id", how="outer", suffixes=("_before", "_after"), sort=True)
     for c in ("school_id", "school_name", "stage"):
         m[c] = m[f"{c}_before"].fillna(m[f"{c}_after"])
@@ -261,8 +260,7 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
         x, y = m[f"{i}_before"].to_numpy(dtype=float), m[f"{i}_after"].to_numpy(dtype=float)
         same = np.isclose(x, y, rtol=1e-12, atol=1e-12) | (np.isnan(x) & np.isnan(y))
         moved |= ~same
-    pb, pa = m["school_pass_before"], m["school_pass_after"]
-    moved |= (pb.isna() != pa.isna()) | (pb.fillna(False).astype(bool) != pa.fillna(False).astype(bool))
+    # a unit's status changed, or the unit appeared or went (its status is then NaN)
     moved |= (m["school_status_before"].fillna("") != m["school_status_after"].fillna("")).to_numpy()
     keep = ["unit_id", "school_id", "school_name", "stage",
             *[f"{i}_{side}" for i in ids for side in ("before", "after")],
@@ -273,12 +271,9 @@ def school_changes(before: Evaluation, after: Evaluation, county: str, year: int
                            else s, kind="stable").reset_index(drop=True)
 
 
-def _unit_status_text(status: object, passed: object, lang: str) -> str:
-    """Return a unit's school-rule status as shown (an approximated unit is no pass; — where
-    the unit does not exist)."""
-    if passed is None or (isinstance(passed, float) and math.isnan(passed)) or passed is pd.NA:
-        return DASH
-    return t(f"status.{unit_status(SimpleNamespace(school_status=status, school_pass=passed))}", lang)
+def _unit_status_text(status: object, lang: str) -> str:
+    """Return a unit's school-rule status as shown (— where the unit does not exist)."""
+    return t(f"status.{status}", lang) if isinstance(status, str) else DASH  # NaN: no such unit
 
 
 def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
@@ -303,9 +298,8 @@ def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.D
                 cells.append(t("deadends.value_delta", lang, value=by, delta=fmt_delta(y - x)))
         data[header] = cells
     verdicts = []
-    for sx, x, sy, y in zip(changes["school_status_before"], changes["school_pass_before"],
-                            changes["school_status_after"], changes["school_pass_after"], strict=True):
-        bx, by = _unit_status_text(sx, x, lang), _unit_status_text(sy, y, lang)
+    for x, y in zip(changes["school_status_before"], changes["school_status_after"], strict=True):
+        bx, by = _unit_status_text(x, lang), _unit_status_text(y, lang)
         verdicts.append(by if bx == by else f"{bx}{arrow}{by}")
     data[t("scenario.col.school_rule", lang)] = verdicts
     return pd.DataFrame(data)

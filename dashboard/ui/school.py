@@ -15,6 +15,7 @@ from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.gaps import urban_rural_class
 from dashboard.method.standards import INDICATORS, STAGES, province_profile, scheme_ids
+from dashboard.method.verdict import school_statuses
 from dashboard.store.contract import enum_labels
 from dashboard.ui.evaluation import indicator_rows, scheme_units, school_rule_size
 from dashboard.ui.figures import (
@@ -35,7 +36,6 @@ from dashboard.ui.format import (
     html_text,
     indicator_label,
     is_missing,
-    unit_status,
     unit_status_detail,
     wrap_label,
 )
@@ -309,9 +309,9 @@ def school_verdicts(ev: Evaluation, school_id: str, county: str, year: int,
         units = scheme_units(ev, scheme, county, year)
         units = units[units["school_id"].astype(str) == str(school_id)]
         n = school_rule_size(scheme)
-        for u in units.itertuples(index=False):
+        for u, status in zip(units.itertuples(index=False), school_statuses(units), strict=True):
             rows.append({"scheme": scheme, "stage": u.stage, "meets": int(u.meets), "n": n,
-                         "status": unit_status(u),
+                         "status": status,
                          "text": t("app.school.verdict", lang, scheme=t(f"scheme.{scheme}", lang),
                                    stage=t(f"stage.{u.stage}", lang), meets=int(u.meets), n=n,
                                    detail=unit_status_detail(u, scheme, lang))})

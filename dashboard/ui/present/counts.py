@@ -17,10 +17,11 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.standards import STAGES
+from dashboard.method.verdict import school_statuses
 from dashboard.ui.present.model import Material
 
 __all__ = ["SCHOOL_STATUSES", "OUT_REASONS", "Scope", "scope_of", "scope_text", "school_counts",
-           "counts_text", "status_of", "status_order"]
+           "counts_text", "status_order"]
 
 # a unit's school-rule status (profiles_school.judge_units), the most decisive first
 SCHOOL_STATUSES: Final = ("fail", "approximated", "missing", "pass")
@@ -94,22 +95,14 @@ def school_counts(m: Material, scheme: str, stage: str | None = None) -> dict[st
     """Return the units of ``scheme`` (one stage, or all) by school-rule status
     (SCHOOL_STATUSES; a unit without a status counts by ``school_pass``)."""
     units = m.units(scheme, stage)
-    status = status_of(units)
+    status = school_statuses(units)
     return {s: int((status == s).sum()) for s in SCHOOL_STATUSES}
-
-
-def status_of(units: pd.DataFrame) -> pd.Series:
-    """Return each unit's school-rule status (``school_status``; from ``school_pass`` when an
-    evaluation has no status column)."""
-    if "school_status" in units:
-        return units["school_status"].fillna("missing").astype(str)
-    return units["school_pass"].astype(bool).map({True: "pass", False: "fail"})
 
 
 def status_order(units: pd.DataFrame) -> pd.Series:
     """Return each unit's rank for sorting: failing first, then approximated, missing, pass."""
     rank = {s: k for k, s in enumerate(SCHOOL_STATUSES)}
-    return status_of(units).map(rank).fillna(len(rank)).astype(int)
+    return school_statuses(units).map(rank).fillna(len(rank)).astype(int)
 
 
 def counts_text(m: Material, scheme: str, stage: str | None = None) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from dashboard.i18n import t
 from dashboard.method.gaps import URBAN_RURAL_CLASSES, group_table
 from dashboard.method.standards import cv_threshold, scheme_ids
+from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows
 from dashboard.ui.format import (
@@ -26,7 +27,7 @@ from dashboard.ui.format import (
     indicator_label,
 )
 from dashboard.ui.overview import trend_table
-from dashboard.ui.present.counts import counts_text, status_of, status_order
+from dashboard.ui.present.counts import counts_text, status_order
 from dashboard.ui.present.model import Material, failing_items, sentences
 from dashboard.ui.scenario_results import verdict_changes
 
@@ -244,7 +245,7 @@ def schools_step(m: Material) -> Step:
             lines.append(_tr(m, "present2.deck.schools_line", where=_where(m, scheme, stage),
                              counts=counts))
             units = m.units(scheme, stage)
-            units = units.assign(order_=status_order(units), status_=status_of(units))
+            units = units.assign(order_=status_order(units), status_=school_statuses(units))
             for u in units[units["status_"] != "pass"].itertuples(index=False):
                 why = failing_names(u.failing, scheme, m.lang) or DASH
                 approx = failing_names(getattr(u, "approximated", ()), scheme, m.lang)

@@ -14,6 +14,7 @@ from functools import partial
 
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
+from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows, school_rule_size
 from dashboard.ui.format import (
@@ -28,7 +29,7 @@ from dashboard.ui.format import (
     is_missing,
     is_ratio,
 )
-from dashboard.ui.present.counts import status_of, status_order
+from dashboard.ui.present.counts import status_order
 from dashboard.ui.present.model import Material, facts_scheme, sentences, stage_facts
 
 __all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
@@ -156,7 +157,7 @@ def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
     units = m.units(scheme)
     rows = []
     order = {s: k for k, s in enumerate(STAGES)}
-    units = units.assign(order_=status_order(units), status_=status_of(units)).sort_values(
+    units = units.assign(order_=status_order(units), status_=school_statuses(units)).sort_values(
         ["order_", "stage", "school_name"], kind="stable",
         key=lambda c: c.map(order) if c.name == "stage" else c)
     approximated = "approximated" in units
