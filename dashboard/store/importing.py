@@ -149,18 +149,18 @@ def default_snapshot_id(staged: Staged) -> str:
     return f"{head}-{staged.year}"
 
 
-def _previous(root: str | Path, staged: Staged) -> SnapshotInfo | None:
+def _previous(infos: list[SnapshotInfo], staged: Staged) -> SnapshotInfo | None:
     """Return the latest snapshot of an earlier year holding every county of ``staged``."""
-    infos = [i for i in list_snapshots(root)
-             if i.year < staged.year and set(staged.county_codes) <= set(i.county_codes)]
-    return max(infos, key=lambda i: (i.year, i.created), default=None)
+    earlier = [i for i in infos if i.year < staged.year and set(staged.county_codes) <= set(i.county_codes)]
+    return max(earlier, key=lambda i: (i.year, i.created), default=None)
 
 
 def preview(root: str | Path, staged: Staged, lang: str = DEFAULT_LANG) -> Preview:
     """Return what ``staged`` would create under ``root``, compared with the year before."""
     pupils = {stage: int(staged.schools[f"students_{stage}"].sum()) for stage in ("primary", "junior")}
-    previous = _previous(root, staged) if Path(root).is_dir() else None
-    same_year = tuple(i for i in (list_snapshots(root) if Path(root).is_dir() else [])
+    infos = list_snapshots(root) if Path(root).is_dir() else []  # read once for both
+    previous = _previous(infos, staged)
+    same_year = tuple(i for i in infos
                       if i.year == staged.year and set(staged.county_codes) & set(i.county_codes))
     diff = None
     if previous is not None:
