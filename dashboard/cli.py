@@ -330,7 +330,7 @@ def _print_preview(pv, lang: str) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     """Check the files, show the preview and, unless --dry-run, write the new snapshot."""
     from dashboard.store.contract import ContractError
-    from dashboard.store.importing import default_snapshot_id, preview, stage_import, write_staged
+    from dashboard.store.importing import free_snapshot_id, preview, stage_import, write_staged
     from dashboard.store.snapshots import SnapshotError
 
     lang, root = args.lang, Path(args.out)
@@ -346,7 +346,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(t("import.dry_run", lang))
             return 0
-        path = write_staged(root, args.id or default_snapshot_id(staged), staged, lang)
+        path = write_staged(root, args.id or free_snapshot_id(root, staged), staged, lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, str(args.schools), lang)
     print(t("import.written", lang, path=str(path)))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.store.boundaries import boundary_lines, saved_pairing, write_boundaries
 from dashboard.store.compare import compare_schools
-from dashboard.store.importing import default_snapshot_id, preview_lines, write_staged
+from dashboard.store.importing import free_snapshot_id, preview_lines, write_staged
 from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
 from dashboard.store.trash import list_trash, move_to_trash, restore
@@ -151,7 +151,7 @@ with upload_tab:
         if pv.diff is not None:
             with st.expander(ctx.tr("data.upload.changes")):
                 st.dataframe(dp.change_table(pv.diff, lang), hide_index=True)
-        sid = st.text_input(ctx.tr("data.upload.id"), value=default_snapshot_id(pv.staged),
+        sid = st.text_input(ctx.tr("data.upload.id"), value=free_snapshot_id(root, pv.staged),
                             key="data_id")
         if st.button(ctx.tr("data.upload.write"), key="data_write", type="primary"):
             try:

@@ -36,7 +36,7 @@ from dashboard.store.snapshots import (
 )
 
 __all__ = ["Staged", "Preview", "ImportResult", "preview_lines", "stage_import",
-           "default_snapshot_id", "preview",
+           "default_snapshot_id", "free_snapshot_id", "preview",
            "write_staged", "import_file_as_snapshot"]
 
 
@@ -147,6 +147,17 @@ def default_snapshot_id(staged: Staged) -> str:
     codes = staged.county_codes
     head = codes[0] if len(codes) == 1 else f"{codes[0]}-plus{len(codes) - 1}"
     return f"{head}-{staged.year}"
+
+
+def free_snapshot_id(root: str | Path, staged: Staged) -> str:
+    """Return :func:`default_snapshot_id`, or, when a snapshot (or anything) of that name is
+    already under ``root`` (the same year imported again, a correction), the first free
+    ``<id>-2``, ``<id>-3`` …: snapshots are never replaced (docs/data-contract.md §6.2)."""
+    base = default_snapshot_id(staged)
+    taken = Path(root)
+    if not (taken / base).exists():
+        return base
+    return next(f"{base}-{n}" for n in range(2, 10_000) if not (taken / f"{base}-{n}").exists())
 
 
 def _previous(infos: list[SnapshotInfo], staged: Staged) -> SnapshotInfo | None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.store.contract.limits import MAX_NUMBER
-from dashboard.store.contract.spec import Spec, enums, header_key
+from dashboard.store.contract.spec import Spec, enum_aliases, enums, header_key
 
 __all__ = ["Parsed", "cell_text", "texts", "parse", "final_dtype"]
 
@@ -67,8 +67,8 @@ def _whole(num: pd.Series) -> pd.Series:
 
 @lru_cache(maxsize=32)
 def _enum_lookup(enum: str) -> dict[str, str]:
-    """Return ``normalised code or Chinese label -> code`` for an enum."""
-    lookup: dict[str, str] = {}
+    """Return ``normalised code, Chinese label or alias -> code`` for an enum."""
+    lookup = {header_key(alias): code for alias, code in enum_aliases().get(enum, {}).items()}
     for code, (zh, _) in enums()[enum].items():
         lookup[header_key(code)] = code
         lookup[header_key(zh)] = code

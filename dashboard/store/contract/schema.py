@@ -165,6 +165,13 @@ class SchemaBuilder:
                          "error", (name, cond.column),
                          lambda df: cond.mask(df) & df[name].isna(), lambda df, i: params)
 
+    def _known(self, df: pd.DataFrame, cond: Condition) -> pd.Series:
+        """Return the rows whose ``cond.column`` holds one of its codes: a row whose value is
+        not one (reported as ``enum``) is not judged by the rules that depend on it."""
+        spec = next(s for s in specs(self.table) if s.name == cond.column)
+        assert spec.enum is not None
+        return df[cond.column].isin(list(enums()[spec.enum]))
+
     def _add_only_when(self, spec: Spec, cond: Condition) -> None:
         name = spec.name
         otherwise = "empty" if spec.dtype == "str" else "zero"
@@ -172,7 +179,7 @@ class SchemaBuilder:
 
         def outside(df: pd.DataFrame) -> pd.Series:
             filled = df[name].notna() & (df[name] != 0 if otherwise == "zero" else True)
-            return ~cond.mask(df) & filled
+            return ~cond.mask(df) & self._known(df, cond) & filled
 
         self.frame_check(name, f"only_when:{cond.column}={'|'.join(cond.values)}",
                          "error", (name, cond.column), outside, lambda df, i: params)
@@ -188,6 +195,8 @@ class SchemaBuilder:
         def implausible(df: pd.DataFrame) -> pd.Series:
             value = df[name].astype("Float64")
             valid = (df[list(over)].astype("Float64") >= 0).all(axis=1)  # else an error already
+            if warn.kind.startswith("per_pupil"):  # a school without pupils: zero_students says it once
+                valid &= _sum(df, over) > 0
             return valid & (value > 0) & (value > warn.limit * _sum(df, over))
 
         def params(df: pd.DataFrame, i: int) -> Params:

@@ -1,0 +1,146 @@
+"""A county clerk's own workbook, as bureaus keep them (review of the import, 30 Nov 2026):
+headers with 平方米, short type names, a 小学's 初中 columns left empty or dashed, a closed
+school, the same year imported twice.  Each test fails without its fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from demo_data import DEMO_DATA
+
+from dashboard.store.contract import load_schools, validate_schools, validate_teachers
+from dashboard.store.contract.spec import header_map
+from dashboard.store.importing import free_snapshot_id, stage_import, write_staged
+from dashboard.store.snapshots import SnapshotValueError, read_snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+ZH = header_map("schools", "zh")
+
+
+def demo() -> pd.DataFrame:
+    return read_snapshot(DEMO_DATA / "demo-990101-2024").schools
+
+
+def clerk_sheet(frame: pd.DataFrame, path: Path, rename: dict[str, str] | None = None) -> Path:
+    """Write ``frame`` as a clerk's workbook: a merged title row, Chinese headers (with
+    ``rename``), an extra 备注 column, every cell as its text."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    heads = [(rename or {}).get(c, ZH[c]) for c in frame.columns]
+    sheet.append(["某某县义务教育学校基本情况统计表"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heads) + 1)
+    sheet.append([*heads, "备注"])
+    for row in frame.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else str(v) for v in row] + ["已核对"])
+    book.save(path)
+    return path
+
+
+def test_areas_headed_in_square_metres_are_the_contracts_columns(tmp_path: Path) -> None:
+    areas = [c for c in ZH if c.endswith("_m2")]
+    rename = {c: ZH[c].replace("(㎡)", "（平方米）") for c in areas}
+    path = clerk_sheet(demo(), tmp_path / "平方米.xlsx", rename)
+    result = load_schools(path)
+    assert not result.errors, result.errors[:3]
+    pd.testing.assert_series_equal(result.frame["teaching_aux_area_m2"],
+                                   demo()["teaching_aux_area_m2"])
+
+
+def test_short_school_type_names_are_read_as_the_codes(tmp_path: Path) -> None:
+    frame = demo()
+    short = {"nine_year": "九年一贯制", "teaching_point": "教学点",
+             "complete_secondary": "完中", "primary": "小学", "junior": "初级中学"}
+    typed = frame.assign(school_type=frame["school_type"].map(short))
+    result = load_schools(clerk_sheet(typed, tmp_path / "types.xlsx"))
+    assert not result.errors, result.errors[:3]
+    assert result.frame["school_type"].tolist() == frame["school_type"].tolist()
+
+
+def test_an_unknown_type_is_one_error_not_a_second_one_on_its_parent() -> None:
+    frame = demo().astype({"school_type": object})
+    point = int(frame.index[frame["school_type"] == "teaching_point"][0])
+    frame.loc[point, "school_type"] = "村小教学点"
+    errors = validate_schools(frame).errors
+    assert [(v.row, v.column, v.rule) for v in errors] == [(point + 1, "school_type", "enum")]
+
+
+@pytest.mark.parametrize("blank", [None, "-", "—", "／"])
+def test_a_primary_schools_junior_columns_may_be_left_empty(tmp_path: Path, blank) -> None:
+    frame = demo().astype(object)
+    primary = frame["school_type"].isin(["primary", "teaching_point"])
+    junior = [c for c in frame.columns if c.endswith("_junior")]
+    frame.loc[primary, junior] = blank
+    result = load_schools(clerk_sheet(frame, tmp_path / "blank.xlsx"))
+    assert not result.errors, result.errors[:3]
+    pd.testing.assert_frame_equal(result.frame, demo())
+
+
+def test_an_empty_cell_of_a_stage_the_school_has_is_still_an_error() -> None:
+    frame = demo().astype(object)
+    nine = int(frame.index[frame["school_type"] == "nine_year"][0])
+    first = int(frame.index[frame["school_type"] == "primary"][0])
+    frame.loc[nine, "students_junior"] = None
+    frame.loc[first, "students_primary"] = "-"
+    found = {(v.row, v.column, v.rule) for v in validate_schools(frame).errors}
+    assert found == {(nine + 1, "students_junior", "not_empty"),
+                     (first + 1, "students_primary", "type")}
+
+
+def test_a_closed_school_is_warned_once_not_for_its_area_per_pupil() -> None:
+    frame = demo()
+    pupils = [c for c in frame.columns if c.startswith(("students_", "boarders"))]
+    frame.loc[0, pupils] = 0
+    warned = [(v.row, v.rule) for v in validate_schools(frame).warnings if v.row == 1]
+    assert warned == [(1, "zero_students")]
+
+
+def test_the_same_year_imported_again_gets_a_new_id_and_keeps_the_first(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    path = tmp_path / "schools.csv"
+    demo().to_csv(path, index=False)
+    staged = stage_import(path)
+    first = write_staged(root, free_snapshot_id(root, staged), staged)
+    assert first.name == "990101-2024"
+    assert free_snapshot_id(root, staged) == "990101-2024-2"
+    done = subprocess.run([sys.executable, "-m", "dashboard", "import", str(path), "--out",
+                           str(root)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in root.iterdir()) == ["990101-2024", "990101-2024-2"]
+    pd.testing.assert_frame_equal(read_snapshot(root / "990101-2024-2").schools, demo())
+
+
+def test_a_clerks_messy_sheet_of_two_years_imports_one_year(tmp_path: Path) -> None:
+    """Full-width digits, thousands separators, spaces around names and numbers, an empty row
+    in the middle, a title row, a notes column; 2023 and 2024 in one sheet."""
+    frames = [read_snapshot(DEMO_DATA / f"demo-990101-{y}").schools for y in (2023, 2024)]
+    both = pd.concat(frames, ignore_index=True).astype(object)
+    full = str.maketrans("0123456789", "０１２３４５６７８９")
+    both["students_primary"] = [str(v).translate(full) for v in both["students_primary"]]
+    both["books"] = [f"{int(v):,}" for v in both["books"]]
+    both["school_name"] = [f"\u3000{v}  " for v in both["school_name"]]
+    path = clerk_sheet(both, tmp_path / "两年.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.active.insert_rows(10)
+    book.save(path)
+    with pytest.raises(SnapshotValueError, match="2023, 2024"):
+        stage_import(path)
+    staged = stage_import(path, year=2024)
+    pd.testing.assert_frame_equal(staged.schools, frames[1])
+
+
+def test_a_rosters_everyday_degree_and_title_names_are_read_as_the_codes() -> None:
+    roster = pd.DataFrame({
+        "teacher_id": ["T1", "T2", "T3"], "school_id": ["1", "1", "1"],
+        "stage": ["小学"] * 3, "subject": ["语文"] * 3,
+        "degree": ["大专", "硕士研究生", "中专"], "title": ["副高", "正高", "中级"],
+        "backbone_level": ["无"] * 3, "birth_year": [1980] * 3,
+        "start_year_at_school": [2010] * 3})
+    result = validate_teachers(roster)
+    assert not result.errors, result.errors
+    assert result.frame["degree"].tolist() == ["associate", "postgraduate", "secondary"]
+    assert result.frame["title"].tolist() == ["senior", "full_senior", "intermediate"]
