@@ -43,8 +43,8 @@ def _bad_input(exc: Exception, path: str, lang: str) -> int:
 
     if isinstance(exc, ContractError):
         print(t("cli.error.bad_input", lang, path=path, n=len(exc.errors)), file=sys.stderr)
-        for v in exc.violations:
-            print("  " + v.message(lang), file=sys.stderr)
+        for v in exc.violations:  # a warning among them says it is one
+            print("  " + v.listed(lang), file=sys.stderr)
     else:
         print(str(exc), file=sys.stderr)
     return EXIT_BAD_INPUT

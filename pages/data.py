@@ -109,6 +109,7 @@ with upload_tab:
     county = right.text_input(ctx.tr("data.upload.county_code"), key="data_county", max_chars=6)
     uploads = [dp.Upload(role, f.name, f.getvalue()) for role, f in picked.items() if f is not None]
     if uploads and st.button(ctx.tr("data.upload.check"), key="data_check", type="primary"):
+        state.pop("data_id", None)  # the name box offers this upload's free id, not the last one's
         state["data_staged"] = dp.stage_uploads(root, uploads, int(year) if year else None,
                                                 county.strip() or None, lang)
     result = state.get("data_staged")
@@ -159,7 +160,8 @@ with upload_tab:
             except SnapshotError as exc:
                 st.error(md_text(exc))
             else:
-                state.pop("data_staged")
+                for key in ("data_staged", "data_id", "data_cmp_a", "data_cmp_b"):
+                    state.pop(key, None)  # the next import and the comparison start afresh
                 refresh_snapshot_list()
                 st.query_params["snapshot"] = path.name  # every page opens the new snapshot
                 state["data_flash"] = ("success", ctx.tr("data.upload.written", id=md_text(path.name)))
@@ -197,7 +199,8 @@ with snapshots_tab:
                                     lambda: dp.change_table(diff, lang))
                 st.dataframe(changes, hide_index=True, key="data_changes")
         st.subheader(ctx.tr("data.delete.heading"))
-        doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete")
+        doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete",
+                              placeholder=ctx.tr("data.delete.placeholder"))
         if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=md_text(doomed)),
                                               key="data_delete_ok"):
             if st.button(ctx.tr("data.delete.button"), key="data_delete_go"):

@@ -299,3 +299,24 @@ def test_every_schools_column_has_words_and_chinese_is_the_contracts_header() ->
         english = dp.column_label("schools", name, "en")
         assert english != name and not re.search(r"[\u4e00-\u9fff]", english.replace(
             "班班通", "")), name
+
+
+def test_a_new_check_offers_its_own_id_and_a_write_refreshes_the_comparison(
+        data_root: Path) -> None:
+    """The name box kept the first check's id while the user checked another file, and the
+    comparison kept its stale choice after a write; the delete box said "Choose an option"."""
+    years = {y: read_snapshot(data_root / f"demo-990101-{y}").schools for y in (2023, 2024)}
+    at = open_data_page()
+    assert next(s for s in at.selectbox if s.key == "data_delete").placeholder == t(
+        "data.delete.placeholder", "zh")
+    at.selectbox(key="data_cmp_b").set_value("demo-990101-2023").run()
+    for year, expected in ((2024, "990101-2024"), (2023, "990101-2023")):
+        _uploader(at, "data_up_schools").upload(f"{year}.csv", csv_bytes(years[year]), "text/csv")
+        at.run()
+        at.button(key="data_check").click().run()
+        assert at.text_input(key="data_id").value == expected
+    at.button(key="data_write").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "990101-2023" in {i.id for i in list_snapshots(data_root)}
+    after = at.selectbox(key="data_cmp_b")
+    assert after.value == after.options[-1] != "demo-990101-2023"

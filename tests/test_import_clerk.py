@@ -144,3 +144,21 @@ def test_a_rosters_everyday_degree_and_title_names_are_read_as_the_codes() -> No
     assert not result.errors, result.errors
     assert result.frame["degree"].tolist() == ["associate", "postgraduate", "secondary"]
     assert result.frame["title"].tolist() == ["senior", "full_senior", "intermediate"]
+
+
+def test_a_warning_listed_among_the_errors_says_it_is_one(tmp_path: Path) -> None:
+    """The command printed a closed school's warning in the list of errors, unmarked."""
+    frame = demo().astype(object)
+    pupils = [c for c in frame.columns if c.startswith(("students_", "boarders"))]
+    frame.loc[0, pupils] = 0
+    frame.loc[1, "books"] = -5
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    root = tmp_path / "data"
+    done = subprocess.run([sys.executable, "-m", "dashboard", "import", str(path), "--out",
+                           str(root)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2 and not root.exists()
+    lines = done.stderr.splitlines()
+    assert "（1 项错误）" in lines[0]
+    assert lines[1] == "  提示：文件 bad.csv，第 2 行：不符合规则「各学段在校生数不宜全为 0」"
+    assert lines[2] == "  文件 bad.csv，第 3 行，列「books」：值 -5 不符合规则「不得小于 0」"

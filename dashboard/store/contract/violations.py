@@ -61,6 +61,12 @@ class Violation:
     severity: Severity
     params: tuple[tuple[str, str], ...] = ()
 
+    def listed(self, lang: str = DEFAULT_LANG) -> str:
+        """Return :meth:`message`, a warning marked as one (提示：…) where it is listed among
+        errors."""
+        text = self.message(lang)
+        return text if self.severity == "error" else t("import.warning", lang, message=text)
+
     def message(self, lang: str = DEFAULT_LANG) -> str:
         """Return the violation as one sentence in ``lang``: where, the value and the rule."""
         where = [t("contract.where.file", lang, file=self.file)]
