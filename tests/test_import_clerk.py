@@ -162,3 +162,21 @@ def test_a_warning_listed_among_the_errors_says_it_is_one(tmp_path: Path) -> Non
     assert "（1 项错误）" in lines[0]
     assert lines[1] == "  提示：文件 bad.csv，第 2 行：不符合规则「各学段在校生数不宜全为 0」"
     assert lines[2] == "  文件 bad.csv，第 3 行，列「books」：值 -5 不符合规则「不得小于 0」"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_templates_print_in_landscape_and_the_instructions_one_page_wide(lang: str) -> None:
+    """Printed as they were, the instructions came out as 3–4 pages of partial columns."""
+    import io
+
+    from dashboard.store.templates import TEMPLATE_FILES, template_workbook
+
+    for table in TEMPLATE_FILES:
+        book = openpyxl.load_workbook(io.BytesIO(template_workbook(table, lang)))
+        data, instructions, _examples, codes = book.worksheets
+        for sheet in book.worksheets[:1] + [instructions, codes]:
+            assert sheet.page_setup.orientation == "landscape", (table, sheet.title)
+            assert sheet.print_title_rows, (table, sheet.title)
+        for sheet in (instructions, codes):
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage, (table, sheet.title)
+            assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
