@@ -180,3 +180,15 @@ def test_the_templates_print_in_landscape_and_the_instructions_one_page_wide(lan
         for sheet in (instructions, codes):
             assert sheet.sheet_properties.pageSetUpPr.fitToPage, (table, sheet.title)
             assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+
+
+def test_an_import_of_one_year_warns_only_about_that_years_rows(tmp_path: Path) -> None:
+    """A school closed in 2024 was warned about in the preview of the 2023 import too."""
+    frames = [read_snapshot(DEMO_DATA / f"demo-990101-{y}").schools for y in (2023, 2024)]
+    pupils = [c for c in frames[1].columns if c.startswith(("students_", "boarders"))]
+    frames[1].loc[0, pupils] = 0
+    path = clerk_sheet(pd.concat(frames, ignore_index=True), tmp_path / "两年.xlsx")
+    closed_row = 2 + len(frames[0]) + 1  # title, header, the 2023 rows
+    assert [(v.row, v.rule) for v in stage_import(path, year=2024).warnings] == [
+        (closed_row, "zero_students")]
+    assert stage_import(path, year=2023).warnings == ()

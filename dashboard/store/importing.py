@@ -122,19 +122,21 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     if len(years) > 1:
         raise SnapshotValueError(t("import.many_years", lang, years=", ".join(map(str, years))))
     ids = set(kept["school_id"].astype(str))
-    teachers = (_keep(results["teachers"], results["teachers"].frame["school_id"].astype(str).isin(ids))
-                if "teachers" in results else None)
-    items = None
+    masks = {"schools": mask}
+    for table in ("teachers", "classes", "rooms"):
+        if table in results:
+            masks[table] = results[table].frame["school_id"].astype(str).isin(ids)
     if "county" in results:
         frame = results["county"].frame
-        items = _keep(results["county"], (frame["year"] == years[0])
-                      & frame["county_code"].astype(str).isin(set(kept["county_code"].astype(str))))
-    facts = {table: _keep(results[table], results[table].frame["school_id"].astype(str).isin(ids))
-             for table in ("classes", "rooms") if table in results}
+        masks["county"] = ((frame["year"] == years[0])
+                           & frame["county_code"].astype(str).isin(set(kept["county_code"].astype(str))))
+    tables = {table: _keep(results[table], masks[table]) for table in masks if table != "schools"}
     paths = [p for p in (schools_path, teachers_path, county_path, classes_path, rooms_path)
              if p is not None]
-    return Staged(kept, teachers, items, tuple(v for v in violations if v.severity != "error"),
-                  ", ".join(Path(p).name for p in paths), **facts)
+    warnings = tuple(v for table, m in masks.items() for v in results[table].warnings_of(m))
+    return Staged(kept, tables.get("teachers"), tables.get("county"), warnings,
+                  ", ".join(Path(p).name for p in paths), classes=tables.get("classes"),
+                  rooms=tables.get("rooms"))
 
 
 def default_snapshot_id(staged: Staged) -> str:

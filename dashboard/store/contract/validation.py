@@ -229,7 +229,8 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
          for s in table_specs if s.name in typed.data.columns},
         index=frame.index,
     )
-    return LoadResult(out, _in_reading_order(report.found, table_specs, headers))
+    return LoadResult(out, _in_reading_order(report.found, table_specs, headers),
+                      tuple(int(n) for n in row_numbers))
 
 
 def _row_numbers(frame: pd.DataFrame, header_rows: int) -> np.ndarray:

@@ -176,11 +176,20 @@ class LoadResult:
 
     frame: pd.DataFrame
     violations: tuple[Violation, ...]
+    rows: tuple[int, ...] | None = None  # the file row number of each frame row, when known
 
     @property
     def errors(self) -> tuple[Violation, ...]:
         """Return the violations that block (severity "error")."""
         return tuple(v for v in self.violations if v.severity == "error")
+
+    def warnings_of(self, mask: pd.Series) -> tuple[Violation, ...]:
+        """Return the warnings of the frame rows ``mask`` keeps (and those of no row): an
+        import of one year does not warn about the other year's rows."""
+        if self.rows is None:
+            return self.warnings
+        kept = {row for row, keep in zip(self.rows, mask.to_numpy(), strict=True) if keep}
+        return tuple(v for v in self.warnings if v.row is None or v.row in kept)
 
     @property
     def warnings(self) -> tuple[Violation, ...]:
