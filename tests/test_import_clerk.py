@@ -192,3 +192,20 @@ def test_an_import_of_one_year_warns_only_about_that_years_rows(tmp_path: Path) 
     assert [(v.row, v.rule) for v in stage_import(path, year=2024).warnings] == [
         (closed_row, "zero_students")]
     assert stage_import(path, year=2023).warnings == ()
+
+
+def test_a_roster_is_counted_against_the_chosen_year_of_a_two_year_workbook(
+        tmp_path: Path) -> None:
+    """The roster (which names no year) was compared with both years' teachers summed, so
+    every school of a correct roster failed roster_count."""
+    years = {y: read_snapshot(DEMO_DATA / f"demo-990101-{y}") for y in (2023, 2024)}
+    schools = tmp_path / "两年.xlsx"
+    pd.concat([s.schools for s in years.values()], ignore_index=True).to_excel(schools,
+                                                                               index=False)
+    roster = tmp_path / "名册.csv"
+    assert years[2024].teachers is not None
+    years[2024].teachers.to_csv(roster, index=False)
+    staged = stage_import(schools, teachers_path=roster, year=2024)
+    assert staged.teachers is not None and len(staged.teachers) == len(years[2024].teachers)
+    with pytest.raises(SnapshotValueError, match="2023, 2024"):
+        stage_import(schools, teachers_path=roster)  # which year's counts? it must be chosen

@@ -96,7 +96,8 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
                                        aliases=aliases.get("schools"))}
     reference = results["schools"].frame
     if teachers_path is not None:
-        results["teachers"] = load_teachers(teachers_path, schools=reference, lang=lang,
+        results["teachers"] = load_teachers(teachers_path, lang=lang,
+                                            schools=_roster_reference(reference, year, county, lang),
                                             aliases=aliases.get("teachers"))
     if county_path is not None:
         results["county"] = load_county(county_path, schools=reference, lang=lang,
@@ -137,6 +138,25 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     return Staged(kept, tables.get("teachers"), tables.get("county"), warnings,
                   ", ".join(Path(p).name for p in paths), classes=tables.get("classes"),
                   rooms=tables.get("rooms"))
+
+
+def _roster_reference(schools: pd.DataFrame, year: int | None, county: str | None,
+                      lang: str) -> pd.DataFrame:
+    """Return the schools a roster (which names no year) is counted against: the rows of the
+    chosen year and county.  A workbook of two years summed both years' teachers, and every
+    school of a correct roster failed ``roster_count``.
+
+    Raises :class:`SnapshotValueError` when the rows hold several years and none is chosen."""
+    keep = pd.Series(True, index=schools.index)
+    if year is not None:
+        keep &= (schools["year"] == int(year)).fillna(False).astype(bool)
+    if county is not None:
+        keep &= schools["county_code"].astype(str) == str(county)
+    chosen = schools[keep.to_numpy()]
+    years = sorted({int(y) for y in chosen["year"].dropna()})
+    if len(years) > 1:
+        raise SnapshotValueError(t("import.many_years", lang, years=", ".join(map(str, years))))
+    return chosen
 
 
 def default_snapshot_id(staged: Staged) -> str:
