@@ -756,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--rooms", help=t("import.cli.rooms", "zh"))
     im.add_argument("--sheet", help=t("cli.help.import_sheet", "zh"))
     im.add_argument("--year", type=int, help=t("cli.help.import_year", "zh"))
-    im.add_argument("--county", help=t("cli.help.county", "zh"))
+    im.add_argument("--county", help=t("import.help.county", "zh"))
     im.add_argument("--id", help=t("cli.help.import_id", "zh"))
     im.add_argument("--out", default="data", help=t("cli.help.import_out", "zh"))
     im.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))

@@ -209,3 +209,12 @@ def test_a_roster_is_counted_against_the_chosen_year_of_a_two_year_workbook(
     assert staged.teachers is not None and len(staged.teachers) == len(years[2024].teachers)
     with pytest.raises(SnapshotValueError, match="2023, 2024"):
         stage_import(schools, teachers_path=roster)  # which year's counts? it must be chosen
+
+
+def test_the_import_commands_help_says_what_county_and_id_do() -> None:
+    """import --county said 只评估该县区代码 (evaluate), the evaluate command's words."""
+    done = subprocess.run([sys.executable, "-m", "dashboard", "import", "--help"],
+                          capture_output=True, text=True, cwd=REPO)
+    text = " ".join(done.stdout.split())
+    assert "只导入该县区代码的学校" in text and "只评估" not in text
+    assert "-2、-3" in text
