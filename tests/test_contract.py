@@ -517,9 +517,11 @@ def test_unsupported_file_format(tmp_path):
     path = tmp_path / "schools.txt"
     path.write_text("x")
     v = only(load_schools(path))
-    assert v.message("zh") == "文件 schools.txt：不符合规则「仅支持 .xlsx、.csv 和 .parquet 文件」"
+    assert v.message("zh") == ("文件 schools.txt：不符合规则「仅支持 .xlsx、.csv 和 .parquet 文件"
+                               "（.xls、.et 等请在 Excel 或 WPS 中“另存为” .xlsx）」")
     assert v.message("en") == ('File schools.txt: breaks the rule "only .xlsx, .csv and .parquet '
-                               'files can be read"')
+                               'files can be read (save an .xls or .et file as .xlsx in Excel or '
+                               'WPS)"')
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_schools(tmp_path / "absent.csv")
 

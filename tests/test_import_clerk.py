@@ -218,3 +218,34 @@ def test_the_import_commands_help_says_what_county_and_id_do() -> None:
     text = " ".join(done.stdout.split())
     assert "只导入该县区代码的学校" in text and "只评估" not in text
     assert "-2、-3" in text
+
+
+def test_a_workbook_that_opens_on_a_cover_sheet_is_read_from_its_table(tmp_path: Path) -> None:
+    """The first sheet was read, and a workbook opening on 封面 got one error per column."""
+    path = clerk_sheet(demo(), tmp_path / "封面.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.active.title = "学校情况"
+    cover = book.create_sheet("封面", 0)
+    cover.append(["某某县 2024 年教育事业统计"])
+    cover.append(["学校名称", "填报人"])  # one contract header: fewer than the table's
+    book.save(path)
+    result = load_schools(path)
+    assert not result.errors, result.errors[:3]
+    assert {v.sheet for v in result.violations} <= {"学校情况"}
+    pd.testing.assert_frame_equal(result.frame, demo())
+    named = load_schools(path, sheet="封面")  # a sheet asked for is read as asked
+    assert named.errors and {v.sheet for v in named.errors} == {"封面"}
+
+
+def test_a_stray_cell_on_the_table_behind_a_cover_is_still_refused_unread(
+        tmp_path: Path) -> None:
+    """Looking for the table's sheet keeps each sheet's declared size for the limits."""
+    path = tmp_path / "封面.xlsx"
+    demo().to_excel(path, index=False, sheet_name="学校")
+    book = openpyxl.load_workbook(path)
+    book["学校"]["XFD1048576"] = "x"
+    book.create_sheet("封面", 0).append(["封面"])
+    book.save(path)
+    result = load_schools(path, lang="en")
+    assert [(v.rule, v.sheet) for v in result.errors] == [("too_large", "学校")]
+    assert "1048576" in result.errors[0].message("en")

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -174,7 +174,37 @@ def _check_zip(path: Path) -> None:
         raise _TooLarge("unpacked_bytes", unpacked, MAX_UNCOMPRESSED_BYTES)
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list[object]] | None, list[str]]:
+_SCANNED_SHEETS: Final = 32  # sheets whose top rows are looked at for the table's headers
+
+
+def _header_hits(table: Table, rows: list[list[object]]) -> int:
+    """Return how many declared columns the best of the top rows names."""
+    index = header_index(table)
+    return max((sum(header_key(c) in index for c in row if c is not None)
+                for row in rows[:_HEADER_SCAN_ROWS]), default=0)
+
+
+def _pick_sheet(table: Table, book: Any) -> str:
+    """Return the sheet to read when none is named: the one whose top rows name the most of
+    the table's columns, the first on a tie.  A bureau's workbook often opens on a cover
+    (封面) or notes sheet; reading only the first sheet refused it column by column."""
+    best, most = book.sheetnames[0], 0
+    if len(book.sheetnames) == 1:
+        return best
+    for name in book.sheetnames[:_SCANNED_SHEETS]:
+        ws = book[name]
+        if not hasattr(ws, "iter_rows"):  # a chart sheet
+            continue
+        # the declared dimension is kept: the chosen sheet's is checked against the limits
+        hits = _header_hits(table, _bounded(ws.iter_rows(max_row=_HEADER_SCAN_ROWS,
+                                                         values_only=True)))
+        if hits > most:
+            best, most = name, hits
+    return best
+
+
+def _xlsx_rows(table: Table, path: Path,
+               sheet: str | None) -> tuple[str, list[list[object]] | None, list[str]]:
     """Return (sheet name, its rows or None when there is no such sheet, the sheet names).
 
     The dimension the sheet declares is checked against the limits first; then the rows are
@@ -186,7 +216,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[list[object]] |
     _check_zip(path)
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet_name = sheet if sheet is not None else book.sheetnames[0]
+        sheet_name = sheet if sheet is not None else _pick_sheet(table, book)
         if sheet_name not in book.sheetnames:
             return sheet_name, None, list(book.sheetnames)
         ws = book[sheet_name]
@@ -233,7 +263,7 @@ def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
             if rows is None:
                 return _problem(name, "encoding")
         else:
-            sheet_name, found, sheets = _xlsx_rows(path, sheet)
+            sheet_name, found, sheets = _xlsx_rows(table, path, sheet)
             if found is None:
                 return _problem(name, "sheet", sheet_name, sheets="|".join(sheets))
             rows = found
@@ -275,7 +305,8 @@ def load_schools(path: str | Path, *, sheet: str | None = None,
     """Return the schools table read from .xlsx / .csv / .parquet, with every violation.
 
     CSV may be UTF-8 (with or without BOM) or GBK; XLSX is read from ``sheet`` (default: the
-    first sheet), whose name appears in the violations.  Headers may be the canonical names or
+    sheet whose top rows name the most of its columns, the first on a tie), whose name appears
+    in the violations.  Headers may be the canonical names or
     the Chinese headers, in any mix; ids and codes stay text (leading zeros kept).
     """
     return _load("schools", path, None, sheet, lang, aliases)
