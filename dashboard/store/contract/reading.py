@@ -83,6 +83,7 @@ class _TooLarge(Exception):
     def __init__(self, what: str, value: int, limit: int) -> None:
         super().__init__(what)
         self.params = {"what": what, "value": str(value), "limit": str(limit)}
+        self.sheet: str | None = None  # the XLSX sheet past the limit, named in the violation
 
 
 def _check_grid(rows: int, width: int, cells: int) -> None:
@@ -220,10 +221,14 @@ def _xlsx_rows(table: Table, path: Path,
         if sheet_name not in book.sheetnames:
             return sheet_name, None, list(book.sheetnames)
         ws = book[sheet_name]
-        rows, width = ws.max_row or 0, ws.max_column or 0
-        _check_grid(rows, width, rows * width)
-        ws.reset_dimensions()
-        return sheet_name, _bounded(ws.iter_rows(values_only=True)), list(book.sheetnames)
+        try:
+            rows, width = ws.max_row or 0, ws.max_column or 0
+            _check_grid(rows, width, rows * width)
+            ws.reset_dimensions()
+            return sheet_name, _bounded(ws.iter_rows(values_only=True)), list(book.sheetnames)
+        except _TooLarge as exc:
+            exc.sheet = sheet_name
+            raise
     finally:
         book.close()
 
@@ -268,7 +273,7 @@ def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
                 return _problem(name, "sheet", sheet_name, sheets="|".join(sheets))
             rows = found
     except _TooLarge as exc:
-        return _problem(name, "too_large", sheet_name, **exc.params)
+        return _problem(name, "too_large", exc.sheet or sheet_name, **exc.params)
     except _UNREADABLE as exc:
         return _problem(name, "unreadable", reason=shown_value(f"{type(exc).__name__}: {exc}"))
     if not rows:
