@@ -207,9 +207,10 @@ def test_duplicate_school_id_within_year_and_county():
     v = only(validate_schools(frame))
     assert (v.row, v.value, v.rule) == (4, NINE_YEAR_ID, "unique")
     assert v.message("zh") == (f"文件 schools，第 4 行，列「school_id」：值 {NINE_YEAR_ID} 不符合规则"
-                               "「同一year、county_code内不得重复」")
+                               "「同一year、county_code内不得重复（与第 2 行重复）」")
     assert v.message("en") == (f'File schools, row 4, column "school_id": value {NINE_YEAR_ID} breaks '
-                               'the rule "must be unique within the same year, county_code"')
+                               'the rule "must be unique within the same year, county_code (the same as '
+                               'row 2)"')
 
 
 def test_same_school_id_in_another_county_or_year_is_fine():
@@ -567,7 +568,7 @@ def test_teacher_school_must_exist_and_ids_be_unique():
     school = next(v for v in result.violations if v.rule == "school_exists")
     assert school.rule_text("zh") == "须为学校表中已列出的学校标识码"
     unique = next(v for v in result.violations if v.rule == "unique")
-    assert unique.rule_text("en") == "must be unique"
+    assert unique.rule_text("en") == "must be unique (the same as row 2)"  # the row repeated
 
 
 def test_teachers_without_schools_check_only_their_own_columns():

@@ -249,3 +249,13 @@ def test_a_stray_cell_on_the_table_behind_a_cover_is_still_refused_unread(
     result = load_schools(path, lang="en")
     assert [(v.rule, v.sheet) for v in result.errors] == [("too_large", "学校")]
     assert "1048576" in result.errors[0].message("en")
+
+
+def test_a_duplicate_school_id_names_the_row_it_repeats(tmp_path: Path) -> None:
+    """The error named only the second row; the clerk had to search 60 rows for the first."""
+    frame = demo()
+    frame.loc[5, "school_id"] = frame.loc[2, "school_id"]
+    (error,) = load_schools(clerk_sheet(frame, tmp_path / "重复.xlsx")).errors
+    assert (error.row, error.rule) == (5 + 3, "unique")  # a title row, the header, 1-based
+    assert error.rule_text("zh").endswith("（与第 5 行重复）")
+    assert error.rule_text("en").endswith(" (the same as row 5)")

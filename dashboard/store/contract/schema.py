@@ -73,6 +73,7 @@ class SchemaBuilder:
         self.columns: dict[str, pa.Column] = {}
         self.frame_checks: list[pa.Check] = []
         self.registry: dict[str, Rule] = {}
+        self.row_numbers: np.ndarray | None = None  # file row of each position, when known
 
     def _key(self, column: str | None, rule: str) -> str:
         return f"{column or ''}|{rule}"
@@ -154,10 +155,18 @@ class SchemaBuilder:
 
     def _add_unique(self, name: str, group: tuple[str, ...]) -> None:
         within = (("within", "|".join(self.header(c) for c in group)),) if group else ()
+        key = [*group, name]
+
+        def first(df: pd.DataFrame, i: int) -> Params:
+            """Name the row the duplicate repeats: the clerk must find both."""
+            same = (df[key] == df[key].iloc[i]).all(axis=1).to_numpy(dtype=bool)
+            j = int(np.flatnonzero(same)[0])
+            row = int(self.row_numbers[j]) if self.row_numbers is not None else j + 1
+            return (*within, ("first", str(row)))
+
         self.frame_check(
             name, "unique", "error", (name, *group),
-            lambda df: df[name].notna() & df.duplicated([*group, name], keep="first"),
-            lambda df, i: within)
+            lambda df: df[name].notna() & df.duplicated(key, keep="first"), first)
 
     def _add_required_when(self, name: str, cond: Condition) -> None:
         params = self._condition_params(cond)

@@ -218,6 +218,7 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
             report.add(row, header, cell, rule, "warning", params)
 
     b = builder(table, headers)
+    b.row_numbers = row_numbers  # a duplicate names the row it repeats
     if extra is not None:
         extra(b)
     _schema_violations(b, typed, headers, report)

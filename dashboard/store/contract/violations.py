@@ -103,9 +103,12 @@ class Violation:
             return t(f"contract.rule.type_{p['dtype']}", lang)
         if kind == "enum":
             return t("contract.rule.enum", lang, allowed=_allowed_text(p["enum"], lang))
-        if kind == "unique" and p.get("within"):
-            within = p["within"].split("|")
-            return t("contract.rule.unique_within", lang, within=_join(within, lang))
+        if kind == "unique":
+            within = p["within"].split("|") if p.get("within") else ()
+            text = (t("contract.rule.unique_within", lang, within=_join(within, lang)) if within
+                    else t("contract.rule.unique", lang))
+            return text + (t("contract.rule.unique_first", lang, row=p["first"])
+                           if "first" in p else "")
         if kind in ("required_when", "only_when"):
             cond = parse_condition(arg)
             assert cond is not None
