@@ -218,7 +218,7 @@ with snapshots_tab:
     if trashed:
         st.subheader(ctx.tr("data.trash.heading"))
         st.dataframe(dp.trash_table(trashed, lang), hide_index=True, key="data_trash")
-        labels = {e.path.name: f"{e.snapshot_id} · {e.deleted}" for e in trashed}
+        labels = {e.path.name: dp.trash_label(e) for e in trashed}
         back = st.selectbox(ctx.tr("data.trash.which"), list(labels), format_func=labels.__getitem__,
                             key="data_restore")
         if st.button(ctx.tr("data.trash.restore"), key="data_restore_go"):

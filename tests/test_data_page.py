@@ -320,3 +320,17 @@ def test_a_new_check_offers_its_own_id_and_a_write_refreshes_the_comparison(
     assert "990101-2023" in {i.id for i in list_snapshots(data_root)}
     after = at.selectbox(key="data_cmp_b")
     assert after.value == after.options[-1] != "demo-990101-2023"
+
+
+def test_the_trash_shows_when_a_snapshot_was_deleted_in_beijing_time(data_root: Path) -> None:
+    """The trash showed the stored UTC time (2026-11-30T02:01:00+00:00) beside the snapshots'
+    Beijing times: eight hours off what the clerk saw on the clock."""
+    from datetime import datetime, timedelta
+
+    entry = move_to_trash(data_root, "demo-990101-2023")
+    beijing = (datetime.fromisoformat(entry.deleted) + timedelta(hours=8)).strftime(
+        "%Y-%m-%d %H:%M")
+    table = dp.trash_table(list_trash(data_root), "zh")
+    assert table[t("data.col.deleted", "zh")].tolist() == [beijing]
+    assert "北京时间" in t("data.col.deleted", "zh")
+    assert dp.trash_label(entry) == f"demo-990101-2023 · {beijing}"

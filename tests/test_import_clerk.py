@@ -259,3 +259,19 @@ def test_a_duplicate_school_id_names_the_row_it_repeats(tmp_path: Path) -> None:
     assert (error.row, error.rule) == (5 + 3, "unique")  # a title row, the header, 1-based
     assert error.rule_text("zh").endswith("（与第 5 行重复）")
     assert error.rule_text("en").endswith(" (the same as row 5)")
+
+
+def test_a_workbook_of_one_sheet_per_year_imports_the_years_sheet(tmp_path: Path) -> None:
+    """With --year 2024 the first sheet (2023学年) was read and the import said there was no
+    row of 2024; the data page has no sheet to choose."""
+    frames = {y: read_snapshot(DEMO_DATA / f"demo-990101-{y}").schools for y in (2023, 2024)}
+    path = tmp_path / "分年.xlsx"
+    with pd.ExcelWriter(path) as book:
+        for year, frame in frames.items():
+            frame.rename(columns=ZH).to_excel(book, sheet_name=f"{year}学年", index=False)
+    for year, frame in frames.items():
+        pd.testing.assert_frame_equal(stage_import(path, year=year).schools, frame)
+    with pytest.raises(SnapshotValueError):
+        stage_import(path, year=2022)
+    with pytest.raises(SnapshotValueError):
+        stage_import(path, year=2024, sheet="2023学年")  # a sheet asked for is the one read

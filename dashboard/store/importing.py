@@ -27,6 +27,7 @@ from dashboard.store.contract import (
     load_teachers,
 )
 from dashboard.store.contract.facts import load_facts
+from dashboard.store.contract.reading import sheet_names
 from dashboard.store.snapshots import (
     SnapshotInfo,
     SnapshotValueError,
@@ -92,8 +93,7 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     no row of the chosen year and county.
     """
     aliases = aliases or {}
-    results = {"schools": load_schools(schools_path, sheet=sheet, lang=lang,
-                                       aliases=aliases.get("schools"))}
+    results = {"schools": _year_sheet(schools_path, sheet, year, lang, aliases.get("schools"))}
     reference = results["schools"].frame
     if teachers_path is not None:
         results["teachers"] = load_teachers(teachers_path, lang=lang,
@@ -138,6 +138,27 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     return Staged(kept, tables.get("teachers"), tables.get("county"), warnings,
                   ", ".join(Path(p).name for p in paths), classes=tables.get("classes"),
                   rooms=tables.get("rooms"))
+
+
+def _has_year(result: LoadResult, year: int) -> bool:
+    years = result.frame["year"] if "year" in result.frame.columns else pd.Series(dtype=object)
+    return bool((pd.to_numeric(years, errors="coerce") == year).any())
+
+
+def _year_sheet(path: str | Path, sheet: str | None, year: int | None, lang: str,
+                aliases: Mapping[str, str] | None) -> LoadResult:
+    """Return the schools read from ``sheet``, or, when none is named, from the sheet the
+    reader picks; if that sheet holds no row of ``year`` and the workbook has a sheet that
+    does (a bureau keeps one sheet per year: 2023学年, 2024学年), from that sheet."""
+    first = load_schools(path, sheet=sheet, lang=lang, aliases=aliases)
+    if sheet is not None or year is None or Path(path).suffix.lower() not in (".xlsx", ".xlsm") \
+            or _has_year(first, int(year)):
+        return first
+    for name in sheet_names(path)[:32]:  # the sheet already read has no such row: passed over
+        other = load_schools(path, sheet=name, lang=lang, aliases=aliases)
+        if _has_year(other, int(year)):
+            return other
+    return first
 
 
 def _roster_reference(schools: pd.DataFrame, year: int | None, county: str | None,

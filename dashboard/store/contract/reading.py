@@ -34,7 +34,7 @@ from dashboard.store.contract.spec import Table, columns, header_index, header_k
 from dashboard.store.contract.validation import check
 from dashboard.store.contract.violations import LoadResult, Violation, shown_value
 
-__all__ = ["load_schools", "load_teachers", "load_county"]
+__all__ = ["load_schools", "load_teachers", "load_county", "sheet_names"]
 
 _SUFFIXES: Final = (".parquet", ".csv", ".xlsx", ".xlsm")
 _HEADER_SCAN_ROWS: Final = 10  # title rows above the header that a spreadsheet may carry
@@ -202,6 +202,21 @@ def _pick_sheet(table: Table, book: Any) -> str:
         if hits > most:
             best, most = name, hits
     return best
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Return the sheet names of an XLSX workbook (empty when it cannot be read)."""
+    from openpyxl import load_workbook
+
+    try:
+        _check_zip(Path(path))
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (_TooLarge, *_UNREADABLE):
+        return []
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
 
 
 def _xlsx_rows(table: Table, path: Path,
