@@ -211,7 +211,9 @@ def sheet_names(path: str | Path) -> list[str]:
     try:
         _check_zip(Path(path))
         book = load_workbook(path, read_only=True, data_only=True)
-    except (_TooLarge, *_UNREADABLE):
+    except _TooLarge:
+        return []
+    except _UNREADABLE:
         return []
     try:
         return list(book.sheetnames)
