@@ -29,6 +29,7 @@ STAGES_OF_TYPE: Final[dict[str, frozenset[str]]] = {
     "twelve_year": frozenset({"primary", "junior", "senior"}),
 }
 _DASH: Final = re.compile(r"[-—–/]+")  # after NFKC: － and ／ are - and /
+_DASH_STARTS: Final = frozenset("-—–/－／")
 
 
 def _stage_of(name: str) -> str | None:
@@ -39,8 +40,10 @@ def _stage_of(name: str) -> str | None:
 
 
 def _blank(value: object) -> bool:
-    text = cell_text(value)
-    return text is None or _DASH.fullmatch(header_key(text)) is not None
+    if not isinstance(value, str):  # a number is a figure; None and NaN are empty
+        return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+    text = value.strip()
+    return not text or (text[0] in _DASH_STARTS and _DASH.fullmatch(header_key(text)) is not None)
 
 
 def fill_absent_stages(frame: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame:
@@ -53,13 +56,17 @@ def fill_absent_stages(frame: pd.DataFrame, position: dict[str, int]) -> pd.Data
     raw = frame.iloc[:, position["school_type"]]
     types = parse(spec, raw, raw.map(cell_text).astype(object)).typed
     out = frame
+    absent = {stage: types.map(lambda t, st=stage: t in STAGES_OF_TYPE
+                               and st not in STAGES_OF_TYPE[t]).to_numpy(dtype=bool)
+              for stage in ("primary", "junior", "senior")}
     for s in specs("schools"):
         stage = _stage_of(s.name)
         if stage is None or s.name not in position:
             continue
-        absent = types.map(lambda t, st=stage: t in STAGES_OF_TYPE and st not in STAGES_OF_TYPE[t])
         col = position[s.name]
-        mask = absent.to_numpy(dtype=bool) & frame.iloc[:, col].map(_blank).to_numpy(dtype=bool)
+        mask = absent[stage].copy()
+        cells = frame.iloc[:, col].to_numpy(dtype=object)
+        mask[mask] = [_blank(v) for v in cells[mask]]  # only the cells of an absent stage
         if mask.any():
             if out is frame:
                 out = frame.copy()
