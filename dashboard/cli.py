@@ -42,7 +42,8 @@ def _bad_input(exc: Exception, path: str, lang: str) -> int:
     from dashboard.store.contract import ContractError
 
     if isinstance(exc, ContractError):
-        print(t("cli.error.bad_input", lang, path=path, n=len(exc.errors)), file=sys.stderr)
+        files = ", ".join(dict.fromkeys(v.file for v in exc.errors)) or path  # where they are
+        print(t("cli.error.bad_input", lang, path=files, n=len(exc.errors)), file=sys.stderr)
         for v in exc.violations:  # a warning among them says it is one
             print("  " + v.listed(lang), file=sys.stderr)
     else:
@@ -313,8 +314,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def _print_preview(pv, lang: str) -> None:
-    """Print what an import would create, its warnings, and how it differs from the year
-    before (the 数据管理 page's sentences)."""
+    """Print what an import would create, its warnings and the change from the year before."""
     from dashboard.store.compare import school_lines
     from dashboard.store.importing import preview_lines
 

@@ -275,3 +275,17 @@ def test_a_workbook_of_one_sheet_per_year_imports_the_years_sheet(tmp_path: Path
         stage_import(path, year=2022)
     with pytest.raises(SnapshotValueError):
         stage_import(path, year=2024, sheet="2023学年")  # a sheet asked for is the one read
+
+
+def test_the_summary_line_names_the_file_the_errors_are_in(tmp_path: Path) -> None:
+    """Errors only in the roster were summed up under the schools file's name."""
+    snapshot = read_snapshot(DEMO_DATA / "demo-990101-2024")
+    assert snapshot.teachers is not None
+    schools, roster = tmp_path / "学校.csv", tmp_path / "名册.csv"
+    snapshot.schools.to_csv(schools, index=False)
+    snapshot.teachers.iloc[1:].to_csv(roster, index=False)  # one teacher short
+    done = subprocess.run([sys.executable, "-m", "dashboard", "import", str(schools),
+                           "--teachers", str(roster), "--out", str(tmp_path / "data")],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2 and not (tmp_path / "data").exists()
+    assert done.stderr.splitlines()[0] == "输入数据不符合数据契约：名册.csv（1 项错误）"
