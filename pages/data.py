@@ -109,7 +109,6 @@ with upload_tab:
     county = right.text_input(ctx.tr("data.upload.county_code"), key="data_county", max_chars=6)
     uploads = [dp.Upload(role, f.name, f.getvalue()) for role, f in picked.items() if f is not None]
     if uploads and st.button(ctx.tr("data.upload.check"), key="data_check", type="primary"):
-        state.pop("data_id", None)  # the name box offers this upload's free id, not the last one's
         state["data_staged"] = dp.stage_uploads(root, uploads, int(year) if year else None,
                                                 county.strip() or None, lang)
     result = state.get("data_staged")
@@ -152,16 +151,15 @@ with upload_tab:
         if pv.diff is not None:
             with st.expander(ctx.tr("data.upload.changes")):
                 st.dataframe(dp.change_table(pv.diff, lang), hide_index=True)
-        sid = st.text_input(ctx.tr("data.upload.id"), value=free_snapshot_id(root, pv.staged),
-                            key="data_id")
+        offered = free_snapshot_id(root, pv.staged)  # a new name, a new box: never a stale one
+        sid = st.text_input(ctx.tr("data.upload.id"), value=offered, key=f"data_id:{offered}")
         if st.button(ctx.tr("data.upload.write"), key="data_write", type="primary"):
             try:
                 path = write_staged(root, sid.strip(), pv.staged, lang)
             except SnapshotError as exc:
                 st.error(md_text(exc))
             else:
-                for key in ("data_staged", "data_id", "data_cmp_a", "data_cmp_b"):
-                    state.pop(key, None)  # the next import and the comparison start afresh
+                state.pop("data_staged")
                 refresh_snapshot_list()
                 st.query_params["snapshot"] = path.name  # every page opens the new snapshot
                 state["data_flash"] = ("success", ctx.tr("data.upload.written", id=md_text(path.name)))
@@ -181,9 +179,10 @@ with snapshots_tab:
         ids = [i.id for i in infos]
         st.subheader(ctx.tr("data.compare.heading"))
         a, b = st.columns(2)
-        before = a.selectbox(ctx.tr("data.compare.before"), ids, key="data_cmp_a")
+        listed = dp.list_key(ids)  # a changed list starts the comparison afresh (the newest)
+        before = a.selectbox(ctx.tr("data.compare.before"), ids, key=f"data_cmp_a:{listed}")
         after = b.selectbox(ctx.tr("data.compare.after"), ids, index=len(ids) - 1,
-                            key="data_cmp_b")
+                            key=f"data_cmp_b:{listed}")
         if before != after:
             try:
                 pair = [load_snapshot(str(root / i), stamp(root / i)) for i in (before, after)]

@@ -309,16 +309,19 @@ def test_a_new_check_offers_its_own_id_and_a_write_refreshes_the_comparison(
     at = open_data_page()
     assert next(s for s in at.selectbox if s.key == "data_delete").placeholder == t(
         "data.delete.placeholder", "zh")
-    at.selectbox(key="data_cmp_b").set_value("demo-990101-2023").run()
+    def box(kind, label):
+        return next(w for w in getattr(at, kind) if w.label == t(label, "zh"))
+
+    box("selectbox", "data.compare.after").set_value("demo-990101-2023").run()
     for year, expected in ((2024, "990101-2024"), (2023, "990101-2023")):
         _uploader(at, "data_up_schools").upload(f"{year}.csv", csv_bytes(years[year]), "text/csv")
         at.run()
         at.button(key="data_check").click().run()
-        assert at.text_input(key="data_id").value == expected
+        assert box("text_input", "data.upload.id").value == expected
     at.button(key="data_write").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "990101-2023" in {i.id for i in list_snapshots(data_root)}
-    after = at.selectbox(key="data_cmp_b")
+    after = box("selectbox", "data.compare.after")
     assert after.value == after.options[-1] != "demo-990101-2023"
 
 
