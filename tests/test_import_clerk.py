@@ -289,3 +289,18 @@ def test_the_summary_line_names_the_file_the_errors_are_in(tmp_path: Path) -> No
                           capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 2 and not (tmp_path / "data").exists()
     assert done.stderr.splitlines()[0] == "输入数据不符合数据契约：名册.csv（1 项错误）"
+
+
+@pytest.mark.parametrize("written", ["2024年", "2024学年", "2024-2025学年", "2024—2025学年度",
+                                     "２０２４－２０２５"])
+def test_an_academic_year_as_bureaus_write_it_is_the_year_it_starts(written: str) -> None:
+    frame = demo().astype(object).assign(year=written)
+    result = validate_schools(frame)
+    assert not result.errors, result.errors[:2]
+    assert set(result.frame["year"]) == {2024}
+
+
+@pytest.mark.parametrize("written", ["2024-2026", "二〇二四", "2024年9月"])
+def test_a_year_that_is_not_one_academic_year_is_still_refused(written: str) -> None:
+    frame = demo().astype(object).assign(year=written)
+    assert {v.rule for v in validate_schools(frame).errors} == {"type"}

@@ -254,7 +254,8 @@ def _add_school_rules(b: SchemaBuilder) -> None:
         wanted = pd.MultiIndex.from_arrays(
             [df["year"], df["county_code"], df["parent_school_id"]])
         is_tp = df["school_type"] == _TEACHING_POINT
-        return is_tp & df["parent_school_id"].notna() & ~wanted.isin(known)
+        placed = df["year"].notna() & df["county_code"].notna()  # else reported already
+        return is_tp & placed & df["parent_school_id"].notna() & ~wanted.isin(known)
 
     b.frame_check("parent_school_id", "parent_exists", "error",
                   ("year", "county_code", "school_id", "school_type", "parent_school_id"), orphan)
