@@ -286,7 +286,9 @@ def _uncached_formulas(table: Table, path: Path, sheet: str | None, result: Load
         return result
     try:
         _, rows, _ = _xlsx_rows(path, sheet, data_only=False)
-    except (_TooLarge, *_UNREADABLE):
+    except _TooLarge:
+        return result
+    except _UNREADABLE:
         return result
     if not rows:
         return result
