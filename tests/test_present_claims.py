@@ -112,7 +112,7 @@ def test_the_school_standard_sentence_states_each_count_once(lang: str) -> None:
 
     m = made(lang)
     texts = report_texts(m)
-    for (scheme, stage), v in m.verdicts.items():
+    for scheme, stage in m.verdicts:
         if stage is None:
             continue
         w = where(lang, scheme, stage)
