@@ -34,6 +34,7 @@ __all__ = [
     "derive_g3",
     "derive_g5",
     "judge_g11",
+    "judge_g14",
     "judge_g15",
     "judge_e9",
     "judge_veto",
@@ -50,6 +51,7 @@ CLASS_LIMIT: Final = {"primary": 45.0, "junior": 50.0}  # G5: 所有班级 ≤ 4
 E9_RATE: Final = 0.15  # S10 第八条 (九): 校际差异率低于0.15
 E9_LEVEL: Final = 3  # Ⅲ级以上
 G11_RATE, G11_BACKBONE = 10.0, 20.0  # S10 第七条 (十一)
+G14_SHARE: Final = 50.0  # S10 第七条 (十四): 名额分配比例不低于50%,并向农村初中倾斜
 G15_SHARE: Final = 85.0  # S10 第七条 (十五)
 _YES: Final = ("true", "1", "是", "yes", "健全")
 _NO: Final = ("false", "0", "否", "no", "不健全")
@@ -336,6 +338,21 @@ def judge_g11(value: object, passed: object, lang: str) -> Judged:
               backbone=f"{back[0]:g}%" if back else "—")
     evidence = "" if back or back_ok is None else t("rules.county_own", lang)
     return Judged(_both(rate_ok, back_ok), shown, t("rules.g11.target", lang), evidence)
+
+
+def judge_g14(value: object, passed: object, lang: str) -> Judged:
+    """G14: quality senior-high places allocated to junior schools ≥ 50 % *and* weighted
+    towards rural junior schools ("全县优质高中招生名额分配比例不低于50%，并向农村初中倾斜",
+    S10 第七条 (十四)); value '<share>;<yes/no>'.  With the share alone, the rural part is the
+    county's own 是否达标, else 缺数据: the share alone never passes the item."""
+    nums = _numbers(str(value).split(";", 1)[0])
+    share_ok = (nums[0] >= G14_SHARE) if nums else None
+    second, own = _second(value, passed)
+    rural_ok = _flag(second) if second is not None else own
+    rural = "—" if rural_ok is None else t("checklist.target.yes" if rural_ok else "checklist.target.no", lang)
+    shown = t("rules.g14.value", lang, share=f"{nums[0]:g}%" if nums else "—", rural=rural)
+    evidence = t("rules.county_own", lang) if second is None and own is not None else ""
+    return Judged(_both(share_ok, rural_ok), shown, t("rules.g14.target", lang), evidence)
 
 
 def judge_g15(value: object, passed: object, lang: str) -> Judged:
