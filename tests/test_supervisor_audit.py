@@ -18,9 +18,10 @@ from fractions import Fraction as F
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from dashboard.method.coefficients import judge, round_cv
 from dashboard.method.compliance import county_items
 from dashboard.method.engine import evaluate
 from dashboard.method.profiles_county import judge_g14
@@ -295,3 +296,21 @@ def test_g14_needs_the_rural_weighting_too():
     assert _g14("52", None) == "missing"  # it used to pass on the share alone
     en = judge_g14("52;是", None, "en")
     assert "rural" in en.value and "50%" in en.target
+
+
+# --------------------------------------------------------------------------- rounding
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([0.65, 0.55, 0.50, 0.45]),
+       st.one_of(st.floats(-0.001, 0.001), st.sampled_from([0.0005, -0.0005, 0.0004999999999])))
+@example(0.45, 0.0005)  # 0.4505: shown 0.451, np.round gives 0.450
+def test_the_cv_judged_is_the_cv_shown(threshold, offset):
+    """"小于或等于0.45": a supervisor reads the 3-decimal figure the report prints and compares
+    it.  Whatever the value, pass ⇔ the printed figure ≤ the threshold, and the engine's
+    ``rounded`` is the printed figure."""
+    cv = threshold + offset
+    shown = float(f"{cv:.3f}")
+    passed, _ = judge(cv, threshold, 3, 0.005)
+    assert passed == (shown <= threshold)
+    assert float(round_cv(cv, 3)) == shown
