@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from dashboard.method.coefficients import judge, round_cv
 from dashboard.method.compliance import county_items
 from dashboard.method.engine import evaluate
+from dashboard.method.profiles import load_profile
 from dashboard.method.profiles_county import judge_g14
 from dashboard.method.standards import DEFAULT_PARAMS
 from schoolframes import frame, school
@@ -314,3 +315,14 @@ def test_the_cv_judged_is_the_cv_shown(threshold, offset):
     passed, _ = judge(cv, threshold, 3, 0.005)
     assert passed == (shown <= threshold)
     assert float(round_cv(cv, 3)) == shown
+
+
+def test_the_default_school_standard_is_not_called_national():
+    """The 2012 measures leave the school standard to each province ("达到本省（区、市）办学基本
+    标准"): the default profile is one province's example and must not be named a national
+    standard where the checklist and the report show its name."""
+    prof = load_profile(DEFAULT_PARAMS.province_profile)
+    assert prof.default
+    assert "全国" not in prof.name("zh") and "national default" not in prof.name("en")
+    assert "非国家标准" in prof.name("zh") and "本省" in prof.notes("zh")
+    assert "not a national standard" in prof.name("en")
