@@ -25,6 +25,7 @@ from dashboard.method.coefficients import judge, round_cv
 from dashboard.method.compliance import county_items
 from dashboard.method.engine import evaluate
 from dashboard.method.profiles import load_profile
+from dashboard.method.verdict import county_component
 from dashboard.method.profiles_county import judge_g14
 from dashboard.method.standards import DEFAULT_PARAMS
 from schoolframes import frame, school
@@ -326,3 +327,94 @@ def test_the_default_school_standard_is_not_called_national():
     assert "全国" not in prof.name("zh") and "national default" not in prof.name("en")
     assert "非国家标准" in prof.name("zh") and "本省" in prof.notes("zh")
     assert "not a national standard" in prof.name("en")
+
+
+def test_a_published_school_report_reproduced():
+    """seeds/001 (S16), one primary school's own report: 运动场 3500 m² "生均4.79"; 教学及辅助用房
+    1844 m² "生均2.53"; 仪器设备 820000 元 "生均1123元"; 藏书 11550 册 "生均15.82册"; 计算机 44 台
+    "每百名学生拥有计算机6.03台"; 专任教师 44 人 "师生比1:16.6"; 本科 11 + 大专 32 = "超过规定学历
+    43人"; 骨干 省1 市4 县6; 高级 2 + 中级 22.  Every published figure is met by 730 pupils
+    (729 would give 15.84 books), and the engine's values, rounded as the report rounds them,
+    are the report's.  Judged by the 2017 minimums the school misses Q4 (2.53 < 4.5), Q5
+    (4.79 < 7.5) and Q6 (1123 < 2000), each under 85 %: it fails the school rule."""
+    row = school("wp", "primary", students_primary=730, classes_primary=13, teachers_primary=44,
+                 teachers_above_degree_primary=11 + 32, teachers_mid_title_primary=2 + 22,
+                 teachers_backbone_primary=1 + 4 + 6, teachers_pe_art_primary=7,
+                 teaching_aux_area_m2=1844.0, sports_area_m2=3500.0, equipment_value_yuan=820000.0,
+                 books=11550.0, computers=44.0, multimedia_rooms=20.0, building_area_m2=3831.0)
+    ev = evaluate(frame(row))
+    b = ev.units["basic"].iloc[0]
+    assert (round(b["B1"], 2), round(b["B2"], 2), round(b["B3"]), round(b["B4"], 2),
+            round(b["B5"], 2)) == (2.53, 4.79, 1123, 6.03, 15.82)
+    assert round(1 / b["B6"], 1) == 16.6  # 师生比 1:16.6, as teachers per pupil (§2 (c))
+    assert b["B7"] == pytest.approx(43 / 730) and b["B8"] == pytest.approx(24 / 730)
+    q = ev.units["quality"].iloc[0]
+    assert round(q["Q1"], 2) == 5.89 and round(q["Q2"], 2) == 1.51
+    assert q["failing"] == ("Q4", "Q5", "Q6") and int(q["meets"]) == 4
+    assert not bool(q["school_pass"])
+
+
+# --------------------------------------------------------------------------- county items
+
+# One passing figure per 2017 county item (第七–十条), in the county table's form.
+_PASSING = {
+    **{f"G{k}": ("是", True) for k in (1, 2, 3, 6, 8, 10)},
+    "G4": ("1800", None), "G5": ("44", None), "G7": ("6500", None), "G9": ("100", None),
+    "G11": ("12;25", None), "G12": ("100", None), "G13": ("100", None), "G14": ("55;是", None),
+    "G15": ("90;是", None),
+    "E1": ("96", None), "E2": ("96", None), **{f"E{k}": ("是", True) for k in (3, 5, 6, 7, 8)},
+    "E4": ("6", None), "E9": ("III;0.10", None), "S1": ("90", None),
+    **{f"V{k}": ("否", None) for k in range(1, 7)}, "P1": ("4", None),
+}
+# and one failing figure each
+_FAILING = {
+    **{f"G{k}": ("否", False) for k in (1, 2, 3, 6, 8, 10)},
+    "G4": ("2100", None), "G5": ("46", None), "G7": ("5900", None), "G9": ("99", None),
+    "G11": ("12;15", None), "G12": ("99.5", None), "G13": ("99", None), "G14": ("55;否", None),
+    "G15": ("90;否", None),
+    "E1": ("94.9", None), "E2": ("94", None), **{f"E{k}": ("否", False) for k in (3, 5, 6, 7, 8)},
+    "E4": ("4.9", None), "E9": ("III;0.15", None), "S1": ("84.9", None),
+    **{f"V{k}": ("是", None) for k in range(1, 7)}, "P1": ("2", None),
+}
+
+
+def _county(figures: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"county_code": "990101", "year": 2024, "item_id": i, "stage": "",
+                          "value": v, "passed": p, "evidence": ""} for i, (v, p) in figures.items()])
+
+
+def _quality_county_status(figures: dict) -> str:
+    items = county_items("quality", county_code="990101", year=2024, county=_county(figures))
+    return county_component(items, "zh").status
+
+
+def test_every_2017_county_item_is_required():
+    """第七条 "以上15项指标均要达到要求", 第八条 "以上9项指标均要达到要求", 第九条 社会认可度
+    85%以上, 第十条 不予认定, and the prerequisite: with every item passing the county
+    component passes; one item failing fails it, one item absent leaves it 缺数据 (without a
+    schools table G3–G5 cannot be derived) — never a pass."""
+    assert set(_PASSING) == set(_FAILING)
+    assert len(_PASSING) == 15 + 9 + 1 + 6 + 1
+    assert _quality_county_status(_PASSING) == "pass"
+    for item in _PASSING:
+        assert _quality_county_status({**_PASSING, item: _FAILING[item]}) == "fail", item
+        rest = {k: v for k, v in _PASSING.items() if k != item}
+        assert _quality_county_status(rest) == "missing", item
+
+
+def test_every_basic_county_item_is_required():
+    """2012 (seed 000): 县级政府工作评估 ≥ 85 分, 办学基本条件评估得分 ≥ 85 (practice), 公众满意度
+    ≥ 85 % (practice), four vetoes: all pass → pass; any failing → fail; any absent → 缺数据."""
+    passing = {"B_GOV_SCORE": ("85", None), "B_COND_SCORE": ("85", None),
+               "B_SATISFACTION": ("85", None), **{f"B_VETO_{k}": ("否", None) for k in range(1, 5)}}
+    failing = {"B_GOV_SCORE": ("84.9", None), "B_COND_SCORE": ("84", None),
+               "B_SATISFACTION": ("84.5", None), **{f"B_VETO_{k}": ("是", None) for k in range(1, 5)}}
+
+    def status(figures: dict) -> str:
+        items = county_items("basic", county_code="990101", year=2024, county=_county(figures))
+        return county_component(items, "zh").status
+
+    assert status(passing) == "pass"
+    for item in passing:
+        assert status({**passing, item: failing[item]}) == "fail", item
+        assert status({k: v for k, v in passing.items() if k != item}) == "missing", item
