@@ -15,20 +15,19 @@ from __future__ import annotations
 import math
 from fractions import Fraction as F
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from schoolframes import frame, school
 
 from dashboard.method.coefficients import judge, round_cv
 from dashboard.method.compliance import county_items
 from dashboard.method.engine import evaluate
 from dashboard.method.profiles import load_profile
-from dashboard.method.verdict import county_component
 from dashboard.method.profiles_county import judge_g14
 from dashboard.method.standards import DEFAULT_PARAMS
-from schoolframes import frame, school
+from dashboard.method.verdict import county_component
 
 # --------------------------------------------------------------------------- the official texts
 
@@ -133,7 +132,7 @@ _TYPES = ("primary", "junior", "nine_year", "complete_secondary", "twelve_year",
 def _counties(draw) -> list[dict]:
     n = draw(st.integers(3, 9))
     rows = []
-    parents = []
+    parents: list[str] = []
     for i in range(n):
         stype = draw(st.sampled_from(_TYPES if parents else _TYPES[:5]))
         has_p = stype in ("primary", "nine_year", "twelve_year", "teaching_point")
