@@ -363,7 +363,7 @@ _PASSING = {
     "G15": ("90;是", None),
     "E1": ("96", None), "E2": ("96", None), **{f"E{k}": ("是", True) for k in (3, 5, 6, 7, 8)},
     "E4": ("6", None), "E9": ("III;0.10", None), "S1": ("90", None),
-    **{f"V{k}": ("否", None) for k in range(1, 7)}, "P1": ("4", None),
+    **{f"V{k}": ("否", None) for k in range(1, 7)}, "P1": ("4;是", None),
 }
 # and one failing figure each
 _FAILING = {
@@ -373,7 +373,7 @@ _FAILING = {
     "G15": ("90;否", None),
     "E1": ("94.9", None), "E2": ("94", None), **{f"E{k}": ("否", False) for k in (3, 5, 6, 7, 8)},
     "E4": ("4.9", None), "E9": ("III;0.15", None), "S1": ("84.9", None),
-    **{f"V{k}": ("是", None) for k in range(1, 7)}, "P1": ("2", None),
+    **{f"V{k}": ("是", None) for k in range(1, 7)}, "P1": ("2;是", None),
 }
 
 
@@ -417,3 +417,12 @@ def test_every_basic_county_item_is_required():
     for item in passing:
         assert status({**passing, item: failing[item]}) == "fail", item
         assert status({k: v for k, v in passing.items() if k != item}) == "missing", item
+
+
+def test_p1_needs_the_annual_monitoring_too():
+    """The prerequisite has two parts (S11, restating the national text): "通过国家义务教育基本
+    均衡发展认定三年以上；基本均衡发展认定后年度监测持续保持较高水平".  Years alone are no pass."""
+    assert _quality_county_status({**_PASSING, "P1": ("4;否", None)}) == "fail"
+    assert _quality_county_status({**_PASSING, "P1": ("4", True)}) == "pass"
+    assert _quality_county_status({**_PASSING, "P1": ("4", None)}) == "missing"  # used to pass
+    assert _quality_county_status({**_PASSING, "P1": ("3;是", None)}) == "pass"  # 三年以上: ≥ 3

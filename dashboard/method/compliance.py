@@ -287,7 +287,7 @@ def _names(item_id: str, srow: pd.Series) -> tuple[str, str]:
 
 def _special(item_id: str, value: object, passed: object, facts: RuleFacts,
              lang: str) -> pc.Judged | None:
-    """Return the itemised judgement of G11, G14, G15, E9 and the profile's numeric vetoes (None:
+    """Return the itemised judgement of G11, G14, G15, P1, E9 and the profile's numeric vetoes (None:
     the item is judged by its standards row)."""
     if value is None or pd.isna(value) or not str(value).strip():
         return None
@@ -297,6 +297,8 @@ def _special(item_id: str, value: object, passed: object, facts: RuleFacts,
         return pc.judge_g14(value, passed, lang)
     if item_id == "G15":
         return pc.judge_g15(value, passed, lang)
+    if item_id == "P1":
+        return pc.judge_p1(value, passed, lang)
     if item_id == "E9":
         return pc.judge_e9(value, lang)
     return pc.judge_veto(item_id, value, facts.profile, lang)
