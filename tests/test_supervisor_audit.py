@@ -355,26 +355,22 @@ def test_a_published_school_report_reproduced():
 
 # --------------------------------------------------------------------------- county items
 
-# One passing figure per 2017 county item (第七–十条), in the county table's form.
-_PASSING = {
-    **{f"G{k}": ("是", True) for k in (1, 2, 3, 6, 8, 10)},
-    "G4": ("1800", None), "G5": ("44", None), "G7": ("6500", None), "G9": ("100", None),
-    "G11": ("12;25", None), "G12": ("100", None), "G13": ("100", None), "G14": ("55;是", None),
-    "G15": ("90;是", None),
-    "E1": ("96", None), "E2": ("96", None), **{f"E{k}": ("是", True) for k in (3, 5, 6, 7, 8)},
-    "E4": ("6", None), "E9": ("III;0.10", None), "S1": ("90", None),
-    **{f"V{k}": ("否", None) for k in range(1, 7)}, "P1": ("4;是", None),
+# Per 2017 county item (第七–十条), a passing and a failing figure in the county table's form:
+# (value, passed) each.
+_YES_NO = {"pass": ("是", True), "fail": ("否", False)}
+_FIGURES: dict[str, tuple[tuple[str, object], tuple[str, object]]] = {
+    **{f"G{k}": (_YES_NO["pass"], _YES_NO["fail"]) for k in (1, 2, 3, 6, 8, 10)},
+    **{f"E{k}": (_YES_NO["pass"], _YES_NO["fail"]) for k in (3, 5, 6, 7, 8)},
+    **{f"V{k}": (("否", None), ("是", None)) for k in range(1, 7)},
+    **{item: ((good, None), (bad, None)) for item, good, bad in (
+        ("G4", "1800", "2100"), ("G5", "44", "46"), ("G7", "6500", "5900"), ("G9", "100", "99"),
+        ("G11", "12;25", "12;15"), ("G12", "100", "99.5"), ("G13", "100", "99"),
+        ("G14", "55;是", "55;否"), ("G15", "90;是", "90;否"), ("E1", "96", "94.9"),
+        ("E2", "96", "94"), ("E4", "6", "4.9"), ("E9", "III;0.10", "III;0.15"),
+        ("S1", "90", "84.9"), ("P1", "4;是", "2;是"))},
 }
-# and one failing figure each
-_FAILING = {
-    **{f"G{k}": ("否", False) for k in (1, 2, 3, 6, 8, 10)},
-    "G4": ("2100", None), "G5": ("46", None), "G7": ("5900", None), "G9": ("99", None),
-    "G11": ("12;15", None), "G12": ("99.5", None), "G13": ("99", None), "G14": ("55;否", None),
-    "G15": ("90;否", None),
-    "E1": ("94.9", None), "E2": ("94", None), **{f"E{k}": ("否", False) for k in (3, 5, 6, 7, 8)},
-    "E4": ("4.9", None), "E9": ("III;0.15", None), "S1": ("84.9", None),
-    **{f"V{k}": ("是", None) for k in range(1, 7)}, "P1": ("2;是", None),
-}
+_PASSING = {item: good for item, (good, _) in _FIGURES.items()}
+_FAILING = {item: bad for item, (_, bad) in _FIGURES.items()}
 
 
 def _county(figures: dict) -> pd.DataFrame:
