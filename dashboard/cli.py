@@ -91,17 +91,6 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def _fmt(x: float, decimals: int) -> str:
-    return "—" if pd.isna(x) else f"{x:.{decimals}f}"
-
-
-def _cv(x: float) -> str:
-    """Return a CV to the standards' decimals (PARAM_ROUND_CV)."""
-    from dashboard.method.standards import DEFAULT_PARAMS
-
-    return _fmt(x, DEFAULT_PARAMS.round_dp)
-
-
 def _status(passed: bool, near: bool, lang: str) -> str:
     s = t("status.pass" if passed else "status.fail", lang)
     return f"{s}（{t('status.near', lang)}）" if near and lang == "zh" else (
@@ -128,7 +117,7 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
     table; None: those items lack data)."""
     from dashboard.method.standards import INDICATORS, STAGES
     from dashboard.method.verdict import evaluation_verdicts
-    from dashboard.ui.format import display_unit, fmt_value
+    from dashboard.ui.format import display_unit, fmt_cv, fmt_value
 
     verdicts = evaluation_verdicts(ev, county_code, year, county=county, lang=lang, facts=facts)
     lines = [t("cli.title", lang, county=county_code, year=year)]
@@ -157,11 +146,11 @@ def render_text(ev, county_code: str, year: int, schemes: tuple[str, ...], lang:
                 name = f"{r.indicator} {spec.short_zh if lang == 'zh' else spec.short_en}"
                 lines.append(f"  {_pad(name, NAME_WIDTH)}"
                              f"{_pad(fmt_value(r.mean, r.indicator, lang, unit=False), 12, True)}  "
-                             f"{_pad(display_unit(r.indicator, lang), 18)}{_pad(_cv(r.cv), 10, True)}"
+                             f"{_pad(display_unit(r.indicator, lang), 18)}{_pad(fmt_cv(r.cv), 10, True)}"
                              f"  {status}")
             if scheme == "basic":
                 c = comp[comp["stage"] == stage].iloc[0]
-                lines.append("  " + t("cli.composite", lang, cv=_cv(c["composite_cv"]),
+                lines.append("  " + t("cli.composite", lang, cv=fmt_cv(c["composite_cv"]),
                                       threshold=f"{c['threshold']:.2f}",
                                       status=_status(bool(c["passed"]), bool(c["near"]), lang)))
             else:
@@ -459,83 +448,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
-    """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``, with
-    the county's verdict after it (``county``: the county-items table)."""
-    from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
-    from dashboard.ui.format import fmt_money
-
-    goal = p.goal
-    names = dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
-    lines = [t("cli.plan.title", lang, county=p.county_code, year=p.year, stage=t(f"stage.{goal.stage}", lang),
-               scheme=t(f"scheme.{goal.scheme}", lang), mode=t(f"planner.mode.{goal.mode}", lang))]
-    gap = "" if p.gap != p.gap else t("planner.gap", lang, gap=f"{p.gap:.2%}")
-    objective = "—" if p.objective != p.objective else f"{p.objective:,.0f}"
-    lines.append(t("cli.plan.status", lang, status=t(f"planner.status.{p.status}", lang), objective=objective, gap=gap))
-    if p.lower_bound == p.lower_bound and p.status == "feasible":
-        lines.append(t("plan2.cli.lower_bound", lang, bound=f"{p.lower_bound:,.0f}"))
-    if p.status == "already_passes" and not p.moves and not p.purchases:
-        lines.append(t("cli.plan.none", lang))
-    if p.moves:
-        lines.append(t("cli.plan.moves", lang, n=p.transfers))
-        for m in p.moves:
-            ids = f" [{', '.join(m.teacher_ids)}]" if m.teacher_ids else ""
-            lines.append(t("cli.plan.move_line", lang, from_name=names.get(m.from_school_id, m.from_school_id),
-                           to_name=names.get(m.to_school_id, m.to_school_id), count=m.count,
-                           **{a: getattr(m, a) for a in teacher_attributes()}, ids=ids))
-    if p.purchases:
-        lines.append(t("cli.plan.purchases", lang, cost=fmt_money(p.cost_yuan, lang)))
-        for x in p.purchases:
-            lines.append(t("cli.plan.purchase_line", lang, school=names.get(x.school_id, x.school_id),
-                           resource=t(f"planner.resource.{x.resource}", lang), amount=f"{x.amount:,.2f}".rstrip("0").rstrip("."),
-                           cost=fmt_money(x.cost_yuan, lang)))
-    lines.append(t("cli.plan.coefficients", lang, threshold=f"{cv_threshold(goal.scheme, goal.stage):.2f}"))
-
-    def rows(ev):
-        ind = ev.indicators
-        return ind[(ind["scheme"] == goal.scheme) & (ind["stage"] == goal.stage)].set_index("indicator")
-
-    b, a = rows(p.before), rows(p.after)
-    for i in scheme_ids(goal.scheme):
-        spec = INDICATORS[i]
-        status = ""
-        if goal.scheme == "quality":
-            status = t("status.pass" if bool(a.loc[i, "passed"]) else "status.fail", lang)
-        lines.append(t("cli.plan.coef_line", lang, indicator=f"{i} {spec.short_zh if lang == 'zh' else spec.short_en}",
-                       before=_cv(b.loc[i, "cv"]), after=_cv(a.loc[i, "cv"]), status=status))
-    if goal.scheme == "basic":
-        cb = p.before.composites[p.before.composites["stage"] == goal.stage].iloc[0]
-        ca = p.after.composites[p.after.composites["stage"] == goal.stage].iloc[0]
-        lines.append(t("cli.plan.coef_line", lang, indicator=t("planner.composite", lang),
-                       before=_cv(cb["composite_cv"]), after=_cv(ca["composite_cv"]),
-                       status=t("status.pass" if bool(ca["passed"]) else "status.fail", lang)))
-    r = p.rotation
-    if r.eligible is None:
-        lines.append(t("planner.rotation.no_roster", lang, rotated=r.rotated, backbone=r.backbone))
-    else:
-        lines.append(t("planner.rotation.line", lang, eligible=r.eligible, rotated=r.rotated,
-                       share="—" if r.share is None else f"{r.share:.1%}", backbone=r.backbone,
-                       backbone_share="—" if r.backbone_share is None else f"{r.backbone_share:.1%}"))
-    for e in p.explanation:
-        lines.append("! " + e.message(lang))
-    lines += _plan_verdict_lines(p, county, lang)
-    from dashboard.ui.planner_page import check_text  # as the page says it: names, not ids
-
-    lines.append(check_text(p, lang, schools))
-    return "\n".join(lines)
-
-
-def _plan_verdict_lines(p, county, lang: str) -> list[str]:
-    """Return whether the county then passes (dashboard.ui.planner_page.after_verdict), what
-    still fails, the near-threshold and rotation warnings and what the planner's goal covers."""
-    from dashboard.ui.planner_page import after_verdict
-
-    v = after_verdict(p, county, lang)
-    lines = [v.headline, *(f"  · {c}" for c in v.components)]
-    lines += [f"! {w}" for w in (v.still_failing, v.near, *v.rotation) if w]
-    return [*lines, v.goal_note]
-
-
 def _plan_input(path: Path, lang: str):
     """Return (schools or snapshot, schools frame, county-items frame or None) of a snapshot
     folder or one schools file, as ``evaluate`` takes them."""
@@ -599,6 +511,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 move["teacher_names"] = [names.get(i) for i in move["teacher_ids"]]
         sys.stdout.write(json_text(out))
     else:
+        from dashboard.ui.plan_text import render_plan
+
         print(render_plan(result, schools, lang, county))
     return 0
 

@@ -59,7 +59,7 @@ if not present:
 steps = present_page.present_steps(m)
 k = present_page.step_index(url_value(present_page.STEP_PARAM), len(steps))
 step = steps[k]
-left, middle, right, out = st.columns([1, 1, 5, 2])
+left, middle, right, out = st.columns([2, 2, 5, 2])
 if left.button(ctx.tr("present.page.previous"), key="present_prev", disabled=k == 0,
                shortcut="left"):
     st.query_params[present_page.STEP_PARAM] = str(k)

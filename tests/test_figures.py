@@ -325,3 +325,61 @@ def test_the_flow_map_draws_one_arrow_head_per_move() -> None:
     for a, r in zip(heads, lines.itertuples(), strict=True):
         assert (a.x, a.y, a.axref, a.ayref) == (r.lon1, r.lat1, "x", "y")
         assert a.arrowhead > 0 and (a.ax - r.lon0) * (r.lon1 - r.lon0) >= 0
+
+
+def _hidden_names(fig: go.Figure, unit: float) -> list[str]:
+    """Return the township names whose text box (13-px bold: a CJK character one em wide)
+    touches a school marker or a failing ring, every marker's rim sampled at 32 points: an
+    overlap check of its own, not place_labels' geometry."""
+    aspect = fig.layout.yaxis.scaleratio
+    names = next(d for d in fig.data if d.mode == "text")
+    markers = [d for d in fig.data if d.mode == "markers" and d.marker.size is not None
+               and not np.isscalar(d.marker.size)]
+    theta = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+    hidden = []
+    for text, x, y in zip(names.text, names.x, names.y, strict=True):
+        hw, hh = len(text) * 13 / 2 * unit, 6.5 * unit
+        for d in markers:
+            for mx, my, size in zip(d.x, d.y, d.marker.size, strict=True):
+                r = size / 2 * unit
+                rim_x = mx + r * np.cos(theta)
+                rim_y = my * aspect + r * np.sin(theta)
+                centre_in = abs(mx - x) <= hw and abs(my * aspect - y * aspect) <= hh
+                if centre_in or ((abs(rim_x - x) <= hw) & (abs(rim_y - y * aspect) <= hh)).any():
+                    hidden.append(text)
+    return sorted(set(hidden))
+
+
+@pytest.mark.parametrize("scheme,stage", [("basic", "primary"), ("quality", "junior")])
+def test_no_township_name_lies_under_a_school(scheme: str, stage: str) -> None:
+    """On the demo six of twelve names lay under a marker (the township's label point knows
+    nothing of its schools); each is now moved, inside its own township, to where no marker
+    touches it, and a name already clear stays where it was."""
+    from shapely import contains_xy
+    from shapely.geometry import Polygon
+
+    from dashboard.ui.map_labels import PLOT_PX
+
+    ev, _, year, geo = demo()
+    towns = townships(geo)
+    view = mapview.map_view(ev, COUNTY, year, "zh", scheme, stage, "B1" if scheme == "basic" else "Q1",
+                            "mean", "urban_rural", False, towns)
+    fig = view.figure
+    aspect = fig.layout.yaxis.scaleratio
+    xs = [v for xx, _ in towns.paths.values() for v in xx if v is not None]
+    ys = [v * aspect for _, yy in towns.paths.values() for v in yy if v is not None]
+    unit = max(max(xs) - min(xs), max(ys) - min(ys)) / PLOT_PX
+    assert _hidden_names(fig, unit) == []
+    names = next(d for d in fig.data if d.mode == "text")
+    before = towns.labels.set_index("township")
+    moved = 0
+    for text, x, y in zip(names.text, names.x, names.y, strict=True):
+        lons, lats = towns.paths[text]
+        ring = [(a, b) for a, b in zip(lons, lats, strict=True) if a is not None]
+        assert contains_xy(Polygon(ring), x, y), text  # inside its own township
+        moved += (x, y) != (before.loc[text, "lon"], before.loc[text, "lat"])
+    assert 0 < moved < len(names.text)  # the clear ones stayed
+    # without the placement the same check finds names under markers
+    unplaced = go.Figure(fig)
+    unplaced.data[-1].update(x=towns.labels["lon"], y=towns.labels["lat"], text=towns.labels["township"])
+    assert _hidden_names(unplaced, unit)

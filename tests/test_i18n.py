@@ -65,3 +65,12 @@ def test_pages_and_app_use_the_catalogue_not_literals():
         if path.exists():
             offenders += _cjk_literals(path)
     assert not offenders, offenders
+
+
+def test_english_names_one_thing_by_one_term():
+    """The English UI had 'school year' beside 'academic year' (学年) and 'school rule' beside
+    'school standard' (学校达标): one term each."""
+    texts = {key: entry["en"] for key, entry in catalogue().items()}
+    for stray in ("school year", "school rule"):
+        found = sorted(k for k, text in texts.items() if stray in text.lower())
+        assert found == [], (stray, found)

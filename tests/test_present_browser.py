@@ -64,3 +64,54 @@ def wait_for_page_state(page: Any) -> None:
         " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
         timeout=120_000)
     page.wait_for_timeout(500)
+
+
+
+def test_every_chart_step_fits_a_1080_screen_and_a_smaller_one_zoomed_out(browser: Any, app: str) -> None:
+    """A step with a chart or the map is seen whole, without scrolling, on a 1920 × 1080
+    screen, which is what a 1280 × 720 projector shows with the browser zoomed to 67 % (the
+    mode's note says so; emulated here by the device scale).  The page's own title 汇报材料
+    is hidden: each step has its own."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, device_scale_factor=2 / 3,
+                                  locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{app}/present?lang=zh&present=1&step=1")
+        wait_for_page_state(page)
+        assert not page.locator("h1").first.is_visible()
+        charts = 0
+        for step in range(1, 11):
+            if step > 1:
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function(f"() => location.search.includes('step={step}')", timeout=60_000)
+                wait_for_page_state(page)
+            page.wait_for_timeout(800)
+            if page.locator(".js-plotly-plot").count():
+                charts += 1
+                over = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                                     " return m.scrollHeight - m.clientHeight; }")
+                assert over <= 0, (step, over)
+        assert charts >= 4
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_step_buttons_read_whole_on_a_1280_screen(browser: Any, app: str, lang: str) -> None:
+    """At 1280 px the buttons were cut to '←…' and '下…' (a label '← 上一页' beside Streamlit's
+    own '←' key hint, in a column of a ninth of the width)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{app}/present?lang={lang}&present=1&step=2")
+        wait_for_page_state(page)
+        # every element inside a button: a cut label is wider than its box (ellipsis)
+        boxes = page.evaluate("() => [...document.querySelectorAll('[data-testid^=\"stBaseButton\"] *')]"
+                              ".filter(e => e.offsetParent !== null)"
+                              ".map(e => [e.textContent, e.scrollWidth > e.clientWidth])")
+        texts = {text for text, _ in boxes}
+        for key in ("present.page.previous", "present.page.next", "present.page.leave"):
+            assert t(key, lang) in texts
+        assert [text for text, cut in boxes if cut] == []
+    finally:
+        context.close()

@@ -103,6 +103,32 @@ def test_a_component_sentence_names_the_component(lang: str) -> None:
     assert any(said.lower() in x.lower() for x in texts)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_school_standard_sentence_states_each_count_once(lang: str) -> None:
+    """三（二） said '1/29 … 未达标：…；另有 12 个仅按近似判断' and then '29 个学校（学段）中，
+    1 个未达标，12 个仅按近似判断…': every count twice.  Now the counts by status once, and
+    the failing schools by name."""
+    from dashboard.ui.present.counts import school_counts
+
+    m = made(lang)
+    texts = report_texts(m)
+    for scheme, stage in m.verdicts:
+        if stage is None:
+            continue
+        w = where(lang, scheme, stage)
+        part = t("verdict.part.school_rule", lang)
+        para = [x for x in texts if f"{w}{'' if lang == 'zh' else ', '}{part}" in x]
+        assert len(para) == 1, (scheme, stage)
+        n = school_counts(m, scheme, stage)
+        for status, count in n.items():
+            if count or status == "pass":
+                said = t(f"present2.counts.{status}", lang, n=count)
+                assert para[0].count(said) == 1, (scheme, stage, said)
+        units = m.units(scheme, stage)
+        failing = units.loc[units["school_status"] == "fail", "school_name"]
+        assert n["fail"] == len(failing) and all(name in para[0] for name in failing)
+
+
 # ----------------------------------------------------------------------------- 2. schools
 
 

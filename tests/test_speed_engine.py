@@ -326,7 +326,9 @@ def test_quality_rule_matches_unit_by_unit_near_the_minimums(rows) -> None:
 
 def test_teaching_points_merge_into_parents_of_their_own_county_and_year() -> None:
     """Parents found by key within (county, year): the same ids in two counties, a parent id that
-    sorts after every school id, a parent out of scope (private), a point with junior pupils."""
+    sorts after every school id, a parent out of scope (private), a point with junior pupils
+    (they join the parent's unit of the same stage; P has none, so they stay a junior unit of
+    their own, never mixed into P's primary pupils: docs/method.md §6)."""
     base = dict(county_name="c", township="t", ownership="public", county_run=True, urban_rural_code=111,
                 students_junior=0, students_senior=0, books=100.0, year=2024)
     rows = []
@@ -344,8 +346,8 @@ def test_teaching_points_merge_into_parents_of_their_own_county_and_year() -> No
     ev = evaluate(pd.DataFrame(rows))
     got = ev.units["basic"][["county_code", "unit_id", "students", "merged_points"]]
     assert got.values.tolist() == [[c, u, s, m] for c in ("990001", "990002")
-                                   for u, s, m in (("P:primary", 114.0, 2), ("U:primary", 7.0, 0),
-                                                   ("V:primary", 5.0, 0))]
+                                   for u, s, m in (("T:junior", 4.0, 0), ("P:primary", 110.0, 1),
+                                                   ("U:primary", 7.0, 0), ("V:primary", 5.0, 0))]
 
 
 def test_a_teaching_point_never_merges_into_a_teaching_point() -> None:

@@ -150,3 +150,28 @@ def test_the_demo_county_through_its_templates_evaluates_to_the_identical_report
     before, after = evaluate(snap.schools), evaluate(staged.schools)
     pd.testing.assert_frame_equal(after.indicators, before.indicators)
     pd.testing.assert_frame_equal(after.composites, before.composites)
+
+
+def test_a_formula_without_a_saved_result_is_named_as_a_formula(tmp_path: Path) -> None:
+    """A workbook written by a program (openpyxl here) stores a formula without its result;
+    read for values the cell is empty.  The error says it is a formula and how to get its
+    result saved, not that the cell was left empty; an empty cell beside it stays 'required'."""
+    from demo_data import DEMO_SNAPSHOT
+
+    from dashboard.store.snapshots import read_snapshot
+    from dashboard.store.templates import filled_template
+
+    schools = read_snapshot(DEMO_SNAPSHOT).schools
+    wb = openpyxl.load_workbook(io.BytesIO(filled_template("schools", schools, "zh")))
+    ws = wb.worksheets[0]
+    col = {c.value: c.column_letter for c in ws[1]}
+    ws[f"{col['小学在校生数']}3"] = "=100+66"
+    ws[f"{col['县区代码']}4"] = None
+    path = tmp_path / "scripted.xlsx"
+    wb.save(path)
+    found = {(v.row, v.column): v for v in load_schools(path, lang="zh").errors}
+    formula = found[(3, "小学在校生数")]
+    assert (formula.rule, formula.value) == ("formula_uncached", "=100+66")
+    assert "Excel 或 WPS 打开并保存" in formula.message("zh") and "=100+66" in formula.message("zh")
+    assert "open and save it in Excel or WPS" in formula.message("en")
+    assert found[(4, "县区代码")].rule == "not_empty"  # a truly empty cell is still reported as empty

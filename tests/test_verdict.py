@@ -197,3 +197,13 @@ def test_a_failing_school_standard_counts_the_undecided_units_too():
     assert zh.text == "1/4 个学校（学段）未达标：学校0（小学）；另有 1 个仅按近似判断、1 个缺数据"
     en = school_component("basic", "primary", rules, "en")
     assert en.text.endswith("; 1 more judged only on an approximation, 1 lacking data")
+
+
+def test_a_long_list_of_failing_schools_counts_them_as_schools():
+    """'示范县实验小学（小学）… 等 9 项' counted schools as items (项); now 等 9 个."""
+    from dashboard.method.verdict import school_component
+
+    rules = _rules("basic", [False] * 7 + [True])
+    zh = school_component("basic", "primary", rules, "zh")
+    assert zh.text.endswith("学校4（小学） 等 7 个") and "项" not in zh.text
+    assert school_component("basic", "primary", rules, "en").text.endswith(" and others (7 in all)")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "round_cv",
     "weighted_cv",
     "GroupStats",
     "group_stats",
@@ -294,11 +295,42 @@ class Verdict:
     near: bool
 
 
+def round_cv(values, dp: int) -> np.ndarray:
+    """Return ``values`` rounded to ``dp`` decimals as the value itself rounds (四舍五入 of the
+    computed value), so the figure judged is the figure shown (``f"{x:.3f}"``).
+
+    ``np.round`` scales by 10^dp first, and the scaled product can land exactly on a half the
+    value itself is not on: 0.4505 (stored as 0.45050000000000001) scales to 450.5 and rounds
+    to even, 0.450, where it is shown as 0.451.  Values within a hair of a half are therefore
+    rounded exactly (``decimal`` on the binary value); the others as numpy does.  A value
+    exactly on a half (0.5625) rounds to even as the display does; no threshold has one near it.
+
+    >>> float(round_cv(0.4505, 3)), float(np.round(0.4505, 3))
+    (0.451, 0.45)
+    >>> round_cv([0.6504, 0.6506, float("nan")], 3).tolist()
+    [0.65, 0.651, nan]
+    """
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    c = np.asarray(values, dtype=float)
+    out = np.array(np.round(c, dp), dtype=float)  # an array even for one value: written below
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = c * 10.0**dp
+        edge = np.isfinite(c) & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if edge.any():
+        step = Decimal(1).scaleb(-dp)
+        flat = out.reshape(-1)
+        for i in np.flatnonzero(edge.reshape(-1)):
+            flat[i] = float(Decimal(float(c.reshape(-1)[i])).quantize(step, rounding=ROUND_HALF_EVEN))
+    return out
+
+
 def judge(cv, threshold, dp: int, margin: float):
     """Return (passed, near) for CV value(s) against threshold(s), element-wise.
 
-    passed: round(cv, dp) ≤ threshold; near: |cv − threshold| ≤ margin (provincial tools may
-    round to 2 dp, so such a county can flip).  NaN never passes.
+    passed: round(cv, dp) ≤ threshold, rounded as shown (:func:`round_cv`); near: |cv −
+    threshold| ≤ margin (provincial tools may round to 2 dp, so such a county can flip).  NaN
+    never passes.
 
     ``dp`` and ``margin`` are the evaluation's ``round_dp`` and ``near_margin`` (standards.csv
     PARAM_ROUND_CV, PARAM_NEAR_MARGIN).
@@ -307,11 +339,13 @@ def judge(cv, threshold, dp: int, margin: float):
     (True, True)
     >>> judge(0.6506, 0.65, 3, 0.005)
     (False, True)
+    >>> judge(0.4505, 0.45, 3, 0.005)  # shown as 0.451: fails, as shown
+    (False, True)
     """
     c = np.asarray(cv, dtype=float)
     t = np.asarray(threshold, dtype=float)
     with np.errstate(invalid="ignore"):
-        rounded = np.round(c, dp)
+        rounded = round_cv(c, dp)
         passed = np.isfinite(c) & (rounded <= t + 1e-12)
         near = np.isfinite(c) & (np.abs(c - t) <= margin + 1e-12)
     if passed.ndim == 0:

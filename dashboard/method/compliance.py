@@ -21,7 +21,7 @@ from dashboard.i18n import catalogue, t
 from dashboard.method import profiles_county as pc
 from dashboard.method.profiles import load_profile
 from dashboard.method.profiles_county import RuleFacts
-from dashboard.method.profiles_school import ids_of_bits, judge_units
+from dashboard.method.profiles_school import AT_MINIMUM_RTOL, ids_of_bits, judge_units
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
     INDICATORS,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "QUALITY_MIN_MET",
     "QUALITY_REST_FRACTION",
+    "AT_MINIMUM_RTOL",
     "quality_school_rule",
     "quality_rule_columns",
     "basic_school_rule",
@@ -89,8 +90,8 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object]) -> dict[str
             mins = np.where(primary, INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
             r = np.asarray(units[q], dtype=float) / mins
             ratios[q] = r
-            np.greater_equal(r, 1.0, out=met[j])
-            above = r >= QUALITY_REST_FRACTION
+            np.greater_equal(r, 1.0 - AT_MINIMUM_RTOL, out=met[j])
+            above = r >= QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL)
             if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
                 above |= np.isnan(r)
             rest_ok &= above
@@ -286,14 +287,18 @@ def _names(item_id: str, srow: pd.Series) -> tuple[str, str]:
 
 def _special(item_id: str, value: object, passed: object, facts: RuleFacts,
              lang: str) -> pc.Judged | None:
-    """Return the itemised judgement of G11, G15, E9 and the profile's numeric vetoes (None:
+    """Return the itemised judgement of G11, G14, G15, P1, E9 and the profile's numeric vetoes (None:
     the item is judged by its standards row)."""
     if value is None or pd.isna(value) or not str(value).strip():
         return None
     if item_id == "G11":
         return pc.judge_g11(value, passed, lang)
+    if item_id == "G14":
+        return pc.judge_g14(value, passed, lang)
     if item_id == "G15":
         return pc.judge_g15(value, passed, lang)
+    if item_id == "P1":
+        return pc.judge_p1(value, passed, lang)
     if item_id == "E9":
         return pc.judge_e9(value, lang)
     return pc.judge_veto(item_id, value, facts.profile, lang)

@@ -14,7 +14,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from dashboard.method.coefficients import indicator_stats, judge
+from dashboard.method.coefficients import indicator_stats, judge, round_cv
 from dashboard.method.compliance import quality_rule_columns
 from dashboard.method.profiles_school import judge_unit_columns
 from dashboard.method.standards import (
@@ -132,7 +132,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     cols_t.update(
         scheme=_same(k * g, scheme), indicator=np.repeat(np.array(ids, dtype=object), g),
         units=stats.count.T.reshape(-1).astype(int), students=stats.weight.T.reshape(-1),
-        mean=stats.mean.T.reshape(-1), cv=cv, rounded=np.round(cv, params.round_dp),
+        mean=stats.mean.T.reshape(-1), cv=cv, rounded=round_cv(cv, params.round_dp),
     )
     passed = near = None
     if scheme == "quality":
@@ -206,7 +206,7 @@ def _composites(basic: _SchemeResult | None, params: EvalParams) -> pd.DataFrame
     threshold = _thresholds(basic.groups["stage"], "basic")
     passed, near = judge(composite, threshold, params.round_dp, params.near_margin)
     return pd.DataFrame({**basic.groups, "composite_cv": composite, "threshold": threshold,
-                         "rounded": np.round(composite, params.round_dp), "passed": passed,
+                         "rounded": round_cv(composite, params.round_dp), "passed": passed,
                          "near": near}, copy=False)
 
 

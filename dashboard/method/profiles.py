@@ -14,7 +14,7 @@ by adding a file, without code.  Each file holds:
 - ``vetoes``: county vetoes with a number (``id`` of the county item, ``min`` or ``max``);
 - ``basic_scope``: the scope the source states for 基本均衡 (``teaching_points`` merge or
   exclude, ``private`` in or out) — shown beside the verdict;
-- ``default: true`` on exactly one file (the national default).
+- ``default: true`` on exactly one file (the default example; the 2012 text leaves the school standard to each province).
 
 >>> [p for p in profile_ids()][:1]
 ['example_9of7']

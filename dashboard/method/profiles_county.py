@@ -34,7 +34,9 @@ __all__ = [
     "derive_g3",
     "derive_g5",
     "judge_g11",
+    "judge_g14",
     "judge_g15",
+    "judge_p1",
     "judge_e9",
     "judge_veto",
     "gov_items",
@@ -338,17 +340,52 @@ def judge_g11(value: object, passed: object, lang: str) -> Judged:
     return Judged(_both(rate_ok, back_ok), shown, t("rules.g11.target", lang), evidence)
 
 
+def _figure_and_flag(value: object, passed: object, minimum: float, key: str, flag: str,
+                     unit: str, lang: str) -> Judged:
+    """An item of two parts, a figure ≥ ``minimum`` and a yes/no, from '<figure>;<yes/no>'.
+    With the figure alone, the yes/no part is the county's own 是否达标 (``passed``), else
+    缺数据: the figure alone never passes the item.  Texts ``rules.<key>.value`` (``share``
+    and ``flag`` filled in) and ``rules.<key>.target``."""
+    nums = _numbers(str(value).split(";", 1)[0])
+    figure_ok = (nums[0] >= minimum) if nums else None
+    second, own = _second(value, passed)
+    flag_ok = _flag(second) if second is not None else own
+    shown_flag = "—" if flag_ok is None else t(
+        "checklist.target.yes" if flag_ok else "checklist.target.no", lang)
+    shown = t(f"rules.{key}.value", lang, share=f"{nums[0]:g}{unit}" if nums else "—",
+              **{flag: shown_flag})
+    evidence = t("rules.county_own", lang) if second is None and own is not None else ""
+    return Judged(_both(figure_ok, flag_ok), shown, t(f"rules.{key}.target", lang), evidence)
+
+
+def _row_figure(item_id: str) -> float:
+    """The item's figure in standards.csv (its junior cell where the primary one is blank)."""
+    from dashboard.method.standards import standards_table
+
+    row = standards_table().loc[item_id]
+    cell = row["primary_threshold"] if not pd.isna(row["primary_threshold"]) else row["junior_threshold"]
+    return float(_numbers(cell)[0])
+
+
+def judge_g14(value: object, passed: object, lang: str) -> Judged:
+    """G14: quality senior-high places allocated to junior schools ≥ 50 % *and* weighted
+    towards rural junior schools ("全县优质高中招生名额分配比例不低于50%，并向农村初中倾斜",
+    S10 第七条 (十四)); value '<share>;<yes/no>'."""
+    return _figure_and_flag(value, passed, _row_figure("G14"), "g14", "rural", "%", lang)
+
+
 def judge_g15(value: object, passed: object, lang: str) -> Judged:
     """G15: migrant children in public or purchased places ≥ 85 % and the left-behind
     children's care system in place (S10 第七条 (十五)); value '<share>;<yes/no>'."""
-    nums = _numbers(str(value).split(";", 1)[0])
-    share_ok = (nums[0] >= G15_SHARE) if nums else None
-    second, own = _second(value, passed)
-    care_ok = _flag(second) if second is not None else own
-    care = "—" if care_ok is None else t("checklist.target.yes" if care_ok else "checklist.target.no", lang)
-    shown = t("rules.g15.value", lang, share=f"{nums[0]:g}%" if nums else "—", care=care)
-    evidence = t("rules.county_own", lang) if second is None and own is not None else ""
-    return Judged(_both(share_ok, care_ok), shown, t("rules.g15.target", lang), evidence)
+    return _figure_and_flag(value, passed, G15_SHARE, "g15", "care", "%", lang)
+
+
+def judge_p1(value: object, passed: object, lang: str) -> Judged:
+    """P1, the prerequisite of 优质均衡: national 基本均衡 recognition three years or more ago
+    *and* kept up in the annual monitoring since ("通过国家义务教育基本均衡发展认定三年以上；基本
+    均衡发展认定后年度监测持续保持较高水平", S11 restating the national text); value
+    '<years>;<yes/no>'."""
+    return _figure_and_flag(value, passed, _row_figure("P1"), "p1", "kept", "", lang)
 
 
 def judge_e9(value: object, lang: str) -> Judged:

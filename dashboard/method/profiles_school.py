@@ -33,6 +33,7 @@ import pandas as pd
 from dashboard.method.profiles import Profile, load_profile
 
 __all__ = [
+    "AT_MINIMUM_RTOL",
     "FAILED",
     "MET",
     "MISSING",
@@ -50,6 +51,12 @@ __all__ = [
 
 FAILED, MET, MISSING, APPROX = 0, 1, 2, 3
 _UNIT_STATUS: Final = ("fail", "pass", "missing", "approximated")
+# A value exactly at its figure meets it, as a supervisor's hand calculation says: a stage's
+# share of a whole-school resource (docs/method.md §6.1) can land one rounding step beside the
+# exact figure (九年一贯制, 52 小学 + 120 初中 pupils, 828 m²: the primary share is 234 m², 4.5 m²
+# a pupil exactly, 4.499999999999999 in floating point).  Relative; far below any figure the
+# statistics report.
+AT_MINIMUM_RTOL: Final = 1e-9
 HARD_CAP: Final = 55  # seed 000: "班額小學不超過45人,不多于55人、初中不超過50人,不多于55人"
 
 
@@ -117,7 +124,8 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     if no_base.any():
         value[no_base] = np.nan
     fig = _figure(ind, u)
-    ok = value >= fig if ind["kind"] == "ratio_min" else value <= fig
+    ok = (value >= fig * (1.0 - AT_MINIMUM_RTOL) if ind["kind"] == "ratio_min"
+          else value <= fig * (1.0 + AT_MINIMUM_RTOL))
     state = _met_or_failed(ok)
     state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
     na = u.num(ind.get("not_applicable_when"))
@@ -136,11 +144,12 @@ def _by_classes(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     exact = u.num(ind.get("preferred_numerator"))
     total = u.num(ind.get("numerator"))
     value = np.full(n, np.nan) if total is None else total.copy()  # a column of its own
-    state = np.where(value >= need, APPROX if ind.get("preferred_numerator") else MET, FAILED)
+    floor = need * (1.0 - AT_MINIMUM_RTOL)
+    state = np.where(value >= floor, APPROX if ind.get("preferred_numerator") else MET, FAILED)
     if exact is not None:
         given = np.isfinite(exact)
         value = np.where(given, exact, value)
-        state = np.where(given, np.where(exact >= need, MET, FAILED), state)
+        state = np.where(given, np.where(exact >= floor, MET, FAILED), state)
     state[~(np.isfinite(value) & np.isfinite(need))] = MISSING
     return value, state
 

@@ -10,7 +10,7 @@ with weights 1 : 1.1 (九年一贯制 小学:初中), 1 : 1.2 (完全中学 初�
 not apportioned.
 
 Scope (docs/method.md §6): basic — private and non-county-run schools out, teaching points merged into their
-parent's primary unit; quality — teaching points under the cut-off out, private in (switch),
+parent's unit of the same stage (primary: a 小学教学点 has no other pupils); quality — teaching points under the cut-off out, private in (switch),
 non-county-run out (switch).  Everything is vectorised over any number of counties and years.
 
 >>> import pandas as pd
@@ -214,7 +214,7 @@ class RawUnits:
     unit_id: np.ndarray
     key: np.ndarray
     id_span: int
-    parent_key: np.ndarray  # the key of the parent's primary unit, -1 if none
+    parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
     num: dict[str, np.ndarray]  # float columns of schools, 0 for missing
     by_stage: dict[str, np.ndarray]  # stage-reported columns, all schools' primary then junior
@@ -252,13 +252,13 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     cy = county * (int(year.max(initial=0)) + 1) + year
     id_span = int(rank.max(initial=0)) + 1
     key = ((cy[src] * n_st + stage_rank[stage]) * id_span + rank[src])
-    # the key its parent's primary unit would have (-1: none; a parent that is no school's id
-    # finds no unit)
+    # the key its parent's unit of the same stage would have (-1: none; a parent that is no
+    # school's id finds no unit).  A 小学教学点 has primary pupils only; should one report junior
+    # pupils, they join the parent's junior unit, never its primary one (stages are never mixed)
     parent = np.full(n, -1, dtype=np.int64)
     parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
-    primary = stage_rank[STAGES.index("primary")]
     ps = parent[src]
-    parent_key = np.where(ps >= 0, (cy[src] * n_st + primary) * id_span + ps, -1)
+    parent_key = np.where(ps >= 0, (cy[src] * n_st + stage_rank[stage]) * id_span + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
                                        num["students_senior"]), share)
@@ -276,7 +276,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
 
 def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
     """Return, per raw unit in ``rows`` (raw order), the index in ``rows`` of the parent's
-    primary unit a teaching point merges into (basic scheme), -1 for none.
+    unit of the same stage a teaching point merges into (basic scheme), -1 for none.
 
     Unit ids repeat across counties and years: a parent is looked up within (county, year),
     by its key among the units in scope (``in_scope``: per raw unit), sorted.  A teaching point
@@ -302,13 +302,14 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
 
 def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray,
                            cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Merge teaching-point units into their parent's primary unit (basic scheme), in place.
+    """Merge teaching-point units into their parent's unit of the same stage (basic scheme),
+    in place.
 
     ``rows`` are the raw units in scope (raw order), ``target`` each one's parent in ``rows``
     (-1: none), ``r`` the units kept (sorted) and ``cols`` their columns.  The sums are taken
     over the merged points and their parents only, in raw order from 0.0, as a bincount over
     every unit would take them (so every other value gains + 0.0: a -0.0 becomes 0.0).  A point
-    whose parent has no primary unit in scope stays a unit of its own, so that no pupils are
+    whose parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
     silently lost.  Returns the teaching points merged into each kept unit."""
     merged_points = np.zeros(len(r), dtype=np.int64)
     merged = target >= 0

@@ -106,10 +106,12 @@ class Verdict:
                 "components": [c.as_dict() for c in self.components]}
 
 
-def _join(names: Sequence[str], lang: str, limit: int | None = _MAX_NAMES) -> str:
+def _join(names: Sequence[str], lang: str, limit: int | None = _MAX_NAMES, more_key: str = "verdict.more") -> str:
+    """Return ``names`` as one list, the first ``limit`` of them and how many in all
+    (``more_key``: 等 n 项 for items and indicators, 等 n 个 for school units)."""
     sep = "、" if lang == "zh" else ", "
     shown = list(names) if limit is None else list(names)[:limit]
-    more = t("verdict.more", lang, n=len(names)) if limit is not None and len(names) > limit else ""
+    more = t(more_key, lang, n=len(names)) if limit is not None and len(names) > limit else ""
     return sep.join(shown) + more
 
 
@@ -268,7 +270,7 @@ def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
     unsure_text = (t("verdict.school.fail_unsure", lang, approximated=approximated, missing=missing)
                    if approximated or missing else "")  # the others are not all passes either
     return Component("school_rule", "fail", t("verdict.school.fail", lang, failing=len(bad),
-                                               units=len(rows), names=_join(names, lang)) + unsure_text,
+                                               units=len(rows), names=_join(names, lang, more_key="verdict.more_units")) + unsure_text,
                      ids=tuple(str(u) for u in bad["unit_id"]), failing=len(bad),
                      total=len(rows), stage=stage)
 

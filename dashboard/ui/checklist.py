@@ -61,7 +61,7 @@ _WIDTHS: Final = {"status": 64, "scheme": 104, "group": 84, "item": 330, "value"
 
 
 def profile_options() -> list[str]:
-    """Return the ids of the rule profiles (data files), the national default first."""
+    """Return the ids of the rule profiles (data files), the default example first."""
     return list(profile_ids())
 
 

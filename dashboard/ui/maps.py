@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from dashboard.i18n import t
 from dashboard.ui.figures import FONT_FAMILY, STATUS_COLORS, figure, layout
 from dashboard.ui.format import html_text, html_texts
+from dashboard.ui.map_labels import place_labels
 
 __all__ = ["township_map", "school_locator", "flow_map", "township_outlines", "map_layout",
            "deviation_bound", "spread_points", "SCHOOL_TRACE",
@@ -201,6 +202,10 @@ def township_map(paths: dict[str, tuple[list, list]], townships: pd.DataFrame | 
             {"size": failing["size"] + 6, "color": "rgba(0,0,0,0)",
              "line": {"width": 2.5, "color": STATUS_COLORS["fail"]}}))
     if len(labels):  # last, so the names stay readable above fills and points
+        markers = schools[["x", "y", "size"]]
+        if len(failing):  # a red ring and its line are wider than the marker
+            markers = pd.concat([markers, failing[["x", "y"]].assign(size=failing["size"] + 9)])
+        labels = place_labels(labels, paths, markers, aspect)
         data.append({
             "type": "scatter", "x": labels["lon"], "y": labels["lat"], "mode": "text",
             "text": html_texts(labels["township"]),

@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.i18n import t
+from dashboard.method.coefficients import round_cv
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import SCHEMES, STAGES, scheme_ids
 from dashboard.method.verdict import school_statuses
@@ -140,7 +141,7 @@ def coefficient_table(before: Evaluation, after: Evaluation, county: str, year: 
     m["delta"] = m["after"] - m["before"]
     m["status_before"] = m["status_before"].fillna("missing")
     m["status_after"] = m["status_after"].fillna("missing")
-    rounded = lambda s: np.round(s.to_numpy(dtype=float), cv_decimals())  # noqa: E731
+    rounded = lambda s: round_cv(s.to_numpy(dtype=float), cv_decimals())  # noqa: E731  as shown
     same = (rounded(m["before"]) == rounded(m["after"])) & (m["status_before"] == m["status_after"])
     m["changed"] = ~same
     return m[[*key, "label", "threshold", "before", "after", "delta", "status_before",

@@ -13,7 +13,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -221,9 +221,10 @@ def sheet_names(path: str | Path) -> list[str]:
         book.close()
 
 
-def _xlsx_rows(table: Table, path: Path,
-               sheet: str | None) -> tuple[str, list[list[object]] | None, list[str]]:
-    """Return (sheet name, its rows or None when there is no such sheet, the sheet names).
+def _xlsx_rows(table: Table, path: Path, sheet: str | None, *, data_only: bool = True
+               ) -> tuple[str, list[list[object]] | None, list[str]]:
+    """Return (sheet name, its rows or None when there is no such sheet, the sheet names):
+    the cells' saved values, or with ``data_only=False`` their formulas.
 
     The dimension the sheet declares is checked against the limits first; then the rows are
     streamed (read-only mode, the declared dimension ignored so that no row is padded to it)
@@ -232,7 +233,7 @@ def _xlsx_rows(table: Table, path: Path,
     from openpyxl import load_workbook
 
     _check_zip(path)
-    book = load_workbook(path, read_only=True, data_only=True)
+    book = load_workbook(path, read_only=True, data_only=data_only)
     try:
         sheet_name = sheet if sheet is not None else _pick_sheet(table, book)
         if sheet_name not in book.sheetnames:
@@ -310,8 +311,49 @@ def _load(table: Table, path: str | Path, schools: pd.DataFrame | None, sheet: s
     if read.problem is not None:
         return LoadResult(pd.DataFrame(columns=list(columns(table))), (read.problem,))
     assert read.frame is not None
-    return check(table, read.frame, schools, file=path.name, sheet=read.sheet,
-                 row_numbers=read.numbers, lang=lang, aliases=aliases)
+    result = check(table, read.frame, schools, file=path.name, sheet=read.sheet,
+                   row_numbers=read.numbers, lang=lang, aliases=aliases)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        result = _uncached_formulas(table, path, read.sheet, result)
+    return result
+
+
+def _formula_text(cell: object) -> str | None:
+    """Return a cell's formula as written (``=SUM(A1:A3)``), None when it holds none."""
+    text = getattr(cell, "text", cell)  # an array formula is an object holding its text
+    return text if isinstance(text, str) and text.startswith("=") else None
+
+
+def _uncached_formulas(table: Table, path: Path, sheet: str | None, result: LoadResult) -> LoadResult:
+    """Return ``result`` with each empty cell that holds a formula reported as such.
+
+    A workbook stores a formula and its last result; a program (openpyxl, a script) may write
+    the formula alone, and the import, which reads saved values, sees an empty cell.  Only
+    when a violation names an empty cell is the sheet read a second time, for its formulas:
+    the user is told to open and save the file in Excel or WPS (which computes and saves the
+    results) rather than that the cell is empty.
+    """
+    if not any(v.value is None and v.row is not None and v.column is not None for v in result.violations):
+        return result
+    try:
+        _, rows, _ = _xlsx_rows(table, path, sheet, data_only=False)
+    except _TooLarge:
+        return result
+    except _UNREADABLE:
+        return result
+    if not rows:
+        return result
+    frame, numbers = _grid_frame(table, rows)
+    at_row = {int(n): i for i, n in enumerate(numbers)}
+    headers = list(frame.columns)
+    out = []
+    for v in result.violations:
+        formula = None
+        if v.value is None and v.row in at_row and v.column in headers:
+            formula = _formula_text(frame.iat[at_row[v.row], headers.index(v.column)])
+        out.append(v if formula is None else
+                   replace(v, value=shown_value(formula), rule="formula_uncached", params=()))
+    return LoadResult(result.frame, tuple(out))
 
 
 def file_headers(table: Table, path: str | Path, sheet: str | None = None) -> list[str]:

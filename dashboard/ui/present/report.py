@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from dashboard.i18n import t
+from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text as rules_text
 from dashboard.ui.format import DASH, fmt_number
 from dashboard.ui.present.counts import counts_text, scope_text
@@ -69,15 +70,26 @@ def _component_blocks(m: Material, kind: str, table: OfficialTable) -> list[Bloc
             continue
         where = t("present.where", lang, scheme=t(f"scheme.{scheme}", lang),
                   stage=t(f"stage.{stage}", lang))
-        text = t("present2.report.component", lang, where=where,
-                 part=t(f"verdict.part.{kind}", lang), status=t(f"status.{comp.status}", lang),
-                 text=comp.text)
-        if kind == "school_rule":
-            text += t("present2.report.counts", lang, counts=counts_text(m, scheme, stage))
+        part, status = t(f"verdict.part.{kind}", lang), t(f"status.{comp.status}", lang)
+        if kind == "school_rule":  # the counts by status say what the component's text says
+            text = t("present2.report.school_rule", lang, where=where, part=part, status=status,
+                     counts=counts_text(m, scheme, stage)) + _failing_names(m, scheme, stage)
+        else:
+            text = t("present2.report.component", lang, where=where, part=part, status=status,
+                     text=comp.text)
         text += t("present2.report.overall", lang, where=where,
                   status=t(f"status.{v.status}", lang))
         out.append(Block("p", sentences(text, lang)))
     return [*out, Block("table", table=table)]
+
+
+def _failing_names(m: Material, scheme: str, stage: str) -> str:
+    """Return the sentence naming the units of one stage that fail the school rule, or ''."""
+    units = m.units(scheme, stage)
+    names = units.loc[school_statuses(units) == "fail", "school_name"].astype(str)
+    if names.empty:
+        return ""
+    return t("present2.report.failing_units", m.lang, names=("、" if m.lang == "zh" else ", ").join(names))
 
 
 def _results(m: Material, tables: dict[str, OfficialTable]) -> list[Block]:
