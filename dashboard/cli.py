@@ -42,9 +42,10 @@ def _bad_input(exc: Exception, path: str, lang: str) -> int:
     from dashboard.store.contract import ContractError
 
     if isinstance(exc, ContractError):
-        print(t("cli.error.bad_input", lang, path=path, n=len(exc.errors)), file=sys.stderr)
-        for v in exc.violations:
-            print("  " + v.message(lang), file=sys.stderr)
+        files = ", ".join(dict.fromkeys(v.file for v in exc.errors)) or path  # where they are
+        print(t("cli.error.bad_input", lang, path=files, n=len(exc.errors)), file=sys.stderr)
+        for v in exc.violations:  # a warning among them says it is one
+            print("  " + v.listed(lang), file=sys.stderr)
     else:
         print(str(exc), file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -302,8 +303,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def _print_preview(pv, lang: str) -> None:
-    """Print what an import would create, its warnings, and how it differs from the year
-    before (the 数据管理 page's sentences)."""
+    """Print what an import would create, its warnings and the change from the year before."""
     from dashboard.store.compare import school_lines
     from dashboard.store.importing import preview_lines
 
@@ -319,7 +319,7 @@ def _print_preview(pv, lang: str) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     """Check the files, show the preview and, unless --dry-run, write the new snapshot."""
     from dashboard.store.contract import ContractError
-    from dashboard.store.importing import default_snapshot_id, preview, stage_import, write_staged
+    from dashboard.store.importing import free_snapshot_id, preview, stage_import, write_staged
     from dashboard.store.snapshots import SnapshotError
 
     lang, root = args.lang, Path(args.out)
@@ -335,7 +335,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(t("import.dry_run", lang))
             return 0
-        path = write_staged(root, args.id or default_snapshot_id(staged), staged, lang)
+        path = write_staged(root, args.id or free_snapshot_id(root, staged), staged, lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, str(args.schools), lang)
     print(t("import.written", lang, path=str(path)))
@@ -670,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--rooms", help=t("import.cli.rooms", "zh"))
     im.add_argument("--sheet", help=t("cli.help.import_sheet", "zh"))
     im.add_argument("--year", type=int, help=t("cli.help.import_year", "zh"))
-    im.add_argument("--county", help=t("cli.help.county", "zh"))
+    im.add_argument("--county", help=t("import.help.county", "zh"))
     im.add_argument("--id", help=t("cli.help.import_id", "zh"))
     im.add_argument("--out", default="data", help=t("cli.help.import_out", "zh"))
     im.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.store.boundaries import boundary_lines, saved_pairing, write_boundaries
 from dashboard.store.compare import compare_schools
-from dashboard.store.importing import default_snapshot_id, preview_lines, write_staged
+from dashboard.store.importing import free_snapshot_id, preview_lines, write_staged
 from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
 from dashboard.store.trash import list_trash, move_to_trash, restore
@@ -151,8 +151,8 @@ with upload_tab:
         if pv.diff is not None:
             with st.expander(ctx.tr("data.upload.changes")):
                 st.dataframe(dp.change_table(pv.diff, lang), hide_index=True)
-        sid = st.text_input(ctx.tr("data.upload.id"), value=default_snapshot_id(pv.staged),
-                            key="data_id")
+        offered = free_snapshot_id(root, pv.staged)  # a new name, a new box: never a stale one
+        sid = st.text_input(ctx.tr("data.upload.id"), value=offered, key=f"data_id:{offered}")
         if st.button(ctx.tr("data.upload.write"), key="data_write", type="primary"):
             try:
                 path = write_staged(root, sid.strip(), pv.staged, lang)
@@ -179,9 +179,10 @@ with snapshots_tab:
         ids = [i.id for i in infos]
         st.subheader(ctx.tr("data.compare.heading"))
         a, b = st.columns(2)
-        before = a.selectbox(ctx.tr("data.compare.before"), ids, key="data_cmp_a")
+        listed = dp.list_key(ids)  # a changed list starts the comparison afresh (the newest)
+        before = a.selectbox(ctx.tr("data.compare.before"), ids, key=f"data_cmp_a:{listed}")
         after = b.selectbox(ctx.tr("data.compare.after"), ids, index=len(ids) - 1,
-                            key="data_cmp_b")
+                            key=f"data_cmp_b:{listed}")
         if before != after:
             try:
                 pair = [load_snapshot(str(root / i), stamp(root / i)) for i in (before, after)]
@@ -197,7 +198,8 @@ with snapshots_tab:
                                     lambda: dp.change_table(diff, lang))
                 st.dataframe(changes, hide_index=True, key="data_changes")
         st.subheader(ctx.tr("data.delete.heading"))
-        doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete")
+        doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete",
+                              placeholder=ctx.tr("data.delete.placeholder"))
         if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=md_text(doomed)),
                                               key="data_delete_ok"):
             if st.button(ctx.tr("data.delete.button"), key="data_delete_go"):
@@ -215,7 +217,7 @@ with snapshots_tab:
     if trashed:
         st.subheader(ctx.tr("data.trash.heading"))
         st.dataframe(dp.trash_table(trashed, lang), hide_index=True, key="data_trash")
-        labels = {e.path.name: f"{e.snapshot_id} · {e.deleted}" for e in trashed}
+        labels = {e.path.name: dp.trash_label(e) for e in trashed}
         back = st.selectbox(ctx.tr("data.trash.which"), list(labels), format_func=labels.__getitem__,
                             key="data_restore")
         if st.button(ctx.tr("data.trash.restore"), key="data_restore_go"):

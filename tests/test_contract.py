@@ -207,9 +207,10 @@ def test_duplicate_school_id_within_year_and_county():
     v = only(validate_schools(frame))
     assert (v.row, v.value, v.rule) == (4, NINE_YEAR_ID, "unique")
     assert v.message("zh") == (f"文件 schools，第 4 行，列「school_id」：值 {NINE_YEAR_ID} 不符合规则"
-                               "「同一year、county_code内不得重复」")
+                               "「同一year、county_code内不得重复（与第 2 行重复）」")
     assert v.message("en") == (f'File schools, row 4, column "school_id": value {NINE_YEAR_ID} breaks '
-                               'the rule "must be unique within the same year, county_code"')
+                               'the rule "must be unique within the same year, county_code (the same as '
+                               'row 2)"')
 
 
 def test_same_school_id_in_another_county_or_year_is_fine():
@@ -412,9 +413,9 @@ def test_warning_for_pupils_without_teachers():
 
 def test_warning_for_a_school_without_pupils():
     result = validate_schools(changed(students_primary=(2, 0)))
-    assert result.ok and [v.severity for v in result.violations] == ["warning", "warning"]
-    area, pupils = result.violations  # its floor area per pupil is unbounded too
-    assert area.rule_text("zh") == "按全校在校生计，生均不宜超过 60（本行为 ∞）"
+    # one warning: its floor area per pupil is not warned as "∞" besides (the same fact)
+    assert result.ok and [v.severity for v in result.violations] == ["warning"]
+    (pupils,) = result.violations
     assert pupils.message("zh") == "文件 schools，第 3 行：不符合规则「各学段在校生数不宜全为 0」"
     assert pupils.message("en") == ('File schools, row 3: breaks the rule "should have pupils in '
                                     'at least one stage"')
@@ -517,9 +518,11 @@ def test_unsupported_file_format(tmp_path):
     path = tmp_path / "schools.txt"
     path.write_text("x")
     v = only(load_schools(path))
-    assert v.message("zh") == "文件 schools.txt：不符合规则「仅支持 .xlsx、.csv 和 .parquet 文件」"
+    assert v.message("zh") == ("文件 schools.txt：不符合规则「仅支持 .xlsx、.csv 和 .parquet 文件"
+                               "（.xls、.et 等请在 Excel 或 WPS 中“另存为” .xlsx）」")
     assert v.message("en") == ('File schools.txt: breaks the rule "only .xlsx, .csv and .parquet '
-                               'files can be read"')
+                               'files can be read (save an .xls or .et file as .xlsx in Excel or '
+                               'WPS)"')
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_schools(tmp_path / "absent.csv")
 
@@ -565,11 +568,11 @@ def test_teacher_school_must_exist_and_ids_be_unique():
     school = next(v for v in result.violations if v.rule == "school_exists")
     assert school.rule_text("zh") == "须为学校表中已列出的学校标识码"
     unique = next(v for v in result.violations if v.rule == "unique")
-    assert unique.rule_text("en") == "must be unique"
+    assert unique.rule_text("en") == "must be unique (the same as row 2)"  # the row repeated
 
 
 def test_teachers_without_schools_check_only_their_own_columns():
-    roster = valid_teachers().iloc[1:].assign(degree="博士")
+    roster = valid_teachers().iloc[1:].assign(degree="其他")
     assert {v.rule for v in validate_teachers(roster).violations} == {"enum"}
 
 

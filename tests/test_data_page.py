@@ -299,3 +299,41 @@ def test_every_schools_column_has_words_and_chinese_is_the_contracts_header() ->
         english = dp.column_label("schools", name, "en")
         assert english != name and not re.search(r"[\u4e00-\u9fff]", english.replace(
             "班班通", "")), name
+
+
+def test_a_new_check_offers_its_own_id_and_a_write_refreshes_the_comparison(
+        data_root: Path) -> None:
+    """The name box kept the first check's id while the user checked another file, and the
+    comparison kept its stale choice after a write; the delete box said "Choose an option"."""
+    years = {y: read_snapshot(data_root / f"demo-990101-{y}").schools for y in (2023, 2024)}
+    at = open_data_page()
+    assert next(s for s in at.selectbox if s.key == "data_delete").placeholder == t(
+        "data.delete.placeholder", "zh")
+    def box(kind, label):
+        return next(w for w in getattr(at, kind) if w.label == t(label, "zh"))
+
+    box("selectbox", "data.compare.after").set_value("demo-990101-2023").run()
+    for year, expected in ((2024, "990101-2024"), (2023, "990101-2023")):
+        _uploader(at, "data_up_schools").upload(f"{year}.csv", csv_bytes(years[year]), "text/csv")
+        at.run()
+        at.button(key="data_check").click().run()
+        assert box("text_input", "data.upload.id").value == expected
+    at.button(key="data_write").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "990101-2023" in {i.id for i in list_snapshots(data_root)}
+    after = box("selectbox", "data.compare.after")
+    assert after.value == after.options[-1] != "demo-990101-2023"
+
+
+def test_the_trash_shows_when_a_snapshot_was_deleted_in_beijing_time(data_root: Path) -> None:
+    """The trash showed the stored UTC time (2026-11-30T02:01:00+00:00) beside the snapshots'
+    Beijing times: eight hours off what the clerk saw on the clock."""
+    from datetime import datetime, timedelta
+
+    entry = move_to_trash(data_root, "demo-990101-2023")
+    beijing = (datetime.fromisoformat(entry.deleted) + timedelta(hours=8)).strftime(
+        "%Y-%m-%d %H:%M")
+    table = dp.trash_table(list_trash(data_root), "zh")
+    assert table[t("data.col.deleted", "zh")].tolist() == [beijing]
+    assert "北京时间" in t("data.col.deleted", "zh")
+    assert dp.trash_label(entry) == f"demo-990101-2023 · {beijing}"

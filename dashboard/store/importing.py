@@ -27,6 +27,7 @@ from dashboard.store.contract import (
     load_teachers,
 )
 from dashboard.store.contract.facts import load_facts
+from dashboard.store.contract.reading import sheet_names
 from dashboard.store.snapshots import (
     SnapshotInfo,
     SnapshotValueError,
@@ -36,7 +37,7 @@ from dashboard.store.snapshots import (
 )
 
 __all__ = ["Staged", "Preview", "ImportResult", "preview_lines", "stage_import",
-           "default_snapshot_id", "preview",
+           "default_snapshot_id", "free_snapshot_id", "preview",
            "write_staged", "import_file_as_snapshot"]
 
 
@@ -92,11 +93,11 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     no row of the chosen year and county.
     """
     aliases = aliases or {}
-    results = {"schools": load_schools(schools_path, sheet=sheet, lang=lang,
-                                       aliases=aliases.get("schools"))}
+    results = {"schools": _year_sheet(schools_path, sheet, year, lang, aliases.get("schools"))}
     reference = results["schools"].frame
     if teachers_path is not None:
-        results["teachers"] = load_teachers(teachers_path, schools=reference, lang=lang,
+        results["teachers"] = load_teachers(teachers_path, lang=lang,
+                                            schools=_roster_reference(reference, year, county, lang),
                                             aliases=aliases.get("teachers"))
     if county_path is not None:
         results["county"] = load_county(county_path, schools=reference, lang=lang,
@@ -122,19 +123,61 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     if len(years) > 1:
         raise SnapshotValueError(t("import.many_years", lang, years=", ".join(map(str, years))))
     ids = set(kept["school_id"].astype(str))
-    teachers = (_keep(results["teachers"], results["teachers"].frame["school_id"].astype(str).isin(ids))
-                if "teachers" in results else None)
-    items = None
+    masks = {"schools": mask}
+    for table in ("teachers", "classes", "rooms"):
+        if table in results:
+            masks[table] = results[table].frame["school_id"].astype(str).isin(ids)
     if "county" in results:
         frame = results["county"].frame
-        items = _keep(results["county"], (frame["year"] == years[0])
-                      & frame["county_code"].astype(str).isin(set(kept["county_code"].astype(str))))
-    facts = {table: _keep(results[table], results[table].frame["school_id"].astype(str).isin(ids))
-             for table in ("classes", "rooms") if table in results}
+        masks["county"] = ((frame["year"] == years[0])
+                           & frame["county_code"].astype(str).isin(set(kept["county_code"].astype(str))))
+    tables = {table: _keep(results[table], masks[table]) for table in masks if table != "schools"}
     paths = [p for p in (schools_path, teachers_path, county_path, classes_path, rooms_path)
              if p is not None]
-    return Staged(kept, teachers, items, tuple(v for v in violations if v.severity != "error"),
-                  ", ".join(Path(p).name for p in paths), **facts)
+    warnings = tuple(v for table, m in masks.items() for v in results[table].warnings_of(m))
+    return Staged(kept, tables.get("teachers"), tables.get("county"), warnings,
+                  ", ".join(Path(p).name for p in paths), classes=tables.get("classes"),
+                  rooms=tables.get("rooms"))
+
+
+def _has_year(result: LoadResult, year: int) -> bool:
+    years = result.frame["year"] if "year" in result.frame.columns else pd.Series(dtype=object)
+    return bool((pd.to_numeric(years, errors="coerce") == year).any())
+
+
+def _year_sheet(path: str | Path, sheet: str | None, year: int | None, lang: str,
+                aliases: Mapping[str, str] | None) -> LoadResult:
+    """Return the schools read from ``sheet``, or, when none is named, from the sheet the
+    reader picks; if that sheet holds no row of ``year`` and the workbook has a sheet that
+    does (a bureau keeps one sheet per year: 2023学年, 2024学年), from that sheet."""
+    first = load_schools(path, sheet=sheet, lang=lang, aliases=aliases)
+    if sheet is not None or year is None or Path(path).suffix.lower() not in (".xlsx", ".xlsm") \
+            or _has_year(first, int(year)):
+        return first
+    for name in sheet_names(path)[:32]:  # the sheet already read has no such row: passed over
+        other = load_schools(path, sheet=name, lang=lang, aliases=aliases)
+        if _has_year(other, int(year)):
+            return other
+    return first
+
+
+def _roster_reference(schools: pd.DataFrame, year: int | None, county: str | None,
+                      lang: str) -> pd.DataFrame:
+    """Return the schools a roster (which names no year) is counted against: the rows of the
+    chosen year and county.  A workbook of two years summed both years' teachers, and every
+    school of a correct roster failed ``roster_count``.
+
+    Raises :class:`SnapshotValueError` when the rows hold several years and none is chosen."""
+    keep = pd.Series(True, index=schools.index)
+    if year is not None:
+        keep &= (schools["year"] == int(year)).fillna(False).astype(bool)
+    if county is not None:
+        keep &= schools["county_code"].astype(str) == str(county)
+    chosen = schools[keep.to_numpy()]
+    years = sorted({int(y) for y in chosen["year"].dropna()})
+    if len(years) > 1:
+        raise SnapshotValueError(t("import.many_years", lang, years=", ".join(map(str, years))))
+    return chosen
 
 
 def default_snapshot_id(staged: Staged) -> str:
@@ -147,6 +190,17 @@ def default_snapshot_id(staged: Staged) -> str:
     codes = staged.county_codes
     head = codes[0] if len(codes) == 1 else f"{codes[0]}-plus{len(codes) - 1}"
     return f"{head}-{staged.year}"
+
+
+def free_snapshot_id(root: str | Path, staged: Staged) -> str:
+    """Return :func:`default_snapshot_id`, or, when a snapshot (or anything) of that name is
+    already under ``root`` (the same year imported again, a correction), the first free
+    ``<id>-2``, ``<id>-3`` …: snapshots are never replaced (docs/data-contract.md §6.2)."""
+    base = default_snapshot_id(staged)
+    taken = Path(root)
+    if not (taken / base).exists():
+        return base
+    return next(f"{base}-{n}" for n in range(2, 10_000) if not (taken / f"{base}-{n}").exists())
 
 
 def _previous(infos: list[SnapshotInfo], staged: Staged) -> SnapshotInfo | None:

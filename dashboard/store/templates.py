@@ -207,7 +207,18 @@ def _data_sheet(b: _Book, table: Table, lang: str, lists: dict[str, str]) -> Any
             sheet.data_validation(1, col, _ROWS, col, rule)
     sheet.set_row(0, 48)
     sheet.freeze_panes(1, 0)
+    _printable(sheet, 0)
     return sheet
+
+
+def _printable(sheet: Any, header_row: int, *, fit: bool = False) -> None:
+    """Print in landscape with the header row on every page; ``fit``: as wide as one page
+    (the instructions were cut into 3–4 pages of partial columns, unreadable on paper)."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.repeat_rows(header_row)
+    if fit:
+        sheet.fit_to_pages(1, 0)
 
 
 def _instructions_sheet(b: _Book, table: Table, lang: str) -> None:
@@ -230,6 +241,7 @@ def _instructions_sheet(b: _Book, table: Table, lang: str) -> None:
         for col, value in enumerate(row):
             sheet.write_string(r, col, value)
     sheet.freeze_panes(top + 1, 0)
+    _printable(sheet, top, fit=True)
 
 
 def _write_rows(sheet: Any, frame: pd.DataFrame, header: Any = None) -> None:
@@ -283,6 +295,7 @@ def _codes_sheet(b: _Book, table: Table, lang: str) -> None:
             sheet.write_string(r, col, choice)  # a code's meaning, or a label's code
             meaning = codes[choice][pick] if choice in codes else by_label.get(choice, "")
             sheet.write_string(r, col + 1, meaning)
+    _printable(sheet, 0, fit=True)
 
 
 @lru_cache(maxsize=2 * len(TEMPLATE_FILES))

@@ -9,6 +9,7 @@ the user has seen the preview and asked for the snapshot.
 from __future__ import annotations
 
 import tempfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,8 @@ from dashboard.store.trash import Trashed
 from dashboard.ui.format import fmt_time
 
 __all__ = ["Upload", "Unmapped", "StageResult", "templates", "stage_uploads", "violation_table",
-           "column_labels", "column_label", "snapshot_table", "write_uploads", "trash_table", "change_table", "safe_name"]
+           "column_labels", "column_label", "snapshot_table", "write_uploads", "trash_table", "trash_label", "list_key",
+           "change_table", "safe_name"]
 
 ROLES = ("schools", "teachers", "county", "classes", "rooms")
 
@@ -214,7 +216,24 @@ def fmt_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def list_key(ids: Sequence[str]) -> str:
+    """Return a short key of a list of snapshot ids: the comparison's boxes are keyed by it,
+    so that a written, deleted or restored snapshot starts them afresh (a browser kept the
+    old choice even when the page dropped it from the session).
+
+    >>> list_key(["a", "b"]) == list_key(["a", "b"]) != list_key(["a", "b", "c"])
+    True
+    """
+    return f"{zlib.crc32('|'.join(ids).encode()):08x}"
+
+
 def trash_table(entries: Iterable[Trashed], lang: str) -> pd.DataFrame:
-    """Return the trashed snapshots as rows: id, deleted."""
-    return pd.DataFrame([[e.snapshot_id, e.deleted] for e in entries],
+    """Return the trashed snapshots as rows: id, deleted (Beijing time, as the snapshots'
+    creation times; it showed the stored UTC time, eight hours off what the clerk saw)."""
+    return pd.DataFrame([[e.snapshot_id, fmt_time(e.deleted)] for e in entries],
                         columns=[t("data.col.id", lang), t("data.col.deleted", lang)])
+
+
+def trash_label(entry: Trashed) -> str:
+    """Return how the restore box names a trashed snapshot: id · deleted (Beijing time)."""
+    return f"{entry.snapshot_id} · {fmt_time(entry.deleted)}"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.store.contract.limits import MAX_NUMBER
-from dashboard.store.contract.spec import Spec, enums, header_key
+from dashboard.store.contract.spec import Spec, enum_aliases, enums, header_key
 
 __all__ = ["Parsed", "cell_text", "texts", "parse", "final_dtype"]
 
@@ -67,8 +67,8 @@ def _whole(num: pd.Series) -> pd.Series:
 
 @lru_cache(maxsize=32)
 def _enum_lookup(enum: str) -> dict[str, str]:
-    """Return ``normalised code or Chinese label -> code`` for an enum."""
-    lookup: dict[str, str] = {}
+    """Return ``normalised code, Chinese label or alias -> code`` for an enum."""
+    lookup = {header_key(alias): code for alias, code in enum_aliases().get(enum, {}).items()}
     for code, (zh, _) in enums()[enum].items():
         lookup[header_key(code)] = code
         lookup[header_key(zh)] = code
@@ -105,11 +105,29 @@ def _parse_bool(series: pd.Series, text: pd.Series) -> Parsed:
     return Parsed(typed, text.notna() & typed.isna())
 
 
+# An academic year as bureaus write it: 2024年, 2024学年, 2024-2025学年, 2024—2025学年度
+# (docs/data-contract.md §6): the year it starts in.
+_ACADEMIC_YEAR: Final = re.compile(r"(\d{4})(?:年|学年|学年度)?|(\d{4})[-—–~至/](\d{4})(?:年|学年|学年度)?")
+
+
+def _academic_year(text: str | None) -> str | None:
+    if text is None:
+        return None
+    found = _ACADEMIC_YEAR.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    if found is None:
+        return text
+    if found[1] is not None:
+        return found[1]
+    return found[2] if int(found[3]) == int(found[2]) + 1 else text  # 2024-2025, not 2024-2026
+
+
 def _parse_number(spec: Spec, series: pd.Series, text: pd.Series) -> Parsed:
     """Parse a number column: finite and within MAX_NUMBER first, whole for ints, then cast."""
     kind = series.dtype.kind
     if kind in "iuf" and not pd.api.types.is_bool_dtype(series):
         num = series.astype("float64")
+    elif spec.name == "year":  # the academic year, as 2024 or 2024-2025学年
+        num = _numbers(text.map(_academic_year).astype(object))
     else:
         num = _numbers(text)  # text, or True/False / complex in a number column
     in_range = _in_range(num)

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from dashboard.store.contract.spec import Table, columns, header_index, header_k
 from dashboard.store.contract.validation import check
 from dashboard.store.contract.violations import LoadResult, Violation, shown_value
 
-__all__ = ["load_schools", "load_teachers", "load_county"]
+__all__ = ["load_schools", "load_teachers", "load_county", "sheet_names"]
 
 _SUFFIXES: Final = (".parquet", ".csv", ".xlsx", ".xlsm")
 _HEADER_SCAN_ROWS: Final = 10  # title rows above the header that a spreadsheet may carry
@@ -83,6 +83,7 @@ class _TooLarge(Exception):
     def __init__(self, what: str, value: int, limit: int) -> None:
         super().__init__(what)
         self.params = {"what": what, "value": str(value), "limit": str(limit)}
+        self.sheet: str | None = None  # the XLSX sheet past the limit, named in the violation
 
 
 def _check_grid(rows: int, width: int, cells: int) -> None:
@@ -174,7 +175,53 @@ def _check_zip(path: Path) -> None:
         raise _TooLarge("unpacked_bytes", unpacked, MAX_UNCOMPRESSED_BYTES)
 
 
-def _xlsx_rows(path: Path, sheet: str | None, *, data_only: bool = True
+_SCANNED_SHEETS: Final = 32  # sheets whose top rows are looked at for the table's headers
+
+
+def _header_hits(table: Table, rows: list[list[object]]) -> int:
+    """Return how many declared columns the best of the top rows names."""
+    index = header_index(table)
+    return max((sum(header_key(c) in index for c in row if c is not None)
+                for row in rows[:_HEADER_SCAN_ROWS]), default=0)
+
+
+def _pick_sheet(table: Table, book: Any) -> str:
+    """Return the sheet to read when none is named: the one whose top rows name the most of
+    the table's columns, the first on a tie.  A bureau's workbook often opens on a cover
+    (封面) or notes sheet; reading only the first sheet refused it column by column."""
+    best, most = book.sheetnames[0], 0
+    if len(book.sheetnames) == 1:
+        return best
+    for name in book.sheetnames[:_SCANNED_SHEETS]:
+        ws = book[name]
+        if not hasattr(ws, "iter_rows"):  # a chart sheet
+            continue
+        # the declared dimension is kept: the chosen sheet's is checked against the limits
+        hits = _header_hits(table, _bounded(ws.iter_rows(max_row=_HEADER_SCAN_ROWS,
+                                                         values_only=True)))
+        if hits > most:
+            best, most = name, hits
+    return best
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Return the sheet names of an XLSX workbook (empty when it cannot be read)."""
+    from openpyxl import load_workbook
+
+    try:
+        _check_zip(Path(path))
+        book = load_workbook(path, read_only=True, data_only=True)
+    except _TooLarge:
+        return []
+    except _UNREADABLE:
+        return []
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _xlsx_rows(table: Table, path: Path, sheet: str | None, *, data_only: bool = True
                ) -> tuple[str, list[list[object]] | None, list[str]]:
     """Return (sheet name, its rows or None when there is no such sheet, the sheet names):
     the cells' saved values, or with ``data_only=False`` their formulas.
@@ -188,14 +235,18 @@ def _xlsx_rows(path: Path, sheet: str | None, *, data_only: bool = True
     _check_zip(path)
     book = load_workbook(path, read_only=True, data_only=data_only)
     try:
-        sheet_name = sheet if sheet is not None else book.sheetnames[0]
+        sheet_name = sheet if sheet is not None else _pick_sheet(table, book)
         if sheet_name not in book.sheetnames:
             return sheet_name, None, list(book.sheetnames)
         ws = book[sheet_name]
-        rows, width = ws.max_row or 0, ws.max_column or 0
-        _check_grid(rows, width, rows * width)
-        ws.reset_dimensions()
-        return sheet_name, _bounded(ws.iter_rows(values_only=True)), list(book.sheetnames)
+        try:
+            rows, width = ws.max_row or 0, ws.max_column or 0
+            _check_grid(rows, width, rows * width)
+            ws.reset_dimensions()
+            return sheet_name, _bounded(ws.iter_rows(values_only=True)), list(book.sheetnames)
+        except _TooLarge as exc:
+            exc.sheet = sheet_name
+            raise
     finally:
         book.close()
 
@@ -235,12 +286,12 @@ def _read(table: Table, path: Path, sheet: str | None) -> _Sheet:
             if rows is None:
                 return _problem(name, "encoding")
         else:
-            sheet_name, found, sheets = _xlsx_rows(path, sheet)
+            sheet_name, found, sheets = _xlsx_rows(table, path, sheet)
             if found is None:
                 return _problem(name, "sheet", sheet_name, sheets="|".join(sheets))
             rows = found
     except _TooLarge as exc:
-        return _problem(name, "too_large", sheet_name, **exc.params)
+        return _problem(name, "too_large", exc.sheet or sheet_name, **exc.params)
     except _UNREADABLE as exc:
         return _problem(name, "unreadable", reason=shown_value(f"{type(exc).__name__}: {exc}"))
     if not rows:
@@ -285,7 +336,7 @@ def _uncached_formulas(table: Table, path: Path, sheet: str | None, result: Load
     if not any(v.value is None and v.row is not None and v.column is not None for v in result.violations):
         return result
     try:
-        _, rows, _ = _xlsx_rows(path, sheet, data_only=False)
+        _, rows, _ = _xlsx_rows(table, path, sheet, data_only=False)
     except _TooLarge:
         return result
     except _UNREADABLE:
@@ -318,7 +369,8 @@ def load_schools(path: str | Path, *, sheet: str | None = None,
     """Return the schools table read from .xlsx / .csv / .parquet, with every violation.
 
     CSV may be UTF-8 (with or without BOM) or GBK; XLSX is read from ``sheet`` (default: the
-    first sheet), whose name appears in the violations.  Headers may be the canonical names or
+    sheet whose top rows name the most of its columns, the first on a tie), whose name appears
+    in the violations.  Headers may be the canonical names or
     the Chinese headers, in any mix; ids and codes stay text (leading zeros kept).
     """
     return _load("schools", path, None, sheet, lang, aliases)

@@ -73,6 +73,7 @@ class SchemaBuilder:
         self.columns: dict[str, pa.Column] = {}
         self.frame_checks: list[pa.Check] = []
         self.registry: dict[str, Rule] = {}
+        self.row_numbers: np.ndarray | None = None  # file row of each position, when known
 
     def _key(self, column: str | None, rule: str) -> str:
         return f"{column or ''}|{rule}"
@@ -154,16 +155,31 @@ class SchemaBuilder:
 
     def _add_unique(self, name: str, group: tuple[str, ...]) -> None:
         within = (("within", "|".join(self.header(c) for c in group)),) if group else ()
+        key = [*group, name]
+
+        def first(df: pd.DataFrame, i: int) -> Params:
+            """Name the row the duplicate repeats: the clerk must find both."""
+            same = (df[key] == df[key].iloc[i]).all(axis=1).to_numpy(dtype=bool)
+            j = int(np.flatnonzero(same)[0])
+            row = int(self.row_numbers[j]) if self.row_numbers is not None else j + 1
+            return (*within, ("first", str(row)))
+
         self.frame_check(
             name, "unique", "error", (name, *group),
-            lambda df: df[name].notna() & df.duplicated([*group, name], keep="first"),
-            lambda df, i: within)
+            lambda df: df[name].notna() & df.duplicated(key, keep="first"), first)
 
     def _add_required_when(self, name: str, cond: Condition) -> None:
         params = self._condition_params(cond)
         self.frame_check(name, f"required_when:{cond.column}={'|'.join(cond.values)}",
                          "error", (name, cond.column),
                          lambda df: cond.mask(df) & df[name].isna(), lambda df, i: params)
+
+    def _known(self, df: pd.DataFrame, cond: Condition) -> pd.Series:
+        """Return the rows whose ``cond.column`` holds one of its codes: a row whose value is
+        not one (reported as ``enum``) is not judged by the rules that depend on it."""
+        spec = next(s for s in specs(self.table) if s.name == cond.column)
+        assert spec.enum is not None
+        return df[cond.column].isin(list(enums()[spec.enum]))
 
     def _add_only_when(self, spec: Spec, cond: Condition) -> None:
         name = spec.name
@@ -172,7 +188,7 @@ class SchemaBuilder:
 
         def outside(df: pd.DataFrame) -> pd.Series:
             filled = df[name].notna() & (df[name] != 0 if otherwise == "zero" else True)
-            return ~cond.mask(df) & filled
+            return ~cond.mask(df) & self._known(df, cond) & filled
 
         self.frame_check(name, f"only_when:{cond.column}={'|'.join(cond.values)}",
                          "error", (name, cond.column), outside, lambda df, i: params)
@@ -188,6 +204,8 @@ class SchemaBuilder:
         def implausible(df: pd.DataFrame) -> pd.Series:
             value = df[name].astype("Float64")
             valid = (df[list(over)].astype("Float64") >= 0).all(axis=1)  # else an error already
+            if warn.kind.startswith("per_pupil"):  # a school without pupils: zero_students says it once
+                valid &= _sum(df, over) > 0
             return valid & (value > 0) & (value > warn.limit * _sum(df, over))
 
         def params(df: pd.DataFrame, i: int) -> Params:
@@ -236,7 +254,8 @@ def _add_school_rules(b: SchemaBuilder) -> None:
         wanted = pd.MultiIndex.from_arrays(
             [df["year"], df["county_code"], df["parent_school_id"]])
         is_tp = df["school_type"] == _TEACHING_POINT
-        return is_tp & df["parent_school_id"].notna() & ~wanted.isin(known)
+        placed = df["year"].notna() & df["county_code"].notna()  # else reported already
+        return is_tp & placed & df["parent_school_id"].notna() & ~wanted.isin(known)
 
     b.frame_check("parent_school_id", "parent_exists", "error",
                   ("year", "county_code", "school_id", "school_type", "parent_school_id"), orphan)

@@ -48,6 +48,7 @@ __all__ = [
     "Spec",
     "parse_condition",
     "enums",
+    "enum_aliases",
     "stage_codes",
     "specs",
     "columns",
@@ -149,6 +150,24 @@ def enums() -> dict[str, dict[str, tuple[str, str]]]:
     out["county_item"] = {
         str(i): (str(r["chinese_name"]), str(r["english_name"])) for i, r in std[county].iterrows()
     }
+    return out
+
+
+@lru_cache(maxsize=1)
+def enum_aliases() -> dict[str, dict[str, str]]:
+    """Return ``enum -> {alias: code}``: other names a county's own sheets use for a code
+    (九年一贯制 for 九年一贯制学校, 教学点, 大专 …), each with its reason in
+    ``contract_enum_aliases.csv``.  Read as the code; never written.
+
+    >>> enum_aliases()["school_type"]["教学点"]
+    'teaching_point'
+    """
+    out: dict[str, dict[str, str]] = {}
+    codes = enums()
+    for row in _read_declaration_csv("contract_enum_aliases.csv"):
+        if row["code"] not in codes.get(row["enum"], {}):
+            raise ValueError(f"alias {row['alias']!r} names no code of {row['enum']!r}")
+        out.setdefault(row["enum"], {})[row["alias"]] = row["code"]
     return out
 
 
@@ -267,8 +286,14 @@ def enum_labels(enum: str, lang: str = DEFAULT_LANG) -> dict[object, str]:
 
 
 def header_key(header: object) -> str:
-    """Normalise a header for matching: NFKC (全角 → 半角, ㎡ → m2), no spaces, casefolded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header))).casefold()
+    """Normalise a header for matching: NFKC (全角 → 半角, ㎡ and m² → m2), 平方米 → m2, no
+    spaces, casefolded (statistics forms write 教学及辅助用房面积（平方米）).
+
+    >>> header_key("教学及辅助用房面积（平方米）") == header_key("教学及辅助用房面积(㎡)")
+    True
+    """
+    text = unicodedata.normalize("NFKC", str(header)).replace("平方米", "m2")
+    return re.sub(r"\s+", "", text).casefold()
 
 
 @lru_cache(maxsize=len(TABLES))

@@ -18,6 +18,7 @@ import pandas as pd
 from pandera.errors import SchemaErrors
 
 from dashboard.i18n import DEFAULT_LANG
+from dashboard.store.contract.absent import fill_absent_stages
 from dashboard.store.contract.cells import final_dtype, parse, texts
 from dashboard.store.contract.limits import MAX_NUMBER
 from dashboard.store.contract.reported import reported_mismatches
@@ -208,6 +209,8 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
                                                            aliases or {})
     for header, first in duplicates:
         report.add(None, header, None, "duplicate_column", params=(("first", first),))
+    if table == "schools":  # a 小学's empty 初中 cells are 0 (absent.py)
+        frame = fill_absent_stages(frame, position)
     typed = _parse_columns(table, frame, position, headers, report, scales)
     if table == "schools":  # per-pupil figures reported beside their totals (reported.py)
         failed = {i for i, _ in typed.type_failed}
@@ -215,6 +218,7 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
             report.add(row, header, cell, rule, "warning", params)
 
     b = builder(table, headers)
+    b.row_numbers = row_numbers  # a duplicate names the row it repeats
     if extra is not None:
         extra(b)
     _schema_violations(b, typed, headers, report)
@@ -226,7 +230,8 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
          for s in table_specs if s.name in typed.data.columns},
         index=frame.index,
     )
-    return LoadResult(out, _in_reading_order(report.found, table_specs, headers))
+    return LoadResult(out, _in_reading_order(report.found, table_specs, headers),
+                      tuple(int(n) for n in row_numbers))
 
 
 def _row_numbers(frame: pd.DataFrame, header_rows: int) -> np.ndarray:

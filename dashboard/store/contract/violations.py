@@ -61,6 +61,12 @@ class Violation:
     severity: Severity
     params: tuple[tuple[str, str], ...] = ()
 
+    def listed(self, lang: str = DEFAULT_LANG) -> str:
+        """Return :meth:`message`, a warning marked as one (提示：…) where it is listed among
+        errors."""
+        text = self.message(lang)
+        return text if self.severity == "error" else t("import.warning", lang, message=text)
+
     def message(self, lang: str = DEFAULT_LANG) -> str:
         """Return the violation as one sentence in ``lang``: where, the value and the rule."""
         where = [t("contract.where.file", lang, file=self.file)]
@@ -97,9 +103,12 @@ class Violation:
             return t(f"contract.rule.type_{p['dtype']}", lang)
         if kind == "enum":
             return t("contract.rule.enum", lang, allowed=_allowed_text(p["enum"], lang))
-        if kind == "unique" and p.get("within"):
-            within = p["within"].split("|")
-            return t("contract.rule.unique_within", lang, within=_join(within, lang))
+        if kind == "unique":
+            within = p["within"].split("|") if p.get("within") else ()
+            text = (t("contract.rule.unique_within", lang, within=_join(within, lang)) if within
+                    else t("contract.rule.unique", lang))
+            return text + (t("contract.rule.unique_first", lang, row=p["first"])
+                           if "first" in p else "")
         if kind in ("required_when", "only_when"):
             cond = parse_condition(arg)
             assert cond is not None
@@ -170,11 +179,20 @@ class LoadResult:
 
     frame: pd.DataFrame
     violations: tuple[Violation, ...]
+    rows: tuple[int, ...] | None = None  # the file row number of each frame row, when known
 
     @property
     def errors(self) -> tuple[Violation, ...]:
         """Return the violations that block (severity "error")."""
         return tuple(v for v in self.violations if v.severity == "error")
+
+    def warnings_of(self, mask: pd.Series) -> tuple[Violation, ...]:
+        """Return the warnings of the frame rows ``mask`` keeps (and those of no row): an
+        import of one year does not warn about the other year's rows."""
+        if self.rows is None:
+            return self.warnings
+        kept = {row for row, keep in zip(self.rows, mask.to_numpy(), strict=True) if keep}
+        return tuple(v for v in self.warnings if v.row is None or v.row in kept)
 
     @property
     def warnings(self) -> tuple[Violation, ...]:
