@@ -395,20 +395,20 @@ def cmd_boundaries(args: argparse.Namespace) -> int:
     return 0
 
 
-def _boundary_parser(sub) -> None:
-    b = sub.add_parser("boundaries", help=t("boundary.cli.help", "zh"))
-    b.add_argument("townships", help=t("boundary.cli.townships", "zh"))
-    b.add_argument("--outline", help=t("boundary.cli.outline", "zh"))
-    b.add_argument("--schools", help=t("boundary.cli.schools", "zh"))
-    b.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
-    b.add_argument("--county", help=t("cli.help.county", "zh"))
-    b.add_argument("--name-column", help=t("boundary.cli.name_column", "zh"))
-    b.add_argument("--crs", help=t("boundary.cli.crs", "zh"))
-    b.add_argument("--layer", help=t("boundary.cli.layer", "zh"))
-    b.add_argument("--pair", action="append", default=[], help=t("boundary.cli.pair", "zh"))
-    b.add_argument("--geo", default="geo", help=t("boundary.cli.geo", "zh"))
-    b.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))
-    _add_lang(b)
+def _boundary_parser(sub, lang: str) -> None:
+    b = sub.add_parser("boundaries", help=t("boundary.cli.help", lang))
+    b.add_argument("townships", help=t("boundary.cli.townships", lang))
+    b.add_argument("--outline", help=t("boundary.cli.outline", lang))
+    b.add_argument("--schools", help=t("boundary.cli.schools", lang))
+    b.add_argument("--root", default="data", help=t("cli.help.import_out", lang))
+    b.add_argument("--county", help=t("cli.help.county", lang))
+    b.add_argument("--name-column", help=t("boundary.cli.name_column", lang))
+    b.add_argument("--crs", help=t("boundary.cli.crs", lang))
+    b.add_argument("--layer", help=t("boundary.cli.layer", lang))
+    b.add_argument("--pair", action="append", default=[], help=t("boundary.cli.pair", lang))
+    b.add_argument("--geo", default="geo", help=t("boundary.cli.geo", lang))
+    b.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", lang))
+    _add_lang(b, lang)
     b.set_defaults(func=cmd_boundaries)
 
 
@@ -607,107 +607,124 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_lang(parser: argparse.ArgumentParser) -> None:
+def _add_lang(parser: argparse.ArgumentParser, lang: str) -> None:
     """Add a command's ``--lang`` (absent: the one given before the command, else zh)."""
-    parser.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=t("cli.help.lang", "zh"))
+    parser.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=t("cli.help.lang", lang))
 
 
-def _present_parsers(sub, schemes: tuple[str, ...], stages: tuple[str, ...]) -> None:
+def _present_parsers(sub, schemes: tuple[str, ...], stages: tuple[str, ...], lang: str) -> None:
     """Add the ``deck`` and ``report`` sub-commands."""
-    dk = sub.add_parser("deck", help=t("present.cli.help.deck", "zh"))
-    rp = sub.add_parser("report", help=t("present.cli.help.report", "zh"))
+    dk = sub.add_parser("deck", help=t("present.cli.help.deck", lang))
+    rp = sub.add_parser("report", help=t("present.cli.help.report", lang))
     for q in (dk, rp):
-        q.add_argument("path", help=t("cli.help.snapshot", "zh"))
-        q.add_argument("--out", required=True, help=t("present.cli.help.out", "zh"))
-        q.add_argument("--county", help=t("cli.help.county", "zh"))
-        _add_lang(q)
-        q.add_argument("--profile", help=t("present.cli.help.profile", "zh"))
-    dk.add_argument("--scenario", help=t("present.cli.help.scenario", "zh"))
-    dk.add_argument("--scheme", choices=schemes, help=t("cli.help.focus_scheme", "zh"))
-    dk.add_argument("--stage", choices=stages, help=t("cli.help.focus_stage", "zh"))
-    dk.add_argument("--geo", help=t("present.cli.help.geo", "zh"))
+        q.add_argument("path", help=t("cli.help.snapshot", lang))
+        q.add_argument("--out", required=True, help=t("present.cli.help.out", lang))
+        q.add_argument("--county", help=t("cli.help.county", lang))
+        _add_lang(q, lang)
+        q.add_argument("--profile", help=t("present.cli.help.profile", lang))
+    dk.add_argument("--scenario", help=t("present.cli.help.scenario", lang))
+    dk.add_argument("--scheme", choices=schemes, help=t("cli.help.focus_scheme", lang))
+    dk.add_argument("--stage", choices=stages, help=t("cli.help.focus_stage", lang))
+    dk.add_argument("--geo", help=t("present.cli.help.geo", lang))
     dk.set_defaults(func=cmd_deck)
     rp.set_defaults(func=cmd_report)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser (help texts in Chinese, the default language)."""
+def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
+    """Return the argument parser, its help texts in ``lang`` (argparse's own words, such as
+    'usage' and 'show this help message and exit', stay English)."""
     from dashboard.method.standards import SCHEMES, STAGES
 
-    p = argparse.ArgumentParser(prog="python -m dashboard", description=t("cli.description", "zh"))
-    p.add_argument("--lang", choices=LANGS, default="zh", help=t("cli.help.lang", "zh"))
+    p = argparse.ArgumentParser(prog="python -m dashboard", description=t("cli.description", lang))
+    p.add_argument("--lang", choices=LANGS, default="zh", help=t("cli.help.lang", lang))
     sub = p.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("evaluate", help=t("cli.help.evaluate", "zh"))
-    e.add_argument("path", help=t("cli.help.path", "zh"))
-    e.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
-    e.add_argument("--scheme", choices=(*SCHEMES, "all"), default="all", help=t("cli.help.scheme", "zh"))
-    e.add_argument("--county", help=t("cli.help.county", "zh"))
-    _add_lang(e)
-    e.add_argument("--profile", help=t("rules.cli.help.profile", "zh"))
+    e = sub.add_parser("evaluate", help=t("cli.help.evaluate", lang))
+    e.add_argument("path", help=t("cli.help.path", lang))
+    e.add_argument("--json", action="store_true", help=t("cli.help.json", lang))
+    e.add_argument("--scheme", choices=(*SCHEMES, "all"), default="all", help=t("cli.help.scheme", lang))
+    e.add_argument("--county", help=t("cli.help.county", lang))
+    _add_lang(e, lang)
+    e.add_argument("--profile", help=t("rules.cli.help.profile", lang))
     e.add_argument("--teaching-points", choices=("merge", "exclude"), default="merge",
-                   help=t("rules.cli.help.teaching_points", "zh"))
-    e.add_argument("--classes", help=t("rules.cli.help.classes", "zh"))
-    e.add_argument("--rooms", help=t("rules.cli.help.rooms", "zh"))
+                   help=t("rules.cli.help.teaching_points", lang))
+    e.add_argument("--classes", help=t("rules.cli.help.classes", lang))
+    e.add_argument("--rooms", help=t("rules.cli.help.rooms", lang))
     e.set_defaults(func=cmd_evaluate)
-    pf = sub.add_parser("profiles", help=t("rules.cli.help.profiles", "zh"))
-    pf.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
-    _add_lang(pf)
+    pf = sub.add_parser("profiles", help=t("rules.cli.help.profiles", lang))
+    pf.add_argument("--json", action="store_true", help=t("cli.help.json", lang))
+    _add_lang(pf, lang)
     pf.set_defaults(func=cmd_profiles)
-    d = sub.add_parser("demo", help=t("cli.help.demo", "zh"))
-    d.add_argument("--out", default=".", help=t("cli.help.out", "zh"))
-    d.add_argument("--seed", type=int, default=None, help=t("cli.help.seed", "zh"))
-    _add_lang(d)
+    d = sub.add_parser("demo", help=t("cli.help.demo", lang))
+    d.add_argument("--out", default=".", help=t("cli.help.out", lang))
+    d.add_argument("--seed", type=int, default=None, help=t("cli.help.seed", lang))
+    _add_lang(d, lang)
     d.set_defaults(func=cmd_demo)
-    tp = sub.add_parser("template", help=t("cli.help.template", "zh"))
-    tp.add_argument("--out", default=".", help=t("cli.help.template_out", "zh"))
-    _add_lang(tp)
+    tp = sub.add_parser("template", help=t("cli.help.template", lang))
+    tp.add_argument("--out", default=".", help=t("cli.help.template_out", lang))
+    _add_lang(tp, lang)
     tp.set_defaults(func=cmd_template)
-    im = sub.add_parser("import", help=t("cli.help.import", "zh"))
-    im.add_argument("schools", help=t("cli.help.import_schools", "zh"))
-    im.add_argument("--teachers", help=t("cli.help.import_teachers", "zh"))
-    im.add_argument("--county-items", help=t("cli.help.import_county", "zh"))
-    im.add_argument("--classes", help=t("import.cli.classes", "zh"))
-    im.add_argument("--rooms", help=t("import.cli.rooms", "zh"))
-    im.add_argument("--sheet", help=t("cli.help.import_sheet", "zh"))
-    im.add_argument("--year", type=int, help=t("cli.help.import_year", "zh"))
-    im.add_argument("--county", help=t("import.help.county", "zh"))
-    im.add_argument("--id", help=t("cli.help.import_id", "zh"))
-    im.add_argument("--out", default="data", help=t("cli.help.import_out", "zh"))
-    im.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", "zh"))
-    _add_lang(im)
+    im = sub.add_parser("import", help=t("cli.help.import", lang))
+    im.add_argument("schools", help=t("cli.help.import_schools", lang))
+    im.add_argument("--teachers", help=t("cli.help.import_teachers", lang))
+    im.add_argument("--county-items", help=t("cli.help.import_county", lang))
+    im.add_argument("--classes", help=t("import.cli.classes", lang))
+    im.add_argument("--rooms", help=t("import.cli.rooms", lang))
+    im.add_argument("--sheet", help=t("cli.help.import_sheet", lang))
+    im.add_argument("--year", type=int, help=t("cli.help.import_year", lang))
+    im.add_argument("--county", help=t("import.help.county", lang))
+    im.add_argument("--id", help=t("cli.help.import_id", lang))
+    im.add_argument("--out", default="data", help=t("cli.help.import_out", lang))
+    im.add_argument("--dry-run", action="store_true", help=t("cli.help.import_dry_run", lang))
+    _add_lang(im, lang)
     im.set_defaults(func=cmd_import)
-    sn = sub.add_parser("snapshots", help=t("cli.help.snapshots", "zh"))
-    sn.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
-    _add_lang(sn)
+    sn = sub.add_parser("snapshots", help=t("cli.help.snapshots", lang))
+    sn.add_argument("--root", default="data", help=t("cli.help.import_out", lang))
+    _add_lang(sn, lang)
     sn.set_defaults(func=cmd_snapshots)
-    cp = sub.add_parser("compare", help=t("cli.help.compare", "zh"))
+    cp = sub.add_parser("compare", help=t("cli.help.compare", lang))
     cp.add_argument("before")
     cp.add_argument("after")
-    cp.add_argument("--root", default="data", help=t("cli.help.import_out", "zh"))
-    _add_lang(cp)
+    cp.add_argument("--root", default="data", help=t("cli.help.import_out", lang))
+    _add_lang(cp, lang)
     cp.set_defaults(func=cmd_compare)
-    pl = sub.add_parser("plan", help=t("cli.plan.command", "zh"))
-    pl.add_argument("path", help=t("cli.help.path", "zh"))
-    pl.add_argument("--scheme", choices=SCHEMES, required=True, help=t("cli.plan.help.scheme", "zh"))
-    pl.add_argument("--stage", choices=STAGES, required=True, help=t("cli.plan.help.stage", "zh"))
-    pl.add_argument("--max-km", type=float, default=None, help=t("cli.plan.help.max_km", "zh"))
-    pl.add_argument("--max-moves-per-school", type=int, default=None, help=t("cli.plan.help.max_moves", "zh"))
+    pl = sub.add_parser("plan", help=t("cli.plan.command", lang))
+    pl.add_argument("path", help=t("cli.help.path", lang))
+    pl.add_argument("--scheme", choices=SCHEMES, required=True, help=t("cli.plan.help.scheme", lang))
+    pl.add_argument("--stage", choices=STAGES, required=True, help=t("cli.plan.help.stage", lang))
+    pl.add_argument("--max-km", type=float, default=None, help=t("cli.plan.help.max_km", lang))
+    pl.add_argument("--max-moves-per-school", type=int, default=None, help=t("cli.plan.help.max_moves", lang))
     only = pl.add_mutually_exclusive_group()
-    only.add_argument("--budget-only", action="store_true", help=t("cli.plan.help.budget_only", "zh"))
-    only.add_argument("--transfers-only", action="store_true", help=t("cli.plan.help.transfers_only", "zh"))
-    pl.add_argument("--time-limit", type=float, default=20.0, help=t("plan2.cli.time_limit", "zh"))
-    pl.add_argument("--cost-per-transfer", type=float, default=None, help=t("plan2.cli.per_transfer", "zh"))
-    pl.add_argument("--json", action="store_true", help=t("cli.help.json", "zh"))
-    pl.add_argument("--teacher-names", action="store_true", help=t("privacy.cli.teacher_names", "zh"))
-    pl.add_argument("--county", help=t("cli.help.county", "zh"))
-    _add_lang(pl)
+    only.add_argument("--budget-only", action="store_true", help=t("cli.plan.help.budget_only", lang))
+    only.add_argument("--transfers-only", action="store_true", help=t("cli.plan.help.transfers_only", lang))
+    pl.add_argument("--time-limit", type=float, default=20.0, help=t("plan2.cli.time_limit", lang))
+    pl.add_argument("--cost-per-transfer", type=float, default=None, help=t("plan2.cli.per_transfer", lang))
+    pl.add_argument("--json", action="store_true", help=t("cli.help.json", lang))
+    pl.add_argument("--teacher-names", action="store_true", help=t("privacy.cli.teacher_names", lang))
+    pl.add_argument("--county", help=t("cli.help.county", lang))
+    _add_lang(pl, lang)
     pl.set_defaults(func=cmd_plan)
-    _present_parsers(sub, SCHEMES, STAGES)
-    _boundary_parser(sub)
+    _present_parsers(sub, SCHEMES, STAGES, lang)
+    _boundary_parser(sub, lang)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status (0 ok, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(help_lang(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     return int(args.func(args))
+
+
+def help_lang(argv: list[str]) -> str:
+    """Return the language the help is written in: the ``--lang`` given anywhere on the line
+    (before or after the command), else Chinese.
+
+    >>> help_lang(["import", "x.xlsx", "--lang", "en", "-h"]), help_lang(["--lang=en"]), help_lang(["-h"])
+    ('en', 'en', 'zh')
+    """
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre.add_argument("--lang", choices=LANGS, default="zh")
+    try:
+        known, _ = pre.parse_known_args(argv)
+    except argparse.ArgumentError:  # a language that is no choice: the real parser says so
+        return "zh"
+    return str(known.lang)

@@ -167,3 +167,24 @@ def test_every_option_of_every_command_says_what_it_does() -> None:
         assert len(set(helps)) == len(helps), (name, helps)
     template = next(a.help for a in commands._choices_actions if a.dest == "template")  # noqa: SLF001
     assert len(TEMPLATE_FILES) == 5 and "五个" in str(template)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_the_help_speaks_the_language_asked_for(where: str, capsys) -> None:
+    """`import --lang en -h` printed the Chinese help: the parser was built in Chinese before
+    --lang was read.  Now --lang, before or after the command, picks the help's language."""
+    import re
+
+    from dashboard.i18n import t
+
+    argv = ["--lang", "en", "import", "-h"] if where == "before" else ["import", "-h", "--lang", "en"]
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for key in ("cli.help.import_year", "cli.help.import_dry_run"):
+        assert " ".join(t(key, "en").split()) in out, key
+    assert not re.search(r"[\u4e00-\u9fff]", out), out
+    with pytest.raises(SystemExit):
+        main(["import", "-h"])
+    assert t("cli.help.import_dry_run", "zh") in capsys.readouterr().out
