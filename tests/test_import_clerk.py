@@ -304,3 +304,16 @@ def test_an_academic_year_as_bureaus_write_it_is_the_year_it_starts(written: str
 def test_a_year_that_is_not_one_academic_year_is_still_refused(written: str) -> None:
     frame = demo().astype(object).assign(year=written)
     assert {v.rule for v in validate_schools(frame).errors} == {"type"}
+
+
+def test_ticks_and_crosses_are_yes_and_no() -> None:
+    """是否县属 ticked √ / × as bureaus' checklists do: read as yes / no; a mark that is
+    neither is still refused."""
+    frame = demo().astype({"county_run": object})
+    frame.loc[0, "county_run"], frame.loc[1, "county_run"] = "√", "×"
+    frame.loc[2, "county_run"], frame.loc[3, "county_run"] = "✓", "✗"
+    result = validate_schools(frame)
+    assert result.ok, [v.message("zh") for v in result.errors]
+    assert result.frame["county_run"].iloc[:4].tolist() == [True, False, True, False]
+    frame.loc[4, "county_run"] = "○"
+    assert [(v.row, v.column) for v in validate_schools(frame).errors] == [(5, "county_run")]

@@ -24,6 +24,8 @@ __all__ = ["Parsed", "cell_text", "texts", "parse", "final_dtype"]
 _BOOL_WORDS: Final = {
     "true": True, "1": True, "是": True, "yes": True,
     "false": False, "0": False, "否": False, "no": False,
+    # the ticks and crosses of bureaus' own checklists
+    "√": True, "✓": True, "✔": True, "×": False, "✗": False, "✘": False,
 }
 
 
