@@ -129,3 +129,45 @@ def test_the_workbook_keeps_the_mean_and_cv_rows_as_numbers() -> None:
     for row, stage in zip(cv_rows, STAGES, strict=True):
         _, cv = engine_row(m, "quality", stage, "Q2")
         assert row[3].value == pytest.approx(cv) and row[3].number_format == "0.000"
+        assert row[3].font.b  # the summary rows in bold
+    fills = {c.fill.fgColor.rgb for row in ws.iter_rows(min_row=4) for c in row}
+    assert "FF90A4AE" in fills  # a value under its standard shaded, as in the report
+
+
+def test_values_under_their_standard_are_shaded_and_the_summary_rows_bold() -> None:
+    """表Ⅱ-2's 填报说明: a value below its standard on a dark background, in every output."""
+    from docx import Document
+
+    from dashboard.ui.present.html import report_html
+    from dashboard.ui.present.word import SHADE, build_docx
+
+    m = county("zh")
+    table = school_table(m, "quality", 5)
+    units = m.units("quality")
+    below = sum(len(f) for f in units["failing"])  # every failing item is a column here
+    marks = [c.mark for r in table.rows for c in r]
+    assert below and marks.count("fail") == below
+    assert marks.count("total") == len(summary_rows(table, "zh")) * len(table.columns)
+    for k in summary_rows(table, "zh"):
+        assert {c.mark for c in table.rows[k]} == {"total"}
+    assert "深色背景" in table.note
+    # the basic table's failing items are the provincial standard's, not its columns: unmarked
+    assert "fail" not in {c.mark for r in school_table(m, "basic", 4).rows for c in r}
+    assert report_html(m).count('<td class="fail">') == below
+    doc = Document(io.BytesIO(build_docx(m)))
+    fills = [shd.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}fill")
+             for tb in doc.tables for shd in tb._tbl.iter(  # noqa: SLF001
+                 "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}shd")]
+    assert fills.count(SHADE["fail"]) == below
+
+
+def test_english_school_tables_leave_their_texts_the_width_to_be_read() -> None:
+    """English full names as headers squeezed the items' columns to a letter a line."""
+    from dashboard.ui.present.word import column_widths
+
+    m = county("en")
+    for scheme in ("basic", "quality"):
+        table = school_table(m, scheme, 4)
+        assert "Teaching floor area (m²)" in table.columns
+        widths = column_widths(table.columns, [[c.text for c in r] for r in table.rows], 1000)
+        assert widths[-1] >= 100  # the last column (items) keeps a tenth of the width

@@ -28,10 +28,11 @@ from dashboard.ui.format import (
     is_missing,
     is_ratio,
 )
-from dashboard.ui.present.counts import scope_text as scheme_scope, status_order
+from dashboard.ui.present.counts import scope_text as scheme_scope
+from dashboard.ui.present.counts import status_order
 from dashboard.ui.present.model import Material, facts_scheme, sentences, stage_facts
 
-__all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
+__all__ = ["Cell", "MARKS", "OfficialTable", "official_tables", "facts_table", "cv_table",
            "school_table", "county_table", "verdict_table", "cv_format", "TABLE_KEYS"]
 
 NBSP = "\u00a0"  # '1 : 17.7' stays on one line
@@ -39,6 +40,7 @@ NBSP = "\u00a0"  # '1 : 17.7' stays on one line
 # mean (全县平均值) with where they differ from the pages': books to 2, the three teachers-per-
 # pupil indicators as a decimal to 3 (师生比 0.054, not 1 : 18.5).
 FORM_MEAN_DECIMALS = {"B5": 2, "B6": 3, "B7": 3, "B8": 3}
+MARKS = ("", "total", "fail")
 TABLE_KEYS = ("facts", "cv_basic", "cv_quality", "schools_basic", "schools_quality", "county",
               "verdicts")
 
@@ -50,6 +52,9 @@ class Cell:
     text: str
     number: float | None = None
     fmt: str | None = None
+    # MARKS: '' plain; 'total' a 全县平均值/差异系数 row (bold); 'fail' a value below its standard,
+    # on a dark background as the 申报表's 填报说明 asks of 表Ⅱ-2
+    mark: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,10 @@ def form_unit(indicator: str, lang: str) -> str:
 
 def form_header(indicator: str, lang: str) -> str:
     """Return a column header as the forms write it: the indicator's full name and its unit,
-    e.g. '生均教学及辅助用房面积（平方米）'."""
-    name, unit = indicator_label(indicator, lang, short=False), form_unit(indicator, lang)
+    e.g. '生均教学及辅助用房面积（平方米）'; in English the short name ('Teaching floor area
+    (m²)'): the full English names would take the width of the table's texts."""
+    name = indicator_label(indicator, lang, short=lang != "zh")
+    unit = form_unit(indicator, lang)
     return t("app.fig.value_axis", lang, name=name, unit=unit) if unit else name
 
 
@@ -174,7 +181,7 @@ def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
 
 def _join(lang: str, sentences_: tuple[str, ...]) -> str:
     """Return sentences run together: with a space in English, without one in Chinese."""
-    return ("" if lang == "zh" else " ").join(sentences_)
+    return ("" if lang == "zh" else " ").join(x for x in sentences_ if x)
 
 
 def _scope_note(m: Material, scheme: str) -> str:
@@ -194,8 +201,9 @@ def _summary_rows(m: Material, scheme: str, stage: str, width: int) -> list[tupl
     cvs = tuple(_cv_cell(by_id[i].cv) if i in by_id else Cell(DASH) for i in ids)
     stage_cell = Cell(t(f"stage.{stage}", lang))
     pad = (Cell(DASH),) * (width - 2 - len(ids))
-    return [(Cell(t("forms.row.mean", lang)), stage_cell, *means, *pad),
+    rows = [(Cell(t("forms.row.mean", lang)), stage_cell, *means, *pad),
             (Cell(t("forms.row.cv", lang)), stage_cell, *cvs, *pad)]
+    return [tuple(replace(c, mark="total") for c in row) for row in rows]
 
 
 def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
@@ -215,12 +223,16 @@ def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
             t(failing, lang),
             *((t("present2.table.schools.col.approximated", lang),) if approximated else ()))
     rows: list[tuple[Cell, ...]] = []
+    marked = False
     for stage in m.stages(scheme):
         units = m.units(scheme, stage)
         units = units.assign(order_=status_order(units), status_=school_statuses(units)).sort_values(
             ["order_", "school_name"], kind="stable")
         for u in units.itertuples(index=False):
-            values = tuple(_value_cell(getattr(u, i), i, lang) for i in ids)
+            below = set(u.failing)  # the items under their standard: marked (表Ⅱ-2)
+            values = tuple(replace(_value_cell(getattr(u, i), i, lang),
+                                   mark="fail" if i in below else "") for i in ids)
+            marked = marked or bool(below & set(ids))
             extra = ((Cell(failing_names(u.approximated, scheme, lang) or DASH),)
                      if approximated else ())
             rows.append((Cell(str(u.school_name)), Cell(t(f"stage.{u.stage}", lang)), *values,
@@ -228,7 +240,8 @@ def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
                          Cell(failing_names(u.failing, scheme, lang) or DASH), *extra))
         rows += _summary_rows(m, scheme, stage, len(cols))
     note = _join(lang, (t(f"present2.table.schools.note.{scheme}", lang, n=school_rule_size(scheme)),
-                     t("forms.schools.note", lang), _scope_note(m, scheme)))
+                     t("forms.schools.note", lang),
+                     t("forms.schools.marked", lang) if marked else "", _scope_note(m, scheme)))
     return OfficialTable(f"schools_{scheme}",
                          t(f"present.table.schools.title.{scheme}", lang, n=number), note, cols,
                          tuple(rows))

@@ -21,6 +21,9 @@ __all__ = ["build_workbook", "safe_text", "sheet_name", "FORMULA_SIGNS"]
 MAX_SHEET_NAME: Final = 31
 HEADER_ROW: Final = 2  # 0: title, 1: note, 2: header, data from 3
 MAX_WIDTH: Final = 48
+# a marked cell (tables.MARKS): the colours of the report's HTML and DOCX
+MARK_FORMATS: Final[dict[str, dict[str, object]]] = {"total": {"bold": True, "bg_color": "#EEF2F6"},
+                       "fail": {"bg_color": "#90A4AE"}}
 
 
 def safe_text(text: str) -> str:
@@ -59,7 +62,7 @@ def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any], lang: str) -
     formats: dict[str, Any] = {}
     for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
         for c, cell in enumerate(row):
-            _cell(ws, book, r, c, cell, formats, styles)
+            _cell(ws, book, r, c, cell, formats)
             widths[c] = max(widths[c], _width(cell.text))
     for c, w in enumerate(widths):
         ws.set_column(c, c, min(w + 2, MAX_WIDTH), styles["wrap"] if w > MAX_WIDTH else None)
@@ -67,15 +70,16 @@ def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any], lang: str) -
     ws.repeat_rows(HEADER_ROW)
 
 
-def _cell(ws: Any, book: Any, r: int, c: int, cell: Cell, formats: dict[str, Any],
-          styles: dict[str, Any]) -> None:
+def _cell(ws: Any, book: Any, r: int, c: int, cell: Cell, formats: dict[str, Any]) -> None:
+    fmt = cell.fmt if cell.number is not None and cell.fmt else "General"
+    key = f"{fmt}|{cell.mark}"  # a summary row in bold, a value under its standard shaded
+    if key not in formats:
+        formats[key] = book.add_format({"num_format": fmt, "border": 1, "valign": "top",
+                                        **MARK_FORMATS.get(cell.mark, {})})
     if cell.number is not None:
-        fmt = cell.fmt or "General"
-        if fmt not in formats:
-            formats[fmt] = book.add_format({"num_format": fmt, "border": 1})
-        ws.write_number(r, c, cell.number, formats[fmt])
+        ws.write_number(r, c, cell.number, formats[key])
     else:
-        ws.write_string(r, c, safe_text(cell.text), styles["text"])
+        ws.write_string(r, c, safe_text(cell.text), formats[key])
 
 
 def build_workbook(m: Material) -> bytes:
@@ -87,7 +91,6 @@ def build_workbook(m: Material) -> bytes:
         "note": book.add_format({"italic": True, "font_color": "#555F6B"}),
         "header": book.add_format({"bold": True, "bg_color": "#DCE6F0", "border": 1,
                                    "text_wrap": True, "valign": "top"}),
-        "text": book.add_format({"border": 1, "valign": "top"}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
     }
     for table in official_tables(m):
