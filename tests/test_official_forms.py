@@ -171,3 +171,41 @@ def test_english_school_tables_leave_their_texts_the_width_to_be_read() -> None:
         assert "Teaching floor area (m²)" in table.columns
         widths = column_widths(table.columns, [[c.text for c in r] for r in table.rows], 1000)
         assert widths[-1] >= 100  # the last column (items) keeps a tenth of the width
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_table_ends_with_the_forms_reporting_unit_and_date(lang: str) -> None:
+    from docx import Document
+
+    from dashboard.ui.present.html import report_html
+    from dashboard.ui.present.tables import official_tables
+    from dashboard.ui.present.word import build_docx
+    from dashboard.ui.present.workbook import build_workbook
+
+    m = county(lang)
+    tables = official_tables(m)
+    footer = tables[0].footer
+    assert m.county_label in footer and str(m.made.year) in footer
+    assert ("填报单位" in footer) == (lang == "zh")
+    assert all(tb.footer == footer for tb in tables)
+    assert report_html(m).count(footer) == len(tables)
+    doc = Document(io.BytesIO(build_docx(m)))
+    assert [p.text for p in doc.paragraphs].count(footer) == len(tables)
+    book = openpyxl.load_workbook(io.BytesIO(build_workbook(m)))
+    for ws, tb in zip(book.worksheets, tables, strict=True):
+        assert ws.cell(row=3 + len(tb.rows) + 2, column=1).value == footer
+
+
+def test_the_facts_table_has_the_forms_column_names_and_a_total_row() -> None:
+    from dashboard.ui.present.model import stage_facts
+    from dashboard.ui.present.tables import facts_table
+
+    m = county("zh")
+    table = facts_table(m, 1)
+    assert table.columns[1:] == ("学校数（个）", "在校学生数（人）", "教学班数（个）", "专任教师数（人）")
+    total = table.rows[-1]
+    assert total[0].text == "合计" and {c.mark for c in total} == {"total"}
+    facts = stage_facts(m)
+    for k, key in enumerate(("units", "students", "classes", "teachers"), start=1):
+        assert total[k].number == sum(f[key] for f in facts)  # type: ignore[misc]
+    assert "教职工" in table.note  # what the form asks and the data lack, said

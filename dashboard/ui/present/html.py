@@ -44,6 +44,7 @@ th, td { border: 0.5pt solid #90a4ae; padding: 2pt 3pt; vertical-align: top; tex
          overflow-wrap: anywhere; }
 th { background: #dce6f0; }
 p.note { font-size: 8.5pt; color: #555f6b; margin-top: 2pt; }
+p.footer { font-size: 9pt; margin-top: 4pt; white-space: pre-wrap; }
 td.total { font-weight: bold; background: #eef2f6; }
 td.fail { background: #90a4ae; }
 """).replace("FAMILY", CSS_FAMILY)
@@ -66,7 +67,9 @@ def _table(table: OfficialTable, wide: bool) -> str:
     return (f"<figure><figcaption>{escape(table.title)}</figcaption><table>"
             f"<colgroup>{cols}</colgroup><thead><tr>{head}"
             f"</tr></thead><tbody>{body}</tbody></table>"
-            f'<p class="note">{escape(table.note)}</p></figure>')
+            f'<p class="note">{escape(table.note)}</p>'
+            + (f'<p class="footer">{escape(table.footer)}</p>' if table.footer else "")
+            + "</figure>")
 
 
 def _block(block: Block, wide: bool = False) -> str:

@@ -67,6 +67,7 @@ class OfficialTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = field(default=())
     number: int = 0  # 表1, 表2, … (its sheet's name)
+    footer: str = ""  # the forms' 填报单位 / 填报人 / 填报日期 line under the table
 
 
 def cv_format() -> str:
@@ -136,13 +137,20 @@ def _status(status: str, lang: str) -> Cell:
 def facts_table(m: Material, number: int) -> OfficialTable:
     """Table of basic facts: per stage the school units, pupils, classes and teachers."""
     lang = m.lang
-    rows = [(Cell(t(f"stage.{f['stage']}", lang)), _count(f["units"]), _count(f["students"]),  # type: ignore[arg-type]
-             _count(f["classes"]), _count(f["teachers"])) for f in stage_facts(m)]  # type: ignore[arg-type]
+    facts = stage_facts(m)
+    keys = ("units", "students", "classes", "teachers")
+    rows = [(Cell(t(f"stage.{f['stage']}", lang)), *(_count(f[k]) for k in keys))  # type: ignore[arg-type]
+            for f in facts]
+    if len(facts) > 1:  # the forms' 合计 row (units: school × stage, as the note says)
+        rows.append((Cell(t("forms.row.total", lang), mark="total"),
+                     *(replace(_count(sum(f[k] for f in facts)), mark="total")  # type: ignore[misc]
+                       for k in keys)))
     cols = tuple(t(f"present.table.facts.col.{c}", lang)
                  for c in ("stage", "units", "students", "classes", "teachers"))
-    return OfficialTable("facts", t("present.table.facts.title", lang, n=number),
-                         t("present.table.facts.note", lang, year=m.year,
-                           scheme=t(f"scheme.{facts_scheme(m)}", lang)), cols, tuple(rows))
+    note = _join(lang, (t("present.table.facts.note", lang, year=m.year,
+                          scheme=t(f"scheme.{facts_scheme(m)}", lang)), t("forms.facts.note", lang)))
+    return OfficialTable("facts", t("present.table.facts.title", lang, n=number), note, cols,
+                         tuple(rows))
 
 
 def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
@@ -288,7 +296,9 @@ def official_tables(m: Material) -> list[OfficialTable]:
     makers += [partial(cv_table, m, s) for s in m.schemes]
     makers += [partial(school_table, m, s) for s in m.schemes]
     makers += [lambda n: county_table(m, n), lambda n: verdict_table(m, n)]
-    tables = [replace(make(k), number=k) for k, make in enumerate(makers, start=1)]
+    footer = t("forms.footer", m.lang, county=m.county_label,
+               date=t("forms.date", m.lang, y=m.made.year, m=m.made.month, d=m.made.day))
+    tables = [replace(make(k), number=k, footer=footer) for k, make in enumerate(makers, start=1)]
     if m.lang != "en":
         return tables
     # every English sentence begun with a capital (evidence made elsewhere may not be)

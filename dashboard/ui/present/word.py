@@ -230,6 +230,8 @@ def _table(doc: Any, table: OfficialTable) -> None:
             if mark in SHADE:
                 _shade(cell, SHADE[mark])
     doc.add_paragraph(table.note, style=TABLE_NOTE)
+    if table.footer:  # the forms' 填报单位 / 填报日期 line
+        doc.add_paragraph(table.footer, style=TABLE_TEXT)
 
 
 def _block(doc: Any, block: Block, landscape: bool) -> bool:

@@ -66,6 +66,8 @@ def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any], lang: str) -
             widths[c] = max(widths[c], _width(cell.text))
     for c, w in enumerate(widths):
         ws.set_column(c, c, min(w + 2, MAX_WIDTH), styles["wrap"] if w > MAX_WIDTH else None)
+    if table.footer:  # the forms' 填报单位 / 填报日期 line, a row below the table
+        ws.write_string(HEADER_ROW + len(table.rows) + 2, 0, safe_text(table.footer))
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.repeat_rows(HEADER_ROW)
 
