@@ -190,7 +190,7 @@ def test_every_table_ends_with_the_forms_reporting_unit_and_date(lang: str) -> N
     assert all(tb.footer == footer for tb in tables)
     assert report_html(m).count(footer) == len(tables)
     doc = Document(io.BytesIO(build_docx(m)))
-    assert [p.text for p in doc.paragraphs].count(footer) == len(tables)
+    assert [p.text.split("\n")[-1] for p in doc.paragraphs].count(footer) == len(tables)
     book = openpyxl.load_workbook(io.BytesIO(build_workbook(m)))
     for ws, tb in zip(book.worksheets, tables, strict=True):
         assert ws.cell(row=3 + len(tb.rows) + 2, column=1).value == footer
@@ -209,3 +209,19 @@ def test_the_facts_table_has_the_forms_column_names_and_a_total_row() -> None:
     for k, key in enumerate(("units", "students", "classes", "teachers"), start=1):
         assert total[k].number == sum(f[key] for f in facts)  # type: ignore[misc]
     assert "教职工" in table.note  # what the form asks and the data lack, said
+
+
+def test_workbook_sheets_print_on_landscape_a4_one_page_wide_with_the_note_wrapped() -> None:
+    """A sheet printed portrait cut each table across pages and its note at the page edge."""
+    from dashboard.ui.present.workbook import build_workbook
+
+    m = county("zh")
+    book = openpyxl.load_workbook(io.BytesIO(build_workbook(m)))
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1)  # 1, the default, is left out
+        assert ws.page_setup.fitToHeight == 0  # as many pages down as the rows need
+        assert any(str(r).startswith("A2:") for r in ws.merged_cells.ranges)
+        assert ws["A2"].alignment.wrap_text
+    assert book.worksheets[3].row_dimensions[2].height > 15  # the long note: several lines

@@ -229,9 +229,10 @@ def _table(doc: Any, table: OfficialTable) -> None:
                                      else TABLE_TOTAL if mark == "total" else TABLE_TEXT]
             if mark in SHADE:
                 _shade(cell, SHADE[mark])
-    doc.add_paragraph(table.note, style=TABLE_NOTE)
-    if table.footer:  # the forms' 填报单位 / 填报日期 line
-        doc.add_paragraph(table.footer, style=TABLE_TEXT)
+    note = doc.add_paragraph(table.note, style=TABLE_NOTE)
+    if table.footer:  # the forms' 填报单位 / 填报日期 line, in the note's paragraph: never
+        note.add_run().add_break()  # alone on a page of its own
+        note.add_run(table.footer)
 
 
 def _block(doc: Any, block: Block, landscape: bool) -> bool:
