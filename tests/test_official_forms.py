@@ -225,3 +225,14 @@ def test_workbook_sheets_print_on_landscape_a4_one_page_wide_with_the_note_wrapp
         assert any(str(r).startswith("A2:") for r in ws.merged_cells.ranges)
         assert ws["A2"].alignment.wrap_text
     assert book.worksheets[3].row_dimensions[2].height > 15  # the long note: several lines
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_county_items_are_listed_scheme_by_scheme(lang: str) -> None:
+    """The checklist puts failing items first; the table lists 基本均衡's, then 优质均衡's."""
+    from dashboard.ui.present.tables import county_table
+
+    m = county(lang)
+    names = [t(f"scheme.{s}", lang) for s in ("basic", "quality")]
+    shown = [names.index(r[0].text) for r in county_table(m, 6).rows]
+    assert shown == sorted(shown) and set(shown) == {0, 1}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from dashboard.i18n import t
-from dashboard.method.standards import INDICATORS, scheme_ids
+from dashboard.method.standards import INDICATORS, SCHEMES, scheme_ids
 from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows, school_rule_size
@@ -262,7 +262,8 @@ def county_table(m: Material, number: int) -> OfficialTable:
     rows = [(Cell(t(f"scheme.{i.scheme}", lang)), Cell(t(f"app.check.group.{i.group}", lang)),
              Cell(i.name_zh if lang == "zh" else i.name_en), Cell(i.value or DASH),
              Cell(i.target or DASH), _status(i.status, lang), Cell(i.evidence or DASH))
-            for i in m.checklist if i.group not in ("cv", "school_rule", "verdict")]
+            for i in sorted(m.checklist, key=lambda i: SCHEMES.index(i.scheme))  # by scheme,
+            if i.group not in ("cv", "school_rule", "verdict")]  # as the forms list them
     cols = tuple(t(f"app.check.col.{c}", lang)
                  for c in ("scheme", "group", "item", "value", "target", "status", "evidence"))
     return OfficialTable("county", t("present.table.county.title", lang, n=number),
