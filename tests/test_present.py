@@ -152,7 +152,8 @@ def test_xlsx_one_sheet_per_table_with_numbers_and_formats(made: dict[str, Path]
     assert len(book.sheetnames) == 7
     ws = book.worksheets[2]  # the quality CVs
     assert ws["A1"].value.startswith("表3") and ws["A2"].value  # title and note (units)
-    cells = [ws.cell(row=r, column=5) for r in range(4, ws.max_row + 1)]
+    cells = [ws.cell(row=r, column=5) for r in range(4, ws.max_row + 1)
+             if ws.cell(row=r, column=2).value]  # not the 填报单位 line below (column A only)
     assert [c.value for c in cells] == pytest.approx(
         [v for stage in ("primary", "junior") for v in cvs("quality", stage)])
     assert {c.number_format for c in cells} == {"0.000"}

@@ -138,14 +138,17 @@ def test_the_school_table_shows_each_units_status_failing_first(lang: str) -> No
     units = m.units("basic")
     table = school_table(m, "basic", 4)
     col = table.columns.index(t("present.table.schools.col.status", lang))
-    shown = [r[col].text for r in table.rows]
+    summary = (t("forms.row.mean", lang), t("forms.row.cv", lang))
+    rows = [r for r in table.rows if r[0].text not in summary]  # the 全县平均值/差异系数 rows
+    shown = [r[col].text for r in rows]
     assert Counter(shown) == Counter(t(f"status.{s}", lang) for s in units["school_status"])
     assert shown.count(t("status.approximated", lang)) == 16  # never shown as 达标
     order = [t(f"status.{s}", lang) for s in ("fail", "approximated", "missing", "pass")]
-    ranks = [order.index(x) for x in shown]
-    assert ranks == sorted(ranks)
+    stages = [t(f"stage.{s}", lang) for s in ("primary", "junior")]
+    ranks = [(stages.index(r[1].text), order.index(r[col].text)) for r in rows]
+    assert ranks == sorted(ranks)  # 小学 then 初中, failing first within each
     approx = table.columns.index(t("present2.table.schools.col.approximated", lang))
-    for r in table.rows:  # an approximated unit names what was approximated
+    for r in rows:  # an approximated unit names what was approximated
         if r[col].text == t("status.approximated", lang):
             assert r[approx].text not in ("", "—")
 

@@ -13,7 +13,7 @@ from typing import Final
 from dashboard.ui.present.fonts import CSS_FAMILY
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.report import Block, report_blocks
-from dashboard.ui.present.tables import OfficialTable
+from dashboard.ui.present.tables import MARKS, Cell, OfficialTable
 from dashboard.ui.present.word import column_widths
 
 __all__ = ["report_html", "REPORT_CSS"]
@@ -44,7 +44,16 @@ th, td { border: 0.5pt solid #90a4ae; padding: 2pt 3pt; vertical-align: top; tex
          overflow-wrap: anywhere; }
 th { background: #dce6f0; }
 p.note { font-size: 8.5pt; color: #555f6b; margin-top: 2pt; }
+p.footer { font-size: 9pt; margin-top: 4pt; white-space: pre-wrap; }
+td.total { font-weight: bold; background: #eef2f6; }
+td.fail { background: #90a4ae; }
 """).replace("FAMILY", CSS_FAMILY)
+
+
+def _td(cell: Cell) -> str:
+    """A cell; a summary row's or a value under its standard with its class (tables.MARKS)."""
+    mark = f' class="{cell.mark}"' if cell.mark in MARKS and cell.mark else ""
+    return f"<td{mark}>{escape(cell.text)}</td>"
 
 
 def _table(table: OfficialTable, wide: bool) -> str:
@@ -54,12 +63,13 @@ def _table(table: OfficialTable, wide: bool) -> str:
     widths = column_widths(table.columns, [[c.text for c in r] for r in table.rows], width)
     cols = "".join(f'<col style="width:{100 * w / width:.2f}%">' for w in widths)
     head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c.text)}</td>" for c in row) + "</tr>"
-                   for row in table.rows)
+    body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in table.rows)
     return (f"<figure><figcaption>{escape(table.title)}</figcaption><table>"
             f"<colgroup>{cols}</colgroup><thead><tr>{head}"
             f"</tr></thead><tbody>{body}</tbody></table>"
-            f'<p class="note">{escape(table.note)}</p></figure>')
+            f'<p class="note">{escape(table.note)}</p>'
+            + (f'<p class="footer">{escape(table.footer)}</p>' if table.footer else "")
+            + "</figure>")
 
 
 def _block(block: Block, wide: bool = False) -> str:

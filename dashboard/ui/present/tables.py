@@ -13,14 +13,13 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from dashboard.i18n import t
-from dashboard.method.standards import INDICATORS, STAGES, scheme_ids
+from dashboard.method.standards import INDICATORS, SCHEMES, scheme_ids
 from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows, school_rule_size
 from dashboard.ui.format import (
     DASH,
     cv_decimals,
-    display_unit,
     failing_names,
     fmt_cv,
     fmt_number,
@@ -29,13 +28,19 @@ from dashboard.ui.format import (
     is_missing,
     is_ratio,
 )
+from dashboard.ui.present.counts import scope_text as scheme_scope
 from dashboard.ui.present.counts import status_order
 from dashboard.ui.present.model import Material, facts_scheme, sentences, stage_facts
 
-__all__ = ["Cell", "OfficialTable", "official_tables", "facts_table", "cv_table",
+__all__ = ["Cell", "MARKS", "OfficialTable", "official_tables", "facts_table", "cv_table",
            "school_table", "county_table", "verdict_table", "cv_format", "TABLE_KEYS"]
 
 NBSP = "\u00a0"  # '1 : 17.7' stays on one line
+# The decimals the national 校际差异系数表 (S7 吉林, S9 重庆; docs/outputs.md §3) print a county
+# mean (全县平均值) with where they differ from the pages': books to 2, the three teachers-per-
+# pupil indicators as a decimal to 3 (师生比 0.054, not 1 : 18.5).
+FORM_MEAN_DECIMALS = {"B5": 2, "B6": 3, "B7": 3, "B8": 3}
+MARKS = ("", "total", "fail")
 TABLE_KEYS = ("facts", "cv_basic", "cv_quality", "schools_basic", "schools_quality", "county",
               "verdicts")
 
@@ -47,6 +52,9 @@ class Cell:
     text: str
     number: float | None = None
     fmt: str | None = None
+    # MARKS: '' plain; 'total' a 全县平均值/差异系数 row (bold); 'fail' a value below its standard,
+    # on a dark background as the 申报表's 填报说明 asks of 表Ⅱ-2
+    mark: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class OfficialTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = field(default=())
     number: int = 0  # 表1, 表2, … (its sheet's name)
+    footer: str = ""  # the forms' 填报单位 / 填报人 / 填报日期 line under the table
 
 
 def cv_format() -> str:
@@ -89,6 +98,34 @@ def _value_cell(value: object, indicator: str, lang: str) -> Cell:
     return Cell(text, float(value), _num_format(decimals))  # type: ignore[arg-type]
 
 
+def _form_mean_cell(value: object, indicator: str, lang: str) -> Cell:
+    """A county mean as the 校际差异系数表 prints it (FORM_MEAN_DECIMALS); 师生比 as the form's
+    decimal followed by the pages' '1 : n'."""
+    if indicator not in FORM_MEAN_DECIMALS or is_missing(value):
+        return _value_cell(value, indicator, lang)
+    decimals = FORM_MEAN_DECIMALS[indicator]
+    text = fmt_number(value, decimals)
+    if is_ratio(indicator):
+        text = t("forms.ratio_both", lang, value=text,
+                 ratio=fmt_value(value, indicator, lang, unit=False).replace(" ", NBSP))
+    return Cell(text, float(value), _num_format(decimals))  # type: ignore[arg-type]
+
+
+def form_unit(indicator: str, lang: str) -> str:
+    """Return the unit the official forms write in an indicator's header ('平方米', '元', '台',
+    '册', '人', '间'; '' for 师生比, which the forms print without one)."""
+    return t(f"forms.unit.{indicator}", lang)
+
+
+def form_header(indicator: str, lang: str) -> str:
+    """Return a column header as the forms write it: the indicator's full name and its unit,
+    e.g. '生均教学及辅助用房面积（平方米）'; in English the short name ('Teaching floor area
+    (m²)'): the full English names would take the width of the table's texts."""
+    name = indicator_label(indicator, lang, short=lang != "zh")
+    unit = form_unit(indicator, lang)
+    return t("app.fig.value_axis", lang, name=name, unit=unit) if unit else name
+
+
 def _count(value: float) -> Cell:
     return Cell(fmt_number(value, 0), float(value), "#,##0")
 
@@ -97,21 +134,23 @@ def _status(status: str, lang: str) -> Cell:
     return Cell(t(f"status.{status}", lang))
 
 
-def _header(indicator: str, lang: str) -> str:
-    return t("app.fig.value_axis", lang, name=indicator_label(indicator, lang),
-             unit=display_unit(indicator, lang))
-
-
 def facts_table(m: Material, number: int) -> OfficialTable:
     """Table of basic facts: per stage the school units, pupils, classes and teachers."""
     lang = m.lang
-    rows = [(Cell(t(f"stage.{f['stage']}", lang)), _count(f["units"]), _count(f["students"]),  # type: ignore[arg-type]
-             _count(f["classes"]), _count(f["teachers"])) for f in stage_facts(m)]  # type: ignore[arg-type]
+    facts = stage_facts(m)
+    keys = ("units", "students", "classes", "teachers")
+    rows = [(Cell(t(f"stage.{f['stage']}", lang)), *(_count(f[k]) for k in keys))  # type: ignore[arg-type]
+            for f in facts]
+    if len(facts) > 1:  # the forms' 合计 row (units: school × stage, as the note says)
+        rows.append((Cell(t("forms.row.total", lang), mark="total"),
+                     *(replace(_count(sum(f[k] for f in facts)), mark="total")  # type: ignore[misc]
+                       for k in keys)))
     cols = tuple(t(f"present.table.facts.col.{c}", lang)
                  for c in ("stage", "units", "students", "classes", "teachers"))
-    return OfficialTable("facts", t("present.table.facts.title", lang, n=number),
-                         t("present.table.facts.note", lang, year=m.year,
-                           scheme=t(f"scheme.{facts_scheme(m)}", lang)), cols, tuple(rows))
+    note = _join(lang, (t("present.table.facts.note", lang, year=m.year,
+                          scheme=t(f"scheme.{facts_scheme(m)}", lang)), t("forms.facts.note", lang)))
+    return OfficialTable("facts", t("present.table.facts.title", lang, n=number), note, cols,
+                         tuple(rows))
 
 
 def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
@@ -126,8 +165,8 @@ def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
         for r in ind.itertuples(index=False):
             quality = scheme == "quality"
             rows.append((stage_cell, Cell(indicator_label(r.indicator, lang, short=False)),
-                         Cell(display_unit(r.indicator, lang)),
-                         _value_cell(r.mean, r.indicator, lang), _cv_cell(r.cv),
+                         Cell(form_unit(r.indicator, lang) or DASH),
+                         _form_mean_cell(r.mean, r.indicator, lang), _cv_cell(r.cv),
                          _cv_cell(r.threshold) if quality else Cell(DASH),
                          _status(str(r.status), lang) if quality else Cell(DASH)))
         if scheme == "basic" and not ind.empty:
@@ -142,41 +181,78 @@ def cv_table(m: Material, scheme: str, number: int) -> OfficialTable:
                              _status(status, lang)))
     cols = tuple(t(f"present.table.cv.col.{c}", lang)
                  for c in ("stage", "indicator", "unit", "mean", "cv", "threshold", "status"))
+    note = _join(lang, (t(f"present.table.cv.note.{scheme}", lang, dp=cv_decimals()),
+                     t("forms.cv.note", lang), _scope_note(m, scheme)))
     return OfficialTable(f"cv_{scheme}", t(f"present.table.cv.title.{scheme}", lang, n=number),
-                         t(f"present.table.cv.note.{scheme}", lang, dp=cv_decimals()), cols,
-                         tuple(rows))
+                         note, cols, tuple(rows))
+
+
+def _join(lang: str, sentences_: tuple[str, ...]) -> str:
+    """Return sentences run together: with a space in English, without one in Chinese."""
+    return ("" if lang == "zh" else " ").join(x for x in sentences_ if x)
+
+
+def _scope_note(m: Material, scheme: str) -> str:
+    """The 口径 of a table of ``scheme``: the schools it takes in, teaching points merged or
+    left out, private and non-county-run schools, 一贯制 schools at both stages."""
+    return t("forms.scope", m.lang, scope=scheme_scope(m, scheme).strip())
+
+
+def _summary_rows(m: Material, scheme: str, stage: str, width: int) -> list[tuple[Cell, ...]]:
+    """The 全县平均值 and 差异系数 rows the forms put under a stage's schools: the engine's
+    county mean and CV of each indicator (the same figures as the coefficients table)."""
+    lang = m.lang
+    ind = indicator_rows(m.evaluation, m.county_code, m.year, stage, scheme, lang)
+    by_id = {str(r.indicator): r for r in ind.itertuples(index=False)}
+    ids = scheme_ids(scheme)
+    means = tuple(_value_cell(by_id[i].mean, i, lang) if i in by_id else Cell(DASH) for i in ids)
+    cvs = tuple(_cv_cell(by_id[i].cv) if i in by_id else Cell(DASH) for i in ids)
+    stage_cell = Cell(t(f"stage.{stage}", lang))
+    pad = (Cell(DASH),) * (width - 2 - len(ids))
+    rows = [(Cell(t("forms.row.mean", lang)), stage_cell, *means, *pad),
+            (Cell(t("forms.row.cv", lang)), stage_cell, *cvs, *pad)]
+    return [tuple(replace(c, mark="total") for c in row) for row in rows]
 
 
 def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
-    """Table of the schools: per unit the indicator values, the school-rule status
-    (``school_status``: pass, fail, approximated, missing; an approximated unit is never shown
-    as a pass) with the items it fails and the items judged only on an approximation; failing
-    units first, then approximated and missing, each by stage and name."""
+    """Table of the schools as the forms lay them out (表Ⅱ-2): 小学 first, then 初中; per unit
+    the indicator values, the school-rule status (``school_status``: pass, fail, approximated,
+    missing; an approximated unit is never shown as a pass) with the items it fails and the
+    items judged only on an approximation; within a stage failing units first, then
+    approximated, missing and passing, each by name; under each stage's units its 全县平均值
+    and 差异系数 rows (the engine's, as in the coefficients table)."""
     lang = m.lang
     ids = list(scheme_ids(scheme))
-    units = m.units(scheme)
-    rows = []
-    order = {s: k for k, s in enumerate(STAGES)}
-    units = units.assign(order_=status_order(units), status_=school_statuses(units)).sort_values(
-        ["order_", "stage", "school_name"], kind="stable",
-        key=lambda c: c.map(order) if c.name == "stage" else c)
-    approximated = "approximated" in units
-    for u in units.itertuples(index=False):
-        values = tuple(_value_cell(getattr(u, i), i, lang) for i in ids)
-        extra = (Cell(failing_names(u.approximated, scheme, lang) or DASH),) if approximated else ()
-        rows.append((Cell(str(u.school_name)), Cell(t(f"stage.{u.stage}", lang)), *values,
-                     _status(str(u.status_), lang),
-                     Cell(failing_names(u.failing, scheme, lang) or DASH), *extra))
+    approximated = "approximated" in m.units(scheme)
     failing = ("present2.table.schools.col.failing.basic" if scheme == "basic"
                else "present.table.schools.col.failing")
     cols = (t("present.table.schools.col.school", lang), t("present.table.schools.col.stage", lang),
-            *(_header(i, lang) for i in ids), t("present.table.schools.col.status", lang),
+            *(form_header(i, lang) for i in ids), t("present.table.schools.col.status", lang),
             t(failing, lang),
             *((t("present2.table.schools.col.approximated", lang),) if approximated else ()))
+    rows: list[tuple[Cell, ...]] = []
+    marked = False
+    for stage in m.stages(scheme):
+        units = m.units(scheme, stage)
+        units = units.assign(order_=status_order(units), status_=school_statuses(units)).sort_values(
+            ["order_", "school_name"], kind="stable")
+        for u in units.itertuples(index=False):
+            below = set(u.failing)  # the items under their standard: marked (表Ⅱ-2)
+            values = tuple(replace(_value_cell(getattr(u, i), i, lang),
+                                   mark="fail" if i in below else "") for i in ids)
+            marked = marked or bool(below & set(ids))
+            extra = ((Cell(failing_names(u.approximated, scheme, lang) or DASH),)
+                     if approximated else ())
+            rows.append((Cell(str(u.school_name)), Cell(t(f"stage.{u.stage}", lang)), *values,
+                         _status(str(u.status_), lang),
+                         Cell(failing_names(u.failing, scheme, lang) or DASH), *extra))
+        rows += _summary_rows(m, scheme, stage, len(cols))
+    note = _join(lang, (t(f"present2.table.schools.note.{scheme}", lang, n=school_rule_size(scheme)),
+                     t("forms.schools.note", lang),
+                     t("forms.schools.marked", lang) if marked else "", _scope_note(m, scheme)))
     return OfficialTable(f"schools_{scheme}",
-                         t(f"present.table.schools.title.{scheme}", lang, n=number),
-                         t(f"present2.table.schools.note.{scheme}", lang,
-                           n=school_rule_size(scheme)), cols, tuple(rows))
+                         t(f"present.table.schools.title.{scheme}", lang, n=number), note, cols,
+                         tuple(rows))
 
 
 def county_table(m: Material, number: int) -> OfficialTable:
@@ -186,7 +262,8 @@ def county_table(m: Material, number: int) -> OfficialTable:
     rows = [(Cell(t(f"scheme.{i.scheme}", lang)), Cell(t(f"app.check.group.{i.group}", lang)),
              Cell(i.name_zh if lang == "zh" else i.name_en), Cell(i.value or DASH),
              Cell(i.target or DASH), _status(i.status, lang), Cell(i.evidence or DASH))
-            for i in m.checklist if i.group not in ("cv", "school_rule", "verdict")]
+            for i in sorted(m.checklist, key=lambda i: SCHEMES.index(i.scheme))  # by scheme,
+            if i.group not in ("cv", "school_rule", "verdict")]  # as the forms list them
     cols = tuple(t(f"app.check.col.{c}", lang)
                  for c in ("scheme", "group", "item", "value", "target", "status", "evidence"))
     return OfficialTable("county", t("present.table.county.title", lang, n=number),
@@ -220,7 +297,9 @@ def official_tables(m: Material) -> list[OfficialTable]:
     makers += [partial(cv_table, m, s) for s in m.schemes]
     makers += [partial(school_table, m, s) for s in m.schemes]
     makers += [lambda n: county_table(m, n), lambda n: verdict_table(m, n)]
-    tables = [replace(make(k), number=k) for k, make in enumerate(makers, start=1)]
+    footer = t("forms.footer", m.lang, county=m.county_label,
+               date=t("forms.date", m.lang, y=m.made.year, m=m.made.month, d=m.made.day))
+    tables = [replace(make(k), number=k, footer=footer) for k, make in enumerate(makers, start=1)]
     if m.lang != "en":
         return tables
     # every English sentence begun with a capital (evidence made elsewhere may not be)

@@ -30,12 +30,16 @@ STYLES: Final = {"title": "Title", "subtitle": "Subtitle", "h1": "Heading 1", "h
                  "toc": "JH Note"}
 TABLE_TEXT: Final = "JH Table Text"
 TABLE_HEAD: Final = "JH Table Head"
+TABLE_TOTAL: Final = "JH Table Total"  # a 全县平均值 / 差异系数 row
+# the background of a marked cell (tables.MARKS), as the report's HTML has it
+SHADE: Final = {"total": "EEF2F6", "fail": "90A4AE"}
 TABLE_NOTE: Final = "JH Note"
 CAPTION: Final = "Caption"
 TABLE_SIZE: Final = 8  # pt, the tables' type
 SHORT: Final = 12  # ems: a column whose texts all fit keeps each on one line (names, statuses)
 SHORT_HEADER: Final = 5.0  # ems: a Chinese header up to this long is not wrapped
 MIN_EMS: Final = 2.5  # ems: the narrowest column
+LONG_MIN: Final = 8  # ems: the narrowest a column of long texts is left by the short ones
 CELL_MARGIN: Final = 36195  # EMU: 57 twips (1 mm), a cell's left and right margin each
 _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
@@ -73,12 +77,13 @@ def _styles(doc: Any) -> None:
     normal.paragraph_format.space_after = Pt(6)
     _paragraph_style(doc, TABLE_TEXT, size=TABLE_SIZE)
     _paragraph_style(doc, TABLE_HEAD, size=TABLE_SIZE, bold=True)
+    _paragraph_style(doc, TABLE_TOTAL, size=TABLE_SIZE, bold=True)
     _paragraph_style(doc, TABLE_NOTE, size=9, color=RGBColor(0x55, 0x5F, 0x6B))
     editable = _paragraph_style(doc, STYLES["editable"], size=11, italic=True,
                                 color=RGBColor(0xA0, 0x30, 0x30))
     editable.paragraph_format.space_after = Pt(8)
     for name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "List Paragraph",
-                 CAPTION, TABLE_TEXT, TABLE_HEAD, TABLE_NOTE, STYLES["editable"]):
+                 CAPTION, TABLE_TEXT, TABLE_HEAD, TABLE_TOTAL, TABLE_NOTE, STYLES["editable"]):
         _typefaces(doc.styles[name])
     for name in ("Title", "Heading 1", "Heading 2", CAPTION):
         doc.styles[name].font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
@@ -153,15 +158,32 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: 
     short = [n <= SHORT for n in need]
     fixed = sum(int(n * em) + pad for n, s in zip(need, short, strict=True) if s)
     long_total = sum(n for n, s in zip(need, short, strict=True) if not s)
-    if long_total and fixed < width:
+    # a long column gets at least LONG_MIN ems, else every column goes by its need (English
+    # headers left the long texts a letter a line)
+    floor = sum(int(LONG_MIN * em) + pad for s in short if not s)
+    if long_total and fixed + floor <= width:
         rest = width - fixed
         out = [int(n * em) + pad if s else int(rest * n / long_total)
                for n, s in zip(need, short, strict=True)]
-    else:  # nothing long, or too little room: every column by its need
+    elif long_total and floor < width:  # too little room: the long ones at LONG_MIN ems, the
+        # short ones narrowed alike (a header wraps inside a word, a figure stays whole)
+        scale = (width - floor) / fixed
+        out = [int(scale * (int(n * em) + pad)) if s else int(LONG_MIN * em) + pad
+               for n, s in zip(need, short, strict=True)]
+    else:  # nothing long: every column by its need
         total = sum(int(n * em) + pad for n in need)
         out = [int(width * (int(n * em) + pad) / total) for n in need]
     out[-1] += width - sum(out)
     return out
+
+
+def _shade(cell: Any, fill: str) -> None:
+    """Give a table cell a background (w:shd; python-docx has no API for it)."""
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)  # noqa: SLF001
 
 
 def _table(doc: Any, table: OfficialTable) -> None:
@@ -186,7 +208,8 @@ def _table(doc: Any, table: OfficialTable) -> None:
         column.width = w
         for cell in column.cells:
             cell.width = w
-    ids = {name: doc.styles[name].style_id for name in (TABLE_HEAD, TABLE_TEXT)}
+    ids = {name: doc.styles[name].style_id for name in (TABLE_HEAD, TABLE_TEXT, TABLE_TOTAL)}
+    marks = [[""] * len(table.columns), *[[c.mark for c in row] for row in table.rows]]
     for r, values in enumerate(texts):
         row = grid.rows[r]
         trpr = row._tr.get_or_add_trPr()  # noqa: SLF001 — no public API for these row flags
@@ -197,14 +220,19 @@ def _table(doc: Any, table: OfficialTable) -> None:
             head = OxmlElement("w:tblHeader")
             head.set(qn("w:val"), "true")
             trpr.append(head)
-        style_id = ids[TABLE_HEAD if r == 0 else TABLE_TEXT]
-        for cell, value in zip(row.cells, values, strict=True):
+        for cell, value, mark in zip(row.cells, values, marks[r], strict=True):
             paragraph = cell.paragraphs[0]
             paragraph.text = str(value)
             # the style by its id: python-docx's style setter looks the name up among every
             # style for each paragraph (seconds for the school tables)
-            paragraph._p.style = style_id  # noqa: SLF001
-    doc.add_paragraph(table.note, style=TABLE_NOTE)
+            paragraph._p.style = ids[TABLE_HEAD if r == 0  # noqa: SLF001
+                                     else TABLE_TOTAL if mark == "total" else TABLE_TEXT]
+            if mark in SHADE:
+                _shade(cell, SHADE[mark])
+    note = doc.add_paragraph(table.note, style=TABLE_NOTE)
+    if table.footer:  # the forms' 填报单位 / 填报日期 line, in the note's paragraph: never
+        note.add_run().add_break()  # alone on a page of its own
+        note.add_run(table.footer)
 
 
 def _block(doc: Any, block: Block, landscape: bool) -> bool:

@@ -7,6 +7,7 @@ becomes a formula when the sheet is re-saved or exported to CSV.  No Streamlit.
 from __future__ import annotations
 
 import io
+import math
 from typing import Any, Final
 
 import xlsxwriter
@@ -21,6 +22,12 @@ __all__ = ["build_workbook", "safe_text", "sheet_name", "FORMULA_SIGNS"]
 MAX_SHEET_NAME: Final = 31
 HEADER_ROW: Final = 2  # 0: title, 1: note, 2: header, data from 3
 MAX_WIDTH: Final = 48
+HEADER_WIDTH: Final = 12  # characters: a longer header wraps onto more lines
+NOTE_LINE: Final = 15  # points: the height of one line of the wrapped note
+A4: Final = 9  # Excel's paper code of A4
+# a marked cell (tables.MARKS): the colours of the report's HTML and DOCX
+MARK_FORMATS: Final[dict[str, dict[str, object]]] = {"total": {"bold": True, "bg_color": "#EEF2F6"},
+                       "fail": {"bg_color": "#90A4AE"}}
 
 
 def safe_text(text: str) -> str:
@@ -52,30 +59,44 @@ def _width(text: str) -> int:
 def _sheet(book: Any, table: OfficialTable, styles: dict[str, Any], lang: str) -> None:
     ws = book.add_worksheet(sheet_name(table, lang))
     ws.write_string(0, 0, safe_text(table.title), styles["title"])
-    ws.write_string(1, 0, safe_text(table.note), styles["note"])
-    widths = [_width(c) for c in table.columns]
+    # a header wraps (a long one set the column's width: the printed table shrank to fit)
+    widths = [min(_width(c), HEADER_WIDTH) for c in table.columns]
     for c, name in enumerate(table.columns):
         ws.write_string(HEADER_ROW, c, safe_text(name), styles["header"])
     formats: dict[str, Any] = {}
     for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
         for c, cell in enumerate(row):
-            _cell(ws, book, r, c, cell, formats, styles)
+            _cell(ws, book, r, c, cell, formats)
             widths[c] = max(widths[c], _width(cell.text))
     for c, w in enumerate(widths):
         ws.set_column(c, c, min(w + 2, MAX_WIDTH), styles["wrap"] if w > MAX_WIDTH else None)
+    ws.set_row(HEADER_ROW, NOTE_LINE * max(
+        math.ceil(_width(c) / min(w + 2, MAX_WIDTH)) for c, w in zip(table.columns, widths,
+                                                                     strict=True)))
+    # the note over the table's width, wrapped (one long cell was cut at the printed page)
+    span = sum(min(w + 2, MAX_WIDTH) for w in widths)
+    ws.merge_range(1, 0, 1, len(table.columns) - 1, safe_text(table.note), styles["note"])
+    ws.set_row(1, NOTE_LINE * math.ceil(_width(table.note) / max(span, 1)))
+    # printed as the report's school tables are: A4 landscape, the table's width on one page
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    if table.footer:  # the forms' 填报单位 / 填报日期 line, a row below the table
+        ws.write_string(HEADER_ROW + len(table.rows) + 2, 0, safe_text(table.footer))
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.repeat_rows(HEADER_ROW)
 
 
-def _cell(ws: Any, book: Any, r: int, c: int, cell: Cell, formats: dict[str, Any],
-          styles: dict[str, Any]) -> None:
+def _cell(ws: Any, book: Any, r: int, c: int, cell: Cell, formats: dict[str, Any]) -> None:
+    fmt = cell.fmt if cell.number is not None and cell.fmt else "General"
+    key = f"{fmt}|{cell.mark}"  # a summary row in bold, a value under its standard shaded
+    if key not in formats:
+        formats[key] = book.add_format({"num_format": fmt, "border": 1, "valign": "top",
+                                        **MARK_FORMATS.get(cell.mark, {})})
     if cell.number is not None:
-        fmt = cell.fmt or "General"
-        if fmt not in formats:
-            formats[fmt] = book.add_format({"num_format": fmt, "border": 1})
-        ws.write_number(r, c, cell.number, formats[fmt])
+        ws.write_number(r, c, cell.number, formats[key])
     else:
-        ws.write_string(r, c, safe_text(cell.text), styles["text"])
+        ws.write_string(r, c, safe_text(cell.text), formats[key])
 
 
 def build_workbook(m: Material) -> bytes:
@@ -84,10 +105,10 @@ def build_workbook(m: Material) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     styles = {
         "title": book.add_format({"bold": True, "font_size": 14}),
-        "note": book.add_format({"italic": True, "font_color": "#555F6B"}),
+        "note": book.add_format({"italic": True, "font_color": "#555F6B", "text_wrap": True,
+                                 "valign": "top"}),
         "header": book.add_format({"bold": True, "bg_color": "#DCE6F0", "border": 1,
                                    "text_wrap": True, "valign": "top"}),
-        "text": book.add_format({"border": 1, "valign": "top"}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
     }
     for table in official_tables(m):
