@@ -269,8 +269,14 @@ def test_a_workbook_of_one_sheet_per_year_imports_the_years_sheet(tmp_path: Path
     with pd.ExcelWriter(path) as book:
         for year, frame in frames.items():
             frame.rename(columns=ZH).to_excel(book, sheet_name=f"{year}学年", index=False)
+    from dashboard.store.importing import preview, preview_lines
+
     for year, frame in frames.items():
-        pd.testing.assert_frame_equal(stage_import(path, year=year).schools, frame)
+        staged = stage_import(path, year=year)
+        pd.testing.assert_frame_equal(staged.schools, frame)
+        assert staged.schools_sheet == f"{year}学年"  # and the preview says which sheet
+        lines = preview_lines(preview(tmp_path / "data", staged), "zh")
+        assert f"学校表读自工作表「{year}学年」。" in lines
     with pytest.raises(SnapshotValueError):
         stage_import(path, year=2022)
     with pytest.raises(SnapshotValueError):

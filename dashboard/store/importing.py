@@ -28,6 +28,7 @@ from dashboard.store.contract import (
 )
 from dashboard.store.contract.facts import load_facts
 from dashboard.store.contract.reading import sheet_names
+from dashboard.store.contract.violations import shown_value
 from dashboard.store.snapshots import (
     SnapshotInfo,
     SnapshotValueError,
@@ -52,6 +53,7 @@ class Staged:
     source: str
     classes: pd.DataFrame | None = None  # optional class rows (data contract §4a)
     rooms: pd.DataFrame | None = None  # optional room and facility rows
+    schools_sheet: str | None = None  # the XLSX sheet the schools were read from
 
     @property
     def year(self) -> int:
@@ -137,7 +139,7 @@ def stage_import(schools_path: str | Path, *, teachers_path: str | Path | None =
     warnings = tuple(v for table, m in masks.items() for v in results[table].warnings_of(m))
     return Staged(kept, tables.get("teachers"), tables.get("county"), warnings,
                   ", ".join(Path(p).name for p in paths), classes=tables.get("classes"),
-                  rooms=tables.get("rooms"))
+                  rooms=tables.get("rooms"), schools_sheet=results["schools"].sheet)
 
 
 def _has_year(result: LoadResult, year: int) -> bool:
@@ -265,6 +267,8 @@ def preview_lines(pv: Preview, lang: str) -> list[str]:
                junior=f"{pv.pupils['junior']:,}",
                teachers=len(st.teachers) if st.teachers is not None else "—",
                items=len(st.county) if st.county is not None else "—")]
+    if st.schools_sheet is not None:  # picked among several: a cover sheet, one sheet a year
+        lines.append(t("import.preview_sheet", lang, sheet=shown_value(st.schools_sheet)))
     if st.classes is not None or st.rooms is not None:
         lines.append(t("import.preview_facts", lang,
                        classes=len(st.classes) if st.classes is not None else "—",

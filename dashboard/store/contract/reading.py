@@ -314,7 +314,7 @@ def _load(table: Table, path: str | Path, schools: pd.DataFrame | None, sheet: s
     result = check(table, read.frame, schools, file=path.name, sheet=read.sheet,
                    row_numbers=read.numbers, lang=lang, aliases=aliases)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        result = _uncached_formulas(table, path, read.sheet, result)
+        result = replace(_uncached_formulas(table, path, read.sheet, result), sheet=read.sheet)
     return result
 
 
@@ -353,7 +353,7 @@ def _uncached_formulas(table: Table, path: Path, sheet: str | None, result: Load
             formula = _formula_text(frame.iat[at_row[v.row], headers.index(v.column)])
         out.append(v if formula is None else
                    replace(v, value=shown_value(formula), rule="formula_uncached", params=()))
-    return LoadResult(result.frame, tuple(out))
+    return replace(result, violations=tuple(out))
 
 
 def file_headers(table: Table, path: str | Path, sheet: str | None = None) -> list[str]:

@@ -180,6 +180,7 @@ class LoadResult:
     frame: pd.DataFrame
     violations: tuple[Violation, ...]
     rows: tuple[int, ...] | None = None  # the file row number of each frame row, when known
+    sheet: str | None = None  # the XLSX sheet read (the one named, or the one the reader picked)
 
     @property
     def errors(self) -> tuple[Violation, ...]:
