@@ -106,36 +106,34 @@ if after.outside is not None:  # the CVs are met, the verdict is not: say what f
     for link in after.outside.links:
         page_link(link.page, link.label, icon=":material/arrow_forward:", query_params=dict(link.params))
 st.caption(after.goal_note)
-(st.info if result.check.passed else st.warning)(pv.check_text(result, lang, ctx.schools))
-lines = pv.explanation_lines(result, lang)
-if lines:
+# the tables of this plan, built once per plan and language (keyed as the verdict after it)
+tables = cache.page_view("planner_tables", (*view_key, repr(result.actions())),
+                         lambda: pv.plan_tables(result, ctx.schools, lang))
+(st.info if result.check.passed else st.warning)(tables.check)
+if tables.explanation:
     st.subheader(ctx.tr("planner.page.explanation"))
-    st.markdown("\n".join(f"- {line}" for line in lines))
+    st.markdown("\n".join(f"- {line}" for line in tables.explanation))
 
 st.subheader(ctx.tr("planner.page.coefficients"))
-st.dataframe(pv.coefficient_table(result, lang), hide_index=True, key="planner_coefficients")
+st.dataframe(tables.coefficients, hide_index=True, key="planner_coefficients")
 
 st.subheader(ctx.tr("planner.page.moves"))
-moves = pv.moves_table(result, ctx.schools, lang)
-if moves.empty:
+if tables.moves.empty:
     st.info(pv.empty_text(result, "moves", lang))
-else:
-    shown = pv.moves_columns(moves, lang)  # no stage, no teacher ids (both in the XLSX)
-    st.dataframe(moves, hide_index=True, key="planner_moves", column_order=shown,
-                 column_config=fitted(pv.column_widths(moves, shown, names=2)))
+else:  # no stage, no teacher ids (both in the XLSX)
+    st.dataframe(tables.moves, hide_index=True, key="planner_moves", column_order=tables.moves_shown,
+                 column_config=fitted(tables.moves_widths))
 st.caption(pv.rotation_text(result, lang))
 
 st.subheader(ctx.tr("planner.page.purchases"))
-buys = pv.purchases_table(result, ctx.schools, lang)
-if buys.empty:
+if tables.purchases.empty:
     st.info(pv.empty_text(result, "purchases", lang))
 else:
-    st.dataframe(buys, hide_index=True, key="planner_purchases")
+    st.dataframe(tables.purchases, hide_index=True, key="planner_purchases")
 
-effects = pv.school_changes(result, ctx.schools, lang)  # one row per school and item: short headers
-if not effects.empty:
+if not tables.schools.empty:  # one row per school and item: short headers
     st.subheader(ctx.tr("planner.page.schools"))
-    st.dataframe(effects, hide_index=True, key="planner_schools")
+    st.dataframe(tables.schools, hide_index=True, key="planner_schools")
 
 # the name follows scheme, stage, mode and language until the user types a name of their own
 default_name = pv.default_scenario_name(result, lang)

@@ -88,6 +88,8 @@ __all__ = [
     "PageLink",
     "school_changes",
     "plan_xlsx",
+    "PlanTables",
+    "plan_tables",
     "default_scenario_name",
     "save_as_scenario",
 ]
@@ -578,6 +580,31 @@ def column_widths(frame: pd.DataFrame, columns: list[str] | None = None, *,
     cols = list(frame.columns) if columns is None else columns
     share = max(MIN_WIDTH, (TABLE_WIDTH - NAME_WIDTH * names) // max(len(cols) - names, 1))
     return {c: NAME_WIDTH if k < names else share for k, c in enumerate(cols)}
+
+
+@dataclass(frozen=True, eq=False)
+class PlanTables:
+    """What the page shows of a plan below its verdict, made once per plan and language (the
+    page caches it: a rerun that changed a widget elsewhere does not build the tables again)."""
+
+    check: str  # the pure engine's re-check
+    explanation: list[str]
+    coefficients: pd.DataFrame
+    moves: pd.DataFrame
+    moves_shown: list[str]  # the transfer table's columns on the page
+    moves_widths: dict[str, int]
+    purchases: pd.DataFrame
+    schools: pd.DataFrame  # school_changes: one row per school and item
+
+
+def plan_tables(p: Plan, schools: pd.DataFrame, lang: str) -> PlanTables:
+    """Return the plan's tables and texts as the page shows them."""
+    moves = moves_table(p, schools, lang)
+    shown = moves_columns(moves, lang)
+    return PlanTables(check_text(p, lang, schools), explanation_lines(p, lang),
+                      coefficient_table(p, lang), moves, shown,
+                      column_widths(moves, shown, names=2), purchases_table(p, schools, lang),
+                      school_changes(p, schools, lang))
 
 
 def summary_table(p: Plan, lang: str) -> pd.DataFrame:
