@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "school_statuses",
+    "SCHOOL_STATUSES",
     "STATUSES",
     "KINDS",
     "Component",
@@ -218,7 +219,8 @@ def cv_component(scheme: str, stage: str, indicators: pd.DataFrame, composites: 
                      near=near_ids, failing=len(failing), total=len(ids), stage=stage)
 
 
-SCHOOL_STATUSES: Final = ("pass", "fail", "approximated", "missing")
+# a unit's school-rule status, the most decisive first (the outputs list them in this order)
+SCHOOL_STATUSES: Final = ("fail", "approximated", "missing", "pass")
 
 
 def school_statuses(units: pd.DataFrame) -> pd.Series:

@@ -15,30 +15,31 @@ No Streamlit.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
 
 import numpy as np
 import pandas as pd
+
+from dashboard.ui.format import text_ems
 
 __all__ = ["place_labels", "text_px"]
 
 PLOT_PX: Final = 550  # the plot area's height of a 640-px map (title and legend margins off)
 FONT_PX: Final = 13  # the township names' font size (maps.township_map)
 GRID: Final = 31  # candidates per side of a township's bounding box
+BOLD_LATIN_EM: Final = 0.62  # a Latin letter of the bold names, in ems
 MARGIN_PX: Final = 3  # room kept between a name's box and a marker
 ROOM_PX: Final = 4  # room enough around a moved name (to markers and to the outline)
 
 
 def text_px(text: str, font_px: float = FONT_PX) -> float:
-    """Return the width in pixels of ``text`` in bold type (a CJK character is about one em,
-    a Latin letter about 0.62 em).
+    """Return the width in pixels of ``text`` in bold type (format.text_ems: a CJK character
+    about one em, a Latin letter about 0.62 em).
 
     >>> text_px("城关街道"), text_px("Tao")
     (52.0, 24.18)
     """
-    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
-    return round(font_px * (wide + 0.62 * (len(text) - wide)), 2)
+    return round(font_px * text_ems(text, BOLD_LATIN_EM), 2)
 
 
 def _rings(path: tuple[list, list]) -> list[np.ndarray]:
@@ -107,7 +108,8 @@ def place_labels(labels: pd.DataFrame, paths: dict[str, tuple[list, list]],
             continue
         hw, hh = (text_px(str(row.township)) / 2 + 2) * unit, (FONT_PX / 2 + 2) * unit
         x0, y0 = float(row.lon), float(row.lat) * aspect
-        if _clearance(np.array([x0]), np.array([y0]), hw, hh, mx, my, mr)[0] > 0:
+        here = _clearance(np.array([x0]), np.array([y0]), hw, hh, mx, my, mr)[0]
+        if here > 0:
             continue  # clear where it is: keep it there
         shape = max((Polygon(np.c_[r[:, 0], r[:, 1] * aspect]) for r in rings), key=lambda p: p.area)
         if not shape.is_valid or shape.area <= 0:
@@ -126,7 +128,7 @@ def place_labels(labels: pd.DataFrame, paths: dict[str, tuple[list, list]],
         # the nearest place with room enough (a name stays near the township's middle), else
         # the place of most room
         best = int(np.argmin(np.where(ample, near, np.inf))) if ample.any() else int(np.argmax(room))
-        if room[best] > _clearance(np.array([x0]), np.array([y0]), hw, hh, mx, my, mr)[0]:
+        if room[best] > here:
             out.iloc[k, out.columns.get_loc("lon")] = cx[best]
             out.iloc[k, out.columns.get_loc("lat")] = cy[best] / aspect
     return out

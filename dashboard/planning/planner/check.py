@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dashboard.method.compliance import QUALITY_MIN_MET, QUALITY_REST_FRACTION
+from dashboard.method.compliance import AT_MINIMUM_RTOL, QUALITY_MIN_MET, QUALITY_REST_FRACTION
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import INDICATORS, scheme_ids
 from dashboard.planning.planner.instance import _Inst, _roster_flags, haversine_km, rule_allowance
@@ -148,12 +148,13 @@ def _minimum_failures(inst: _Inst, after: Evaluation, teachers_only: bool) -> li
     if not teachers_only:  # purchases bring every purchasable unit to the per-school rule (§4.2)
         buyable = ua["school_id"].astype(str).isin(set(_resource_setup(inst)[1])).to_numpy()
         ratio = {q: ua[q].to_numpy(float) / INDICATORS[q].minimum(stage) for q in scheme_ids("quality")}
-        t_miss = sum((ratio[q] < 1 - 1e-9).astype(int) for q in scheme_ids("quality", "teacher"))
-        r_miss = sum((ratio[q] < 1 - 1e-9).astype(int) for q in scheme_ids("quality", "resource"))
+        # the engine's own reading of "at the minimum" (compliance.quality_rule_columns)
+        t_miss = sum((ratio[q] < 1 - AT_MINIMUM_RTOL).astype(int) for q in scheme_ids("quality", "teacher"))
+        r_miss = sum((ratio[q] < 1 - AT_MINIMUM_RTOL).astype(int) for q in scheme_ids("quality", "resource"))
         allowance = np.maximum(len(scheme_ids("quality")) - QUALITY_MIN_MET - t_miss, 0)
         for q in scheme_ids("quality", "resource"):
-            bad = buyable & ((ratio[q] < QUALITY_REST_FRACTION * (1 - 1e-9))
-                             | ((ratio[q] < 1 - 1e-9) & (r_miss > allowance)))
+            bad = buyable & ((ratio[q] < QUALITY_REST_FRACTION * (1 - AT_MINIMUM_RTOL))
+                             | ((ratio[q] < 1 - AT_MINIMUM_RTOL) & (r_miss > allowance)))
             failures += [CheckFailure("minimum", str(s), indicator=q) for s in ua.loc[bad, "school_id"]]
     return failures
 

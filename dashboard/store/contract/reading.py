@@ -86,6 +86,10 @@ class _TooLarge(Exception):
         self.sheet: str | None = None  # the XLSX sheet past the limit, named in the violation
 
 
+# what a second, optional look at a workbook (its sheet names, its formulas) gives up on
+_NOT_READ: Final[tuple[type[BaseException], ...]] = (_TooLarge, *_UNREADABLE)
+
+
 def _check_grid(rows: int, width: int, cells: int) -> None:
     """Raise _TooLarge when a sheet has grown past the row, column or cell limit."""
     if rows > MAX_ROWS:
@@ -211,9 +215,7 @@ def sheet_names(path: str | Path) -> list[str]:
     try:
         _check_zip(Path(path))
         book = load_workbook(path, read_only=True, data_only=True)
-    except _TooLarge:
-        return []
-    except _UNREADABLE:
+    except _NOT_READ:
         return []
     try:
         return list(book.sheetnames)
@@ -337,9 +339,7 @@ def _uncached_formulas(table: Table, path: Path, sheet: str | None, result: Load
         return result
     try:
         _, rows, _ = _xlsx_rows(table, path, sheet, data_only=False)
-    except _TooLarge:
-        return result
-    except _UNREADABLE:
+    except _NOT_READ:
         return result
     if not rows:
         return result

@@ -17,14 +17,12 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.standards import STAGES
-from dashboard.method.verdict import school_statuses
+from dashboard.method.verdict import SCHOOL_STATUSES, school_statuses
 from dashboard.ui.present.model import Material
 
-__all__ = ["SCHOOL_STATUSES", "OUT_REASONS", "Scope", "scope_of", "scope_text", "school_counts",
+__all__ = ["OUT_REASONS", "Scope", "scope_of", "scope_text", "school_counts",
            "counts_text", "status_order"]
 
-# a unit's school-rule status (profiles_school.judge_units), the most decisive first
-SCHOOL_STATUSES: Final = ("fail", "approximated", "missing", "pass")
 # why a school of the snapshot makes no unit of its own (docs/method.md §6)
 OUT_REASONS: Final = ("merged", "tp_excluded", "tp_out", "private", "non_county_run", "other")
 
@@ -102,7 +100,7 @@ def school_counts(m: Material, scheme: str, stage: str | None = None) -> dict[st
 def status_order(units: pd.DataFrame) -> pd.Series:
     """Return each unit's rank for sorting: failing first, then approximated, missing, pass."""
     rank = {s: k for k, s in enumerate(SCHOOL_STATUSES)}
-    return school_statuses(units).map(rank).fillna(len(rank)).astype(int)
+    return school_statuses(units).map(rank).astype(int)  # every unit has one of the statuses
 
 
 def counts_text(m: Material, scheme: str, stage: str | None = None) -> str:

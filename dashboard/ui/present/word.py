@@ -17,6 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from dashboard.ui.format import text_ems
 from dashboard.ui.present.fonts import EAST_ASIAN, LATIN
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.report import Block, report_blocks
@@ -122,11 +123,6 @@ def _orient(doc: Any, landscape: bool) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
 
 
-def _ems(text: str) -> float:
-    """Return the width of ``text`` in ems: a CJK character 1, any other 0.55."""
-    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
-
-
 def _header_ems(header: str) -> float:
     """Return the width (ems) a header needs: a Chinese one wraps onto three lines anywhere
     (one up to SHORT_HEADER characters long stays on one line: '差异系 / 数' read badly), an
@@ -136,8 +132,8 @@ def _header_ems(header: str) -> float:
     (5.94, 5.0, 4.0)
     """
     if any(ord(ch) > 0x2E7F for ch in header):  # a short one ('差异系数') on one line
-        return round(max(min(_ems(header), SHORT_HEADER), _ems(header) / 3), 2)
-    return round(max((_ems(w) for w in header.split()), default=0) * 1.2, 2)
+        return round(max(min(text_ems(header), SHORT_HEADER), text_ems(header) / 3), 2)
+    return round(max((text_ems(w) for w in header.split()), default=0) * 1.2, 2)
 
 
 def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int,
@@ -153,7 +149,7 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: 
     """
     em = size * 12700
     pad = 2 * CELL_MARGIN + int(em / 2)  # the cell's margins and half an em to spare
-    need = [max(_header_ems(c), MIN_EMS, *(_ems(line) for r in rows for line in str(r[k]).split("\n")))
+    need = [max(_header_ems(c), MIN_EMS, *(text_ems(line) for r in rows for line in str(r[k]).split("\n")))
             for k, c in enumerate(columns)]
     short = [n <= SHORT for n in need]
     fixed = sum(int(n * em) + pad for n, s in zip(need, short, strict=True) if s)
