@@ -275,3 +275,18 @@ def test_preview_line_and_school_table_read_well():
     assert all("㎡" not in t(f"planner.resource.{r}", "zh") for r in
                ("teaching_aux_area_m2", "sports_area_m2", "building_area_m2"))
     assert "m²" in t("planner.resource.sports_area_m2", "zh")
+
+
+def test_a_cv_out_of_the_modes_reach_is_named_among_what_fails_outside_the_goal():
+    """Quality primary by transfers on the demo: the teacher CVs are met, the sports-area CV
+    (no transfer changes it) still fails.  The note 'the goal is met, the county still fails
+    on …' named only the school standard and the county items."""
+    from dashboard.ui.format import indicator_label
+
+    p = expected("quality", "primary", "transfers")
+    assert p.check.goal_met
+    for lang in ("zh", "en"):
+        after = pv.after_verdict(p, reference()[0].county, lang)
+        cv = after.verdict.component("cv")
+        assert after.outside is not None and cv is not None and "Q5" in cv.ids
+        assert t("plan4.outside.cv", lang, names=indicator_label("Q5", lang)) in after.outside.text

@@ -440,7 +440,10 @@ def _outside_goal(p: Plan, v: Verdict, after: Evaluation, lang: str) -> OutsideG
     """Return what fails outside the planner's goal when the goal is met but the verdict is not
     a pass (None otherwise): the school standard and the county items are not planned."""
     parts = [c for c in v.components if c.kind != "cv" and c.status in ("fail", "missing")]
-    if not p.check.goal_met or v.status not in ("fail", "missing") or not parts:
+    # the CVs this mode does not aim at (transfers change no resource CV) fail outside it too
+    beyond = [i for c in v.components if c.kind == "cv" and c.stage in (None, p.goal.stage)
+              for i in c.ids if i not in goal_ids(p)]
+    if not p.check.goal_met or v.status not in ("fail", "missing") or not (parts or beyond):
         return None
     links: list[PageLink] = []
     for c in parts:
@@ -454,7 +457,9 @@ def _outside_goal(p: Plan, v: Verdict, after: Evaluation, lang: str) -> OutsideG
         elif c.kind == "county":
             links.append(PageLink("pages/checklist.py", t("plan4.outside.checklist", lang)))
     sep = "、" if lang == "zh" else ", "
-    text = t("plan4.outside.text", lang, parts=sep.join(t(f"verdict.part.{c.kind}", lang) for c in parts))
+    named = [t("plan4.outside.cv", lang, names=sep.join(_id_name(i, lang) for i in beyond))] if beyond else []
+    named += [t(f"verdict.part.{c.kind}", lang) for c in parts]
+    text = t("plan4.outside.text", lang, parts=sep.join(named))
     return OutsideGoal(text=text, links=tuple(links))
 
 
