@@ -134,6 +134,7 @@ def basic_school_rule(units: pd.DataFrame, profile: ProvinceProfile | str | None
 
 # Items computable from the schools table when the county table does not give them.
 _SCHOOL_DERIVED: Final = ("G3", "G4", "G5")
+_G4_THROUGH: Final = 2500.0  # 九年一贯制/十二年一贯制 义务教育阶段 ≤ 2500 (G4 rule note)
 
 
 def derive_school_items(schools: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +146,6 @@ def derive_school_items(schools: pd.DataFrame) -> pd.DataFrame:
     """
     std = standards_table()
     g4 = float(std.loc["G4", "primary_threshold"])
-    g4_through = 2500.0  # 九年一贯制/十二年一贯制 义务教育阶段 ≤ 2500 (G4 rule note)
     g5_p = float(std.loc["G5", "primary_threshold"])
     g5_j = float(std.loc["G5", "junior_threshold"])
     cp = schools.get("classes_primary", 0).astype(float)
@@ -156,7 +156,7 @@ def derive_school_items(schools: pd.DataFrame) -> pd.DataFrame:
     need = np.ceil(classes / 12.0)
     g3 = (schools.get("music_rooms", 0) >= need) & (schools.get("art_rooms", 0) >= need)
     through = schools["school_type"].isin(["nine_year", "twelve_year"])
-    g4_ok = (sp + sj) <= np.where(through, g4_through, g4)
+    g4_ok = (sp + sj) <= np.where(through, _G4_THROUGH, g4)
     with np.errstate(invalid="ignore", divide="ignore"):
         size_p = np.where(cp > 0, sp / cp, 0.0)
         size_j = np.where(cj > 0, sj / cj, 0.0)
@@ -394,8 +394,39 @@ def county_items(scheme: str, *, county_code: str, year: int, county: pd.DataFra
             continue
         if it.status == "missing" and it.item_id in _SCHOOL_DERIVED and scoped_schools is not None:
             it = _derived_item(it, scoped_schools, lang, facts, stage)
+        elif it.item_id == "G4" and scoped_schools is not None and not scoped_schools.empty:
+            it = _g4_with_schools(it, cty, scoped_schools, lang)
         items.append(it)
     return items
+
+
+def _g4_with_schools(item: ChecklistItem, county: pd.DataFrame | None, schools: pd.DataFrame,
+                     lang: str) -> ChecklistItem:
+    """Judge a typed G4 beside the schools table (docs/method.md §5).  One figure cannot carry
+    the 2,500-pupil limit of a 一贯制 school, so a typed figure over 2,000 and within 2,500 is
+    judged school by school; a typed pass the schools table contradicts becomes a fail naming
+    the schools.  A typed figure over 2,500, or one the schools table agrees with, stays."""
+    d = derive_school_items(schools)
+    bad = d[~d["G4"]]
+    limit = float(standards_table().loc["G4", "primary_threshold"])
+    figures = pd.to_numeric(
+        county.loc[county["item_id"].astype(str) == "G4", "value"], errors="coerce"
+    ) if county is not None else pd.Series(dtype=float)
+    within_through = bool(len(figures)) and bool(((figures > limit) & (figures <= _G4_THROUGH)).all())
+    if item.status == "fail" and within_through:
+        key = "checklist.evidence.g4_through_pass" if bad.empty else "checklist.evidence.g4_through_fail"
+    elif item.status == "pass" and not bad.empty:
+        key = "checklist.evidence.g4_schools_fail"
+    else:
+        return item
+    sep = "、" if lang == "zh" else ", "
+    return ChecklistItem(
+        item.scheme, item.group, item.item_id, item.name_zh, item.name_en,
+        "pass" if bad.empty else "fail", item.value, item.target,
+        t(key, lang, value=item.value, names=sep.join(bad["school_name"].astype(str)),
+          passed=len(d) - len(bad), total=len(d)),
+        tuple(bad["school_id"]),
+    )
 
 
 def county_checklist(
