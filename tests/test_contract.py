@@ -551,10 +551,11 @@ def test_roster_must_agree_with_school_counts():
     roster = valid_teachers().iloc[1:]
     v = only(validate_teachers(roster, valid_schools()))
     assert v.message("zh") == (f"文件 teachers，列「school_id」：值 {PRIMARY_ID} 不符合规则"
-                               "「教师名册中该校小学教师 3 人，与学校表中小学专任教师数 4 不一致」")
+                               "「教师名册中该校小学教师 3 人，与学校表中小学专任教师数 4 不一致"
+                               "（名册中该校该学段的行：第 1–3 行）」")
     assert v.message("en") == (f'File teachers, column "school_id": value {PRIMARY_ID} breaks the '
                                'rule "the roster lists 3 primary teachers at this school, the '
-                               'schools table 4"')
+                               "schools table 4 (the roster's rows of this school and stage: 1–3)\"")
 
 
 def test_teacher_school_must_exist_and_ids_be_unique():

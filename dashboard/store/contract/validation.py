@@ -33,12 +33,12 @@ from dashboard.store.contract.spec import (
     specs,
     stage_codes,
 )
-from dashboard.store.contract.violations import LoadResult, Violation, shown_value
+from dashboard.store.contract.violations import LoadResult, Violation, row_ranges, shown_value
 
 __all__ = ["check", "validate_schools", "validate_teachers", "validate_county"]
 
 _Extra = Callable[[SchemaBuilder], None]
-_After = Callable[[pd.DataFrame, dict[str, str]], list[Violation]]
+_After = Callable[[pd.DataFrame, dict[str, str], np.ndarray], list[Violation]]
 
 
 @dataclass
@@ -224,7 +224,7 @@ def _validate(table: Table, frame: pd.DataFrame, *, file: str, sheet: str | None
     _schema_violations(b, typed, headers, report)
 
     if after is not None:  # cross-table passes
-        report.found.extend(after(typed.data, headers))
+        report.found.extend(after(typed.data, headers, row_numbers))
     out = pd.DataFrame(
         {s.name: final_dtype(s, typed.data[s.name])
          for s in table_specs if s.name in typed.data.columns},
@@ -325,7 +325,8 @@ def _roster_rules(schools: pd.DataFrame, file: str, sheet: str | None
         b.frame_check("school_id", "school_exists", "error", ("school_id",),
                       lambda df: df["school_id"].notna() & ~df["school_id"].isin(ids))
 
-    def after(data: pd.DataFrame, headers: dict[str, str]) -> list[Violation]:
+    def after(data: pd.DataFrame, headers: dict[str, str],
+              row_numbers: np.ndarray) -> list[Violation]:
         if not has_columns(data, ("school_id", "stage")):
             return []
         declared = (schools.assign(school_id=schools["school_id"].astype(str))
@@ -334,11 +335,15 @@ def _roster_rules(schools: pd.DataFrame, file: str, sheet: str | None
         roster = (data.groupby(["school_id", "stage"]).size().unstack(fill_value=0)
                   .reindex(index=declared.index, columns=stages, fill_value=0))
         rows, cols = np.nonzero((roster != declared).to_numpy())
+        # the roster's own rows of each school and stage, so the clerk can find them
+        where = {key: row_numbers[np.asarray(pos)] for key, pos in
+                 data.reset_index(drop=True).groupby(["school_id", "stage"]).indices.items()}
         return [
             Violation(file, sheet, None, headers["school_id"], str(declared.index[int(r)]),
                       "roster_count", "error",
                       (("stage", stages[c]), ("roster", str(roster.iat[int(r), int(c)])),
-                       ("declared", str(declared.iat[int(r), int(c)]))))
+                       ("declared", str(declared.iat[int(r), int(c)])),
+                       ("rows", row_ranges(where.get((declared.index[int(r)], stages[c]), ())))))
             for r, c in zip(rows, cols, strict=True)
         ]
 

@@ -119,9 +119,21 @@ class Violation:
             return t("contract.rule.sheet", lang, sheets=_join(p["sheets"].split("|"), lang))
         if kind == "roster_count":
             stage = _enum_values_text("stage", (p["stage"],), lang)
-            return t("contract.rule.roster_count", lang, stage=stage, roster=p["roster"],
+            text = t("contract.rule.roster_count", lang, stage=stage, roster=p["roster"],
                      declared=p["declared"])
+            return text + (t("contract.rule.roster_rows", lang, rows=p["rows"]) if p.get("rows") else "")
         return t(f"contract.rule.{kind}", lang, **p)
+
+
+def row_ranges(rows: Iterable[int]) -> str:
+    """Return row numbers as runs, e.g. (5, 6, 7, 12) → "5–7, 12" (a roster's rows of a school)."""
+    runs: list[list[int]] = []
+    for n in sorted(int(r) for r in rows):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
 
 
 def _join(items: Iterable[str], lang: str) -> str:
