@@ -73,8 +73,11 @@ if out.button(ctx.tr("present.page.leave"), key="present_leave", shortcut="escap
     del st.query_params[present_page.PRESENT_PARAM]
     st.rerun()
 st.header(step.title, anchor=False)
-for line in step.lines:  # data-derived text: escaped, never markup
-    st.markdown(("### " if step.key == "title" else "") + plain_text(line, TEXT_LIMIT))
+if step.key == "title":  # data-derived text: escaped, never markup
+    for line in step.lines:
+        st.markdown("### " + plain_text(line, TEXT_LIMIT))
+elif step.lines:  # one block, a line each: a slide's height is the projector's to spare
+    st.markdown("  \n".join(plain_text(line, TEXT_LIMIT) for line in step.lines))
 if step.key == "map":
     fig = present_page.map_figure(m, ctx.geo_root)
     if fig is not None:

@@ -196,7 +196,14 @@ def test_a_failing_school_standard_counts_the_undecided_units_too():
     assert zh.status == "fail" and zh.failing == 1
     assert zh.text == "1/4 个学校（学段）未达标：学校0（小学）；另有 1 个仅按近似判断、1 个缺数据"
     en = school_component("basic", "primary", rules, "en")
-    assert en.text.endswith("; 1 more judged only on an approximation, 1 lacking data")
+    assert en.text.endswith("; of the others, 1 judged only on an approximation, 1 without data")
+    # a count of none is not said ("…、0 个缺数据" on every slide of the demo)
+    only_approx = school_component("basic", "primary", rules.assign(
+        school_status=["fail", "approximated", "pass", "pass"]), "zh")
+    assert only_approx.text.endswith("；另有 1 个仅按近似判断")
+    only_missing = school_component("basic", "primary", rules.assign(
+        school_status=["pass", "missing", "pass", "pass"]), "en")
+    assert only_missing.text == "none of 4 school units fails; not a pass: 1 without data"
 
 
 def test_a_long_list_of_failing_schools_counts_them_as_schools():

@@ -240,6 +240,15 @@ def school_statuses(units: pd.DataFrame) -> pd.Series:
     return status.where(status.isin(SCHOOL_STATUSES), derived).astype(object)
 
 
+def unsure_counts(approximated: int, missing: int, lang: str,
+                  approximated_key: str = "verdict.unsure.approximated") -> str:
+    """Return the school units judged only on an approximation and those without data, in
+    words, leaving out a count of none ("12 个仅按近似判断", not "…、0 个缺数据")."""
+    parts = [t(key, lang, n=n) for key, n in ((approximated_key, approximated),
+                                             ("verdict.unsure.missing", missing)) if n]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
 def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
                      lang: str) -> Component:
     """Return the school rule of ``scheme`` (one stage, or all with ``stage`` None) from the
@@ -262,14 +271,15 @@ def school_component(scheme: str, stage: str | None, school_rules: pd.DataFrame,
             return Component("school_rule", "pass", t("verdict.school.pass", lang, units=len(rows)),
                              total=len(rows), stage=stage)
         return Component("school_rule", "missing", t(
-            "verdict.school.unsure", lang, units=len(rows),
-            approximated=int((status == "approximated").sum()),
-            missing=int((status == "missing").sum())),
+            "verdict.school.unsure", lang, units=len(rows), unsure=unsure_counts(
+                int((status == "approximated").sum()), int((status == "missing").sum()), lang,
+                "verdict.unsure.approximated_example")),
             ids=tuple(str(u) for u in unsure["unit_id"]), total=len(rows), stage=stage)
     names = [f"{n}（{t(f'stage.{s}', lang)}）" if lang == "zh" else f"{n} ({t(f'stage.{s}', lang)})"
              for n, s in zip(bad["school_name"], bad["stage"])]
     approximated, missing = int((status == "approximated").sum()), int((status == "missing").sum())
-    unsure_text = (t("verdict.school.fail_unsure", lang, approximated=approximated, missing=missing)
+    unsure_text = (t("verdict.school.fail_unsure", lang,
+                     unsure=unsure_counts(approximated, missing, lang))
                    if approximated or missing else "")  # the others are not all passes either
     return Component("school_rule", "fail", t("verdict.school.fail", lang, failing=len(bad),
                                                units=len(rows), names=_join(names, lang, more_key="verdict.more_units")) + unsure_text,

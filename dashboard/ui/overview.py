@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES, STAGES, cv_threshold, scheme_ids
-from dashboard.method.verdict import Verdict, evaluation_verdicts, school_statuses
+from dashboard.method.verdict import Verdict, evaluation_verdicts, school_statuses, unsure_counts
 from dashboard.ui import figures
 from dashboard.ui.drilldown import verdict_indicator
 from dashboard.ui.evaluation import composite_value, indicator_rows, rows_of, scheme_units
@@ -131,7 +131,7 @@ def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
             continue
         status = school_statuses(r)
         failing, approximated, missing = (int((status == s).sum()) for s in ("fail", "approximated", "missing"))
-        note = (t("app.overview.rule_unsure", lang, approximated=approximated, missing=missing,
+        note = (t("app.overview.rule_unsure", lang, unsure=unsure_counts(approximated, missing, lang),
                   passed=len(r) - failing - approximated - missing)
                 if approximated or missing else "")
         out.append({"stage": stage, "stage_label": t(f"stage.{stage}", lang), "units": len(r),
