@@ -34,7 +34,9 @@ def test_every_file_is_a_profile_named_by_its_file_with_a_seed_source():
         assert re.fullmatch(r"seeds/00\d_[0-9a-f]{16}\.txt", p.source), p.source
         assert p.source_quote and 0 < p.min_met <= p.n
         assert len(p.indicators) <= p.n
-        assert profile_label(pid, "en").endswith(p.rule_text("en"))
+        assert profile_label(pid, "en").endswith(f"{p.rule_text('en')} to be met")
+        # the name does not say the rule again ("示例省 9 项指标 7 项达标 · 9 项中 7 项")
+        assert "项" not in p.name("zh") and " of " not in p.name("en"), p.name("zh")
 
 
 def _unit(**kw) -> pd.DataFrame:

@@ -81,7 +81,10 @@ class Profile:
         return self.notes_zh if lang == "zh" else self.notes_en
 
     def rule_text(self, lang: str) -> str:
-        """Return the pass rule as 'M of N' ('9 项中 7 项' in Chinese)."""
+        """Return the pass rule as 'M of N' ('9 项中 7 项' in Chinese; 'all N', '10 项全部', when
+        every item must be met).  The profile's name does not repeat it."""
+        if self.min_met == self.n:
+            return f"{self.n} 项全部" if lang == "zh" else f"all {self.n}"
         if lang == "zh":
             return f"{self.n} 项中 {self.min_met} 项"
         return f"{self.min_met} of {self.n}"

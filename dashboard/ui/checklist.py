@@ -73,7 +73,7 @@ def default_profile() -> str:
 def profile_label(profile_id: str, lang: str) -> str:
     """Return a profile's name and its M-of-N rule, as the selectbox shows it."""
     prof = load_profile(profile_id)
-    return f"{prof.name(lang)} · {prof.rule_text(lang)}"
+    return t("checklist.profile_label", lang, name=prof.name(lang), rule=prof.rule_text(lang))
 
 
 def evaluation_with_profile(ev: Evaluation, profile: str | None,
