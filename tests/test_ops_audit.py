@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from demo_data import DEMO_GEO, DEMO_SNAPSHOT
@@ -285,3 +286,138 @@ def test_the_documents_name_what_an_offline_server_needs() -> None:
         assert topic in ops, topic
     unit = (REPO / "scripts" / "junheng.service").read_text(encoding="utf-8")
     assert "Restart=on-failure" in unit and "make run" in unit
+
+
+# ----------------------------------------------------------------------------- hostile names
+
+PWNED = "__junheng_pwned"
+# Names an intranet's data can carry beside tests/test_injection.py's Markdown and formulas:
+# script and event-handler markup, right-to-left override and Arabic text, zero-width
+# characters, Word's manual line break (U+000B, refused by XML), a formula behind an invisible
+# character, a name of 300 characters.
+HOSTILE_NAMES = (
+    f"<script>window.{PWNED}=1</script>校",
+    f'<img src=x onerror="window.{PWNED}=2">',
+    "\u202e=cmd|' /C calc'!A0",
+    "学\u200b校\u200d\u2060\ufeff",
+    "第一\x0b小学",
+    "=HYPERLINK(\"http://127.0.0.2:9/h\",\"x\")",
+    "\u0627\u0644\u0645\u062f\u0631\u0633\u0629 \u202b中学\u202c",
+    "长" * 300 + "学校",
+    "javascript:alert(1)",
+    "{{7*7}} ${7*7} %3Cscript%3E",
+)
+
+
+def _hostile_name(k: int) -> str:
+    return f"{HOSTILE_NAMES[k % len(HOSTILE_NAMES)]}{k}"
+
+
+def _hostile_county(root: Path) -> tuple[Path, Path]:
+    """The demo's 2023 and 2024 snapshots with HOSTILE_NAMES as school names and townships
+    (the boundaries renamed alike); return the data and geo folders."""
+    import json
+
+    from demo_data import DEMO_COUNTY, DEMO_DATA
+
+    from dashboard.store.snapshots import read_snapshot, write_snapshot
+
+    data, geo = root / "data", root / "geo"
+    towns: dict[str, str] = {}
+    for year in (2023, 2024):
+        snap = read_snapshot(DEMO_DATA / f"demo-{DEMO_COUNTY}-{year}")
+        schools = snap.schools.copy()
+        schools["school_name"] = [_hostile_name(k) for k in range(len(schools))]
+        for k, town in enumerate(sorted(schools["township"].unique())):
+            towns.setdefault(town, HOSTILE_NAMES[k % len(HOSTILE_NAMES)] + town)
+        schools["township"] = schools["township"].map(towns)
+        write_snapshot(data, f"hostile-{year}", schools, snap.teachers, snap.county,
+                       source="<script>x</script>", created=f"{year}-09-30T00:00:00+00:00")
+    (geo / DEMO_COUNTY).mkdir(parents=True)
+    for file in (DEMO_GEO / DEMO_COUNTY).glob("*.geojson"):
+        collection = json.loads(file.read_text(encoding="utf-8"))
+        for feature in collection["features"]:
+            props = feature.get("properties") or {}
+            if props.get("township") in towns:
+                props["township"] = towns[props["township"]]
+        (geo / DEMO_COUNTY / file.name).write_text(json.dumps(collection, ensure_ascii=False),
+                                                   encoding="utf-8")
+    return data, geo
+
+
+def test_exports_keep_hostile_names_as_text(tmp_path: Path) -> None:
+    """CSV and XLSX never start a cell with a formula sign and never hold a formula; the
+    report's Word file is written (it refused U+000B before) with the names in it."""
+    import csv
+    import io
+    import zipfile
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from dashboard.ui.export import to_csv_bytes, to_xlsx_bytes
+
+    frame = pd.DataFrame({"学校": list(HOSTILE_NAMES), "n": range(len(HOSTILE_NAMES))})
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(frame).decode("utf-8-sig"), newline="")))
+    assert all(not row[0].startswith(("=", "+", "-", "@")) for row in rows[1:])
+    sheet = load_workbook(io.BytesIO(to_xlsx_bytes(frame))).active
+    assert sheet is not None
+    cells = [c for row in sheet.iter_rows(min_row=2, max_col=1) for c in row]
+    assert [c.data_type for c in cells] == ["s"] * len(HOSTILE_NAMES)
+    data, _ = _hostile_county(tmp_path)
+    out = tmp_path / "report.docx"
+    done = subprocess.run([sys.executable, "-m", "dashboard", "report", str(data / "hostile-2024"),
+                           "--out", str(out), "--lang", "en"], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-1500:]
+    body = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    assert "第一 小学" in body  # U+000B shown as a space
+    assert "&lt;script&gt;" in body and "<script>" not in body
+
+
+@pytest.mark.browser
+def test_hostile_names_on_every_page_and_the_presentation_stay_text_and_local(
+        browser: Any, tmp_path: Path) -> None:
+    """Every page and every step of the presentation mode over a county of HOSTILE_NAMES: no
+    script from a name runs, no <script> element holds one, no exception is drawn (error
+    boxes of the app's own verdicts are fine), and every
+    request stays on this machine."""
+    from browser import error_texts, is_local, served_app, wait_for_page
+    from test_browser_hostile import _pages
+
+    from dashboard.i18n import t
+
+    data, geo = _hostile_county(tmp_path)
+    requests: list[str] = []
+    problems: dict[str, list[str]] = {}
+    with served_app(env={"JUNHENG_DATA": str(data), "JUNHENG_GEO": str(geo)}) as base:
+        context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("websocket", lambda ws: requests.append(ws.url))
+        visits = [(f"{base}/{'' if path == 'overview' else path}?lang=zh&scheme=quality"
+                   "&stage=primary", t(key, "zh")) for path, key in _pages().items()]
+        visits += [(f"{base}/present?lang=zh&present=1&step={n}", None) for n in range(1, 11)]
+        for url, title in visits:
+            page.goto(url)
+            if title is not None:
+                wait_for_page(page, title)
+            page.wait_for_function(
+                "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+                " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
+                timeout=120_000)
+            page.wait_for_timeout(600)  # charts draw, an image from a name would be asked for
+            found = page.evaluate(f"""() => [
+                ...(window.{PWNED} ? ['a script from a name ran: ' + window.{PWNED}] : []),
+                ...[...document.querySelectorAll('script')]
+                    .filter(s => s.textContent.includes('{PWNED}')).map(s => s.outerHTML),
+                ...[...document.querySelectorAll('[onerror]')].map(e => e.outerHTML)]""")
+            found += [e[:200] for e in error_texts(page) if "Traceback" in e]
+            found += [e.inner_text()[:200]
+                      for e in page.query_selector_all('[data-testid="stException"]')]
+            found += sorted({u for u in requests if not is_local(u)})
+            if found:
+                problems[url] = found
+        context.close()
+    assert requests, "the browser made no request at all"
+    assert problems == {}, problems
