@@ -63,13 +63,15 @@ data: setup-run
 
 # WORKERS=n (n > 1): n app processes behind HAProxy with sticky sessions (scripts/run-workers.sh;
 # `make system-deps` installs haproxy); every process on 127.0.0.1, the proxy on HOST:PORT.
-# As a service: scripts/junheng.service (docs/operations.md).
+# As a service: scripts/junheng.service (docs/operations.md).  `exec`: the shell make starts
+# becomes the script, so a SIGTERM to make (passed on to its child) reaches the script's trap
+# and no worker is left behind (a plain `bash …` left the script and every worker running).
 WORKERS ?= 1
 run: setup-run data
 ifeq ($(WORKERS),1)
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT)
 else
-	WORKERS=$(WORKERS) HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) bash scripts/run-workers.sh
+	WORKERS=$(WORKERS) HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) exec bash scripts/run-workers.sh
 endif
 
 # The tests build their own demo county in a temporary folder (tests/demo_data.py).

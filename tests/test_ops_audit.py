@@ -155,6 +155,37 @@ def test_sigterm_stops_every_process(tmp_path: Path) -> None:
         assert [p for p in pids if _alive(p)] == []
 
 
+@pytest.mark.workers
+@needs_haproxy
+def test_sigterm_to_make_stops_every_process(tmp_path: Path) -> None:
+    """`make run WORKERS=2` stopped by a SIGTERM to make (a terminal's kill, a supervisor that
+    signals its main process only): the script and every worker stop with it."""
+    port, base = _free_ports(2)
+    make = subprocess.Popen(
+        ["make", "-s", "-o", "setup-run", "-o", "data", "run", "WORKERS=2", f"PORT={port}",
+         f"BIN={BIN}"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+        env={**os.environ, "WORKER_BASE": str(base), "RUN_DIR": str(tmp_path / "run")})
+    pids: list[int] = []
+    try:
+        assert make.stdout is not None
+        found = re.search(r"process ids ([\d ]+)\)", make.stdout.readline())
+        assert found, make.stderr.read() if make.stderr else ""
+        pids = [int(p) for p in found.group(1).split()]
+        make.send_signal(signal.SIGTERM)
+        make.communicate(timeout=60)
+        deadline = time.monotonic() + 15
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p for p in pids if _alive(p)] == []
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 # ----------------------------------------------------------------------------- the data folder
 
 
