@@ -93,7 +93,11 @@ with boundary_tab:
                     state["geo_restage"] = True
                     st.rerun()
             if st.button(ctx.tr("boundary.page.write"), key="geo_write", type="primary"):
-                folder = write_boundaries(ctx.geo_root, staged)
+                try:
+                    folder = write_boundaries(ctx.geo_root, staged)
+                except OSError as exc:  # a read-only geo folder, a full disk
+                    st.error(md_text(write_problem(exc, ctx.geo_root, lang)))
+                    st.stop()
                 for key in ("geo_staged", "geo_pairs", "geo_name_column"):
                     state.pop(key, None)
                 state["data_flash"] = ("success", ctx.tr("boundary.page.written",
