@@ -345,35 +345,14 @@ def _hostile_name(k: int) -> str:
 
 
 def _hostile_county(root: Path) -> tuple[Path, Path]:
-    """The demo's 2023 and 2024 snapshots with HOSTILE_NAMES as school names and townships
-    (the boundaries renamed alike); return the data and geo folders."""
-    import json
+    """The demo's 2023 and 2024 snapshots with HOSTILE_NAMES as school, township and county
+    names (the boundaries renamed alike); return the data and geo folders."""
+    from test_injection import build_hostile_demo
 
-    from demo_data import DEMO_COUNTY, DEMO_DATA
-
-    from dashboard.store.snapshots import read_snapshot, write_snapshot
-
-    data, geo = root / "data", root / "geo"
-    towns: dict[str, str] = {}
-    for year in (2023, 2024):
-        snap = read_snapshot(DEMO_DATA / f"demo-{DEMO_COUNTY}-{year}")
-        schools = snap.schools.copy()
-        schools["school_name"] = [_hostile_name(k) for k in range(len(schools))]
-        for k, town in enumerate(sorted(schools["township"].unique())):
-            towns.setdefault(town, HOSTILE_NAMES[k % len(HOSTILE_NAMES)] + town)
-        schools["township"] = schools["township"].map(towns)
-        write_snapshot(data, f"hostile-{year}", schools, snap.teachers, snap.county,
-                       source="<script>x</script>", created=f"{year}-09-30T00:00:00+00:00")
-    (geo / DEMO_COUNTY).mkdir(parents=True)
-    for file in (DEMO_GEO / DEMO_COUNTY).glob("*.geojson"):
-        collection = json.loads(file.read_text(encoding="utf-8"))
-        for feature in collection["features"]:
-            props = feature.get("properties") or {}
-            if props.get("township") in towns:
-                props["township"] = towns[props["township"]]
-        (geo / DEMO_COUNTY / file.name).write_text(json.dumps(collection, ensure_ascii=False),
-                                                   encoding="utf-8")
-    return data, geo
+    return build_hostile_demo(
+        root, name=_hostile_name,
+        town_name=lambda k, town: HOSTILE_NAMES[k % len(HOSTILE_NAMES)] + town,
+        county_name=HOSTILE_NAMES[0] + "县")
 
 
 def test_exports_keep_hostile_names_as_text(tmp_path: Path) -> None:
