@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run WORKERS=n` (n > 1): n app processes on 127.0.0.1, ports WORKER_BASE+1 … WORKER_BASE+n,
+# `make run WORKERS=n` (n > 1): n app processes on WORKER_HOST (127.0.0.1), ports WORKER_BASE+1 …,
 # behind HAProxy (Debian's package; `make system-deps` installs it) on HOST:PORT.
 #
 # - Sticky sessions: HAProxy sets a cookie (JUNHENG_WORKER) naming the worker on a browser's first
@@ -16,6 +16,7 @@
 #   SIGINT/SIGTERM stop every process (TERM, then KILL after STOP_TIMEOUT seconds).
 #
 # Environment: WORKERS (default 2), HOST (127.0.0.1), PORT (8501), WORKER_BASE (PORT + 100),
+# WORKER_HOST (127.0.0.1; a machine's private address when one proxy serves several machines),
 # BIN (.venv/bin), RUN_DIR (the proxy's configuration and the logs, appended to; default a fresh
 # temporary folder), STOP_TIMEOUT (10).
 set -euo pipefail
@@ -24,6 +25,7 @@ workers=${WORKERS:-2}
 host=${HOST:-127.0.0.1}
 port=${PORT:-8501}
 base=${WORKER_BASE:-$((port + 100))}
+worker_host=${WORKER_HOST:-127.0.0.1}
 bin=${BIN:-.venv/bin}
 stop_timeout=${STOP_TIMEOUT:-10}
 say() { echo "junheng: $*" >&2; }
@@ -35,11 +37,11 @@ if ! command -v haproxy >/dev/null 2>&1; then
 fi
 
 # Every port free before anything starts (a taken port would otherwise show only in a log).
-"$bin/python" - "$host" "$port" "$base" "$workers" <<'PY' || exit 1
+"$bin/python" - "$host" "$port" "$base" "$workers" "$worker_host" <<'PY' || exit 1
 import socket, sys
-host, port, base, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+host, port, base, n, wh = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 wanted = [(host, port, "HAProxy (HOST:PORT)")] + [
-    ("127.0.0.1", base + i, f"worker {i} (WORKER_BASE+{i})") for i in range(1, n + 1)]
+    (wh, base + i, f"worker {i} (WORKER_BASE+{i})") for i in range(1, n + 1)]
 for h, p, who in wanted:
     try:
         info = socket.getaddrinfo(h, p, type=socket.SOCK_STREAM)[0]
@@ -78,12 +80,12 @@ stamp() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 servers=""
 for i in $(seq 1 "$workers"); do
     wport=$((base + i))
-    echo "== $(stamp) worker $i starting on 127.0.0.1:$wport" >>"$run_dir/worker$i.log"
-    "$bin/python" -m app.serve --host 127.0.0.1 --port "$wport" >>"$run_dir/worker$i.log" 2>&1 &
+    echo "== $(stamp) worker $i starting on $worker_host:$wport" >>"$run_dir/worker$i.log"
+    "$bin/python" -m app.serve --host "$worker_host" --port "$wport" >>"$run_dir/worker$i.log" 2>&1 &
     pids+=($!)
-    names+=("worker $i (127.0.0.1:$wport)")
+    names+=("worker $i ($worker_host:$wport)")
     logs+=("$run_dir/worker$i.log")
-    servers+="    server w$i 127.0.0.1:$wport cookie w$i check inter 2s fall 3 rise 1"$'\n'
+    servers+="    server w$i $worker_host:$wport cookie w$i check inter 2s fall 3 rise 1"$'\n'
 done
 
 # Wait until the address answers (at most 120 s) while its process lives.  In the background
@@ -117,7 +119,7 @@ PY
 tail_of() { say "the end of $1:"; tail -n 15 "$1" >&2 || true; }
 
 for i in $(seq 1 "$workers"); do
-    await "http://127.0.0.1:$((base + i))/_stcore/health" "${pids[$((i - 1))]}" "${names[$((i - 1))]}" \
+    await "http://$worker_host:$((base + i))/_stcore/health" "${pids[$((i - 1))]}" "${names[$((i - 1))]}" \
         || { tail_of "${logs[$((i - 1))]}"; exit 1; }
 done
 
