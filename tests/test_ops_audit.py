@@ -98,24 +98,34 @@ def test_a_taken_port_is_named_and_nothing_starts(tmp_path: Path, taken: str) ->
     assert not run_dir.exists()  # no worker was started, no log written
 
 
-@contextmanager
-def _workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, list[int], Path]]:
-    """Start run-workers.sh with two workers; yield it, its processes' ids (workers, proxy)
-    and its run folder once it says it listens.  Whatever is left is killed afterwards."""
-    port, base = _free_ports(2)
-    run_dir = tmp_path / "run"
-    proc = subprocess.Popen(["bash", str(SCRIPT)], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "WORKERS": "2", "PORT": str(port),
-                                 "WORKER_BASE": str(base), "BIN": BIN, "RUN_DIR": str(run_dir),
-                                 "STOP_TIMEOUT": "10"})
-    pids: list[int] = []
-    try:
-        assert proc.stdout is not None
+def _start_workers(tmp_path: Path) -> tuple[subprocess.Popen, list[int], Path]:
+    """Start run-workers.sh with two workers on free ports (again, up to three times, when a
+    port chosen was taken meanwhile); return it, its processes' ids (workers, proxy) and its
+    run folder once it says it listens."""
+    for attempt in range(3):
+        port, base = _free_ports(2)
+        run_dir = tmp_path / f"run{attempt}"
+        proc = subprocess.Popen(["bash", str(SCRIPT)], cwd=REPO, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                env={**os.environ, "WORKERS": "2", "PORT": str(port),
+                                     "WORKER_BASE": str(base), "BIN": BIN,
+                                     "RUN_DIR": str(run_dir), "STOP_TIMEOUT": "10"})
+        assert proc.stdout is not None and proc.stderr is not None
         line = proc.stdout.readline()  # the script's one line, once the proxy accepts
         found = re.search(r"process ids ([\d ]+)\)", line)
-        assert found, (line, proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
-        pids = [int(p) for p in found.group(1).split()]
+        if found:
+            return proc, [int(p) for p in found.group(1).split()], run_dir
+        proc.wait(timeout=60)
+        err = proc.stderr.read()
+        assert "cannot be used" in err, err
+    raise AssertionError("no free ports in three attempts")
+
+
+@contextmanager
+def _workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, list[int], Path]]:
+    """:func:`_start_workers`; whatever is left is killed afterwards."""
+    proc, pids, run_dir = _start_workers(tmp_path)
+    try:
         assert len(pids) == 3
         yield proc, pids, run_dir
     finally:
@@ -136,7 +146,7 @@ def test_a_dead_worker_is_named_and_the_service_stops_whole_for_its_supervisor(
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 1, err  # systemd's Restart=on-failure starts it again
         assert "worker 2 (127.0.0.1:" in err and "stopped" in err, err
-        assert str(run_dir / "worker2.log") in err  # where to look
+        assert str(run_dir / "worker2.log") in err, err  # where to look
         left = [p for p in pids if _alive(p)]
         assert left == [], left  # worker 1 and the proxy are gone too
         assert (run_dir / "haproxy.cfg").is_file()
