@@ -441,3 +441,10 @@ def test_hostile_names_on_every_page_and_the_presentation_stay_text_and_local(
         context.close()
     assert requests, "the browser made no request at all"
     assert problems == {}, problems
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+def test_the_unit_file_is_one_systemd_reads() -> None:
+    done = subprocess.run(["systemd-analyze", "verify", str(REPO / "scripts" / "junheng.service")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "junheng.service" not in done.stderr, done.stderr
