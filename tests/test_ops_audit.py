@@ -400,12 +400,11 @@ def test_hostile_names_on_every_page_and_the_presentation_stay_text_and_local(
         browser: Any, tmp_path: Path) -> None:
     """Every page and every step of the presentation mode over a county of HOSTILE_NAMES: no
     script from a name runs, no <script> element holds one, no exception is drawn (error
-    boxes of the app's own verdicts are fine), and every
-    request stays on this machine."""
+    boxes of the app's own verdicts are fine), and every request stays on this machine."""
     from browser import error_texts, is_local, served_app, wait_for_page
-    from test_browser_hostile import _pages
 
     from dashboard.i18n import t
+    from pages.common import PAGE_FILES
 
     data, geo = _hostile_county(tmp_path)
     requests: list[str] = []
@@ -416,7 +415,7 @@ def test_hostile_names_on_every_page_and_the_presentation_stay_text_and_local(
         page.on("request", lambda r: requests.append(r.url))
         page.on("websocket", lambda ws: requests.append(ws.url))
         visits = [(f"{base}/{'' if path == 'overview' else path}?lang=zh&scheme=quality"
-                   "&stage=primary", t(key, "zh")) for path, key in _pages().items()]
+                   "&stage=primary", t(key, "zh")) for path, (_, key) in PAGE_FILES.items()]
         visits += [(f"{base}/present?lang=zh&present=1&step={n}", None) for n in range(1, 11)]
         for url, title in visits:
             page.goto(url)
