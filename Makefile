@@ -21,7 +21,7 @@ LOCK_ENV ?= PIP_CONFIG_FILE=/dev/null
 COMPILE   = $(LOCK_ENV) CUSTOM_COMPILE_COMMAND='make lock' $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --all-build-deps \
 	--strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: setup setup-run system-deps data run test test-fast bench fuzz lint lock bundle clean
+.PHONY: setup setup-run system-deps debs data run test test-fast bench fuzz lint lock bundle clean
 
 # Runtime and dev tools (tests, lint): what a developer and CI need.
 setup: $(DEV_STAMP)
@@ -43,9 +43,15 @@ $(DEV_STAMP): pyproject.toml $(DEV_LOCK) $(RUN_STAMP)
 	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
-# Debian's chromium and CJK fonts, for the browser tests and figure export (installed once).
+# Debian's chromium and CJK fonts, for the browser tests and figure export (installed once);
+# from debs/ alone when it holds .deb files (`make debs`, docs/operations.md).
 system-deps:
 	@bash scripts/system-deps.sh
+
+# On a connected Debian 12 machine: debs/ gets the .deb files of what a server needs (make,
+# python3-venv, chromium, fonts-noto-cjk, haproxy) with every dependency, for an offline one.
+debs:
+	@bash scripts/fetch-debs.sh
 
 $(DEMO): | $(RUN_STAMP)
 	$(BIN)/python -m dashboard demo --out .
@@ -57,12 +63,15 @@ data: setup-run
 
 # WORKERS=n (n > 1): n app processes behind HAProxy with sticky sessions (scripts/run-workers.sh;
 # `make system-deps` installs haproxy); every process on 127.0.0.1, the proxy on HOST:PORT.
+# As a service: scripts/junheng.service (docs/operations.md).  `exec`: the shell make starts
+# becomes the script, so a SIGTERM to make (passed on to its child) reaches the script's trap
+# and no worker is left behind (a plain `bash …` left the script and every worker running).
 WORKERS ?= 1
 run: setup-run data
 ifeq ($(WORKERS),1)
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT)
 else
-	WORKERS=$(WORKERS) HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) bash scripts/run-workers.sh
+	WORKERS=$(WORKERS) HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) exec bash scripts/run-workers.sh
 endif
 
 # The tests build their own demo county in a temporary folder (tests/demo_data.py).

@@ -338,6 +338,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         path = write_staged(root, args.id or free_snapshot_id(root, staged), staged, lang)
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, str(args.schools), lang)
+    except OSError as exc:  # a full disk, a read-only folder: the write left nothing behind
+        from dashboard.store.files import write_problem
+
+        print(write_problem(exc, root, lang), file=sys.stderr)
+        return 1
     print(t("import.written", lang, path=str(path)))
     return 0
 

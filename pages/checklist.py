@@ -5,6 +5,7 @@ first."""
 import streamlit as st
 
 from dashboard.store.choices import load_profile_choice, save_profile_choice
+from dashboard.store.files import write_problem
 from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.format import md_text, table_height
@@ -24,8 +25,12 @@ with left:
     previous = st.session_state.get("check_profile_seen")
     st.session_state["check_profile_seen"] = profile
     if previous is not None and profile != previous and profile != saved:
-        save_profile_choice(ctx.data_root, ctx.county_code, ctx.year, profile)
-        st.rerun()  # the sidebar and the page context follow the new choice
+        try:
+            save_profile_choice(ctx.data_root, ctx.county_code, ctx.year, profile)
+        except OSError as exc:  # a read-only data folder, a full disk: said, not raised
+            st.error(md_text(write_problem(exc, ctx.data_root, ctx.lang)))
+        else:
+            st.rerun()  # the sidebar and the page context follow the new choice
 with right:
     tp_basic = url_select(ctx.tr("rules.page.tp"), checklist.TP_CHOICES, param="tp",
                           key="check_tp", format_func=lambda c: ctx.tr(f"rules.page.tp_{c}"),

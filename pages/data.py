@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.store.boundaries import boundary_lines, saved_pairing, write_boundaries
 from dashboard.store.compare import compare_schools
+from dashboard.store.files import writable, write_problem
 from dashboard.store.importing import free_snapshot_id, preview_lines, write_staged
 from dashboard.store.mappings import save_mappings
 from dashboard.store.snapshots import SnapshotError
@@ -32,6 +33,11 @@ ctx = safe_context()
 lang, root, state = ctx.lang, ctx.data_root, st.session_state
 st.title(ctx.tr("app.page.data"))
 st.caption(ctx.tr("data.caption"))
+# A read-only data folder (a replica, a read-only share) still serves every page; writing is
+# off here and said once (README "Several machines", docs/operations.md).
+read_only = not writable(root)
+if read_only:
+    st.warning(ctx.tr("ops.read_only.banner", folder=md_text(root)))
 flash = state.pop("data_flash", None)
 if flash:
     {"success": st.success, "error": st.error}[flash[0]](flash[1])
@@ -87,7 +93,11 @@ with boundary_tab:
                     state["geo_restage"] = True
                     st.rerun()
             if st.button(ctx.tr("boundary.page.write"), key="geo_write", type="primary"):
-                folder = write_boundaries(ctx.geo_root, staged)
+                try:
+                    folder = write_boundaries(ctx.geo_root, staged)
+                except OSError as exc:  # a read-only geo folder, a full disk
+                    st.error(md_text(write_problem(exc, ctx.geo_root, lang)))
+                    st.stop()
                 for key in ("geo_staged", "geo_pairs", "geo_name_column"):
                     state.pop(key, None)
                 state["data_flash"] = ("success", ctx.tr("boundary.page.written",
@@ -153,11 +163,14 @@ with upload_tab:
                 st.dataframe(dp.change_table(pv.diff, lang), hide_index=True)
         offered = free_snapshot_id(root, pv.staged)  # a new name, a new box: never a stale one
         sid = st.text_input(ctx.tr("data.upload.id"), value=offered, key=f"data_id:{offered}")
-        if st.button(ctx.tr("data.upload.write"), key="data_write", type="primary"):
+        if st.button(ctx.tr("data.upload.write"), key="data_write", type="primary",
+                     disabled=read_only):
             try:
                 path = write_staged(root, sid.strip(), pv.staged, lang)
             except SnapshotError as exc:
                 st.error(md_text(exc))
+            except OSError as exc:  # a full disk, a folder gone read-only: nothing was written
+                st.error(md_text(write_problem(exc, root, lang)))
             else:
                 state.pop("data_staged")
                 refresh_snapshot_list()
@@ -202,7 +215,7 @@ with snapshots_tab:
                               placeholder=ctx.tr("data.delete.placeholder"))
         if doomed is not None and st.checkbox(ctx.tr("data.delete.confirm", id=md_text(doomed)),
                                               key="data_delete_ok"):
-            if st.button(ctx.tr("data.delete.button"), key="data_delete_go"):
+            if st.button(ctx.tr("data.delete.button"), key="data_delete_go", disabled=read_only):
                 try:
                     move_to_trash(root, doomed, lang)
                 except (SnapshotError, OSError) as exc:  # gone meanwhile, or not ours to move
@@ -220,12 +233,14 @@ with snapshots_tab:
         labels = {e.path.name: dp.trash_label(e) for e in trashed}
         back = st.selectbox(ctx.tr("data.trash.which"), list(labels), format_func=labels.__getitem__,
                             key="data_restore")
-        if st.button(ctx.tr("data.trash.restore"), key="data_restore_go"):
+        if st.button(ctx.tr("data.trash.restore"), key="data_restore_go", disabled=read_only):
             entry = next(e for e in trashed if e.path.name == back)
             try:
                 restore(root, entry, lang)
             except SnapshotError as exc:
                 st.error(md_text(exc))
+            except OSError as exc:
+                st.error(md_text(write_problem(exc, root, lang)))
             else:
                 refresh_snapshot_list()
                 state["data_flash"] = ("success", ctx.tr("data.trash.done", id=md_text(entry.snapshot_id)))

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.store.files import write_problem
 from dashboard.ui import cache, maps
 from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
@@ -274,6 +275,8 @@ with build:
                 st.success(ctx.tr("scenario.save.done", name=md_text(saved_name)))
             except sv.ScenarioError as exc:
                 st.error(md_text(exc.message(lang)))
+            except OSError as exc:  # a read-only data folder, a full disk: said, not raised
+                st.error(md_text(write_problem(exc, ctx.data_root, lang)))
     if not actions:
         st.caption(ctx.tr("scenario.save.need_actions"))
 

@@ -17,5 +17,18 @@ echo "installing system packages: ${need[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# Offline: the .deb files `make debs` downloaded on a connected Debian 12 machine, copied into
+# debs/ (docs/operations.md).  Only those not installed yet are given to apt, which resolves
+# them among themselves and the installed packages, without any network.
+if compgen -G "debs/*.deb" >/dev/null; then
+    todo=()
+    for deb in debs/*.deb; do
+        pkg=$(dpkg-deb -f "$deb" Package)
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || todo+=("./$deb")
+    done
+    [ ${#todo[@]} -eq 0 ] || $SUDO apt-get install -y -qq --no-download --no-install-recommends "${todo[@]}"
+    exit 0
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" fontconfig

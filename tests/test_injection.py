@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -52,18 +53,25 @@ def hostile_name(k: int) -> str:
     return f"{HOSTILE[k % len(HOSTILE)]}{k}"
 
 
-def build_hostile_demo(root: Path) -> tuple[Path, Path]:
+def _town_markup(k: int, town: str) -> str:
+    return f"<b>{town}</b>" if k % 2 else f"**{town}**"
+
+
+def build_hostile_demo(root: Path, name: Callable[[int], str] = hostile_name,
+                       town_name: Callable[[int, str], str] = _town_markup,
+                       county_name: str = COUNTY_NAME) -> tuple[Path, Path]:
     """Write the demo's 2023 and 2024 snapshots with hostile names under ``root``; return the
-    data and geo folders (townships renamed in the boundaries too)."""
+    data and geo folders (townships renamed in the boundaries too).  ``name(k)`` names the
+    k-th school, ``town_name(k, town)`` the k-th township."""
     data, geo = root / "data", root / "geo"
     towns: dict[str, str] = {}
     for year in (2023, 2024):
         snap = read_snapshot(DEMO_DATA / f"demo-{DEMO_COUNTY}-{year}")
         schools = snap.schools.copy()
-        schools["school_name"] = [hostile_name(k) for k in range(len(schools))]
-        schools["county_name"] = COUNTY_NAME
+        schools["school_name"] = [name(k) for k in range(len(schools))]
+        schools["county_name"] = county_name
         for k, town in enumerate(sorted(schools["township"].unique())):
-            towns.setdefault(town, f"<b>{town}</b>" if k % 2 else f"**{town}**")
+            towns.setdefault(town, town_name(k, town))
         schools["township"] = schools["township"].map(towns)
         write_snapshot(data, f"hostile-{year}", schools, snap.teachers, snap.county,
                        source="<b>hostile</b>", created=f"{year}-09-30T00:00:00+00:00")

@@ -15,6 +15,7 @@ cleaning of what killed writes left behind.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -25,6 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
+
+from dashboard.i18n import t
 
 __all__ = [
     "TEMP_PREFIX",
@@ -38,6 +41,8 @@ __all__ = [
     "write_atomic",
     "locked",
     "clean_leftovers",
+    "writable",
+    "write_problem",
 ]
 
 TEMP_PREFIX: Final = ".tmp-"
@@ -198,3 +203,24 @@ def clean_leftovers(folder: str | Path, *, grace_s: float = LEFTOVER_GRACE_S) ->
             continue
         removed.append(path)
     return removed
+
+
+def writable(folder: str | Path) -> bool:
+    """Return whether this process may create files in ``folder`` (or, when it does not exist
+    yet, in its nearest existing parent): ``access(2)``, which also says no on a file system
+    mounted read-only, whoever the user."""
+    p = Path(folder).absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p.is_dir() and os.access(p, os.W_OK | os.X_OK)
+
+
+def write_problem(exc: OSError, folder: str | Path, lang: str) -> str:
+    """Return, in ``lang``, why a write under ``folder`` failed: a full disk, a folder that is
+    read-only or not ours, or the system's own reason; every writer has removed its temporary
+    files by then, so nothing was written."""
+    code = exc.errno
+    key = ("ops.write.disk_full" if code in (errno.ENOSPC, errno.EDQUOT)
+           else "ops.write.read_only" if code in (errno.EROFS, errno.EACCES, errno.EPERM)
+           else "ops.write.failed")
+    return t(key, lang, folder=str(folder), detail=exc.strerror or str(exc))

@@ -7,6 +7,7 @@ tables on landscape pages.  No Streamlit.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -43,6 +44,22 @@ MIN_EMS: Final = 2.5  # ems: the narrowest column
 LONG_MIN: Final = 8  # ems: the narrowest a column of long texts is left by the short ones
 CELL_MARGIN: Final = 36195  # EMU: 57 twips (1 mm), a cell's left and right margin each
 _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+# Characters XML 1.0 cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone
+# surrogates): lxml refuses the whole document for one of them.  A name pasted from Word can
+# carry U+000B (its manual line break); shown as a space.
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value: object) -> str:
+    r"""Return ``value`` as text a Word document can hold (every character XML 1.0 refuses
+    becomes a space).
+
+    >>> xml_text("a\x0bb\x1fc\td")
+    'a b c\td'
+    """
+    return _NOT_XML.sub(" ", str(value))
 
 
 def _typefaces(style: Any) -> None:
@@ -184,7 +201,7 @@ def _shade(cell: Any, fill: str) -> None:
 
 def _table(doc: Any, table: OfficialTable) -> None:
     """Add a caption, the table (header row repeated on every page) and its note."""
-    doc.add_paragraph(table.title, style=CAPTION)
+    doc.add_paragraph(xml_text(table.title), style=CAPTION)
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = doc.styles["Table Grid"]
     grid.autofit = False
@@ -218,17 +235,17 @@ def _table(doc: Any, table: OfficialTable) -> None:
             trpr.append(head)
         for cell, value, mark in zip(row.cells, values, marks[r], strict=True):
             paragraph = cell.paragraphs[0]
-            paragraph.text = str(value)
+            paragraph.text = xml_text(value)
             # the style by its id: python-docx's style setter looks the name up among every
             # style for each paragraph (seconds for the school tables)
             paragraph._p.style = ids[TABLE_HEAD if r == 0  # noqa: SLF001
                                      else TABLE_TOTAL if mark == "total" else TABLE_TEXT]
             if mark in SHADE:
                 _shade(cell, SHADE[mark])
-    note = doc.add_paragraph(table.note, style=TABLE_NOTE)
+    note = doc.add_paragraph(xml_text(table.note), style=TABLE_NOTE)
     if table.footer:  # the forms' 填报单位 / 填报日期 line, in the note's paragraph: never
         note.add_run().add_break()  # alone on a page of its own
-        note.add_run(table.footer)
+        note.add_run(xml_text(table.footer))
 
 
 def _block(doc: Any, block: Block, landscape: bool) -> bool:
@@ -242,7 +259,7 @@ def _block(doc: Any, block: Block, landscape: bool) -> bool:
     elif block.kind == "table" and block.table is not None:
         _table(doc, block.table)
     else:
-        doc.add_paragraph(block.text, style=STYLES[block.kind])
+        doc.add_paragraph(xml_text(block.text), style=STYLES[block.kind])
     return landscape
 
 
