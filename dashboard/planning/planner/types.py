@@ -86,6 +86,13 @@ def unit_costs() -> dict[str, float]:
     return {str(r.resource): float(r.cost_yuan) for r in frame.itertuples(index=False)}
 
 
+@lru_cache(maxsize=1)
+def unit_cost_units() -> dict[str, tuple[str, str]]:
+    """Return each resource's price unit as (zh, en), e.g. ('元/㎡', 'yuan per m2') (unit_costs.csv)."""
+    frame = _unit_cost_table()
+    return {str(r.resource): (str(r.unit_zh), str(r.unit_en)) for r in frame.itertuples(index=False)}
+
+
 def integer_resources() -> frozenset[str]:
     """Return the resource columns bought in whole units (computers, books, rooms)."""
     frame = _unit_cost_table()
