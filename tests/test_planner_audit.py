@@ -228,3 +228,40 @@ def test_scenario_coefficients_are_the_engines_evaluation(data):
     same = (table["before"] == table["after"]) | (table["before"].isna() & table["after"].isna())
     same &= table["status_before"] == table["status_after"]
     assert not table.loc[same, "changed"].any()
+
+
+# --------------------------------------------------------------- the CLI: already passes, bad args
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_already_passing_claims_the_goal_not_the_county(lang):
+    """One school in the stage: every CV is 0, the goal holds.  The text says the goal holds,
+    never that the county passes (its county items are missing), and shows no gap (nothing was
+    optimised; docs/method.md §9.1)."""
+    schools, roster = instance(QUALITY_SMALL[:1])
+    p = plan(schools, PlanGoal("quality", "primary", "both"), teachers=roster, time_limit_s=5)
+    assert p.status == PlanStatus.ALREADY_PASSES
+    text = render_plan(p, schools, lang)
+    assert t("plan5.cli.none", lang) in text and t("cli.plan.none", lang) not in text
+    assert t("planner.gap", lang, gap="0.00%") not in text
+    assert pv.after_verdict(p, None, lang).status != "pass"  # no county items: the county does not pass
+
+
+@pytest.mark.parametrize(("argv", "name"), [
+    (["--cost-per-transfer", "0"], "--cost-per-transfer"),
+    (["--time-limit", "0"], "--time-limit"),
+    (["--max-km", "-3"], "--max-km"),
+    (["--max-moves-per-school", "-1"], "--max-moves-per-school"),
+])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cli_names_the_bad_argument_not_a_missing_stage(tmp_path, capsys, argv, name, lang):
+    from dashboard.cli import main as cli_main
+
+    schools, _ = instance(QUALITY_SMALL)
+    path = tmp_path / "schools.csv"
+    schools.to_csv(path, index=False)
+    rc = cli_main(["plan", str(path), "--scheme", "quality", "--stage", "primary", "--lang", lang, *argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and name in err and argv[1] in err
+    assert t("cli.plan.error.stage", lang, detail="").strip("：: ") not in err  # not "no unit at this stage"
+    assert ("须" in err) if lang == "zh" else ("must be" in err)

@@ -27,14 +27,16 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     names = school_names(schools, lang)  # a name two schools share carries the code
     lines = [t("cli.plan.title", lang, county=p.county_code, year=p.year, stage=t(f"stage.{goal.stage}", lang),
                scheme=t(f"scheme.{goal.scheme}", lang), mode=t(f"planner.mode.{goal.mode}", lang))]
-    gap = "" if p.gap != p.gap else t("planner.gap", lang, gap=f"{p.gap:.2%}")
+    # a gap only of a plan that was solved (docs/method.md §9.1): not of "already passes"
+    solved = str(p.status) in ("optimal", "feasible")
+    gap = t("planner.gap", lang, gap=f"{p.gap:.2%}") if solved and p.gap == p.gap else ""
     objective = "—" if p.objective != p.objective else f"{p.objective:,.0f}"
     status = t("cli.plan.status", lang, status=t(f"planner.status.{p.status}", lang), objective=objective, gap=gap)
     lines.append(status.rstrip("；; "))  # no gap (no plan, nothing solved): no empty clause
     if p.lower_bound == p.lower_bound and p.status == "feasible":
         lines.append(t("plan2.cli.lower_bound", lang, bound=f"{p.lower_bound:,.0f}"))
     if p.status == "already_passes" and not p.moves and not p.purchases:
-        lines.append(t("cli.plan.none", lang))
+        lines.append(t("plan5.cli.none", lang))  # the goal holds; the county may still fail
     if p.moves:
         lines.append(t("cli.plan.moves", lang, n=p.transfers))
         for m in p.moves:
