@@ -265,3 +265,39 @@ def test_cli_names_the_bad_argument_not_a_missing_stage(tmp_path, capsys, argv, 
     assert rc == 2 and name in err and argv[1] in err
     assert t("cli.plan.error.stage", lang, detail="").strip("：: ") not in err  # not "no unit at this stage"
     assert ("须" in err) if lang == "zh" else ("must be" in err)
+
+
+# ------------------------------------------------ a plan the re-check rejects claims nothing
+
+
+TWIN = [(300, [(10, 1, 0, 1, 0), (6, 1, 0, 0, 1), (6, 1, 0, 0, 0)])] * 2  # equal schools: every CV 0
+
+
+@pytest.mark.parametrize("mode", ["transfers", "both"])
+def test_rotation_met_by_no_real_move_is_no_plan(mode):
+    """Two equal schools and the rotation rule (≥ 10 % of the 44 eligible moved): the flow model
+    can "move" five teachers out of a school and back into it, which the transfers cancel to no
+    move at all.  Such a plan breaks the rotation rule in the engine's re-check: it is no plan
+    (undecided, the rotation named), never "optimal" with an objective of 5 and 0 moves."""
+    schools, roster = instance(TWIN)
+    p = plan(schools, PlanGoal("quality", "primary", mode), PlanConstraints(rotation=True),
+             teachers=roster, time_limit_s=5)
+    _claims_hold(p)
+    if p.status.has_plan:  # a real plan: it moves the rotation's teachers and passes every rule
+        assert p.check.passed and p.transfers >= 5 and p.objective >= 5
+    else:
+        assert p.status == PlanStatus.UNDECIDED
+        assert any(e.kind == "rejected" and e.constraint == "rotation" for e in p.explanation)
+        assert t("planner.constraint.rotation", "zh") in " ".join(e.message("zh") for e in p.explanation)
+        assert pv.check_text(p, "zh", schools) == t("plan5.check.no_plan", "zh")
+
+
+def test_the_preview_meeting_the_goal_but_not_the_rotation_is_no_plan():
+    from dashboard.planning.planner import preview
+
+    schools, roster = instance(QUALITY_SMALL)
+    q = preview(schools, PlanGoal("quality", "primary", "transfers"), PlanConstraints(rotation=True),
+                teachers=roster)
+    assert q.check.goal_met and not q.check.passed  # the greedy does not plan the rotation
+    assert q.status == PlanStatus.UNDECIDED
+    assert pv.preview_text(q, "zh") == t("plan4.preview.none_found", "zh")
