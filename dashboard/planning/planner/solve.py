@@ -30,10 +30,9 @@ from dashboard.planning.planner.instance import _Inst, _instance
 from dashboard.planning.planner.joint import _Draft, _draft_both, _draft_budget, _draft_transfers
 from dashboard.planning.planner.types import (
     CHECK_RESERVE_S,
-    CheckFailure,
     Plan,
-    PlanConstraints,
     PlanCheck,
+    PlanConstraints,
     PlanGoal,
     PlanStatus,
     Shortfall,
