@@ -486,6 +486,20 @@ def _roster_names(data) -> dict[str, str | None]:
             for i, n in zip(roster["teacher_id"], roster["name"], strict=True)}
 
 
+def _plan_arg_error(args: argparse.Namespace, lang: str) -> str | None:
+    """Return the message of the first plan argument out of its range (None: all in range)."""
+    checks = (("--time-limit", args.time_limit, "positive", args.time_limit > 0),
+              ("--cost-per-transfer", args.cost_per_transfer, "positive",
+               args.cost_per_transfer is None or args.cost_per_transfer > 0),
+              ("--max-km", args.max_km, "positive", args.max_km is None or args.max_km > 0),
+              ("--max-moves-per-school", args.max_moves_per_school, "non_negative",
+               args.max_moves_per_school is None or args.max_moves_per_school >= 0))
+    for name, value, rule, ok in checks:
+        if not ok:
+            return t("plan5.cli.bad_arg", lang, arg=name, rule=t(f"plan5.cli.rule.{rule}", lang), value=value)
+    return None
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
     from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
@@ -498,15 +512,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, args.path, lang)
     mode = "budget" if args.budget_only else "transfers" if args.transfers_only else "both"
+    bad = _plan_arg_error(args, lang)
+    if bad:  # the user's own arguments, named in the user's language (not a missing stage)
+        print(bad, file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        if not args.time_limit > 0:
-            raise PlanError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
         costs = None if args.cost_per_transfer is None else {"teacher_transfer": args.cost_per_transfer}
         cons = PlanConstraints(max_km=args.max_km, max_moves_per_school=args.max_moves_per_school, costs=costs)
         result = plan(data, PlanGoal(args.scheme, args.stage, mode, county_code=args.county), cons,
                       time_limit_s=args.time_limit)
-    except PlanError as exc:
-        print(t("cli.plan.error.stage", lang, detail=str(exc)), file=sys.stderr)
+    except PlanError as exc:  # "no unit at this stage" only when that is what went wrong
+        key = "cli.plan.error.stage" if str(exc).startswith("goal.stage") else "plan5.cli.error"
+        print(t(key, lang, detail=str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:  # built whole, strict (no NaN), before anything is printed
         out = plan_to_json(result)

@@ -36,7 +36,7 @@ with st.expander(ctx.tr("planner.page.constraints")):
     keep = c5.toggle(ctx.tr("planner.page.keep_minimums"), value=True, key="planner_keep")
     rotation = st.checkbox(ctx.tr("plan2.page.rotation"), value=False, key="planner_rotation",
                            disabled=ctx.snapshot.teachers is None)
-    names = dict(zip(ctx.schools["school_id"].astype(str), ctx.schools["school_name"].astype(str)))
+    names = pv.school_names(ctx.schools, lang)  # a shared name carries its code
     locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
                             format_func=lambda s: names.get(s, s))
     per_transfer = None
@@ -109,7 +109,7 @@ st.caption(after.goal_note)
 # the tables of this plan, built once per plan and language (keyed as the verdict after it)
 tables = cache.page_view("planner_tables", (*view_key, repr(result.actions())),
                          lambda: pv.plan_tables(result, ctx.schools, lang))
-(st.info if result.check.passed else st.warning)(tables.check)
+(st.info if result.check.passed or not result.status.has_plan else st.warning)(tables.check)
 if tables.explanation:
     st.subheader(ctx.tr("planner.page.explanation"))
     st.markdown("\n".join(f"- {line}" for line in tables.explanation))
@@ -130,6 +130,7 @@ if tables.purchases.empty:
     st.info(pv.empty_text(result, "purchases", lang))
 else:
     st.dataframe(tables.purchases, hide_index=True, key="planner_purchases")
+    st.caption(pv.price_note(result, lang))
 
 if not tables.schools.empty:  # one row per school and item: short headers
     st.subheader(ctx.tr("planner.page.schools"))

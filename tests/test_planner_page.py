@@ -3,6 +3,7 @@ it shows are the engine's own for the same plan (computed here without the app).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
-from dashboard.planning.planner import Plan, PlanConstraints, PlanGoal, plan
+from dashboard.planning.planner import Plan, PlanConstraints, PlanGoal, PlanStatus, plan
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
 from dashboard.ui import planner_page as pv
 from dashboard.ui.format import fmt_money
@@ -220,7 +221,15 @@ def test_no_plan_claims_nothing_is_needed():
     assert t("plan4.no_plan.moves", "zh") in infos and t("plan4.no_plan.purchases", "zh") in infos
     assert t("planner.page.no_purchases", "zh") not in infos and t("planner.page.no_moves", "zh") not in infos
     assert t("plan4.no_plan.after", "zh") in [x.value for x in at.caption]
-    check = next(x.value for x in at.warning if x.value.startswith("评估引擎复核未通过"))
+    # no plan, no re-check of one: doing nothing is not reported as a plan the engine rejected,
+    # and the cards show no '0 人' / '0 元' of the plan that was not found
+    assert not any(x.value.startswith("评估引擎复核未通过") for x in at.warning)
+    assert t("plan5.check.no_plan", "zh") in infos
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("planner.page.metric.transfers", "zh")] == metrics[t("planner.page.metric.cost", "zh")] == "—"
+    # a plan's failed re-check names schools (no ids), joined by '；'
+    check = pv.check_text(replace(p, status=PlanStatus.FEASIBLE), "zh", snapshot.schools)
+    assert check.startswith("评估引擎复核未通过")
     ids = set(snapshot.schools["school_id"].astype(str))
     assert not any(i in check for i in ids) and "; " not in check and "；" in check
     assert "示范县实验小学的" in check

@@ -9,7 +9,13 @@ import pandas as pd
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS, cv_threshold, scheme_ids, teacher_attributes
 from dashboard.ui.format import fmt_cv, fmt_money
-from dashboard.ui.planner_page import after_verdict, check_text
+from dashboard.ui.planner_page import (
+    after_verdict,
+    check_text,
+    price_note,
+    school_names,
+    unit_price_text,
+)
 
 __all__ = ["render_plan"]
 
@@ -18,16 +24,19 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     """Return the readable text of a plan (dashboard.planning.planner.Plan) in ``lang``, with
     the county's verdict after it (``county``: the county-items table)."""
     goal = p.goal
-    names = dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
+    names = school_names(schools, lang)  # a name two schools share carries the code
     lines = [t("cli.plan.title", lang, county=p.county_code, year=p.year, stage=t(f"stage.{goal.stage}", lang),
                scheme=t(f"scheme.{goal.scheme}", lang), mode=t(f"planner.mode.{goal.mode}", lang))]
-    gap = "" if p.gap != p.gap else t("planner.gap", lang, gap=f"{p.gap:.2%}")
+    # a gap only of a plan that was solved (docs/method.md §9.1): not of "already passes"
+    solved = str(p.status) in ("optimal", "feasible")
+    gap = t("planner.gap", lang, gap=f"{p.gap:.2%}") if solved and p.gap == p.gap else ""
     objective = "—" if p.objective != p.objective else f"{p.objective:,.0f}"
-    lines.append(t("cli.plan.status", lang, status=t(f"planner.status.{p.status}", lang), objective=objective, gap=gap))
+    status = t("cli.plan.status", lang, status=t(f"planner.status.{p.status}", lang), objective=objective, gap=gap)
+    lines.append(status.rstrip("；; "))  # no gap (no plan, nothing solved): no empty clause
     if p.lower_bound == p.lower_bound and p.status == "feasible":
         lines.append(t("plan2.cli.lower_bound", lang, bound=f"{p.lower_bound:,.0f}"))
     if p.status == "already_passes" and not p.moves and not p.purchases:
-        lines.append(t("cli.plan.none", lang))
+        lines.append(t("plan5.cli.none", lang))  # the goal holds; the county may still fail
     if p.moves:
         lines.append(t("cli.plan.moves", lang, n=p.transfers))
         for m in p.moves:
@@ -38,9 +47,10 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
     if p.purchases:
         lines.append(t("cli.plan.purchases", lang, cost=fmt_money(p.cost_yuan, lang)))
         for x in p.purchases:
-            lines.append(t("cli.plan.purchase_line", lang, school=names.get(x.school_id, x.school_id),
+            lines.append(t("plan5.cli.purchase_line", lang, school=names.get(x.school_id, x.school_id),
                            resource=t(f"planner.resource.{x.resource}", lang), amount=f"{x.amount:,.2f}".rstrip("0").rstrip("."),
-                           cost=fmt_money(x.cost_yuan, lang)))
+                           price=unit_price_text(p, x.resource, lang), cost=fmt_money(x.cost_yuan, lang)))
+        lines.append(f"  {price_note(p, lang)}")
     lines.append(t("cli.plan.coefficients", lang, threshold=f"{cv_threshold(goal.scheme, goal.stage):.2f}"))
 
     def rows(ev):

@@ -34,6 +34,7 @@ from dashboard.planning.planner import (
     haversine_km,
     plan,
     preview,
+    unit_cost_units,
     unit_costs,
 )
 from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE, ROTATION_MIN_SHARE
@@ -78,6 +79,9 @@ __all__ = [
     "rotation_text",
     "explanation_lines",
     "check_text",
+    "price_note",
+    "unit_price_text",
+    "school_names",
     "AfterVerdict",
     "after_verdict",
     "goal_ids",
@@ -197,19 +201,30 @@ def _gap_text(p: Plan) -> str:
 def summary(p: Plan, lang: str) -> PlanSummary:
     """Return the headline texts: status, teachers moved ('24 人'), purchases ('1,841.2 万元'),
     optimality gap (only of a plan that was solved)."""
+    planned = p.status.has_plan  # no plan: no figures of it ('0 人', '0 元' would read as "none needed")
     return PlanSummary(status=t(f"planner.status.{p.status}", lang),
                        status_short=t(f"layout.planner.status_short.{p.status}", lang),
-                       transfers=teachers_text(p.transfers, lang),
-                       cost=fmt_money(p.cost_yuan, lang), gap=_gap_text(p), passed=p.check.passed)
+                       transfers=teachers_text(p.transfers, lang) if planned else DASH,
+                       cost=fmt_money(p.cost_yuan, lang) if planned else DASH, gap=_gap_text(p),
+                       passed=p.check.passed)
 
 
-def _names(schools: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(schools["school_id"].astype(str), schools["school_name"].astype(str)))
+def school_names(schools: pd.DataFrame, lang: str = "zh") -> dict[str, str]:
+    """Return school id -> the name a plan shows: the school's name, with its code where two
+    schools of the table share that name (two 中心小学 must not read as one).
+
+    >>> school_names(pd.DataFrame({"school_id": ["A", "B", "C"], "school_name": ["中心小学", "中心小学", "一小"]}))
+    {'A': '中心小学（A）', 'B': '中心小学（B）', 'C': '一小'}
+    """
+    ids, names = schools["school_id"].astype(str), schools["school_name"].astype(str)
+    shared = set(names[names.duplicated(keep=False)])
+    form = "{name}（{id}）" if lang == "zh" else "{name} ({id})"
+    return {i: form.format(name=n, id=i) if n in shared else n for i, n in zip(ids, names)}
 
 
 def moves_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Return the transfers, one row per (from, to) pair, with school names and distance in km."""
-    names = _names(schools)
+    names = school_names(schools, lang)
     pos = schools.set_index(schools["school_id"].astype(str))
     rows = []
     for m in p.moves:
@@ -218,6 +233,8 @@ def moves_table(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append({
             t("planner.col.from", lang): names.get(m.from_school_id, m.from_school_id),
             t("planner.col.to", lang): names.get(m.to_school_id, m.to_school_id),
+            t("plan5.col.from_id", lang): m.from_school_id,
+            t("plan5.col.to_id", lang): m.to_school_id,
             t("planner.col.stage", lang): t(f"stage.{m.stage}", lang),
             t("planner.col.count", lang): m.count,
             **{t(f"planner.col.{attr}", lang): getattr(m, attr) for attr in teacher_attributes()},
@@ -232,14 +249,33 @@ def purchases_table(p: Plan, schools: pd.DataFrame, lang: str, *,
     """Return the purchases with school names, the item, the amount (its unit in the item's
     name) and the cost as money text ('1,841.2 万元'); ``numbers``: the cost in 元 as a number
     (the XLSX workbook)."""
-    names = _names(schools)
+    names = school_names(schools, lang)
     cost_col = t("planner.col.cost_yuan" if numbers else "planner.col.cost", lang)
     return pd.DataFrame([{
         t("planner.col.school", lang): names.get(x.school_id, x.school_id),
+        **({t("plan5.col.school_id", lang): x.school_id} if numbers else {}),
         t("planner.col.resource", lang): t(f"planner.resource.{x.resource}", lang),
         t("planner.col.amount", lang): x.amount if numbers else fmt_number(x.amount, 0),
+        t("plan5.col.unit_price", lang): unit_price_text(p, x.resource, lang),
         cost_col: round(x.cost_yuan, YUAN_DECIMALS) if numbers else fmt_money(x.cost_yuan, lang),
     } for x in p.purchases])
+
+
+def unit_price_text(p: Plan, resource: str, lang: str) -> str:
+    """Return the unit price the plan costs ``resource`` at, with its unit ('3,000 元/㎡')."""
+    unit = unit_cost_units()[resource][0 if lang == "zh" else 1]
+    return f"{fmt_number(p.constraints.cost(resource), 0)} {unit}"
+
+
+def price_note(p: Plan, lang: str) -> str | None:
+    """Return where the purchase costs come from (None without purchases): the default,
+    indicative unit prices of unit_costs.csv, not the county's own (docs/method.md §9), or the
+    prices set for this plan where any differs from them."""
+    if not p.purchases:
+        return None
+    defaults = unit_costs()
+    own = any(p.constraints.cost(x.resource) != defaults[x.resource] for x in p.purchases)
+    return t("plan5.price.set" if own else "plan5.price.default", lang)
 
 
 def _stage_rows(ev: Evaluation, scheme: str, stage: str) -> pd.DataFrame:
@@ -308,7 +344,7 @@ def school_effects(p: Plan, schools: pd.DataFrame, lang: str, *,
     ub, ua, ids = _touched_units(p)
     if ub.empty:
         return pd.DataFrame()
-    names = _names(schools)
+    names = school_names(schools, lang)
     out = pd.DataFrame({t("planner.col.school", lang): [names.get(str(s), str(s)) for s in ub["school_id"]],
                         t("planner.col.teachers_change", lang): (ua["teachers"]
                                                                  - ub["teachers"]).astype(int).to_numpy()})
@@ -346,7 +382,7 @@ def school_changes(p: Plan, schools: pd.DataFrame, lang: str) -> pd.DataFrame:
     ub, ua, changed = _touched_units(p)
     if ub.empty:
         return pd.DataFrame()
-    names = _names(schools)
+    names = school_names(schools, lang)
     col = {k: t(f"planner.col.{k}", lang) for k in ("school", "before", "after")}
     sb, sa = school_statuses(ub), school_statuses(ua)
     rows = []
@@ -383,9 +419,11 @@ def check_text(p: Plan, lang: str, schools: pd.DataFrame | None = None) -> str:
     """Return the engine re-check's verdict as a sentence, schools by their names in
     ``schools`` (the id only where a name is missing), the failures joined as the language
     joins clauses."""
+    if not p.status.has_plan:  # the re-check of doing nothing is no re-check of a plan
+        return t("plan5.check.no_plan", lang)
     if p.check.passed:
         return t("planner.check.ok", lang)
-    names = {} if schools is None else _names(schools)
+    names = {} if schools is None else school_names(schools, lang)
     sep = "；" if lang == "zh" else "; "
     return t("planner.check.failed", lang, failures=sep.join(p.check.messages(lang, names)))
 
@@ -569,7 +607,8 @@ MIN_WIDTH = 56
 def moves_columns(frame: pd.DataFrame, lang: str) -> list[str]:
     """Return the transfer table's columns shown on the page: all but the stage (the page's
     own) and the teachers' ids (a long list; the XLSX workbook keeps them)."""
-    hidden = {t("planner.col.stage", lang), t("planner.col.teacher_ids", lang)}
+    hidden = {t("planner.col.stage", lang), t("planner.col.teacher_ids", lang), t("plan5.col.from_id", lang),
+              t("plan5.col.to_id", lang)}
     return [c for c in frame.columns if c not in hidden]
 
 
@@ -623,6 +662,8 @@ def summary_table(p: Plan, lang: str) -> pd.DataFrame:
             (t("plan2.xlsx.per_transfer", lang), fmt_money(p.constraints.cost("teacher_transfer"), lang)),
             (t("plan2.xlsx.check", lang), check_text(p, lang)),
             (t("plan2.xlsx.rotation", lang), rotation_text(p, lang))]
+    note = price_note(p, lang)
+    rows += [(t("plan5.xlsx.prices", lang), note)] if note else []
     rows += [(t("planner.page.explanation", lang), line) for line in explanation_lines(p, lang)]
     rows += [(t("plan2.xlsx.rotation", lang), w) for w in _rotation_warnings(p, lang)]
     return pd.DataFrame(rows, columns=[t("plan2.xlsx.item", lang), t("plan2.xlsx.value", lang)])

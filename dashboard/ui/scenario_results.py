@@ -142,7 +142,9 @@ def coefficient_table(before: Evaluation, after: Evaluation, county: str, year: 
     m["status_before"] = m["status_before"].fillna("missing")
     m["status_after"] = m["status_after"].fillna("missing")
     rounded = lambda s: round_cv(s.to_numpy(dtype=float), cv_decimals())  # noqa: E731  as shown
-    same = (rounded(m["before"]) == rounded(m["after"])) & (m["status_before"] == m["status_after"])
+    rb, ra = rounded(m["before"]), rounded(m["after"])
+    # a CV undefined on both sides (NaN: no such teacher anywhere) has not changed either
+    same = ((rb == ra) | (np.isnan(rb) & np.isnan(ra))) & (m["status_before"] == m["status_after"]).to_numpy()
     m["changed"] = ~same
     return m[[*key, "label", "threshold", "before", "after", "delta", "status_before",
               "status_after", "changed"]].reset_index(drop=True)

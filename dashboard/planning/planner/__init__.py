@@ -19,6 +19,7 @@ from dashboard.planning.planner.types import (
     Purchase,
     Rotation,
     Shortfall,
+    unit_cost_units,
     unit_costs,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "unit_costs",
+    "unit_cost_units",
     "plan",
     "preview",
     "plan_to_json",

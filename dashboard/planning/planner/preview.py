@@ -88,9 +88,10 @@ def preview(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstrain
     else:
         priced = cons.cost("teacher_transfer") * transfers if goal.mode == "both" else 0.0
         obj = sum(p.cost_yuan for p in purchases) + priced
-    # a greedy plan that falls short proves nothing: undecided, never infeasible
-    status = PlanStatus.ALREADY_PASSES if not moves and not purchases and check.goal_met else (
-        PlanStatus.FEASIBLE if check.goal_met else PlanStatus.UNDECIDED)
+    # a greedy plan that falls short proves nothing: undecided, never infeasible; one that meets
+    # the goal but breaks a constraint the greedy does not model (the rotation shares) is no plan
+    status = PlanStatus.ALREADY_PASSES if not moves and not purchases and check.goal_met and check.passed else (
+        PlanStatus.FEASIBLE if check.goal_met and check.passed else PlanStatus.UNDECIDED)
     return Plan(goal=goal, constraints=cons, county_code=inst.county, year=inst.year, moves=moves,
                 purchases=tuple(purchases), objective=float(obj), lower_bound=math.nan,
                 optimal=status.proven_optimal, gap=0.0 if status.proven_optimal else math.nan,

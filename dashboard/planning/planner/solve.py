@@ -30,8 +30,8 @@ from dashboard.planning.planner.instance import _Inst, _instance
 from dashboard.planning.planner.joint import _Draft, _draft_both, _draft_budget, _draft_transfers
 from dashboard.planning.planner.types import (
     CHECK_RESERVE_S,
-    CheckFailure,
     Plan,
+    PlanCheck,
     PlanConstraints,
     PlanGoal,
     PlanStatus,
@@ -58,16 +58,32 @@ def _unchangeable(inst: _Inst, draft: _Draft) -> None:
             draft.no_plan(PlanStatus.INFEASIBLE)
 
 
-def _confirm(draft: _Draft, failures: tuple[CheckFailure, ...], goal_met: bool) -> None:
+# the constraint (as the explanation names it) each kind of re-check failure breaks
+_CONSTRAINT_OF: Final = {"rotation_share": "rotation", "rotation_backbone": "rotation", "locked": "locked_schools",
+                         "minimum": "keep_minimums", "keep_minimums": "keep_minimums", "max_km": "max_km",
+                         "max_moves_per_school": "max_moves_per_school", "eligibility": "eligibility",
+                         "unnamed": "eligibility", "staffing_norm": "staffing_norm"}
+
+
+def _confirm(draft: _Draft, check: PlanCheck) -> bool:
     """A plan the engine finds short of the goal proves nothing: it becomes ``undecided``,
-    naming what it misses (the model's answer and the engine's disagree)."""
-    if not draft.status.has_plan or goal_met:
-        return
+    naming what it misses (the model's answer and the engine's disagree).  A plan that meets
+    the goal but breaks a constraint in the re-check is no plan of the problem (e.g. rotation
+    met by a school "sending" teachers to itself): it is dropped, ``undecided``, its bound kept
+    (the model is a relaxation), the broken constraints named.  Returns whether it was dropped."""
+    if not draft.status.has_plan or (check.goal_met and check.passed):
+        return False
+    if check.goal_met:
+        broken = dict.fromkeys(_CONSTRAINT_OF.get(f.kind) for f in check.failures if f.kind != "goal")
+        draft.no_plan(PlanStatus.UNDECIDED, lower=draft.lower)
+        draft.explanation += [Shortfall("rejected", constraint=c) for c in broken]
+        return True
     draft.status = PlanStatus.UNDECIDED
     known = {e.indicator for e in draft.explanation}
-    missing = [f.indicator for f in failures if f.kind == "goal" and f.indicator not in known]
+    missing = [f.indicator for f in check.failures if f.kind == "goal" and f.indicator not in known]
     if missing:
         draft.explanation.append(Shortfall("undecided", indicator=",".join(m for m in missing if m)))
+    return False
 
 
 def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints | None = None, *,
@@ -94,7 +110,8 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     if goal.mode == "both":
         _draft_both(inst, draft, work, cons.cost("teacher_transfer"))
     after, check = _evaluate_plan(inst, draft.moves, draft.purchases, goal.mode == "transfers")
-    _confirm(draft, check.failures, check.goal_met)
+    if _confirm(draft, check):  # dropped: the "after" is the county as it is
+        after, check = _evaluate_plan(inst, draft.moves, draft.purchases, goal.mode == "transfers")
     status = draft.status
     objective, lower = draft.objective, draft.lower
     if not status.has_plan:

@@ -86,6 +86,13 @@ def unit_costs() -> dict[str, float]:
     return {str(r.resource): float(r.cost_yuan) for r in frame.itertuples(index=False)}
 
 
+@lru_cache(maxsize=1)
+def unit_cost_units() -> dict[str, tuple[str, str]]:
+    """Return each resource's price unit as (zh, en), e.g. ('元/㎡', 'yuan per m2') (unit_costs.csv)."""
+    frame = _unit_cost_table()
+    return {str(r.resource): (str(r.unit_zh), str(r.unit_en)) for r in frame.itertuples(index=False)}
+
+
 def integer_resources() -> frozenset[str]:
     """Return the resource columns bought in whole units (computers, books, rooms)."""
     frame = _unit_cost_table()
@@ -205,8 +212,9 @@ class Shortfall:
     would make ``indicator`` feasible, the least), "hire_enough" (``count`` suffice; whether fewer
     would was not decided in time), "constraint" (dropping ``constraint`` alone makes the
     goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
-    "unreachable" (not even with 4096 hires) or "undecided" (the time limit ran out first; with
-    ``constraint``: whether dropping that constraint helps was not decided)."""
+    "unreachable" (not even with 4096 hires), "undecided" (the time limit ran out first; with
+    ``constraint``: whether dropping that constraint helps was not decided) or "rejected" (the
+    model's plan broke ``constraint`` in the engine's re-check: no plan, nothing concluded)."""
 
     kind: str
     indicator: str | None = None
@@ -222,7 +230,8 @@ class Shortfall:
         # an undecided constraint test is named by the constraint in the indicator's place
         subject = (_indicator_names(self.indicator, lang) if self.indicator
                    else con if self.kind == "undecided" else "")
-        key = "plan3.shortfall.hire_enough" if self.kind == "hire_enough" else f"planner.shortfall.{self.kind}"
+        key = {"hire_enough": "plan3.shortfall.hire_enough", "rejected": "plan5.shortfall.rejected"}.get(
+            self.kind, f"planner.shortfall.{self.kind}")
         return t(key, lang, indicator=subject, attribute=attr,
                  count=self.count if self.count is not None else "", constraint=con)
 
