@@ -9,6 +9,7 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.store.files import write_problem
 from dashboard.ui import cache
 from dashboard.ui import planner_page as pv
 from dashboard.ui.export import XLSX_MIME
@@ -151,6 +152,8 @@ with left:
             st.success(ctx.tr("planner.page.saved", name=md_text(name)))
         except pv.ScenarioError as exc:
             st.error(ctx.tr("planner.page.save_failed", detail=md_text(exc.message(lang))))
+        except OSError as exc:  # a read-only data folder, a full disk: said, not raised
+            st.error(md_text(write_problem(exc, ctx.data_root, lang)))
 with right:
     file_name = ctx.tr("planner.page.file_name", county=ctx.county_code, year=ctx.year,
                        stage=ctx.tr(f"stage.{stage}"), scheme=ctx.tr(f"scheme.{scheme}"))

@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.planning.planner import Plan, PlanConstraints, PlanGoal, PlanStatus, plan
+from dashboard.store.files import write_problem
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
 from dashboard.ui import planner_page as pv
-from dashboard.ui.format import fmt_money
+from dashboard.ui.format import fmt_money, md_text
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
@@ -131,6 +132,23 @@ def test_save_as_scenario_and_download(tmp_path, monkeypatch):
     # saving again under the same name is refused with a message, nothing overwritten
     at.button(key="planner_save").click().run()
     assert not at.exception and at.error
+
+
+def test_saving_into_a_read_only_or_full_folder_is_said_not_raised(tmp_path, monkeypatch):
+    """The page raised Streamlit's error page when the data folder could not be written
+    (the scenario and checklist pages said why)."""
+    import errno
+
+    def refuse(*_args, **_kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pv, "save_as_scenario", refuse)
+    at = open_planner(lang="zh", scheme="quality", stage="junior", mode="transfers")
+    at.text_input(key="planner_scenario_name").set_value("只读测试")
+    at.button(key="planner_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert md_text(write_problem(
+        OSError(errno.EROFS, "Read-only file system"), DEMO_DATA, "zh")) in [e.value for e in at.error]
     snapshot, _ = reference()
     p = expected("quality", "junior", "transfers")
     data = pv.plan_xlsx(p, snapshot.schools)
