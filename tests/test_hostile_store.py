@@ -4,6 +4,7 @@ check and repair.  Each case was first reproduced against the code before the fi
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -351,3 +352,17 @@ def test_the_demo_check_command_exits_1_when_something_is_missing(tmp_path: Path
     result = subprocess.run(run, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "townships.geojson" in result.stdout
+
+
+def test_a_first_run_says_it_builds_the_demo_not_that_it_is_damaged(tmp_path: Path) -> None:
+    """A fresh install printed "示范数据缺失或损坏" for every year and every boundary file."""
+    said = io.StringIO()
+    repair_demo(tmp_path / "data", tmp_path / "geo", "zh", out=said)
+    text = said.getvalue()
+    assert text.startswith("首次运行：正在生成示范数据") and "损坏" not in text
+    assert check_demo(tmp_path / "data", tmp_path / "geo") == []
+    # a damaged part of a demo that exists is still said as damaged
+    (tmp_path / "geo" / "990101" / "townships.geojson").write_bytes(b"")
+    said = io.StringIO()
+    repair_demo(tmp_path / "data", tmp_path / "geo", "zh", out=said)
+    assert "首次运行" not in said.getvalue() and "示范数据缺失或损坏" in said.getvalue()

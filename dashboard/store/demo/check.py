@@ -84,7 +84,11 @@ def repair_demo(data_root: Path, geo_root: Path, lang: str = DEFAULT_LANG,
     problems = check_demo(data_root, geo_root, lang)
     if not problems:
         return problems
-    for p in problems:
+    fresh = not (geo_root / DEMO_COUNTY_CODE).exists() and not any(
+        (data_root / demo_snapshot_id(year)).exists() for year in DEMO_YEARS)
+    if fresh:  # a first run: nothing is missing or damaged, the demo is simply made
+        print(t("store.demo.first", lang, path=str(data_root)), file=out)
+    for p in () if fresh else problems:
         print(t("store.demo.damaged", lang, path=str(p.path), reason=p.reason), file=out)
         if p.snapshot and p.path.exists():
             aside = p.path.with_name(f"{DAMAGED_PREFIX}{p.path.name}-{int(time.time())}")
