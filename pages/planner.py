@@ -131,7 +131,8 @@ if tables.purchases.empty:
     st.info(pv.empty_text(result, "purchases", lang))
 else:
     st.dataframe(tables.purchases, hide_index=True, key="planner_purchases")
-    st.caption(pv.price_note(result, lang))
+    for note in tables.purchase_notes:
+        st.caption(md_text(note))
 
 if not tables.schools.empty:  # one row per school and item: short headers
     st.subheader(ctx.tr("planner.page.schools"))

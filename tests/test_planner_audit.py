@@ -89,6 +89,9 @@ def test_purchases_show_their_unit_price_and_say_it_is_the_default(lang):
     assert list(buys["单价"]) == ["3,000 元/㎡"] * len(p.purchases)
     proof = dict(zip(sheets["方案结论"]["项目"], sheets["方案结论"]["内容"]))
     assert proof["单价来源"] == t("plan5.price.default", "zh")
+    # the other notes of the purchases (the minimums; a school of several stages), each its row
+    said = list(zip(sheets["方案结论"]["项目"], sheets["方案结论"]["内容"]))
+    assert [v for k, v in said if k == "购置说明"] == pv.purchase_notes(p, schools, "zh")[1:] != []
     # prices set for the plan: the shown price is the one used, and the note no longer says default
     dear = plan(schools, PlanGoal("quality", "primary", "budget"),
                 PlanConstraints(costs={"teaching_aux_area_m2": 4200.0}), teachers=roster, time_limit_s=10)

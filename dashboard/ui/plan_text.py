@@ -12,7 +12,7 @@ from dashboard.ui.format import fmt_cv, fmt_money
 from dashboard.ui.planner_page import (
     after_verdict,
     check_text,
-    price_note,
+    purchase_notes,
     school_names,
     unit_price_text,
 )
@@ -50,7 +50,7 @@ def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:
             lines.append(t("plan5.cli.purchase_line", lang, school=names.get(x.school_id, x.school_id),
                            resource=t(f"planner.resource.{x.resource}", lang), amount=f"{x.amount:,.2f}".rstrip("0").rstrip("."),
                            price=unit_price_text(p, x.resource, lang), cost=fmt_money(x.cost_yuan, lang)))
-        lines.append(f"  {price_note(p, lang)}")
+        lines += [f"  {note}" for note in purchase_notes(p, schools, lang)]
     lines.append(t("cli.plan.coefficients", lang, threshold=f"{cv_threshold(goal.scheme, goal.stage):.2f}"))
 
     def rows(ev):

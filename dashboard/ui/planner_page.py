@@ -80,6 +80,7 @@ __all__ = [
     "explanation_lines",
     "check_text",
     "price_note",
+    "purchase_notes",
     "unit_price_text",
     "school_names",
     "AfterVerdict",
@@ -276,6 +277,29 @@ def price_note(p: Plan, lang: str) -> str | None:
     defaults = unit_costs()
     own = any(p.constraints.cost(x.resource) != defaults[x.resource] for x in p.purchases)
     return t("plan5.price.set" if own else "plan5.price.default", lang)
+
+
+def purchase_notes(p: Plan, schools: pd.DataFrame, lang: str) -> list[str]:
+    """Return what a reader needs to read the purchases (none without purchases): where the
+    prices come from, that the amounts also bring schools to their minimums (the constraint
+    keep_minimums, docs/method.md §9.6) and, for a school with more than one stage, that the
+    amount is the whole school's while only the stage's weighted share counts (§2.3): a
+    完全中学's 43 rooms for a junior goal read as a mistake without it."""
+    if not p.purchases:
+        return []
+    notes = [price_note(p, lang) or ""]
+    if p.constraints.keep_minimums:
+        notes.append(t("lead.plan.minimums_note", lang))
+    bought = {x.school_id for x in p.purchases}
+    rows = schools[schools["school_id"].astype(str).isin(bought)]
+    stages = sum((pd.to_numeric(rows.get(c, 0), errors="coerce").fillna(0) > 0).astype(int)
+                 for c in ("students_primary", "students_junior", "students_senior"))
+    shared = sorted(set(rows.loc[stages >= 2, "school_id"].astype(str)))
+    if len(shared):
+        names = school_names(schools, lang)
+        notes.append(t("lead.plan.shared_note", lang, stage=t(f"stage.{p.goal.stage}", lang),
+                       names=("、" if lang == "zh" else ", ").join(names.get(i, i) for i in shared)))
+    return notes
 
 
 def _stage_rows(ev: Evaluation, scheme: str, stage: str) -> pd.DataFrame:
@@ -639,6 +663,7 @@ class PlanTables:
     moves_widths: dict[str, int]
     purchases: pd.DataFrame
     schools: pd.DataFrame  # school_changes: one row per school and item
+    purchase_notes: list[str]  # prices, minimums, shared schools
 
 
 def plan_tables(p: Plan, schools: pd.DataFrame, lang: str) -> PlanTables:
@@ -648,12 +673,13 @@ def plan_tables(p: Plan, schools: pd.DataFrame, lang: str) -> PlanTables:
     return PlanTables(check_text(p, lang, schools), explanation_lines(p, lang),
                       coefficient_table(p, lang), moves, shown,
                       column_widths(moves, shown, names=2), purchases_table(p, schools, lang),
-                      school_changes(p, schools, lang))
+                      school_changes(p, schools, lang), purchase_notes(p, schools, lang))
 
 
-def summary_table(p: Plan, lang: str) -> pd.DataFrame:
+def summary_table(p: Plan, lang: str, schools: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return the plan's proof as rows (item, value): status, objective, proven lower bound,
-    gap, cost per transfer, the re-check, each explanation and the rotation figures."""
+    gap, cost per transfer, the re-check, the purchases' notes (with ``schools``: every one),
+    each explanation and the rotation figures."""
     objective = DASH if math.isnan(p.objective) else fmt_number(p.objective, 2)
     rows = [(t("planner.page.metric.status", lang), t(f"planner.status.{p.status}", lang)),
             (t("plan2.xlsx.objective", lang), objective),
@@ -662,8 +688,9 @@ def summary_table(p: Plan, lang: str) -> pd.DataFrame:
             (t("plan2.xlsx.per_transfer", lang), fmt_money(p.constraints.cost("teacher_transfer"), lang)),
             (t("plan2.xlsx.check", lang), check_text(p, lang)),
             (t("plan2.xlsx.rotation", lang), rotation_text(p, lang))]
-    note = price_note(p, lang)
-    rows += [(t("plan5.xlsx.prices", lang), note)] if note else []
+    notes = purchase_notes(p, schools, lang) if schools is not None else [price_note(p, lang) or ""]
+    rows += [(t("plan5.xlsx.prices" if k == 0 else "lead.plan.xlsx.notes", lang), note)
+             for k, note in enumerate(notes) if note]  # the prices first, then the rest
     rows += [(t("planner.page.explanation", lang), line) for line in explanation_lines(p, lang)]
     rows += [(t("plan2.xlsx.rotation", lang), w) for w in _rotation_warnings(p, lang)]
     return pd.DataFrame(rows, columns=[t("plan2.xlsx.item", lang), t("plan2.xlsx.value", lang)])
@@ -674,7 +701,7 @@ def plan_xlsx(p: Plan, schools: pd.DataFrame) -> bytes:
     explanation, rotation), transfers, purchases, coefficients, schools."""
     lang = "zh"
     sheets = {
-        t("plan2.sheet.summary", lang): summary_table(p, lang),
+        t("plan2.sheet.summary", lang): summary_table(p, lang, schools),
         t("planner.sheet.moves", lang): moves_table(p, schools, lang),
         t("planner.sheet.purchases", lang): purchases_table(p, schools, lang, numbers=True),
         t("planner.sheet.coefficients", lang): coefficient_table(p, lang),
