@@ -1,7 +1,7 @@
 """The engine's tables made on first read are the tables the eager engine made, bit for bit.
 
 ``evaluate`` makes what a verdict needs at once and the explanatory columns and tables on
-first read (docs/method.md §2.1).  Three guards:
+first read (docs/method.md §8).  Three guards:
 
 - digests of every frame (column names, dtypes, the bytes of every number, the text of every
   other value) as main's eager engine made them (commit dbe347a), on synthetic counties and on

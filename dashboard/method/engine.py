@@ -129,7 +129,7 @@ class Evaluation:
 
     What a verdict needs is made by ``evaluate``: the units' numbers and school rule, the
     indicators, composites and verdicts.  What only explains them is made on first read and
-    kept (docs/method.md §2.1): ``units`` is a mapping whose frame of a scheme is built when
+    kept (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when
     first read, with its text columns (school attributes, unit_id) and contributions
     (share_/cvifmean_); ``school_rules`` is stacked when first read.  Either may also be given
     as a plain dict / frame (stacked or cut-down evaluations).
@@ -171,15 +171,17 @@ def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray
     """Return (integer group code per unit, the groups' county_code/year/stage, their keys).
 
     Units arrive sorted by (county_code, year, stage), so a group is a run of equal keys and
-    codes follow the sorted order of the groups.  A group's county and year are read from its
-    first unit's school (the units' own columns of them are made only when read).
+    codes follow the sorted order of the groups.  A group's county, year and stage are read
+    from its first unit's school and stage (the units' own columns of them are made only when
+    read: the same values).
     """
     n = len(group_key)
     starts = np.flatnonzero(np.r_[True, group_key[1:] != group_key[:-1]]) if n else np.zeros(0, np.int64)
     step = np.zeros(n, dtype=np.int64)
     step[starts[1:]] = 1
     first = cols.src[starts]
-    base = {k: (cols[k][starts] if cols.made(k) else schools[k].to_numpy()[first]) for k in _KEY}
+    base = {"county_code": schools["county_code"].to_numpy()[first], "year": schools["year"].to_numpy()[first],
+            "stage": np.array(STAGES, dtype=object)[cols.stage_index[starts]]}
     return np.cumsum(step), base, group_key[starts]
 
 
@@ -218,7 +220,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     for j, ind in enumerate(ids):
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
                    partial(_contributions, cols[ind], weights, codes, stats, j, ind))
-    view = cols.without("unit_id")  # the rules name no unit here: its text is made on first read
+    view = cols.rule_view()  # the rules name no unit here: its text is made on first read
     rule = (quality_rule_columns(view) if scheme == "quality"
             else judge_unit_columns(view, params.province_profile))
     for c, v in rule.items():
@@ -293,7 +295,7 @@ _RULE_COLS: Final = [*_KEY, "unit_id", "school_id", "school_name", "students", "
 def _school_rules(parts: list[tuple[str, UnitColumns]]) -> pd.DataFrame:
     """Return the school-rule columns of the schemes' units stacked, with scheme (made on
     first read of Evaluation.school_rules)."""
-    return _stacked([{**{c: cols[c] for c in _RULE_COLS}, "scheme": _same(len(cols["stage"]), s)}
+    return _stacked([{**{c: cols[c] for c in _RULE_COLS}, "scheme": _same(len(cols.src), s)}
                      for s, cols in parts], [*_RULE_COLS, "scheme"])
 
 

@@ -365,7 +365,7 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
             keep &= county_run
     keep_u = keep[raw.src]
     if scheme != "basic":
-        students = np.vstack([raw.num[f"students_{st}"] for st in STAGES])[raw.stage, raw.src]
+        students = raw.by_stage["students"][raw.stage * n + raw.src]  # all primary, then junior
         tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
             students > params.tp_min_students)
         keep_u &= ~is_tp[raw.src] | tp_ok
@@ -397,6 +397,11 @@ def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, 
     return {"unit_id": ids[src] + suffix[stage]}
 
 
+def _stage_names(stage: np.ndarray) -> dict[str, np.ndarray]:
+    """Return {"stage": each unit's stage name} (object text, made when first read)."""
+    return {"stage": np.array(STAGES, dtype=object)[stage]}
+
+
 def _attribute(column: pd.Series, src: np.ndarray, name: str) -> dict[str, np.ndarray]:
     """Return {name: the school attribute of each unit} (gathered when first read)."""
     return {name: column.to_numpy()[src]}
@@ -415,8 +420,9 @@ class UnitColumns(Mapping[str, np.ndarray]):
     columns are the same arrays as an eager pass would make, bit for bit.
     """
 
-    def __init__(self, src: np.ndarray) -> None:
+    def __init__(self, src: np.ndarray, stage: np.ndarray) -> None:
         self.src = src  # the school row of each unit
+        self.stage_index = stage  # its stage, an index into STAGES
         self._cols: dict[str, np.ndarray] = {}
         self._makers: dict[str, Callable[[], dict[str, np.ndarray]]] = {}
         self._order: list[str] = []
@@ -462,20 +468,21 @@ class UnitColumns(Mapping[str, np.ndarray]):
     def __len__(self) -> int:
         return len(self._order)
 
-    def without(self, *names: str) -> Mapping[str, np.ndarray]:
-        """Return a view of these columns without ``names`` (e.g. unit_id for the school rules,
-        which name no unit: their text is then never made for them)."""
-        return _Without(self, frozenset(names))
+    def rule_view(self) -> Mapping[str, np.ndarray]:
+        """Return the columns as the school rules read them: without ``unit_id`` (the engine's
+        rules name no unit: its text is not made for them) and with ``stage`` as fixed-width
+        text (compared at C speed; the frame's object column is made when first read)."""
+        return _RuleView(self, frozenset({"unit_id"}), {"stage": np.array(STAGES)[self.stage_index]})
 
 
-class _Without(Mapping[str, np.ndarray]):
-    def __init__(self, cols: UnitColumns, hidden: frozenset[str]) -> None:
-        self._cols, self._hidden = cols, hidden
+class _RuleView(Mapping[str, np.ndarray]):
+    def __init__(self, cols: UnitColumns, hidden: frozenset[str], given: dict[str, np.ndarray]) -> None:
+        self._cols, self._hidden, self._given = cols, hidden, given
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name in self._hidden:
             raise KeyError(name)
-        return self._cols[name]
+        return self._given[name] if name in self._given else self._cols[name]
 
     def __contains__(self, name: object) -> bool:
         return name not in self._hidden and name in self._cols
@@ -507,12 +514,13 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     merged_points = _merge_teaching_points(raw, rows, target, r, summed)
     s = raw.src[r]
     schools = raw.schools
-    cols = UnitColumns(s)
+    stage = raw.stage[r]
+    cols = UnitColumns(s, stage)
     for a in _ATTRS:
         if a in schools.columns:
             cols.later([a], partial(_attribute, schools[a], s, a))
-    cols.put("stage", np.array(STAGES, dtype=object)[raw.stage[r]])
-    cols.later(["unit_id"], partial(_unit_ids, raw.ids, s, raw.stage[r]))
+    cols.later(["stage"], partial(_stage_names, stage))
+    cols.later(["unit_id"], partial(_unit_ids, raw.ids, s, stage))
     cols.put("share", summed["share"])
     for c in _SUMMED:
         cols.put(c, summed[c])
@@ -525,7 +533,8 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            value = cols[ind.numerator] * ind.scale / students
+            value = cols[ind.numerator] * ind.scale
+            value /= students  # in place: (numerator × scale) / students, one array
             cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
     return cols, raw.key[r] // raw.id_span
 
