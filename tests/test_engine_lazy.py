@@ -23,12 +23,14 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from demo_data import DEMO_SNAPSHOT
 from test_speed_engine import _random_schools
 
 from benchmarks.synthetic import synthetic_country
 from dashboard.method.coefficients import indicator_stats
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import scheme_ids
+from dashboard.store.snapshots import read_snapshot
 
 FRAMES = ("indicators", "composites", "verdicts", "school_rules")
 
@@ -97,9 +99,7 @@ def _check_lazy_columns(ev: Evaluation) -> None:
 
 
 def test_lazy_columns_on_the_demo_county():
-    from conftest import _demo_schools
-
-    _check_lazy_columns(evaluate(_demo_schools()))
+    _check_lazy_columns(evaluate(read_snapshot(DEMO_SNAPSHOT).schools))
 
 
 def test_lazy_columns_on_a_synthetic_country():
