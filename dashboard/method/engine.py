@@ -2,7 +2,9 @@
 
 ``evaluate(schools)`` takes a schools table of any number of counties and years (one snapshot,
 a province, the whole country) and returns an ``Evaluation``; ``to_report`` turns one county of it
-into the JSON report of docs/data-contract.md §5.
+into the JSON report of docs/data-contract.md §5.  What a verdict needs is made at once, what
+only explains it (the unit frames' text columns and contributions, the school-rule frame) on
+first read (docs/method.md §8; ``Evaluation``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from dashboard.method.units import (
     scheme_units,
 )
 
-__all__ = ["Evaluation", "evaluate", "to_report", "REPORT_SCHEMES"]
+__all__ = ["Evaluation", "UnitFrames", "evaluate", "to_report", "REPORT_SCHEMES"]
 
 REPORT_SCHEMES: Final = ("basic", "quality")
 _KEY: Final = list(UNIT_KEY)
@@ -132,7 +134,9 @@ class Evaluation:
     kept (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when
     first read, with its text columns (school attributes, unit_id) and contributions
     (share_/cvifmean_); ``school_rules`` is stacked when first read.  Either may also be given
-    as a plain dict / frame (stacked or cut-down evaluations).
+    as a plain dict / frame (stacked or cut-down evaluations).  The frames are shared (between
+    sessions, and with the arrays the lazy columns are made from): read them, never change
+    them in place.
     """
 
     params: EvalParams
