@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from benchmarks.bench_engine import _floor_arrays, _numpy_floor
+from benchmarks.bench_engine import _floor_arrays, _numpy_floor, every_table
 from benchmarks.synthetic import synthetic_country
 from benchmarks.timing import measure
 from dashboard.method.engine import evaluate
@@ -71,6 +71,7 @@ def run() -> dict:
                 "a columnar result (the units and school-rule frames) into the pandas frames the pages read",
         "numpy_floor": measure(lambda: _numpy_floor(arrays), repeat=5),
         "numpy_evaluate_whole": measure(lambda: evaluate(country), repeat=3),
+        "numpy_evaluate_all_tables": measure(lambda: every_table(evaluate(country)), repeat=3),
         "polars_weighted_cv": measure(polars_cv, repeat=5),
         "duckdb_weighted_cv": measure(duckdb_cv, repeat=5),
         "arrow_to_pandas_units_and_school_rules": measure(lambda: [t.to_pandas() for t in results], repeat=3),

@@ -29,6 +29,8 @@ __all__ = [
     "GroupStats",
     "group_stats",
     "indicator_stats",
+    "indicator_group_stats",
+    "indicator_contributions",
     "unit_contributions",
     "judge",
     "Verdict",
@@ -119,6 +121,30 @@ def indicator_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.n
                           (share_t[j], cv_t[j]))
         part.mean_g = part.dev = None  # freed: the next indicator reuses the memory
     return _stack_stats(parts, n_groups), share_t, cv_t
+
+
+def indicator_group_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.ndarray,
+                          n_groups: int) -> GroupStats:
+    """Return indicator_stats' statistics alone (the same bits): the contributions are left
+    to indicator_contributions, which a caller may run later, for one indicator at a time."""
+    pass_ = _Pass(np.asarray(weights, dtype=float), np.asarray(groups, dtype=np.int64), n_groups)
+    parts = []
+    for col in columns:
+        part = pass_.column(np.asarray(col, dtype=float))
+        part.mean_g = part.dev = None  # freed: the next indicator reuses the memory
+        parts.append(part)
+    return _stack_stats(parts, n_groups)
+
+
+def indicator_contributions(column: np.ndarray, weights: np.ndarray, groups: np.ndarray,
+                            stats: GroupStats, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return indicator_stats' (share, cv_if) of indicator ``j`` (``column``), bit for bit:
+    the same operations on the same operands (the gathered mean, the deviations and the pupil
+    share recomputed as indicator_stats computes them), from the statistics of
+    indicator_group_stats."""
+    return _contributions_1d(np.asarray(column, dtype=float), np.asarray(weights, dtype=float),
+                             np.asarray(groups, dtype=np.int64), stats.mean[:, j], stats.std[:, j],
+                             stats.weight[:, j])
 
 
 @dataclass

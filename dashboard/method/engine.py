@@ -2,19 +2,29 @@
 
 ``evaluate(schools)`` takes a schools table of any number of counties and years (one snapshot,
 a province, the whole country) and returns an ``Evaluation``; ``to_report`` turns one county of it
-into the JSON report of docs/data-contract.md §5.
+into the JSON report of docs/data-contract.md §5.  What a verdict needs is made at once, what
+only explains it (the unit frames' text columns and contributions, the school-rule frame) on
+first read (docs/method.md §8; ``Evaluation``).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from dashboard.method.coefficients import indicator_stats, judge, round_cv
+from dashboard.method.coefficients import (
+    GroupStats,
+    indicator_contributions,
+    indicator_group_stats,
+    judge,
+    round_cv,
+)
 from dashboard.method.compliance import quality_rule_columns
 from dashboard.method.profiles_school import judge_unit_columns
 from dashboard.method.standards import (
@@ -25,12 +35,83 @@ from dashboard.method.standards import (
     cv_threshold,
     scheme_ids,
 )
-from dashboard.method.units import UNIT_KEY, RawUnits, raw_units, scheme_units
+from dashboard.method.units import (
+    LAZY_LOCK,
+    UNIT_KEY,
+    RawUnits,
+    UnitColumns,
+    raw_units,
+    scheme_units,
+)
 
-__all__ = ["Evaluation", "evaluate", "to_report", "REPORT_SCHEMES"]
+__all__ = ["Evaluation", "UnitFrames", "evaluate", "to_report", "REPORT_SCHEMES"]
 
 REPORT_SCHEMES: Final = ("basic", "quality")
 _KEY: Final = list(UNIT_KEY)
+
+
+class Later:
+    """A value made on first read (see OnDemand): ``make()`` returns it."""
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+class OnDemand:
+    """A field of a frozen dataclass that may be given a ``Later``: the value is then made on
+    first read, under one lock (made once, whatever the threads), and kept.  Any other value
+    is kept as given."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None):
+        if obj is None:
+            raise AttributeError(self.name)  # no default value: the field stays required
+        value = obj.__dict__[self.slot]
+        if isinstance(value, Later):
+            with LAZY_LOCK:
+                value = obj.__dict__[self.slot]
+                if isinstance(value, Later):
+                    value = value.make()
+                    obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: object, value: object) -> None:
+        obj.__dict__[self.slot] = value
+
+
+class UnitFrames(Mapping[str, pd.DataFrame]):
+    """The units of each scheme: a frame made from the scheme's UnitColumns on first read
+    (every lazy column made then), under one lock, and kept."""
+
+    def __init__(self, columns: dict[str, UnitColumns]) -> None:
+        self._columns = columns
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def columns(self, scheme: str) -> UnitColumns:
+        """The scheme's columns (a number column read from here makes no frame)."""
+        return self._columns[scheme]
+
+    def __getitem__(self, scheme: str) -> pd.DataFrame:
+        frame = self._frames.get(scheme)
+        if frame is None:
+            cols = self._columns[scheme]
+            with LAZY_LOCK:
+                frame = self._frames.get(scheme)
+                if frame is None:
+                    frame = pd.DataFrame({name: cols[name] for name in cols}, copy=False)
+                    self._frames[scheme] = frame
+        return frame
+
+    def __contains__(self, scheme: object) -> bool:
+        return scheme in self._columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
 
 
 @dataclass(frozen=True)
@@ -47,15 +128,24 @@ class Evaluation:
     - ``verdicts``: county_code, year, stage, scheme, value (composite or the largest CV),
       threshold, passed, near, failing_indicators, units, failing_units.
     - ``school_rules``: the school-rule columns of both schemes stacked, with scheme.
+
+    What a verdict needs is made by ``evaluate``: the units' numbers and school rule, the
+    indicators, composites and verdicts.  What only explains them is made on first read and
+    kept (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when
+    first read, with its text columns (school attributes, unit_id) and contributions
+    (share_/cvifmean_); ``school_rules`` is stacked when first read.  Either may also be given
+    as a plain dict / frame (stacked or cut-down evaluations).  The frames are shared (between
+    sessions, and with the arrays the lazy columns are made from): read them, never change
+    them in place.
     """
 
     params: EvalParams
-    units: dict[str, pd.DataFrame]
+    units: Mapping[str, pd.DataFrame]
     indicators: pd.DataFrame
     composites: pd.DataFrame
     verdicts: pd.DataFrame
-    school_rules: pd.DataFrame
-    schools: pd.DataFrame = field(repr=False)
+    school_rules: pd.DataFrame = OnDemand()  # type: ignore[assignment]  # required: see OnDemand
+    schools: pd.DataFrame = field(repr=False)  # type: ignore[misc]  # (mypy takes OnDemand for a default)
     # the optional class and room rows the basic school rule was judged with (data contract
     # §4a; profiles_county.with_profile attaches them), so every verdict made from this
     # evaluation sees the same facts
@@ -80,25 +170,30 @@ def _thresholds(stage: np.ndarray, scheme: str) -> np.ndarray:
     return np.where(stage == "primary", cv_threshold(scheme, "primary"), cv_threshold(scheme, "junior"))
 
 
-def _group_codes(cols: dict[str, np.ndarray], group_key: np.ndarray
+def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Return (integer group code per unit, the groups' county_code/year/stage, their keys).
 
     Units arrive sorted by (county_code, year, stage), so a group is a run of equal keys and
-    codes follow the sorted order of the groups.
+    codes follow the sorted order of the groups.  A group's county, year and stage are read
+    from its first unit's school and stage (the units' own columns of them are made only when
+    read: the same values).
     """
     n = len(group_key)
     starts = np.flatnonzero(np.r_[True, group_key[1:] != group_key[:-1]]) if n else np.zeros(0, np.int64)
     step = np.zeros(n, dtype=np.int64)
     step[starts[1:]] = 1
-    return np.cumsum(step), {k: cols[k][starts] for k in _KEY}, group_key[starts]
+    first = cols.src[starts]
+    base = {"county_code": schools["county_code"].to_numpy()[first], "year": schools["year"].to_numpy()[first],
+            "stage": np.array(STAGES, dtype=object)[cols.stage_index[starts]]}
+    return np.cumsum(step), base, group_key[starts]
 
 
 @dataclass(frozen=True)
 class _SchemeResult:
     """One scheme's columns and its per-group arrays (groups: sorted county × year × stage)."""
 
-    cols: dict[str, np.ndarray]  # the units
+    cols: UnitColumns  # the units
     table: dict[str, object]  # the indicator rows, indicator-major
     table_rank: np.ndarray  # each indicator row's indicator rank within the scheme (sorting)
     groups: dict[str, np.ndarray]  # county_code, year, stage of each group
@@ -110,22 +205,31 @@ class _SchemeResult:
     failing_units: np.ndarray  # units failing the school rule per group
 
 
+def _contributions(x: np.ndarray, w: np.ndarray, g: np.ndarray, stats: GroupStats, j: int,
+                   ind: str) -> dict[str, np.ndarray]:
+    """Return a unit's share of the variance and CV at the mean of indicator ``ind`` (made on
+    first read: see UnitColumns)."""
+    share, cv_if = indicator_contributions(x, w, g, stats, j)
+    return {f"share_{ind}": share, f"cvifmean_{ind}": cv_if}
+
+
 def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeResult:
-    """Return the units (with contributions and school rule) and the indicator table of one
-    scheme, with the per-group arrays the composites and verdicts are made of."""
+    """Return the units (with school rule; contributions on first read) and the indicator
+    table of one scheme, with the per-group arrays the composites and verdicts are made of."""
     ids = list(scheme_ids(scheme))
     cols, group_key = scheme_units(raw, scheme, params)
-    codes, base, gkey = _group_codes(cols, group_key)
+    codes, base, gkey = _group_codes(cols, raw.schools, group_key)
     weights = cols["students"].astype(float)
-    stats, share, cv_if = indicator_stats([cols[i] for i in ids], weights, codes, len(gkey))
+    stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey))
     for j, ind in enumerate(ids):
-        cols[f"share_{ind}"] = share[j]
-        cols[f"cvifmean_{ind}"] = cv_if[j]
-    rule = (quality_rule_columns(cols) if scheme == "quality"
-            else judge_unit_columns(cols, params.province_profile))
+        cols.later([f"share_{ind}", f"cvifmean_{ind}"],
+                   partial(_contributions, cols[ind], weights, codes, stats, j, ind))
+    view = cols.rule_view()  # the rules name no unit here: its text is made on first read
+    rule = (quality_rule_columns(view) if scheme == "quality"
+            else judge_unit_columns(view, params.province_profile))
     for c, v in rule.items():
         if c != "unit_id":
-            cols[c] = v
+            cols.put(c, v)
     k, g = len(ids), len(gkey)
     cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
     cols_t: dict[str, object] = {key: np.tile(base[key], k) for key in _KEY}
@@ -176,19 +280,27 @@ def evaluate(
     """
     raw = raw_units(schools, params)
     results = {scheme: _scheme_tables(raw, scheme, params) for scheme in schemes}
-    units = {s: pd.DataFrame(r.cols, copy=False) for s, r in results.items()}  # fresh arrays: no copy
+    units = UnitFrames({s: r.cols for s, r in results.items()})  # frames made on first read
     res = list(results.values())
     order = np.lexsort([np.concatenate([r.table_rank for r in res]),
                         np.concatenate([np.full(len(r.table_rank), _scheme_rank(s)) for s, r in results.items()]),
                         np.concatenate([np.tile(r.group_key, len(scheme_ids(s))) for s, r in results.items()])])
     indicators = _stacked([r.table for r in res], list(res[0].table), order)
-    keep = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing",
-            "school_status"]
-    school_rules = _stacked([{**r.cols, "scheme": _same(len(r.cols["unit_id"]), s)}
-                             for s, r in results.items()], [*keep, "scheme"])
+    school_rules = Later(partial(_school_rules, [(s, r.cols) for s, r in results.items()]))
     comp = _composites(results["basic"], params) if "basic" in results else _composites(None, params)
     verdicts = _verdicts(comp, results.get("basic"), results.get("quality"))
-    return Evaluation(params, units, indicators, comp, verdicts, school_rules, schools)
+    return Evaluation(params, units, indicators, comp, verdicts, school_rules, schools)  # type: ignore[arg-type]
+
+
+_RULE_COLS: Final = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing",
+                     "school_status"]
+
+
+def _school_rules(parts: list[tuple[str, UnitColumns]]) -> pd.DataFrame:
+    """Return the school-rule columns of the schemes' units stacked, with scheme (made on
+    first read of Evaluation.school_rules)."""
+    return _stacked([{**{c: cols[c] for c in _RULE_COLS}, "scheme": _same(len(cols.src), s)}
+                     for s, cols in parts], [*_RULE_COLS, "scheme"])
 
 
 _COMPOSITE_COLS: Final = [*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"]

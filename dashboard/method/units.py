@@ -23,7 +23,10 @@ non-county-run out (switch).  Everything is vectorised over any number of counti
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
 import numpy as np
@@ -44,6 +47,7 @@ __all__ = [
     "RawUnits",
     "raw_units",
     "scheme_units",
+    "UnitColumns",
 ]
 
 # Whole-school resources apportioned between stages (units keep the same names).
@@ -192,8 +196,14 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
     # pyarrow.compute generates its functions at import: mypy cannot see them.
-    joined = pc.binary_join_element_wise(  # type: ignore[attr-defined]
-        text, pa.scalar(":", pa.large_string()), pa.scalar("", pa.large_string()))
+    size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
+    if len(text) and size["min"].as_py() == size["max"].as_py():
+        # ids of one length (the national school codes): none is a prefix of another, so
+        # "id:" sorts as "id" does and the ":" need not be joined on
+        joined = text
+    else:
+        joined = pc.binary_join_element_wise(  # type: ignore[attr-defined]
+            text, pa.scalar(":", pa.large_string()), pa.scalar("", pa.large_string()))
     rank = pc.rank(joined, sort_keys="ascending", tiebreaker="dense")  # type: ignore[attr-defined]
     out = rank.to_numpy(zero_copy_only=False).astype(np.int64)
     return out[:len(ids)], out[len(ids):]
@@ -211,7 +221,7 @@ class RawUnits:
     schools: pd.DataFrame
     src: np.ndarray  # school row of each unit
     stage: np.ndarray  # index into STAGES
-    unit_id: np.ndarray
+    ids: np.ndarray  # per school: school_id as text (unit ids are made of it on demand)
     key: np.ndarray
     id_span: int
     parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
@@ -240,8 +250,6 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
     ids = _text(schools["school_id"])
     is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
-    suffix = np.array([":" + st for st in STAGES], dtype=object)
-    unit_id = ids[src] + suffix[stage] if len(src) else np.empty(0, dtype=object)
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
     rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
@@ -270,7 +278,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, unit_id, key, id_span, parent_key, share, num,
+    return RawUnits(schools, src, stage, ids, key, id_span, parent_key, share, num,
                     by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
 
 
@@ -357,7 +365,7 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
             keep &= county_run
     keep_u = keep[raw.src]
     if scheme != "basic":
-        students = np.vstack([raw.num[f"students_{st}"] for st in STAGES])[raw.stage, raw.src]
+        students = raw.by_stage["students"][raw.stage * n + raw.src]  # all primary, then junior
         tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
             students > params.tp_min_students)
         keep_u &= ~is_tp[raw.src] | tp_ok
@@ -381,13 +389,120 @@ def _summed(raw: RawUnits, src: np.ndarray, stage: np.ndarray) -> dict[str, np.n
     return out
 
 
+def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
+    """Return {"unit_id": "<school_id>:<stage>" per unit} (text made when first read)."""
+    if not len(src):
+        return {"unit_id": np.empty(0, dtype=object)}
+    suffix = np.array([":" + st for st in STAGES], dtype=object)
+    return {"unit_id": ids[src] + suffix[stage]}
+
+
+def _stage_names(stage: np.ndarray) -> dict[str, np.ndarray]:
+    """Return {"stage": each unit's stage name} (object text, made when first read)."""
+    return {"stage": np.array(STAGES, dtype=object)[stage]}
+
+
+def _attribute(column: pd.Series, src: np.ndarray, name: str) -> dict[str, np.ndarray]:
+    """Return {name: the school attribute of each unit} (gathered when first read)."""
+    return {name: column.to_numpy()[src]}
+
+
+# one lock for every first read of a lazy column: a column is made once, whatever the threads
+LAZY_LOCK: Final = threading.RLock()
+
+
+class UnitColumns(Mapping[str, np.ndarray]):
+    """The columns of one scheme's units, in frame order: numbers made at once, the rest
+    (school attributes, ``unit_id``, the engine's per-unit contributions) on first read.
+
+    A lazy column is made by a maker (a picklable callable returning a dict of one or more
+    columns), once: the first read of any thread makes it under a lock and keeps it.  The
+    columns are the same arrays as an eager pass would make, bit for bit.
+    """
+
+    def __init__(self, src: np.ndarray, stage: np.ndarray) -> None:
+        self.src = src  # the school row of each unit
+        self.stage_index = stage  # its stage, an index into STAGES
+        self._cols: dict[str, np.ndarray] = {}
+        self._makers: dict[str, Callable[[], dict[str, np.ndarray]]] = {}
+        self._order: list[str] = []
+
+    def put(self, name: str, column: np.ndarray) -> None:
+        """Add (or replace) a column made now."""
+        if name not in self._cols and name not in self._makers:
+            self._order.append(name)
+        self._cols[name] = column
+        self._makers.pop(name, None)
+
+    def later(self, names: list[str], maker: Callable[[], dict[str, np.ndarray]]) -> None:
+        """Add columns ``names`` that ``maker`` makes (all of them at once) on first read."""
+        for name in names:
+            if name not in self._cols and name not in self._makers:
+                self._order.append(name)
+            self._makers[name] = maker
+
+    def made(self, name: str) -> bool:
+        """Whether the column is made already (reading it costs nothing)."""
+        return name in self._cols
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        col = self._cols.get(name)
+        if col is not None:
+            return col
+        if name not in self._makers:
+            raise KeyError(name)
+        with LAZY_LOCK:
+            if name not in self._cols:  # another thread may have made it meanwhile
+                made = self._makers[name]()
+                for k, v in made.items():
+                    self._cols[k] = v
+                    self._makers.pop(k, None)
+        return self._cols[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._cols or name in self._makers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def rule_view(self) -> Mapping[str, np.ndarray]:
+        """Return the columns as the school rules read them: without ``unit_id`` (the engine's
+        rules name no unit: its text is not made for them) and with ``stage`` as fixed-width
+        text (compared at C speed; the frame's object column is made when first read)."""
+        return _RuleView(self, frozenset({"unit_id"}), {"stage": np.array(STAGES)[self.stage_index]})
+
+
+class _RuleView(Mapping[str, np.ndarray]):
+    def __init__(self, cols: UnitColumns, hidden: frozenset[str], given: dict[str, np.ndarray]) -> None:
+        self._cols, self._hidden, self._given = cols, hidden, given
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name in self._hidden:
+            raise KeyError(name)
+        return self._given[name] if name in self._given else self._cols[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name not in self._hidden and name in self._cols
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n in self._cols if n not in self._hidden)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
-                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                 ) -> tuple[UnitColumns, np.ndarray]:
     """Return (the units of ``scheme`` as columns, sorted; each unit's group key).
 
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
     Units are picked out of the raw units' one sorted order; teaching points merged into their
-    parents are summed in raw order (their sums stay bit for bit what they were).
+    parents are summed in raw order (their sums stay bit for bit what they were).  The numbers
+    are made at once; the school attributes and ``unit_id`` (text, the costly part of a
+    country's units) when first read (see UnitColumns).
     """
     rows, is_tp = _scope(raw, scheme, params)
     keep = np.zeros(len(raw.src), bool)
@@ -399,29 +514,35 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     merged_points = _merge_teaching_points(raw, rows, target, r, summed)
     s = raw.src[r]
     schools = raw.schools
-    cols: dict[str, np.ndarray] = {a: schools[a].to_numpy()[s] for a in _ATTRS if a in schools.columns}
-    cols["stage"] = np.array(STAGES, dtype=object)[raw.stage[r]]
-    cols["unit_id"] = raw.unit_id[r]
-    cols["share"] = summed["share"]
+    stage = raw.stage[r]
+    cols = UnitColumns(s, stage)
+    for a in _ATTRS:
+        if a in schools.columns:
+            cols.later([a], partial(_attribute, schools[a], s, a))
+    cols.later(["stage"], partial(_stage_names, stage))
+    cols.later(["unit_id"], partial(_unit_ids, raw.ids, s, stage))
+    cols.put("share", summed["share"])
     for c in _SUMMED:
-        cols[c] = summed[c]
-    cols["boarders"] = raw.num["boarders"][s]
-    cols["dorm_area_m2"] = raw.num["dorm_area_m2"][s]
-    cols["av_all_classes"] = summed["av_all_classes"]
-    cols["merged_points"] = merged_points
+        cols.put(c, summed[c])
+    cols.put("boarders", raw.num["boarders"][s])
+    cols.put("dorm_area_m2", raw.num["dorm_area_m2"][s])
+    cols.put("av_all_classes", summed["av_all_classes"])
+    cols.put("merged_points", merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            value = cols[ind.numerator] * ind.scale / students
-            cols[ind_id] = value if everyone else np.where(students > 0, value, np.nan)
+            value = cols[ind.numerator] * ind.scale
+            value /= students  # in place: (numerator × scale) / students, one array
+            cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
     return cols, raw.key[r] // raw.id_span
 
 
 def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
     """Return the units of ``scheme`` as a dict of equal-length arrays (see build_units)."""
-    return scheme_units(raw_units(schools, params), scheme, params)[0]
+    cols = scheme_units(raw_units(schools, params), scheme, params)[0]
+    return {name: cols[name] for name in cols}
 
 
 def build_units(
