@@ -500,6 +500,20 @@ def _plan_arg_error(args: argparse.Namespace, lang: str) -> str | None:
     return None
 
 
+def _plan_scope_error(args: argparse.Namespace, schools, lang: str) -> str | None:
+    """Return the error of a plan's scope (None: one county and year): a --county not in the
+    data, or data of several county-years with none chosen (the planner's own English)."""
+    pairs = sorted({(str(c), int(y)) for c, y in zip(schools["county_code"], schools["year"])})
+    if args.county:
+        pairs = [p for p in pairs if p[0] == args.county]
+        if not pairs:
+            return t("cli.error.no_county", lang, county=args.county)
+    if len(pairs) > 1:
+        return t("lead.plan.many_scopes", lang, n=len(pairs),
+                 pairs=("、" if lang == "zh" else ", ").join(f"{c} {y}" for c, y in pairs[:5]))
+    return None
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan transfers and/or purchases for one stage and scheme; print text or JSON."""
     from dashboard.planning.planner import PlanConstraints, PlanError, PlanGoal, plan, plan_to_json
@@ -512,7 +526,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except (ContractError, SnapshotError, FileNotFoundError) as exc:
         return _bad_input(exc, args.path, lang)
     mode = "budget" if args.budget_only else "transfers" if args.transfers_only else "both"
-    bad = _plan_arg_error(args, lang)
+    bad = _plan_arg_error(args, lang) or _plan_scope_error(args, schools, lang)
     if bad:  # the user's own arguments, named in the user's language (not a missing stage)
         print(bad, file=sys.stderr)
         return EXIT_BAD_INPUT
