@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 from dashboard.store.boundaries import (
+    COUNTY_FILE,
     META_FILE,
     TOWNSHIPS_FILE,
     boundary_lines,
@@ -298,3 +299,35 @@ def test_a_city_file_of_several_counties_keeps_this_countys_townships(towns, sch
     assert len(staged.townships) == len(towns) and not staged.match.unmatched_polygons
     assert ("boundary.note.city", {"column": "township_code", "count": str(len(towns)),
                                    "county": DEMO_COUNTY}) in staged.layer.notes
+
+
+def test_a_full_disk_midway_leaves_the_old_boundaries_whole(towns, schools, tmp_path, monkeypatch):
+    """The files were written one by one into the county's folder after copying it to the
+    trash: a full disk at the second left new townships beside the old county outline, and a
+    trash entry.  They are written as a set now: nothing changes unless all are written."""
+    import errno
+
+    from dashboard.store import boundaries as bmod
+    from dashboard.store import files as fmod
+
+    geo = tmp_path / "geo"
+    shutil.copytree(DEMO_GEO, geo)
+    before = {p.name: p.read_bytes() for p in (geo / DEMO_COUNTY).iterdir()}
+    staged = stage_boundaries(_zipped_shapefile(towns.to_crs(CM114), tmp_path / "shp"), schools)
+    real = fmod.write_atomic
+
+    def full_at_the_outline(target, data):
+        if Path(target).name == COUNTY_FILE:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(target, data)
+
+    monkeypatch.setattr(bmod.files, "write_atomic", full_at_the_outline)
+    with pytest.raises(OSError):
+        write_boundaries(geo, staged)
+    assert {p.name: p.read_bytes() for p in (geo / DEMO_COUNTY).iterdir()} == before
+    assert not (geo / ".trash").exists()
+    assert not [p for p in geo.iterdir() if p.name.startswith(".tmp-")]
+    monkeypatch.setattr(bmod.files, "write_atomic", real)  # room again: the set is written
+    folder = write_boundaries(geo, staged)
+    assert {p.name for p in folder.iterdir()} >= {TOWNSHIPS_FILE, COUNTY_FILE, META_FILE}
+    assert len(list((geo / ".trash").iterdir())) == 1

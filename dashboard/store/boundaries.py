@@ -12,6 +12,7 @@ replaced atomically, so a reader sees the old files or the new ones, never half 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -215,27 +216,62 @@ def saved_pairing(geo_root: str | Path, county_code: str) -> dict[str, str]:
 
 def write_boundaries(geo_root: str | Path, staged: StagedBoundaries) -> Path:
     """Store ``staged`` under ``geo_root/<county>/`` and return that folder; the previous
-    boundaries are copied to ``geo_root/.trash/<county>@<UTC time>/`` first."""
+    boundaries move to ``geo_root/.trash/<county>@<UTC time>/``.
+
+    The files are written as a set: into a temporary folder beside the county's (a copy of the
+    old one, so that any other file of it stays), which then takes its place by renaming.  A
+    failure before that (a full disk, a read-only folder) leaves the old boundaries as they
+    were and no temporary folder behind (new township outlines never sit beside an old county
+    outline)."""
     root = Path(geo_root)
     folder = root / staged.county_code
     root.mkdir(parents=True, exist_ok=True)
+    outline = staged.outline.assign(county_name=staged.county_name)
+    meta = {
+        "county_code": staged.county_code, "source": staged.layer.file,
+        "layer": staged.layer.layer, "source_crs": staged.layer.source_crs,
+        "name_column": staged.name_column, "pairs": staged.match.pairs,
+        "outline_given": staged.outline_given, "repaired": staged.repaired,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    payload = {TOWNSHIPS_FILE: _feature_collection(staged.townships),
+               COUNTY_FILE: _feature_collection(outline),
+               META_FILE: json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8")}
     with files.locked(root):  # one writer of boundaries at a time
+        new = root / f"{files.TEMP_PREFIX}{staged.county_code}-{os.getpid()}"
+        shutil.rmtree(new, ignore_errors=True)
+        try:
+            if folder.is_dir():
+                shutil.copytree(folder, new)
+            else:
+                new.mkdir()
+            for name, data in payload.items():
+                files.write_atomic(new / name, data)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        _swap_in(root, folder, new, staged.county_code)
+    return folder
+
+
+def _swap_in(root: Path, folder: Path, new: Path, county: str) -> None:
+    """Move ``folder`` (if it holds anything) to the trash and ``new`` into its place; put the
+    old one back if the second rename fails."""
+    old: Path | None = None
+    try:
         if folder.is_dir() and any(folder.iterdir()):
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            shutil.copytree(folder, root / TRASH_DIR / f"{staged.county_code}@{stamp}")
-        outline = staged.outline.assign(county_name=staged.county_name)
-        meta = {
-            "county_code": staged.county_code, "source": staged.layer.file,
-            "layer": staged.layer.layer, "source_crs": staged.layer.source_crs,
-            "name_column": staged.name_column, "pairs": staged.match.pairs,
-            "outline_given": staged.outline_given, "repaired": staged.repaired,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        files.write_atomic(folder / TOWNSHIPS_FILE, _feature_collection(staged.townships))
-        files.write_atomic(folder / COUNTY_FILE, _feature_collection(outline))
-        files.write_atomic(folder / META_FILE,
-                           json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
-    return folder
+            old = root / TRASH_DIR / f"{county}@{stamp}"
+            old.parent.mkdir(parents=True, exist_ok=True)
+            folder.rename(old)
+        elif folder.is_dir():
+            folder.rmdir()
+        new.rename(folder)
+    except BaseException:
+        if old is not None and old.is_dir() and not folder.exists():
+            old.rename(folder)
+        shutil.rmtree(new, ignore_errors=True)
+        raise
 
 
 def boundary_lines(staged: StagedBoundaries, lang: str) -> list[str]:
