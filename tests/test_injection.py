@@ -119,6 +119,15 @@ def test_every_formula_sign_is_neutralised(value: str) -> None:
         assert neutralise(value) == value
 
 
+@pytest.mark.parametrize("value", ["＝SUM(A1)", "＋1", "－1＋2", "＠x", "\u200b=1+1", "\ufeff@x",
+                                   " =1+1", "\u3000＝1"])
+def test_full_width_and_hidden_formula_signs_are_neutralised_too(value: str) -> None:
+    """A full-width sign (a Chinese IME types it) or a sign behind zero-width characters or
+    spaces: not proven harmless in every spreadsheet, so quoted like the rest."""
+    assert neutralise(value) == "'" + value
+    assert neutralise("学校＝1") == "学校＝1" and neutralise("-3.5") == "-3.5"
+
+
 def _frame() -> pd.DataFrame:
     return pd.DataFrame({"学校": list(HOSTILE) + ["\tx", "\rx"],
                          "数值": [-3.5, 2, -1, 0, 1e9, -7, 3, 4, 5, -6, 7, 8, 9, 10],

@@ -46,10 +46,17 @@ XLSX_OPTIONS: Final = {"strings_to_formulas": False, "strings_to_urls": False,
                        "strings_to_numbers": False}
 
 
+# Beyond the ASCII signs, to be safe where it is not proven harmless: their full-width forms
+# (a Chinese IME types them) and a sign behind invisible characters or spaces.
+_WIDE_SIGNS: Final = ("＝", "＋", "－", "＠")
+_INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff \u3000"
+
+
 def neutralise(value: Any) -> Any:
-    """Return ``value`` safe for a spreadsheet cell: a text starting with a formula sign gets a
-    leading ``'`` (a plain number as text is left alone); any other value is returned as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_SIGNS) \
+    """Return ``value`` safe for a spreadsheet cell: a text starting with a formula sign (or its
+    full-width form, or either behind zero-width characters or spaces) gets a leading ``'`` (a
+    plain number as text is left alone); any other value is returned as is."""
+    if isinstance(value, str) and value.lstrip(_INVISIBLE).startswith(FORMULA_SIGNS + _WIDE_SIGNS) \
             and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
