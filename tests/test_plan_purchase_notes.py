@@ -46,3 +46,11 @@ def test_one_stage_schools_and_no_minimums_say_only_the_prices(schools):
     assert purchase_notes(_plan([]), schools, "zh") == []
 
 
+
+
+def test_schools_without_a_senior_column_are_read_too(schools):
+    """students_senior is optional in the contract: its absence counts no senior stage."""
+    nine = schools.loc[(schools["students_primary"] > 0) & (schools["students_junior"] > 0),
+                       "school_id"].iloc[0]
+    notes = purchase_notes(_plan([nine]), schools.drop(columns=["students_senior"]), "zh")
+    assert len(notes) == 3 and "有多个学段" in notes[2]

@@ -292,8 +292,10 @@ def purchase_notes(p: Plan, schools: pd.DataFrame, lang: str) -> list[str]:
         notes.append(t("lead.plan.minimums_note", lang))
     bought = {x.school_id for x in p.purchases}
     rows = schools[schools["school_id"].astype(str).isin(bought)]
-    stages = sum((pd.to_numeric(rows.get(c, 0), errors="coerce").fillna(0) > 0).astype(int)
-                 for c in ("students_primary", "students_junior", "students_senior"))
+    # students_senior is optional (data contract §2): an absent column counts no stage
+    taught = [pd.to_numeric(rows[c], errors="coerce").fillna(0) > 0
+              for c in ("students_primary", "students_junior", "students_senior") if c in rows]
+    stages = sum(x.astype(int) for x in taught) if taught else pd.Series(0, index=rows.index)
     shared = sorted(set(rows.loc[stages >= 2, "school_id"].astype(str)))
     if len(shared):
         names = school_names(schools, lang)

@@ -335,9 +335,11 @@ def _roster_rules(schools: pd.DataFrame, file: str, sheet: str | None
         roster = (data.groupby(["school_id", "stage"]).size().unstack(fill_value=0)
                   .reindex(index=declared.index, columns=stages, fill_value=0))
         rows, cols = np.nonzero((roster != declared).to_numpy())
-        # the roster's own rows of each school and stage, so the clerk can find them
+        # the roster's own rows of each school and stage, so the clerk can find them (only
+        # when a count disagrees: a good roster pays nothing for it)
         where = {key: row_numbers[np.asarray(pos)] for key, pos in
-                 data.reset_index(drop=True).groupby(["school_id", "stage"]).indices.items()}
+                 data.reset_index(drop=True).groupby(["school_id", "stage"]).indices.items()
+                 } if len(rows) else {}
         return [
             Violation(file, sheet, None, headers["school_id"], str(declared.index[int(r)]),
                       "roster_count", "error",
