@@ -55,7 +55,10 @@ try:
     view_key = ctx.view_key(mode, repr(cons))
     quick = cache.page_view("planner_preview", view_key, lambda: pv.run_preview(
         ctx.snapshot, goal, cons, before=ctx.evaluation))
-except (pv.PlanError, pv.ScenarioError) as exc:
+except pv.PlanError as exc:  # in the user's language (its kind and values), never the planner's English
+    st.error(md_text(pv.plan_error_text(exc, lang), 2000))
+    st.stop()
+except pv.ScenarioError as exc:
     show_error(exc, lang)
     st.stop()
 st.caption(pv.preview_text(quick, lang))
@@ -69,7 +72,7 @@ if stored is None or stored[0] != run_key:
                 ctx.snapshot, goal, cons, before=ctx.evaluation))
         except pv.PlanError as exc:
             progress.update(state="error")
-            show_error(exc, lang)
+            st.error(md_text(pv.plan_error_text(exc, lang), 2000))
             st.stop()
         progress.update(label=ctx.tr("planner.page.solved", seconds=f"{result.seconds:.1f}"), state="complete")
     st.session_state["planner_result"] = (run_key, result)
