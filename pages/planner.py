@@ -39,7 +39,7 @@ with st.expander(ctx.tr("planner.page.constraints")):
                            disabled=ctx.snapshot.teachers is None)
     names = pv.school_names(ctx.schools, lang)  # a shared name carries its code
     locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
-                            format_func=lambda s: names.get(s, s))
+                            format_func=lambda s: names.get(s, s), placeholder=ctx.tr("plan6.page.locked_placeholder"))
     per_transfer = None
     if mode == "both":
         per_transfer = st.number_input(ctx.tr("plan2.page.per_transfer"), min_value=1.0, max_value=1e7,

@@ -143,7 +143,7 @@ def test_the_cli_names_a_stage_without_units_in_zh(tmp_path, capsys):
 def test_the_page_says_it_in_the_language(kind, lang, monkeypatch, demo_root):
     """The planner page shows the error in the page's language (the planner raising it)."""
     from demo_data import DEMO_DATA, DEMO_GEO
-    from test_planner_page import open_planner
+    from test_app_pages import open_page
 
     monkeypatch.setenv("JUNHENG_DATA", str(DEMO_DATA))
     monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
@@ -153,7 +153,7 @@ def test_the_page_says_it_in_the_language(kind, lang, monkeypatch, demo_root):
         raise exc
 
     monkeypatch.setattr(pv, "run_preview", fail)
-    at = open_planner(lang=lang, scheme="quality", stage="primary", mode="transfers")
+    at = open_page("planner", lang=lang, scheme="quality", stage="primary", mode="transfers")
     errors = [x.value for x in at.error]
     assert md_text(plan_error_text(exc, lang), 2000) in errors
     shown = " ".join(errors)

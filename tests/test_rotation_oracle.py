@@ -196,9 +196,9 @@ def test_flows_of_real_moves_match_into_real_moves(case):
     inst = _instance(schools, PlanGoal("quality", "primary"), PlanConstraints(), roster, _default_params(), None)
     K = len(inst.classes)
     c = next(k for k in range(K) if tuple(inst.classes[k]) == (1, 0, 0))
-    O, I = np.zeros((len(out), K)), np.zeros((len(out), K))
-    O[:, c], I[:, c] = out, inn
-    triples = _match(inst, _Flows("optimal", O, I, [], float(out.sum()), 0.0))
+    gives, takes = np.zeros((len(out), K)), np.zeros((len(out), K))
+    gives[:, c], takes[:, c] = out, inn
+    triples = _match(inst, _Flows("optimal", gives, takes, [], float(out.sum()), 0.0))
     assert all(a != b for a, b, _, _ in triples)
     sent, got = np.zeros(len(out)), np.zeros(len(out))
     for a, b, _, k in triples:
