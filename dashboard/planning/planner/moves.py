@@ -46,10 +46,16 @@ def _cancel_self(give: np.ndarray, take: np.ndarray) -> None:
         take[m] -= k
 
 
-def _room(s: np.ndarray, flow: int, a: int, b: int) -> int:
-    """Return how many teachers a → b may carry keeping every other unit's out + in ≤ the flow left."""
-    others = np.delete(s, [a, b]) if a != b else np.delete(s, [a])
-    return flow - int(others.max()) if len(others) else flow
+def _largest(s: np.ndarray) -> list[tuple[int, int]]:
+    """Return the three units of largest ``s`` as (unit, s), largest first."""
+    top = np.argsort(-s, kind="stable")[:3]
+    return [(int(m), int(s[m])) for m in top]
+
+
+def _room(top: list[tuple[int, int]], flow: int, a: int, b: int) -> int:
+    """Return how many teachers a → b may carry keeping every other unit's out + in ≤ the flow
+    left (``top``: the :func:`_largest` units; one not a or b is the largest of the others)."""
+    return flow - next((v for m, v in top if m not in (a, b)), 0)
 
 
 def _split_class(give: np.ndarray, take: np.ndarray, dist: np.ndarray) -> list[tuple[int, int, int]]:
@@ -75,10 +81,14 @@ def _split_class(give: np.ndarray, take: np.ndarray, dist: np.ndarray) -> list[t
 
     cand = sorted((dist[a, b], a, b) for a in np.flatnonzero(give).tolist()
                   for b in np.flatnonzero(take).tolist() if a != b)
+    top = _largest(give + take)
     for _, a, b in cand:
-        k = min(int(give[a]), int(take[b]), _room(give + take, flow, a, b))
+        k = min(int(give[a]), int(take[b]))
+        if k > 0:
+            k = min(k, _room(top, flow, a, b))
         if k > 0:
             move(a, b, k)
+            top = _largest(give + take)
     while flow > 0:
         s = give + take
         u = int(np.argmax(s))
@@ -88,7 +98,7 @@ def _split_class(give: np.ndarray, take: np.ndarray, dist: np.ndarray) -> list[t
             break  # unreachable when the condition holds (see above)
         v = min(partners, key=lambda w: (s[w] < flow, dist[u, w], w))
         a, b = (u, v) if give[u] > 0 else (v, u)
-        k = min(int(give[a]), int(take[b]), _room(s, flow, a, b))
+        k = min(int(give[a]), int(take[b]), _room(_largest(s), flow, a, b))
         if k <= 0:
             break
         move(a, b, k)
