@@ -535,9 +535,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         cons = PlanConstraints(max_km=args.max_km, max_moves_per_school=args.max_moves_per_school, costs=costs)
         result = plan(data, PlanGoal(args.scheme, args.stage, mode, county_code=args.county), cons,
                       time_limit_s=args.time_limit)
-    except PlanError as exc:  # "no unit at this stage" only when that is what went wrong
-        key = "cli.plan.error.stage" if str(exc).startswith("goal.stage") else "plan5.cli.error"
-        print(t(key, lang, detail=str(exc)), file=sys.stderr)
+    except PlanError as exc:  # in the user's language, from the error's kind and values
+        from dashboard.ui.plan_text import plan_error_text
+
+        print(plan_error_text(exc, lang), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:  # built whole, strict (no NaN), before anything is printed
         out = plan_to_json(result)

@@ -39,7 +39,7 @@ with st.expander(ctx.tr("planner.page.constraints")):
                            disabled=ctx.snapshot.teachers is None)
     names = pv.school_names(ctx.schools, lang)  # a shared name carries its code
     locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
-                            format_func=lambda s: names.get(s, s))
+                            format_func=lambda s: names.get(s, s), placeholder=ctx.tr("plan6.page.locked_placeholder"))
     per_transfer = None
     if mode == "both":
         per_transfer = st.number_input(ctx.tr("plan2.page.per_transfer"), min_value=1.0, max_value=1e7,
@@ -55,7 +55,10 @@ try:
     view_key = ctx.view_key(mode, repr(cons))
     quick = cache.page_view("planner_preview", view_key, lambda: pv.run_preview(
         ctx.snapshot, goal, cons, before=ctx.evaluation))
-except (pv.PlanError, pv.ScenarioError) as exc:
+except pv.PlanError as exc:  # in the user's language (its kind and values), never the planner's English
+    st.error(md_text(pv.plan_error_text(exc, lang), 2000))
+    st.stop()
+except pv.ScenarioError as exc:
     show_error(exc, lang)
     st.stop()
 st.caption(pv.preview_text(quick, lang))
@@ -69,7 +72,7 @@ if stored is None or stored[0] != run_key:
                 ctx.snapshot, goal, cons, before=ctx.evaluation))
         except pv.PlanError as exc:
             progress.update(state="error")
-            show_error(exc, lang)
+            st.error(md_text(pv.plan_error_text(exc, lang), 2000))
             st.stop()
         progress.update(label=ctx.tr("planner.page.solved", seconds=f"{result.seconds:.1f}"), state="complete")
     st.session_state["planner_result"] = (run_key, result)

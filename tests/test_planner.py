@@ -407,26 +407,30 @@ def test_preview_is_checked_and_not_better_than_optimum():
         assert quick.check.constraints_ok, quick.check.failures
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"scheme": "bogus", "stage": "primary"}, r"goal.scheme must be 'basic' or 'quality', got 'bogus'"),
-    ({"scheme": "basic", "stage": "senior"}, r"goal.stage must be 'primary' or 'junior', got 'senior'"),
-    ({"scheme": "basic", "stage": "primary", "mode": "magic"}, r"goal.mode must be one of"),
+@pytest.mark.parametrize(("kwargs", "kind", "value"), [
+    ({"scheme": "bogus", "stage": "primary"}, "scheme", "bogus"),
+    ({"scheme": "basic", "stage": "senior"}, "stage", "senior"),
+    ({"scheme": "basic", "stage": "primary", "mode": "magic"}, "mode", "magic"),
 ])
-def test_bad_goal(kwargs, match):
-    with pytest.raises(PlanError, match=match):
+def test_bad_goal(kwargs, kind, value):
+    with pytest.raises(PlanError) as err:
         PlanGoal(**kwargs)
+    assert err.value.kind == kind and err.value.params["value"] == value
+    assert f"“{value}”" in err.value.message("zh") and f"“{value}”" in str(err.value)
 
 
 def test_bad_constraints():
-    with pytest.raises(PlanError, match=r"constraints.max_km must be > 0 km, got -1"):
+    with pytest.raises(PlanError, match=r"the longest transfer must be more than 0 km, got “-1”"):
         PlanConstraints(max_km=-1)
-    with pytest.raises(PlanError, match=r"constraints.staffing_norm\['junior'\] must be > 0"):
+    with pytest.raises(PlanError, match=r"staffing norm of Junior secondary .* must be more than 0") as err:
         PlanConstraints(staffing_norm={"primary": 19, "junior": 0})
+    assert err.value.message("zh") == "初中编制标准（每名教师对应的学生数）须大于 0，收到的是“0”"
     schools, _ = instance(QUALITY_SMALL)
-    with pytest.raises(PlanError, match=r"locked_schools names schools not in county"):
+    with pytest.raises(PlanError, match=r"the locked schools are not in county 990101, 2024: nope"):
         plan(schools, PlanGoal("quality", "primary"), PlanConstraints(locked_schools=frozenset({"nope"})))
-    with pytest.raises(PlanError, match=r"goal.stage 'junior': county 990101 2024 has no quality unit"):
+    with pytest.raises(PlanError, match=r"county 990101, 2024 has no High-quality balance unit at Junior") as err:
         plan(schools, PlanGoal("quality", "junior"))
+    assert err.value.kind == "no_unit" and err.value.params["stage"] == "junior"
 
 
 # ----------------------------------------------------------------------------- the demo county
@@ -662,7 +666,7 @@ def test_cli_bad_input_exits_2(tmp_path, capsys, edge_data):
     snap = next(p for p in edge_data["primary_only"].data_root.iterdir() if p.is_dir())
     assert cli_main(["plan", str(snap), "--scheme", "quality", "--stage", "junior", "--json"]) == 2
     captured = capsys.readouterr()
-    assert captured.out == "" and "junior" in captured.err
+    assert captured.out == "" and "初中" in captured.err and "junior" not in captured.err  # the user's language
     with pytest.raises(SystemExit) as exc:
         cli_main(["plan", str(DEMO), "--scheme", "basic", "--stage", "primary", "--budget-only", "--transfers-only"])
     assert exc.value.code == 2

@@ -12,12 +12,13 @@ from dashboard.ui.format import fmt_cv, fmt_money
 from dashboard.ui.planner_page import (
     after_verdict,
     check_text,
+    plan_error_text,
     purchase_notes,
     school_names,
     unit_price_text,
 )
 
-__all__ = ["render_plan"]
+__all__ = ["plan_error_text", "render_plan"]
 
 
 def render_plan(p, schools: pd.DataFrame, lang: str, county=None) -> str:

@@ -166,6 +166,14 @@ def run_plan(snapshot: Snapshot, goal: PlanGoal, constraints: PlanConstraints,
     return plan(snapshot, goal, constraints, before=before)
 
 
+def plan_error_text(exc: PlanError, lang: str) -> str:
+    """Return the planner's error as the page and the CLI show it: "无法规划：" (or, for a stage
+    without units, what the snapshot lacks) and the error in ``lang``, from its kind and values
+    (never the planner's own English)."""
+    key = "cli.plan.error.stage" if exc.kind == "no_unit" else "plan5.cli.error"
+    return t(key, lang, detail=exc.message(lang))
+
+
 @dataclass(frozen=True)
 class PlanSummary:
     """The plan's headline figures as display texts."""

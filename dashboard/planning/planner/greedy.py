@@ -19,6 +19,7 @@ import numpy as np
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.instance import BASIC_CV_COUNT, _coef, _distances, _Inst
 from dashboard.planning.planner.moves import Triple
+from dashboard.planning.planner.types import ROTATION_BACKBONE_SHARE
 
 _CANDIDATES: Final = 6  # best-scored (donor, receiver) pairs tried per class and step
 _OFF_CAP_WEIGHT: Final = 0.05  # quality: weight of a CV already under its cap
@@ -290,13 +291,30 @@ def _greedy(inst: _Inst, max_steps: int, deadline: Deadline | None = None, *, ba
     return [(i, j, c, k) for (i, j, c), k in st.triples.items()]
 
 
+def _rotation_holds(inst: _Inst, moved: float, backbone: float) -> bool:
+    """Whether ``moved`` teachers, ``backbone`` of them backbone, meet the rotation rows (none asked: True)."""
+    if not inst.rotation_min:
+        return True
+    return moved >= inst.rotation_min and backbone >= ROTATION_BACKBONE_SHARE * moved - 1e-9
+
+
+def _rotation_counts(inst: _Inst, triples: list[Triple]) -> tuple[np.ndarray, float, float]:
+    """Return (backbone flag per class, teachers moved, backbone teachers moved) of ``triples``."""
+    has = (inst.classes[:, inst.attrs.index("backbone")].astype(float) if "backbone" in inst.attrs
+           else np.zeros(len(inst.classes)))
+    return has, float(sum(k for *_, k in triples)), float(sum(k * has[c] for _, _, c, k in triples))
+
+
 def _trim(inst: _Inst, triples: list[Triple], deadline: Deadline | None = None) -> list[Triple]:
     """Return ``triples`` with every single move left out that the plan does not need: the CV
-    limits still hold without it, and the receiver keeps its minimums and staffing floor (a
-    rounded relaxation or a greedy search may overshoot).  Leaving a move out never breaks a
-    donor's rule (it keeps a teacher) nor a distance or moves-per-school limit."""
+    limits still hold without it, the receiver keeps its minimums and staffing floor (a
+    rounded relaxation or a greedy search may overshoot), and the rotation rows still hold
+    (docs/method.md §9.4: a move the CV limits do not need may be one the rotation needs).
+    Leaving a move out never breaks a donor's rule (it keeps a teacher) nor a distance or
+    moves-per-school limit."""
     if not triples:
         return triples
+    has_bb, moved, backbone = _rotation_counts(inst, triples)
     prob = _problem(inst)
     out, inn = np.zeros((len(inst.movable), len(inst.classes))), np.zeros((len(inst.movable), len(inst.classes)))
     for i, j, c, k in triples:
@@ -315,10 +333,13 @@ def _trim(inst: _Inst, triples: list[Triple], deadline: Deadline | None = None) 
             trial[:, j] -= prob.coef[:, c]
             if T[j] - 1 < inst.floor_T[j] - 1e-9 or np.any(trial[:, j] < prob.lbs[:, j] - 1e-9):
                 break
+            if not _rotation_holds(inst, moved - 1, backbone - has_bb[c]):
+                break
             if prob.violation(prob.qfix + np.sum(trial ** 2 / prob.Pm, axis=1)) > 0:
                 break
             cnt = trial
             T[i] += 1
             T[j] -= 1
+            moved, backbone = moved - 1, backbone - has_bb[c]
             plan[(i, j, c)] -= 1
     return [(i, j, c, k) for (i, j, c), k in plan.items() if k > 0]

@@ -85,8 +85,7 @@ def _county_year(schools: pd.DataFrame, goal: PlanGoal) -> tuple[str, int]:
     if goal.county_code is not None or goal.year is not None:
         pairs = [p for p in pairs if (goal.county_code in (None, p[0])) and (goal.year in (None, p[1]))]
     if len(pairs) != 1:
-        raise PlanError(f"goal.county_code/year must select exactly one county-year, got {len(pairs)} "
-                        f"(county_code={goal.county_code!r}, year={goal.year!r})")
+        raise PlanError("scope", n=len(pairs), pairs=[f"{c} {y}" for c, y in pairs[:5]])
     return pairs[0]
 
 
@@ -130,14 +129,14 @@ def _county_schools(schools_in: pd.DataFrame, goal: PlanGoal, cons: PlanConstrai
                     teachers: pd.DataFrame | None) -> tuple[str, int, pd.DataFrame, pd.DataFrame | None]:
     """Return (county, year, its schools with str ids, its roster teachers) after the checks."""
     if "school_id" not in schools_in.columns:
-        raise PlanError("schools must have a school_id column (docs/data-contract.md §2)")
+        raise PlanError("no_school_id")
     county, year = _county_year(schools_in, goal)
     sel = (schools_in["county_code"].astype(str) == county) & (schools_in["year"].astype(int) == year)
     schools = schools_in.loc[sel].reset_index(drop=True)
     schools = schools.assign(school_id=schools["school_id"].astype(str))
     unknown = sorted(cons.locked_schools - set(schools["school_id"]))
     if unknown:
-        raise PlanError(f"constraints.locked_schools names schools not in county {county} {year}: {unknown[:5]}")
+        raise PlanError("locked_unknown", county=county, year=year, schools=unknown[:5])
     if teachers is not None:
         mine = teachers["school_id"].astype(str).isin(schools["school_id"]).to_numpy()
         if not mine.all():  # (kept as the same object otherwise: its attributes are remembered)
@@ -155,7 +154,7 @@ def _stage_units(schools: pd.DataFrame, goal: PlanGoal, params: EvalParams, befo
     units = before.units[goal.scheme]
     units = units[units["stage"] == goal.stage].reset_index(drop=True)
     if units.empty:
-        raise PlanError(f"goal.stage {goal.stage!r}: county {county} {year} has no {goal.scheme} unit at this stage")
+        raise PlanError("no_unit", county=county, year=year, stage=goal.stage, scheme=goal.scheme)
     return before, units
 
 
@@ -273,7 +272,7 @@ def _instance(data: Any, goal: PlanGoal, cons: PlanConstraints, teachers: pd.Dat
     elif hasattr(data, "schools"):
         schools, roster = data.schools, getattr(data, "teachers", None)
     else:
-        raise PlanError(f"snapshot_or_schools must be a Snapshot or a schools DataFrame, got {type(data).__name__}")
+        raise PlanError("input", value=type(data).__name__)
     return _prepare(schools, goal, cons, roster if teachers is None else teachers, params, before)
 
 
@@ -364,7 +363,7 @@ def _rotation_min(inst: _Inst) -> int:
     """Return the least teachers a plan under the rotation constraints moves (10 % of eligible)."""
     eligible = eligible_count(inst)
     if eligible is None:
-        raise PlanError("constraints.rotation needs a teacher roster (eligibility is years at the school)")
+        raise PlanError("rotation_roster")
     return int(np.ceil(ROTATION_MIN_SHARE * eligible - 1e-9))
 
 

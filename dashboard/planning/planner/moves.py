@@ -15,30 +15,94 @@ Triple = tuple[int, int, int, int]  # (donor, receiver, class, count), units as 
 
 
 def _match(inst: _Inst, f: _Flows) -> list[Triple]:
-    """Return (donor, receiver, class, count) transfers; per class nearest pairs first."""
+    """Return (donor, receiver, class, count) transfers, donor ≠ receiver; per class nearest pairs
+    first, as far as the split into real moves allows (:func:`_split_class`)."""
     if f.pairs:
         return f.pairs
     dist = _distances(inst)
     dist = np.where(np.isfinite(dist), dist, 0.0)
     out = []
     for c in range(len(inst.classes)):
-        give = {int(m): int(v) for m, v in enumerate(f.out[:, c]) if v > 0}
-        take = {int(m): int(v) for m, v in enumerate(f.inn[:, c]) if v > 0}
-        if not give:
-            continue
-        cand = sorted((dist[a, b], a, b) for a in give for b in take if a != b)
-        for _, a, b in cand:
-            k = min(give[a], take[b])
-            if k > 0:
-                out.append((a, b, c, k))
-                give[a] -= k
-                take[b] -= k
-        for a in list(give):  # a unit both giving and taking the same class cancels out
-            if give[a] and take.get(a):
-                k = min(give[a], take[a])
-                give[a] -= k
-                take[a] -= k
+        give = np.rint(f.out[:, c]).astype(np.int64)
+        take = np.rint(f.inn[:, c]).astype(np.int64)
+        out += [(a, b, c, k) for a, b, k in _split_class(give, take, dist)]
     return out
+
+
+def _cancel_self(give: np.ndarray, take: np.ndarray) -> None:
+    """Cancel, in place, what no split into real moves can carry: a unit whose out + in exceeds
+    the class's flow F gives and takes s − F teachers back to itself (no move).  The flow
+    model's rows (docs/method.md §9.4) leave nothing to cancel; rounded or unmatched flows may."""
+    while True:
+        flow = min(int(give.sum()), int(take.sum()))
+        over = give + take - flow
+        m = int(np.argmax(over))
+        if over[m] <= 0 or flow == 0:
+            return
+        k = int(min(over[m], give[m], take[m]))
+        if k <= 0:
+            return
+        give[m] -= k
+        take[m] -= k
+
+
+def _largest(s: np.ndarray) -> list[tuple[int, int]]:
+    """Return the three units of largest ``s`` as (unit, s), largest first."""
+    top = np.argsort(-s, kind="stable")[:3]
+    return [(int(m), int(s[m])) for m in top]
+
+
+def _room(top: list[tuple[int, int]], flow: int, a: int, b: int) -> int:
+    """Return how many teachers a → b may carry keeping every other unit's out + in ≤ the flow
+    left (``top``: the :func:`_largest` units; one not a or b is the largest of the others)."""
+    return flow - next((v for m, v in top if m not in (a, b)), 0)
+
+
+def _split_class(give: np.ndarray, take: np.ndarray, dist: np.ndarray) -> list[tuple[int, int, int]]:
+    """Split one class's flows into (donor, receiver, count) with donor ≠ receiver.
+
+    Such a split exists iff every unit's give + take ≤ F, the class's flow (docs/method.md
+    §9.4), and a move a → b of k keeps it for the rest iff every other unit's s = give + take is
+    ≤ F − k.  First the nearest pairs, each as far as that allows; then, while flow is left, the
+    unit of largest s with its nearest partner (a second unit with s = F first): with the
+    condition holding, that move carries at least one teacher (at most two units have s = F,
+    and then the one's give is the other's take), so every teacher is matched."""
+    give, take = give.copy(), take.copy()
+    _cancel_self(give, take)
+    flow = int(give.sum())
+    done: dict[tuple[int, int], int] = {}
+
+    def move(a: int, b: int, k: int) -> None:
+        nonlocal flow
+        give[a] -= k
+        take[b] -= k
+        flow -= k
+        done[(a, b)] = done.get((a, b), 0) + k
+
+    cand = sorted((dist[a, b], a, b) for a in np.flatnonzero(give).tolist()
+                  for b in np.flatnonzero(take).tolist() if a != b)
+    top = _largest(give + take)
+    for _, a, b in cand:
+        k = min(int(give[a]), int(take[b]))
+        if k > 0:
+            k = min(k, _room(top, flow, a, b))
+        if k > 0:
+            move(a, b, k)
+            top = _largest(give + take)
+    while flow > 0:
+        s = give + take
+        u = int(np.argmax(s))
+        side = take if give[u] > 0 else give  # u gives: a receiver; u only takes: a donor
+        partners = [v for v in np.flatnonzero(side).tolist() if v != u]
+        if not partners:
+            break  # unreachable when the condition holds (see above)
+        v = min(partners, key=lambda w: (s[w] < flow, dist[u, w], w))
+        a, b = (u, v) if give[u] > 0 else (v, u)
+        k = min(int(give[a]), int(take[b]), _room(_largest(s), flow, a, b))
+        if k <= 0:
+            break
+        move(a, b, k)
+    return [(a, b, k) for (a, b), k in done.items()]
 
 
 def _group(inst: _Inst, triples: list[Triple]) -> dict[tuple[int, int], dict[str, Any]]:

@@ -68,8 +68,9 @@ _CONSTRAINT_OF: Final = {"rotation_share": "rotation", "rotation_backbone": "rot
 def _confirm(draft: _Draft, check: PlanCheck) -> bool:
     """A plan the engine finds short of the goal proves nothing: it becomes ``undecided``,
     naming what it misses (the model's answer and the engine's disagree).  A plan that meets
-    the goal but breaks a constraint in the re-check is no plan of the problem (e.g. rotation
-    met by a school "sending" teachers to itself): it is dropped, ``undecided``, its bound kept
+    the goal but breaks a constraint in the re-check is no plan of the problem (a safety net:
+    e.g. rotation met by a school "sending" teachers to itself, which the model's rows per unit
+    and class now exclude, docs/method.md §9.4): it is dropped, ``undecided``, its bound kept
     (the model is a relaxation), the broken constraints named.  Returns whether it was dropped."""
     if not draft.status.has_plan or (check.goal_met and check.passed):
         return False

@@ -23,7 +23,7 @@ from dashboard.planning.planner.counts import (
 from dashboard.planning.planner.deadline import Deadline
 from dashboard.planning.planner.explanation import _explain_transfers
 from dashboard.planning.planner.flows import _Flows, _Relax
-from dashboard.planning.planner.greedy import _greedy, _trim
+from dashboard.planning.planner.greedy import _greedy, _rotation_counts, _rotation_holds, _trim
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import Triple, _match
 from dashboard.planning.planner.relaxation import _solve_lp
@@ -70,6 +70,8 @@ def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], fl
     greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, greedy))):
         return None
+    if not _rotation_holds(inst, *_rotation_counts(inst, greedy)[1:]):  # the greedy does not plan the rotation
+        return None
     return greedy, float(sum(k for *_, k in greedy))
 
 
@@ -96,6 +98,8 @@ def _rounded(inst: _Inst, lp: _Flows, deadline: Deadline) -> tuple[list[Triple],
     plan = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True, start=start)
     plan = _trim(inst, plan, deadline)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, plan))):
+        return None
+    if not _rotation_holds(inst, *_rotation_counts(inst, plan)[1:]):  # rounding may lose a rotation move
         return None
     return plan, float(sum(k for *_, k in plan))
 

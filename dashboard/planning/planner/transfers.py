@@ -184,6 +184,33 @@ def _add_rotation_rows(mdl: _Model) -> None:
     has = inst.classes[:, j].astype(float)
     backbone = np.asarray((cols.unit_sum(has, cols.E_out)).sum(axis=0)).ravel()
     rows.add(cols.pad((backbone - ROTATION_BACKBONE_SHARE * moved).reshape(1, -1)), 0, np.inf)
+    if not cols.use_pairs:  # pair flows never join a unit to itself
+        _add_real_move_rows(mdl)
+
+
+def _add_real_move_rows(mdl: _Model) -> None:
+    """Rows (docs/method.md §9.4): per unit m and class c, out + in ≤ F_c, the class's total flow.
+
+    Per-unit flows are real moves exactly when they split into (donor, receiver) pairs with
+    donor ≠ receiver.  A class's flows split so iff no unit's out + in exceeds F_c = Σ out (a
+    transportation problem whose only forbidden cells are the diagonal: Hall's condition fails
+    only for a single donor, whose receivers other than itself take F_c − in_m ≥ out_m).  Every
+    real plan meets the row (its F_c teachers leave from, and arrive at, two different units
+    each), so it cuts off no plan and the bound stays a bound of the problem as posed, with or
+    without the rotation rows; a swap (A → B and B → A in one class, two different teachers) is
+    a real plan and stays allowed.  Removing a self pair is not the argument: under the rotation
+    rows a pair counted as moved may be needed.  Without rotation the rows are not added: there a
+    self pair only costs, so no optimum has one, and :func:`~.moves._match` cancels any left.
+    Rows only where the unit has stock: without it out = 0 and in ≤ F_c holds by conservation."""
+    inst, cols = mdl.inst, mdl.cols
+    M, K = cols.M, cols.K
+    stock = inst.every if "eligibility" in mdl.relax.drop and inst.every is not None else inst.elig
+    keep = np.flatnonzero(stock.ravel() > 0) if stock is not None else np.arange(M * K)
+    if not len(keep):
+        return
+    per_class = (sparse.kron(sparse.csr_matrix(np.ones((1, M))), sparse.identity(K)) @ cols.E_out).tocsr()
+    A = (cols.E_out + cols.E_in).tocsr()[keep] - per_class[keep % K]
+    mdl.rows.add(cols.pad(A), -np.inf, 0)
 
 
 def _fixed_q(inst: _Inst, names: tuple[str, ...]) -> dict[str, float]:

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import catalogue, t
 from dashboard.method.engine import Evaluation
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, standards_table
 from dashboard.planning.scenario import AddResource, Scenario, Transfer, snapshot_checksum
@@ -68,8 +68,44 @@ def half_step(round_dp: int) -> float:
     return 0.5 * 10.0 ** -round_dp
 
 
+# what a PlanError's value of this name is a catalogue key of (translated when shown)
+_ERROR_TERMS: Final = {"stage": "stage.{}", "scheme": "scheme.{}", "resource": "planner.resource.{}",
+                       "modes": "planner.mode.{}"}
+
+
 class PlanError(ValueError):
-    """A bad planner argument: the message names the argument, the rule and the value."""
+    """A bad planner argument or input: ``kind`` (the catalogue key ``plan6.error.<kind>``) and
+    the typed values it names (``params``: the argument's value, the county, ...), like
+    :class:`CheckFailure`: :meth:`message` gives it in either language, ``str()`` in English.
+    A stage, scheme or resource id is shown by its name in the language; lists are joined."""
+
+    def __init__(self, kind: str, **params: Any) -> None:
+        self.kind, self.params = kind, dict(params)
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "zh") -> str:
+        """Return the error in ``lang``."""
+        return t(f"plan6.error.{self.kind}", lang, **{k: _error_value(k, v, lang) for k, v in self.params.items()})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_plan_error, (self.kind, self.params))
+
+
+def _plan_error(kind: str, params: dict[str, Any]) -> PlanError:
+    """Return the PlanError of ``kind`` and ``params`` (unpickling)."""
+    return PlanError(kind, **params)
+
+
+def _error_value(name: str, value: Any, lang: str) -> str:
+    """Return one value of a PlanError as the user reads it."""
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return ("、" if lang == "zh" else ", ").join(_error_value(name, v, lang) for v in value)
+    key = _ERROR_TERMS.get(name, "").format(value)
+    if key and key in catalogue():
+        return t(key, lang)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _unit_cost_table() -> pd.DataFrame:
@@ -112,11 +148,11 @@ class PlanGoal:
 
     def __post_init__(self) -> None:
         if self.scheme not in ("basic", "quality"):
-            raise PlanError(f"goal.scheme must be 'basic' or 'quality', got {self.scheme!r}")
+            raise PlanError("scheme", value=self.scheme)
         if self.stage not in STAGES:
-            raise PlanError(f"goal.stage must be 'primary' or 'junior', got {self.stage!r}")
+            raise PlanError("stage", value=self.stage)
         if self.mode not in MODES:
-            raise PlanError(f"goal.mode must be one of {MODES}, got {self.mode!r}")
+            raise PlanError("mode", value=self.mode, modes=MODES)
 
 
 @dataclass(frozen=True)
@@ -157,27 +193,27 @@ class PlanConstraints:
         for stage in STAGES:
             v = self.staffing_norm.get(stage)
             if v is None or not v > 0:
-                raise PlanError(f"constraints.staffing_norm[{stage!r}] must be > 0 pupils per teacher, got {v!r}")
+                raise PlanError("staffing_norm", stage=stage, value=v)
         if self.max_moves_per_school is not None and self.max_moves_per_school < 0:
-            raise PlanError(f"constraints.max_moves_per_school must be ≥ 0, got {self.max_moves_per_school}")
+            raise PlanError("max_moves_per_school", value=self.max_moves_per_school)
         if self.max_km is not None and not self.max_km > 0:
-            raise PlanError(f"constraints.max_km must be > 0 km, got {self.max_km}")
+            raise PlanError("max_km", value=self.max_km)
         if self.min_years_at_school < 0:
-            raise PlanError(f"constraints.min_years_at_school must be ≥ 0, got {self.min_years_at_school}")
+            raise PlanError("min_years_at_school", value=self.min_years_at_school)
         edge = half_step(DEFAULT_PARAMS.round_dp)
         if not 0 <= self.cv_margin < edge:
-            raise PlanError(f"constraints.cv_margin must be in [0, {edge:g}), got {self.cv_margin}")
+            raise PlanError("cv_margin", edge=edge, value=self.cv_margin)
         if self.costs is not None:
             for k, v in self.costs.items():
                 if not v > 0:
-                    raise PlanError(f"constraints.costs[{k!r}] must be > 0 元, got {v!r}")
+                    raise PlanError("cost", resource=k, value=v)
         object.__setattr__(self, "locked_schools", frozenset(str(s) for s in self.locked_schools))
 
     def cost(self, resource: str) -> float:
         """Return the unit cost of ``resource`` in 元 (configured, else the default table)."""
         table = {**unit_costs(), **(self.costs or {})}
         if resource not in table:
-            raise PlanError(f"constraints.costs has no unit cost for {resource!r}")
+            raise PlanError("no_cost", resource=resource)
         return float(table[resource])
 
 
