@@ -262,3 +262,22 @@ def test_the_relaxation_with_the_new_rows_is_still_a_bound(name):
     lp = _solve_lp(inst, _Relax(), Deadline.after(10))
     assert lp.status in ("optimal", "feasible") and truth is not None
     assert inst.rotation_min <= math.ceil(lp.bound - 1e-6) <= truth
+
+
+def test_a_self_pair_left_by_a_feasible_solution_is_not_counted():
+    """A solution not proven optimal may leave a school sending teachers to itself (without
+    rotation it only costs); the split into moves cancels it, and the plan's objective is the
+    teachers it really moves, not the model's count (which said 3 for one real move)."""
+    from dashboard.planning.planner.stages import _planned
+
+    schools, roster = instance([(100, [(3, 1, 0, 0, 0)]), (100, [(3, 1, 0, 0, 0)])])
+    inst = _instance(schools, PlanGoal("quality", "primary"), PlanConstraints(), roster, _default_params(), None)
+    K = len(inst.classes)
+    c = next(k for k in range(K) if tuple(inst.classes[k]) == (1, 0, 0))
+    gives, takes = np.zeros((2, K)), np.zeros((2, K))
+    gives[0, c], takes[0, c], takes[1, c] = 3, 2, 1  # school 0 sends 3: 2 to itself, 1 to school 1
+    res = _planned(inst, PlanStatus.FEASIBLE, _Flows("feasible", gives, takes, [], 3.0, 0.0), 0.0)
+    assert [(a, b, k) for a, b, _, k in res.triples] == [(0, 1, 1)]
+    assert res.objective == 1.0 and res.status == PlanStatus.FEASIBLE and res.bound == 0.0
+    proven = _planned(inst, PlanStatus.FEASIBLE, _Flows("feasible", gives, takes, [], 3.0, 1.0), 1.0)
+    assert proven.objective == 1.0 and proven.status == PlanStatus.OPTIMAL  # it meets the bound

@@ -65,6 +65,19 @@ def _undecided(inst: _Inst, bound: float) -> _TransferResult:
     return _no_transfers(PlanStatus.UNDECIDED, bound, [Shortfall("undecided", indicator=names)])
 
 
+def _planned(inst: _Inst, status: PlanStatus, f: _Flows, bound: float, method: str = "milp") -> _TransferResult:
+    """Return the plan of solved flows ``f``: its real moves, and their own count as the
+    objective.  A self pair the model leaves (only in a solution not proven optimal, without
+    rotation: such a pair only costs) is cancelled by the split into moves, so the plan moves
+    fewer teachers than the model's objective; the count said is the plan's (its gap measured
+    from it, and optimal when it meets the bound)."""
+    triples = _match(inst, f)
+    objective = min(f.objective, float(sum(k for *_, k in triples)))
+    if objective <= bound + 1e-9:
+        return _TransferResult(PlanStatus.OPTIMAL, objective, objective, triples, method=method)
+    return _TransferResult(status, objective, min(bound, objective), triples, method=method)
+
+
 def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], float] | None:
     """Return the greedy plan and its transfers when it reaches the teacher goal, else None."""
     greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True)
@@ -130,9 +143,7 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
         return _TransferResult(PlanStatus.OPTIMAL, obj, obj, plan, method=method + "+milp")
     bound = max(bound, f.bound if np.isfinite(f.bound) else 0.0)
     if f.status in ("optimal", "feasible") and f.objective < obj:
-        status = PlanStatus.OPTIMAL if f.status == "optimal" else PlanStatus.FEASIBLE
-        return _TransferResult(status, f.objective, min(bound, f.objective) if status == PlanStatus.FEASIBLE
-                               else f.objective, _match(inst, f))
+        return _planned(inst, PlanStatus.FEASIBLE, f, f.objective if f.status == "optimal" else bound)
     return _TransferResult(PlanStatus.FEASIBLE, obj, min(bound, obj), plan, method=method + "+milp")
 
 
@@ -144,10 +155,10 @@ def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
             return found
     f = _solve_flows(inst, _Relax(), deadline=deadline)
     if f.status == "optimal":
-        return _TransferResult(PlanStatus.OPTIMAL, f.objective, f.objective, _match(inst, f))
+        return _planned(inst, PlanStatus.OPTIMAL, f, f.objective)
     bound = f.bound if np.isfinite(f.bound) else 0.0
     if f.status == "feasible":
-        return _TransferResult(PlanStatus.FEASIBLE, f.objective, min(bound, f.objective), _match(inst, f))
+        return _planned(inst, PlanStatus.FEASIBLE, f, bound)
     if f.status == "timeout":
         return _undecided(inst, bound)
     return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
@@ -171,5 +182,4 @@ def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
     if best is None:  # no plan found, none proven impossible: undecided
         return _undecided(inst, lower)
-    status = PlanStatus.OPTIMAL if best.objective <= lower + 1e-9 else PlanStatus.FEASIBLE
-    return _TransferResult(status, best.objective, min(lower, best.objective), _match(inst, best))
+    return _planned(inst, PlanStatus.FEASIBLE, best, lower)
