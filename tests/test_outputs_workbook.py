@@ -1,0 +1,53 @@
+"""The workbook of the official tables as printed and read (docs/outputs.md §3): every sheet
+fits a landscape A4 page at a readable scale, a long text wraps inside its cell and its row is
+tall enough for it (LibreOffice showed the county items' evidence spilling over the next
+cells, and the sheet printed at about half size)."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from demo_data import DEMO_COUNTY, DEMO_SNAPSHOT
+
+from dashboard.method.engine import evaluate
+from dashboard.store.snapshots import read_snapshot
+from dashboard.ui.checklist import evaluation_with_profile
+from dashboard.ui.present.model import material
+from dashboard.ui.present.workbook import build_workbook
+
+PAGE_WIDTH = 150  # characters a landscape A4 page takes at about 90 %
+MIN_LONG = 24  # characters a narrowed column keeps
+ROW_LINE = 15  # points: a line of text
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def test_every_sheet_fits_the_page_and_long_texts_wrap_in_tall_enough_rows() -> None:
+    snapshot = read_snapshot(DEMO_SNAPSHOT)
+    ev = evaluation_with_profile(evaluate(snapshot.schools), None, snapshot.classes,
+                                 snapshot.rooms)
+    for lang in ("zh", "en"):
+        m = material(ev, snapshot.schools, snapshot.county, DEMO_COUNTY, 2024, snapshot.id, lang)
+        book = openpyxl.load_workbook(io.BytesIO(build_workbook(m)))
+        long_texts = 0
+        for ws in book.worksheets:
+            widths = {get_column_letter(k): d.width for d in ws.column_dimensions.values()
+                      for k in range(d.min, d.max + 1)}  # openpyxl groups equal columns
+            chars = [int(w) for w in widths.values()]  # xlsxwriter adds 0.71 to each
+            # the page's width, or no column left to narrow (the school tables' 13 columns)
+            assert sum(chars) <= PAGE_WIDTH or max(chars) <= MIN_LONG + 1, ws.title
+            for row in ws.iter_rows(min_row=4, max_row=ws.max_row - 2):
+                for cell in row:
+                    if not isinstance(cell.value, str) or not cell.has_style:
+                        continue
+                    width = widths[cell.column_letter]
+                    if _width(cell.value) > width:  # would spill over or be cut
+                        long_texts += 1
+                        assert cell.alignment.wrap_text, (ws.title, cell.coordinate)
+                        height = ws.row_dimensions[cell.row].height
+                        assert height is not None and height >= 2 * ROW_LINE
+        assert long_texts > 0  # the county items' evidence, the verdicts' reasons
