@@ -1,4 +1,4 @@
-"""The workbook of the official tables as printed and read (docs/outputs.md §3): every sheet
+"""The outputs as printed and read (docs/outputs.md §2, §3): every workbook sheet
 fits a landscape A4 page at a readable scale, a long text wraps inside its cell and its row is
 tall enough for it (LibreOffice showed the county items' evidence spilling over the next
 cells, and the sheet printed at about half size)."""
@@ -51,3 +51,35 @@ def test_every_sheet_fits_the_page_and_long_texts_wrap_in_tall_enough_rows() -> 
                         height = ws.row_dimensions[cell.row].height
                         assert height is not None and height >= 2 * ROW_LINE
         assert long_texts > 0  # the county items' evidence, the verdicts' reasons
+
+
+def test_english_school_tables_keep_every_word_whole_on_landscape_pages() -> None:
+    """The PDF and the DOCX broke 'Approximated' inside the word ('Approximate / d'): the short
+    columns were narrowed alike below their longest word; the DOCX's landscape pages had 25 mm
+    margins where the PDF has 12 mm."""
+    from docx import Document
+
+    from dashboard.ui.format import text_ems
+    from dashboard.ui.present.html import EMU_PER_MM, WIDE_MM
+    from dashboard.ui.present.tables import official_tables
+    from dashboard.ui.present.word import TABLE_SIZE, build_docx, column_widths
+
+    snapshot = read_snapshot(DEMO_SNAPSHOT)
+    ev = evaluation_with_profile(evaluate(snapshot.schools), None, snapshot.classes,
+                                 snapshot.rooms)
+    m = material(ev, snapshot.schools, snapshot.county, DEMO_COUNTY, 2024, snapshot.id, "en")
+    doc = Document(io.BytesIO(build_docx(m)))
+    wide = [s for s in doc.sections if s.page_width > s.page_height]
+    assert wide
+    docx_width = min(s.page_width - s.left_margin - s.right_margin for s in wide)
+    assert docx_width >= (WIDE_MM - 1) * EMU_PER_MM  # as wide as the PDF's
+    em = TABLE_SIZE * 12700
+    for table in official_tables(m):
+        if not table.key.startswith("schools_"):
+            continue
+        rows = [[c.text for c in r] for r in table.rows]
+        for width in (int(docx_width), WIDE_MM * EMU_PER_MM):  # the DOCX's, the PDF's
+            widths = column_widths(table.columns, rows, width)
+            for k, _ in enumerate(table.columns[:-2]):  # the short columns
+                longest = max(text_ems(w) for r in rows for w in r[k].split())
+                assert widths[k] >= longest * em, (table.key, table.columns[k])
