@@ -28,3 +28,35 @@ def test_the_gap_map_is_drawn_with_a_township_named_with_a_control_character(
                  "zh")
     png = gap_map_png(m, geo)
     assert png is not None and png.startswith(b"\x89PNG")
+
+
+def test_the_deck_keeps_hostile_names_on_its_slides(tmp_path: Path) -> None:
+    """A 300-character name ran the schools table off the slide, a long county name ran the
+    title over the snapshot line, and U+000B showed as '_x000B_'."""
+    import io
+    import zipfile
+
+    from pptx import Presentation
+    from test_ops_audit import HOSTILE_NAMES, _hostile_county
+
+    from dashboard.ui.present.deck import SLIDE_HEIGHT, build_deck
+
+    data, _ = _hostile_county(tmp_path)
+    snap = read_snapshot(data / "hostile-2024")
+    m = material(evaluate(snap.schools), snap.schools, snap.county, DEMO_COUNTY, 2024, snap.id,
+                 "zh")
+    assert any(len(str(n)) > 300 for n in m.schools["school_name"])
+    deck = build_deck(m)
+    with zipfile.ZipFile(io.BytesIO(deck)) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist()
+                      if n.startswith("ppt/slides/slide"))
+    assert "_x000B_" not in xml and "第一 小学" in xml
+    prs = Presentation(io.BytesIO(deck))
+    for k, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            if shape.has_table:
+                bottom = shape.top + sum(r.height for r in shape.table.rows)
+                assert bottom <= SLIDE_HEIGHT, f"slide {k}: the table runs off the slide"
+    title, subtitle = sorted(prs.slides[0].shapes, key=lambda s: s.top)
+    assert HOSTILE_NAMES[0] in title.text_frame.text
+    assert subtitle.top >= title.top + title.height  # under the title, not over it
