@@ -60,3 +60,27 @@ def test_the_deck_keeps_hostile_names_on_its_slides(tmp_path: Path) -> None:
     title, subtitle = sorted(prs.slides[0].shapes, key=lambda s: s.top)
     assert HOSTILE_NAMES[0] in title.text_frame.text
     assert subtitle.top >= title.top + title.height  # under the title, not over it
+
+
+def test_a_300_character_name_leaves_the_other_long_columns_their_width(tmp_path: Path) -> None:
+    """Long columns shared the width by their length alone: beside a name of 300 characters the
+    failing items were printed a character a line (the PDF ran to 34 pages)."""
+    from test_ops_audit import _hostile_county
+
+    from dashboard.ui.format import text_ems
+    from dashboard.ui.present.html import EMU_PER_MM, NARROW_MM, WIDE_MM
+    from dashboard.ui.present.tables import official_tables
+    from dashboard.ui.present.word import LONG_MIN, SHORT, TABLE_SIZE, column_widths
+
+    data, _ = _hostile_county(tmp_path)
+    snap = read_snapshot(data / "hostile-2024")
+    m = material(evaluate(snap.schools), snap.schools, snap.county, DEMO_COUNTY, 2024, snap.id,
+                 "zh")
+    em = TABLE_SIZE * 12700
+    for table in official_tables(m):
+        rows = [[c.text for c in r] for r in table.rows]
+        for mm in (NARROW_MM, WIDE_MM):
+            widths = column_widths(table.columns, rows, mm * EMU_PER_MM)
+            for k, column in enumerate(table.columns):
+                if max([text_ems(r[k]) for r in rows] or [0]) > SHORT:  # a long column
+                    assert widths[k] >= LONG_MIN * em, (table.key, mm, column)

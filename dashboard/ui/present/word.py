@@ -196,9 +196,11 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: 
     # a long column gets at least LONG_MIN ems, else every column goes by its need (English
     # headers left the long texts a letter a line)
     floor = sum(int(LONG_MIN * em) + pad for s in short if not s)
-    if long_total and fixed + floor <= width:
-        rest = width - fixed
-        out = [int(n * em) + pad if s else int(rest * n / long_total)
+    if long_total and fixed + floor <= width:  # each long one LONG_MIN ems and a share of
+        # the rest by its length (by length alone, a name of 300 characters left the failing
+        # items a character a line)
+        rest = width - fixed - floor
+        out = [int(n * em) + pad if s else int(LONG_MIN * em) + pad + int(rest * n / long_total)
                for n, s in zip(need, short, strict=True)]
     elif long_total and floor < width:  # too little room: the long ones at LONG_MIN ems, the
         # short ones narrowed alike down to their longest word (a figure, 'Approximated' or a
