@@ -83,3 +83,23 @@ def test_english_school_tables_keep_every_word_whole_on_landscape_pages() -> Non
             for k, _ in enumerate(table.columns[:-2]):  # the short columns
                 longest = max(text_ems(w) for r in rows for w in r[k].split())
                 assert widths[k] >= longest * em, (table.key, table.columns[k])
+
+
+def test_table_downloads_print_landscape_one_page_wide_with_long_texts_wrapped() -> None:
+    """The plan's workbook (export.workbook_bytes) printed its two columns on two portrait
+    pages, the items on one and their values on the next; a long text spilled or was cut."""
+    import pandas as pd
+
+    from dashboard.ui.export import workbook_bytes
+
+    long_text = "交流轮岗：符合条件 1855 人，本方案交流 12 人（0.6%，要求 ≥ 10%）" * 3
+    frame = pd.DataFrame({"项目": ["结论", "交流轮岗"], "内容": ["已证明最优", long_text],
+                          "百名学生高于规定学历教师数 调整前": [1.0, 2.0]})
+    ws = openpyxl.load_workbook(io.BytesIO(workbook_bytes({"方案": frame}))).active
+    assert ws is not None
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2"
+    assert ws["B3"].alignment.wrap_text and ws.row_dimensions[3].height >= 2 * ROW_LINE
+    assert ws["C1"].alignment.wrap_text and ws.column_dimensions["C"].width < 20  # header wraps
+    assert ws["C2"].value == 1.0 and ws["A1"].value == "项目"
