@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 from demo_data import DEMO_COUNTY, DEMO_SNAPSHOT
+from openpyxl.utils import get_column_letter
 
 from dashboard.method.engine import evaluate
 from dashboard.store.snapshots import read_snapshot
@@ -69,9 +69,11 @@ def test_english_school_tables_keep_every_word_whole_on_landscape_pages() -> Non
                                  snapshot.rooms)
     m = material(ev, snapshot.schools, snapshot.county, DEMO_COUNTY, 2024, snapshot.id, "en")
     doc = Document(io.BytesIO(build_docx(m)))
-    wide = [s for s in doc.sections if s.page_width > s.page_height]
+    sizes = [(int(s.page_width or 0), int(s.page_height or 0),
+              int(s.left_margin or 0) + int(s.right_margin or 0)) for s in doc.sections]
+    wide = [w - margins for w, h, margins in sizes if w > h]
     assert wide
-    docx_width = min(s.page_width - s.left_margin - s.right_margin for s in wide)
+    docx_width = min(wide)
     assert docx_width >= (WIDE_MM - 1) * EMU_PER_MM  # as wide as the PDF's
     em = TABLE_SIZE * 12700
     for table in official_tables(m):
