@@ -177,7 +177,8 @@ def test_the_deck_counts_the_schools_as_the_verdict_does() -> None:
     # the slide lists failing units first and says itself how many it left out
     assert schools.grid is not None and schools.grid.rows[0][2] == t("status.fail", "zh")
     left = len(schools.notes) - len(schools.lines) - len(schools.grid.rows)
-    assert left > 0 and schools.after_grid == t("present2.deck.more_rows", "zh", n=left)
+    assert left > 0 and schools.after_grid == (t("outputs.deck.schools_order", "zh")
+                                               + t("outputs.deck.schools_more", "zh", n=left))
 
 
 # ----------------------------------------------------------------------------- 3. counts

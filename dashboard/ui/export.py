@@ -37,6 +37,9 @@ CSV_MIME: Final = "text/csv"
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_NAME: Final = 31  # Excel's limit
 MAX_COLUMN_WIDTH: Final = 60
+ROW_LINE: Final = 16  # points: a line of a wrapped cell
+HEADER_WIDTH: Final = 16  # characters: a longer header wraps
+A4: Final = 9  # Excel's paper code
 # The first characters a spreadsheet reads as the start of a formula (OWASP CSV injection).
 FORMULA_SIGNS: Final = ("=", "+", "-", "@", "\t", "\r")
 # A number written as text (signed, thousands separators, decimals, percent): not a formula.
@@ -79,19 +82,48 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
+def _width(value: Any) -> int:
+    """Return the width of a value's text in characters (a CJK character two)."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(value))
+
+
 def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """Return the sheets (name → table, headers as given) as the bytes of an XLSX workbook;
-    every text neutralised, column widths fitted to the longest value."""
+    every text neutralised, column widths fitted to the longest value (at most
+    MAX_COLUMN_WIDTH: a longer text wraps, its row as tall as its lines), printed on A4
+    landscape one page wide with the header row repeated (the plan's two columns were printed
+    on two portrait pages, the items on one and their values on the next)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter",
                         engine_kwargs={"options": XLSX_OPTIONS}) as writer:
+        wrap = writer.book.add_format({"text_wrap": True, "valign": "top"})
+        head = writer.book.add_format({"text_wrap": True, "valign": "top", "bold": True,
+                                       "border": 1, "align": "center"})
         for sheet, frame in sheets.items():
             name = sheet[:MAX_SHEET_NAME] or "Sheet1"
-            neutralise_frame(frame).to_excel(writer, sheet_name=name, index=False)
+            safe = neutralise_frame(frame)
+            safe.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
-            for k, column in enumerate(frame.columns):
-                width = max([len(str(column))] + [len(str(v)) for v in frame.iloc[:, k]]) + 2
-                ws.set_column(k, k, min(width * 1.6, MAX_COLUMN_WIDTH))
+            # a long header wraps instead of widening its column (the page shrank to fit it)
+            widths = [min(max([min(_width(column), HEADER_WIDTH)]
+                              + [_width(v) for v in frame.iloc[:, k]]) + 2, MAX_COLUMN_WIDTH)
+                      for k, column in enumerate(frame.columns)]
+            for k, width in enumerate(widths):
+                ws.set_column(k, k, width, wrap)
+                ws.write_string(0, k, str(safe.columns[k]), head)
+            ws.set_row(0, ROW_LINE * max([1] + [-(-_width(c) // max(w - 1, 1))
+                                                for c, w in zip(frame.columns, widths,
+                                                                strict=True)]))
+            for r, row in enumerate(frame.itertuples(index=False), start=1):
+                lines = max([1] + [-(-_width(v) // max(w - 1, 1)) for v, w in zip(row, widths,
+                                                                                   strict=True)])
+                if lines > 1:  # neither Excel nor LibreOffice grows a written row itself
+                    ws.set_row(r, ROW_LINE * lines)
+            ws.set_landscape()
+            ws.set_paper(A4)
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
+            ws.freeze_panes(1, 0)
     return buffer.getvalue()
 
 

@@ -21,7 +21,7 @@ from dashboard.method.verdict import SCHOOL_STATUSES, school_statuses
 from dashboard.ui.present.model import Material
 
 __all__ = ["OUT_REASONS", "Scope", "scope_of", "scope_text", "school_counts",
-           "counts_text", "status_order"]
+           "counts_text", "status_order", "code_key", "in_table_order"]
 
 # why a school of the snapshot makes no unit of its own (docs/method.md §6)
 OUT_REASONS: Final = ("merged", "tp_excluded", "tp_out", "private", "non_county_run", "other")
@@ -101,6 +101,29 @@ def status_order(units: pd.DataFrame) -> pd.Series:
     """Return each unit's rank for sorting: failing first, then approximated, missing, pass."""
     rank = {s: k for k, s in enumerate(SCHOOL_STATUSES)}
     return school_statuses(units).map(rank).astype(int)  # every unit has one of the statuses
+
+
+def code_key(ids: pd.Series) -> pd.Series:
+    """Return a sort key putting school codes (学校标识码) in their numeric order: a code of
+    digits is padded with zeros to the longest, so '99' comes before '100'; any other code
+    comes after them, as text (deterministic, whatever the data hold)."""
+    text = ids.astype(str).str.strip()
+    digits = text.str.fullmatch(r"\d+")
+    width = int(text.str.len().max()) if len(text) else 0
+    return ("1" + text).where(~digits, "0" + text.str.zfill(width))
+
+
+def in_table_order(units: pd.DataFrame) -> pd.DataFrame:
+    """Return ``units`` (of one stage) with ``order_`` and ``status_`` columns, in the order
+    every output lists schools (the report's tables, the workbook, the deck, the sentences):
+    failing first, then approximated, missing, passing; within a status by school code
+    (学校标识码), as a bureau's rosters list them, not by the characters of the name, which a
+    Chinese reader finds random; the name only breaks a tie."""
+    out = units.assign(order_=status_order(units), status_=school_statuses(units),
+                       code_=code_key(units["school_id"]) if "school_id" in units
+                       else pd.Series("", index=units.index))
+    return out.sort_values(["order_", "code_", "school_name"], kind="stable").drop(
+        columns="code_")
 
 
 def counts_text(m: Material, scheme: str, stage: str | None = None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from itertools import cycle
 from typing import Any, Final
@@ -24,6 +25,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.ui.present.fonts import run_properties, set_typefaces
 from dashboard.ui.present.model import Material
 from dashboard.ui.present.story import Chart, Grid, Step, steps
+from dashboard.ui.present.word import xml_text
 
 __all__ = ["build_deck", "SLIDE_WIDTH", "SLIDE_HEIGHT", "NAVY"]
 
@@ -43,6 +45,13 @@ LINE_SPACING: Final = 1.3  # a line's height in units of the type size
 TITLE_SIZE: Final = 28  # pt, smaller for a title that would not fit one line
 MAX_LINES: Final = 4  # lines under a title (e.g. the schools' counts per scheme and stage)
 REGULAR: Final = 0.55  # ems of a Latin character in regular type
+MAX_CELL_LINES: Final = 8  # lines of a table cell; a longer text ends in '…'
+# LibreOffice set a long CJK text about a tenth wider than one em a character: a cut text is
+# cut to this share of its lines' room, so the row it is measured for holds it
+FILL: Final = 0.9
+# what a line breaks between: a Chinese character alone, a run of other letters (a word), spaces
+_TOKENS: Final = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
+TITLE_SLIDE_SIZES: Final = (40, 34, 28, 24)  # pt: the title slide's, the largest on two lines
 THRESHOLD_COLOR: Final = "C0392B"  # the threshold: red, dashed, no markers (no series' colour)
 
 
@@ -63,7 +72,7 @@ def _write(frame: Any, lines: Sequence[str], size: float, *, bold: bool = False,
         if align is not None:
             p.alignment = align
         run = p.add_run()
-        run.text = line
+        run.text = xml_text(line)  # U+000B showed as '_x000B_' (python-pptx's escape)
         run.font.size = Pt(size)
         run.font.bold = bold
         run.font.color.rgb = color
@@ -172,9 +181,60 @@ def _axis_title(axis: Any, text: str) -> None:
 
 
 def _wrapped_lines(text: str, width: int, size: float) -> int:
-    """Return how many lines ``text`` takes in a cell ``width`` EMU wide at ``size`` pt."""
+    """Return how many lines ``text`` takes in a cell ``width`` EMU wide at ``size`` pt,
+    wrapped as a renderer does: a Chinese character may end a line anywhere, a Latin word
+    only whole (unless it is longer than a line), so '1/29 个学校' may leave a line short.
+
+    >>> w = Inches(1) + CELL_PADDING  # room for 7.2 ems at 10 pt
+    >>> _wrapped_lines("长" * 7, w, 10), _wrapped_lines("长" * 5 + " window", w, 10)
+    (1, 2)
+    """
     room = max((width - CELL_PADDING) / 12700 / size, 1.0)  # ems per line
-    return sum(max(1, math.ceil(_ems(line, REGULAR) / room)) for line in text.split("\n"))
+    total = 0
+    for line in text.split("\n"):
+        count, used = 1, 0.0
+        for token in _TOKENS.findall(line):
+            w = _ems(token, REGULAR)
+            if token.isspace():
+                used += w if used else 0.0
+            elif used + w <= room:
+                used += w
+            elif w <= room:  # the word to the next line
+                count, used = count + 1, w
+            else:  # a word longer than a line: broken where the line ends
+                extra = used + w - room
+                count += math.ceil(extra / room)
+                used = extra - (math.ceil(extra / room) - 1) * room
+        total += count
+    return total
+
+
+def clip(text: str, width: int, size: float, lines: int) -> str:
+    """Return ``text`` cut to the ``lines`` it may take in a cell ``width`` EMU wide at
+    ``size`` pt, ending in '…' when cut (a name of 300 characters ran the table off the
+    slide; the speaker notes and the report keep the whole text).
+
+    >>> clip("短名", Inches(2), 10, 2), clip("长" * 300, Inches(2), 10, 2)[-3:]
+    ('短名', '长长…')
+    """
+    room = max((width - CELL_PADDING) / 12700 / size * FILL, 1.0)  # ems per line
+    out: list[str] = []
+    left = lines
+    for line in text.split("\n"):
+        need = _wrapped_lines(line, width, size)
+        if need <= left:
+            out.append(line)
+            left -= need
+            continue
+        budget, cut = left * room - 1.0, ""
+        for ch in line:
+            budget -= _ems(ch, REGULAR)
+            if budget < 0:
+                break
+            cut += ch
+        out.append(cut + "…")
+        break
+    return "\n".join(out)
 
 
 def _grid(slide: Any, grid: Grid, top: int) -> int:
@@ -190,20 +250,25 @@ def _grid(slide: Any, grid: Grid, top: int) -> int:
     widths = [int(width * min(longest[c], 60) / total) for c in range(cols)]
     for c in range(cols):
         table.columns[c].width = Emu(widths[c])  # type: ignore[assignment]
-    every = [grid.columns, *grid.rows]
 
-    def heights(size: float) -> list[int]:
+    def cells(size: float, most: int) -> list[list[str]]:  # every text, a long one cut
+        return [list(grid.columns), *([clip(v, widths[c], size, most)
+                                       for c, v in enumerate(r)] for r in grid.rows)]
+
+    def heights(size: float, most: int = MAX_CELL_LINES) -> list[int]:
         return [int(max(_wrapped_lines(v, widths[c], size) for c, v in enumerate(values))
-                    * size * LINE_SPACING * 12700 + CELL_PADDING) for values in every]
+                    * size * LINE_SPACING * 12700 + CELL_PADDING) for values in cells(size, most)]
 
     room = int(CONTENT_BOTTOM - Inches(0.5)) - top  # the line under it says what was left out
-    # the largest type at which the table fits the slide (10 pt at the least)
-    size = next((s for s in (13, 12, 11, 10) if sum(heights(s)) <= room), 10)
+    # the largest type at which the table fits the slide (10 pt at the least), cutting a long
+    # cell to fewer lines only when 10 pt does not fit
+    size, most = next(((s, n) for n in (MAX_CELL_LINES, 4, 2) for s in (13, 12, 11, 10)
+                       if sum(heights(s, n)) <= room), (10, 2))
     bottom = top
-    for r, height in enumerate(heights(size)):
+    for r, height in enumerate(heights(size, most)):
         table.rows[r].height = Emu(height)  # type: ignore[assignment]
         bottom += height
-    for r, values in enumerate(every):
+    for r, values in enumerate(cells(size, most)):
         for c, value in enumerate(values):
             cell = table.cell(r, c)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -242,10 +307,20 @@ def _notes(slide: Any, notes: Sequence[str]) -> None:
 
 
 def _title_slide(slide: Any, step: Step) -> None:
-    _textbox(slide, MARGIN, Inches(2.4), SLIDE_WIDTH - 2 * MARGIN, Inches(1.4), [step.title], 40,
-             bold=True, color=NAVY, align=PP_ALIGN.CENTER)
-    _textbox(slide, MARGIN, Inches(4.0), SLIDE_WIDTH - 2 * MARGIN, Inches(1.0), list(step.lines),
-             18, align=PP_ALIGN.CENTER)
+    """The title (the largest size at which it takes two lines, else cut to three) and the
+    lines under it, placed below however many lines the title takes (a long county name ran
+    the title over the snapshot line)."""
+    width = SLIDE_WIDTH - 2 * MARGIN
+    size = next((s for s in TITLE_SLIDE_SIZES
+                 if _wrapped_lines(step.title, width, s / REGULAR * 0.62) <= 2),
+                TITLE_SLIDE_SIZES[-1])
+    title = clip(step.title, width, size / REGULAR * 0.62, 3)  # bold: wider than regular
+    height = int(_wrapped_lines(title, width, size / REGULAR * 0.62) * size * LINE_SPACING
+                 * 12700 + CELL_PADDING)
+    _textbox(slide, MARGIN, Inches(2.4), width, height, [title], size, bold=True, color=NAVY,
+             align=PP_ALIGN.CENTER)
+    _textbox(slide, MARGIN, int(Inches(2.6)) + height, width, Inches(1.0),
+             [clip(x, width, 18, 2) for x in step.lines], 18, align=PP_ALIGN.CENTER)
 
 
 def _content(slide: Any, step: Step) -> None:

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
+from dashboard.ui.present.word import xml_text
+
 __all__ = ["chromium_path", "html_to_pdf", "figure_png", "RenderError", "CHROMIUM_ENV"]
 
 CHROMIUM_ENV: Final = "JUNHENG_CHROMIUM"
@@ -62,6 +64,21 @@ def html_to_pdf(html: str) -> bytes:
         return out.read_bytes()
 
 
+def _xml_safe(obj: Any) -> Any:
+    """Return a figure's JSON with every text as XML can hold it (word.xml_text): plotly.js
+    draws SVG, and a township named with Word's line break (U+000B) made kaleido fail, so the
+    deck lost its map."""
+    if isinstance(obj, str):
+        return xml_text(obj)
+    if isinstance(obj, dict):
+        return {k: _xml_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_xml_safe(v) for v in obj]
+    if getattr(obj, "dtype", None) is not None and obj.dtype.kind in "OUS":  # numpy texts
+        return [_xml_safe(v) for v in obj.tolist()]
+    return obj
+
+
 def figure_png(fig: Any, width: int, height: int, scale: float = 2.0) -> bytes:
     """Return a plotly figure as PNG bytes, drawn by kaleido with the system chromium, the
     plotly.js shipped with plotly.py and MathJax off (raises RenderError)."""
@@ -75,7 +92,7 @@ def figure_png(fig: Any, width: int, height: int, scale: float = 2.0) -> bytes:
     kopts = {"mathjax": False, "plotlyjs": str(plotly_js), "path": browser}
     try:
         return bytes(kaleido.calc_fig_sync(
-            fig, opts={"format": "png", "width": width, "height": height, "scale": scale},
+            _xml_safe(fig.to_dict()), opts={"format": "png", "width": width, "height": height, "scale": scale},
             kopts=kopts))
     except Exception as exc:  # kaleido and choreographer raise their own kinds
         raise RenderError(f"kaleido failed: {exc}") from exc

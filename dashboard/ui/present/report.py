@@ -13,10 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from dashboard.i18n import t
-from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text as rules_text
 from dashboard.ui.format import DASH, fmt_number
-from dashboard.ui.present.counts import counts_text, scope_text
+from dashboard.ui.present.counts import counts_text, in_table_order, scope_text
 from dashboard.ui.present.model import Material, facts_scheme, failing_items, sentences, stage_facts
 from dashboard.ui.present.tables import OfficialTable, official_tables
 
@@ -85,8 +84,8 @@ def _component_blocks(m: Material, kind: str, table: OfficialTable) -> list[Bloc
 
 def _failing_names(m: Material, scheme: str, stage: str) -> str:
     """Return the sentence naming the units of one stage that fail the school rule, or ''."""
-    units = m.units(scheme, stage)
-    names = units.loc[school_statuses(units) == "fail", "school_name"].astype(str)
+    units = in_table_order(m.units(scheme, stage))  # by school code, as the table lists them
+    names = units.loc[units["status_"] == "fail", "school_name"].astype(str)
     if names.empty:
         return ""
     return t("present2.report.failing_units", m.lang, names=("、" if m.lang == "zh" else ", ").join(names))

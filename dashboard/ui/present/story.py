@@ -15,7 +15,6 @@ import pandas as pd
 from dashboard.i18n import t
 from dashboard.method.gaps import URBAN_RURAL_CLASSES, group_table
 from dashboard.method.standards import cv_threshold, scheme_ids
-from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows
 from dashboard.ui.format import (
@@ -27,7 +26,7 @@ from dashboard.ui.format import (
     indicator_label,
 )
 from dashboard.ui.overview import trend_table
-from dashboard.ui.present.counts import counts_text, status_order
+from dashboard.ui.present.counts import counts_text, in_table_order
 from dashboard.ui.present.model import Material, failing_items, sentences
 from dashboard.ui.scenario_results import verdict_changes
 
@@ -244,8 +243,7 @@ def schools_step(m: Material) -> Step:
             counts = counts_text(m, scheme, stage)
             lines.append(_tr(m, "present2.deck.schools_line", where=_where(m, scheme, stage),
                              counts=counts))
-            units = m.units(scheme, stage)
-            units = units.assign(order_=status_order(units), status_=school_statuses(units))
+            units = in_table_order(m.units(scheme, stage))  # by status, then school code
             for u in units[units["status_"] != "pass"].itertuples(index=False):
                 why = failing_names(u.failing, scheme, m.lang) or DASH
                 approx = failing_names(getattr(u, "approximated", ()), scheme, m.lang)
@@ -259,7 +257,10 @@ def schools_step(m: Material) -> Step:
                        f"{r[0]}, {r[1]}: {r[2]} ({r[3]})" for r in grid_rows)]
     cols = (*(_tr(m, f"present.deck.schools.col.{c}") for c in ("where", "school")),
             _tr(m, "present2.deck.schools.col.status"), _tr(m, "present.deck.schools.col.failing"))
-    more = _more(m, len(grid_rows))
+    more = ("" if m.lang == "zh" else " ").join(x for x in (
+        _tr(m, "outputs.deck.schools_order"),
+        _tr(m, "outputs.deck.schools_more", n=len(grid_rows) - MAX_ROWS)
+        if len(grid_rows) > MAX_ROWS else "") if x) if grid_rows else ""
     if not grid_rows:
         lines.append(_tr(m, "present.deck.schools.none"))
     return Step("schools", _tr(m, "present.deck.schools_title"), tuple(lines),

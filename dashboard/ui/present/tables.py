@@ -14,7 +14,6 @@ from functools import partial
 
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS, SCHEMES, scheme_ids
-from dashboard.method.verdict import school_statuses
 from dashboard.ui.checklist import scope_text
 from dashboard.ui.evaluation import indicator_rows, school_rule_size
 from dashboard.ui.format import (
@@ -28,8 +27,8 @@ from dashboard.ui.format import (
     is_missing,
     is_ratio,
 )
+from dashboard.ui.present.counts import in_table_order
 from dashboard.ui.present.counts import scope_text as scheme_scope
-from dashboard.ui.present.counts import status_order
 from dashboard.ui.present.model import Material, facts_scheme, sentences, stage_facts
 
 __all__ = ["Cell", "MARKS", "OfficialTable", "official_tables", "facts_table", "cv_table",
@@ -233,9 +232,7 @@ def school_table(m: Material, scheme: str, number: int) -> OfficialTable:
     rows: list[tuple[Cell, ...]] = []
     marked = False
     for stage in m.stages(scheme):
-        units = m.units(scheme, stage)
-        units = units.assign(order_=status_order(units), status_=school_statuses(units)).sort_values(
-            ["order_", "school_name"], kind="stable")
+        units = in_table_order(m.units(scheme, stage))
         for u in units.itertuples(index=False):
             below = set(u.failing)  # the items under their standard: marked (表Ⅱ-2)
             values = tuple(replace(_value_cell(getattr(u, i), i, lang),

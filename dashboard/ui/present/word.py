@@ -42,6 +42,7 @@ SHORT: Final = 12  # ems: a column whose texts all fit keeps each on one line (n
 SHORT_HEADER: Final = 5.0  # ems: a Chinese header up to this long is not wrapped
 MIN_EMS: Final = 2.5  # ems: the narrowest column
 LONG_MIN: Final = 8  # ems: the narrowest a column of long texts is left by the short ones
+WIDE_MARGINS: Final = (Mm(12), Mm(15))  # a landscape page's left/right and top/bottom
 CELL_MARGIN: Final = 36195  # EMU: 57 twips (1 mm), a cell's left and right margin each
 _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
@@ -49,6 +50,7 @@ _THEME_ATTRS: Final = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cst
 # Characters XML 1.0 cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone
 # surrogates): lxml refuses the whole document for one of them.  A name pasted from Word can
 # carry U+000B (its manual line break); shown as a space.
+_WORD_BREAK: Final = re.compile(r"\s+|(?<=-)")  # where a line may break: a space, after a hyphen
 _NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -138,6 +140,11 @@ def _orient(doc: Any, landscape: bool) -> None:
     if landscape != (width > height):
         section.page_width, section.page_height = height, width
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    # a landscape page has the PDF's margins (html.WIDE_MM): the wide tables' 13 columns need
+    # the width (at 25 mm the English school tables broke 'Approximated' inside the word)
+    side, top = (WIDE_MARGINS if landscape else (Mm(25), Mm(25)))
+    section.left_margin = section.right_margin = side
+    section.top_margin = section.bottom_margin = top
 
 
 def _header_ems(header: str) -> float:
@@ -151,6 +158,21 @@ def _header_ems(header: str) -> float:
     if any(ord(ch) > 0x2E7F for ch in header):  # a short one ('差异系数') on one line
         return round(max(min(text_ems(header), SHORT_HEADER), text_ems(header) / 3), 2)
     return round(max((text_ems(w) for w in header.split()), default=0) * 1.2, 2)
+
+
+def _word_ems(header: str, texts: Sequence[str]) -> float:
+    """Return the ems of the longest piece of a column that cannot wrap: a word of its texts
+    (a Chinese name counts whole) or of its header (bold), at least MIN_EMS.
+
+    >>> _word_ems("Verdict", ["Approximated", "Pass"]), _word_ems("学校", ["城关第一小学"])
+    (6.6, 6.0)
+    >>> _word_ems("Teacher-pupil ratio", ["1\u00a0:\u00a023.9"])  # 'Teacher-' in bold
+    4.96
+    """
+    words = [text_ems(w) for x in texts for w in _WORD_BREAK.split(str(x))]
+    head = [text_ems(w, 0.62) for w in _WORD_BREAK.split(header)
+            if not any(ord(ch) > 0x2E7F for ch in w)]
+    return round(max([MIN_EMS, *words, *head]), 2)
 
 
 def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int,
@@ -174,15 +196,26 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: 
     # a long column gets at least LONG_MIN ems, else every column goes by its need (English
     # headers left the long texts a letter a line)
     floor = sum(int(LONG_MIN * em) + pad for s in short if not s)
-    if long_total and fixed + floor <= width:
-        rest = width - fixed
-        out = [int(n * em) + pad if s else int(rest * n / long_total)
+    if long_total and fixed + floor <= width:  # each long one LONG_MIN ems and a share of
+        # the rest by its length (by length alone, a name of 300 characters left the failing
+        # items a character a line)
+        rest = width - fixed - floor
+        out = [int(n * em) + pad if s else int(LONG_MIN * em) + pad + int(rest * n / long_total)
                for n, s in zip(need, short, strict=True)]
     elif long_total and floor < width:  # too little room: the long ones at LONG_MIN ems, the
-        # short ones narrowed alike (a header wraps inside a word, a figure stays whole)
-        scale = (width - floor) / fixed
-        out = [int(scale * (int(n * em) + pad)) if s else int(LONG_MIN * em) + pad
-               for n, s in zip(need, short, strict=True)]
+        # short ones narrowed alike down to their longest word (a figure, 'Approximated' or a
+        # school's name stays whole; narrowed alike, the English status read 'Approximate / d')
+        whole = [int(_word_ems(c, [r[k] for r in rows]) * em) + pad if s else 0
+                 for k, (c, s) in enumerate(zip(columns, short, strict=True))]
+        if sum(whole) + floor <= width:  # room for every word: only what is above it shrinks
+            spare = fixed - sum(whole)  # > 0: the short ones did not fit whole
+            scale = (width - floor - sum(whole)) / spare
+            out = [w + int(scale * (int(n * em) + pad - w)) if s else int(LONG_MIN * em) + pad
+                   for n, s, w in zip(need, short, whole, strict=True)]
+        else:  # not even the words fit: the short ones narrowed alike
+            scale = (width - floor) / fixed
+            out = [int(scale * (int(n * em) + pad)) if s else int(LONG_MIN * em) + pad
+                   for n, s in zip(need, short, strict=True)]
     else:  # nothing long: every column by its need
         total = sum(int(n * em) + pad for n in need)
         out = [int(width * (int(n * em) + pad) / total) for n in need]
