@@ -12,15 +12,18 @@ twice, or a key missing a language, is an error at load time, so the catalogue s
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-__all__ = ["LANGS", "DEFAULT_LANG", "t", "catalogue", "CatalogueError"]
+__all__ = ["LANGS", "DEFAULT_LANG", "t", "catalogue", "CatalogueError", "isolate"]
 
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
+# Unicode's directional embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI)
+_BIDI: Final = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class CatalogueError(ValueError):
@@ -72,4 +75,22 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **fields: object) -> str:
         text = catalogue()[key][lang]
     except KeyError:
         raise KeyError(f"no catalogue text for key {key!r}") from None
-    return text.format(**fields) if fields else text
+    if not fields:
+        return text
+    return text.format(**{k: isolate(v) if isinstance(v, str) else v for k, v in fields.items()})
+
+
+def isolate(text: str) -> str:
+    """Return ``text`` fenced in a first-strong isolate (U+2068 … U+2069) when it holds a
+    directional control, else unchanged.
+
+    A name from the data with a right-to-left override (U+202E) would otherwise reverse the rest
+    of the sentence it is put into (figures included); inside an isolate the override ends at
+    its close, and the sentence reads as written.  Plain text, Chinese or Arabic, is left as is.
+
+    >>> isolate("城关小学")
+    '城关小学'
+    >>> isolate("\u202eabc") == "\u2068\u202eabc\u2069"
+    True
+    """
+    return f"\u2068{text}\u2069" if _BIDI.search(text) else text

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import isolate, t
 from dashboard.method.coefficients import judge
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, SCHEMES, STAGES, EvalParams
 
@@ -111,7 +111,7 @@ def _join(names: Sequence[str], lang: str, limit: int | None = _MAX_NAMES, more_
     """Return ``names`` as one list, the first ``limit`` of them and how many in all
     (``more_key``: 等 n 项 for items and indicators, 等 n 个 for school units)."""
     sep = "、" if lang == "zh" else ", "
-    shown = list(names) if limit is None else list(names)[:limit]
+    shown = [isolate(n) for n in (names if limit is None else list(names)[:limit])]  # each name its own
     more = t(more_key, lang, n=len(names)) if limit is not None and len(names) > limit else ""
     return sep.join(shown) + more
 
