@@ -171,7 +171,7 @@ def test_every_figure_has_its_unit_in_both_languages(demo):
     assert (zh["G4"].value, zh["G4"].target) == ("2,990 人", "≤ 2,000 人")
     assert (en["G4"].value, en["G4"].target) == ("2,990 pupils", "≤ 2,000 pupils")
     assert (zh["G11"].value, zh["G11"].target) == (
-        "交流轮岗比例 8.1%；骨干教师占交流轮岗教师 —", "交流轮岗 ≥ 10%；其中骨干教师 ≥ 20%")
+        "交流轮岗比例 8.1%；骨干教师占交流轮岗教师 36.5%", "交流轮岗 ≥ 10%；其中骨干教师 ≥ 20%")
     assert zh["G5"].value == "小学 54.8 人/班；初中 55.8 人/班"
     assert en["G5"].target == "Primary ≤ 45 pupils/class; Junior secondary ≤ 50 pupils/class"
     assert (zh["G7"].value, zh["G7"].target) == ("6,500 元/生", "≥ 6,000 元/生")

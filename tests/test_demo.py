@@ -299,7 +299,8 @@ def test_county_items_of_2024_mix_passes_and_fails() -> None:
     assert float(value["B_GOV_SCORE", None]) >= 85 and passed["B_GOV_SCORE", None]
     assert float(value["B_SATISFACTION", None]) >= 85
     assert value["P1", None] == "5"
-    assert not passed["G11", None] and 5.0 <= float(value["G11", None]) < 10.0
+    rate, backbone = map(float, value["G11", None].split(";"))  # both figures of the item
+    assert not passed["G11", None] and 5.0 <= rate < 10.0 and 0.0 <= backbone <= 100.0
     assert not passed["G13", "primary"] and passed["G13", "junior"]
     assert passed["S1", None]
     assert all(passed[f"V{i}", None] and value[f"V{i}", None] == "false" for i in range(1, 7))

@@ -8,6 +8,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from dashboard.method.profiles_county import G11_BACKBONE as _G11_BACKBONE
 from dashboard.method.standards import standards_table
 from dashboard.store.demo.facts import DATA_DIR, DEMO_COUNTY_CODE
 
@@ -131,13 +132,15 @@ def _class_size(year: int, regular: pd.DataFrame) -> list[_Row]:
 
 
 def _rotation_rate(year: int, rotation: dict[str, int]) -> _Row:
-    """G11: the share of eligible teachers rotated in the year, in percent."""
+    """G11: the share of eligible teachers rotated in the year and the backbone teachers' share
+    of those rotated, in percent ('<rate>;<backbone share>', as the item's two figures)."""
     rate = round(100.0 * rotation["rotated"] / rotation["eligible"], 1)
+    backbone = round(100.0 * rotation["backbone"] / rotation["rotated"], 1) if rotation["rotated"] else 0.0
     return {
         "item_id": "G11",
         "stage": None,
-        "value": f"{rate:.1f}",
-        "passed": rate >= _threshold("G11"),
+        "value": f"{rate:.1f};{backbone:.1f}",
+        "passed": rate >= _threshold("G11") and backbone >= _G11_BACKBONE,
         "evidence": (
             f"{year}年交流轮岗 {rotation['rotated']} 人,符合交流条件(在同一学校任教满6年)"
             f" {rotation['eligible']} 人;交流教师中骨干教师 {rotation['backbone']} 人(示例数据)"
