@@ -284,3 +284,16 @@ def test_the_presentation_figures_show_years_as_categories_and_no_toolbar() -> N
 
 def test_the_page_says_school_year() -> None:
     assert "学年" in t("present.page.caption", "zh", county="", year=2024, scheme="", stage="")
+
+
+def test_the_next_steps_slide_lists_every_item_it_has_room_for() -> None:
+    """The demo has 11 next steps (both assessments): the slide listed 8 and said '另有 3 项未列
+    出' with half the slide empty; it holds 12 (the presentation mode's 1920×1080 fit is checked
+    in the browser)."""
+    from dashboard.ui.present.story import NEXT_LINES, failing_items
+
+    m = made("zh")
+    nxt = {s.key: s for s in steps(m)}["next"]
+    items = failing_items(m)
+    assert 8 < len(items) <= NEXT_LINES
+    assert len(nxt.bullets) == len(items) and nxt.after_bullets == ""

@@ -35,6 +35,7 @@ __all__ = ["Chart", "Grid", "Step", "steps", "EXACT_DP", "TOP_SCHOOLS", "MAX_ROW
 EXACT_DP: Final = 6  # decimals of a CV in the speaker notes (the slides show the standards')
 TOP_SCHOOLS: Final = 3  # schools named per failing indicator (largest share of its variance)
 MAX_ROWS: Final = 10  # table rows on one slide; the notes say how many more there are
+NEXT_LINES: Final = 12  # next steps on one slide (the demo has 11; a 16:9 slide and the projector hold 12)
 
 
 @dataclass(frozen=True)
@@ -349,8 +350,8 @@ def next_step(m: Material) -> Step:
                  value=i.value or DASH, target=i.target or DASH,
                  counts=counts_text(m, i.scheme) if i.group == "school_rule" else "")
              for i in items]
-    more = _tr(m, "present.notes.more_rows", n=len(lines) - 8) if len(lines) > 8 else ""
-    return Step("next", _tr(m, "present.deck.next"), bullets=tuple(lines[:8]),
+    more = _tr(m, "present.notes.more_rows", n=len(lines) - NEXT_LINES) if len(lines) > NEXT_LINES else ""
+    return Step("next", _tr(m, "present.deck.next"), bullets=tuple(lines[:NEXT_LINES]),
                 after_bullets=more if lines else _tr(m, "present.next.none"),
                 notes=tuple(sentences(f"{i.name_zh}：{i.evidence}" if m.lang == "zh" else
                                       f"{i.name_en}: {i.evidence}", m.lang) for i in items))
