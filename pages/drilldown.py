@@ -37,7 +37,7 @@ m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=summary.status_t
 m2.metric(ctx.tr(f"app.drill.metric.threshold.{scheme}"), summary.threshold_text, border=True)
 m3.metric(ctx.tr("app.drill.metric.gap"), summary.gap_text, border=True,
           help=ctx.tr("app.drill.metric.gap_help"))
-m4.metric(ctx.tr("app.drill.metric.mean"), summary.mean_text, border=True,
+m4.metric(view.mean_label, view.mean_value, border=True,
           delta=ctx.tr("app.drill.metric.minimum", value=summary.minimum_text)
           if summary.minimum is not None else None, delta_color="off", delta_arrow="off")
 if scheme == "basic":

@@ -50,6 +50,11 @@ with left:
                   help=ctx.tr(f"app.overview.rule_help.{scheme}"))
         if r.note:
             st.caption(r.note)
+        for link in r.links:  # which schools decide the rule: each opens its profile
+            page_link("pages/school.py", link.label, icon=":material/arrow_forward:",
+                      query_params=dict(link.params))
+        if r.more:
+            st.caption(ctx.tr("journey.overview.failing_more", n=r.more))
     page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"),
               query_params=view.drill_params)
 with right:

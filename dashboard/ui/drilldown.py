@@ -174,6 +174,10 @@ class DrillView:
     failing: pd.DataFrame
     failing_shown: list[str]
     failing_formats: dict[str, str]  # header -> number format on screen (the table above's)
+    # the county mean's card: the unit in the label, the bare figure as the value (a figure
+    # with its unit, "10.94 m²/pupil", was cut to "10.94 m²/p…" in a quarter of 1440 px)
+    mean_label: str = ""
+    mean_value: str = ""
 
 
 def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, stage: str,
@@ -191,4 +195,6 @@ def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, s
         contributions=contribution_table(top, indicator, lang),
         failing=failing_table(units, scheme, indicator, lang),
         failing_shown=failing_screen_columns(scheme, indicator, lang),
-        failing_formats=failing_formats(scheme, indicator, lang))
+        failing_formats=failing_formats(scheme, indicator, lang),
+        mean_label=t("journey.drill.mean", lang, unit=display_unit(indicator, lang)),
+        mean_value=fmt_value(summary.mean, indicator, lang, unit=False))
