@@ -57,11 +57,13 @@ if failing.empty:
     st.success(ctx.tr("app.drill.no_failing"))
 else:
     shown = view.failing_shown
-    # the failing indicators' names are long: a bounded column, the full text on hover
-    st.dataframe(failing, hide_index=True, key="drill_failing", column_order=shown,
-                 column_config={shown[-1]: st.column_config.TextColumn(width="medium"),
-                                **{c: st.column_config.NumberColumn(format=f)
-                                   for c, f in view.failing_formats.items()}})
+    # columns sized to fit the page (full headers on hover), the failing items by their short
+    # names (the downloads keep the official ones)
+    widths, formats = view.failing_widths, view.failing_formats
+    st.dataframe(view.failing_screen, hide_index=True, key="drill_failing", column_order=shown,
+                 column_config={c: st.column_config.NumberColumn(format=formats[c], width=w, help=c)
+                                if c in formats else st.column_config.TextColumn(width=w, help=c)
+                                for c, w in widths.items()})
     name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
                   scheme=ctx.tr(f"scheme.{scheme}"))
     d1, d2, _ = st.columns([1, 1, 3])

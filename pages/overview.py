@@ -52,7 +52,7 @@ with left:
             st.caption(r.note)
         for link in r.links:  # which schools decide the rule: each opens its profile
             page_link("pages/school.py", link.label, icon=":material/arrow_forward:",
-                      query_params=dict(link.params))
+                      query_params=dict(link.params), help=link.help)
         if r.more:
             st.caption(ctx.tr("journey.overview.failing_more", n=r.more))
     page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"),

@@ -12,7 +12,8 @@ from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS
 from dashboard.method.verdict import school_statuses
 from dashboard.ui import figures
-from dashboard.ui.format import display_unit, fmt_value
+from dashboard.ui.drilldown import drill_view
+from dashboard.ui.format import WRAPPED_ROW_HEIGHT, display_unit, fmt_value, indicator_label
 from dashboard.ui.overview import MAX_FAILING_LINKS, school_rule_counts
 
 COUNTY = "990101"
@@ -32,10 +33,11 @@ def test_overview_names_and_links_the_schools_failing_the_rule(lang: str) -> Non
     failing = _failing("basic", "primary")
     assert failing, "the demo's primary basic verdict fails on the school rule"
     at = open_page("overview", lang=lang)
-    links = [(p.proto.label, p.proto.page) for p in at.get("page_link")]
-    to_school = [label for label, page in links if page.endswith("school")]
+    links = [(p.proto.label, p.proto.page, p.proto.help) for p in at.get("page_link")]
+    to_school = {label: help for label, page, help in links if page.endswith("school")}
     for name in failing[:MAX_FAILING_LINKS]:
-        assert any(name in label for label in to_school), (name, links)
+        assert name in to_school, (name, links)
+        assert name in to_school[name]  # the tooltip names the school and what it fails
 
 
 def test_overview_school_rule_counts_name_at_most_the_limit() -> None:
@@ -46,8 +48,7 @@ def test_overview_school_rule_counts_name_at_most_the_limit() -> None:
         assert len(r.links) == min(r.failing, MAX_FAILING_LINKS)
         assert r.more == r.failing - len(r.links)
         assert all(dict(link.params)["sstage"] == r.stage for link in r.links)
-        assert all(t("journey.overview.failing_school", "en", school="", items="")[:2] in link.label
-                   for link in r.links)
+        assert all(link.label in link.help for link in r.links)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -73,3 +74,35 @@ def test_urban_rural_box_title_fits_half_the_page(lang: str) -> None:
     for indicator in INDICATORS:
         title = figures.group_box(units, indicator, lang, 1.0).layout.title.text
         assert len(title) <= HALF_TITLE[lang], (indicator, title)
+
+
+def _row_heights(at: object) -> list[int]:
+    return [int(d.proto.row_height) for d in at.dataframe]  # type: ignore[attr-defined]
+
+
+def test_english_profile_names_wrap_and_every_row_shows() -> None:
+    """The English profile's indicator names were cut in their cells: its rows now wrap them,
+    and the table is tall enough for every row (Chinese names fit: rows keep their height)."""
+    at = open_page("school", lang="en")
+    table = next(d for d in at.dataframe if d.proto.row_height)
+    assert table.proto.row_height == WRAPPED_ROW_HEIGHT
+    at = open_page("school", lang="zh")
+    assert WRAPPED_ROW_HEIGHT not in _row_heights(at)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_drilldown_failing_items_fit_their_column(lang: str) -> None:
+    """The failing schools' table overflowed the page and its items were cut at its edge
+    ("…per stude"): its columns now fit 940 px and the items are shown by their short names,
+    while the downloads keep the official ones."""
+    _, ev = reference()
+    view = drill_view(ev, COUNTY, int(reference()[0].meta["year"]), lang, "basic", "primary", "B2")
+    assert sum(view.failing_widths.values()) <= 940
+    assert set(view.failing_widths) == set(view.failing_shown)
+    items = view.failing_shown[-1]
+    short, full = view.failing_screen[items].iloc[0], view.failing[items].iloc[0]
+    assert indicator_label("B2", lang) in short and len(short) <= len(full)
+    assert INDICATORS["B2"].name(lang) in full
+    at = open_page("drilldown", lang=lang, ind="B2")
+    shown = [d.value for d in at.dataframe if items in d.value.columns]
+    assert shown and shown[0][items].iloc[0] == short

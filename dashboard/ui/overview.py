@@ -152,11 +152,13 @@ def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
 
 @dataclass(frozen=True)
 class FailingLink:
-    """A unit failing the school rule, as the overview links it: its school profile's
-    query parameters and a label naming the school and the items it fails."""
+    """A unit failing the school rule, as the overview links it: the school's name as the
+    label (a link is one line: a longer label was cut), its school profile's query
+    parameters, and as the tooltip the items it fails."""
 
     label: str
     params: tuple[tuple[str, str], ...]
+    help: str
 
 
 def failing_links(rows: pd.DataFrame, scheme: str, lang: str,
@@ -166,9 +168,10 @@ def failing_links(rows: pd.DataFrame, scheme: str, lang: str,
     school rule and opens each one (the drill-down lists them all)."""
     rows = rows.sort_values(["meets", "school_name"], kind="stable").head(n)
     return tuple(
-        FailingLink(t("journey.overview.failing_school", lang, school=md_text(str(r.school_name)),
-                      items=md_text(failing_names(r.failing, scheme, lang))),
-                    (("school", str(r.school_id)), ("sstage", str(r.stage))))
+        FailingLink(md_text(str(r.school_name)),
+                    (("school", str(r.school_id)), ("sstage", str(r.stage))),
+                    t("journey.overview.failing_school", lang, school=md_text(str(r.school_name)),
+                      items=md_text(failing_names(r.failing, scheme, lang))))
         for r in rows.itertuples(index=False))
 
 
