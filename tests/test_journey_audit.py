@@ -106,3 +106,26 @@ def test_drilldown_failing_items_fit_their_column(lang: str) -> None:
     at = open_page("drilldown", lang=lang, ind="B2")
     shown = [d.value for d in at.dataframe if items in d.value.columns]
     assert shown and shown[0][items].iloc[0] == short
+
+
+# rough text widths (px) of the tables' 14-px font: a CJK character, a Latin one, cell padding
+CJK_PX, LATIN_PX, PADDING_PX = 14, 6.2, 16
+
+
+def _text_px(text: str) -> float:
+    return sum(CJK_PX if ord(ch) > 0x2E80 else LATIN_PX for ch in text) + PADDING_PX
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_checklist_assessment_and_group_names_fit_their_columns(lang: str) -> None:
+    """"High-quality balance", "School standard", "Education quality" (and 满意度/认可度) were
+    cut in the checklist's narrow columns."""
+    from dashboard.ui import checklist
+
+    widths = checklist.checklist_widths(lang)
+    assert sum(widths.values()) <= 942  # still fits beside the sidebar at 1440 px
+    scheme_col, group_col = t("app.check.col.scheme", lang), t("app.check.col.group", lang)
+    for scheme in ("basic", "quality"):
+        assert _text_px(t(f"journey.check.scheme.{scheme}", lang)) <= widths[scheme_col], scheme
+    for group in ("verdict", "cv", "school_rule", "government", "quality", "satisfaction"):
+        assert _text_px(t(f"app.check.group.{group}", lang)) <= widths[group_col], group
