@@ -129,3 +129,11 @@ def test_checklist_assessment_and_group_names_fit_their_columns(lang: str) -> No
         assert _text_px(t(f"journey.check.scheme.{scheme}", lang)) <= widths[scheme_col], scheme
     for group in ("verdict", "cv", "school_rule", "government", "quality", "satisfaction"):
         assert _text_px(t(f"app.check.group.{group}", lang)) <= widths[group_col], group
+
+
+def test_data_import_shows_its_check_button_before_any_file() -> None:
+    """The import tab's intro says "press Check", but the button appeared only once a file was
+    chosen: it is now drawn from the start, greyed until there is a file."""
+    at = open_page("data")
+    button = at.button(key="data_check")
+    assert button.label == t("data.upload.check", "zh") and button.disabled
