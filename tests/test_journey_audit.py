@@ -137,3 +137,29 @@ def test_data_import_shows_its_check_button_before_any_file() -> None:
     at = open_page("data")
     button = at.button(key="data_check")
     assert button.label == t("data.upload.check", "zh") and button.disabled
+
+
+# characters a plotly title holds over the school profile's chart (three fifths of the main
+# column at 1440 px): CJK characters count double
+PROFILE_TITLE = 76
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("scheme", ["basic", "quality"])
+def test_school_profile_title_and_ticks_fit(lang: str, scheme: str) -> None:
+    """"石门镇九年一贯制学校: each indicator against the county mean and the provincial minir"
+    was cut, and the English ticks ran together ("Sports areaEquipment")."""
+    from dashboard.ui import school
+
+    name = "石门镇九年一贯制学校"  # a long school name of the demo
+    title = t(f"deadends.school.profile_title.{scheme}", lang, school=name)
+    assert sum(2 if ord(ch) > 0x2E80 else 1 for ch in title) <= PROFILE_TITLE, title
+    snapshot, ev = reference()
+    r = ev.school_rules
+    sid = str(r[(r["school_name"] == name)]["school_id"].iloc[0])
+    profile = school.school_profile(ev, scheme, sid, COUNTY, int(snapshot.meta["year"]), "junior",
+                                    lang)
+    lines = [line for tick in profile["tick"] for line in str(tick).split("<br>")]
+    # at most one word longer than a line ("Multimedia"), never two words on an over-long line
+    limit = 4 if lang == "zh" else school.EN_TICK_WIDTH + 1
+    assert max(len(line) for line in lines) <= limit, lines
