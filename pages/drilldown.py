@@ -62,7 +62,7 @@ else:
     widths, formats = view.failing_widths, view.failing_formats
     st.dataframe(view.failing_screen, hide_index=True, key="drill_failing", column_order=shown,
                  column_config={c: st.column_config.NumberColumn(format=formats[c], width=w, help=c)
-                                if c in formats else st.column_config.TextColumn(width=w, help=c)
+                                if c in formats else st.column_config.Column(width=w, help=c)
                                 for c, w in widths.items()})
     name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
                   scheme=ctx.tr(f"scheme.{scheme}"))
