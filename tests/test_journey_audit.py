@@ -163,3 +163,23 @@ def test_school_profile_title_and_ticks_fit(lang: str, scheme: str) -> None:
     # at most one word longer than a line ("Multimedia"), never two words on an over-long line
     limit = 4 if lang == "zh" else school.EN_TICK_WIDTH + 1
     assert max(len(line) for line in lines) <= limit, lines
+
+
+def _in_order(node: object) -> list[object]:
+    """Return the elements under ``node`` (an AppTest block) in the order they are drawn."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [e for k in sorted(children) for e in _in_order(children[k])]
+
+
+def test_checklist_row_hint_and_detail_sit_above_the_table() -> None:
+    """The hint "select a row…" and the chosen row's details were drawn below a table of some
+    thirty rows, out of sight of the row just clicked: they now sit above it."""
+    at = open_page("checklist")
+    order = _in_order(at.main)
+    hint = t("layout.check.select_hint", "zh")
+    kinds = [(type(e).__name__, getattr(e, "value", None)) for e in order]
+    at_hint = next(k for k, (_, v) in enumerate(kinds) if v == hint)
+    at_table = next(k for k, (name, _) in enumerate(kinds) if name == "Dataframe")
+    assert at_hint < at_table, kinds
