@@ -59,7 +59,9 @@ frame = checklist.checklist_frame(items, lang, problems_only=problems_only)
 if frame.empty:
     st.success(ctx.tr("app.check.all_pass"))
 else:
-    # columns sized to fit beside the sidebar; the evidence and any cut text on demand
+    # columns sized to fit beside the sidebar; the evidence and any cut text on demand, drawn
+    # above the table: below thirty rows, the chosen row's details fell out of sight
+    detail = st.empty()
     widths = checklist.checklist_widths(lang)
     event = st.dataframe(
         checklist.checklist_styler(frame), hide_index=True, key="check_table",
@@ -68,6 +70,6 @@ else:
         on_select="rerun", selection_mode="single-row")
     chosen = event.selection.rows if event is not None else []
     if chosen:
-        st.info(checklist.checklist_detail(frame, chosen[0], lang))
+        detail.info(checklist.checklist_detail(frame, chosen[0], lang))
     else:
-        st.caption(ctx.tr("layout.check.select_hint"))
+        detail.caption(ctx.tr("layout.check.select_hint"))

@@ -453,11 +453,12 @@ def page_file(page: str) -> str:
 
 
 def page_link(page: str, label: str, icon: str | None = None,
-              query_params: dict[str, str] | None = None) -> None:
+              query_params: dict[str, str] | None = None, help: str | None = None) -> None:
     """Draw a link to another page of the navigation carrying the sidebar's choices and
-    ``query_params`` (nothing when the page runs on its own, outside the navigation)."""
+    ``query_params`` (nothing when the page runs on its own, outside the navigation); ``help``
+    is its tooltip."""
     try:
-        st.page_link(page_file(page), label=label, icon=icon,
+        st.page_link(page_file(page), label=label, icon=icon, help=help,
                      query_params=carried(**(query_params or {})))
     except StreamlitPageNotFoundError:
         pass

@@ -118,7 +118,10 @@ with upload_tab:
                              value=None, step=1, key="data_year")
     county = right.text_input(ctx.tr("data.upload.county_code"), key="data_county", max_chars=6)
     uploads = [dp.Upload(role, f.name, f.getvalue()) for role, f in picked.items() if f is not None]
-    if uploads and st.button(ctx.tr("data.upload.check"), key="data_check", type="primary"):
+    # drawn before any file is chosen too (greyed): the intro says "press Check"
+    checked = st.button(ctx.tr("data.upload.check"), key="data_check", type="primary",
+                        disabled=not uploads)
+    if uploads and checked:
         state["data_staged"] = dp.stage_uploads(root, uploads, int(year) if year else None,
                                                 county.strip() or None, lang)
     result = state.get("data_staged")

@@ -37,7 +37,7 @@ m1.metric(ctx.tr("app.drill.metric.cv"), summary.cv_text, delta=summary.status_t
 m2.metric(ctx.tr(f"app.drill.metric.threshold.{scheme}"), summary.threshold_text, border=True)
 m3.metric(ctx.tr("app.drill.metric.gap"), summary.gap_text, border=True,
           help=ctx.tr("app.drill.metric.gap_help"))
-m4.metric(ctx.tr("app.drill.metric.mean"), summary.mean_text, border=True,
+m4.metric(view.mean_label, view.mean_value, border=True,
           delta=ctx.tr("app.drill.metric.minimum", value=summary.minimum_text)
           if summary.minimum is not None else None, delta_color="off", delta_arrow="off")
 if scheme == "basic":
@@ -57,11 +57,13 @@ if failing.empty:
     st.success(ctx.tr("app.drill.no_failing"))
 else:
     shown = view.failing_shown
-    # the failing indicators' names are long: a bounded column, the full text on hover
-    st.dataframe(failing, hide_index=True, key="drill_failing", column_order=shown,
-                 column_config={shown[-1]: st.column_config.TextColumn(width="medium"),
-                                **{c: st.column_config.NumberColumn(format=f)
-                                   for c, f in view.failing_formats.items()}})
+    # columns sized to fit the page (full headers on hover), the failing items by their short
+    # names (the downloads keep the official ones)
+    widths, formats = view.failing_widths, view.failing_formats
+    st.dataframe(view.failing_screen, hide_index=True, key="drill_failing", column_order=shown,
+                 column_config={c: st.column_config.NumberColumn(format=formats[c], width=w, help=c)
+                                if c in formats else st.column_config.Column(width=w, help=c)
+                                for c, w in widths.items()})
     name = ctx.tr("app.drill.file_name", county=county, year=year, stage=ctx.tr(f"stage.{stage}"),
                   scheme=ctx.tr(f"scheme.{scheme}"))
     d1, d2, _ = st.columns([1, 1, 3])

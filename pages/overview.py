@@ -24,7 +24,10 @@ cards = view.cards
 if not cards:
     st.warning(ctx.tr("app.empty.no_units", year=year))
     st.stop()
-for column, card in zip(st.columns(len(cards)), cards, strict=True):
+# a row of two cards per stage: four in a row cut the English labels at 1440 px
+# ("Junior secondary · High-qua…"), and each card's reasons took two lines
+rows = [st.columns(2) for _ in range(0, len(cards), 2)]
+for column, card in zip([c for row in rows for c in row], cards, strict=False):
     column.metric(card.label, card.value_text, delta=card.status_text, border=True,
                   delta_color=STATUS_DELTA_COLOR[card.status], delta_arrow="off",
                   help=card.help)
@@ -50,6 +53,11 @@ with left:
                   help=ctx.tr(f"app.overview.rule_help.{scheme}"))
         if r.note:
             st.caption(r.note)
+        for link in r.links:  # which schools decide the rule: each opens its profile
+            page_link("pages/school.py", link.label, icon=":material/arrow_forward:",
+                      query_params=dict(link.params), help=link.help)
+        if r.more:
+            st.caption(ctx.tr("journey.overview.failing_more", n=r.more))
     page_link("pages/drilldown.py", ctx.tr("app.overview.to_drilldown"),
               query_params=view.drill_params)
 with right:

@@ -102,7 +102,8 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
 def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> dict[str, Any]:
     """Draw the four attribute inputs of a teacher form; return attr -> count (keyword
     arguments of sv.Transfer and sv.Hire)."""
-    cols = st.columns(len(sv.TEACHER_ATTRS))
+    # two by two: four in a row of half the page squeezed their labels to four lines
+    cols = [c for _ in range(0, len(sv.TEACHER_ATTRS), 2) for c in st.columns(2)]
 
     def start(key: str) -> dict[str, Any]:
         """A value only for a new input (one already in the session state keeps its own)."""
@@ -111,7 +112,7 @@ def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> 
     return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0,
                                        step=1, key=f"{prefix}_{attr}", help=ctx.tr(help_key),
                                        **start(f"{prefix}_{attr}")))
-            for col, attr in zip(cols, sv.TEACHER_ATTRS, strict=True)}
+            for col, attr in zip(cols, sv.TEACHER_ATTRS, strict=False)}
 
 
 def transfer_mix(source: str, stage: str, count: int) -> None:

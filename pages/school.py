@@ -4,6 +4,7 @@ school-rule verdicts, its history over the years and its place on the map."""
 import streamlit as st
 
 from dashboard.ui import cache, maps, school
+from dashboard.ui.format import WRAPPED_ROW_HEIGHT, wrapped_height
 from dashboard.ui.geo import map_aspect
 from pages.common import (
     PLOTLY_CONFIG,
@@ -74,11 +75,13 @@ with right:
                                             lang, map_aspect([location.lat])),
                         config=PLOTLY_CONFIG, key="school_map")
 profile_table = profile.table
-# English official names are long: the name column is bounded (full name on hover) so that
-# the table fits beside the sidebar
+# English official names are long: the name column is bounded so that the table fits beside
+# the sidebar, and its rows are tall enough to wrap the names (they were cut mid-word)
+english = lang == "en" and not profile_table.empty
 st.dataframe(profile_table, hide_index=True, key="school_profile_table",
-             column_config={profile_table.columns[0]: st.column_config.TextColumn(width="medium")}
-             if lang == "en" and not profile_table.empty else None)
+             column_config={profile_table.columns[0]: st.column_config.TextColumn(width=300)}
+             if english else None, row_height=WRAPPED_ROW_HEIGHT if english else None,
+             height=wrapped_height(len(profile_table)) if english else "auto")
 
 st.subheader(ctx.tr("app.school.history_heading"))
 years = ctx.history_key()  # says which year cannot be read

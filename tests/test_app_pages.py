@@ -22,7 +22,7 @@ from dashboard.method.gaps import group_table
 from dashboard.method.standards import INDICATORS, QUALITY_IDS, STAGES, scheme_ids
 from dashboard.method.verdict import evaluation_verdicts
 from dashboard.store.snapshots import Snapshot, list_snapshots, read_snapshot
-from dashboard.ui.format import fmt_value, md_text
+from dashboard.ui.format import display_unit, fmt_value, md_text
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
@@ -313,7 +313,9 @@ def test_drilldown_figures_are_the_engine_output(scheme: str, indicator: str) ->
         f"stage == 'junior' and scheme == '{scheme}' and indicator == '{indicator}'").iloc[0]
     shown = metric_values(at)
     assert shown["差异系数"] == f"{row['cv']:.3f}"
-    assert shown["县均值"] == fmt_value(row["mean"], indicator, "zh")
+    # the unit in the label (journey audit: "10.94 m²/p…" was cut in English)
+    mean_label = t("journey.drill.mean", "zh", unit=display_unit(indicator, "zh"))
+    assert shown[mean_label] == fmt_value(row["mean"], indicator, "zh", unit=False)
     # a basic indicator has no threshold of its own: its badge is the composite's, and says so
     delta = next(m.proto.delta for m in at.metric if m.label == "差异系数")
     assert delta.startswith("综合差异系数") if scheme == "basic" else delta in ("达标", "未达标", "临界")

@@ -56,8 +56,11 @@ STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffeb
 _COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
 # (pixels: together 942, under the 978 a 1440-px window leaves the table beside the sidebar;
 # the evidence, and any cut value, is shown in full for the selected row: checklist_detail)
-_WIDTHS: Final = {"status": 64, "scheme": 104, "group": 84, "item": 330, "value": 190,
+_WIDTHS: Final = {"status": 64, "scheme": 104, "group": 108, "item": 306, "value": 190,
                   "target": 170}
+# English groups are longer ("School standard", "Education quality" were cut at 84 px; so
+# was 满意度/认可度): the group column takes some of the item's
+_WIDTHS_EN: Final = {**_WIDTHS, "group": 124, "item": 290}
 
 
 def profile_options() -> list[str]:
@@ -129,7 +132,8 @@ def checklist_frame(items: Sequence[ChecklistItem], lang: str, *,
         if problems_only and it.status == "pass":
             continue
         cells = {
-            "scheme": t(f"scheme.{it.scheme}", lang), "group": t(f"app.check.group.{it.group}", lang),
+            # the short name: "High-quality balance" was cut in its column
+            "scheme": t(f"journey.check.scheme.{it.scheme}", lang), "group": t(f"app.check.group.{it.group}", lang),
             "item": it.name_zh if lang == "zh" else it.name_en,
             "status": t(f"status.{it.status}", lang), "value": it.value, "target": it.target,
             "evidence": it.evidence}
@@ -146,7 +150,8 @@ def checklist_columns(lang: str) -> list[str]:
 
 def checklist_widths(lang: str) -> dict[str, int]:
     """Return the width (pixels) of each visible checklist column."""
-    return {t(f"app.check.col.{c}", lang): w for c, w in _WIDTHS.items()}
+    widths = _WIDTHS_EN if lang == "en" else _WIDTHS
+    return {t(f"app.check.col.{c}", lang): w for c, w in widths.items()}
 
 
 def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:

@@ -40,11 +40,17 @@ from dashboard.ui.frozen import frozen
 
 __all__ = ["TOP_CONTRIBUTORS", "verdict_indicator", "default_indicator", "drill_units",
            "top_contributors", "contribution_table", "failing_table", "failing_screen_columns", "failing_formats",
+           "failing_widths",
            "DrillView", "drill_view"]
 
 # Columns of the failing table kept for the downloads only: the page shows the chosen stage,
 # and the school id helps a spreadsheet, not a reader (the table then fits beside the sidebar).
 _DOWNLOAD_ONLY: Final = ("id", "stage")
+# Pixel widths of the failing table's columns on screen: 940 px in all, what a table has beside
+# the sidebar in a 1440-px window; sized by their headers, they overflowed it and the failing
+# items were cut at the window's edge.  The items' column takes the rest (short names).
+_FAILING_WIDTHS: Final = {"school": 140, "township": 80, "ur": 70, "students": 70, "value": 110,
+                          "meets": 90, "failing": 380}
 
 TOP_CONTRIBUTORS: Final = 10  # units listed as contributing most to a CV
 
@@ -129,6 +135,16 @@ def failing_screen_columns(scheme: str, indicator: str, lang: str) -> list[str]:
     return [h for k, h in _failing_columns(scheme, indicator, lang).items() if k not in _DOWNLOAD_ONLY]
 
 
+def failing_widths(scheme: str, indicator: str, lang: str) -> dict[str, int]:
+    """Return the pixel width of each column of :func:`failing_table` shown on screen.
+
+    >>> sum(failing_widths("basic", "B2", "en").values())
+    940
+    """
+    cols = _failing_columns(scheme, indicator, lang)
+    return {cols[k]: w for k, w in _FAILING_WIDTHS.items()}
+
+
 def failing_formats(scheme: str, indicator: str, lang: str) -> dict[str, str]:
     """Return the number formats of :func:`failing_table`'s numeric columns on screen, as the
     contributions table shows the same figures (pupils with thousands separators, the value to
@@ -137,10 +153,12 @@ def failing_formats(scheme: str, indicator: str, lang: str) -> dict[str, str]:
     return {cols["students"]: "localized", cols["value"]: f"%.{INDICATORS[indicator].decimals}f"}
 
 
-def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str) -> pd.DataFrame:
+def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str, *,
+                  short: bool = False) -> pd.DataFrame:
     """Return the units failing the school rule, with localized (Chinese) headers, for display
     and download: school, id, township, 城乡, stage, pupils, the indicator's value, met count,
-    failing indicators.
+    failing indicators (``short``: by their short names, for the screen; the downloads keep
+    the official names).
     """
     failing = units[~units["school_pass"].astype(bool)] if not units.empty else units
     cols = _failing_columns(scheme, indicator, lang)
@@ -158,7 +176,7 @@ def failing_table(units: pd.DataFrame, scheme: str, indicator: str, lang: str) -
         cols["students"]: failing["students"].astype(int).to_numpy(),
         cols["value"]: failing[indicator].astype(float).round(decimals).to_numpy(),
         cols["meets"]: failing["meets"].astype(int).to_numpy(),
-        cols["failing"]: [failing_names(f, scheme, lang) for f in failing["failing"]],
+        cols["failing"]: [failing_names(f, scheme, lang, short=short) for f in failing["failing"]],
     })
 
 
@@ -171,9 +189,15 @@ class DrillView:
     values_figure: go.Figure
     contribution_figure: go.Figure
     contributions: pd.DataFrame
-    failing: pd.DataFrame
+    failing: pd.DataFrame  # downloaded: the failing items by their official names
+    failing_screen: pd.DataFrame  # shown: the same rows, the items by their short names
     failing_shown: list[str]
     failing_formats: dict[str, str]  # header -> number format on screen (the table above's)
+    failing_widths: dict[str, int]  # header -> pixel width on screen (the table fits the page)
+    # the county mean's card: the unit in the label, the bare figure as the value (a figure
+    # with its unit, "10.94 m²/pupil", was cut to "10.94 m²/p…" in a quarter of 1440 px)
+    mean_label: str = ""
+    mean_value: str = ""
 
 
 def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, stage: str,
@@ -190,5 +214,9 @@ def drill_view(ev: Evaluation, county: str, year: int, lang: str, scheme: str, s
         contribution_figure=frozen(figures.contribution_bars(top, indicator, lang)),
         contributions=contribution_table(top, indicator, lang),
         failing=failing_table(units, scheme, indicator, lang),
+        failing_screen=failing_table(units, scheme, indicator, lang, short=True),
         failing_shown=failing_screen_columns(scheme, indicator, lang),
-        failing_formats=failing_formats(scheme, indicator, lang))
+        failing_formats=failing_formats(scheme, indicator, lang),
+        failing_widths=failing_widths(scheme, indicator, lang),
+        mean_label=t("journey.drill.mean", lang, unit=display_unit(indicator, lang)),
+        mean_value=fmt_value(summary.mean, indicator, lang, unit=False))

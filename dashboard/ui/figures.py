@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from dashboard.method.standards import INDICATORS
-from dashboard.ui.format import cv_d3_format, fmt_cv, html_text, html_texts
+from dashboard.ui.format import cv_d3_format, fmt_cv, html_text, html_texts, indicator_label
 
 __all__ = [
     "FONT_FAMILY",
@@ -253,7 +253,8 @@ def group_box(units: pd.DataFrame, indicator: str, lang: str, county_mean: float
             "marker": {"color": color, "size": 7, "opacity": 0.8}, "line": {"color": color},
             "fillcolor": "rgba(0,0,0,0)", "hovertext": part["hover"], "hoverinfo": "text"})
     return figure(data, layout(
-        t("app.fig.group_box_title", lang, name=INDICATORS[indicator].name(lang)), height=420,
+        # the short name: the chart has half the page's width, the long one's title was cut
+        t("app.fig.group_box_title", lang, name=indicator_label(indicator, lang)), height=420,
         lines=_mean_and_minimum(indicator, lang, county_mean, minimum,
                                 minimum_position="bottom right"),
         showlegend=False, yaxis={"title": {"text": _axis(indicator, lang)}, "rangemode": "tozero"}))

@@ -46,6 +46,8 @@ from dashboard.i18n import t
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, standards_table
 
 __all__ = [
+    "WRAPPED_ROW_HEIGHT",
+    "wrapped_height",
     "md_text",
     "html_text",
     "html_texts",
@@ -87,6 +89,20 @@ __all__ = [
 RATIO_INDICATORS: Final = frozenset({"B6"})
 RATIO_DECIMALS: Final = 1
 WAN: Final = 10_000  # 1 万元 = 10,000 元; amounts from 1 万元 up are shown in 万元 (zh)
+# A table row this tall (px) wraps its text (Streamlit wraps a cell's text only in rows taller
+# than 4rem): for a few rows whose long names were cut ("…per stude"), never for long tables.
+WRAPPED_ROW_HEIGHT: Final = 66
+
+
+def wrapped_height(rows: int) -> int:
+    """Return the height (px) of a table of ``rows`` rows of :data:`WRAPPED_ROW_HEIGHT` and its
+    header, every row shown (the default height scrolled inside the table after 7 rows).
+
+    >>> wrapped_height(8)
+    568
+    """
+    return rows * WRAPPED_ROW_HEIGHT + 40
+
 MAX_ERRORS_SHOWN: Final = 50  # contract violations listed on a page (the count says the rest)
 DASH: Final = "—"
 
@@ -393,12 +409,20 @@ def standard_name(item_id: str, lang: str) -> str:
     return str(std.loc[item_id, "english_name"])
 
 
-def failing_names(failing: object, scheme: str, lang: str) -> str:
+def failing_names(failing: object, scheme: str, lang: str, *, short: bool = False) -> str:
     """Return the names of the indicators (quality) or school-rule items (basic) a unit fails,
-    joined for display ('' when none)."""
+    joined for display ('' when none); ``short``: an item measuring a CV indicator's quantity
+    under that indicator's short name (a table cell of a few hundred pixels).
+
+    >>> failing_names(["BS2", "BS8"], "basic", "en", short=True)
+    'Sports area; Teacher-pupil ratio (pupils per teacher)'
+    """
     ids = tuple(failing) if isinstance(failing, (tuple, list, np.ndarray)) else ()
     if scheme == "quality":
         names = [indicator_label(i, lang) for i in ids]
+    elif short:
+        names = [indicator_label(SAME_QUANTITY[str(i)], lang) if str(i) in SAME_QUANTITY
+                 else standard_name(str(i), lang) for i in ids]
     else:
         names = [standard_name(str(i), lang) for i in ids]
     return ("、" if lang == "zh" else "; ").join(names)

@@ -21,6 +21,7 @@ from dashboard.ui import figures
 from dashboard.ui.drilldown import verdict_indicator
 from dashboard.ui.evaluation import composite_value, indicator_rows, rows_of, scheme_units
 from dashboard.ui.format import (
+    failing_names,
     fmt_cv,
     fmt_pct,
     fmt_value,
@@ -39,6 +40,9 @@ __all__ = [
     "status_cards",
     "card_help",
     "school_rule_counts",
+    "MAX_FAILING_LINKS",
+    "FailingLink",
+    "failing_links",
     "Reason",
     "top_reasons",
     "reasons_heading",
@@ -51,6 +55,7 @@ __all__ = [
 ]
 
 MAX_REASONS: Final = 3
+MAX_FAILING_LINKS: Final = 5  # failing units named under the school rule; the drill-down has all
 
 
 @dataclass(frozen=True)
@@ -120,9 +125,11 @@ def card_help(scheme: str, lang: str) -> str:
 
 def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
                        lang: str) -> pd.DataFrame:
-    """Return per stage: units, failing units, the text '失败数 / 单位数' and a note on the
+    """Return per stage: units, failing units, the text '失败数 / 单位数', a note on the
     units that do not fail but cannot be said to pass either (judged only on an
-    approximation, or without data; '' when there are none)."""
+    approximation, or without data; '' when there are none), and the failing units to open
+    (:class:`FailingLink`, at most :data:`MAX_FAILING_LINKS`, fewest items met first) with
+    ``more``, the count of failing units left unnamed."""
     rules = rows_of(ev.school_rules, county, year, scheme=scheme)
     out = []
     for stage in STAGES:
@@ -134,11 +141,38 @@ def school_rule_counts(ev: Evaluation, county: str, year: int, scheme: str,
         note = (t("app.overview.rule_unsure", lang, unsure=unsure_counts(approximated, missing, lang),
                   passed=len(r) - failing - approximated - missing)
                 if approximated or missing else "")
+        links = failing_links(r[status == "fail"], scheme, lang)
         out.append({"stage": stage, "stage_label": t(f"stage.{stage}", lang), "units": len(r),
                     "failing": failing,
                     "text": t("app.overview.rule_value", lang, failing=failing, units=len(r)),
-                    "note": note})
-    return pd.DataFrame(out, columns=["stage", "stage_label", "units", "failing", "text", "note"])
+                    "note": note, "links": links, "more": failing - len(links)})
+    return pd.DataFrame(out, columns=["stage", "stage_label", "units", "failing", "text", "note",
+                                      "links", "more"])
+
+
+@dataclass(frozen=True)
+class FailingLink:
+    """A unit failing the school rule, as the overview links it: the school's name as the
+    label (a link is one line: a longer label was cut), its school profile's query
+    parameters, and as the tooltip the items it fails."""
+
+    label: str
+    params: tuple[tuple[str, str], ...]
+    help: str
+
+
+def failing_links(rows: pd.DataFrame, scheme: str, lang: str,
+                  n: int = MAX_FAILING_LINKS) -> tuple[FailingLink, ...]:
+    """Return links to the school profiles of the failing units ``rows`` (engine school_rules
+    rows), fewest items met first, at most ``n``: the director sees which schools decide the
+    school rule and opens each one (the drill-down lists them all)."""
+    rows = rows.sort_values(["meets", "school_name"], kind="stable").head(n)
+    return tuple(
+        FailingLink(md_text(str(r.school_name)),
+                    (("school", str(r.school_id)), ("sstage", str(r.stage))),
+                    t("journey.overview.failing_school", lang, school=md_text(str(r.school_name)),
+                      items=md_text(failing_names(r.failing, scheme, lang))))
+        for r in rows.itertuples(index=False))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ and where it is.  No Streamlit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,7 @@ __all__ = [
     "history_display",
 ]
 
+EN_TICK_WIDTH: Final = 9  # characters of an English tick line under the profile's bars
 PROFILE_COLUMNS = ["indicator", "label", "tick", "value", "value_text", "mean", "mean_text",
                    "minimum", "minimum_text", "pct_mean", "pct_minimum", "minimum_pct_mean",
                    "meets"]
@@ -206,7 +208,10 @@ def standard_minimum(indicator: str, scheme: str, stage: str) -> float:
 def _profile_row(ind: str, value: float, mean: float, minimum: float, lang: str) -> dict:
     has_minimum = not is_missing(minimum)
     return {"indicator": ind, "label": indicator_label(ind, lang),
-            "tick": wrap_label(indicator_label(ind, lang), lang), "value": value,
+            # English ticks sit level in about 60 px each: "Sports area" beside "Equipment"
+            # ran together as "Sports areaEquipment" at 11 characters a line
+            "tick": wrap_label(indicator_label(ind, lang), lang, EN_TICK_WIDTH if lang == "en" else None),
+            "value": value,
             "value_text": fmt_value(value, ind, lang), "mean": mean,
             "mean_text": fmt_value(mean, ind, lang), "minimum": minimum,
             "minimum_text": fmt_value(minimum, ind, lang) if has_minimum
@@ -277,7 +282,8 @@ def profile_figure(profile: pd.DataFrame, scheme: str, lang: str, school_name: s
         t(f"deadends.school.profile_title.{scheme}", lang, school=html_text(school_name)), height=440,
         showlegend=True,
         legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
-        xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 11}},
+        # English words side by side in ~57-px slots at 1440 px: one point smaller
+        xaxis={"title": {"text": None}, "tickangle": 0, "tickfont": {"size": 11 if lang == "zh" else 10}},
         yaxis={"title": {"text": t("app.fig.pct_mean_axis", lang)}, "tickformat": ".0%",
                "rangemode": "tozero"}))
 
