@@ -155,7 +155,7 @@ def test_saving_into_a_read_only_or_full_folder_is_said_not_raised(tmp_path, mon
     sheets = pd.read_excel(__import__("io").BytesIO(data), sheet_name=None)
     assert list(sheets) == ["方案结论", "教师交流", "购置", "差异系数", "各校变化"]
     proof = dict(zip(sheets["方案结论"]["项目"], sheets["方案结论"]["内容"]))
-    assert proof["结论"] == "已证明最优（就规划目标而言）" and proof["最优性差距"] == "0.00%"
+    assert proof["方案结论"] == "已证明最优（就规划目标而言）" and proof["最优性差距"] == "0.00%"
     assert "交流轮岗" in proof and "评估引擎复核" in proof
     assert "调出学校" in sheets["教师交流"].columns
     assert int(sheets["教师交流"]["人数"].sum()) == p.transfers
