@@ -219,7 +219,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     ids = list(scheme_ids(scheme))
     cols, group_key = scheme_units(raw, scheme, params)
     codes, base, gkey = _group_codes(cols, raw.schools, group_key)
-    weights = cols["students"].astype(float)
+    weights = np.asarray(cols["students"], dtype=float)  # the column itself (read only)
     stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey))
     for j, ind in enumerate(ids):
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],

@@ -112,6 +112,21 @@ def _col_into(frame: pd.DataFrame, name: str, out: np.ndarray, default: float = 
     return out
 
 
+def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: float = 0.0) -> np.ndarray:
+    """Return ``_col(frame, name, default)[rows]`` as a fresh array, gathered straight from the
+    column (no float copy of every school first): the same values, so the same bits."""
+    col = frame[name] if name in frame.columns else None
+    if col is None:
+        return np.full(len(rows), default, dtype=float)
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
+        picked = col.to_numpy()[rows]
+        out = picked.astype(float, copy=False)  # as to_numpy(dtype=float)
+        if col.dtype.kind == "f":
+            np.copyto(out, default, where=np.isnan(out))  # as fillna
+        return out
+    return _col(frame, name, default)[rows]
+
+
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
                      students: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                      out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +196,31 @@ def _text(col: pd.Series) -> np.ndarray:
 
 
 def _sort_rank(values: np.ndarray) -> np.ndarray:
-    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first)."""
+    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first).
+
+    Counties and years come in runs (a county's schools together): when every value is text
+    (or an integer), equal neighbours are equal values for ``pd.factorize`` too, so the runs'
+    first values hold every distinct value and factorizing them alone gives the same codes."""
+    if len(values) > 1 and (values.dtype.kind in "iu" or (
+            values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string")):
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        if 4 * len(starts) < len(values):  # runs worth the detour
+            codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
+            return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
     codes = pd.factorize(values, sort=True)[0]
     return codes.astype(np.int64) + 1
+
+
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """Return the dense rank (1 for the smallest; equal values, equal rank) of integers."""
+    order = np.argsort(values, kind="stable")  # little work on ids mostly in order already
+    ordered = values[order]
+    step = np.empty(len(values), dtype=np.int64)
+    step[:1] = 1
+    np.not_equal(ordered[1:], ordered[:-1], out=step[1:])
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.cumsum(step)
+    return out
 
 
 def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +234,14 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
     # pyarrow.compute generates its functions at import: mypy cannot see them.
     size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
+    length = size["min"].as_py()
+    if (len(text) and not text.null_count and length == size["max"].as_py() and 0 < length <= 18
+            and pc.all(pc.ascii_is_decimal(text)).as_py()):  # type: ignore[attr-defined]
+        # ids of one length, ASCII digits only (the national school codes): byte order is the
+        # order of their integers (at most 18 digits: exact in int64), equal text, equal
+        # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
+        out = _dense_rank(pc.cast(text, pa.int64()).to_numpy())  # type: ignore[attr-defined]
+        return out[:len(ids)], out[len(ids):]
     if len(text) and size["min"].as_py() == size["max"].as_py():
         # ids of one length (the national school codes): none is a prefix of another, so
         # "id:" sorts as "id" does and the ":" need not be joined on
@@ -226,7 +271,6 @@ class RawUnits:
     id_span: int
     parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
-    num: dict[str, np.ndarray]  # float columns of schools, 0 for missing
     by_stage: dict[str, np.ndarray]  # stage-reported columns, all schools' primary then junior
     av_all: np.ndarray  # per school: 班班通 in every class
     order: np.ndarray  # the units sorted by key (stable)
@@ -243,7 +287,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     by_stage = {c: np.empty(n_st * n) for c in STAGE_COLUMNS}
     num = {f"{c}_{st}": _col_into(schools, f"{c}_{st}", by_stage[c][k * n:(k + 1) * n])
            for c in STAGE_COLUMNS for k, st in enumerate(STAGES)}
-    for name in (*SHARED_COLUMNS, "boarders", "dorm_area_m2", "students_senior", "classes_with_av"):
+    # the whole-school columns are gathered per unit straight from schools (_school_values)
+    for name in ("students_senior", "classes_with_av"):
         num[name] = _col_into(schools, name, np.empty(n))
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
@@ -278,7 +323,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, ids, key, id_span, parent_key, share, num,
+    return RawUnits(schools, src, stage, ids, key, id_span, parent_key, share,
                     by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
 
 
@@ -308,21 +353,35 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
     return target
 
 
-def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray,
-                           cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Merge teaching-point units into their parent's unit of the same stage (basic scheme),
-    in place.
+@dataclass(frozen=True)
+class _Merge:
+    """Teaching-point units merged into their parent's unit of the same stage (basic scheme):
+    the raw units involved (the merged points and their parents, raw order: school and
+    stage), the place among them each one's numbers are summed into (``into``), the parents
+    among them (``stays``) and their places among the kept units (``dest``)."""
+
+    src: np.ndarray
+    stage: np.ndarray
+    into: np.ndarray
+    stays: np.ndarray
+    dest: np.ndarray
+
+
+def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray
+                ) -> tuple[_Merge | None, np.ndarray]:
+    """Return how teaching-point units merge into their parent's unit of the same stage
+    (basic scheme; None: no merge) and the teaching points merged into each kept unit.
 
     ``rows`` are the raw units in scope (raw order), ``target`` each one's parent in ``rows``
-    (-1: none), ``r`` the units kept (sorted) and ``cols`` their columns.  The sums are taken
-    over the merged points and their parents only, in raw order from 0.0, as a bincount over
-    every unit would take them (so every other value gains + 0.0: a -0.0 becomes 0.0).  A point
-    whose parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
-    silently lost.  Returns the teaching points merged into each kept unit."""
+    (-1: none), ``r`` the units kept (sorted).  The sums are taken over the merged points and
+    their parents only, in raw order from 0.0, as a bincount over every unit would take them
+    (so every other value gains + 0.0: a -0.0 becomes 0.0; see _Summer.column).  A point whose
+    parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
+    silently lost."""
     merged_points = np.zeros(len(r), dtype=np.int64)
     merged = target >= 0
     if not merged.any():
-        return merged_points
+        return None, merged_points
     part = np.zeros(len(rows), bool)
     part[merged] = True
     part[target[merged]] = True
@@ -331,19 +390,58 @@ def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, target: np.ndarray, 
     stays = np.flatnonzero(~merged[involved])  # the parents among them
     sorted_keys = raw.key[r]
     dest = np.searchsorted(sorted_keys, raw.key[rows[involved[stays]]])  # their place in r
-    m = len(involved)
-    sub = _summed(raw, raw.src[rows[involved]], raw.stage[rows[involved]])
-    for col in _SUMMED:
-        total = np.bincount(into, weights=sub[col].astype(float), minlength=m)
-        out = cols[col]
-        out += 0.0
-        out[dest] = total[stays]
-    counts = np.bincount(into, weights=merged[involved].astype(float), minlength=m).astype(np.int64)
+    counts = np.bincount(into, weights=merged[involved].astype(float), minlength=len(involved)).astype(np.int64)
     merged_points[dest] = counts[stays]
-    # 班班通 in every class holds only if it held in every merged part.
-    lacking = np.bincount(into, weights=(~sub["av_all_classes"].astype(bool)).astype(float), minlength=m)
-    cols["av_all_classes"][dest] = lacking[stays] == 0
-    return merged_points
+    return _Merge(raw.src[rows[involved]], raw.stage[rows[involved]], into, stays, dest), merged_points
+
+
+class _Summer:
+    """The summed columns of one scheme's units (stage-reported, apportioned by the stage's
+    share, teaching points merged in), boarders, dorm area and 班班通, each made alone: what a
+    verdict reads at once, the rest on first read (see scheme_units).  Picklable."""
+
+    def __init__(self, raw: RawUnits, src: np.ndarray, stage: np.ndarray, merge: _Merge | None) -> None:
+        self.schools, self.by_stage, self.av_all = raw.schools, raw.by_stage, raw.av_all
+        self.share_flat = raw.share.reshape(-1)
+        self.src, self.merge = src, merge
+        self.flat = stage * len(raw.schools) + src
+        self.share = self.share_flat[self.flat]
+
+    def _values(self, name: str, src: np.ndarray, flat: np.ndarray, share: np.ndarray) -> np.ndarray:
+        if name in STAGE_COLUMNS:
+            return self.by_stage[name][flat]
+        v = _school_values(self.schools, name, src)
+        if name in SHARED_COLUMNS:
+            v *= share
+        return v
+
+    def column(self, name: str) -> np.ndarray:
+        """Return the column ``name`` of the units (a fresh array)."""
+        if name == "av_all_classes":
+            return self._av_all()
+        out = self._values(name, self.src, self.flat, self.share)
+        mg = self.merge
+        if mg is not None and name in _SUMMED:
+            flat = mg.stage * len(self.schools) + mg.src
+            part = self._values(name, mg.src, flat, self.share_flat[flat])
+            total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
+            out += 0.0
+            out[mg.dest] = total[mg.stays]
+        return out
+
+    def _av_all(self) -> np.ndarray:
+        out = self.av_all[self.src]
+        mg = self.merge
+        if mg is not None:
+            # 班班通 in every class holds only if it held in every merged part.
+            lacking = np.bincount(mg.into, weights=(~self.av_all[mg.src].astype(bool)).astype(float),
+                                  minlength=len(mg.into))
+            out[mg.dest] = lacking[mg.stays] == 0
+        return out
+
+    def made(self, name: str) -> dict[str, np.ndarray]:
+        """The maker of a lazy column (UnitColumns.later)."""
+        return {name: self.column(name)}
 
 
 _SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
@@ -371,22 +469,6 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
         keep_u &= ~is_tp[raw.src] | tp_ok
     rows = np.flatnonzero(keep_u)
     return rows, is_tp[raw.src[rows]]
-
-
-def _summed(raw: RawUnits, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
-    """Return the share, the stage-reported and the apportioned columns of units (school
-    ``src`` at ``stage``) and whether every class has 班班通."""
-    flat = stage * len(raw.schools) + src
-    share = raw.share.reshape(-1)[flat]
-    out = {"share": share}
-    for c in STAGE_COLUMNS:
-        out[c] = raw.by_stage[c][flat]
-    for c in SHARED_COLUMNS:
-        v = raw.num[c][src]
-        v *= share
-        out[c] = v
-    out["av_all_classes"] = raw.av_all[src]
-    return out
 
 
 def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
@@ -510,23 +592,26 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
     keep[rows[target >= 0]] = False
     r = raw.order[keep[raw.order]]
-    summed = _summed(raw, raw.src[r], raw.stage[r])
-    merged_points = _merge_teaching_points(raw, rows, target, r, summed)
+    merge, merged_points = _merge_plan(raw, rows, target, r)
     s = raw.src[r]
     schools = raw.schools
     stage = raw.stage[r]
+    summer = _Summer(raw, s, stage, merge)
     cols = UnitColumns(s, stage)
     for a in _ATTRS:
         if a in schools.columns:
             cols.later([a], partial(_attribute, schools[a], s, a))
     cols.later(["stage"], partial(_stage_names, stage))
     cols.later(["unit_id"], partial(_unit_ids, raw.ids, s, stage))
-    cols.put("share", summed["share"])
-    for c in _SUMMED:
-        cols.put(c, summed[c])
-    cols.put("boarders", raw.num["boarders"][s])
-    cols.put("dorm_area_m2", raw.num["dorm_area_m2"][s])
-    cols.put("av_all_classes", summed["av_all_classes"])
+    cols.put("share", summer.share)
+    # what the indicators read is made now; the rest (and whatever the school rule reads of
+    # it, made when the rule reads it) when first read: no verdict waits for it
+    now = {"students", *(INDICATORS[i].numerator for i in scheme_ids(scheme))}
+    for c in (*_SUMMED, "boarders", "dorm_area_m2", "av_all_classes"):
+        if c in now:
+            cols.put(c, summer.column(c))
+        else:
+            cols.later([c], partial(_Summer.made, summer, c))
     cols.put("merged_points", merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
