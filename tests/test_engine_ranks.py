@@ -11,12 +11,14 @@ digits, NaN in float columns).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.method.units import _col, _dense_rank, _id_codes, _school_values, _sort_rank
@@ -112,3 +114,54 @@ def test_school_values_are_the_float_column_gathered():
                 continue
             got = _school_values(frame, name, rows, default)
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), name
+
+
+def _shares_reading_every_type(schools: pd.DataFrame, params) -> np.ndarray:
+    """stage_shares as it was: every school's type read (the oracle)."""
+    a, b, c = (_col(schools, f"students_{s}") for s in ("primary", "junior", "senior"))
+    stype = schools["school_type"].astype(str).to_numpy()
+    p9, j9 = params.split_nine_year
+    jw, sw = params.split_complete_secondary
+    p12, j12, s12 = params.split_twelve_year
+    is_wz, is_12 = stype == "complete_secondary", stype == "twelve_year"
+    wa = np.where(is_12, p12, p9)
+    wb = np.where(is_wz, jw, np.where(is_12, j12, j9))
+    wc = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
+    wa_a, wb_b = wa * a, wb * b
+    total = wa_a + wb_b
+    total += wc * c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.stack([wa_a / total, wb_b / total])
+    share[:, ~(total > 0)] = 0.0
+    return share
+
+
+_TYPES = st.sampled_from(["primary", "junior", "nine_year", "teaching_point", "complete_secondary",
+                          "twelve_year", None])
+_COUNT = st.one_of(st.just(0), st.integers(-3, 3000), st.integers(-(2**62), 2**62))
+_WEIGHT = st.one_of(st.floats(0.5, 2.0), st.sampled_from([1e-300, 1e300, 0.0, 1e250, 1e-250]))
+
+
+@settings(max_examples=200, deadline=None)
+@example(rows=[("complete_secondary", 0, 100, 0), ("twelve_year", 0, 0, 7)], weights=[1, 1, 0.0, 0.0, 1, 1, 0.0],
+         floats=False)  # a weight 0: the type matters for a school of one stage
+@example(rows=[("twelve_year", 2**62, 0, 0)], weights=[1, 1, 1, 1, 1e300, 1, 1], floats=False)  # overflow
+@example(rows=[("twelve_year", 3, 0, 0)], weights=[1, 1, 1, 1, 1e-300, 1, 1], floats=False)
+@example(rows=[("nine_year", 3, 5, 0), ("complete_secondary", 0, 5, 9)], weights=[1, 1.1, 1, 1.2, 1, 1.1, 1.32],
+         floats=True)
+@given(rows=st.lists(st.tuples(_TYPES, _COUNT, _COUNT, _COUNT), min_size=1, max_size=25),
+       weights=st.lists(_WEIGHT, min_size=7, max_size=7), floats=st.booleans())
+def test_shares_read_a_schools_type_only_where_it_can_matter(rows, weights, floats):
+    from dashboard.method.standards import DEFAULT_PARAMS
+    from dashboard.method.units import stage_shares
+
+    params = replace(DEFAULT_PARAMS, split_nine_year=tuple(weights[:2]),
+                                    split_complete_secondary=tuple(weights[2:4]),
+                                    split_twelve_year=tuple(weights[4:]))
+    frame = pd.DataFrame(rows, columns=["school_type", "students_primary", "students_junior", "students_senior"])
+    if floats:  # float enrolments: every type is read
+        frame[["students_primary", "students_junior"]] = frame[["students_primary", "students_junior"]] * 1.0
+    with np.errstate(all="ignore"):  # huge enrolments × weights overflow, as they always did
+        got = stage_shares(frame, params)
+        want = _shares_reading_every_type(frame, params)
+    assert got.to_numpy().T.tobytes() == np.ascontiguousarray(want).tobytes()

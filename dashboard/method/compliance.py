@@ -30,6 +30,7 @@ from dashboard.method.standards import (
     ProvinceProfile,
     standards_table,
 )
+from dashboard.method.units import stage_masks
 
 if TYPE_CHECKING:
     from dashboard.method.verdict import Verdict
@@ -40,6 +41,7 @@ __all__ = [
     "AT_MINIMUM_RTOL",
     "quality_school_rule",
     "quality_rule_columns",
+    "quality_ratio_columns",
     "basic_school_rule",
     "derive_school_items",
     "ChecklistItem",
@@ -75,23 +77,27 @@ def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(quality_rule_columns(units))
 
 
-def quality_rule_columns(units: pd.DataFrame | Mapping[str, object]) -> dict[str, np.ndarray]:
+def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: bool = True) -> dict[str, np.ndarray]:
     """Return quality_school_rule's columns as a dict of fresh arrays (no frame built: the
-    engine puts them straight into its units); ``units`` a frame or a dict of columns."""
-    stage = np.asarray(units["stage"])
-    n = len(stage)
-    primary = stage == "primary"
+    engine puts them straight into its units); ``units`` a frame or a dict of columns.
+    ``ratios=False``: without the ``ratio_`` columns (the engine makes them on first read,
+    with quality_ratio_columns: the same bits)."""
+    masks = stage_masks(units)  # a rule view gives them without text
+    primary = masks["primary"] if masks is not None else np.asarray(units["stage"]) == "primary"
+    n = len(primary)
     k = len(QUALITY_IDS)
-    ratios = {}
+    kept = {}
     met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
     rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
+    mins, above, junior = np.empty(n), np.empty(n, dtype=bool), (~primary).astype(np.intp)
+    scratch = None if ratios else np.empty(n)  # one buffer for every ratio not kept
     with np.errstate(invalid="ignore", divide="ignore"):
         for j, q in enumerate(QUALITY_IDS):
-            mins = np.where(primary, INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
-            r = np.asarray(units[q], dtype=float) / mins
-            ratios[q] = r
+            r = _ratio_to_minimum(units[q], junior, q, mins, scratch)
+            if ratios:
+                kept[q] = r
             np.greater_equal(r, 1.0 - AT_MINIMUM_RTOL, out=met[j])
-            above = r >= QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL)
+            np.greater_equal(r, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=above)
             if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
                 above |= np.isnan(r)
             rest_ok &= above
@@ -104,9 +110,27 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object]) -> dict[str
            "meets": meets, "school_pass": school_pass,
            "school_status": _pass_fail(school_pass),
            "failing": ids_of_bits(code, [str(q) for q in QUALITY_IDS])}
-    for q in QUALITY_IDS:
-        out[f"ratio_{q}"] = ratios[q]
+    for q in kept:
+        out[f"ratio_{q}"] = kept[q]
     return out
+
+
+def quality_ratio_columns(values: Mapping[str, object], primary: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the ``ratio_<id>`` columns of quality_rule_columns from the units' Q1–Q7
+    ``values`` and whether each unit is a primary one."""
+    mins, junior = np.empty(len(primary)), (~primary).astype(np.intp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {f"ratio_{q}": _ratio_to_minimum(values[q], junior, q, mins) for q in QUALITY_IDS}
+
+
+def _ratio_to_minimum(values: object, junior: np.ndarray, q: str, mins: np.ndarray,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """Return each unit's value of ``q`` over its stage's minimum (``junior``: 0 for a primary
+    unit, 1 for the others, as np.where(primary, …) picks; ``mins``: a buffer for the
+    minimums; ``out``: where to write the ratios)."""
+    table = np.array([INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior")], dtype=float)
+    np.take(table, junior, out=mins, mode="clip")  # the index is 0 or 1
+    return np.divide(np.asarray(values, dtype=float), mins, out=out)
 
 
 def _pass_fail(passed: np.ndarray) -> np.ndarray:

@@ -25,10 +25,11 @@ from dashboard.method.coefficients import (
     judge,
     round_cv,
 )
-from dashboard.method.compliance import quality_rule_columns
+from dashboard.method.compliance import quality_ratio_columns, quality_rule_columns
 from dashboard.method.profiles_school import judge_unit_columns
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
+    QUALITY_IDS,
     SCHEMES,
     STAGES,
     EvalParams,
@@ -225,11 +226,14 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
                    partial(_contributions, cols[ind], weights, codes, stats, j, ind))
     view = cols.rule_view()  # the rules name no unit here: its text is made on first read
-    rule = (quality_rule_columns(view) if scheme == "quality"
+    rule = (quality_rule_columns(view, ratios=False) if scheme == "quality"
             else judge_unit_columns(view, params.province_profile))
     for c, v in rule.items():
         if c != "unit_id":
             cols.put(c, v)
+    if scheme == "quality":  # the ratios to the minimums explain the rule: made on first read
+        cols.later([f"ratio_{q}" for q in QUALITY_IDS],
+                   partial(quality_ratio_columns, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index == STAGES.index("primary")))
     k, g = len(ids), len(gkey)
     cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
     cols_t: dict[str, object] = {key: np.tile(base[key], k) for key in _KEY}

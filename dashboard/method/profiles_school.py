@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.method.profiles import Profile, load_profile
+from dashboard.method.units import stage_masks
 
 __all__ = [
     "AT_MINIMUM_RTOL",
@@ -68,9 +69,16 @@ class _Units:
         self.frame = units if isinstance(units, pd.DataFrame) else None
         self.data = units
         self.names = set(units.columns) if isinstance(units, pd.DataFrame) else set(units)
-        self.stage = np.asarray(units["stage"])
-        self.n = len(self.stage)
-        self.masks = {st: self.stage == st for st in ("primary", "junior")}
+        masks = stage_masks(units)  # a rule view gives them without text
+        if masks is None:
+            stage = np.asarray(units["stage"])
+            masks = {st: stage == st for st in ("primary", "junior")}
+        self.masks = masks
+        self.n = len(masks["primary"])
+        # per unit: 0 primary, 1 junior, 2 neither (an index into _stage_table's rows)
+        self.stage_code = np.full(self.n, 2, dtype=np.intp)
+        self.stage_code[masks["primary"]] = 0
+        self.stage_code[masks["junior"]] = 1
 
     def __contains__(self, name: object) -> bool:
         return name in self.names
@@ -90,14 +98,15 @@ class _Units:
             else np.asarray(pd.to_numeric(col, errors="coerce"), dtype=float)
 
 
+def _stage_table(ind: dict) -> np.ndarray:
+    """Return the item's figure for a primary, a junior and any other unit (NaN: none)."""
+    return np.array([float(v) if isinstance(v := ind.get(st), int | float) else np.nan
+                     for st in ("primary", "junior")] + [np.nan])
+
+
 def _figure(ind: dict, u: _Units) -> np.ndarray:
     """Return the item's figure per unit (NaN where the profile gives none for the stage)."""
-    out = np.full(u.n, np.nan)
-    for st in ("primary", "junior"):
-        v = ind.get(st)
-        if isinstance(v, int | float):
-            out[u.masks[st]] = float(v)
-    return out
+    return _stage_table(ind)[u.stage_code]
 
 
 def _met_or_failed(ok: np.ndarray) -> np.ndarray:
@@ -123,11 +132,14 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     no_base = ~(den > 0)
     if no_base.any():
         value[no_base] = np.nan
-    fig = _figure(ind, u)
-    ok = (value >= fig * (1.0 - AT_MINIMUM_RTOL) if ind["kind"] == "ratio_min"
-          else value <= fig * (1.0 + AT_MINIMUM_RTOL))
+    # the figure's bound per stage, then per unit: the same products as per unit
+    fig = _stage_table(ind)
+    ok = (value >= (fig * (1.0 - AT_MINIMUM_RTOL))[u.stage_code] if ind["kind"] == "ratio_min"
+          else value <= (fig * (1.0 + AT_MINIMUM_RTOL))[u.stage_code])
     state = _met_or_failed(ok)
-    state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
+    bad = ~np.isfinite(value)
+    bad |= ~np.isfinite(fig)[u.stage_code]
+    state[bad] = MISSING
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
         state[na == 0] = MET

@@ -48,6 +48,7 @@ __all__ = [
     "raw_units",
     "scheme_units",
     "UnitColumns",
+    "stage_masks",
 ]
 
 # Whole-school resources apportioned between stages (units keep the same names).
@@ -139,17 +140,7 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     if params.split_mode == "plain":
         wa = wb = wc = np.ones(len(schools))
     else:
-        stype = schools["school_type"].astype(str).to_numpy()
-        p9, j9 = params.split_nine_year
-        jw, sw = params.split_complete_secondary
-        p12, j12, s12 = params.split_twelve_year
-        is_wz = stype == "complete_secondary"
-        is_12 = stype == "twelve_year"
-        # 小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2,
-        # 十二年一贯制 1 : 1.1 : 1.32.
-        wa = np.where(is_12, p12, p9)
-        wb = np.where(is_wz, jw, np.where(is_12, j12, j9))
-        wc = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
+        wa, wb, wc = _stage_weights(schools, params, a, b, c)
     wa_a, wb_b = wa * a, wb * b
     total = wa_a + wb_b
     total += wc * c
@@ -161,6 +152,41 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     if empty.any():  # no weighted enrolment: no share
         share[:, empty] = 0.0
     return share[0], share[1]
+
+
+def _stage_weights(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
+                   c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each school's weights of its primary, junior and senior enrolments.
+
+    小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2, 十二年一贯制
+    1 : 1.1 : 1.32.  The type is read (text compared) only where it can change a share: a
+    school with pupils at one stage at most has the share 1 (or NaN, or 0) there and ±0
+    elsewhere whatever its positive weights, as long as no product w × N overflows or
+    underflows — proven here when the enrolments are whole numbers (integer columns: 0 or
+    1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read."""
+    p9, j9 = params.split_nine_year
+    jw, sw = params.split_complete_secondary
+    p12, j12, s12 = params.split_twelve_year
+    weights = np.array([p9, j9, jw, sw, p12, j12, s12, 1.0])
+    whole = all(name not in schools.columns or (isinstance(schools[name].dtype, np.dtype)
+                                                and schools[name].dtype.kind in "iub")
+                for name in ("students_primary", "students_junior", "students_senior"))
+    if whole and bool(((weights >= 1e-250) & (weights <= 1e250)).all()):
+        stages = (a != 0).astype(np.int8)
+        stages += b != 0
+        stages += c != 0
+        rows = np.flatnonzero(stages >= 2)
+    else:
+        rows = np.arange(len(schools))
+    stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
+    is_wz = stype == "complete_secondary"
+    is_12 = stype == "twelve_year"
+    n = len(schools)
+    wa, wb, wc = np.full(n, p9, dtype=float), np.full(n, j9, dtype=float), np.ones(n)
+    wa[rows] = np.where(is_12, p12, p9)
+    wb[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9))
+    wc[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
+    return wa, wb, wc
 
 
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
@@ -268,6 +294,7 @@ class RawUnits:
     stage: np.ndarray  # index into STAGES
     ids: np.ndarray  # per school: school_id as text (unit ids are made of it on demand)
     key: np.ndarray
+    group: np.ndarray  # key // id_span
     id_span: int
     parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
@@ -304,14 +331,16 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     stage_rank = np.argsort(np.argsort(np.array(STAGES, dtype=object)))  # alphabetical
     cy = county * (int(year.max(initial=0)) + 1) + year
     id_span = int(rank.max(initial=0)) + 1
-    key = ((cy[src] * n_st + stage_rank[stage]) * id_span + rank[src])
+    group = cy[src] * n_st + stage_rank[stage]  # county, year, stage: the unit's group, sorted
+    base = group * id_span
+    key = base + rank[src]
     # the key its parent's unit of the same stage would have (-1: none; a parent that is no
     # school's id finds no unit).  A 小学教学点 has primary pupils only; should one report junior
     # pupils, they join the parent's junior unit, never its primary one (stages are never mixed)
     parent = np.full(n, -1, dtype=np.int64)
     parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
     ps = parent[src]
-    parent_key = np.where(ps >= 0, (cy[src] * n_st + stage_rank[stage]) * id_span + ps, -1)
+    parent_key = np.where(ps >= 0, base + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
                                        num["students_senior"]), share)
@@ -323,7 +352,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, ids, key, id_span, parent_key, share,
+    return RawUnits(schools, src, stage, ids, key, group, id_span, parent_key, share,
                     by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
 
 
@@ -554,17 +583,33 @@ class UnitColumns(Mapping[str, np.ndarray]):
         """Return the columns as the school rules read them: without ``unit_id`` (the engine's
         rules name no unit: its text is not made for them) and with ``stage`` as fixed-width
         text (compared at C speed; the frame's object column is made when first read)."""
-        return _RuleView(self, frozenset({"unit_id"}), {"stage": np.array(STAGES)[self.stage_index]})
+        return _RuleView(self, frozenset({"unit_id"}))
+
+
+def stage_masks(units: object) -> dict[str, np.ndarray] | None:
+    """Return {stage: whether each unit is at it} when ``units`` knows its stages as indices
+    (a rule view: no text compared), else None."""
+    masks = getattr(type(units), "stage_masks", None)  # the class's: a frame's columns are no attributes
+    return masks(units) if callable(masks) else None
 
 
 class _RuleView(Mapping[str, np.ndarray]):
-    def __init__(self, cols: UnitColumns, hidden: frozenset[str], given: dict[str, np.ndarray]) -> None:
-        self._cols, self._hidden, self._given = cols, hidden, given
+    def __init__(self, cols: UnitColumns, hidden: frozenset[str]) -> None:
+        self._cols, self._hidden = cols, hidden
+        self._stage: np.ndarray | None = None
+
+    def stage_masks(self) -> dict[str, np.ndarray]:
+        """{stage: whether each unit is at it}, from the stage indices."""
+        return {st: self._cols.stage_index == k for k, st in enumerate(STAGES)}
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name in self._hidden:
             raise KeyError(name)
-        return self._given[name] if name in self._given else self._cols[name]
+        if name == "stage":  # fixed-width text (compared at C speed), made when read
+            if self._stage is None:
+                self._stage = np.array(STAGES)[self._cols.stage_index]
+            return self._stage
+        return self._cols[name]
 
     def __contains__(self, name: object) -> bool:
         return name not in self._hidden and name in self._cols
@@ -618,10 +663,13 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            value = cols[ind.numerator] * ind.scale
-            value /= students  # in place: (numerator × scale) / students, one array
+            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
+                value = np.divide(cols[ind.numerator], students)
+            else:
+                value = cols[ind.numerator] * ind.scale
+                value /= students  # in place: (numerator × scale) / students, one array
             cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
-    return cols, raw.key[r] // raw.id_span
+    return cols, raw.group[r]
 
 
 def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
