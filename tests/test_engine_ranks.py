@@ -59,9 +59,11 @@ def test_sort_rank_of_integers(values, lengths):
 def _id_codes_by_text(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The text path: the dense rank of ``id + ":"`` by bytes."""
     text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
-    joined = pc.binary_join_element_wise(text, pa.scalar(":", pa.large_string()),
+    # pyarrow.compute generates its functions at import: mypy cannot see them.
+    joined = pc.binary_join_element_wise(text, pa.scalar(":", pa.large_string()),  # type: ignore[attr-defined]
                                          pa.scalar("", pa.large_string()))
-    out = pc.rank(joined, sort_keys="ascending", tiebreaker="dense").to_numpy(zero_copy_only=False)
+    out = pc.rank(joined, sort_keys="ascending",  # type: ignore[attr-defined]
+                  tiebreaker="dense").to_numpy(zero_copy_only=False)
     return out[:len(ids)].astype(np.int64), out[len(ids):].astype(np.int64)
 
 
