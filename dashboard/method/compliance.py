@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -77,11 +78,14 @@ def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(quality_rule_columns(units))
 
 
-def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: bool = True) -> dict[str, np.ndarray]:
+def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: bool = True,
+                         text_later: bool = False) -> dict[str, Any]:
     """Return quality_school_rule's columns as a dict of fresh arrays (no frame built: the
     engine puts them straight into its units); ``units`` a frame or a dict of columns.
     ``ratios=False``: without the ``ratio_`` columns (the engine makes them on first read,
-    with quality_ratio_columns: the same bits)."""
+    with quality_ratio_columns: the same bits); ``text_later``: ``school_status`` and
+    ``failing`` come as makers (called with no argument, returning {name: column}; see
+    profiles_school.judge_unit_columns)."""
     masks = stage_masks(units)  # a rule view gives them without text
     primary = masks["primary"] if masks is not None else np.asarray(units["stage"]) == "primary"
     n = len(primary)
@@ -108,8 +112,9 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
         code |= (~met[j]).astype(np.int64) << j
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
            "meets": meets, "school_pass": school_pass,
-           "school_status": _pass_fail(school_pass),
-           "failing": ids_of_bits(code, [str(q) for q in QUALITY_IDS])}
+           "school_status": partial(_texts, "school_status", school_pass) if text_later
+           else _pass_fail(school_pass),
+           "failing": partial(_texts, "failing", code) if text_later else _failing(code)}
     for q in kept:
         out[f"ratio_{q}"] = kept[q]
     return out
@@ -131,6 +136,15 @@ def _ratio_to_minimum(values: object, junior: np.ndarray, q: str, mins: np.ndarr
     table = np.array([INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior")], dtype=float)
     np.take(table, junior, out=mins, mode="clip")  # the index is 0 or 1
     return np.divide(np.asarray(values, dtype=float), mins, out=out)
+
+
+def _failing(code: np.ndarray) -> np.ndarray:
+    return ids_of_bits(code, [str(q) for q in QUALITY_IDS])
+
+
+def _texts(name: str, of: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the text column ``name`` of quality_rule_columns (its maker: see there)."""
+    return {name: _pass_fail(of) if name == "school_status" else _failing(of)}
 
 
 def _pass_fail(passed: np.ndarray) -> np.ndarray:

@@ -226,11 +226,15 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
                    partial(_contributions, cols[ind], weights, codes, stats, j, ind))
     view = cols.rule_view()  # the rules name no unit here: its text is made on first read
-    rule = (quality_rule_columns(view, ratios=False) if scheme == "quality"
-            else judge_unit_columns(view, params.province_profile))
+    # the rules' text columns (status, failing items) explain them: made on first read
+    rule = (quality_rule_columns(view, ratios=False, text_later=True) if scheme == "quality"
+            else judge_unit_columns(view, params.province_profile, text_later=True))
     for c, v in rule.items():
         if c != "unit_id":
-            cols.put(c, v)
+            if callable(v):
+                cols.later([c], v)
+            else:
+                cols.put(c, v)
     if scheme == "quality":  # the ratios to the minimums explain the rule: made on first read
         cols.later([f"ratio_{q}" for q in QUALITY_IDS],
                    partial(quality_ratio_columns, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index == STAGES.index("primary")))

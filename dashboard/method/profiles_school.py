@@ -25,7 +25,8 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from functools import partial
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -79,6 +80,18 @@ class _Units:
         self.stage_code = np.full(self.n, 2, dtype=np.intp)
         self.stage_code[masks["primary"]] = 0
         self.stage_code[masks["junior"]] = 1
+        self.other_stage = bool((self.stage_code == 2).any())
+        self._no_base: dict[str, np.ndarray | None] = {}
+
+    def no_base(self, name: str) -> np.ndarray | None:
+        """Where the column ``name`` (a denominator) is not positive; None where nowhere.
+        Worked out once per column (several items share one)."""
+        if name not in self._no_base:
+            den = self.num(name)
+            assert den is not None
+            mask = ~(den > 0)
+            self._no_base[name] = mask if mask.any() else None
+        return self._no_base[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self.names
@@ -126,11 +139,15 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
         return np.full(n, np.nan), np.full(n, MISSING)
     if sub is not None:
         num = num - sub
+    scale = float(ind.get("scale", 1))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        value = num * float(ind.get("scale", 1))
-        value /= den
-    no_base = ~(den > 0)
-    if no_base.any():
+        if scale == 1.0:  # x × 1 is x, bit for bit: one pass
+            value = np.divide(num, den)
+        else:
+            value = num * scale
+            value /= den
+    no_base = u.no_base(ind.get("denominator"))
+    if no_base is not None:
         value[no_base] = np.nan
     # the figure's bound per stage, then per unit: the same products as per unit
     fig = _stage_table(ind)
@@ -138,7 +155,8 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
           else value <= (fig * (1.0 + AT_MINIMUM_RTOL))[u.stage_code])
     state = _met_or_failed(ok)
     bad = ~np.isfinite(value)
-    bad |= ~np.isfinite(fig)[u.stage_code]
+    if u.other_stage or not np.isfinite(fig[:2]).all():  # some unit has no figure
+        bad |= ~np.isfinite(fig)[u.stage_code]
     state[bad] = MISSING
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
@@ -279,11 +297,15 @@ def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
 
 
 def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Profile | str | None = None,
-                       stats: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+                       stats: pd.DataFrame | None = None, text_later: bool = False) -> dict[str, Any]:
     """Return judge_units' columns as a dict of fresh arrays (no frame built: the engine puts
     them straight into its units).  ``units``: a frame or a dict of equal-length columns.
 
-    Units are judged once per distinct row of item states: a country has a few hundred."""
+    Units are judged once per distinct row of item states: a country has a few hundred.
+    ``text_later``: the text columns (``school_status``, ``failing``, ``uncertain``,
+    ``approximated``: one shared object per kind of row) come as makers instead, each called
+    with no argument returning {name: column}, the same array (the engine makes them on
+    first read: rows_of)."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     u = _Units(units)
     n = u.n
@@ -307,14 +329,25 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
     code = _status_code(met, approx, unknown, prof.min_met)
     # items met as far as the data shows (an approximation counted, as the averages always were)
     cols["meets"] = (met + approx).astype(np.int64)[row]
-    cols["school_status"] = np.asarray(_UNIT_STATUS, dtype=object)[code][row]
+    per_row = partial(_per_row, row=row, later=text_later)
+    cols["school_status"] = per_row("school_status", np.asarray(_UNIT_STATUS, dtype=object)[code])
     # as far as the data shows: an approximated unit keeps the pass the old averages gave it on
     # the maps and lists, and ``school_status`` says it is approximated (the verdict never passes it)
     cols["school_pass"] = ((code == 1) | (code == 3))[row]
-    cols["failing"] = ids_where(table == FAILED, ids)[row]
-    cols["uncertain"] = ids_where((table == MISSING) | (table == APPROX), ids)[row]
-    cols["approximated"] = ids_where(table == APPROX, ids)[row]
+    cols["failing"] = per_row("failing", ids_where(table == FAILED, ids))
+    cols["uncertain"] = per_row("uncertain", ids_where((table == MISSING) | (table == APPROX), ids))
+    cols["approximated"] = per_row("approximated", ids_where(table == APPROX, ids))
     return cols
+
+
+def _per_row(name: str, per_kind: np.ndarray, row: np.ndarray, later: bool) -> Any:
+    """Return ``per_kind[row]``, or its maker (see judge_unit_columns)."""
+    return partial(rows_of, name, per_kind, row) if later else per_kind[row]
+
+
+def rows_of(name: str, per_kind: np.ndarray, row: np.ndarray) -> dict[str, np.ndarray]:
+    """Return {name: per_kind[row]} (a maker of a column made on first read)."""
+    return {name: per_kind[row]}
 
 
 def _state_rows(states: list[np.ndarray], n: int) -> tuple[np.ndarray, int]:

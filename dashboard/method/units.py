@@ -348,7 +348,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
         run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
-        county_run = run.where(run.notna(), True).astype(bool).to_numpy()
+        county_run = (run.to_numpy(dtype=bool, copy=True) if run.dtype == np.bool_  # no blank to fill
+                      else run.where(run.notna(), True).astype(bool).to_numpy())
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
