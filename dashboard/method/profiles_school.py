@@ -146,7 +146,7 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
         else:
             value = num * scale
             value /= den
-    no_base = u.no_base(ind.get("denominator"))
+    no_base = u.no_base(ind["denominator"])  # given: den is not None
     if no_base is not None:
         value[no_base] = np.nan
     # the figure's bound per stage, then per unit: the same products as per unit
