@@ -298,7 +298,7 @@ class RawUnits:
     id_span: int
     parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
-    by_stage: dict[str, np.ndarray]  # stage-reported columns, all schools' primary then junior
+    by_stage: dict[str, np.ndarray]  # "students": all schools' primary, then junior enrolments
     av_all: np.ndarray  # per school: 班班通 in every class
     order: np.ndarray  # the units sorted by key (stable)
     private: np.ndarray  # per school
@@ -310,12 +310,12 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     """Return the units of every scheme before scope rules (one pass shared by both schemes)."""
     n = len(schools)
     n_st = len(STAGES)
-    # stage-reported columns straight into their (all primary, then all junior) layout
-    by_stage = {c: np.empty(n_st * n) for c in STAGE_COLUMNS}
-    num = {f"{c}_{st}": _col_into(schools, f"{c}_{st}", by_stage[c][k * n:(k + 1) * n])
-           for c in STAGE_COLUMNS for k, st in enumerate(STAGES)}
-    # the whole-school columns are gathered per unit straight from schools (_school_values)
-    for name in ("students_senior", "classes_with_av"):
+    # enrolments straight into their (all primary, then all junior) layout; the other columns
+    # are gathered per unit straight from schools (_Summer, _school_values)
+    by_stage = {"students": np.empty(n_st * n)}
+    num = {f"students_{st}": _col_into(schools, f"students_{st}", by_stage["students"][k * n:(k + 1) * n])
+           for k, st in enumerate(STAGES)}
+    for name in ("students_senior", "classes_with_av", "classes_primary", "classes_junior"):
         num[name] = _col_into(schools, name, np.empty(n))
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
@@ -431,15 +431,30 @@ class _Summer:
     verdict reads at once, the rest on first read (see scheme_units).  Picklable."""
 
     def __init__(self, raw: RawUnits, src: np.ndarray, stage: np.ndarray, merge: _Merge | None) -> None:
-        self.schools, self.by_stage, self.av_all = raw.schools, raw.by_stage, raw.av_all
+        self.schools, self.students, self.av_all = raw.schools, raw.by_stage["students"], raw.av_all
         self.share_flat = raw.share.reshape(-1)
-        self.src, self.merge = src, merge
+        self.src, self.stage, self.merge = src, stage, merge
         self.flat = stage * len(raw.schools) + src
         self.share = self.share_flat[self.flat]
+        self._at: dict[bool, list[tuple[np.ndarray, np.ndarray]]] = {}
 
-    def _values(self, name: str, src: np.ndarray, flat: np.ndarray, share: np.ndarray) -> np.ndarray:
-        if name in STAGE_COLUMNS:
-            return self.by_stage[name][flat]
+    def _stage_rows(self, merged: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per stage: (the units at it, their schools), of the units or of the merge's."""
+        if merged not in self._at:
+            src, stage = (self.merge.src, self.merge.stage) if merged and self.merge else (self.src, self.stage)
+            at = [np.flatnonzero(stage == k) for k in range(len(STAGES))]
+            self._at[merged] = [(a, src[a]) for a in at]
+        return self._at[merged]
+
+    def _values(self, name: str, merged: bool, src: np.ndarray, flat: np.ndarray,
+                share: np.ndarray) -> np.ndarray:
+        if name == "students":
+            return self.students[flat]
+        if name in STAGE_COLUMNS:  # <name>_<stage> of each unit's school, as _col reads it
+            out = np.empty(len(src))
+            for (at, rows), st in zip(self._stage_rows(merged), STAGES, strict=True):
+                out[at] = _school_values(self.schools, f"{name}_{st}", rows)
+            return out
         v = _school_values(self.schools, name, src)
         if name in SHARED_COLUMNS:
             v *= share
@@ -449,11 +464,11 @@ class _Summer:
         """Return the column ``name`` of the units (a fresh array)."""
         if name == "av_all_classes":
             return self._av_all()
-        out = self._values(name, self.src, self.flat, self.share)
+        out = self._values(name, False, self.src, self.flat, self.share)
         mg = self.merge
         if mg is not None and name in _SUMMED:
             flat = mg.stage * len(self.schools) + mg.src
-            part = self._values(name, mg.src, flat, self.share_flat[flat])
+            part = self._values(name, True, mg.src, flat, self.share_flat[flat])
             total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
             out += 0.0
             out[mg.dest] = total[mg.stays]
