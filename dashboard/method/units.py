@@ -138,12 +138,11 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     a, b, c = students if students is not None else (
         _col(schools, "students_primary"), _col(schools, "students_junior"), _col(schools, "students_senior"))
     if params.split_mode == "plain":
-        wa = wb = wc = np.ones(len(schools))
+        wa_a, wb_b, wc_c = a * 1.0, b * 1.0, c * 1.0
     else:
-        wa, wb, wc = _stage_weights(schools, params, a, b, c)
-    wa_a, wb_b = wa * a, wb * b
+        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c)
     total = wa_a + wb_b
-    total += wc * c
+    total += wc_c
     share = np.empty((2, len(schools))) if out is None else out
     with np.errstate(invalid="ignore", divide="ignore"):
         np.divide(wa_a, total, out=share[0])
@@ -154,16 +153,17 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     return share[0], share[1]
 
 
-def _stage_weights(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
-                   c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return each school's weights of its primary, junior and senior enrolments.
+def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
+              c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each school's primary, junior and senior enrolments times their weights.
 
     小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2, 十二年一贯制
     1 : 1.1 : 1.32.  The type is read (text compared) only where it can change a share: a
     school with pupils at one stage at most has the share 1 (or NaN, or 0) there and ±0
     elsewhere whatever its positive weights, as long as no product w × N overflows or
     underflows — proven here when the enrolments are whole numbers (integer columns: 0 or
-    1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read."""
+    1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read.
+    The others are weighted as a 九年一贯制 school is (the products w × N commute: the same bits)."""
     p9, j9 = params.split_nine_year
     jw, sw = params.split_complete_secondary
     p12, j12, s12 = params.split_twelve_year
@@ -181,12 +181,11 @@ def _stage_weights(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: 
     stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
     is_wz = stype == "complete_secondary"
     is_12 = stype == "twelve_year"
-    n = len(schools)
-    wa, wb, wc = np.full(n, p9, dtype=float), np.full(n, j9, dtype=float), np.ones(n)
-    wa[rows] = np.where(is_12, p12, p9)
-    wb[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9))
-    wc[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
-    return wa, wb, wc
+    wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
+    wa_a[rows] = np.where(is_12, p12, p9) * a[rows]
+    wb_b[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9)) * b[rows]
+    wc_c[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0)) * c[rows]
+    return wa_a, wb_b, wc_c
 
 
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
