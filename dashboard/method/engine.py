@@ -206,6 +206,11 @@ class _SchemeResult:
     failing_units: np.ndarray  # units failing the school rule per group
 
 
+def _made_columns(cols: UnitColumns) -> dict[str, np.ndarray]:
+    """The columns made so far (the ones a school rule has read), by reference."""
+    return {name: cols[name] for name in cols if cols.made(name)}
+
+
 def _contributions(x: np.ndarray, w: np.ndarray, g: np.ndarray, stats: GroupStats, j: int,
                    ind: str) -> dict[str, np.ndarray]:
     """Return a unit's share of the variance and CV at the mean of indicator ``ind`` (made on
@@ -228,7 +233,8 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     view = cols.rule_view()  # the rules name no unit here: its text is made on first read
     # the rules' text columns (status, failing items) explain them: made on first read
     rule = (quality_rule_columns(view, ratios=False, text_later=True) if scheme == "quality"
-            else judge_unit_columns(view, params.province_profile, text_later=True))
+            else judge_unit_columns(view, params.province_profile, text_later=True,
+                                    items_later=partial(_made_columns, cols)))
     for c, v in rule.items():
         if c != "unit_id":
             if callable(v):

@@ -24,7 +24,7 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, Final
 
@@ -297,7 +297,8 @@ def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
 
 
 def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Profile | str | None = None,
-                       stats: pd.DataFrame | None = None, text_later: bool = False) -> dict[str, Any]:
+                       stats: pd.DataFrame | None = None, text_later: bool = False,
+                       items_later: Callable[[], Mapping[str, object]] | None = None) -> dict[str, Any]:
     """Return judge_units' columns as a dict of fresh arrays (no frame built: the engine puts
     them straight into its units).  ``units``: a frame or a dict of equal-length columns.
 
@@ -305,19 +306,26 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
     ``text_later``: the text columns (``school_status``, ``failing``, ``uncertain``,
     ``approximated``: one shared object per kind of row) come as makers instead, each called
     with no argument returning {name: column}, the same array (the engine makes them on
-    first read: rows_of)."""
+    first read: rows_of).  ``items_later``: the items' ``value_``/``state_`` columns come as
+    makers too (item_columns), each judging its item again on first read from the columns
+    ``items_later()`` returns then (the ones the items read, made by now: the same arrays)."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     u = _Units(units)
     n = u.n
     ids = [str(i["id"]) for i in prof.indicators]
-    cols: dict[str, np.ndarray] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
-                                   else np.arange(n)}
+    cols: dict[str, Any] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
+                            else np.arange(n)}
     states = []
     for ind in prof.indicators:
         value, state = _item_states(u, ind, stats)
         cols[f"value_{ind['id']}"] = value
         cols[f"state_{ind['id']}"] = state
         states.append(state)
+    if items_later is not None:  # the judged columns, frozen now: every item has read its own
+        frozen = _Frozen(items_later(), u.masks)
+        for ind in prof.indicators:
+            maker = partial(item_columns, frozen, ind, stats)
+            cols[f"value_{ind['id']}"] = cols[f"state_{ind['id']}"] = maker
     row, kinds = _state_rows(states, n)
     # per kind of row: the states of its items (any unit of that kind shows them)
     rep = np.zeros(kinds, dtype=np.int64)
@@ -338,6 +346,32 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
     cols["uncertain"] = per_row("uncertain", ids_where((table == MISSING) | (table == APPROX), ids))
     cols["approximated"] = per_row("approximated", ids_where(table == APPROX, ids))
     return cols
+
+
+class _Frozen(Mapping[str, object]):
+    """Columns and stage masks frozen for item_columns (picklable; no link back to the units
+    they were read from)."""
+
+    def __init__(self, columns: Mapping[str, object], masks: dict[str, np.ndarray]) -> None:
+        self.columns, self.masks = dict(columns), masks
+
+    def stage_masks(self) -> dict[str, np.ndarray]:
+        return self.masks
+
+    def __getitem__(self, name: str) -> object:
+        return self.columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+
+def item_columns(units: Mapping[str, object], ind: dict, stats: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Return {value_<id>: …, state_<id>: …} of one item (a maker: see judge_unit_columns)."""
+    value, state = _item_states(_Units(units), ind, stats)
+    return {f"value_{ind['id']}": value, f"state_{ind['id']}": state}
 
 
 def _per_row(name: str, per_kind: np.ndarray, row: np.ndarray, later: bool) -> Any:
