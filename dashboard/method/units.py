@@ -113,14 +113,19 @@ def _col_into(frame: pd.DataFrame, name: str, out: np.ndarray, default: float = 
     return out
 
 
-def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: float = 0.0) -> np.ndarray:
+def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: float = 0.0,
+                   cast: bool = True) -> np.ndarray:
     """Return ``_col(frame, name, default)[rows]`` as a fresh array, gathered straight from the
-    column (no float copy of every school first): the same values, so the same bits."""
+    column (no float copy of every school first): the same values, so the same bits.
+    ``cast=False``: an integer or boolean column's values are left as they are (the caller
+    writes or multiplies them into floats: the same conversion)."""
     col = frame[name] if name in frame.columns else None
     if col is None:
         return np.full(len(rows), default, dtype=float)
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
         picked = col.to_numpy()[rows]
+        if not cast and col.dtype.kind in "iub":
+            return picked
         out = picked.astype(float, copy=False)  # as to_numpy(dtype=float)
         if col.dtype.kind == "f":
             np.copyto(out, default, where=np.isnan(out))  # as fillna
@@ -452,12 +457,12 @@ class _Summer:
         if name in STAGE_COLUMNS:  # <name>_<stage> of each unit's school, as _col reads it
             out = np.empty(len(src))
             for (at, rows), st in zip(self._stage_rows(merged), STAGES, strict=True):
-                out[at] = _school_values(self.schools, f"{name}_{st}", rows)
+                out[at] = _school_values(self.schools, f"{name}_{st}", rows, cast=False)  # to float here
             return out
-        v = _school_values(self.schools, name, src)
-        if name in SHARED_COLUMNS:
-            v *= share
-        return v
+        if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
+            v = _school_values(self.schools, name, src, cast=False)  # a fresh array
+            return np.multiply(v, share, out=v if v.dtype == np.float64 else None)
+        return _school_values(self.schools, name, src)
 
     def column(self, name: str) -> np.ndarray:
         """Return the column ``name`` of the units (a fresh array)."""
