@@ -107,14 +107,11 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
             rest_ok &= above
     meets = met.sum(axis=0, dtype=np.int64)
     school_pass = (meets >= QUALITY_MIN_MET) & rest_ok
-    code = np.zeros(n, dtype=np.int64)  # bit j: QUALITY_IDS[j] below its minimum
-    for j in range(k):  # a row at a time (np.packbits along the first axis strides: 3 × slower)
-        code |= (~met[j]).astype(np.int64) << j
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
            "meets": meets, "school_pass": school_pass,
            "school_status": partial(_texts, "school_status", school_pass) if text_later
            else _pass_fail(school_pass),
-           "failing": partial(_texts, "failing", code) if text_later else _failing(code)}
+           "failing": partial(_texts, "failing", met) if text_later else _failing(met)}
     for q in kept:
         out[f"ratio_{q}"] = kept[q]
     return out
@@ -138,12 +135,17 @@ def _ratio_to_minimum(values: object, junior: np.ndarray, q: str, mins: np.ndarr
     return np.divide(np.asarray(values, dtype=float), mins, out=out)
 
 
-def _failing(code: np.ndarray) -> np.ndarray:
+def _failing(met: np.ndarray) -> np.ndarray:
+    """Return the tuple of indicators below their minimum per unit (``met``: indicators × units)."""
+    code = np.zeros(met.shape[1], dtype=np.int64)  # bit j: QUALITY_IDS[j] below its minimum
+    for j in range(len(met)):  # a row at a time (np.packbits along the first axis strides: 3 × slower)
+        code |= (~met[j]).astype(np.int64) << j
     return ids_of_bits(code, [str(q) for q in QUALITY_IDS])
 
 
 def _texts(name: str, of: np.ndarray) -> dict[str, np.ndarray]:
-    """Return the text column ``name`` of quality_rule_columns (its maker: see there)."""
+    """Return the text column ``name`` of quality_rule_columns (its maker: see there; ``of``:
+    the units' pass, or which minimums they meet)."""
     return {name: _pass_fail(of) if name == "school_status" else _failing(of)}
 
 
