@@ -130,11 +130,13 @@ class Evaluation:
       threshold, passed, near, failing_indicators, units, failing_units.
     - ``school_rules``: the school-rule columns of both schemes stacked, with scheme.
 
-    What a verdict needs is made by ``evaluate``: the units' numbers and school rule, the
-    indicators, composites and verdicts.  What only explains them is made on first read and
-    kept (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when
-    first read, with its text columns (school attributes, unit_id) and contributions
-    (share_/cvifmean_); ``school_rules`` is stacked when first read.  Either may also be given
+    What a verdict needs is made by ``evaluate``: the units' numbers the indicators and school
+    rules read, each unit's school-rule pass and count of items met, the indicators,
+    composites and verdicts.  What only explains them is made on first read and kept
+    (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when first
+    read, with its other numbers, text columns (school attributes, unit_id), the rules' item
+    values, states, ratios and texts, and contributions (share_/cvifmean_); ``school_rules``
+    is stacked when first read.  Either may also be given
     as a plain dict / frame (stacked or cut-down evaluations).  The frames are shared (between
     sessions, and with the arrays the lazy columns are made from): read them, never change
     them in place.

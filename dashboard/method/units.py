@@ -543,8 +543,9 @@ LAZY_LOCK: Final = threading.RLock()
 
 
 class UnitColumns(Mapping[str, np.ndarray]):
-    """The columns of one scheme's units, in frame order: numbers made at once, the rest
-    (school attributes, ``unit_id``, the engine's per-unit contributions) on first read.
+    """The columns of one scheme's units, in frame order: the numbers a verdict reads made at
+    once, the rest (other numbers, school attributes, ``unit_id``, the school rules' item
+    columns and texts, the engine's per-unit contributions) on first read.
 
     A lazy column is made by a maker (a picklable callable returning a dict of one or more
     columns), once: the first read of any thread makes it under a lock and keeps it.  The
@@ -648,8 +649,9 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
     Units are picked out of the raw units' one sorted order; teaching points merged into their
     parents are summed in raw order (their sums stay bit for bit what they were).  The numbers
-    are made at once; the school attributes and ``unit_id`` (text, the costly part of a
-    country's units) when first read (see UnitColumns).
+    the indicators read are made at once; the other numbers (made when a school rule reads
+    them), the school attributes and ``unit_id`` (text, the costly part of a country's units)
+    when first read (see UnitColumns; docs/method.md §8).
     """
     rows, is_tp = _scope(raw, scheme, params)
     keep = np.zeros(len(raw.src), bool)
