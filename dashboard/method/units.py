@@ -119,7 +119,12 @@ def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: fl
     column (no float copy of every school first): the same values, so the same bits.
     ``cast=False``: an integer or boolean column's values are left as they are (the caller
     writes or multiplies them into floats: the same conversion)."""
-    col = frame[name] if name in frame.columns else None
+    return _series_values(frame[name] if name in frame.columns else None, rows, default, cast)
+
+
+def _series_values(col: pd.Series | None, rows: np.ndarray, default: float = 0.0,
+                   cast: bool = True) -> np.ndarray:
+    """_school_values of a column already looked up (None: absent)."""
     if col is None:
         return np.full(len(rows), default, dtype=float)
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
@@ -130,7 +135,9 @@ def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: fl
         if col.dtype.kind == "f":
             np.copyto(out, default, where=np.isnan(out))  # as fillna
         return out
-    return _col(frame, name, default)[rows]
+    if col.dtype.kind in "iub":  # as _col: no missing value to fill
+        return col.to_numpy(dtype=float)[rows]
+    return col.fillna(default).to_numpy(dtype=float)[rows]
 
 
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
@@ -308,6 +315,7 @@ class RawUnits:
     private: np.ndarray  # per school
     county_run: np.ndarray
     is_tp: np.ndarray
+    columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -358,7 +366,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
     return RawUnits(schools, src, stage, ids, key, group, id_span, parent_key, share,
-                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
+                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp, {})
 
 
 def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
@@ -441,6 +449,12 @@ class _Summer:
         self.flat = stage * len(raw.schools) + src
         self.share = self.share_flat[self.flat]
         self._at: dict[bool, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._columns = raw.columns  # the schools' columns looked up once for both schemes
+
+    def _column(self, name: str) -> pd.Series | None:
+        if name not in self._columns:
+            self._columns[name] = self.schools[name] if name in self.schools.columns else None
+        return self._columns[name]
 
     def _stage_rows(self, merged: bool) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per stage: (the units at it, their schools), of the units or of the merge's."""
@@ -457,12 +471,12 @@ class _Summer:
         if name in STAGE_COLUMNS:  # <name>_<stage> of each unit's school, as _col reads it
             out = np.empty(len(src))
             for (at, rows), st in zip(self._stage_rows(merged), STAGES, strict=True):
-                out[at] = _school_values(self.schools, f"{name}_{st}", rows, cast=False)  # to float here
+                out[at] = _series_values(self._column(f"{name}_{st}"), rows, cast=False)  # to float here
             return out
         if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
-            v = _school_values(self.schools, name, src, cast=False)  # a fresh array
+            v = _series_values(self._column(name), src, cast=False)  # a fresh array
             return np.multiply(v, share, out=v if v.dtype == np.float64 else None)
-        return _school_values(self.schools, name, src)
+        return _series_values(self._column(name), src)
 
     def column(self, name: str) -> np.ndarray:
         """Return the column ``name`` of the units (a fresh array)."""
