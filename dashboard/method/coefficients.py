@@ -128,12 +128,8 @@ def indicator_group_stats(columns: list[np.ndarray], weights: np.ndarray, groups
     """Return indicator_stats' statistics alone (the same bits): the contributions are left
     to indicator_contributions, which a caller may run later, for one indicator at a time."""
     pass_ = _Pass(np.asarray(weights, dtype=float), np.asarray(groups, dtype=np.int64), n_groups)
-    parts = []
-    for col in columns:
-        part = pass_.column(np.asarray(col, dtype=float))
-        part.mean_g = part.dev = None  # freed: the next indicator reuses the memory
-        parts.append(part)
-    return _stack_stats(parts, n_groups)
+    # the per-unit temporaries of every indicator in two buffers of the pass (see _Pass.column)
+    return _stack_stats([pass_.column(np.asarray(col, dtype=float), keep=False) for col in columns], n_groups)
 
 
 def indicator_contributions(column: np.ndarray, weights: np.ndarray, groups: np.ndarray,
@@ -171,6 +167,7 @@ class _Pass:
         self.sw: np.ndarray | None = None  # the groups' weights when every unit counts
         self._count: np.ndarray | None = None
         self._share: tuple[np.ndarray, np.ndarray] | None = None
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 
     def pupil_share(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (s, s + s²) of every unit against ``sw`` (see _contributions_1d)."""
@@ -179,8 +176,13 @@ class _Pass:
             self._share = _pupil_share(self.w, self.sw, self.g)
         return self._share
 
-    def column(self, col: np.ndarray) -> _Column:
-        """Two passes of ``np.bincount``: the mean, then squared deviations."""
+    def column(self, col: np.ndarray, keep: bool = True) -> _Column:
+        """Two passes of ``np.bincount``: the mean, then squared deviations.
+
+        ``keep=False``: the gathered mean and the deviations are not kept (None) and, when
+        every unit counts, the per-unit temporaries are written into two buffers the pass
+        reuses for every column (fresh memory is a large part of a country's cost): the same
+        operations on the same operands, so the same bits."""
         w, g, n_groups = self.w, self.g, self.n_groups
         finite = np.isfinite(col)
         whole = self.w_all and bool(finite.all())  # the common case: every unit counts, no masking
@@ -195,6 +197,8 @@ class _Pass:
         else:
             sw = np.bincount(g, weights=wj, minlength=n_groups).astype(float, copy=False)
             count = np.bincount(g, weights=ok.astype(float), minlength=n_groups)
+        if whole and not keep:
+            return self._reused(col, sw, count)
         swx = np.bincount(g, weights=wj * cj, minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             m = np.where(sw > 0, swx / sw, np.nan)
@@ -204,7 +208,26 @@ class _Pass:
         with np.errstate(invalid="ignore", divide="ignore"):
             s = np.where(sw > 0, np.sqrt(ss / sw), np.nan)
         assert count is not None
-        return _Column(sw, count, m, s, mean_g, dev if whole else None)
+        return _Column(sw, count, m, s, mean_g if keep else None, dev if whole and keep else None)
+
+    def _reused(self, col: np.ndarray, sw: np.ndarray, count: np.ndarray | None) -> _Column:
+        """column() when every unit counts, its temporaries in the pass's two buffers:
+        w·x, then mean[g] − overwritten by x − mean[g] −, then (w·d)·d."""
+        w, g, n_groups = self.w, self.g, self.n_groups
+        if self._scratch is None:
+            self._scratch = (np.empty(len(w)), np.empty(len(w)))
+        a, b = self._scratch
+        swx = np.bincount(g, weights=np.multiply(w, col, out=a), minlength=n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = np.where(sw > 0, swx / sw, np.nan)
+        dev = np.subtract(col, np.take(m, g, out=b, mode="clip"), out=b)  # codes lie in [0, n_groups)
+        term = np.multiply(w, dev, out=a)
+        term *= dev
+        ss = np.bincount(g, weights=term, minlength=n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = np.where(sw > 0, np.sqrt(ss / sw), np.nan)
+        assert count is not None
+        return _Column(sw, count, m, s, None, None)
 
 
 def _stack_stats(parts: list[_Column], n_groups: int) -> GroupStats:

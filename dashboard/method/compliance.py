@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from dashboard.method.standards import (
     ProvinceProfile,
     standards_table,
 )
+from dashboard.method.units import stage_masks
 
 if TYPE_CHECKING:
     from dashboard.method.verdict import Verdict
@@ -40,6 +42,7 @@ __all__ = [
     "AT_MINIMUM_RTOL",
     "quality_school_rule",
     "quality_rule_columns",
+    "quality_ratio_columns",
     "basic_school_rule",
     "derive_school_items",
     "ChecklistItem",
@@ -75,38 +78,75 @@ def quality_school_rule(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(quality_rule_columns(units))
 
 
-def quality_rule_columns(units: pd.DataFrame | Mapping[str, object]) -> dict[str, np.ndarray]:
+def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: bool = True,
+                         text_later: bool = False) -> dict[str, Any]:
     """Return quality_school_rule's columns as a dict of fresh arrays (no frame built: the
-    engine puts them straight into its units); ``units`` a frame or a dict of columns."""
-    stage = np.asarray(units["stage"])
-    n = len(stage)
-    primary = stage == "primary"
+    engine puts them straight into its units); ``units`` a frame or a dict of columns.
+    ``ratios=False``: without the ``ratio_`` columns (the engine makes them on first read,
+    with quality_ratio_columns: the same bits); ``text_later``: ``school_status`` and
+    ``failing`` come as makers (called with no argument, returning {name: column}; see
+    profiles_school.judge_unit_columns)."""
+    masks = stage_masks(units)  # a rule view gives them without text
+    primary = masks["primary"] if masks is not None else np.asarray(units["stage"]) == "primary"
+    n = len(primary)
     k = len(QUALITY_IDS)
-    ratios = {}
+    kept = {}
     met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
     rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
+    mins, above, junior = np.empty(n), np.empty(n, dtype=bool), (~primary).astype(np.intp)
+    scratch = None if ratios else np.empty(n)  # one buffer for every ratio not kept
     with np.errstate(invalid="ignore", divide="ignore"):
         for j, q in enumerate(QUALITY_IDS):
-            mins = np.where(primary, INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior"))
-            r = np.asarray(units[q], dtype=float) / mins
-            ratios[q] = r
+            r = _ratio_to_minimum(units[q], junior, q, mins, scratch)
+            if ratios:
+                kept[q] = r
             np.greater_equal(r, 1.0 - AT_MINIMUM_RTOL, out=met[j])
-            above = r >= QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL)
+            np.greater_equal(r, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=above)
             if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
                 above |= np.isnan(r)
             rest_ok &= above
     meets = met.sum(axis=0, dtype=np.int64)
     school_pass = (meets >= QUALITY_MIN_MET) & rest_ok
-    code = np.zeros(n, dtype=np.int64)  # bit j: QUALITY_IDS[j] below its minimum
-    for j in range(k):  # a row at a time (np.packbits along the first axis strides: 3 × slower)
-        code |= (~met[j]).astype(np.int64) << j
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
            "meets": meets, "school_pass": school_pass,
-           "school_status": _pass_fail(school_pass),
-           "failing": ids_of_bits(code, [str(q) for q in QUALITY_IDS])}
-    for q in QUALITY_IDS:
-        out[f"ratio_{q}"] = ratios[q]
+           "school_status": partial(_texts, "school_status", school_pass) if text_later
+           else _pass_fail(school_pass),
+           "failing": partial(_texts, "failing", met) if text_later else _failing(met)}
+    for q in kept:
+        out[f"ratio_{q}"] = kept[q]
     return out
+
+
+def quality_ratio_columns(values: Mapping[str, object], primary: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the ``ratio_<id>`` columns of quality_rule_columns from the units' Q1–Q7
+    ``values`` and whether each unit is a primary one."""
+    mins, junior = np.empty(len(primary)), (~primary).astype(np.intp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {f"ratio_{q}": _ratio_to_minimum(values[q], junior, q, mins) for q in QUALITY_IDS}
+
+
+def _ratio_to_minimum(values: object, junior: np.ndarray, q: str, mins: np.ndarray,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """Return each unit's value of ``q`` over its stage's minimum (``junior``: 0 for a primary
+    unit, 1 for the others, as np.where(primary, …) picks; ``mins``: a buffer for the
+    minimums; ``out``: where to write the ratios)."""
+    table = np.array([INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior")], dtype=float)
+    np.take(table, junior, out=mins, mode="clip")  # the index is 0 or 1
+    return np.divide(np.asarray(values, dtype=float), mins, out=out)
+
+
+def _failing(met: np.ndarray) -> np.ndarray:
+    """Return the tuple of indicators below their minimum per unit (``met``: indicators × units)."""
+    code = np.zeros(met.shape[1], dtype=np.int64)  # bit j: QUALITY_IDS[j] below its minimum
+    for j in range(len(met)):  # a row at a time (np.packbits along the first axis strides: 3 × slower)
+        code |= (~met[j]).astype(np.int64) << j
+    return ids_of_bits(code, [str(q) for q in QUALITY_IDS])
+
+
+def _texts(name: str, of: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the text column ``name`` of quality_rule_columns (its maker: see there; ``of``:
+    the units' pass, or which minimums they meet)."""
+    return {name: _pass_fail(of) if name == "school_status" else _failing(of)}
 
 
 def _pass_fail(passed: np.ndarray) -> np.ndarray:

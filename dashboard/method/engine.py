@@ -25,10 +25,11 @@ from dashboard.method.coefficients import (
     judge,
     round_cv,
 )
-from dashboard.method.compliance import quality_rule_columns
+from dashboard.method.compliance import quality_ratio_columns, quality_rule_columns
 from dashboard.method.profiles_school import judge_unit_columns
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
+    QUALITY_IDS,
     SCHEMES,
     STAGES,
     EvalParams,
@@ -129,11 +130,13 @@ class Evaluation:
       threshold, passed, near, failing_indicators, units, failing_units.
     - ``school_rules``: the school-rule columns of both schemes stacked, with scheme.
 
-    What a verdict needs is made by ``evaluate``: the units' numbers and school rule, the
-    indicators, composites and verdicts.  What only explains them is made on first read and
-    kept (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when
-    first read, with its text columns (school attributes, unit_id) and contributions
-    (share_/cvifmean_); ``school_rules`` is stacked when first read.  Either may also be given
+    What a verdict needs is made by ``evaluate``: the units' numbers the indicators and school
+    rules read, each unit's school-rule pass and count of items met, the indicators,
+    composites and verdicts.  What only explains them is made on first read and kept
+    (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when first
+    read, with its other numbers, text columns (school attributes, unit_id), the rules' item
+    values, states, ratios and texts, and contributions (share_/cvifmean_); ``school_rules``
+    is stacked when first read.  Either may also be given
     as a plain dict / frame (stacked or cut-down evaluations).  The frames are shared (between
     sessions, and with the arrays the lazy columns are made from): read them, never change
     them in place.
@@ -205,6 +208,11 @@ class _SchemeResult:
     failing_units: np.ndarray  # units failing the school rule per group
 
 
+def _made_columns(cols: UnitColumns) -> dict[str, np.ndarray]:
+    """The columns made so far (the ones a school rule has read), by reference."""
+    return {name: cols[name] for name in cols if cols.made(name)}
+
+
 def _contributions(x: np.ndarray, w: np.ndarray, g: np.ndarray, stats: GroupStats, j: int,
                    ind: str) -> dict[str, np.ndarray]:
     """Return a unit's share of the variance and CV at the mean of indicator ``ind`` (made on
@@ -219,17 +227,25 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     ids = list(scheme_ids(scheme))
     cols, group_key = scheme_units(raw, scheme, params)
     codes, base, gkey = _group_codes(cols, raw.schools, group_key)
-    weights = cols["students"].astype(float)
+    weights = np.asarray(cols["students"], dtype=float)  # the column itself (read only)
     stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey))
     for j, ind in enumerate(ids):
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
                    partial(_contributions, cols[ind], weights, codes, stats, j, ind))
     view = cols.rule_view()  # the rules name no unit here: its text is made on first read
-    rule = (quality_rule_columns(view) if scheme == "quality"
-            else judge_unit_columns(view, params.province_profile))
+    # the rules' text columns (status, failing items) explain them: made on first read
+    rule = (quality_rule_columns(view, ratios=False, text_later=True) if scheme == "quality"
+            else judge_unit_columns(view, params.province_profile, text_later=True,
+                                    items_later=partial(_made_columns, cols)))
     for c, v in rule.items():
         if c != "unit_id":
-            cols.put(c, v)
+            if callable(v):
+                cols.later([c], v)
+            else:
+                cols.put(c, v)
+    if scheme == "quality":  # the ratios to the minimums explain the rule: made on first read
+        cols.later([f"ratio_{q}" for q in QUALITY_IDS],
+                   partial(quality_ratio_columns, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index == STAGES.index("primary")))
     k, g = len(ids), len(gkey)
     cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
     cols_t: dict[str, object] = {key: np.tile(base[key], k) for key in _KEY}

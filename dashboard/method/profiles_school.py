@@ -24,13 +24,15 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from dashboard.method.profiles import Profile, load_profile
+from dashboard.method.units import stage_masks
 
 __all__ = [
     "AT_MINIMUM_RTOL",
@@ -68,9 +70,28 @@ class _Units:
         self.frame = units if isinstance(units, pd.DataFrame) else None
         self.data = units
         self.names = set(units.columns) if isinstance(units, pd.DataFrame) else set(units)
-        self.stage = np.asarray(units["stage"])
-        self.n = len(self.stage)
-        self.masks = {st: self.stage == st for st in ("primary", "junior")}
+        masks = stage_masks(units)  # a rule view gives them without text
+        if masks is None:
+            stage = np.asarray(units["stage"])
+            masks = {st: stage == st for st in ("primary", "junior")}
+        self.masks = masks
+        self.n = len(masks["primary"])
+        # per unit: 0 primary, 1 junior, 2 neither (an index into _stage_table's rows)
+        self.stage_code = np.full(self.n, 2, dtype=np.intp)
+        self.stage_code[masks["primary"]] = 0
+        self.stage_code[masks["junior"]] = 1
+        self.other_stage = bool((self.stage_code == 2).any())
+        self._no_base: dict[str, np.ndarray | None] = {}
+
+    def no_base(self, name: str) -> np.ndarray | None:
+        """Where the column ``name`` (a denominator) is not positive; None where nowhere.
+        Worked out once per column (several items share one)."""
+        if name not in self._no_base:
+            den = self.num(name)
+            assert den is not None
+            mask = ~(den > 0)
+            self._no_base[name] = mask if mask.any() else None
+        return self._no_base[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self.names
@@ -90,14 +111,15 @@ class _Units:
             else np.asarray(pd.to_numeric(col, errors="coerce"), dtype=float)
 
 
+def _stage_table(ind: dict) -> np.ndarray:
+    """Return the item's figure for a primary, a junior and any other unit (NaN: none)."""
+    return np.array([float(v) if isinstance(v := ind.get(st), int | float) else np.nan
+                     for st in ("primary", "junior")] + [np.nan])
+
+
 def _figure(ind: dict, u: _Units) -> np.ndarray:
     """Return the item's figure per unit (NaN where the profile gives none for the stage)."""
-    out = np.full(u.n, np.nan)
-    for st in ("primary", "junior"):
-        v = ind.get(st)
-        if isinstance(v, int | float):
-            out[u.masks[st]] = float(v)
-    return out
+    return _stage_table(ind)[u.stage_code]
 
 
 def _met_or_failed(ok: np.ndarray) -> np.ndarray:
@@ -117,17 +139,25 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
         return np.full(n, np.nan), np.full(n, MISSING)
     if sub is not None:
         num = num - sub
+    scale = float(ind.get("scale", 1))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        value = num * float(ind.get("scale", 1))
-        value /= den
-    no_base = ~(den > 0)
-    if no_base.any():
+        if scale == 1.0:  # x × 1 is x, bit for bit: one pass
+            value = np.divide(num, den)
+        else:
+            value = num * scale
+            value /= den
+    no_base = u.no_base(ind["denominator"])  # given: den is not None
+    if no_base is not None:
         value[no_base] = np.nan
-    fig = _figure(ind, u)
-    ok = (value >= fig * (1.0 - AT_MINIMUM_RTOL) if ind["kind"] == "ratio_min"
-          else value <= fig * (1.0 + AT_MINIMUM_RTOL))
+    # the figure's bound per stage, then per unit: the same products as per unit
+    fig = _stage_table(ind)
+    ok = (value >= (fig * (1.0 - AT_MINIMUM_RTOL))[u.stage_code] if ind["kind"] == "ratio_min"
+          else value <= (fig * (1.0 + AT_MINIMUM_RTOL))[u.stage_code])
     state = _met_or_failed(ok)
-    state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
+    bad = ~np.isfinite(value)
+    if u.other_stage or not np.isfinite(fig[:2]).all():  # some unit has no figure
+        bad |= ~np.isfinite(fig)[u.stage_code]
+    state[bad] = MISSING
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
         state[na == 0] = MET
@@ -267,23 +297,35 @@ def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
 
 
 def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Profile | str | None = None,
-                       stats: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+                       stats: pd.DataFrame | None = None, text_later: bool = False,
+                       items_later: Callable[[], Mapping[str, object]] | None = None) -> dict[str, Any]:
     """Return judge_units' columns as a dict of fresh arrays (no frame built: the engine puts
     them straight into its units).  ``units``: a frame or a dict of equal-length columns.
 
-    Units are judged once per distinct row of item states: a country has a few hundred."""
+    Units are judged once per distinct row of item states: a country has a few hundred.
+    ``text_later``: the text columns (``school_status``, ``failing``, ``uncertain``,
+    ``approximated``: one shared object per kind of row) come as makers instead, each called
+    with no argument returning {name: column}, the same array (the engine makes them on
+    first read: rows_of).  ``items_later``: the items' ``value_``/``state_`` columns come as
+    makers too (item_columns), each judging its item again on first read from the columns
+    ``items_later()`` returns then (the ones the items read, made by now: the same arrays)."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     u = _Units(units)
     n = u.n
     ids = [str(i["id"]) for i in prof.indicators]
-    cols: dict[str, np.ndarray] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
-                                   else np.arange(n)}
+    cols: dict[str, Any] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
+                            else np.arange(n)}
     states = []
     for ind in prof.indicators:
         value, state = _item_states(u, ind, stats)
         cols[f"value_{ind['id']}"] = value
         cols[f"state_{ind['id']}"] = state
         states.append(state)
+    if items_later is not None:  # the judged columns, frozen now: every item has read its own
+        frozen = _Frozen(items_later(), u.masks)
+        for ind in prof.indicators:
+            maker = partial(item_columns, frozen, ind, stats)
+            cols[f"value_{ind['id']}"] = cols[f"state_{ind['id']}"] = maker
     row, kinds = _state_rows(states, n)
     # per kind of row: the states of its items (any unit of that kind shows them)
     rep = np.zeros(kinds, dtype=np.int64)
@@ -295,14 +337,51 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
     code = _status_code(met, approx, unknown, prof.min_met)
     # items met as far as the data shows (an approximation counted, as the averages always were)
     cols["meets"] = (met + approx).astype(np.int64)[row]
-    cols["school_status"] = np.asarray(_UNIT_STATUS, dtype=object)[code][row]
+    per_row = partial(_per_row, row=row, later=text_later)
+    cols["school_status"] = per_row("school_status", np.asarray(_UNIT_STATUS, dtype=object)[code])
     # as far as the data shows: an approximated unit keeps the pass the old averages gave it on
     # the maps and lists, and ``school_status`` says it is approximated (the verdict never passes it)
     cols["school_pass"] = ((code == 1) | (code == 3))[row]
-    cols["failing"] = ids_where(table == FAILED, ids)[row]
-    cols["uncertain"] = ids_where((table == MISSING) | (table == APPROX), ids)[row]
-    cols["approximated"] = ids_where(table == APPROX, ids)[row]
+    cols["failing"] = per_row("failing", ids_where(table == FAILED, ids))
+    cols["uncertain"] = per_row("uncertain", ids_where((table == MISSING) | (table == APPROX), ids))
+    cols["approximated"] = per_row("approximated", ids_where(table == APPROX, ids))
     return cols
+
+
+class _Frozen(Mapping[str, object]):
+    """Columns and stage masks frozen for item_columns (picklable; no link back to the units
+    they were read from)."""
+
+    def __init__(self, columns: Mapping[str, object], masks: dict[str, np.ndarray]) -> None:
+        self.columns, self.masks = dict(columns), masks
+
+    def stage_masks(self) -> dict[str, np.ndarray]:
+        return self.masks
+
+    def __getitem__(self, name: str) -> object:
+        return self.columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+
+def item_columns(units: Mapping[str, object], ind: dict, stats: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Return {value_<id>: …, state_<id>: …} of one item (a maker: see judge_unit_columns)."""
+    value, state = _item_states(_Units(units), ind, stats)
+    return {f"value_{ind['id']}": value, f"state_{ind['id']}": state}
+
+
+def _per_row(name: str, per_kind: np.ndarray, row: np.ndarray, later: bool) -> Any:
+    """Return ``per_kind[row]``, or its maker (see judge_unit_columns)."""
+    return partial(rows_of, name, per_kind, row) if later else per_kind[row]
+
+
+def rows_of(name: str, per_kind: np.ndarray, row: np.ndarray) -> dict[str, np.ndarray]:
+    """Return {name: per_kind[row]} (a maker of a column made on first read)."""
+    return {name: per_kind[row]}
 
 
 def _state_rows(states: list[np.ndarray], n: int) -> tuple[np.ndarray, int]:

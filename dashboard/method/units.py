@@ -48,6 +48,7 @@ __all__ = [
     "raw_units",
     "scheme_units",
     "UnitColumns",
+    "stage_masks",
 ]
 
 # Whole-school resources apportioned between stages (units keep the same names).
@@ -112,6 +113,33 @@ def _col_into(frame: pd.DataFrame, name: str, out: np.ndarray, default: float = 
     return out
 
 
+def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: float = 0.0,
+                   cast: bool = True) -> np.ndarray:
+    """Return ``_col(frame, name, default)[rows]`` as a fresh array, gathered straight from the
+    column (no float copy of every school first): the same values, so the same bits.
+    ``cast=False``: an integer or boolean column's values are left as they are (the caller
+    writes or multiplies them into floats: the same conversion)."""
+    return _series_values(frame[name] if name in frame.columns else None, rows, default, cast)
+
+
+def _series_values(col: pd.Series | None, rows: np.ndarray, default: float = 0.0,
+                   cast: bool = True) -> np.ndarray:
+    """_school_values of a column already looked up (None: absent)."""
+    if col is None:
+        return np.full(len(rows), default, dtype=float)
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
+        picked = col.to_numpy()[rows]
+        if not cast and col.dtype.kind in "iub":
+            return picked
+        out = picked.astype(float, copy=False)  # as to_numpy(dtype=float)
+        if col.dtype.kind == "f":
+            np.copyto(out, default, where=np.isnan(out))  # as fillna
+        return out
+    if col.dtype.kind in "iub":  # as _col: no missing value to fill
+        return col.to_numpy(dtype=float)[rows]
+    return col.fillna(default).to_numpy(dtype=float)[rows]
+
+
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
                      students: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                      out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -122,22 +150,11 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     a, b, c = students if students is not None else (
         _col(schools, "students_primary"), _col(schools, "students_junior"), _col(schools, "students_senior"))
     if params.split_mode == "plain":
-        wa = wb = wc = np.ones(len(schools))
+        wa_a, wb_b, wc_c = a * 1.0, b * 1.0, c * 1.0
     else:
-        stype = schools["school_type"].astype(str).to_numpy()
-        p9, j9 = params.split_nine_year
-        jw, sw = params.split_complete_secondary
-        p12, j12, s12 = params.split_twelve_year
-        is_wz = stype == "complete_secondary"
-        is_12 = stype == "twelve_year"
-        # 小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2,
-        # 十二年一贯制 1 : 1.1 : 1.32.
-        wa = np.where(is_12, p12, p9)
-        wb = np.where(is_wz, jw, np.where(is_12, j12, j9))
-        wc = np.where(is_wz, sw, np.where(is_12, s12, 1.0))
-    wa_a, wb_b = wa * a, wb * b
+        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c)
     total = wa_a + wb_b
-    total += wc * c
+    total += wc_c
     share = np.empty((2, len(schools))) if out is None else out
     with np.errstate(invalid="ignore", divide="ignore"):
         np.divide(wa_a, total, out=share[0])
@@ -146,6 +163,41 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     if empty.any():  # no weighted enrolment: no share
         share[:, empty] = 0.0
     return share[0], share[1]
+
+
+def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
+              c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each school's primary, junior and senior enrolments times their weights.
+
+    小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2, 十二年一贯制
+    1 : 1.1 : 1.32.  The type is read (text compared) only where it can change a share: a
+    school with pupils at one stage at most has the share 1 (or NaN, or 0) there and ±0
+    elsewhere whatever its positive weights, as long as no product w × N overflows or
+    underflows — proven here when the enrolments are whole numbers (integer columns: 0 or
+    1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read.
+    The others are weighted as a 九年一贯制 school is (the products w × N commute: the same bits)."""
+    p9, j9 = params.split_nine_year
+    jw, sw = params.split_complete_secondary
+    p12, j12, s12 = params.split_twelve_year
+    weights = np.array([p9, j9, jw, sw, p12, j12, s12, 1.0])
+    whole = all(name not in schools.columns or (isinstance(schools[name].dtype, np.dtype)
+                                                and schools[name].dtype.kind in "iub")
+                for name in ("students_primary", "students_junior", "students_senior"))
+    if whole and bool(((weights >= 1e-250) & (weights <= 1e250)).all()):
+        stages = (a != 0).astype(np.int8)
+        stages += b != 0
+        stages += c != 0
+        rows = np.flatnonzero(stages >= 2)
+    else:
+        rows = np.arange(len(schools))
+    stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
+    is_wz = stype == "complete_secondary"
+    is_12 = stype == "twelve_year"
+    wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
+    wa_a[rows] = np.where(is_12, p12, p9) * a[rows]
+    wb_b[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9)) * b[rows]
+    wc_c[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0)) * c[rows]
+    return wa_a, wb_b, wc_c
 
 
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
@@ -181,9 +233,31 @@ def _text(col: pd.Series) -> np.ndarray:
 
 
 def _sort_rank(values: np.ndarray) -> np.ndarray:
-    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first)."""
+    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first).
+
+    Counties and years come in runs (a county's schools together): when every value is text
+    (or an integer), equal neighbours are equal values for ``pd.factorize`` too, so the runs'
+    first values hold every distinct value and factorizing them alone gives the same codes."""
+    if len(values) > 1 and (values.dtype.kind in "iu" or (
+            values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string")):
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        if 4 * len(starts) < len(values):  # runs worth the detour
+            codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
+            return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
     codes = pd.factorize(values, sort=True)[0]
     return codes.astype(np.int64) + 1
+
+
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """Return the dense rank (1 for the smallest; equal values, equal rank) of integers."""
+    order = np.argsort(values, kind="stable")  # little work on ids mostly in order already
+    ordered = values[order]
+    step = np.empty(len(values), dtype=np.int64)
+    step[:1] = 1
+    np.not_equal(ordered[1:], ordered[:-1], out=step[1:])
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.cumsum(step)
+    return out
 
 
 def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +271,14 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
     # pyarrow.compute generates its functions at import: mypy cannot see them.
     size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
+    length = size["min"].as_py()
+    if (len(text) and not text.null_count and length == size["max"].as_py() and 0 < length <= 18
+            and pc.all(pc.ascii_is_decimal(text)).as_py()):  # type: ignore[attr-defined]
+        # ids of one length, ASCII digits only (the national school codes): byte order is the
+        # order of their integers (at most 18 digits: exact in int64), equal text, equal
+        # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
+        out = _dense_rank(pc.cast(text, pa.int64()).to_numpy())  # type: ignore[attr-defined]
+        return out[:len(ids)], out[len(ids):]
     if len(text) and size["min"].as_py() == size["max"].as_py():
         # ids of one length (the national school codes): none is a prefix of another, so
         # "id:" sorts as "id" does and the ":" need not be joined on
@@ -223,27 +305,29 @@ class RawUnits:
     stage: np.ndarray  # index into STAGES
     ids: np.ndarray  # per school: school_id as text (unit ids are made of it on demand)
     key: np.ndarray
+    group: np.ndarray  # key // id_span
     id_span: int
     parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
-    num: dict[str, np.ndarray]  # float columns of schools, 0 for missing
-    by_stage: dict[str, np.ndarray]  # stage-reported columns, all schools' primary then junior
+    by_stage: dict[str, np.ndarray]  # "students": all schools' primary, then junior enrolments
     av_all: np.ndarray  # per school: 班班通 in every class
     order: np.ndarray  # the units sorted by key (stable)
     private: np.ndarray  # per school
     county_run: np.ndarray
     is_tp: np.ndarray
+    columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
     """Return the units of every scheme before scope rules (one pass shared by both schemes)."""
     n = len(schools)
     n_st = len(STAGES)
-    # stage-reported columns straight into their (all primary, then all junior) layout
-    by_stage = {c: np.empty(n_st * n) for c in STAGE_COLUMNS}
-    num = {f"{c}_{st}": _col_into(schools, f"{c}_{st}", by_stage[c][k * n:(k + 1) * n])
-           for c in STAGE_COLUMNS for k, st in enumerate(STAGES)}
-    for name in (*SHARED_COLUMNS, "boarders", "dorm_area_m2", "students_senior", "classes_with_av"):
+    # enrolments straight into their (all primary, then all junior) layout; the other columns
+    # are gathered per unit straight from schools (_Summer, _school_values)
+    by_stage = {"students": np.empty(n_st * n)}
+    num = {f"students_{st}": _col_into(schools, f"students_{st}", by_stage["students"][k * n:(k + 1) * n])
+           for k, st in enumerate(STAGES)}
+    for name in ("students_senior", "classes_with_av", "classes_primary", "classes_junior"):
         num[name] = _col_into(schools, name, np.empty(n))
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
@@ -259,14 +343,16 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     stage_rank = np.argsort(np.argsort(np.array(STAGES, dtype=object)))  # alphabetical
     cy = county * (int(year.max(initial=0)) + 1) + year
     id_span = int(rank.max(initial=0)) + 1
-    key = ((cy[src] * n_st + stage_rank[stage]) * id_span + rank[src])
+    group = cy[src] * n_st + stage_rank[stage]  # county, year, stage: the unit's group, sorted
+    base = group * id_span
+    key = base + rank[src]
     # the key its parent's unit of the same stage would have (-1: none; a parent that is no
     # school's id finds no unit).  A 小学教学点 has primary pupils only; should one report junior
     # pupils, they join the parent's junior unit, never its primary one (stages are never mixed)
     parent = np.full(n, -1, dtype=np.int64)
     parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
     ps = parent[src]
-    parent_key = np.where(ps >= 0, (cy[src] * n_st + stage_rank[stage]) * id_span + ps, -1)
+    parent_key = np.where(ps >= 0, base + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
                                        num["students_senior"]), share)
@@ -274,12 +360,13 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
         run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
-        county_run = run.where(run.notna(), True).astype(bool).to_numpy()
+        county_run = (run.to_numpy(dtype=bool, copy=True) if run.dtype == np.bool_  # no blank to fill
+                      else run.where(run.notna(), True).astype(bool).to_numpy())
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, ids, key, id_span, parent_key, share, num,
-                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp)
+    return RawUnits(schools, src, stage, ids, key, group, id_span, parent_key, share,
+                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp, {})
 
 
 def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
@@ -308,21 +395,35 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
     return target
 
 
-def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray,
-                           cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Merge teaching-point units into their parent's unit of the same stage (basic scheme),
-    in place.
+@dataclass(frozen=True)
+class _Merge:
+    """Teaching-point units merged into their parent's unit of the same stage (basic scheme):
+    the raw units involved (the merged points and their parents, raw order: school and
+    stage), the place among them each one's numbers are summed into (``into``), the parents
+    among them (``stays``) and their places among the kept units (``dest``)."""
+
+    src: np.ndarray
+    stage: np.ndarray
+    into: np.ndarray
+    stays: np.ndarray
+    dest: np.ndarray
+
+
+def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray
+                ) -> tuple[_Merge | None, np.ndarray]:
+    """Return how teaching-point units merge into their parent's unit of the same stage
+    (basic scheme; None: no merge) and the teaching points merged into each kept unit.
 
     ``rows`` are the raw units in scope (raw order), ``target`` each one's parent in ``rows``
-    (-1: none), ``r`` the units kept (sorted) and ``cols`` their columns.  The sums are taken
-    over the merged points and their parents only, in raw order from 0.0, as a bincount over
-    every unit would take them (so every other value gains + 0.0: a -0.0 becomes 0.0).  A point
-    whose parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
-    silently lost.  Returns the teaching points merged into each kept unit."""
+    (-1: none), ``r`` the units kept (sorted).  The sums are taken over the merged points and
+    their parents only, in raw order from 0.0, as a bincount over every unit would take them
+    (so every other value gains + 0.0: a -0.0 becomes 0.0; see _Summer.column).  A point whose
+    parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
+    silently lost."""
     merged_points = np.zeros(len(r), dtype=np.int64)
     merged = target >= 0
     if not merged.any():
-        return merged_points
+        return None, merged_points
     part = np.zeros(len(rows), bool)
     part[merged] = True
     part[target[merged]] = True
@@ -331,19 +432,79 @@ def _merge_teaching_points(raw: RawUnits, rows: np.ndarray, target: np.ndarray, 
     stays = np.flatnonzero(~merged[involved])  # the parents among them
     sorted_keys = raw.key[r]
     dest = np.searchsorted(sorted_keys, raw.key[rows[involved[stays]]])  # their place in r
-    m = len(involved)
-    sub = _summed(raw, raw.src[rows[involved]], raw.stage[rows[involved]])
-    for col in _SUMMED:
-        total = np.bincount(into, weights=sub[col].astype(float), minlength=m)
-        out = cols[col]
-        out += 0.0
-        out[dest] = total[stays]
-    counts = np.bincount(into, weights=merged[involved].astype(float), minlength=m).astype(np.int64)
+    counts = np.bincount(into, weights=merged[involved].astype(float), minlength=len(involved)).astype(np.int64)
     merged_points[dest] = counts[stays]
-    # 班班通 in every class holds only if it held in every merged part.
-    lacking = np.bincount(into, weights=(~sub["av_all_classes"].astype(bool)).astype(float), minlength=m)
-    cols["av_all_classes"][dest] = lacking[stays] == 0
-    return merged_points
+    return _Merge(raw.src[rows[involved]], raw.stage[rows[involved]], into, stays, dest), merged_points
+
+
+class _Summer:
+    """The summed columns of one scheme's units (stage-reported, apportioned by the stage's
+    share, teaching points merged in), boarders, dorm area and 班班通, each made alone: what a
+    verdict reads at once, the rest on first read (see scheme_units).  Picklable."""
+
+    def __init__(self, raw: RawUnits, src: np.ndarray, stage: np.ndarray, merge: _Merge | None) -> None:
+        self.schools, self.students, self.av_all = raw.schools, raw.by_stage["students"], raw.av_all
+        self.share_flat = raw.share.reshape(-1)
+        self.src, self.stage, self.merge = src, stage, merge
+        self.flat = stage * len(raw.schools) + src
+        self.share = self.share_flat[self.flat]
+        self._at: dict[bool, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._columns = raw.columns  # the schools' columns looked up once for both schemes
+
+    def _column(self, name: str) -> pd.Series | None:
+        if name not in self._columns:
+            self._columns[name] = self.schools[name] if name in self.schools.columns else None
+        return self._columns[name]
+
+    def _stage_rows(self, merged: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per stage: (the units at it, their schools), of the units or of the merge's."""
+        if merged not in self._at:
+            src, stage = (self.merge.src, self.merge.stage) if merged and self.merge else (self.src, self.stage)
+            at = [np.flatnonzero(stage == k) for k in range(len(STAGES))]
+            self._at[merged] = [(a, src[a]) for a in at]
+        return self._at[merged]
+
+    def _values(self, name: str, merged: bool, src: np.ndarray, flat: np.ndarray,
+                share: np.ndarray) -> np.ndarray:
+        if name == "students":
+            return self.students[flat]
+        if name in STAGE_COLUMNS:  # <name>_<stage> of each unit's school, as _col reads it
+            out = np.empty(len(src))
+            for (at, rows), st in zip(self._stage_rows(merged), STAGES, strict=True):
+                out[at] = _series_values(self._column(f"{name}_{st}"), rows, cast=False)  # to float here
+            return out
+        if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
+            v = _series_values(self._column(name), src, cast=False)  # a fresh array
+            return np.multiply(v, share, out=v if v.dtype == np.float64 else None)
+        return _series_values(self._column(name), src)
+
+    def column(self, name: str) -> np.ndarray:
+        """Return the column ``name`` of the units (a fresh array)."""
+        if name == "av_all_classes":
+            return self._av_all()
+        out = self._values(name, False, self.src, self.flat, self.share)
+        mg = self.merge
+        if mg is not None and name in _SUMMED:
+            flat = mg.stage * len(self.schools) + mg.src
+            part = self._values(name, True, mg.src, flat, self.share_flat[flat])
+            total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
+            out += 0.0
+            out[mg.dest] = total[mg.stays]
+        return out
+
+    def _av_all(self) -> np.ndarray:
+        out = self.av_all[self.src]
+        mg = self.merge
+        if mg is not None:
+            # 班班通 in every class holds only if it held in every merged part.
+            lacking = np.bincount(mg.into, weights=(~self.av_all[mg.src].astype(bool)).astype(float),
+                                  minlength=len(mg.into))
+            out[mg.dest] = lacking[mg.stays] == 0
+        return out
+
+    def made(self, name: str) -> dict[str, np.ndarray]:
+        """The maker of a lazy column (UnitColumns.later)."""
+        return {name: self.column(name)}
 
 
 _SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
@@ -373,22 +534,6 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
     return rows, is_tp[raw.src[rows]]
 
 
-def _summed(raw: RawUnits, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
-    """Return the share, the stage-reported and the apportioned columns of units (school
-    ``src`` at ``stage``) and whether every class has 班班通."""
-    flat = stage * len(raw.schools) + src
-    share = raw.share.reshape(-1)[flat]
-    out = {"share": share}
-    for c in STAGE_COLUMNS:
-        out[c] = raw.by_stage[c][flat]
-    for c in SHARED_COLUMNS:
-        v = raw.num[c][src]
-        v *= share
-        out[c] = v
-    out["av_all_classes"] = raw.av_all[src]
-    return out
-
-
 def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
     """Return {"unit_id": "<school_id>:<stage>" per unit} (text made when first read)."""
     if not len(src):
@@ -412,8 +557,9 @@ LAZY_LOCK: Final = threading.RLock()
 
 
 class UnitColumns(Mapping[str, np.ndarray]):
-    """The columns of one scheme's units, in frame order: numbers made at once, the rest
-    (school attributes, ``unit_id``, the engine's per-unit contributions) on first read.
+    """The columns of one scheme's units, in frame order: the numbers a verdict reads made at
+    once, the rest (other numbers, school attributes, ``unit_id``, the school rules' item
+    columns and texts, the engine's per-unit contributions) on first read.
 
     A lazy column is made by a maker (a picklable callable returning a dict of one or more
     columns), once: the first read of any thread makes it under a lock and keeps it.  The
@@ -472,17 +618,33 @@ class UnitColumns(Mapping[str, np.ndarray]):
         """Return the columns as the school rules read them: without ``unit_id`` (the engine's
         rules name no unit: its text is not made for them) and with ``stage`` as fixed-width
         text (compared at C speed; the frame's object column is made when first read)."""
-        return _RuleView(self, frozenset({"unit_id"}), {"stage": np.array(STAGES)[self.stage_index]})
+        return _RuleView(self, frozenset({"unit_id"}))
+
+
+def stage_masks(units: object) -> dict[str, np.ndarray] | None:
+    """Return {stage: whether each unit is at it} when ``units`` knows its stages as indices
+    (a rule view: no text compared), else None."""
+    masks = getattr(type(units), "stage_masks", None)  # the class's: a frame's columns are no attributes
+    return masks(units) if callable(masks) else None
 
 
 class _RuleView(Mapping[str, np.ndarray]):
-    def __init__(self, cols: UnitColumns, hidden: frozenset[str], given: dict[str, np.ndarray]) -> None:
-        self._cols, self._hidden, self._given = cols, hidden, given
+    def __init__(self, cols: UnitColumns, hidden: frozenset[str]) -> None:
+        self._cols, self._hidden = cols, hidden
+        self._stage: np.ndarray | None = None
+
+    def stage_masks(self) -> dict[str, np.ndarray]:
+        """{stage: whether each unit is at it}, from the stage indices."""
+        return {st: self._cols.stage_index == k for k, st in enumerate(STAGES)}
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name in self._hidden:
             raise KeyError(name)
-        return self._given[name] if name in self._given else self._cols[name]
+        if name == "stage":  # fixed-width text (compared at C speed), made when read
+            if self._stage is None:
+                self._stage = np.array(STAGES)[self._cols.stage_index]
+            return self._stage
+        return self._cols[name]
 
     def __contains__(self, name: object) -> bool:
         return name not in self._hidden and name in self._cols
@@ -501,8 +663,9 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
     Units are picked out of the raw units' one sorted order; teaching points merged into their
     parents are summed in raw order (their sums stay bit for bit what they were).  The numbers
-    are made at once; the school attributes and ``unit_id`` (text, the costly part of a
-    country's units) when first read (see UnitColumns).
+    the indicators read are made at once; the other numbers (made when a school rule reads
+    them), the school attributes and ``unit_id`` (text, the costly part of a country's units)
+    when first read (see UnitColumns; docs/method.md §8).
     """
     rows, is_tp = _scope(raw, scheme, params)
     keep = np.zeros(len(raw.src), bool)
@@ -510,33 +673,39 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
     keep[rows[target >= 0]] = False
     r = raw.order[keep[raw.order]]
-    summed = _summed(raw, raw.src[r], raw.stage[r])
-    merged_points = _merge_teaching_points(raw, rows, target, r, summed)
+    merge, merged_points = _merge_plan(raw, rows, target, r)
     s = raw.src[r]
     schools = raw.schools
     stage = raw.stage[r]
+    summer = _Summer(raw, s, stage, merge)
     cols = UnitColumns(s, stage)
     for a in _ATTRS:
         if a in schools.columns:
             cols.later([a], partial(_attribute, schools[a], s, a))
     cols.later(["stage"], partial(_stage_names, stage))
     cols.later(["unit_id"], partial(_unit_ids, raw.ids, s, stage))
-    cols.put("share", summed["share"])
-    for c in _SUMMED:
-        cols.put(c, summed[c])
-    cols.put("boarders", raw.num["boarders"][s])
-    cols.put("dorm_area_m2", raw.num["dorm_area_m2"][s])
-    cols.put("av_all_classes", summed["av_all_classes"])
+    cols.put("share", summer.share)
+    # what the indicators read is made now; the rest (and whatever the school rule reads of
+    # it, made when the rule reads it) when first read: no verdict waits for it
+    now = {"students", *(INDICATORS[i].numerator for i in scheme_ids(scheme))}
+    for c in (*_SUMMED, "boarders", "dorm_area_m2", "av_all_classes"):
+        if c in now:
+            cols.put(c, summer.column(c))
+        else:
+            cols.later([c], partial(_Summer.made, summer, c))
     cols.put("merged_points", merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            value = cols[ind.numerator] * ind.scale
-            value /= students  # in place: (numerator × scale) / students, one array
+            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
+                value = np.divide(cols[ind.numerator], students)
+            else:
+                value = cols[ind.numerator] * ind.scale
+                value /= students  # in place: (numerator × scale) / students, one array
             cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
-    return cols, raw.key[r] // raw.id_span
+    return cols, raw.group[r]
 
 
 def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
