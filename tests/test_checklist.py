@@ -189,3 +189,21 @@ def test_every_figure_has_its_unit_in_both_languages(demo):
     assert zh["G11"].evidence.startswith("2024年交流轮岗 115 人")
     for item in en.values():
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in item.name_en), item.name_en
+
+
+def test_failing_schools_are_named_primary_first_then_by_school_code(demo):
+    """The school rule's evidence names the failing units as the report's tables list them:
+    小学 before 初中, within a stage by school code (it named 初中 units first, in the engine's
+    alphabetical stage order, noticed by the outputs audit)."""
+    schools, county = demo
+    ev, items = _checklist(schools, county)
+    item = next(i for i in items if i.item_id == "Q_SCHOOL_RULE")
+    rules = ev.school_rules
+    failing = rules[(rules["scheme"] == "quality") & (rules["school_status"] == "fail")]
+    assert set(failing["stage"]) == {"primary", "junior"}
+    expected = [f"{n}（{'初中' if later else '小学'}）" for later, _, n in sorted(
+        zip(failing["stage"] != "primary", failing["school_id"].astype(int), failing["school_name"],
+            strict=True))]
+    assert all(name in item.evidence for name in expected), (expected, item.evidence)
+    at = [item.evidence.index(name) for name in expected]
+    assert at == sorted(at), item.evidence

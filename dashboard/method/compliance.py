@@ -28,6 +28,7 @@ from dashboard.method.standards import (
     INDICATORS,
     QUALITY_IDS,
     SCHEMES,
+    STAGES,
     ProvinceProfile,
     standards_table,
 )
@@ -565,7 +566,7 @@ def _school_rule_items(rules: pd.DataFrame, lang: str,
     """Return the school rule of each scheme: how many units pass, the failing ones named;
     the basic rule under the chosen profile (its name and M-of-N rule in the evidence), with
     the units judged only on an approximation or lacking data counted apart."""
-    from dashboard.method.verdict import school_statuses  # verdict imports this module
+    from dashboard.method.verdict import code_key, school_statuses  # verdict imports this module
 
     std = standards_table()
     sep = _separator(lang)
@@ -577,6 +578,10 @@ def _school_rule_items(rules: pd.DataFrame, lang: str,
             continue
         status = school_statuses(sr)
         failing = sr[status == "fail"]
+        if "school_id" in failing:  # 小学 before 初中, then by school code, as the report lists them
+            stage_rank = failing["stage"].map({s: k for k, s in enumerate(STAGES)})
+            failing = failing.assign(_stage=stage_rank, _code=code_key(failing["school_id"])).sort_values(
+                ["_stage", "_code"], kind="stable")
         unsure = sr[status.isin(["missing", "approximated"])]
         names = sep.join(t("checklist.unit_of_school", lang, school=n, stage=t(f"stage.{s}", lang))
                          for n, s in zip(failing["school_name"], failing["stage"]))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "school_statuses",
+    "code_key",
     "SCHOOL_STATUSES",
     "STATUSES",
     "KINDS",
@@ -105,6 +106,16 @@ class Verdict:
         """Return the verdict as JSON-ready data (docs/data-contract.md §5, ``verdict``)."""
         return {"status": self.status, "text": self.text,
                 "components": [c.as_dict() for c in self.components]}
+
+
+def code_key(ids: pd.Series) -> pd.Series:
+    """Return a sort key putting school codes (学校标识码) in their numeric order: a code of
+    digits is padded with zeros to the longest, so '99' comes before '100'; any other code
+    comes after them, as text (deterministic, whatever the data hold)."""
+    text = ids.astype(str).str.strip()
+    digits = text.str.fullmatch(r"\d+")
+    width = int(text.str.len().max()) if len(text) else 0
+    return ("1" + text).where(~digits, "0" + text.str.zfill(width))
 
 
 def _join(names: Sequence[str], lang: str, limit: int | None = _MAX_NAMES, more_key: str = "verdict.more") -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.i18n import t
 from dashboard.method.standards import STAGES
-from dashboard.method.verdict import SCHOOL_STATUSES, school_statuses
+from dashboard.method.verdict import SCHOOL_STATUSES, code_key, school_statuses
 from dashboard.ui.present.model import Material
 
 __all__ = ["OUT_REASONS", "Scope", "scope_of", "scope_text", "school_counts",
@@ -101,16 +101,6 @@ def status_order(units: pd.DataFrame) -> pd.Series:
     """Return each unit's rank for sorting: failing first, then approximated, missing, pass."""
     rank = {s: k for k, s in enumerate(SCHOOL_STATUSES)}
     return school_statuses(units).map(rank).astype(int)  # every unit has one of the statuses
-
-
-def code_key(ids: pd.Series) -> pd.Series:
-    """Return a sort key putting school codes (学校标识码) in their numeric order: a code of
-    digits is padded with zeros to the longest, so '99' comes before '100'; any other code
-    comes after them, as text (deterministic, whatever the data hold)."""
-    text = ids.astype(str).str.strip()
-    digits = text.str.fullmatch(r"\d+")
-    width = int(text.str.len().max()) if len(text) else 0
-    return ("1" + text).where(~digits, "0" + text.str.zfill(width))
 
 
 def in_table_order(units: pd.DataFrame) -> pd.DataFrame:
