@@ -264,6 +264,7 @@ def test_deck_charts_have_axis_titles_upright_labels_and_a_dashed_threshold() ->
     colors = {str(s.format.line.color.rgb) for s in line.plots[0].series if s.name != threshold.name}
     assert threshold.format.line.dash_style is not None
     assert str(threshold.format.line.color.rgb) not in colors
+    assert line.value_axis.minimum_scale == 0  # from zero: a flat trend from 0.35 looked steep
 
 
 def test_the_presentation_figures_show_years_as_categories_and_no_toolbar() -> None:
@@ -276,6 +277,7 @@ def test_the_presentation_figures_show_years_as_categories_and_no_toolbar() -> N
     assert fig.layout.xaxis.type == "category" and fig.layout.xaxis.title.text == "学年"
     assert fig.data[1].line.dash == "dash" and fig.data[1].line.color != fig.data[0].line.color
     assert PRESENT_CONFIG["displayModeBar"] is False
+    assert fig.layout.yaxis.rangemode == "tozero"  # as the app's trend chart
     bars = step_figure(Chart("x", ("Sports area", "Equipment value"), (("a", (1.0, 2.0)),)), "en")
     assert all("<br>" in x for x in bars.data[0].x)  # side by side they ran together
     frame = grid_frame(Grid(("a",), (("**x** [y](z)",),)))

@@ -153,7 +153,9 @@ def step_figure(chart: Chart, lang: str) -> go.Figure:
         title={"text": chart.title}, height=STEP_HEIGHT, barmode="group",
         font={"family": FONT_FAMILY, "size": 18},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        yaxis={"title": {"text": chart.axis_title}, "tickformat": ".0%" if percent else ".2f"},
+        # from zero, as every chart of the app: a flat trend starting at 0.35 looked steep
+        yaxis={"title": {"text": chart.axis_title}, "tickformat": ".0%" if percent else ".2f",
+               "rangemode": "tozero"},
         # room above the plot for the title and every row of the legend (they overlapped)
         margin={"l": 70, "r": 20, "t": 60 + 32 * math.ceil(len(chart.series) / LEGEND_ROW),
                 "b": 40}, plot_bgcolor="#ffffff")

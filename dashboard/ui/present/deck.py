@@ -136,6 +136,7 @@ def _chart(slide: Any, spec: Chart, left: int, top: int, width: int, height: int
     chart.font.size = Pt(11)
     axis = chart.value_axis
     axis.has_major_gridlines = True
+    axis.minimum_scale = 0  # from zero (the app's charts too): a flat trend from 0.35 looked steep
     axis.tick_labels.number_format = spec.number_format
     axis.tick_labels.number_format_is_linked = False
     _axis_title(axis, spec.axis_title)
