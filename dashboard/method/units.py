@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Final
 
@@ -140,19 +140,56 @@ def _series_values(col: pd.Series | None, rows: np.ndarray, default: float = 0.0
     return col.fillna(default).to_numpy(dtype=float)[rows]
 
 
+def _series_into(col: pd.Series | None, out: np.ndarray, default: float = 0.0) -> np.ndarray:
+    """Write _col's values of a column already looked up (None: absent) into ``out``: the
+    values _series_values gathers, so the same bits."""
+    if col is None:
+        out.fill(default)
+    elif isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
+        np.copyto(out, col.to_numpy(), casting="unsafe")  # as astype(float)
+        if col.dtype.kind == "f":
+            np.copyto(out, default, where=np.isnan(out))  # as fillna
+    elif col.dtype.kind in "iub":  # as _col: no missing value to fill
+        out[:] = col.to_numpy(dtype=float)
+    else:
+        out[:] = col.fillna(default).to_numpy(dtype=float)
+    return out
+
+
+def _texts(col: pd.Series) -> np.ndarray | None:
+    """Return the column's values when every one is text (an object array of str), else None."""
+    values = col.to_numpy()
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return None
+
+
+def _is(col: pd.Series, value: str, texts: np.ndarray | None = None) -> np.ndarray:
+    """Return ``col.isin([value])`` as a bool array; compared at once when the column is all
+    text (``texts``: its values, see _texts), where a str equals ``value`` exactly when its
+    hash and text do."""
+    if texts is None:
+        texts = _texts(col)
+    if texts is not None:
+        return np.asarray(texts == value, dtype=bool)
+    return col.isin([value]).to_numpy(dtype=bool)
+
+
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
                      students: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     out: np.ndarray | None = None, types: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Return each school's (primary, junior) share of shared resources as arrays.
 
     ``students``: the primary, junior and senior enrolments as _col gives them (else read);
-    ``out``: a (2, schools) array to write the shares into."""
+    ``out``: a (2, schools) array to write the shares into; ``types``: the school types when
+    every one is text (see _texts)."""
     a, b, c = students if students is not None else (
         _col(schools, "students_primary"), _col(schools, "students_junior"), _col(schools, "students_senior"))
     if params.split_mode == "plain":
         wa_a, wb_b, wc_c = a * 1.0, b * 1.0, c * 1.0
     else:
-        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c)
+        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c, types)
     total = wa_a + wb_b
     total += wc_c
     share = np.empty((2, len(schools))) if out is None else out
@@ -166,7 +203,7 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
 
 
 def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
-              c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              c: np.ndarray, types: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return each school's primary, junior and senior enrolments times their weights.
 
     小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2, 十二年一贯制
@@ -190,7 +227,8 @@ def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.nd
         rows = np.flatnonzero(stages >= 2)
     else:
         rows = np.arange(len(schools))
-    stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
+    # text already (types): astype(str) would give the same strings
+    stype = types[rows] if types is not None else schools["school_type"].iloc[rows].astype(str).to_numpy()
     is_wz = stype == "complete_secondary"
     is_12 = stype == "twelve_year"
     wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
@@ -316,6 +354,8 @@ class RawUnits:
     county_run: np.ndarray
     is_tp: np.ndarray
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
+    # a buffer of every school's stage-reported column (see _Summer._by_stage) and its name
+    scratch: dict[str, object] = field(default_factory=dict)
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -333,7 +373,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     src = np.concatenate(idx)
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
     ids = _text(schools["school_id"])
-    is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
+    types = _texts(schools["school_type"])
+    is_tp = _is(schools["school_type"], "teaching_point", types)
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
     rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
@@ -355,9 +396,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     parent_key = np.where(ps >= 0, base + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
-                                       num["students_senior"]), share)
-    private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
-               else np.zeros(n, bool))
+                                       num["students_senior"]), share, types)
+    private = _is(schools["ownership"], "private") if "ownership" in schools else np.zeros(n, bool)
     if "county_run" in schools.columns:
         run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
         county_run = (run.to_numpy(dtype=bool, copy=True) if run.dtype == np.bool_  # no blank to fill
@@ -448,41 +488,61 @@ class _Summer:
         self.src, self.stage, self.merge = src, stage, merge
         self.flat = stage * len(raw.schools) + src
         self.share = self.share_flat[self.flat]
-        self._at: dict[bool, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._columns = raw.columns  # the schools' columns looked up once for both schemes
+        self._scratch = raw.scratch
 
     def _column(self, name: str) -> pd.Series | None:
         if name not in self._columns:
             self._columns[name] = self.schools[name] if name in self.schools.columns else None
         return self._columns[name]
 
-    def _stage_rows(self, merged: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per stage: (the units at it, their schools), of the units or of the merge's."""
-        if merged not in self._at:
-            src, stage = (self.merge.src, self.merge.stage) if merged and self.merge else (self.src, self.stage)
-            at = [np.flatnonzero(stage == k) for k in range(len(STAGES))]
-            self._at[merged] = [(a, src[a]) for a in at]
-        return self._at[merged]
+    def _by_stage(self, name: str) -> np.ndarray:
+        """Return every school's ``<name>_<stage>`` as _col reads it, all primary, then all
+        junior (the layout of ``flat``), in the raw units' one buffer (reused column after
+        column, and by both schemes: no fresh memory; lazy makes run one at a time under
+        LAZY_LOCK)."""
+        held = self._scratch
+        if held.get("name") != name:
+            buf = held.get("buf")
+            if buf is None:
+                buf = held["buf"] = np.empty(len(STAGES) * len(self.schools))
+            n = len(self.schools)
+            held["name"] = None  # (a failed fill leaves no name behind)
+            for k, st in enumerate(STAGES):
+                _series_into(self._column(f"{name}_{st}"), buf[k * n:(k + 1) * n])
+            held["name"] = name
+        return held["buf"]
 
     def _values(self, name: str, merged: bool, src: np.ndarray, flat: np.ndarray,
-                share: np.ndarray) -> np.ndarray:
+                share: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The column's values before any merge, in ``out`` if given (float64: the same
+        values as a fresh array)."""
+        # the indices are the units' own (in range): mode="clip" only spares take's buffer
         if name == "students":
-            return self.students[flat]
+            return np.take(self.students, flat, out=out, mode="clip")
         if name in STAGE_COLUMNS:  # <name>_<stage> of each unit's school, as _col reads it
-            out = np.empty(len(src))
-            for (at, rows), st in zip(self._stage_rows(merged), STAGES, strict=True):
-                out[at] = _series_values(self._column(f"{name}_{st}"), rows, cast=False)  # to float here
-            return out
+            return np.take(self._by_stage(name), flat, out=out, mode="clip")
+        col = self._column(name)
         if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
-            v = _series_values(self._column(name), src, cast=False)  # a fresh array
-            return np.multiply(v, share, out=v if v.dtype == np.float64 else None)
-        return _series_values(self._column(name), src)
+            if out is not None and col is not None and col.dtype == np.float64:
+                np.take(col.to_numpy(), src, out=out, mode="clip")
+                np.copyto(out, 0.0, where=np.isnan(out))  # as fillna (_series_values)
+                return np.multiply(out, share, out=out)
+            v = _series_values(col, src, cast=False)  # a fresh array
+            v = np.multiply(v, share, out=v if v.dtype == np.float64 else None)
+        else:
+            v = _series_values(col, src)
+        if out is None:
+            return v
+        np.copyto(out, v)
+        return out
 
-    def column(self, name: str) -> np.ndarray:
-        """Return the column ``name`` of the units (a fresh array)."""
+    def column(self, name: str, out: np.ndarray | None = None) -> np.ndarray:
+        """Return the column ``name`` of the units (a fresh array; in ``out`` if given, a
+        float64 array: the same values)."""
         if name == "av_all_classes":
             return self._av_all()
-        out = self._values(name, False, self.src, self.flat, self.share)
+        out = self._values(name, False, self.src, self.flat, self.share, out)
         mg = self.merge
         if mg is not None and name in _SUMMED:
             flat = mg.stage * len(self.schools) + mg.src
@@ -656,8 +716,8 @@ class _RuleView(Mapping[str, np.ndarray]):
         return sum(1 for _ in self)
 
 
-def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
-                 ) -> tuple[UnitColumns, np.ndarray]:
+def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS,
+                 rule_reads: frozenset[str] | None = None) -> tuple[UnitColumns, np.ndarray]:
     """Return (the units of ``scheme`` as columns, sorted; each unit's group key).
 
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
@@ -665,7 +725,10 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     parents are summed in raw order (their sums stay bit for bit what they were).  The numbers
     the indicators read are made at once; the other numbers (made when a school rule reads
     them), the school attributes and ``unit_id`` (text, the costly part of a country's units)
-    when first read (see UnitColumns; docs/method.md §8).
+    when first read (see UnitColumns; docs/method.md §8).  ``rule_reads``: the columns the
+    scheme's school rule will read; an indicator's numerator it does not read is then summed
+    into a buffer for the indicator alone and made again, the same bits, when first read
+    (None: every numerator made at once).
     """
     rows, is_tp = _scope(raw, scheme, params)
     keep = np.zeros(len(raw.src), bool)
@@ -687,7 +750,8 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     cols.put("share", summer.share)
     # what the indicators read is made now; the rest (and whatever the school rule reads of
     # it, made when the rule reads it) when first read: no verdict waits for it
-    now = {"students", *(INDICATORS[i].numerator for i in scheme_ids(scheme))}
+    numerators = {INDICATORS[i].numerator for i in scheme_ids(scheme)}
+    now = {"students", *(numerators if rule_reads is None else numerators & rule_reads)}
     for c in (*_SUMMED, "boarders", "dorm_area_m2", "av_all_classes"):
         if c in now:
             cols.put(c, summer.column(c))
@@ -696,13 +760,19 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     cols.put("merged_points", merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
+    buffer = None  # the numerators left to first read, one at a time
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
-                value = np.divide(cols[ind.numerator], students)
+            if cols.made(ind.numerator) or ind.numerator == "av_all_classes":
+                num = cols[ind.numerator]
             else:
-                value = cols[ind.numerator] * ind.scale
+                buffer = np.empty(len(s)) if buffer is None else buffer
+                num = summer.column(ind.numerator, out=buffer)
+            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
+                value = np.divide(num, students)
+            else:
+                value = num * ind.scale
                 value /= students  # in place: (numerator × scale) / students, one array
             cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
     return cols, raw.group[r]
