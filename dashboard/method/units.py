@@ -156,40 +156,19 @@ def _series_into(col: pd.Series | None, out: np.ndarray, default: float = 0.0) -
     return out
 
 
-def _texts(col: pd.Series) -> np.ndarray | None:
-    """Return the column's values when every one is text (an object array of str), else None."""
-    values = col.to_numpy()
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values
-    return None
-
-
-def _is(col: pd.Series, value: str, texts: np.ndarray | None = None) -> np.ndarray:
-    """Return ``col.isin([value])`` as a bool array; compared at once when the column is all
-    text (``texts``: its values, see _texts), where a str equals ``value`` exactly when its
-    hash and text do."""
-    if texts is None:
-        texts = _texts(col)
-    if texts is not None:
-        return np.asarray(texts == value, dtype=bool)
-    return col.isin([value]).to_numpy(dtype=bool)
-
-
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
                      students: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                     out: np.ndarray | None = None, types: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return each school's (primary, junior) share of shared resources as arrays.
 
     ``students``: the primary, junior and senior enrolments as _col gives them (else read);
-    ``out``: a (2, schools) array to write the shares into; ``types``: the school types when
-    every one is text (see _texts)."""
+    ``out``: a (2, schools) array to write the shares into."""
     a, b, c = students if students is not None else (
         _col(schools, "students_primary"), _col(schools, "students_junior"), _col(schools, "students_senior"))
     if params.split_mode == "plain":
         wa_a, wb_b, wc_c = a * 1.0, b * 1.0, c * 1.0
     else:
-        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c, types)
+        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c)
     total = wa_a + wb_b
     total += wc_c
     share = np.empty((2, len(schools))) if out is None else out
@@ -203,7 +182,7 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
 
 
 def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
-              c: np.ndarray, types: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return each school's primary, junior and senior enrolments times their weights.
 
     小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2, 十二年一贯制
@@ -227,8 +206,7 @@ def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.nd
         rows = np.flatnonzero(stages >= 2)
     else:
         rows = np.arange(len(schools))
-    # text already (types): astype(str) would give the same strings
-    stype = types[rows] if types is not None else schools["school_type"].iloc[rows].astype(str).to_numpy()
+    stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
     is_wz = stype == "complete_secondary"
     is_12 = stype == "twelve_year"
     wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
@@ -373,8 +351,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     src = np.concatenate(idx)
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
     ids = _text(schools["school_id"])
-    types = _texts(schools["school_type"])
-    is_tp = _is(schools["school_type"], "teaching_point", types)
+    is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
     rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
@@ -396,8 +373,9 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     parent_key = np.where(ps >= 0, base + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
-                                       num["students_senior"]), share, types)
-    private = _is(schools["ownership"], "private") if "ownership" in schools else np.zeros(n, bool)
+                                       num["students_senior"]), share)
+    private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
+               else np.zeros(n, bool))
     if "county_run" in schools.columns:
         run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
         county_run = (run.to_numpy(dtype=bool, copy=True) if run.dtype == np.bool_  # no blank to fill
@@ -450,7 +428,7 @@ class _Merge:
 
 
 def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray
-                ) -> tuple[_Merge | None, np.ndarray]:
+                ) -> tuple[_Merge | None, Callable[[], dict[str, np.ndarray]]]:
     """Return how teaching-point units merge into their parent's unit of the same stage
     (basic scheme; None: no merge) and the teaching points merged into each kept unit.
 
@@ -459,11 +437,11 @@ def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarr
     their parents only, in raw order from 0.0, as a bincount over every unit would take them
     (so every other value gains + 0.0: a -0.0 becomes 0.0; see _Summer.column).  A point whose
     parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
-    silently lost."""
-    merged_points = np.zeros(len(r), dtype=np.int64)
+    silently lost.  The count of points is made on first read (``merged_points``: no verdict
+    reads it)."""
     merged = target >= 0
     if not merged.any():
-        return None, merged_points
+        return None, partial(_merged_points, len(r), None, None)
     part = np.zeros(len(rows), bool)
     part[merged] = True
     part[target[merged]] = True
@@ -473,8 +451,16 @@ def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarr
     sorted_keys = raw.key[r]
     dest = np.searchsorted(sorted_keys, raw.key[rows[involved[stays]]])  # their place in r
     counts = np.bincount(into, weights=merged[involved].astype(float), minlength=len(involved)).astype(np.int64)
-    merged_points[dest] = counts[stays]
-    return _Merge(raw.src[rows[involved]], raw.stage[rows[involved]], into, stays, dest), merged_points
+    return (_Merge(raw.src[rows[involved]], raw.stage[rows[involved]], into, stays, dest),
+            partial(_merged_points, len(r), dest, counts[stays]))
+
+
+def _merged_points(n: int, dest: np.ndarray | None, counts: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Return {"merged_points": the teaching points merged into each of the ``n`` kept units}."""
+    out = np.zeros(n, dtype=np.int64)
+    if dest is not None:
+        out[dest] = counts
+    return {"merged_points": out}
 
 
 class _Summer:
@@ -736,7 +722,7 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
     keep[rows[target >= 0]] = False
     r = raw.order[keep[raw.order]]
-    merge, merged_points = _merge_plan(raw, rows, target, r)
+    merge, merged_points = _merge_plan(raw, rows, target, r)  # (the count made on first read)
     s = raw.src[r]
     schools = raw.schools
     stage = raw.stage[r]
@@ -757,7 +743,7 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
             cols.put(c, summer.column(c))
         else:
             cols.later([c], partial(_Summer.made, summer, c))
-    cols.put("merged_points", merged_points)
+    cols.later(["merged_points"], merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
     buffer = None  # the numerators left to first read, one at a time
