@@ -307,6 +307,14 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out[:len(ids)], out[len(ids):]
 
 
+@dataclass
+class _StageBuffer:
+    """A buffer of every school's values of one stage-reported column, and its name."""
+
+    name: str | None = None
+    buf: np.ndarray | None = None
+
+
 @dataclass(frozen=True)
 class RawUnits:
     """Every (school, stage) with pupils at that stage, before any scope rule.
@@ -332,8 +340,7 @@ class RawUnits:
     county_run: np.ndarray
     is_tp: np.ndarray
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
-    # a buffer of every school's stage-reported column (see _Summer._by_stage) and its name
-    scratch: dict[str, object] = field(default_factory=dict)
+    scratch: _StageBuffer = field(default_factory=_StageBuffer)  # see _Summer._by_stage
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -458,7 +465,7 @@ def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarr
 def _merged_points(n: int, dest: np.ndarray | None, counts: np.ndarray | None) -> dict[str, np.ndarray]:
     """Return {"merged_points": the teaching points merged into each of the ``n`` kept units}."""
     out = np.zeros(n, dtype=np.int64)
-    if dest is not None:
+    if dest is not None and counts is not None:
         out[dest] = counts
     return {"merged_points": out}
 
@@ -488,16 +495,15 @@ class _Summer:
         column, and by both schemes: no fresh memory; lazy makes run one at a time under
         LAZY_LOCK)."""
         held = self._scratch
-        if held.get("name") != name:
-            buf = held.get("buf")
-            if buf is None:
-                buf = held["buf"] = np.empty(len(STAGES) * len(self.schools))
+        if held.buf is None:
+            held.buf = np.empty(len(STAGES) * len(self.schools))
+        if held.name != name:
             n = len(self.schools)
-            held["name"] = None  # (a failed fill leaves no name behind)
+            held.name = None  # (a failed fill leaves no name behind)
             for k, st in enumerate(STAGES):
-                _series_into(self._column(f"{name}_{st}"), buf[k * n:(k + 1) * n])
-            held["name"] = name
-        return held["buf"]
+                _series_into(self._column(f"{name}_{st}"), held.buf[k * n:(k + 1) * n])
+            held.name = name
+        return held.buf
 
     def _values(self, name: str, merged: bool, src: np.ndarray, flat: np.ndarray,
                 share: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
