@@ -26,7 +26,7 @@ from dashboard.method.coefficients import (
     round_cv,
 )
 from dashboard.method.compliance import quality_ratio_columns, quality_rule_columns
-from dashboard.method.profiles_school import judge_unit_columns
+from dashboard.method.profiles_school import judge_unit_columns, rule_reads
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
     QUALITY_IDS,
@@ -225,7 +225,10 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     """Return the units (with school rule; contributions on first read) and the indicator
     table of one scheme, with the per-group arrays the composites and verdicts are made of."""
     ids = list(scheme_ids(scheme))
-    cols, group_key = scheme_units(raw, scheme, params)
+    # the numerators no school rule reads are left to first read (the quality rule reads the
+    # indicator values alone)
+    reads = frozenset(QUALITY_IDS) if scheme == "quality" else rule_reads(params.province_profile)
+    cols, group_key = scheme_units(raw, scheme, params, reads)
     codes, base, gkey = _group_codes(cols, raw.schools, group_key)
     weights = np.asarray(cols["students"], dtype=float)  # the column itself (read only)
     stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey))

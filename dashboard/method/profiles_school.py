@@ -44,6 +44,7 @@ __all__ = [
     "class_stats",
     "judge_units",
     "judge_unit_columns",
+    "rule_reads",
     "unit_status",
     "ids_where",
     "ids_of_bits",
@@ -294,6 +295,15 @@ def judge_units(units: pd.DataFrame, profile: Profile | str | None = None,
     approximated), ``approximated`` (ids judged on an approximation) and each item's value
     (``value_<id>``) and state (``state_<id>``)."""
     return pd.DataFrame(judge_unit_columns(units, profile, stats))
+
+
+def rule_reads(profile: Profile | str | None = None) -> frozenset[str]:
+    """Return the unit columns the profile's items may read (every text an item names, and
+    what a class-size or 班班通 item reads): the engine makes these at once.  A hint only:
+    a column missed here is made when an item reads it."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    named = {v for ind in prof.indicators for v in ind.values() if isinstance(v, str)}
+    return frozenset({*named, "students", "classes", "av_all_classes"})
 
 
 def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Profile | str | None = None,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Final
 
@@ -138,6 +138,22 @@ def _series_values(col: pd.Series | None, rows: np.ndarray, default: float = 0.0
     if col.dtype.kind in "iub":  # as _col: no missing value to fill
         return col.to_numpy(dtype=float)[rows]
     return col.fillna(default).to_numpy(dtype=float)[rows]
+
+
+def _series_into(col: pd.Series | None, out: np.ndarray, default: float = 0.0) -> np.ndarray:
+    """Write _col's values of a column already looked up (None: absent) into ``out``: the
+    values _series_values gathers, so the same bits."""
+    if col is None:
+        out.fill(default)
+    elif isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
+        np.copyto(out, col.to_numpy(), casting="unsafe")  # as astype(float)
+        if col.dtype.kind == "f":
+            np.copyto(out, default, where=np.isnan(out))  # as fillna
+    elif col.dtype.kind in "iub":  # as _col: no missing value to fill
+        out[:] = col.to_numpy(dtype=float)
+    else:
+        out[:] = col.fillna(default).to_numpy(dtype=float)
+    return out
 
 
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
@@ -291,6 +307,14 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out[:len(ids)], out[len(ids):]
 
 
+@dataclass
+class _StageBuffer:
+    """A buffer of every school's values of one stage-reported column, and its name."""
+
+    name: str | None = None
+    buf: np.ndarray | None = None
+
+
 @dataclass(frozen=True)
 class RawUnits:
     """Every (school, stage) with pupils at that stage, before any scope rule.
@@ -316,6 +340,7 @@ class RawUnits:
     county_run: np.ndarray
     is_tp: np.ndarray
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
+    scratch: _StageBuffer = field(default_factory=_StageBuffer)  # see _Summer._by_stage
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -410,7 +435,7 @@ class _Merge:
 
 
 def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarray
-                ) -> tuple[_Merge | None, np.ndarray]:
+                ) -> tuple[_Merge | None, Callable[[], dict[str, np.ndarray]]]:
     """Return how teaching-point units merge into their parent's unit of the same stage
     (basic scheme; None: no merge) and the teaching points merged into each kept unit.
 
@@ -419,11 +444,11 @@ def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarr
     their parents only, in raw order from 0.0, as a bincount over every unit would take them
     (so every other value gains + 0.0: a -0.0 becomes 0.0; see _Summer.column).  A point whose
     parent has no unit of that stage in scope stays a unit of its own, so that no pupils are
-    silently lost."""
-    merged_points = np.zeros(len(r), dtype=np.int64)
+    silently lost.  The count of points is made on first read (``merged_points``: no verdict
+    reads it)."""
     merged = target >= 0
     if not merged.any():
-        return None, merged_points
+        return None, partial(_merged_points, len(r), None, None)
     part = np.zeros(len(rows), bool)
     part[merged] = True
     part[target[merged]] = True
@@ -433,8 +458,16 @@ def _merge_plan(raw: RawUnits, rows: np.ndarray, target: np.ndarray, r: np.ndarr
     sorted_keys = raw.key[r]
     dest = np.searchsorted(sorted_keys, raw.key[rows[involved[stays]]])  # their place in r
     counts = np.bincount(into, weights=merged[involved].astype(float), minlength=len(involved)).astype(np.int64)
-    merged_points[dest] = counts[stays]
-    return _Merge(raw.src[rows[involved]], raw.stage[rows[involved]], into, stays, dest), merged_points
+    return (_Merge(raw.src[rows[involved]], raw.stage[rows[involved]], into, stays, dest),
+            partial(_merged_points, len(r), dest, counts[stays]))
+
+
+def _merged_points(n: int, dest: np.ndarray | None, counts: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Return {"merged_points": the teaching points merged into each of the ``n`` kept units}."""
+    out = np.zeros(n, dtype=np.int64)
+    if dest is not None and counts is not None:
+        out[dest] = counts
+    return {"merged_points": out}
 
 
 class _Summer:
@@ -448,41 +481,60 @@ class _Summer:
         self.src, self.stage, self.merge = src, stage, merge
         self.flat = stage * len(raw.schools) + src
         self.share = self.share_flat[self.flat]
-        self._at: dict[bool, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._columns = raw.columns  # the schools' columns looked up once for both schemes
+        self._scratch = raw.scratch
 
     def _column(self, name: str) -> pd.Series | None:
         if name not in self._columns:
             self._columns[name] = self.schools[name] if name in self.schools.columns else None
         return self._columns[name]
 
-    def _stage_rows(self, merged: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per stage: (the units at it, their schools), of the units or of the merge's."""
-        if merged not in self._at:
-            src, stage = (self.merge.src, self.merge.stage) if merged and self.merge else (self.src, self.stage)
-            at = [np.flatnonzero(stage == k) for k in range(len(STAGES))]
-            self._at[merged] = [(a, src[a]) for a in at]
-        return self._at[merged]
+    def _by_stage(self, name: str) -> np.ndarray:
+        """Return every school's ``<name>_<stage>`` as _col reads it, all primary, then all
+        junior (the layout of ``flat``), in the raw units' one buffer (reused column after
+        column, and by both schemes: no fresh memory; lazy makes run one at a time under
+        LAZY_LOCK)."""
+        held = self._scratch
+        if held.buf is None:
+            held.buf = np.empty(len(STAGES) * len(self.schools))
+        if held.name != name:
+            n = len(self.schools)
+            held.name = None  # (a failed fill leaves no name behind)
+            for k, st in enumerate(STAGES):
+                _series_into(self._column(f"{name}_{st}"), held.buf[k * n:(k + 1) * n])
+            held.name = name
+        return held.buf
 
     def _values(self, name: str, merged: bool, src: np.ndarray, flat: np.ndarray,
-                share: np.ndarray) -> np.ndarray:
+                share: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The column's values before any merge, in ``out`` if given (float64: the same
+        values as a fresh array)."""
+        # the indices are the units' own (in range): mode="clip" only spares take's buffer
         if name == "students":
-            return self.students[flat]
+            return np.take(self.students, flat, out=out, mode="clip")
         if name in STAGE_COLUMNS:  # <name>_<stage> of each unit's school, as _col reads it
-            out = np.empty(len(src))
-            for (at, rows), st in zip(self._stage_rows(merged), STAGES, strict=True):
-                out[at] = _series_values(self._column(f"{name}_{st}"), rows, cast=False)  # to float here
-            return out
+            return np.take(self._by_stage(name), flat, out=out, mode="clip")
+        col = self._column(name)
         if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
-            v = _series_values(self._column(name), src, cast=False)  # a fresh array
-            return np.multiply(v, share, out=v if v.dtype == np.float64 else None)
-        return _series_values(self._column(name), src)
+            if out is not None and col is not None and col.dtype == np.float64:
+                np.take(col.to_numpy(), src, out=out, mode="clip")
+                np.copyto(out, 0.0, where=np.isnan(out))  # as fillna (_series_values)
+                return np.multiply(out, share, out=out)
+            v = _series_values(col, src, cast=False)  # a fresh array
+            v = np.multiply(v, share, out=v if v.dtype == np.float64 else None)
+        else:
+            v = _series_values(col, src)
+        if out is None:
+            return v
+        np.copyto(out, v)
+        return out
 
-    def column(self, name: str) -> np.ndarray:
-        """Return the column ``name`` of the units (a fresh array)."""
+    def column(self, name: str, out: np.ndarray | None = None) -> np.ndarray:
+        """Return the column ``name`` of the units (a fresh array; in ``out`` if given, a
+        float64 array: the same values)."""
         if name == "av_all_classes":
             return self._av_all()
-        out = self._values(name, False, self.src, self.flat, self.share)
+        out = self._values(name, False, self.src, self.flat, self.share, out)
         mg = self.merge
         if mg is not None and name in _SUMMED:
             flat = mg.stage * len(self.schools) + mg.src
@@ -656,8 +708,8 @@ class _RuleView(Mapping[str, np.ndarray]):
         return sum(1 for _ in self)
 
 
-def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
-                 ) -> tuple[UnitColumns, np.ndarray]:
+def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS,
+                 rule_reads: frozenset[str] | None = None) -> tuple[UnitColumns, np.ndarray]:
     """Return (the units of ``scheme`` as columns, sorted; each unit's group key).
 
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
@@ -665,7 +717,10 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     parents are summed in raw order (their sums stay bit for bit what they were).  The numbers
     the indicators read are made at once; the other numbers (made when a school rule reads
     them), the school attributes and ``unit_id`` (text, the costly part of a country's units)
-    when first read (see UnitColumns; docs/method.md §8).
+    when first read (see UnitColumns; docs/method.md §8).  ``rule_reads``: the columns the
+    scheme's school rule will read; an indicator's numerator it does not read is then summed
+    into a buffer for the indicator alone and made again, the same bits, when first read
+    (None: every numerator made at once).
     """
     rows, is_tp = _scope(raw, scheme, params)
     keep = np.zeros(len(raw.src), bool)
@@ -673,7 +728,7 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
     keep[rows[target >= 0]] = False
     r = raw.order[keep[raw.order]]
-    merge, merged_points = _merge_plan(raw, rows, target, r)
+    merge, merged_points = _merge_plan(raw, rows, target, r)  # (the count made on first read)
     s = raw.src[r]
     schools = raw.schools
     stage = raw.stage[r]
@@ -687,22 +742,29 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     cols.put("share", summer.share)
     # what the indicators read is made now; the rest (and whatever the school rule reads of
     # it, made when the rule reads it) when first read: no verdict waits for it
-    now = {"students", *(INDICATORS[i].numerator for i in scheme_ids(scheme))}
+    numerators = {INDICATORS[i].numerator for i in scheme_ids(scheme)}
+    now = {"students", *(numerators if rule_reads is None else numerators & rule_reads)}
     for c in (*_SUMMED, "boarders", "dorm_area_m2", "av_all_classes"):
         if c in now:
             cols.put(c, summer.column(c))
         else:
             cols.later([c], partial(_Summer.made, summer, c))
-    cols.put("merged_points", merged_points)
+    cols.later(["merged_points"], merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
+    buffer = None  # the numerators left to first read, one at a time
     with np.errstate(invalid="ignore", divide="ignore"):
         for ind_id in scheme_ids(scheme):
             ind = INDICATORS[ind_id]
-            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
-                value = np.divide(cols[ind.numerator], students)
+            if cols.made(ind.numerator) or ind.numerator == "av_all_classes":
+                num = cols[ind.numerator]
             else:
-                value = cols[ind.numerator] * ind.scale
+                buffer = np.empty(len(s)) if buffer is None else buffer
+                num = summer.column(ind.numerator, out=buffer)
+            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
+                value = np.divide(num, students)
+            else:
+                value = num * ind.scale
                 value /= students  # in place: (numerator × scale) / students, one array
             cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
     return cols, raw.group[r]
