@@ -1,7 +1,7 @@
 """The engine's cheaper paths give what the plain ones gave, value for value.
 
 ``units._sort_rank`` factorizes the first value of each run (counties come in runs),
-``units._id_codes`` ranks equal-length digit ids as integers and ``units._school_values``
+``units._id_codes`` ranks equal-length digit ids as integers and ``units._series_values``
 gathers a school column per unit without a float copy of every school first.  Each is checked
 against the plain computation it replaces (pandas' sorted factorize, pyarrow's dense rank of
 the ``id + ":"`` text, ``_col(...)[rows]``) on generated inputs, including the cases that
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.method.units import _col, _dense_rank, _id_codes, _school_values, _sort_rank
+from dashboard.method.units import _col, _dense_rank, _id_codes, _series_values, _sort_rank
 
 
 def _runs(draw_values: list, lengths: list[int]) -> np.ndarray:
@@ -114,7 +114,7 @@ def test_school_values_are_the_float_column_gathered():
                 want = _col(frame, name, default)[rows]
             except (TypeError, ValueError):
                 continue
-            got = _school_values(frame, name, rows, default)
+            got = _series_values(frame[name] if name in frame.columns else None, rows, default)
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), name
 
 

@@ -113,18 +113,12 @@ def _col_into(frame: pd.DataFrame, name: str, out: np.ndarray, default: float = 
     return out
 
 
-def _school_values(frame: pd.DataFrame, name: str, rows: np.ndarray, default: float = 0.0,
-                   cast: bool = True) -> np.ndarray:
-    """Return ``_col(frame, name, default)[rows]`` as a fresh array, gathered straight from the
-    column (no float copy of every school first): the same values, so the same bits.
-    ``cast=False``: an integer or boolean column's values are left as they are (the caller
-    writes or multiplies them into floats: the same conversion)."""
-    return _series_values(frame[name] if name in frame.columns else None, rows, default, cast)
-
-
 def _series_values(col: pd.Series | None, rows: np.ndarray, default: float = 0.0,
                    cast: bool = True) -> np.ndarray:
-    """_school_values of a column already looked up (None: absent)."""
+    """Return ``_col(frame, name, default)[rows]`` of the column ``col`` (None: absent) as a
+    fresh array, gathered straight from the column (no float copy of every school first): the
+    same values, so the same bits.  ``cast=False``: an integer or boolean column's values are
+    left as they are (the caller writes or multiplies them into floats: the same conversion)."""
     if col is None:
         return np.full(len(rows), default, dtype=float)
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iubf":
@@ -348,7 +342,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     n = len(schools)
     n_st = len(STAGES)
     # enrolments straight into their (all primary, then all junior) layout; the other columns
-    # are gathered per unit straight from schools (_Summer, _school_values)
+    # are gathered per unit straight from schools (_Summer, _series_values)
     by_stage = {"students": np.empty(n_st * n)}
     num = {f"students_{st}": _col_into(schools, f"students_{st}", by_stage["students"][k * n:(k + 1) * n])
            for k, st in enumerate(STAGES)}
@@ -505,7 +499,7 @@ class _Summer:
             held.name = name
         return held.buf
 
-    def _values(self, name: str, merged: bool, src: np.ndarray, flat: np.ndarray,
+    def _values(self, name: str, src: np.ndarray, flat: np.ndarray,
                 share: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The column's values before any merge, in ``out`` if given (float64: the same
         values as a fresh array)."""
@@ -534,11 +528,11 @@ class _Summer:
         float64 array: the same values)."""
         if name == "av_all_classes":
             return self._av_all()
-        out = self._values(name, False, self.src, self.flat, self.share, out)
+        out = self._values(name, self.src, self.flat, self.share, out)
         mg = self.merge
         if mg is not None and name in _SUMMED:
             flat = mg.stage * len(self.schools) + mg.src
-            part = self._values(name, True, mg.src, flat, self.share_flat[flat])
+            part = self._values(name, mg.src, flat, self.share_flat[flat])
             total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
             out += 0.0
             out[mg.dest] = total[mg.stays]
