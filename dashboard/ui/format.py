@@ -404,9 +404,7 @@ def standard_name(item_id: str, lang: str) -> str:
     std = standards_table()
     if item_id not in std.index:
         return str(item_id)
-    if lang == "zh":  # the table's names keep ASCII brackets; Chinese text takes full-width ones
-        return str(std.loc[item_id, "chinese_name"]).replace("(", "（").replace(")", "）")
-    return str(std.loc[item_id, "english_name"])
+    return str(std.loc[item_id, "chinese_name" if lang == "zh" else "english_name"])
 
 
 def failing_names(failing: object, scheme: str, lang: str, *, short: bool = False) -> str:

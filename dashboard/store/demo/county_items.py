@@ -79,10 +79,10 @@ def _music_art_rooms(year: int, regular: pd.DataFrame) -> _Row:
         "value": "false" if len(short) else "true",
         "passed": short.empty,
         "evidence": (
-            f"{year}年 {len(regular)} 所小学、初中(不含教学点)中 {len(regular) - len(short)} 所"
+            f"{year}年 {len(regular)} 所小学、初中（不含教学点）中 {len(regular) - len(short)} 所"
             "按每12个班配齐音乐、美术专用教室"
-            + (f";未配齐:{'、'.join(short)}" if len(short) else "")
-            + "(示例数据)"
+            + (f"；未配齐：{'、'.join(short)}" if len(short) else "")
+            + "（示例数据）"
         ),
     }
 
@@ -100,10 +100,10 @@ def _school_size(year: int, regular: pd.DataFrame) -> _Row:
         "value": str(int(size.max())),
         "passed": over.empty,
         "evidence": (
-            f"{year}年义务教育学校最大规模 {int(size.max())} 人;"
+            f"{year}年义务教育学校最大规模 {int(size.max())} 人；"
             f"超过规模上限的学校 {len(over)} 所"
-            + (":" + "、".join(f"{name} {n} 人" for name, n in over.items()) if len(over) else "")
-            + "(示例数据)"
+            + ("：" + "、".join(f"{name} {n} 人" for name, n in over.items()) if len(over) else "")
+            + "（示例数据）"
         ),
     }
 
@@ -123,8 +123,8 @@ def _class_size(year: int, regular: pd.DataFrame) -> list[_Row]:
                 "value": f"{largest:.1f}",
                 "passed": largest <= limit_size,
                 "evidence": (
-                    f"{year}年{stage_zh}各校平均班额最大 {largest:.1f} 人;平均班额超过"
-                    f" {limit_size:g} 人的学校 {int((average > limit_size).sum())} 所(示例数据)"
+                    f"{year}年{stage_zh}各校平均班额最大 {largest:.1f} 人；平均班额超过"
+                    f" {limit_size:g} 人的学校 {int((average > limit_size).sum())} 所（示例数据）"
                 ),
             }
         )
@@ -142,8 +142,8 @@ def _rotation_rate(year: int, rotation: dict[str, int]) -> _Row:
         "value": f"{rate:.1f};{backbone:.1f}",
         "passed": rate >= _threshold("G11") and backbone >= _G11_BACKBONE,
         "evidence": (
-            f"{year}年交流轮岗 {rotation['rotated']} 人,符合交流条件(在同一学校任教满6年)"
-            f" {rotation['eligible']} 人;交流教师中骨干教师 {rotation['backbone']} 人(示例数据)"
+            f"{year}年交流轮岗 {rotation['rotated']} 人，符合交流条件（在同一学校任教满6年）"
+            f" {rotation['eligible']} 人；交流教师中骨干教师 {rotation['backbone']} 人（示例数据）"
         ),
     }
 
@@ -157,6 +157,6 @@ def _years_recognised(year: int) -> _Row:
         "value": str(years),
         "passed": years >= _threshold("P1"),
         "evidence": (
-            f"{_BASIC_RECOGNISED}年通过国家义务教育基本均衡发展认定,此后年度监测保持(示例数据)"
+            f"{_BASIC_RECOGNISED}年通过国家义务教育基本均衡发展认定，此后年度监测保持（示例数据）"
         ),
     }
