@@ -57,13 +57,20 @@ def _rotation_facts(p: Plan, wall: float, limit: float) -> dict:
                          "meets_share": r.meets_share, "meets_backbone": r.meets_backbone}}
 
 
+# years at the school for a teacher to be eligible: the default (6, ~60 % of the synthetic roster
+# eligible: the least rotation far above what the CVs need) and 13 (~13 %: the least rotation near
+# what the CVs need, the stock short; at 14 years the stock cannot reach the CV limits at all)
+ROTATION_YEARS = (6, 13)
+
+
 def _rotation_plans(data, teachers, label: str, limit: float, figures: dict) -> None:
     """Quality transfers with the rotation rule (G11) on, per stage (docs/method.md §9.4)."""
-    for stage in ("primary", "junior"):
-        t0 = time.monotonic()
-        p = plan(data, PlanGoal("quality", stage, "transfers"), PlanConstraints(rotation=True),
-                 teachers=teachers, time_limit_s=limit)
-        figures[f"rotation_{label}_quality_{stage}"] = _rotation_facts(p, time.monotonic() - t0, limit)
+    for years in ROTATION_YEARS:
+        for stage in ("primary", "junior"):
+            t0 = time.monotonic()
+            p = plan(data, PlanGoal("quality", stage, "transfers"),
+                     PlanConstraints(rotation=True, min_years_at_school=years), teachers=teachers, time_limit_s=limit)
+            figures[f"rotation_{label}_quality_{stage}_{years}y"] = _rotation_facts(p, time.monotonic() - t0, limit)
 
 
 def rotation_run() -> dict:

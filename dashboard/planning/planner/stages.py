@@ -27,6 +27,7 @@ from dashboard.planning.planner.greedy import _greedy, _rotation_counts, _rotati
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import Triple, _match
 from dashboard.planning.planner.relaxation import _solve_lp
+from dashboard.planning.planner.rotation import _fill_rotation
 from dashboard.planning.planner.search import _basic_search, _single_bounds
 from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES
 from dashboard.planning.planner.transfers import _solve_flows
@@ -83,9 +84,17 @@ def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], fl
     greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, greedy))):
         return None
-    if not _rotation_holds(inst, *_rotation_counts(inst, greedy)[1:]):  # the greedy does not plan the rotation
+    return _with_rotation(inst, greedy)
+
+
+def _with_rotation(inst: _Inst, plan: list[Triple]) -> tuple[list[Triple], float] | None:
+    """Return a plan meeting the goal, completed by count-neutral moves until the rotation rows
+    hold (docs/method.md §9.5; unchanged without rotation), with its transfers; None when the
+    stock or the limits leave no such completion."""
+    filled = _fill_rotation(inst, plan)
+    if filled is None or not _rotation_holds(inst, *_rotation_counts(inst, filled)[1:]):
         return None
-    return greedy, float(sum(k for *_, k in greedy))
+    return filled, float(sum(k for *_, k in filled))
 
 
 def _largest_remainder(v: np.ndarray) -> np.ndarray:
@@ -112,9 +121,7 @@ def _rounded(inst: _Inst, lp: _Flows, deadline: Deadline) -> tuple[list[Triple],
     plan = _trim(inst, plan, deadline)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, plan))):
         return None
-    if not _rotation_holds(inst, *_rotation_counts(inst, plan)[1:]):  # rounding may lose a rotation move
-        return None
-    return plan, float(sum(k for *_, k in plan))
+    return _with_rotation(inst, plan)  # rounding may lose a rotation move
 
 
 def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
@@ -149,7 +156,7 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
 
 def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
     """Quality: the exact MILP (a large county's greedy plan first as the incumbent)."""
-    if len(inst.movable) > _GREEDY_FIRST_UNITS and not inst.cons.rotation:  # greedy ignores rotation
+    if len(inst.movable) > _GREEDY_FIRST_UNITS:
         found = _quality_large(inst, deadline)
         if found is not None:
             return found
