@@ -1,10 +1,12 @@
 """The transfer part of a plan and its proof: the fewest transfers that reach the teacher part
 of the goal, with the status of what is proven (docs/method.md §9).
 
-Large counties (over 120 movable units): the greedy plan is the incumbent; the fewest moves of
-each attribute alone (a relaxation) give a first proven bound; the full model then runs with
-the incumbent as a cutoff (objective ≤ incumbent − 1): its infeasibility proves the incumbent
-optimal, its plan improves on it, and its dual bound is a bound of the whole problem."""
+Large counties (over 80 movable units): the greedy plan is the incumbent (with rotation,
+completed by count-neutral moves, :mod:`.rotation`); the linear relaxation gives a proven bound
+and a plan to round; the full model then runs with the incumbent as a cutoff (objective ≤
+incumbent − 1): its infeasibility proves the incumbent optimal, its plan improves on it, and its
+dual bound is a bound of the whole problem.  With rotation, an incumbent moving exactly the
+least rotation is optimal at once: every plan moves at least that many (docs/method.md §9.5)."""
 
 from __future__ import annotations
 
@@ -129,6 +131,8 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
     then the model with the cutoff when time is left (docs/method.md §9.5)."""
     total = deadline.left()
     found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
+    if found is not None and found[1] <= inst.rotation_min:  # every plan moves at least that many (§9.4)
+        return _TransferResult(PlanStatus.OPTIMAL, found[1], found[1], found[0], method="greedy+rotation")
     lp = _solve_lp(inst, _Relax(), deadline.share(_LP_SHARE))
     if lp.status == "infeasible":  # the relaxation has no solution: neither has the problem
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
