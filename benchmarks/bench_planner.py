@@ -60,17 +60,17 @@ def _rotation_facts(p: Plan, wall: float, limit: float) -> dict:
 # years at the school for a teacher to be eligible: the default (6, ~60 % of the synthetic roster
 # eligible: the least rotation far above what the CVs need) and 13 (~13 %: the least rotation near
 # what the CVs need, the stock short; at 14 years the stock cannot reach the CV limits at all)
-ROTATION_YEARS = (6, 13)
+ROTATION_RUNS = (("quality", 6), ("quality", 13), ("basic", 6))  # (scheme, years)
 
 
 def _rotation_plans(data, teachers, label: str, limit: float, figures: dict) -> None:
-    """Quality transfers with the rotation rule (G11) on, per stage (docs/method.md §9.4)."""
-    for years in ROTATION_YEARS:
+    """Transfers with the rotation rule (G11) on, per stage (docs/method.md §9.4)."""
+    for scheme, years in ROTATION_RUNS:
         for stage in ("primary", "junior"):
             t0 = time.monotonic()
-            p = plan(data, PlanGoal("quality", stage, "transfers"),
+            p = plan(data, PlanGoal(scheme, stage, "transfers"),
                      PlanConstraints(rotation=True, min_years_at_school=years), teachers=teachers, time_limit_s=limit)
-            figures[f"rotation_{label}_quality_{stage}_{years}y"] = _rotation_facts(p, time.monotonic() - t0, limit)
+            figures[f"rotation_{label}_{scheme}_{stage}_{years}y"] = _rotation_facts(p, time.monotonic() - t0, limit)
 
 
 def rotation_run() -> dict:

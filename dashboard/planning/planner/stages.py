@@ -187,8 +187,27 @@ def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
         prewarm()  # the solver's worker loads while the greedy plan is computed
     if inst.goal.scheme == "quality":
         return _quality_transfers(inst, deadline)
-    # basic: piecewise-linear relaxation for the bound, tangent models for the plans
+    return _basic_transfers(inst, deadline)
+
+
+def _basic_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
+    """Basic: piecewise-linear relaxation for the bound, tangent models for the plans.  A large
+    county with rotation first takes the greedy plan completed by count-neutral moves (§9.5):
+    optimal when it moves exactly the least rotation, else the plan kept if the search finds none
+    or a worse one, its bound the search's or the least rotation (a row of the problem)."""
+    found = None
+    if inst.rotation_min and len(inst.movable) > _GREEDY_FIRST_UNITS:
+        found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
+        if found is not None and found[1] <= inst.rotation_min:
+            return _TransferResult(PlanStatus.OPTIMAL, found[1], found[1], found[0], method="greedy+rotation")
     best, lower, infeasible = _basic_search(inst, _Relax(), deadline.share(1 - _EXPLAIN_SHARE / 2))
+    if found is not None:
+        bound = max(lower, float(inst.rotation_min))
+        planned = _planned(inst, PlanStatus.FEASIBLE, best, bound) if best is not None else None
+        if planned is None or planned.objective > found[1]:
+            return _TransferResult(PlanStatus.FEASIBLE, found[1], min(bound, found[1]), found[0],
+                                   method="greedy+rotation")
+        return planned
     if best is None and infeasible:
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
     if best is None:  # no plan found, none proven impossible: undecided
