@@ -422,18 +422,18 @@ def test_the_staged_path_with_rotation_against_brute_force(name, monkeypatch):
     assert all(m.from_school_id != m.to_school_id for m in p.moves)
 
 
-def test_basic_staged_path_with_rotation_moves_the_least_rotation(monkeypatch):
-    """Basic scheme, three equal schools (with mid-title teachers: B6 has a county total) taken as
-    large: the goal holds already, so the plan is the least rotation (⌈10 % of 66⌉ = 7: a 3-cycle
-    and two swaps) in count-neutral moves, optimal because every plan moves at least that many;
-    the engine's re-check passes.  (With two schools no 3-cycle exists: the completion moves 6,
-    `feasible` with bound 5, and the search then proves 5.)"""
-    schools, roster = county([(300, [(10, 1, 1, 1, 0), (6, 1, 0, 0, 1), (6, 1, 1, 0, 0)])] * 3)
-    monkeypatch.setattr(stages, "_GREEDY_FIRST_UNITS", 1)
+@pytest.mark.parametrize(("schools_n", "least", "method"), [(3, 7, "greedy+rotation"), (2, 5, "milp")])
+def test_basic_with_rotation_moves_the_least_rotation(schools_n, least, method):
+    """Basic scheme, equal schools (with mid-title teachers: B6 has a county total), the goal
+    holding already: the plan moves the least rotation, ⌈10 % of eligible⌉.  Three schools: the
+    count-neutral completion (a 3-cycle and two swaps) is it, optimal at once since every plan
+    moves at least that many.  Two schools: no 3-cycle exists, the completion moves 6 (bound 5)
+    and the search proves 5.  The engine's re-check passes."""
+    schools, roster = county([(300, [(10, 1, 1, 1, 0), (6, 1, 0, 0, 1), (6, 1, 1, 0, 0)])] * schools_n)
     p = plan(schools, PlanGoal("basic", "primary", "transfers"), PlanConstraints(rotation=True), teachers=roster,
              time_limit_s=10)
     _claims_hold(p)
-    assert p.status == PlanStatus.OPTIMAL and p.method == "greedy+rotation"
-    assert p.transfers == p.objective == 7 and p.check.passed
+    assert p.status == PlanStatus.OPTIMAL and p.method == method
+    assert p.transfers == p.objective == least and p.check.passed
     assert p.rotation.meets_share and p.rotation.meets_backbone
     assert all(m.from_school_id != m.to_school_id for m in p.moves)

@@ -191,12 +191,13 @@ def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
 
 
 def _basic_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
-    """Basic: piecewise-linear relaxation for the bound, tangent models for the plans.  A large
-    county with rotation first takes the greedy plan completed by count-neutral moves (§9.5):
-    optimal when it moves exactly the least rotation, else the plan kept if the search finds none
-    or a worse one, its bound the search's or the least rotation (a row of the problem)."""
+    """Basic: piecewise-linear relaxation for the bound, tangent models for the plans.  With
+    rotation the greedy plan completed by count-neutral moves comes first, whatever the county's
+    size (§9.5; the search alone found no plan on the demo within 5 s): optimal when it moves
+    exactly the least rotation, else kept if the search finds none or a worse one, its bound the
+    search's or the least rotation (a row of the problem)."""
     found = None
-    if inst.rotation_min and len(inst.movable) > _GREEDY_FIRST_UNITS:
+    if inst.rotation_min:
         found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
         if found is not None and found[1] <= inst.rotation_min:
             return _TransferResult(PlanStatus.OPTIMAL, found[1], found[1], found[0], method="greedy+rotation")
