@@ -375,8 +375,8 @@ def test_the_block_is_sparse():
 def test_the_rotation_fill_changes_no_count(spec, recent, years):
     """The count-neutral completion: from no move, the moves it adds meet the rotation rows,
     move no teacher twice beyond a unit's eligible stock, join two different schools and leave
-    every unit's count of every class as it was; it adds at most one move beyond the least
-    total the rows allow (and reaches that least total when it adds no 3-cycle remainder)."""
+    every unit's count of every class as it was; it adds at most two moves beyond the least
+    total the rows allow (a swap where a 3-cycle was wanted, in each of its two groups)."""
     schools, roster = instance(spec)
     year = int(schools["year"].iloc[0])
     roster.loc[roster.index[:recent], "start_year_at_school"] = year - 1
@@ -396,7 +396,7 @@ def test_the_rotation_fill_changes_no_count(spec, recent, years):
     _, moved, backbone = _rotation_counts(inst, filled)
     assert (net == 0).all() and (sent <= inst.elig).all()
     assert moved >= inst.rotation_min and backbone >= 0.2 * moved - 1e-9
-    assert moved <= max(inst.rotation_min, 2) + 1
+    assert moved <= max(inst.rotation_min, 2) + 2
 
 
 @pytest.mark.parametrize("name", sorted(CASES) + ["twin"])

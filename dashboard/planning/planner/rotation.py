@@ -7,8 +7,9 @@ of one class.  Every school keeps its head count and each attribute's count, so 
 the kept minimums and the staffing floors hold as before; each move is a real move between two
 different schools of a named eligible teacher (the stock left per school and class), within the
 distance limit and the moves per school.  The least total is T = max(moved, least rotation,
-⌈(moved − backbone moved) / 0.8⌉); the fill reaches T exactly unless a single move is left over
-(then T + 1) or the stock runs out (None).  A heuristic for the large-county incumbent: the
+⌈(moved − backbone moved) / 0.8⌉); the fill reaches T exactly where three schools can rotate a
+class, else it may move one or two more (a swap where a 3-cycle was wanted), or the stock runs
+out (None).  A heuristic for the large-county incumbent: the
 plan's status comes from the bound (:mod:`.stages`), never from this module."""
 
 from __future__ import annotations
