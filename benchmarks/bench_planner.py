@@ -15,9 +15,10 @@ import statistics
 import time
 from pathlib import Path
 
+from benchmarks.roster import synthetic_roster
 from benchmarks.synthetic import synthetic_country
 from dashboard.method.engine import evaluate
-from dashboard.planning.planner import MODES, Plan, PlanGoal, plan, preview
+from dashboard.planning.planner import MODES, Plan, PlanConstraints, PlanGoal, plan, preview
 from dashboard.store.snapshots import read_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,44 @@ def _timed_plans(data, label: str, limit: float, figures: dict, modes=MODES) -> 
             t0 = time.monotonic()
             p = plan(data, PlanGoal(scheme, stage, mode), time_limit_s=limit)
             figures[f"plan_{label}_{scheme}_{stage}_{mode}"] = _facts(p, time.monotonic() - t0, limit)
+
+
+def _rotation_facts(p: Plan, wall: float, limit: float) -> dict:
+    r = p.rotation
+    return {**_facts(p, wall, limit), "load_1min": round(os.getloadavg()[0], 2),
+            "rotation": {"eligible": r.eligible, "rotated": r.rotated, "backbone": r.backbone,
+                         "meets_share": r.meets_share, "meets_backbone": r.meets_backbone}}
+
+
+# years at the school for a teacher to be eligible: the default (6, ~60 % of the synthetic roster
+# eligible: the least rotation far above what the CVs need) and 13 (~13 %: the least rotation near
+# what the CVs need, the stock short; at 14 years the stock cannot reach the CV limits at all)
+ROTATION_RUNS = (("quality", 6), ("quality", 13), ("basic", 6))  # (scheme, years)
+
+
+def _rotation_plans(data, teachers, label: str, limit: float, figures: dict) -> None:
+    """Transfers with the rotation rule (G11) on, per stage (docs/method.md §9.4)."""
+    for scheme, years in ROTATION_RUNS:
+        for stage in ("primary", "junior"):
+            t0 = time.monotonic()
+            p = plan(data, PlanGoal(scheme, stage, "transfers"),
+                     PlanConstraints(rotation=True, min_years_at_school=years), teachers=teachers, time_limit_s=limit)
+            figures[f"rotation_{label}_{scheme}_{stage}_{years}y"] = _rotation_facts(p, time.monotonic() - t0, limit)
+
+
+def rotation_run() -> dict:
+    """The rotation figures (``python -m benchmarks planner_rotation``): the demo with its roster,
+    the synthetic counties with the roster of :mod:`benchmarks.roster`."""
+    figures: dict[str, dict] = {}
+    if (DEMO / "meta.json").exists():
+        snap = read_snapshot(DEMO)
+        _rotation_plans(snap, None, "demo", DEMO_LIMIT_S, figures)
+    sizes = [x for x in os.environ.get("JUNHENG_BENCH_SIZES", ",".join(SYNTHETIC)).split(",") if x in SYNTHETIC]
+    for label in sizes:
+        schools, limit = SYNTHETIC[label]
+        county = synthetic_country(n_counties=1, schools_per_county=schools, seed=SYNTHETIC_SEED)
+        _rotation_plans(county, synthetic_roster(county, SYNTHETIC_SEED), f"synthetic_{label}", limit, figures)
+    return {"figures": figures, "summary": {"load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()]}}
 
 
 def _preview_p95(snap, ev) -> dict:

@@ -19,15 +19,21 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 from test_planner import instance
 from test_planner_status import _claims_hold
 
 from dashboard.method.engine import evaluate
-from dashboard.method.standards import scheme_ids
-from dashboard.planning.planner import PlanConstraints, PlanGoal, PlanStatus, plan
-from dashboard.planning.planner.flows import _Flows
+from dashboard.method.standards import DEFAULT_PARAMS, scheme_ids
+from dashboard.planning.planner import PlanConstraints, PlanGoal, PlanStatus, plan, stages
+from dashboard.planning.planner import transfers as tr
+from dashboard.planning.planner.deadline import Deadline
+from dashboard.planning.planner.flows import _columns, _Flows, _Relax
+from dashboard.planning.planner.greedy import _rotation_counts
 from dashboard.planning.planner.instance import _instance
 from dashboard.planning.planner.moves import _match
+from dashboard.planning.planner.relaxation import _solve_lp
+from dashboard.planning.planner.rotation import _fill_rotation
 from dashboard.planning.scenario import Transfer, apply_actions, roster_attributes
 
 ATTRS = ("above_degree", "mid_title", "backbone", "pe_art")
@@ -281,3 +287,153 @@ def test_a_self_pair_left_by_a_feasible_solution_is_not_counted():
     assert res.objective == 1.0 and res.status == PlanStatus.FEASIBLE and res.bound == 0.0
     proven = _planned(inst, PlanStatus.FEASIBLE, _Flows("feasible", gives, takes, [], 3.0, 1.0), 1.0)
     assert proven.objective == 1.0 and proven.status == PlanStatus.OPTIMAL  # it meets the bound
+
+
+# ------------------------------------- the real-move rows in sparse form (docs/method.md §9.4)
+# One class-flow column F_c per class, Σ_u out[u, c] − F_c = 0, and out[m, c] + in[m, c] − F_c ≤ 0
+# per unit and class (3 non-zeros each).  The dense form (each row holding the class's every
+# out-flow) has the same feasible set in the flows: both give the same optimum, status and bound.
+
+GOAL = PlanGoal("quality", "primary", "transfers")
+
+
+def _dense_rows(mdl: tr._Model) -> None:
+    """The rows as they were: out[m, c] + in[m, c] − Σ_u out[u, c] ≤ 0, every out-flow of the class
+    in each row (the class-flow columns left free)."""
+    inst, cols = mdl.inst, mdl.cols
+    M, K = cols.M, cols.K
+    keep = np.flatnonzero(inst.elig.ravel() > 0)
+    per_class = (sparse.kron(sparse.csr_matrix(np.ones((1, M))), sparse.identity(K)) @ cols.E_out).tocsr()
+    mdl.rows.add(cols.pad((cols.E_out + cols.E_in).tocsr()[keep] - per_class[keep % K]), -np.inf, 0)
+
+
+def _both(inst, monkeypatch, lp: bool = False):
+    """Return (sparse, dense) results of the MILP (or, ``lp``, of the linear relaxation)."""
+    def solve():
+        if lp:
+            return _solve_lp(inst, _Relax(), Deadline.after(20))
+        return tr._solve_flows(inst, _Relax(), deadline=Deadline.after(20))
+
+    sparse_form = solve()
+    with monkeypatch.context() as m:
+        m.setattr(tr, "_add_real_move_rows", _dense_rows)
+        dense_form = solve()
+    return sparse_form, dense_form
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sparse_and_dense_rows_give_the_same_optimum(name, monkeypatch):
+    spec, recent, _ = CASES[name]
+    schools, roster = county(spec, recent)
+    inst = _instance(schools, GOAL, CONS, roster, DEFAULT_PARAMS, None)
+    a, b = _both(inst, monkeypatch)
+    assert a.status == b.status == "optimal"
+    assert a.objective == b.objective >= inst.rotation_min
+    lp_a, lp_b = _both(inst, monkeypatch, lp=True)
+    assert lp_a.bound == pytest.approx(lp_b.bound, abs=1e-6)
+
+
+group = st.tuples(st.integers(1, 4), st.integers(0, 1), st.integers(0, 1), st.integers(0, 1), st.integers(0, 1))
+school = st.tuples(st.integers(60, 260), st.lists(group, min_size=1, max_size=3))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=st.lists(school, min_size=2, max_size=4), recent=st.integers(0, 3))
+def test_random_counties_sparse_equals_dense(spec, recent, monkeypatch):
+    schools, roster = instance(spec)
+    year = int(schools["year"].iloc[0])
+    roster.loc[roster.index[:recent], "start_year_at_school"] = year - 1  # a few not eligible
+    inst = _instance(schools, GOAL, CONS, roster, DEFAULT_PARAMS, None)
+    a, b = _both(inst, monkeypatch)
+    assert a.status == b.status
+    if a.status == "optimal":
+        assert a.objective == b.objective
+
+
+def test_the_block_is_sparse():
+    """40 schools of 3 classes each: the block holds ≤ 3 non-zeros per row plus the K equalities'
+    M + 1 each (the dense form: M + 2 per row)."""
+    spec = [(120 + 7 * i, [(2, 1, 0, 1, 0), (3, 0, 1, 0, 0), (2, 1, 1, 0, 1), (4, 0, 0, 0, 0)]) for i in range(40)]
+    schools, roster = instance(spec)
+    inst = _instance(schools, GOAL, CONS, roster, DEFAULT_PARAMS, None)
+    cols = _columns(inst, _Relax(), "exact", None)
+    mdl = tr._model(inst, _Relax(), cols)
+    tr._add_real_move_rows(mdl)
+    M, K = cols.M, cols.K
+    rows = int((inst.elig > 0).sum())
+    nnz = sum(b.nnz for b in mdl.rows.blocks)
+    assert cols.nF == K and M == 40 and rows == 3 * 40  # mid title is no class attribute of quality
+    assert nnz <= 3 * rows + M * K + K
+    assert nnz < rows * (M + 1) / 5  # what the dense rows held
+
+
+# ------------------------------------------- large counties: the staged path with rotation (§9.5)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=st.lists(school, min_size=2, max_size=5), recent=st.integers(0, 4), years=st.sampled_from([1, 6]))
+def test_the_rotation_fill_changes_no_count(spec, recent, years):
+    """The count-neutral completion: from no move, the moves it adds meet the rotation rows,
+    move no teacher twice beyond a unit's eligible stock, join two different schools and leave
+    every unit's count of every class as it was; it adds at most two moves beyond the least
+    total the rows allow (a swap where a 3-cycle was wanted, in each of its two groups)."""
+    schools, roster = instance(spec)
+    year = int(schools["year"].iloc[0])
+    roster.loc[roster.index[:recent], "start_year_at_school"] = year - 1
+    cons = PlanConstraints(rotation=True, keep_minimums=False, cv_margin=0.0, min_years_at_school=years)
+    inst = _instance(schools, GOAL, cons, roster, DEFAULT_PARAMS, None)
+    filled = _fill_rotation(inst, [])
+    if filled is None:  # some class of stock ran out: the fill claims nothing
+        return
+    net = np.zeros(inst.elig.shape)
+    for i, j, c, k in filled:
+        assert i != j and k > 0
+        net[i, c] -= k
+        net[j, c] += k
+    sent = np.zeros(inst.elig.shape)
+    for i, _, c, k in filled:
+        sent[i, c] += k
+    _, moved, backbone = _rotation_counts(inst, filled)
+    assert (net == 0).all() and (sent <= inst.elig).all()
+    assert moved >= inst.rotation_min and backbone >= 0.2 * moved - 1e-9
+    assert moved <= max(inst.rotation_min, 2) + 2
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + ["twin"])
+def test_the_staged_path_with_rotation_against_brute_force(name, monkeypatch):
+    """Every county taken as large (the staged path: greedy incumbent completed by count-neutral
+    moves, the relaxation's bound, rounding, the MILP with the cutoff): its plan passes the
+    engine, its bound is at most the brute-force optimum, and "optimal" only at that optimum."""
+    spec, recent, kmax = CASES[name] if name != "twin" else (TWIN, None, 5)
+    schools, roster = county(spec, recent)
+    cons = CONS if name != "twin" else PlanConstraints(rotation=True)
+    truth = engine_least_moves(schools, roster, CONS, kmax)
+    monkeypatch.setattr(stages, "_GREEDY_FIRST_UNITS", 1)
+    staged = []
+    large = stages._quality_large
+    monkeypatch.setattr(stages, "_quality_large", lambda *a: staged.append(large(*a)) or staged[-1])
+    p = plan(schools, GOAL, cons, teachers=roster, time_limit_s=10)
+    _claims_hold(p)
+    assert staged and staged[0] is not None  # the staged path gave the plan (its own or its cutoff model's)
+    assert p.status.has_plan and p.check.passed and truth is not None
+    assert p.lower_bound <= truth + 1e-9 <= p.objective + 1e-9
+    assert p.status != PlanStatus.OPTIMAL or p.objective == truth
+    assert p.rotation.meets_share and p.rotation.meets_backbone
+    assert all(m.from_school_id != m.to_school_id for m in p.moves)
+
+
+@pytest.mark.parametrize(("schools_n", "least", "method"), [(3, 7, "greedy+rotation"), (2, 5, "milp")])
+def test_basic_with_rotation_moves_the_least_rotation(schools_n, least, method):
+    """Basic scheme, equal schools (with mid-title teachers: B6 has a county total), the goal
+    holding already: the plan moves the least rotation, ⌈10 % of eligible⌉.  Three schools: the
+    count-neutral completion (a 3-cycle and two swaps) is it, optimal at once since every plan
+    moves at least that many.  Two schools: no 3-cycle exists, the completion moves 6 (bound 5)
+    and the search proves 5.  The engine's re-check passes."""
+    schools, roster = county([(300, [(10, 1, 1, 1, 0), (6, 1, 0, 0, 1), (6, 1, 1, 0, 0)])] * schools_n)
+    p = plan(schools, PlanGoal("basic", "primary", "transfers"), PlanConstraints(rotation=True), teachers=roster,
+             time_limit_s=10)
+    _claims_hold(p)
+    assert p.status == PlanStatus.OPTIMAL and p.method == method
+    assert p.transfers == p.objective == least and p.check.passed
+    assert p.rotation.meets_share and p.rotation.meets_backbone
+    assert all(m.from_school_id != m.to_school_id for m in p.moves)

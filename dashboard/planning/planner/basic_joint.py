@@ -68,8 +68,8 @@ class _Teachers:
     minimums, rotation) and, per teacher CV, its count change per movable unit."""
 
     inst: _Inst
-    nf: int
-    cost: np.ndarray  # teachers moved per flow column
+    nf: int  # the transfer model's columns (flows, then any class flows F_c)
+    cost: np.ndarray  # teachers moved per column
     rows: list[sparse.csr_matrix]
     lo: list[np.ndarray]
     hi: list[np.ndarray]
@@ -86,9 +86,12 @@ def _teachers(inst: _Inst) -> _Teachers:
     _add_stock_rows(mdl)
     _add_school_rows(mdl)
     _add_rotation_rows(mdl)
-    change = {n: cols.unit_sum(_coef(n, inst.attrs, inst.classes), mdl.D) for n in inst.names}
-    return _Teachers(inst, cols.nf, np.asarray(cols.E_out.sum(axis=0)).ravel(), list(mdl.rows.blocks),
-                     list(mdl.rows.lo), list(mdl.rows.hi), change, cols.E_out, cols.E_in, cols)
+    # every column of the transfer model: the flows, then (rotation, docs/method.md §9.4) the class flows F_c
+    change = {n: cols.pad(cols.unit_sum(_coef(n, inst.attrs, inst.classes), mdl.D)) for n in inst.names}
+    cost = np.zeros(cols.nvar)
+    cost[: cols.nf] = np.asarray(cols.E_out.sum(axis=0)).ravel()
+    return _Teachers(inst, cols.nvar, cost, list(mdl.rows.blocks), list(mdl.rows.lo), list(mdl.rows.hi), change,
+                     cols.pad(cols.E_out), cols.pad(cols.E_in), cols)
 
 
 def _cv_and_slope(inst: _Inst, counts: np.ndarray, n: str) -> tuple[float, np.ndarray]:
@@ -195,7 +198,7 @@ def _triples(tm: _Teachers, x: np.ndarray) -> list[Triple]:
     inst, cols = tm.inst, tm.cols
     M, K = len(inst.movable), len(inst.classes)
     if cols.use_pairs:
-        xv = x.reshape(len(cols.pa), K)
+        xv = x[: cols.nf].reshape(len(cols.pa), K)
         return [(int(cols.pa[p]), int(cols.pb[p]), int(c), int(xv[p, c])) for p, c in zip(*np.nonzero(xv))]
     out = (tm.out @ x).reshape(M, K)
     inn = (tm.inn @ x).reshape(M, K)

@@ -79,6 +79,7 @@ class _Columns:
     npw: int  # λ and y columns
     relieved: np.ndarray  # per-school rule: the units that may leave a teacher minimum at 85 %
     rule_names: tuple[str, ...]  # ... one binary per such unit and name (relieved or not)
+    nF: int = 0  # rotation's real-move rows: one column per class, its total flow F_c (last)
 
     @property
     def nz(self) -> int:
@@ -88,6 +89,11 @@ class _Columns:
     @property
     def nvar(self) -> int:
         """Return the number of columns."""
+        return self.nf + self.nh + self.nz + self.npw + self.ny + self.nF
+
+    @property
+    def Fcol(self) -> int:
+        """Return the first class-flow column F_c (docs/method.md §9.4; the last K columns)."""
         return self.nf + self.nh + self.nz + self.npw + self.ny
 
     @property
@@ -171,6 +177,8 @@ def _columns(inst: _Inst, relax: _Relax, basic_mode: str, bps: dict[str, list[fl
     relieved = np.zeros(0, dtype=np.int64)
     if inst.relief is not None and "keep_minimums" not in relax.drop:
         relieved = np.flatnonzero(inst.relief > 0)
+    # per-unit flows under the rotation rows: the real-move rows read each class's total flow
+    real_moves = inst.cons.rotation and "rotation" not in relax.drop and not use_pairs
     return _Columns(M=M, K=K, use_pairs=use_pairs, nf=nf, nh=nh, names=names, hire_name=hire_name, pa=pa, pb=pb,
                     E_out=E_out, E_in=E_in, pw_at=pw_at, npw=npw, relieved=relieved,
-                    rule_names=inst.names if len(relieved) else ())
+                    rule_names=inst.names if len(relieved) else (), nF=K if real_moves else 0)

@@ -42,11 +42,17 @@ class _Problem:
     R: np.ndarray  # (k,) county totals
     caps: np.ndarray  # (k,) caps on Σ C²/P
 
+    @property
+    def R2(self) -> np.ndarray:
+        """Return each county total squared; infinite for a total of 0 (a count no transfer
+        changes, its CV 0 in the basic composite here; no 0/0)."""
+        return np.where(self.R > 0, self.R * self.R, np.inf)
+
     def violation(self, Q: np.ndarray) -> float:
         """Return the weighted excess over the CV limits of the Σ C²/P values ``Q``."""
         inst = self.inst
         if inst.goal.scheme == "basic":
-            v = np.maximum(self.P * Q / (self.R * self.R) - 1, 0)
+            v = np.maximum(self.P * Q / self.R2 - 1, 0)
             return max(float(np.sqrt(v).sum()) + inst.resource_cv - BASIC_CV_COUNT * inst.tau, 0.0)
         return float(np.sum(np.maximum(Q - self.caps, 0) / self.caps))
 
@@ -54,7 +60,7 @@ class _Problem:
         """Return :meth:`violation` of each column of ``Qs`` (k, n), at once."""
         inst = self.inst
         if inst.goal.scheme == "basic":
-            v = np.maximum(self.P * Qs / (self.R * self.R)[:, None] - 1, 0)
+            v = np.maximum(self.P * Qs / self.R2[:, None] - 1, 0)
             return np.maximum(np.sqrt(v).sum(axis=0) + inst.resource_cv - BASIC_CV_COUNT * inst.tau, 0.0)
         return np.sum(np.maximum(Qs - self.caps[:, None], 0) / self.caps[:, None], axis=0)
 
@@ -130,9 +136,9 @@ def _can_give(prob: _Problem, st: _State, c: int, ok_give_all: np.ndarray) -> np
 
 def _weights(prob: _Problem, Q: np.ndarray) -> np.ndarray:
     """Return the weight of each count's ΔQ in the violation (its local slope)."""
-    v = np.maximum(prob.P * Q / (prob.R * prob.R) - 1, 0)
+    v = np.maximum(prob.P * Q / prob.R2 - 1, 0)
     if prob.inst.goal.scheme == "basic":
-        return prob.P / (2 * prob.R * prob.R * np.maximum(np.sqrt(v), 1e-9))
+        return prob.P / (2 * prob.R2 * np.maximum(np.sqrt(v), 1e-9))
     return np.where(Q > prob.caps, 1 / prob.caps, _OFF_CAP_WEIGHT / prob.caps)
 
 

@@ -1,10 +1,12 @@
 """The transfer part of a plan and its proof: the fewest transfers that reach the teacher part
 of the goal, with the status of what is proven (docs/method.md §9).
 
-Large counties (over 120 movable units): the greedy plan is the incumbent; the fewest moves of
-each attribute alone (a relaxation) give a first proven bound; the full model then runs with
-the incumbent as a cutoff (objective ≤ incumbent − 1): its infeasibility proves the incumbent
-optimal, its plan improves on it, and its dual bound is a bound of the whole problem."""
+Large counties (over 80 movable units): the greedy plan is the incumbent (with rotation,
+completed by count-neutral moves, :mod:`.rotation`); the linear relaxation gives a proven bound
+and a plan to round; the full model then runs with the incumbent as a cutoff (objective ≤
+incumbent − 1): its infeasibility proves the incumbent optimal, its plan improves on it, and its
+dual bound is a bound of the whole problem.  With rotation, an incumbent moving exactly the
+least rotation is optimal at once: every plan moves at least that many (docs/method.md §9.5)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from dashboard.planning.planner.greedy import _greedy, _rotation_counts, _rotati
 from dashboard.planning.planner.instance import _Inst
 from dashboard.planning.planner.moves import Triple, _match
 from dashboard.planning.planner.relaxation import _solve_lp
+from dashboard.planning.planner.rotation import _fill_rotation
 from dashboard.planning.planner.search import _basic_search, _single_bounds
 from dashboard.planning.planner.solver import HARD_DEADLINE_VARIABLES
 from dashboard.planning.planner.transfers import _solve_flows
@@ -83,9 +86,17 @@ def _greedy_incumbent(inst: _Inst, deadline: Deadline) -> tuple[list[Triple], fl
     greedy = _greedy(inst, _GREEDY_STEPS_PER_UNIT * len(inst.movable), deadline, batch=True)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, greedy))):
         return None
-    if not _rotation_holds(inst, *_rotation_counts(inst, greedy)[1:]):  # the greedy does not plan the rotation
+    return _with_rotation(inst, greedy)
+
+
+def _with_rotation(inst: _Inst, plan: list[Triple]) -> tuple[list[Triple], float] | None:
+    """Return a plan meeting the goal, completed by count-neutral moves until the rotation rows
+    hold (docs/method.md §9.5; unchanged without rotation), with its transfers; None when the
+    stock or the limits leave no such completion."""
+    filled = _fill_rotation(inst, plan)
+    if filled is None or not _rotation_holds(inst, *_rotation_counts(inst, filled)[1:]):
         return None
-    return greedy, float(sum(k for *_, k in greedy))
+    return filled, float(sum(k for *_, k in filled))
 
 
 def _largest_remainder(v: np.ndarray) -> np.ndarray:
@@ -112,9 +123,7 @@ def _rounded(inst: _Inst, lp: _Flows, deadline: Deadline) -> tuple[list[Triple],
     plan = _trim(inst, plan, deadline)
     if not _teacher_goal_met(inst, _counts_after(inst, *_net_from_triples(inst, plan))):
         return None
-    if not _rotation_holds(inst, *_rotation_counts(inst, plan)[1:]):  # rounding may lose a rotation move
-        return None
-    return plan, float(sum(k for *_, k in plan))
+    return _with_rotation(inst, plan)  # rounding may lose a rotation move
 
 
 def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
@@ -122,6 +131,8 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
     then the model with the cutoff when time is left (docs/method.md §9.5)."""
     total = deadline.left()
     found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
+    if found is not None and found[1] <= inst.rotation_min:  # every plan moves at least that many (§9.4)
+        return _TransferResult(PlanStatus.OPTIMAL, found[1], found[1], found[0], method="greedy+rotation")
     lp = _solve_lp(inst, _Relax(), deadline.share(_LP_SHARE))
     if lp.status == "infeasible":  # the relaxation has no solution: neither has the problem
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
@@ -149,7 +160,7 @@ def _quality_large(inst: _Inst, deadline: Deadline) -> _TransferResult | None:
 
 def _quality_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
     """Quality: the exact MILP (a large county's greedy plan first as the incumbent)."""
-    if len(inst.movable) > _GREEDY_FIRST_UNITS and not inst.cons.rotation:  # greedy ignores rotation
+    if len(inst.movable) > _GREEDY_FIRST_UNITS:
         found = _quality_large(inst, deadline)
         if found is not None:
             return found
@@ -176,8 +187,28 @@ def _transfer_plan(inst: _Inst, deadline: Deadline) -> _TransferResult:
         prewarm()  # the solver's worker loads while the greedy plan is computed
     if inst.goal.scheme == "quality":
         return _quality_transfers(inst, deadline)
-    # basic: piecewise-linear relaxation for the bound, tangent models for the plans
+    return _basic_transfers(inst, deadline)
+
+
+def _basic_transfers(inst: _Inst, deadline: Deadline) -> _TransferResult:
+    """Basic: piecewise-linear relaxation for the bound, tangent models for the plans.  With
+    rotation the greedy plan completed by count-neutral moves comes first, whatever the county's
+    size (§9.5; the search alone found no plan on the demo within 5 s): optimal when it moves
+    exactly the least rotation, else kept if the search finds none or a worse one, its bound the
+    search's or the least rotation (a row of the problem)."""
+    found = None
+    if inst.rotation_min:
+        found = _greedy_incumbent(inst, deadline.share(_GREEDY_SHARE))
+        if found is not None and found[1] <= inst.rotation_min:
+            return _TransferResult(PlanStatus.OPTIMAL, found[1], found[1], found[0], method="greedy+rotation")
     best, lower, infeasible = _basic_search(inst, _Relax(), deadline.share(1 - _EXPLAIN_SHARE / 2))
+    if found is not None:
+        bound = max(lower, float(inst.rotation_min))
+        planned = _planned(inst, PlanStatus.FEASIBLE, best, bound) if best is not None else None
+        if planned is None or planned.objective > found[1]:
+            return _TransferResult(PlanStatus.FEASIBLE, found[1], min(bound, found[1]), found[0],
+                                   method="greedy+rotation")
+        return planned
     if best is None and infeasible:
         return _no_transfers(PlanStatus.INFEASIBLE, math.nan, _explain_transfers(inst, deadline))
     if best is None:  # no plan found, none proven impossible: undecided
