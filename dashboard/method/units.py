@@ -270,6 +270,23 @@ def _dense_rank(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _school_ids(schools: pd.DataFrame, tp_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (every school's id as text, its rank, the rank of the parent ids of the rows
+    ``tp_rows``) as _text and _id_codes give them.  Ids that are text already and spell
+    digits (the national codes) are ranked as integers straight away: _text would return
+    them as they are."""
+    ids = schools["school_id"].to_numpy(dtype=object)
+    parents = (schools["parent_school_id"].iloc[tp_rows].to_numpy(dtype=object) if len(tp_rows)
+               else np.empty(0, dtype=object))
+    digits = _digit_integers(np.concatenate([ids, parents]))
+    if digits is not None:  # all of them str (the join): _text's values
+        rank = _dense_rank(digits)
+        return ids, rank[:len(ids)], rank[len(ids):]
+    ids = _text(schools["school_id"])
+    parents = _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows) else parents
+    return (ids, *_id_codes(ids, parents))
+
+
 def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the sort rank of school ids as text and of the given parent ids, in one space.
 
@@ -278,17 +295,17 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     text, equal rank (dense), so the rank is also the id's identity: a parent is found by its
     rank, without joined text keys.
     """
-    text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
-    # pyarrow.compute generates its functions at import: mypy cannot see them.
-    size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
-    length = size["min"].as_py()
-    if (len(text) and not text.null_count and length == size["max"].as_py() and 0 < length <= 18
-            and pc.all(pc.ascii_is_decimal(text)).as_py()):  # type: ignore[attr-defined]
+    both = np.concatenate([ids, parents])
+    digits = _digit_integers(both)
+    if digits is not None:
         # ids of one length, ASCII digits only (the national school codes): byte order is the
         # order of their integers (at most 18 digits: exact in int64), equal text, equal
         # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
-        out = _dense_rank(pc.cast(text, pa.int64()).to_numpy())  # type: ignore[attr-defined]
+        out = _dense_rank(digits)
         return out[:len(ids)], out[len(ids):]
+    text = pa.array(both, type=pa.large_string())
+    # pyarrow.compute generates its functions at import: mypy cannot see them.
+    size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
     if len(text) and size["min"].as_py() == size["max"].as_py():
         # ids of one length (the national school codes): none is a prefix of another, so
         # "id:" sorts as "id" does and the ":" need not be joined on
@@ -299,6 +316,42 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     rank = pc.rank(joined, sort_keys="ascending", tiebreaker="dense")  # type: ignore[attr-defined]
     out = rank.to_numpy(zero_copy_only=False).astype(np.int64)
     return out[:len(ids)], out[len(ids):]
+
+
+def _digit_integers(text: np.ndarray) -> np.ndarray | None:
+    """Return the integers that texts of one length (1–18) of ASCII digits spell, or None
+    when ``text`` is anything else (empty, not all str, lengths differ, another character).
+
+    One C-level join instead of an Arrow array: ``":" + ":".join(text)`` must be n × (L + 1)
+    ASCII bytes, all of them digits or ":", with exactly n colons, one at the start of every
+    (L + 1)-byte row.  Then no text holds a colon and every colon is a separator, so row k is
+    ":" and the L digits of text k: each is L digits long (a shorter or empty one would shift
+    the colons off the rows).  The digits are read column by column (Horner, exact in int64:
+    at most 57 × 111…1 < 2⁶³ for 18 digits)."""
+    n = len(text)
+    first = text[0] if n else None
+    if not isinstance(first, str) or not 0 < len(first) <= 18:
+        return None
+    width = len(first) + 1
+    try:
+        raw = (":" + ":".join(text.tolist())).encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # not all text, or not ASCII
+        return None
+    if len(raw) != n * width:
+        return None
+    flat = np.frombuffer(raw, dtype=np.uint8)
+    colon = ord(":")  # the byte after "9"
+    if flat.min() < ord("0") or flat.max() > colon or np.count_nonzero(flat == colon) != n:
+        return None
+    rows = flat.reshape(n, width)
+    if not (rows[:, 0] == colon).all():
+        return None
+    out = rows[:, 1].astype(np.int64)
+    for k in range(2, width):
+        out *= 10
+        out += rows[:, k]
+    out -= ord("0") * ((10 ** (width - 1) - 1) // 9)  # each digit's byte is its value + 48
+    return out
 
 
 @dataclass
@@ -351,12 +404,10 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
-    ids = _text(schools["school_id"])
     is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
-    rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
-                                else np.empty(0, dtype=object))
+    ids, rank, tp_parent = _school_ids(schools, tp_rows)
     county = _sort_rank(schools["county_code"].to_numpy())
     year = _sort_rank(schools["year"].to_numpy())
     stage_rank = np.argsort(np.argsort(np.array(STAGES, dtype=object)))  # alphabetical

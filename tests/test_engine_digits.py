@@ -1,0 +1,54 @@
+"""``units._digit_integers`` reads the national school codes as integers from one joined text.
+
+It must say None for anything but texts of one length (1–18) made of ASCII digits, whatever
+the texts hold: the separator it joins with (":"), blanks, signs, other digits, NUL, empty
+texts, lengths that differ but add up to n × L, non-text values.  Checked against the plain
+reading (``int(s)`` of every text when the rule holds); tests/test_engine_ranks.py checks the
+ranks made of them against the text path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from dashboard.method.units import _digit_integers
+
+
+def _plain(values: list) -> list[int] | None:
+    if not values or not all(isinstance(v, str) for v in values):
+        return None
+    width = len(values[0])
+    if not 0 < width <= 18 or any(len(v) != width or not all("0" <= ch <= "9" for ch in v) for v in values):
+        return None
+    return [int(v) for v in values]
+
+
+_DIGITS = st.text(alphabet="0123456789", min_size=3, max_size=3)
+_ODD = st.sampled_from(["12:", ":12", "1:2", "", "1", "12", "1234", "+12", " 12", "12\x00", "١٢٣", "12a",
+                        "\ud800ab", "999", "000"])
+_VALUES = st.one_of(_DIGITS, _DIGITS, _DIGITS, _ODD, st.none(), st.integers(0, 999))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_VALUES, max_size=12))
+@example(values=["123", "1", "12345"])  # lengths that add up to n × 3
+@example(values=["12", "", "3456"])
+@example(values=["12:", "456"])
+def test_digit_integers_are_the_plain_reading(values):
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    got = _digit_integers(arr)
+    want = _plain(values)
+    assert (got is None and want is None) or (got is not None and got.tolist() == want)
+
+
+@given(width=st.integers(1, 20), values=st.lists(st.integers(0, 10**20), min_size=1, max_size=8))
+def test_every_width_up_to_eighteen_digits(width, values):
+    texts = [str(v % 10**width).zfill(width) for v in values]
+    got = _digit_integers(np.array(texts, dtype=object))
+    if width > 18:
+        assert got is None
+    else:
+        assert got is not None and got.dtype == np.int64 and got.tolist() == [int(t) for t in texts]
