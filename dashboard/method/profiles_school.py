@@ -154,11 +154,12 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     fig = _stage_table(ind)
     ok = (value >= (fig * (1.0 - AT_MINIMUM_RTOL))[u.stage_code] if ind["kind"] == "ratio_min"
           else value <= (fig * (1.0 + AT_MINIMUM_RTOL))[u.stage_code])
-    state = _met_or_failed(ok)
-    bad = ~np.isfinite(value)
+    judged = np.isfinite(value)
     if u.other_stage or not np.isfinite(fig[:2]).all():  # some unit has no figure
-        bad |= ~np.isfinite(fig)[u.stage_code]
-    state[bad] = MISSING
+        judged &= np.isfinite(fig)[u.stage_code]
+    # MET where ok, else FAILED; MISSING where not judged (one pass: MET, FAILED are 1, 0)
+    state = (np.where(judged, ok, MISSING) if (MET, FAILED) == (1, 0)
+             else np.where(judged, _met_or_failed(ok), MISSING))
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
         state[na == 0] = MET
