@@ -10,10 +10,13 @@ ranks made of them against the text path.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.method.units import _digit_integers
+from benchmarks.synthetic import synthetic_country
+from dashboard.method.engine import evaluate
+from dashboard.method.units import SHARED_COLUMNS, _digit_integers
 
 
 def _plain(values: list) -> list[int] | None:
@@ -52,3 +55,21 @@ def test_every_width_up_to_eighteen_digits(width, values):
         assert got is None
     else:
         assert got is not None and got.dtype == np.int64 and got.tolist() == [int(t) for t in texts]
+
+
+def test_float_columns_with_and_without_nan_give_the_same_units():
+    """A school float column with NaN is read as 0 (fillna); one without NaN skips the fill
+    (units._Summer._no_nan): the units of a country with NaN sprinkled in are those of the same
+    country with the NaN written as 0, bit for bit."""
+    schools = synthetic_country(6, seed=3)
+    rng = np.random.default_rng(7)
+    holes = schools.copy()
+    for name in (*SHARED_COLUMNS, "dorm_area_m2"):
+        if holes[name].dtype == np.float64:
+            holes.loc[rng.random(len(holes)) < 0.05, name] = np.nan
+    filled = holes.fillna({name: 0.0 for name in (*SHARED_COLUMNS, "dorm_area_m2")})
+    assert holes[list(SHARED_COLUMNS)].isna().any().any()
+    a, b = evaluate(holes), evaluate(filled)
+    for scheme in a.units:
+        pd.testing.assert_frame_equal(a.units[scheme], b.units[scheme], check_exact=True)
+    pd.testing.assert_frame_equal(a.indicators, b.indicators, check_exact=True)

@@ -388,6 +388,7 @@ class RawUnits:
     is_tp: np.ndarray
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
     scratch: _StageBuffer = field(default_factory=_StageBuffer)  # see _Summer._by_stage
+    nan_free: dict[str, bool] = field(default_factory=dict)  # float columns known to hold no NaN
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -528,6 +529,7 @@ class _Summer:
         self.share = self.share_flat[self.flat]
         self._columns = raw.columns  # the schools' columns looked up once for both schemes
         self._scratch = raw.scratch
+        self._nan_free = raw.nan_free
 
     def _column(self, name: str) -> pd.Series | None:
         if name not in self._columns:
@@ -561,18 +563,28 @@ class _Summer:
             return np.take(self._by_stage(name), flat, out=out, mode="clip")
         col = self._column(name)
         if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
-            if out is not None and col is not None and col.dtype == np.float64:
-                np.take(col.to_numpy(), src, out=out, mode="clip")
-                np.copyto(out, 0.0, where=np.isnan(out))  # as fillna (_series_values)
+            if col is not None and col.dtype == np.float64 and (out is not None or self._no_nan(name, col)):
+                out = np.take(col.to_numpy(), src, out=out, mode="clip")
+                if not self._no_nan(name, col):
+                    np.copyto(out, 0.0, where=np.isnan(out))  # as fillna (_series_values)
                 return np.multiply(out, share, out=out)
             v = _series_values(col, src, cast=False)  # a fresh array
             v = np.multiply(v, share, out=v if v.dtype == np.float64 else None)
+        elif col is not None and col.dtype == np.float64 and self._no_nan(name, col):
+            v = np.take(col.to_numpy(), src, mode="clip")  # _series_values' values: no NaN to fill
         else:
             v = _series_values(col, src)
         if out is None:
             return v
         np.copyto(out, v)
         return out
+
+    def _no_nan(self, name: str, col: pd.Series) -> bool:
+        """Whether the schools' float column ``name`` holds no NaN (read once for both
+        schemes): its gathered values then need no fill (fillna changes nothing)."""
+        if name not in self._nan_free:
+            self._nan_free[name] = not bool(np.isnan(col.to_numpy()).any())
+        return self._nan_free[name]
 
     def column(self, name: str, out: np.ndarray | None = None) -> np.ndarray:
         """Return the column ``name`` of the units (a fresh array; in ``out`` if given, a
