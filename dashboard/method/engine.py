@@ -183,10 +183,11 @@ def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray
     read: the same values).
     """
     n = len(group_key)
-    new = group_key[1:] != group_key[:-1]  # where a group starts (after the first)
+    starts = np.flatnonzero(group_key[1:] != group_key[:-1]) + 1  # where a group starts (after the first)
     codes = np.zeros(n, dtype=np.int64)
-    np.cumsum(new, out=codes[1:])
-    starts = np.r_[0, np.flatnonzero(new) + 1] if n else np.zeros(0, np.int64)
+    codes[starts] = 1
+    np.cumsum(codes, out=codes)  # in int64 (a cumsum of booleans casts element by element)
+    starts = np.r_[0, starts] if n else starts
     first = cols.src[starts]
     base = {"county_code": schools["county_code"].to_numpy()[first], "year": schools["year"].to_numpy()[first],
             "stage": np.array(STAGES, dtype=object)[cols.stage_index[starts]]}

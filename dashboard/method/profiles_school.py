@@ -353,6 +353,7 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
 
 
 _PACKED: Final = 31  # items whose states (2 bits each) one int64 holds
+_MARKED_BITS: Final = 20  # packed states up to 2²⁰: kinds of row found by marking (1 MB of flags)
 
 
 def _packed_rows(u: _Units, items: list[dict], stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
@@ -365,7 +366,15 @@ def _packed_rows(u: _Units, items: list[dict], stats: pd.DataFrame | None) -> tu
         state <<= 2 * j  # (a fresh array or the item's own: no other reader)
         packed |= state
         del state
-    part, uniq = pd.factorize(packed)
+    if 2 * len(items) <= _MARKED_BITS:  # every packed value marked in a small table: no hashing
+        seen = np.zeros(1 << (2 * len(items)), dtype=bool)
+        seen[packed] = True
+        uniq = np.flatnonzero(seen)  # the kinds of row, by packed value (not first seen: the
+        code = np.empty(len(seen), dtype=np.int64)  # codes only tell the kinds apart)
+        code[uniq] = np.arange(len(uniq))
+        part = code[packed]
+    else:
+        part, uniq = pd.factorize(packed)
     table = (np.asarray(uniq, dtype=np.int64)[:, None] >> (2 * np.arange(len(items), dtype=np.int64))) & 3
     return part.astype(np.int64, copy=False), table
 
