@@ -106,7 +106,10 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
             if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
                 above |= np.isnan(r)
             rest_ok &= above
-    meets = met.sum(axis=0, dtype=np.int64)
+    count = np.zeros(n, dtype=np.uint8)  # the minimums met, counted in a byte (k < 256): a sum
+    for row in met:  # of booleans into int64 casts element by element
+        np.add(count, row.view(np.uint8), out=count)
+    meets = count.astype(np.int64)
     school_pass = (meets >= QUALITY_MIN_MET) & rest_ok
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
            "meets": meets, "school_pass": school_pass,
