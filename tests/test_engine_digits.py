@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
 from dashboard.method.engine import evaluate
-from dashboard.method.units import SHARED_COLUMNS, _digit_integers
+from dashboard.method.units import SHARED_COLUMNS, _digit_integers, _sort_rank
 
 
 def _plain(values: list) -> list[int] | None:
@@ -73,3 +74,25 @@ def test_float_columns_with_and_without_nan_give_the_same_units():
     for scheme in a.units:
         pd.testing.assert_frame_equal(a.units[scheme], b.units[scheme], check_exact=True)
     pd.testing.assert_frame_equal(a.indicators, b.indicators, check_exact=True)
+
+
+class _Code(str):
+    """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["110101", "110102", _Code("110101"), "", None, pd.NA, float("nan"), 7,
+                                        b"110101"]), min_size=1, max_size=10),
+       lengths=st.lists(st.integers(1, 9), min_size=10, max_size=10))
+def test_sort_rank_checks_text_on_the_runs_first_values(values, lengths):
+    """units._sort_rank reads the runs' first values only to tell text: runs mixing pd.NA,
+    bytes, numbers, None and str subclasses still give pandas' sorted factorize (or its error)."""
+    col = np.empty(sum(lengths[:len(values)]), dtype=object)
+    col[:] = [v for v, k in zip(values, lengths, strict=False) for _ in range(k)]
+    try:
+        want = pd.factorize(col, sort=True)[0].astype(np.int64) + 1
+    except TypeError:
+        with pytest.raises(TypeError):
+            _sort_rank(col)
+        return
+    assert _sort_rank(col).tolist() == want.tolist()

@@ -247,13 +247,21 @@ def _sort_rank(values: np.ndarray) -> np.ndarray:
 
     Counties and years come in runs (a county's schools together): when every value is text
     (or an integer), equal neighbours are equal values for ``pd.factorize`` too, so the runs'
-    first values hold every distinct value and factorizing them alone gives the same codes."""
-    if len(values) > 1 and (values.dtype.kind in "iu" or (
-            values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string")):
-        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-        if 4 * len(starts) < len(values):  # runs worth the detour
-            codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
-            return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
+    first values hold every distinct value and factorizing them alone gives the same codes.
+    Text is checked on the runs' first values alone: a value equal to its neighbour is the
+    text of its run's first value (an int, float, None or bytes never equals a str; a value
+    whose comparison fails, such as pd.NA, sends every value to pd.factorize)."""
+    if len(values) > 1 and values.dtype.kind in "iuO":
+        try:
+            new = values[1:] != values[:-1]
+        except (TypeError, ValueError):  # a comparison without a truth value (pd.NA)
+            new = None
+        if new is not None:
+            starts = np.flatnonzero(np.r_[True, new])
+            if 4 * len(starts) < len(values) and (values.dtype.kind in "iu" or pd.api.types.infer_dtype(
+                    values[starts], skipna=False) == "string"):  # runs worth the detour
+                codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
+                return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
     codes = pd.factorize(values, sort=True)[0]
     return codes.astype(np.int64) + 1
 
