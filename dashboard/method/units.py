@@ -605,9 +605,17 @@ class _Summer:
             flat = mg.stage * len(self.schools) + mg.src
             part = self._values(name, mg.src, flat, self.share_flat[flat])
             total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
-            out += 0.0
+            if not self._from_integers(name):  # read from integers: no -0.0 to make 0.0
+                out += 0.0
             out[mg.dest] = total[mg.stays]
         return out
+
+    def _from_integers(self, name: str) -> bool:
+        """Whether the stage column ``name`` is read from integer or boolean school columns
+        (or absent ones: 0.0), so holds no -0.0."""
+        return name in STAGE_COLUMNS and all(
+            (col := self._column(f"{name}_{st}")) is None or (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub")
+            for st in STAGES)
 
     def _av_all(self) -> np.ndarray:
         out = self.av_all[self.src]
