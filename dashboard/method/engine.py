@@ -251,7 +251,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
                 cols.put(c, v)
     if scheme == "quality":  # the ratios to the minimums explain the rule: made on first read
         cols.later([f"ratio_{q}" for q in QUALITY_IDS],
-                   partial(quality_ratio_columns, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index == STAGES.index("primary")))
+                   partial(_quality_ratios, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index))
     k, g = len(ids), len(gkey)
     cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
     # the text columns (county, year, stage, scheme, indicator) are gathered once, when the
@@ -269,11 +269,16 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     else:
         cols_t.update(threshold=np.full(k * g, np.nan))  # passed, near: NA (_indicator_table)
     rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
-    failing = ~np.asarray(cols["school_pass"], dtype=bool)
+    failing = codes[~np.asarray(cols["school_pass"], dtype=bool)]  # the failing units' groups
     return _SchemeResult(
         cols=cols, ids=ids, table=cols_t, table_rank=np.repeat(rank, g), groups=base, group_key=gkey, cv=stats.cv,
         passed=passed, near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
-        failing_units=np.bincount(codes, weights=failing, minlength=g).astype(np.int64))
+        failing_units=np.bincount(failing, minlength=g).astype(np.int64))
+
+
+def _quality_ratios(values: dict[str, np.ndarray], stage_index: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the quality units' ``ratio_`` columns (a maker: see UnitColumns.later)."""
+    return quality_ratio_columns(values, stage_index == STAGES.index("primary"))
 
 
 def _stacked(parts: list[dict], names: list[str], order: np.ndarray | None = None) -> pd.DataFrame:
