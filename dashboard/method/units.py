@@ -386,7 +386,7 @@ class RawUnits:
     key: np.ndarray
     group: np.ndarray  # key // id_span
     id_span: int
-    parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
+    parent: np.ndarray  # per school: its parent's id rank, -1 if none (see _parents)
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
     by_stage: dict[str, np.ndarray]  # "students": all schools' primary, then junior enrolments
     av_all: np.ndarray  # per school: 班班通 in every class
@@ -423,15 +423,12 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     cy = county * (int(year.max(initial=0)) + 1) + year
     id_span = int(rank.max(initial=0)) + 1
     group = cy[src] * n_st + stage_rank[stage]  # county, year, stage: the unit's group, sorted
-    base = group * id_span
-    key = base + rank[src]
-    # the key its parent's unit of the same stage would have (-1: none; a parent that is no
-    # school's id finds no unit).  A 小学教学点 has primary pupils only; should one report junior
-    # pupils, they join the parent's junior unit, never its primary one (stages are never mixed)
+    key = group * id_span
+    key += rank[src]
+    # each school's parent's id rank (-1: none; a parent that is no school's id finds no unit):
+    # _parents makes the key a teaching point's parent unit would have
     parent = np.full(n, -1, dtype=np.int64)
     parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
-    ps = parent[src]
-    parent_key = np.where(ps >= 0, base + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
                                        num["students_senior"]), share)
@@ -444,7 +441,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, ids, key, group, id_span, parent_key, share,
+    return RawUnits(schools, src, stage, ids, key, group, id_span, parent, share,
                     by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp, {})
 
 
@@ -467,7 +464,12 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
         # the same unit twice (a school id repeated in a county and year): no parent can be
         # told apart, as pandas says
         pd.Index(keys).get_indexer(keys[:1])
-    want = raw.parent_key[rows[tp]]
+    # the key its parent's unit of the same stage would have (-1: none).  A 小学教学点 has
+    # primary pupils only; should one report junior pupils, they join the parent's junior
+    # unit, never its primary one (stages are never mixed)
+    units = rows[tp]
+    parent = raw.parent[raw.src[units]]
+    want = np.where(parent >= 0, raw.group[units] * raw.id_span + parent, -1)
     at = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
     found = (want >= 0) & (keys[at] == want) if len(keys) else np.zeros(len(tp), bool)
     target[tp[found]] = np.searchsorted(rows, ordered[at[found]])
