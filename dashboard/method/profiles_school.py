@@ -24,7 +24,7 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
@@ -356,7 +356,7 @@ _PACKED: Final = 31  # items whose states (2 bits each) one int64 holds
 _MARKED_BITS: Final = 20  # packed states up to 2²⁰: kinds of row found by marking (1 MB of flags)
 
 
-def _packed_rows(u: _Units, items: list[dict], stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+def _packed_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
     """Return _judged_rows' (code per unit, states per kind of row) for at most _PACKED items,
     each item's states packed into one integer as it is judged: the codes _state_rows gives,
     and a kind's states read back from its packed integer (2 bits an item)."""
@@ -379,7 +379,7 @@ def _packed_rows(u: _Units, items: list[dict], stats: pd.DataFrame | None) -> tu
     return part.astype(np.int64, copy=False), table
 
 
-def _judged_rows(u: _Units, items: list[dict], stats: pd.DataFrame | None, cols: dict[str, Any],
+def _judged_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None, cols: dict[str, Any],
                  items_later: Callable[[], Mapping[str, object]] | None) -> tuple[np.ndarray, np.ndarray]:
     """Judge every item into ``cols`` (``value_``/``state_``; makers if ``items_later``) and
     return (a code per unit: equal codes, equal states in every item; the states of each
