@@ -1,4 +1,4 @@
-"""``units._digit_integers`` reads the national school codes as integers from one joined text.
+"""``unit_keys._digit_integers`` reads the national school codes as integers from one joined text.
 
 It must say None for anything but texts of one length (1–18) made of ASCII digits, whatever
 the texts hold: the separator it joins with (":"), blanks, signs, other digits, NUL, empty
@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
 from dashboard.method.engine import evaluate
-from dashboard.method.units import SHARED_COLUMNS, _digit_integers, _sort_rank
+from dashboard.method.unit_keys import _digit_integers, _sort_rank
+from dashboard.method.units import SHARED_COLUMNS
 
 
 def _plain(values: list) -> list[int] | None:
@@ -85,7 +86,7 @@ class _Code(str):
                                         b"110101"]), min_size=1, max_size=10),
        lengths=st.lists(st.integers(1, 9), min_size=10, max_size=10))
 def test_sort_rank_checks_text_on_the_runs_first_values(values, lengths):
-    """units._sort_rank reads the runs' first values only to tell text: runs mixing pd.NA,
+    """unit_keys._sort_rank reads the runs' first values only to tell text: runs mixing pd.NA,
     bytes, numbers, None and str subclasses still give pandas' sorted factorize (or its error)."""
     col = np.empty(sum(lengths[:len(values)]), dtype=object)
     col[:] = [v for v, k in zip(values, lengths, strict=False) for _ in range(k)]

@@ -1,0 +1,144 @@
+"""Sort keys of evaluation units: school ids, county codes and years as integers that sort as
+their text does (units.raw_units builds each unit's key from them; docs/method.md §8).
+
+School ids of one length made of ASCII digits (the national codes) are read as the integers
+they spell; any other ids are ranked as text (``id + ":"`` by bytes, as Python's ``sorted``
+orders the unit ids).  Counties and years come in runs and are factorized by their runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__: list[str] = []
+
+
+def _text(col: pd.Series) -> np.ndarray:
+    """Return ``col.astype(str)`` as an object array (no conversion pass when it is text already)."""
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return col.astype(str).to_numpy(dtype=object)
+
+
+def _sort_rank(values: np.ndarray) -> np.ndarray:
+    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first).
+
+    Counties and years come in runs (a county's schools together): when every value is text
+    (or an integer), equal neighbours are equal values for ``pd.factorize`` too, so the runs'
+    first values hold every distinct value and factorizing them alone gives the same codes.
+    Text is checked on the runs' first values alone: a value equal to its neighbour is the
+    text of its run's first value (an int, float, None or bytes never equals a str; a value
+    whose comparison fails, such as pd.NA, sends every value to pd.factorize)."""
+    if len(values) > 1 and values.dtype.kind in "iuO":
+        try:
+            new = values[1:] != values[:-1]
+        except (TypeError, ValueError):  # a comparison without a truth value (pd.NA)
+            new = None
+        if new is not None:
+            starts = np.flatnonzero(np.r_[True, new])
+            if 4 * len(starts) < len(values) and (values.dtype.kind in "iu" or pd.api.types.infer_dtype(
+                    values[starts], skipna=False) == "string"):  # runs worth the detour
+                codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
+                return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
+    codes = pd.factorize(values, sort=True)[0]
+    return codes.astype(np.int64) + 1
+
+
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """Return the dense rank (1 for the smallest; equal values, equal rank) of integers."""
+    order = np.argsort(values, kind="stable")  # little work on ids mostly in order already
+    ordered = values[order]
+    step = np.empty(len(values), dtype=np.int64)
+    step[:1] = 1
+    np.not_equal(ordered[1:], ordered[:-1], out=step[1:])
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.cumsum(step)
+    return out
+
+
+def _school_ids(schools: pd.DataFrame, tp_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (every school's id as text, its rank, the rank of the parent ids of the rows
+    ``tp_rows``) as _text and _id_codes give them.  Ids that are text already and spell
+    digits (the national codes) are ranked as integers straight away: _text would return
+    them as they are."""
+    ids = schools["school_id"].to_numpy(dtype=object)
+    parents = (schools["parent_school_id"].iloc[tp_rows].to_numpy(dtype=object) if len(tp_rows)
+               else np.empty(0, dtype=object))
+    digits = _digit_integers(np.concatenate([ids, parents]))
+    if digits is not None:  # all of them str (the join): _text's values
+        rank = _dense_rank(digits)
+        return ids, rank[:len(ids)], rank[len(ids):]
+    ids = _text(schools["school_id"])
+    parents = _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows) else parents
+    return (ids, *_id_codes(ids, parents))
+
+
+def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sort rank of school ids as text and of the given parent ids, in one space.
+
+    The rank orders ``id + ":"`` (the unit id's order, whatever the stage suffix) by code point,
+    as Python's ``sorted`` does (pyarrow compares UTF-8 bytes, which orders the same).  Equal
+    text, equal rank (dense), so the rank is also the id's identity: a parent is found by its
+    rank, without joined text keys.
+    """
+    both = np.concatenate([ids, parents])
+    digits = _digit_integers(both)
+    if digits is not None:
+        # ids of one length, ASCII digits only (the national school codes): byte order is the
+        # order of their integers (at most 18 digits: exact in int64), equal text, equal
+        # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
+        out = _dense_rank(digits)
+        return out[:len(ids)], out[len(ids):]
+    text = pa.array(both, type=pa.large_string())
+    # pyarrow.compute generates its functions at import: mypy cannot see them.
+    size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
+    if len(text) and size["min"].as_py() == size["max"].as_py():
+        # ids of one length (the national school codes): none is a prefix of another, so
+        # "id:" sorts as "id" does and the ":" need not be joined on
+        joined = text
+    else:
+        joined = pc.binary_join_element_wise(  # type: ignore[attr-defined]
+            text, pa.scalar(":", pa.large_string()), pa.scalar("", pa.large_string()))
+    rank = pc.rank(joined, sort_keys="ascending", tiebreaker="dense")  # type: ignore[attr-defined]
+    out = rank.to_numpy(zero_copy_only=False).astype(np.int64)
+    return out[:len(ids)], out[len(ids):]
+
+
+def _digit_integers(text: np.ndarray) -> np.ndarray | None:
+    """Return the integers that texts of one length (1–18) of ASCII digits spell, or None
+    when ``text`` is anything else (empty, not all str, lengths differ, another character).
+
+    One C-level join instead of an Arrow array: ``":" + ":".join(text)`` must be n × (L + 1)
+    ASCII bytes, all of them digits or ":", with exactly n colons, one at the start of every
+    (L + 1)-byte row.  Then no text holds a colon and every colon is a separator, so row k is
+    ":" and the L digits of text k: each is L digits long (a shorter or empty one would shift
+    the colons off the rows).  The digits are read column by column (Horner, exact in int64:
+    at most 57 × 111…1 < 2⁶³ for 18 digits)."""
+    n = len(text)
+    first = text[0] if n else None
+    if not isinstance(first, str) or not 0 < len(first) <= 18:
+        return None
+    width = len(first) + 1
+    try:
+        raw = (":" + ":".join(text.tolist())).encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # not all text, or not ASCII
+        return None
+    if len(raw) != n * width:
+        return None
+    flat = np.frombuffer(raw, dtype=np.uint8)
+    colon = ord(":")  # the byte after "9"
+    if flat.min() < ord("0") or flat.max() > colon or np.count_nonzero(flat == colon) != n:
+        return None
+    rows = flat.reshape(n, width)
+    if not (rows[:, 0] == colon).all():
+        return None
+    out = rows[:, 1].astype(np.int64)
+    for k in range(2, width):
+        out *= 10
+        out += rows[:, k]
+    out -= ord("0") * ((10 ** (width - 1) - 1) // 9)  # each digit's byte is its value + 48
+    return out
