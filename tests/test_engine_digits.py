@@ -97,3 +97,14 @@ def test_sort_rank_checks_text_on_the_runs_first_values(values, lengths):
             _sort_rank(col)
         return
     assert _sort_rank(col).tolist() == want.tolist()
+
+
+@given(a=st.lists(_VALUES, max_size=6), b=st.lists(_VALUES, max_size=6))
+def test_digit_integers_of_parts_are_those_of_the_parts_joined(a, b):
+    arrays = []
+    for values in (a, b):
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        arrays.append(arr)
+    got, want = _digit_integers(*arrays), _digit_integers(np.concatenate(arrays))
+    assert (got is None and want is None) or (got is not None and want is not None and got.tolist() == want.tolist())

@@ -66,9 +66,9 @@ def _school_ids(schools: pd.DataFrame, tp_rows: np.ndarray) -> tuple[np.ndarray,
     digits (the national codes) are ranked as integers straight away: _text would return
     them as they are."""
     ids = schools["school_id"].to_numpy(dtype=object)
-    parents = (schools["parent_school_id"].iloc[tp_rows].to_numpy(dtype=object) if len(tp_rows)
+    parents = (schools["parent_school_id"].to_numpy(dtype=object)[tp_rows] if len(tp_rows)
                else np.empty(0, dtype=object))
-    digits = _digit_integers(np.concatenate([ids, parents]))
+    digits = _digit_integers(ids, parents)
     if digits is not None:  # all of them str (the join): _text's values
         rank = _dense_rank(digits)
         return ids, rank[:len(ids)], rank[len(ids):]
@@ -85,15 +85,14 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     text, equal rank (dense), so the rank is also the id's identity: a parent is found by its
     rank, without joined text keys.
     """
-    both = np.concatenate([ids, parents])
-    digits = _digit_integers(both)
+    digits = _digit_integers(ids, parents)
     if digits is not None:
         # ids of one length, ASCII digits only (the national school codes): byte order is the
         # order of their integers (at most 18 digits: exact in int64), equal text, equal
         # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
         out = _dense_rank(digits)
         return out[:len(ids)], out[len(ids):]
-    text = pa.array(both, type=pa.large_string())
+    text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
     # pyarrow.compute generates its functions at import: mypy cannot see them.
     size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
     if len(text) and size["min"].as_py() == size["max"].as_py():
@@ -108,23 +107,25 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out[:len(ids)], out[len(ids):]
 
 
-def _digit_integers(text: np.ndarray) -> np.ndarray | None:
-    """Return the integers that texts of one length (1–18) of ASCII digits spell, or None
-    when ``text`` is anything else (empty, not all str, lengths differ, another character).
+def _digit_integers(*parts: np.ndarray) -> np.ndarray | None:
+    """Return the integers that texts of one length (1–18) of ASCII digits spell (the
+    ``parts`` one after another), or None when they are anything else (empty, not all str,
+    lengths differ, another character).
 
-    One C-level join instead of an Arrow array: ``":" + ":".join(text)`` must be n × (L + 1)
-    ASCII bytes, all of them digits or ":", with exactly n colons, one at the start of every
-    (L + 1)-byte row.  Then no text holds a colon and every colon is a separator, so row k is
+    One C-level join per part instead of an Arrow array: ``":" + ":".join(texts)`` must be
+    n × (L + 1) ASCII bytes, all of them digits or ":", with exactly n colons, one at the
+    start of every (L + 1)-byte row.  Then no text holds a colon and every colon is a separator, so row k is
     ":" and the L digits of text k: each is L digits long (a shorter or empty one would shift
     the colons off the rows).  The digits are read column by column (Horner, exact in int64:
     at most 57 × 111…1 < 2⁶³ for 18 digits)."""
-    n = len(text)
-    first = text[0] if n else None
+    parts = tuple(p for p in parts if len(p))
+    n = sum(len(p) for p in parts)
+    first = parts[0][0] if parts else None
     if not isinstance(first, str) or not 0 < len(first) <= 18:
         return None
     width = len(first) + 1
     try:
-        raw = (":" + ":".join(text.tolist())).encode("ascii")
+        raw = "".join(":" + ":".join(p.tolist()) for p in parts).encode("ascii")
     except (TypeError, UnicodeEncodeError):  # not all text, or not ASCII
         return None
     if len(raw) != n * width:
