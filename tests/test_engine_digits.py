@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from benchmarks.synthetic import synthetic_country
 from dashboard.method.engine import evaluate
 from dashboard.method.unit_keys import _digit_integers, _sort_rank
-from dashboard.method.units import SHARED_COLUMNS
+from dashboard.method.units import SHARED_COLUMNS, _equals
 
 
 def _plain(values: list) -> list[int] | None:
@@ -108,3 +108,13 @@ def test_digit_integers_of_parts_are_those_of_the_parts_joined(a, b):
         arrays.append(arr)
     got, want = _digit_integers(*arrays), _digit_integers(np.concatenate(arrays))
     assert (got is None and want is None) or (got is not None and want is not None and got.tolist() == want.tolist())
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.sampled_from(["teaching_point", "primary", "", None, pd.NA, float("nan"), 3,
+                                        _Code("teaching_point"), b"teaching_point"]), max_size=12))
+def test_text_equality_is_isin(values):
+    """units._equals compares a column with a text as isin does (pd.NA, bytes, numbers,
+    a str subclass)."""
+    col = pd.Series(values, dtype=object)
+    assert _equals(col, "teaching_point").tolist() == col.isin(["teaching_point"]).tolist()

@@ -272,6 +272,20 @@ class RawUnits:
     nan_free: dict[str, bool] = field(default_factory=dict)  # float columns known to hold no NaN
 
 
+def _equals(col: pd.Series, text: str) -> np.ndarray:
+    """Return ``col.isin([text])`` as a boolean array: the values compared with the text (no
+    hash table), or by isin when a value has no truth value compared (pd.NA)."""
+    values = col.to_numpy()
+    if values.dtype == object:
+        try:
+            out = np.equal(values, text)
+        except (TypeError, ValueError):
+            out = None
+        if out is not None and out.dtype == np.bool_:
+            return out
+    return col.isin([text]).to_numpy(dtype=bool)
+
+
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
     """Return the units of every scheme before scope rules (one pass shared by both schemes)."""
     n = len(schools)
@@ -286,7 +300,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
-    is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
+    is_tp = _equals(schools["school_type"], "teaching_point")
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
     ids, rank, tp_parent = _school_ids(schools, tp_rows)
@@ -305,7 +319,7 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
                                        num["students_senior"]), share)
-    private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
+    private = (_equals(schools["ownership"], "private") if "ownership" in schools
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
         run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
