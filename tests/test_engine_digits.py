@@ -16,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
+from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.unit_keys import _digit_integers, _sort_rank
 from dashboard.method.units import SHARED_COLUMNS, _equals
@@ -118,3 +119,17 @@ def test_text_equality_is_isin(values):
     a str subclass)."""
     col = pd.Series(values, dtype=object)
     assert _equals(col, "teaching_point").tolist() == col.isin(["teaching_point"]).tolist()
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([1e308, -1e308])),
+                max_size=20))
+def test_a_finite_sum_means_every_value_is_finite(values):
+    """coefficients._sum_is_finite lets a statistics pass skip its mask: it may say no for
+    finite values (a sum that overflows), never yes for a NaN or an infinity."""
+    x = np.array(values, dtype=float)
+    if _sum_is_finite(x):
+        assert np.isfinite(x).all()
+    with np.errstate(over="ignore"):
+        small = bool(np.isfinite(np.abs(x).sum()))
+    if np.isfinite(x).all() and small:
+        assert _sum_is_finite(x)
