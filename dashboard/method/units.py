@@ -267,6 +267,7 @@ class RawUnits:
     private: np.ndarray  # per school
     county_run: np.ndarray
     is_tp: np.ndarray
+    unit_tp: np.ndarray  # per unit: whether its school is a teaching point
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
     scratch: _StageBuffer = field(default_factory=_StageBuffer)  # see _Summer._by_stage
     nan_free: dict[str, bool] = field(default_factory=dict)  # float columns known to hold no NaN
@@ -329,7 +330,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
     return RawUnits(schools, src, stage, ids, key, group, id_span, parent, share,
-                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp, {})
+                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp,
+                    is_tp[src], {})
 
 
 def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
@@ -345,7 +347,7 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
     tp = np.flatnonzero(is_tp)
     if not len(tp):
         return target
-    ordered = raw.order[in_scope[raw.order] & ~raw.is_tp[raw.src[raw.order]]]
+    ordered = raw.order[in_scope[raw.order] & ~raw.unit_tp[raw.order]]
     keys = raw.key[ordered]
     if len(keys) > 1 and (keys[1:] == keys[:-1]).any():
         # the same unit twice (a school id repeated in a county and year): no parent can be
@@ -539,13 +541,14 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
         if not params.include_non_county_run_quality:
             keep &= county_run
     keep_u = keep[raw.src]
-    if scheme != "basic":
-        students = raw.by_stage["students"][raw.stage * n + raw.src]  # all primary, then junior
+    if scheme != "basic":  # a teaching point's unit under the cut-off is out
+        tp = np.flatnonzero(raw.unit_tp)
+        students = raw.by_stage["students"][raw.stage[tp] * n + raw.src[tp]]  # all primary, then junior
         tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
             students > params.tp_min_students)
-        keep_u &= ~is_tp[raw.src] | tp_ok
+        keep_u[tp[~tp_ok]] = False
     rows = np.flatnonzero(keep_u)
-    return rows, is_tp[raw.src[rows]]
+    return rows, raw.unit_tp[rows]
 
 
 def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
