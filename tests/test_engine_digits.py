@@ -16,10 +16,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
+from dashboard.method import engine
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
+from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
 from dashboard.method.unit_keys import _digit_integers, _sort_rank
-from dashboard.method.units import SHARED_COLUMNS, _equals
+from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
 
 
 def _plain(values: list) -> list[int] | None:
@@ -133,3 +135,16 @@ def test_a_finite_sum_means_every_value_is_finite(values):
         small = bool(np.isfinite(np.abs(x).sum()))
     if np.isfinite(x).all() and small:
         assert _sum_is_finite(x)
+
+
+def test_indicator_rows_side_by_side_are_the_sorted_rows():
+    """engine._indicator_table reads the schemes' tables side by side when their groups are
+    the same; the general path sorts every row: the same frame, bit for bit."""
+    raw = raw_units(synthetic_country(5, seed=11), DEFAULT_PARAMS)
+    results = {s: engine._scheme_tables(raw, s, DEFAULT_PARAMS) for s in SCHEMES}
+    fast = engine._indicator_table(results)
+    slow = engine._indicator_rows_sorted(sorted(results.items(), key=lambda sr: engine._scheme_rank(sr[0])))
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    for c in fast.columns:
+        a, b = fast[c].to_numpy(), slow[c].to_numpy()
+        assert a.dtype == b.dtype and (a.tobytes() == b.tobytes() if a.dtype != object else a.tolist() == b.tolist())
