@@ -426,6 +426,9 @@ class _Summer:
         self.src, self.stage, self.merge = src, stage, merge
         self.flat = stage * len(raw.schools) + src
         self.share = self.share_flat[self.flat]
+        if merge is not None:  # the merged parts' places among every school's stages, and shares
+            self.merge_flat = merge.stage * len(raw.schools) + merge.src
+            self.merge_share = self.share_flat[self.merge_flat]
         self._columns = raw.columns  # the schools' columns looked up once for both schemes
         self._scratch = raw.scratch
         self._nan_free = raw.nan_free
@@ -493,9 +496,8 @@ class _Summer:
         out = self._values(name, self.src, self.flat, self.share, out)
         mg = self.merge
         if mg is not None and name in _SUMMED:
-            flat = mg.stage * len(self.schools) + mg.src
-            part = self._values(name, mg.src, flat, self.share_flat[flat])
-            total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
+            part = self._values(name, mg.src, self.merge_flat, self.merge_share)
+            total = np.bincount(mg.into, weights=part.astype(float, copy=False), minlength=len(mg.into))
             if not self._from_integers(name):  # read from integers: no -0.0 to make 0.0
                 out += 0.0
             out[mg.dest] = total[mg.stays]
