@@ -1,6 +1,7 @@
-"""``unit_keys._digit_integers`` reads the national school codes as integers from one joined text.
+"""``unit_keys._digit_keys`` reads the national school codes as integer keys from one joined text.
 
-It must say None for anything but texts of one length (1–18) made of ASCII digits, whatever
+Its keys must order and tell apart the codes as the integers they spell do, and it must say
+None for anything but texts of one length (1–18) made of ASCII digits, whatever
 the texts hold: the separator it joins with (":"), blanks, signs, other digits, NUL, empty
 texts, lengths that differ but add up to n × L, non-text values.  Checked against the plain
 reading (``int(s)`` of every text when the rule holds); tests/test_engine_ranks.py checks the
@@ -20,8 +21,16 @@ from dashboard.method import engine
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
-from dashboard.method.unit_keys import _digit_integers, _sort_rank
+from dashboard.method.unit_keys import _dense_rank, _digit_keys, _sort_rank
 from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
+
+
+def _same_order(keys: np.ndarray | None, ints: list[int] | None) -> bool:
+    """Whether ``keys`` and the integers are both None or rank alike (order and equality)."""
+    if keys is None or ints is None:
+        return keys is None and ints is None
+    want = _dense_rank(np.array(ints, dtype=np.int64)) if ints else np.zeros(0, np.int64)
+    return keys.dtype == np.int64 and _dense_rank(keys).tolist() == want.tolist()
 
 
 def _plain(values: list) -> list[int] | None:
@@ -44,22 +53,17 @@ _VALUES = st.one_of(_DIGITS, _DIGITS, _DIGITS, _ODD, st.none(), st.integers(0, 9
 @example(values=["123", "1", "12345"])  # lengths that add up to n × 3
 @example(values=["12", "", "3456"])
 @example(values=["12:", "456"])
-def test_digit_integers_are_the_plain_reading(values):
+def test_digit_keys_rank_as_the_plain_reading(values):
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
-    got = _digit_integers(arr)
-    want = _plain(values)
-    assert (got is None and want is None) or (got is not None and got.tolist() == want)
+    assert _same_order(_digit_keys(arr), _plain(values))
 
 
 @given(width=st.integers(1, 20), values=st.lists(st.integers(0, 10**20), min_size=1, max_size=8))
 def test_every_width_up_to_eighteen_digits(width, values):
     texts = [str(v % 10**width).zfill(width) for v in values]
-    got = _digit_integers(np.array(texts, dtype=object))
-    if width > 18:
-        assert got is None
-    else:
-        assert got is not None and got.dtype == np.int64 and got.tolist() == [int(t) for t in texts]
+    got = _digit_keys(np.array(texts, dtype=object))
+    assert _same_order(got, None if width > 18 else [int(t) for t in texts])
 
 
 def test_float_columns_with_and_without_nan_give_the_same_units():
@@ -103,13 +107,13 @@ def test_sort_rank_checks_text_on_the_runs_first_values(values, lengths):
 
 
 @given(a=st.lists(_VALUES, max_size=6), b=st.lists(_VALUES, max_size=6))
-def test_digit_integers_of_parts_are_those_of_the_parts_joined(a, b):
+def test_digit_keys_of_parts_are_those_of_the_parts_joined(a, b):
     arrays = []
     for values in (a, b):
         arr = np.empty(len(values), dtype=object)
         arr[:] = values
         arrays.append(arr)
-    got, want = _digit_integers(*arrays), _digit_integers(np.concatenate(arrays))
+    got, want = _digit_keys(*arrays), _digit_keys(np.concatenate(arrays))
     assert (got is None and want is None) or (got is not None and want is not None and got.tolist() == want.tolist())
 
 

@@ -68,7 +68,7 @@ def _school_ids(schools: pd.DataFrame, tp_rows: np.ndarray) -> tuple[np.ndarray,
     ids = schools["school_id"].to_numpy(dtype=object)
     parents = (schools["parent_school_id"].to_numpy(dtype=object)[tp_rows] if len(tp_rows)
                else np.empty(0, dtype=object))
-    digits = _digit_integers(ids, parents)
+    digits = _digit_keys(ids, parents)
     if digits is not None:  # all of them str (the join): _text's values
         rank = _dense_rank(digits)
         return ids, rank[:len(ids)], rank[len(ids):]
@@ -85,11 +85,11 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     text, equal rank (dense), so the rank is also the id's identity: a parent is found by its
     rank, without joined text keys.
     """
-    digits = _digit_integers(ids, parents)
+    digits = _digit_keys(ids, parents)
     if digits is not None:
         # ids of one length, ASCII digits only (the national school codes): byte order is the
-        # order of their integers (at most 18 digits: exact in int64), equal text, equal
-        # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
+        # order of their integers (at most 18 digits), equal text, equal integer; no id is a
+        # prefix of another (see below).  Ranking integer keys of them is cheaper.
         out = _dense_rank(digits)
         return out[:len(ids)], out[len(ids):]
     text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
@@ -107,39 +107,60 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out[:len(ids)], out[len(ids):]
 
 
-def _digit_integers(*parts: np.ndarray) -> np.ndarray | None:
-    """Return the integers that texts of one length (1–18) of ASCII digits spell (the
-    ``parts`` one after another), or None when they are anything else (empty, not all str,
-    lengths differ, another character).
+def _digit_rows(parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, int] | None:
+    """Return (one row of bytes per text: ``pad`` colons then its L digits, the pad) when the
+    texts of ``parts`` (one after another) are all of one length L (1–18) of ASCII digits,
+    else None (empty, not all str, lengths differ, another character).
 
-    One C-level join per part instead of an Arrow array: ``":" + ":".join(texts)`` must be
-    n × (L + 1) ASCII bytes, all of them digits or ":", with exactly n colons, one at the
-    start of every (L + 1)-byte row.  Then no text holds a colon and every colon is a separator, so row k is
-    ":" and the L digits of text k: each is L digits long (a shorter or empty one would shift
-    the colons off the rows).  The digits are read column by column (Horner, exact in int64:
-    at most 57 × 111…1 < 2⁶³ for 18 digits)."""
+    One C-level join per part instead of an Arrow array: with rows of W bytes (a multiple of
+    8 above L) and ``sep`` = W − L colons, ``sep + sep.join(texts)`` must be n × W ASCII bytes,
+    all digits or ":", with exactly n × (W − L) colons, the first W − L bytes of every row.
+    Then no text holds a colon and every colon is a separator, so each row is a separator and
+    one text's L digits (a shorter or empty text would shift the colons off the rows)."""
     parts = tuple(p for p in parts if len(p))
     n = sum(len(p) for p in parts)
     first = parts[0][0] if parts else None
     if not isinstance(first, str) or not 0 < len(first) <= 18:
         return None
-    width = len(first) + 1
+    width = 8 * ((len(first) + 8) // 8)
+    pad = width - len(first)
+    sep = ":" * pad
     try:
-        raw = "".join(":" + ":".join(p.tolist()) for p in parts).encode("ascii")
+        raw = "".join(sep + sep.join(p.tolist()) for p in parts).encode("ascii")
     except (TypeError, UnicodeEncodeError):  # not all text, or not ASCII
         return None
     if len(raw) != n * width:
         return None
     flat = np.frombuffer(raw, dtype=np.uint8)
     colon = ord(":")  # the byte after "9"
-    if flat.min() < ord("0") or flat.max() > colon or np.count_nonzero(flat == colon) != n:
+    if flat.min() < ord("0") or flat.max() > colon or np.count_nonzero(flat == colon) != n * pad:
         return None
     rows = flat.reshape(n, width)
-    if not (rows[:, 0] == colon).all():
+    if not (rows[:, :pad] == colon).all():
         return None
-    out = rows[:, 1].astype(np.int64)
-    for k in range(2, width):
+    return rows, pad
+
+
+def _digit_keys(*parts: np.ndarray) -> np.ndarray | None:
+    """Return integers that order and tell apart the texts of ``parts`` as the integers they
+    spell do (texts of one length of ASCII digits: see _digit_rows), else None.
+
+    Up to 15 digits the key is the texts' digits packed 4 bits each (binary-coded decimal,
+    read as one big-endian integer: the same order, no multiplication); 16–18 digits are read
+    as their integers (Horner, exact in int64: at most 57 × 111…1 < 2⁶³)."""
+    got = _digit_rows(parts)
+    if got is None:
+        return None
+    rows, pad = got
+    width = rows.shape[1]
+    if width <= 16:
+        nibbles = rows - np.uint8(ord("0"))  # a digit's value; a colon's 10, cleared:
+        nibbles[:, :pad] = 0
+        packed = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+        return packed.view(f">u{width // 2}").astype(np.int64).reshape(-1)
+    out = rows[:, pad].astype(np.int64)
+    for k in range(pad + 1, width):
         out *= 10
         out += rows[:, k]
-    out -= ord("0") * ((10 ** (width - 1) - 1) // 9)  # each digit's byte is its value + 48
+    out -= ord("0") * ((10 ** (width - pad) - 1) // 9)  # each digit's byte is its value + 48
     return out
