@@ -145,19 +145,32 @@ def _digit_keys(*parts: np.ndarray) -> np.ndarray | None:
     """Return integers that order and tell apart the texts of ``parts`` as the integers they
     spell do (texts of one length of ASCII digits: see _digit_rows), else None.
 
-    Up to 15 digits the key is the texts' digits packed 4 bits each (binary-coded decimal,
-    read as one big-endian integer: the same order, no multiplication); 16–18 digits are read
-    as their integers (Horner, exact in int64: at most 57 × 111…1 < 2⁶³)."""
+    Up to 15 digits the key is the texts' digits packed 4 bits each (binary-coded decimal:
+    each row's 8-byte words read big-endian, the digits' low nibbles gathered pairwise by
+    shifts on whole words: the same order and equality); 16–18 digits are read as their
+    integers (Horner, exact in int64: at most 57 × 111…1 < 2⁶³)."""
     got = _digit_rows(parts)
     if got is None:
         return None
     rows, pad = got
     width = rows.shape[1]
     if width <= 16:
-        nibbles = rows - np.uint8(ord("0"))  # a digit's value; a colon's 10, cleared:
-        nibbles[:, :pad] = 0
-        packed = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
-        return packed.view(f">u{width // 2}").astype(np.int64).reshape(-1)
+        # each row's words read big-endian (the first digit the most significant byte); a
+        # digit's low nibble is its value, a colon's is cleared; the nibbles are then gathered
+        # pairwise into one 32-bit number per word (4 bits a digit, in order)
+        words = rows.view(">u8").astype(np.uint64)  # (n, width // 8), native order
+        words &= np.uint64(0x0F0F0F0F0F0F0F0F)
+        words[:, 0] &= np.uint64((1 << 8 * (8 - pad)) - 1)  # the colons lead the first word
+        words |= words >> np.uint64(4)
+        words &= np.uint64(0x00FF00FF00FF00FF)
+        words |= words >> np.uint64(8)
+        words &= np.uint64(0x0000FFFF0000FFFF)
+        words |= words >> np.uint64(16)
+        words &= np.uint64(0x00000000FFFFFFFF)
+        key = words[:, 0]
+        if width == 16:  # the first word's digits above the second's (at most 7: below 2^28)
+            key = (key << np.uint64(32)) | words[:, 1]
+        return key.astype(np.int64)
     out = rows[:, pad].astype(np.int64)
     for k in range(pad + 1, width):
         out *= 10
