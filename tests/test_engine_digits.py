@@ -21,7 +21,7 @@ from dashboard.method import engine
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
-from dashboard.method.unit_keys import _dense_rank, _digit_keys, _sort_rank
+from dashboard.method.unit_keys import _dense_rank, _digit_keys, _ranks_in_order, _sort_rank
 from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
 
 
@@ -152,3 +152,15 @@ def test_indicator_rows_side_by_side_are_the_sorted_rows():
     for c in fast.columns:
         a, b = fast[c].to_numpy(), slow[c].to_numpy()
         assert a.dtype == b.dtype and (a.tobytes() == b.tobytes() if a.dtype != object else a.tolist() == b.tolist())
+
+
+@given(own=st.lists(st.integers(0, 40), max_size=12), other=st.lists(st.integers(0, 40), max_size=6),
+       in_order=st.booleans())
+def test_ranks_in_order_are_the_dense_rank(own, other, in_order):
+    """unit_keys._ranks_in_order reads the ranks off schools already in code order (no sort)
+    and gives _dense_rank's ranks, parents found or not, order or not."""
+    if in_order:
+        own = sorted(set(own))
+        other = [own[i % len(own)] for i in other] if own else []
+    keys = np.array(own + other, dtype=np.int64)
+    assert _ranks_in_order(keys, len(own)).tolist() == _dense_rank(keys).tolist()

@@ -60,6 +60,19 @@ def _dense_rank(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ranks_in_order(keys: np.ndarray, n: int) -> np.ndarray:
+    """Return _dense_rank(keys) where the first ``n`` keys (the schools') come strictly
+    increasing and every later one (a parent) is one of them, as a school table in code order
+    has them: the schools' ranks are their places, a parent's its school's (no sort).
+    Otherwise _dense_rank itself."""
+    own, other = keys[:n], keys[n:]
+    if n and bool((own[1:] > own[:-1]).all()):
+        at = np.minimum(np.searchsorted(own, other), n - 1)
+        if bool((own[at] == other).all()):
+            return np.concatenate([np.arange(1, n + 1, dtype=np.int64), at + 1])
+    return _dense_rank(keys)
+
+
 def _school_ids(schools: pd.DataFrame, tp_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (every school's id as text, its rank, the rank of the parent ids of the rows
     ``tp_rows``) as _text and _id_codes give them.  Ids that are text already and spell
@@ -70,7 +83,7 @@ def _school_ids(schools: pd.DataFrame, tp_rows: np.ndarray) -> tuple[np.ndarray,
                else np.empty(0, dtype=object))
     digits = _digit_keys(ids, parents)
     if digits is not None:  # all of them str (the join): _text's values
-        rank = _dense_rank(digits)
+        rank = _ranks_in_order(digits, len(ids))
         return ids, rank[:len(ids)], rank[len(ids):]
     ids = _text(schools["school_id"])
     parents = _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows) else parents
