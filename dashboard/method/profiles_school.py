@@ -31,6 +31,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.profiles import Profile, load_profile
 from dashboard.method.units import stage_masks
 
@@ -154,12 +155,16 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     fig = _stage_table(ind)
     ok = (value >= (fig * (1.0 - AT_MINIMUM_RTOL))[u.stage_code] if ind["kind"] == "ratio_min"
           else value <= (fig * (1.0 + AT_MINIMUM_RTOL))[u.stage_code])
-    judged = np.isfinite(value)
-    if u.other_stage or not np.isfinite(fig[:2]).all():  # some unit has no figure
-        judged &= np.isfinite(fig)[u.stage_code]
-    # MET where ok, else FAILED; MISSING where not judged (one pass: MET, FAILED are 1, 0)
-    state = (np.where(judged, ok, MISSING) if (MET, FAILED) == (1, 0)
-             else np.where(judged, _met_or_failed(ok), MISSING))
+    every_figure = not (u.other_stage or not np.isfinite(fig[:2]).all())  # every unit has a figure
+    if every_figure and _sum_is_finite(value):  # every value finite: every unit judged
+        state = _met_or_failed(ok)
+    else:
+        judged = np.isfinite(value)
+        if not every_figure:
+            judged &= np.isfinite(fig)[u.stage_code]
+        # MET where ok, else FAILED; MISSING where not judged (one pass: MET, FAILED are 1, 0)
+        state = (np.where(judged, ok, MISSING) if (MET, FAILED) == (1, 0)
+                 else np.where(judged, _met_or_failed(ok), MISSING))
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
         state[na == 0] = MET
