@@ -187,7 +187,8 @@ def _by_classes(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
         given = np.isfinite(exact)
         value = np.where(given, exact, value)
         state = np.where(given, np.where(exact >= floor, MET, FAILED), state)
-    state[~(np.isfinite(value) & np.isfinite(need))] = MISSING
+    if not (_sum_is_finite(value) and _sum_is_finite(need)):  # (all finite: none missing)
+        state[~(np.isfinite(value) & np.isfinite(need))] = MISSING
     return value, state
 
 
@@ -209,7 +210,8 @@ def _class_size(u: _Units, ind: dict, stats: pd.DataFrame | None) -> tuple[np.nd
         given = np.isfinite(largest)
         value = np.where(given, largest, value)
         state = np.where(given, np.where(largest <= fig, MET, FAILED), state)
-    state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
+    if not (_sum_is_finite(value) and _sum_is_finite(fig)):  # (all finite: none missing)
+        state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
     return value, state
 
 
