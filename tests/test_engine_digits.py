@@ -164,3 +164,28 @@ def test_ranks_in_order_are_the_dense_rank(own, other, in_order):
         other = [own[i % len(own)] for i in other] if own else []
     keys = np.array(own + other, dtype=np.int64)
     assert _ranks_in_order(keys, len(own)).tolist() == _dense_rank(keys).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(0, 3000), st.just(float("nan")), st.just(float("inf")),
+                                   st.just(-1.0)), min_size=7, max_size=7), min_size=1, max_size=8),
+       st.lists(st.booleans(), min_size=8, max_size=8))
+def test_quality_rule_reads_the_lowest_ratio(rows, primary):
+    """compliance.quality_rule_columns: every ratio at least the fraction when the lowest is
+    (NaN kept by np.minimum): the plain rule, unit by unit."""
+    from dashboard.method.compliance import (
+        QUALITY_MIN_MET,
+        QUALITY_REST_FRACTION,
+        quality_rule_columns,
+    )
+    from dashboard.method.profiles_school import AT_MINIMUM_RTOL
+    from dashboard.method.standards import INDICATORS, QUALITY_IDS
+
+    units = {"stage": np.array(["primary" if p else "junior" for p in primary[:len(rows)]]),
+             **{q: np.array([r[j] for r in rows]) for j, q in enumerate(QUALITY_IDS)}}
+    got = quality_rule_columns(units)
+    for i, stage in enumerate(units["stage"]):
+        ratios = [units[q][i] / INDICATORS[q].minimum(str(stage)) for q in QUALITY_IDS]
+        met = sum(r >= 1.0 - AT_MINIMUM_RTOL for r in ratios)
+        rest = all(r >= QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL) for r in ratios)
+        assert int(got["meets"][i]) == met and bool(got["school_pass"][i]) == (met >= QUALITY_MIN_MET and rest)
