@@ -170,9 +170,9 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     with np.errstate(invalid="ignore", divide="ignore"):
         np.divide(wa_a, total, out=share[0])
         np.divide(wb_b, total, out=share[1])
-    empty = ~(total > 0)
-    if empty.any():  # no weighted enrolment: no share
-        share[:, empty] = 0.0
+    weighted = total > 0
+    if not weighted.all():  # no weighted enrolment: no share
+        share[:, ~weighted] = 0.0
     return share[0], share[1]
 
 
