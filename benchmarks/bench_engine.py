@@ -119,7 +119,7 @@ def run() -> dict:
 _STAGES = {"raw_units": ("raw_units",), "scheme_units": ("scheme_units",),
            "indicator_stats": ("indicator_group_stats",),
            "school_rules": ("quality_rule_columns", "judge_unit_columns"),
-           "tables": ("_stacked", "_composites", "_verdicts")}
+           "tables": ("_indicator_table", "_stacked", "_composites", "_verdicts")}
 
 
 def _stages(schools: pd.DataFrame, repeat: int = 5) -> dict:

@@ -156,6 +156,14 @@ class _Column:
     dev: np.ndarray | None
 
 
+def _sum_is_finite(col: np.ndarray) -> bool:
+    """Whether the sum of ``col`` is finite: then so is every value (a NaN or an infinity
+    makes the sum NaN or infinite).  A sum that overflows says nothing: the values are then
+    looked at one by one."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(col)))
+
+
 class _Pass:
     """The weights and groups of one group_stats pass, with what every indicator shares
     computed once: the groups' weights and unit counts when every unit counts."""
@@ -184,9 +192,12 @@ class _Pass:
         reuses for every column (fresh memory is a large part of a country's cost): the same
         operations on the same operands, so the same bits."""
         w, g, n_groups = self.w, self.g, self.n_groups
-        finite = np.isfinite(col)
-        whole = self.w_all and bool(finite.all())  # the common case: every unit counts, no masking
-        ok = finite if whole else self.w_ok & finite
+        if self.w_all and col.dtype.kind == "f" and _sum_is_finite(col):  # no mask to make
+            whole, ok = True, self.w_ok  # (ok unread: every unit counts)
+        else:
+            finite = np.isfinite(col)
+            whole = self.w_all and bool(finite.all())  # the common case: every unit counts, no masking
+            ok = finite if whole else self.w_ok & finite
         wj = w if whole else np.where(ok, w, 0.0)
         cj = col if whole else np.where(ok, col, 0.0)
         if whole:

@@ -94,6 +94,9 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
     kept = {}
     met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
     rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
+    # with a positive fraction, every ratio reaches it when the lowest does (np.minimum keeps
+    # a NaN: a missing value fails, as it fails each comparison)
+    lowest = np.full(n, np.inf) if QUALITY_REST_FRACTION > 0 else None
     mins, above, junior = np.empty(n), np.empty(n, dtype=bool), (~primary).astype(np.intp)
     scratch = None if ratios else np.empty(n)  # one buffer for every ratio not kept
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -102,11 +105,18 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
             if ratios:
                 kept[q] = r
             np.greater_equal(r, 1.0 - AT_MINIMUM_RTOL, out=met[j])
+            if lowest is not None:
+                np.minimum(lowest, r, out=lowest)
+                continue
             np.greater_equal(r, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=above)
-            if QUALITY_REST_FRACTION <= 0:  # a missing value (0) would then be enough
-                above |= np.isnan(r)
+            above |= np.isnan(r)  # a missing value (0) is enough for a fraction of 0
             rest_ok &= above
-    meets = met.sum(axis=0, dtype=np.int64)
+        if lowest is not None:
+            np.greater_equal(lowest, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=rest_ok)
+    count = np.zeros(n, dtype=np.uint8)  # the minimums met, counted in a byte (k < 256): a sum
+    for row in met:  # of booleans into int64 casts element by element
+        np.add(count, row.view(np.uint8), out=count)
+    meets = count.astype(np.int64)
     school_pass = (meets >= QUALITY_MIN_MET) & rest_ok
     out = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in units else np.arange(n),
            "meets": meets, "school_pass": school_pass,

@@ -183,13 +183,15 @@ def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray
     read: the same values).
     """
     n = len(group_key)
-    starts = np.flatnonzero(np.r_[True, group_key[1:] != group_key[:-1]]) if n else np.zeros(0, np.int64)
-    step = np.zeros(n, dtype=np.int64)
-    step[starts[1:]] = 1
+    starts = np.flatnonzero(group_key[1:] != group_key[:-1]) + 1  # where a group starts (after the first)
+    codes = np.zeros(n, dtype=np.int64)
+    codes[starts] = 1
+    np.cumsum(codes, out=codes)  # in int64 (a cumsum of booleans casts element by element)
+    starts = np.r_[0, starts] if n else starts
     first = cols.src[starts]
     base = {"county_code": schools["county_code"].to_numpy()[first], "year": schools["year"].to_numpy()[first],
             "stage": np.array(STAGES, dtype=object)[cols.stage_index[starts]]}
-    return np.cumsum(step), base, group_key[starts]
+    return codes, base, group_key[starts]
 
 
 @dataclass(frozen=True)
@@ -197,8 +199,9 @@ class _SchemeResult:
     """One scheme's columns and its per-group arrays (groups: sorted county × year × stage)."""
 
     cols: UnitColumns  # the units
-    table: dict[str, object]  # the indicator rows, indicator-major
-    table_rank: np.ndarray  # each indicator row's indicator rank within the scheme (sorting)
+    ids: list[str]  # the scheme's indicators
+    table: dict[str, np.ndarray]  # the indicator rows' numbers and judgements, groups × indicators
+    table_rank: np.ndarray  # each indicator's rank within the scheme (the table's order)
     groups: dict[str, np.ndarray]  # county_code, year, stage of each group
     group_key: np.ndarray  # sorts as (county_code, year, stage)
     cv: np.ndarray  # groups × indicators
@@ -248,30 +251,32 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
                 cols.put(c, v)
     if scheme == "quality":  # the ratios to the minimums explain the rule: made on first read
         cols.later([f"ratio_{q}" for q in QUALITY_IDS],
-                   partial(quality_ratio_columns, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index == STAGES.index("primary")))
+                   partial(_quality_ratios, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index))
     k, g = len(ids), len(gkey)
-    cv = stats.cv.T.reshape(-1)  # indicator-major: all groups of ids[0], then ids[1], …
-    cols_t: dict[str, object] = {key: np.tile(base[key], k) for key in _KEY}
-    cols_t.update(
-        scheme=_same(k * g, scheme), indicator=np.repeat(np.array(ids, dtype=object), g),
-        units=stats.count.T.reshape(-1).astype(int), students=stats.weight.T.reshape(-1),
-        mean=stats.mean.T.reshape(-1), cv=cv, rounded=round_cv(cv, params.round_dp),
+    # the indicator rows' numbers, groups × indicators (element by element: the same figures
+    # in any layout); the text columns are made with the schemes' rows in order (_indicator_table)
+    cols_t: dict[str, np.ndarray] = dict(
+        units=stats.count.astype(int), students=stats.weight, mean=stats.mean, cv=stats.cv,
+        rounded=round_cv(stats.cv, params.round_dp),
     )
     passed = near = None
     if scheme == "quality":
-        thr = _thresholds(cols_t["stage"], "quality")  # type: ignore[arg-type]
-        passed, near = judge(cv, thr, params.round_dp, params.near_margin)
+        thr = np.repeat(_thresholds(base["stage"], "quality")[:, None], k, axis=1)  # the same figure per group
+        passed, near = judge(stats.cv, thr, params.round_dp, params.near_margin)
         cols_t.update(threshold=thr, passed=passed, near=near)
-        passed, near = passed.reshape(k, g).T, near.reshape(k, g).T
     else:
-        cols_t.update(threshold=np.full(k * g, np.nan), passed=np.full(k * g, pd.NA, dtype=object),
-                      near=np.full(k * g, pd.NA, dtype=object))
+        cols_t.update(threshold=np.full((g, k), np.nan))  # passed, near: NA (_indicator_table)
     rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
-    failing = ~np.asarray(cols["school_pass"], dtype=bool)
+    failing = codes[~np.asarray(cols["school_pass"], dtype=bool)]  # the failing units' groups
     return _SchemeResult(
-        cols=cols, table=cols_t, table_rank=np.repeat(rank, g), groups=base, group_key=gkey, cv=stats.cv,
+        cols=cols, ids=ids, table=cols_t, table_rank=rank, groups=base, group_key=gkey, cv=stats.cv,
         passed=passed, near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
-        failing_units=np.bincount(codes, weights=failing, minlength=g).astype(np.int64))
+        failing_units=np.bincount(failing, minlength=g).astype(np.int64))
+
+
+def _quality_ratios(values: dict[str, np.ndarray], stage_index: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the quality units' ``ratio_`` columns (a maker: see UnitColumns.later)."""
+    return quality_ratio_columns(values, stage_index == STAGES.index("primary"))
 
 
 def _stacked(parts: list[dict], names: list[str], order: np.ndarray | None = None) -> pd.DataFrame:
@@ -300,15 +305,79 @@ def evaluate(
     raw = raw_units(schools, params)
     results = {scheme: _scheme_tables(raw, scheme, params) for scheme in schemes}
     units = UnitFrames({s: r.cols for s, r in results.items()})  # frames made on first read
-    res = list(results.values())
-    order = np.lexsort([np.concatenate([r.table_rank for r in res]),
-                        np.concatenate([np.full(len(r.table_rank), _scheme_rank(s)) for s, r in results.items()]),
-                        np.concatenate([np.tile(r.group_key, len(scheme_ids(s))) for s, r in results.items()])])
-    indicators = _stacked([r.table for r in res], list(res[0].table), order)
+    indicators = _indicator_table(results)
     school_rules = Later(partial(_school_rules, [(s, r.cols) for s, r in results.items()]))
     comp = _composites(results["basic"], params) if "basic" in results else _composites(None, params)
     verdicts = _verdicts(comp, results.get("basic"), results.get("quality"))
     return Evaluation(params, units, indicators, comp, verdicts, school_rules, schools)  # type: ignore[arg-type]
+
+
+_INDICATOR_COLS: Final = [*_KEY, "scheme", "indicator", "units", "students", "mean", "cv", "rounded", "threshold",
+                           "passed", "near"]
+
+
+def _indicator_table(results: dict[str, _SchemeResult]) -> pd.DataFrame:
+    """Return the indicator rows of every scheme, sorted by county, year, stage, scheme and
+    indicator.  A row's text columns (county, year, stage: its group's; scheme; indicator)
+    are gathered once, in the final order, from the groups' and indicators' own arrays (no
+    per-row copy of them per scheme first).  When every scheme has the same groups (a
+    country's counties have units in both) the rows are each group's, scheme after scheme,
+    indicator after indicator: the tables side by side, read row by row, no sort."""
+    res = sorted(results.items(), key=lambda sr: _scheme_rank(sr[0]))
+    if not res:
+        return pd.DataFrame(columns=_INDICATOR_COLS)
+    key = res[0][1].group_key
+    if any(not np.array_equal(r.group_key, key) for _, r in res[1:]):
+        return _indicator_rows_sorted(res)
+    cols = [np.argsort(r.table_rank, kind="stable") for _, r in res]  # each scheme's indicators in order
+    g, width = len(key), sum(len(r.ids) for _, r in res)
+
+    def side_by_side(c: str, code: bool = False) -> np.ndarray:
+        parts = [(r.table[c][:, o].astype(np.intp) + 1 if code else r.table[c][:, o]) if c in r.table
+                 else np.zeros((g, len(o)), np.intp) for (_, r), o in zip(res, cols, strict=True)]
+        return (np.hstack(parts) if len(parts) > 1 else parts[0]).reshape(-1)
+
+    groups = res[0][1].groups
+    out: dict[str, np.ndarray] = {k: np.repeat(np.asarray(groups[k]), width) for k in _KEY}
+    out["scheme"] = np.tile(np.array([s for s, r in res for _ in r.ids], dtype=object), g)
+    out["indicator"] = np.tile(np.array([r.ids[i] for (_, r), o in zip(res, cols, strict=True) for i in o],
+                                        dtype=object), g)
+    for c in _INDICATOR_COLS[len(out):-2]:
+        out[c] = side_by_side(c)
+    for c in ("passed", "near"):  # quality's judgements; a basic row's are NA (object column)
+        out[c] = (side_by_side(c) if all(c in r.table for _, r in res)
+                  else np.array([pd.NA, False, True], dtype=object)[side_by_side(c, code=True)])
+    return pd.DataFrame(out, copy=False)
+
+
+def _indicator_rows_sorted(res: list[tuple[str, _SchemeResult]]) -> pd.DataFrame:
+    """_indicator_table when the schemes' groups differ: every scheme's rows sorted together."""
+    flat = [{c: v.T.reshape(-1) for c, v in r.table.items()} for _, r in res]  # indicator-major
+    sizes = np.array([len(r.ids) * len(r.group_key) for _, r in res], dtype=np.int64)
+    order = np.lexsort([np.concatenate([np.repeat(r.table_rank, len(r.group_key)) for _, r in res]),
+                        np.repeat(np.array([_scheme_rank(s) for s, _ in res], dtype=np.int64), sizes),
+                        np.concatenate([np.tile(r.group_key, len(r.ids)) for _, r in res])])
+    # each row's group and indicator among all the schemes' (a part's rows: indicator-major)
+    g_off = np.r_[0, np.cumsum([len(r.group_key) for _, r in res])]
+    i_off = np.r_[0, np.cumsum([len(r.ids) for _, r in res])]
+    group = np.concatenate([np.tile(np.arange(g_off[p], g_off[p + 1]), len(r.ids))
+                            for p, (_, r) in enumerate(res)])[order]
+    indicator = np.concatenate([np.repeat(np.arange(i_off[p], i_off[p + 1]), len(r.group_key))
+                                for p, (_, r) in enumerate(res)])[order]
+    out: dict[str, np.ndarray] = {
+        key: np.concatenate([np.asarray(r.groups[key]) for _, r in res])[group] for key in _KEY}
+    out["scheme"] = np.array([s for s, r in res for _ in r.ids], dtype=object)[indicator]
+    out["indicator"] = np.array([i for _, r in res for i in r.ids], dtype=object)[indicator]
+    for c in _INDICATOR_COLS[len(out):-2]:
+        out[c] = np.concatenate([f[c] for f in flat])[order]
+    for c in ("passed", "near"):  # quality's judgements; a basic row's are NA (object column)
+        if all(c in f for f in flat):
+            out[c] = np.concatenate([f[c] for f in flat])[order]
+        else:  # 0: NA, 1: False, 2: True, gathered once in order
+            code = np.concatenate([f[c].astype(np.intp) + 1 if c in f else np.zeros(n, np.intp)
+                                   for f, n in zip(flat, sizes, strict=True)])
+            out[c] = np.array([pd.NA, False, True], dtype=object)[code[order]]
+    return pd.DataFrame(out, copy=False)
 
 
 _RULE_COLS: Final = [*_KEY, "unit_id", "school_id", "school_name", "students", "meets", "school_pass", "failing",

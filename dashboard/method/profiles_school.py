@@ -24,13 +24,14 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.profiles import Profile, load_profile
 from dashboard.method.units import stage_masks
 
@@ -154,11 +155,16 @@ def _ratio(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
     fig = _stage_table(ind)
     ok = (value >= (fig * (1.0 - AT_MINIMUM_RTOL))[u.stage_code] if ind["kind"] == "ratio_min"
           else value <= (fig * (1.0 + AT_MINIMUM_RTOL))[u.stage_code])
-    state = _met_or_failed(ok)
-    bad = ~np.isfinite(value)
-    if u.other_stage or not np.isfinite(fig[:2]).all():  # some unit has no figure
-        bad |= ~np.isfinite(fig)[u.stage_code]
-    state[bad] = MISSING
+    every_figure = not (u.other_stage or not np.isfinite(fig[:2]).all())  # every unit has a figure
+    if every_figure and _sum_is_finite(value):  # every value finite: every unit judged
+        state = _met_or_failed(ok)
+    else:
+        judged = np.isfinite(value)
+        if not every_figure:
+            judged &= np.isfinite(fig)[u.stage_code]
+        # MET where ok, else FAILED; MISSING where not judged (one pass: MET, FAILED are 1, 0)
+        state = (np.where(judged, ok, MISSING) if (MET, FAILED) == (1, 0)
+                 else np.where(judged, _met_or_failed(ok), MISSING))
     na = u.num(ind.get("not_applicable_when"))
     if na is not None:
         state[na == 0] = MET
@@ -181,7 +187,8 @@ def _by_classes(u: _Units, ind: dict) -> tuple[np.ndarray, np.ndarray]:
         given = np.isfinite(exact)
         value = np.where(given, exact, value)
         state = np.where(given, np.where(exact >= floor, MET, FAILED), state)
-    state[~(np.isfinite(value) & np.isfinite(need))] = MISSING
+    if not (_sum_is_finite(value) and _sum_is_finite(need)):  # (all finite: none missing)
+        state[~(np.isfinite(value) & np.isfinite(need))] = MISSING
     return value, state
 
 
@@ -203,7 +210,8 @@ def _class_size(u: _Units, ind: dict, stats: pd.DataFrame | None) -> tuple[np.nd
         given = np.isfinite(largest)
         value = np.where(given, largest, value)
         state = np.where(given, np.where(largest <= fig, MET, FAILED), state)
-    state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
+    if not (_sum_is_finite(value) and _sum_is_finite(fig)):  # (all finite: none missing)
+        state[~(np.isfinite(value) & np.isfinite(fig))] = MISSING
     return value, state
 
 
@@ -325,22 +333,15 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
     ids = [str(i["id"]) for i in prof.indicators]
     cols: dict[str, Any] = {"unit_id": np.asarray(units["unit_id"]) if "unit_id" in u
                             else np.arange(n)}
-    states = []
-    for ind in prof.indicators:
-        value, state = _item_states(u, ind, stats)
-        cols[f"value_{ind['id']}"] = value
-        cols[f"state_{ind['id']}"] = state
-        states.append(state)
-    if items_later is not None:  # the judged columns, frozen now: every item has read its own
-        frozen = _Frozen(items_later(), u.masks)
+    if items_later is not None and len(ids) <= _PACKED:
+        # the items' columns are made again on first read: each item's states are packed as
+        # they are judged (no item's arrays kept: the same memory reused item after item)
+        row, table = _packed_rows(u, prof.indicators, stats)
+        frozen = _Frozen(items_later(), u.masks)  # the judged columns: every item has read its own
         for ind in prof.indicators:
-            maker = partial(item_columns, frozen, ind, stats)
-            cols[f"value_{ind['id']}"] = cols[f"state_{ind['id']}"] = maker
-    row, kinds = _state_rows(states, n)
-    # per kind of row: the states of its items (any unit of that kind shows them)
-    rep = np.zeros(kinds, dtype=np.int64)
-    rep[row] = np.arange(n)
-    table = np.array([s[rep] for s in states], dtype=np.int64).reshape(len(ids), kinds).T
+            cols[f"value_{ind['id']}"] = cols[f"state_{ind['id']}"] = partial(item_columns, frozen, ind, stats)
+    else:
+        row, table = _judged_rows(u, prof.indicators, stats, cols, items_later)
     met, approx = (table == MET).sum(axis=1), (table == APPROX).sum(axis=1)
     # the items the file lacks are missing
     unknown = (table == MISSING).sum(axis=1) + (prof.n - len(ids))
@@ -356,6 +357,56 @@ def judge_unit_columns(units: pd.DataFrame | Mapping[str, object], profile: Prof
     cols["uncertain"] = per_row("uncertain", ids_where((table == MISSING) | (table == APPROX), ids))
     cols["approximated"] = per_row("approximated", ids_where(table == APPROX, ids))
     return cols
+
+
+_PACKED: Final = 31  # items whose states (2 bits each) one int64 holds
+_MARKED_BITS: Final = 20  # packed states up to 2²⁰: kinds of row found by marking (1 MB of flags)
+
+
+def _packed_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return _judged_rows' (code per unit, states per kind of row) for at most _PACKED items,
+    each item's states packed into one integer as it is judged: the codes _state_rows gives,
+    and a kind's states read back from its packed integer (2 bits an item)."""
+    packed = np.zeros(u.n, dtype=np.int64)
+    for j, ind in enumerate(items):
+        state = _item_states(u, ind, stats)[1].astype(np.int64, copy=False)
+        state <<= 2 * j  # (a fresh array or the item's own: no other reader)
+        packed |= state
+        del state
+    if 2 * len(items) <= _MARKED_BITS:  # every packed value marked in a small table: no hashing
+        seen = np.zeros(1 << (2 * len(items)), dtype=bool)
+        seen[packed] = True
+        uniq = np.flatnonzero(seen)  # the kinds of row, by packed value (not first seen: the
+        code = np.empty(len(seen), dtype=np.int64)  # codes only tell the kinds apart)
+        code[uniq] = np.arange(len(uniq))
+        part = code[packed]
+    else:
+        part, uniq = pd.factorize(packed)
+    table = (np.asarray(uniq, dtype=np.int64)[:, None] >> (2 * np.arange(len(items), dtype=np.int64))) & 3
+    return part.astype(np.int64, copy=False), table
+
+
+def _judged_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None, cols: dict[str, Any],
+                 items_later: Callable[[], Mapping[str, object]] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Judge every item into ``cols`` (``value_``/``state_``; makers if ``items_later``) and
+    return (a code per unit: equal codes, equal states in every item; the states of each
+    kind of row, kinds × items)."""
+    states = []
+    for ind in items:
+        value, state = _item_states(u, ind, stats)
+        cols[f"value_{ind['id']}"] = value
+        cols[f"state_{ind['id']}"] = state
+        states.append(state)
+    if items_later is not None:  # the judged columns, frozen now: every item has read its own
+        frozen = _Frozen(items_later(), u.masks)
+        for ind in items:
+            maker = partial(item_columns, frozen, ind, stats)
+            cols[f"value_{ind['id']}"] = cols[f"state_{ind['id']}"] = maker
+    row, kinds = _state_rows(states, u.n)
+    # per kind of row: the states of its items (any unit of that kind shows them)
+    rep = np.zeros(kinds, dtype=np.int64)
+    rep[row] = np.arange(u.n)
+    return row, np.array([s[rep] for s in states], dtype=np.int64).reshape(len(items), kinds).T
 
 
 class _Frozen(Mapping[str, object]):

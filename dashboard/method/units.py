@@ -31,10 +31,11 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
+
+# the keys' helpers (tests read them from here too)
+from dashboard.method.unit_keys import _dense_rank, _id_codes, _school_ids, _sort_rank  # noqa: F401
 
 __all__ = [
     "SHARED_COLUMNS",
@@ -169,9 +170,9 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
     with np.errstate(invalid="ignore", divide="ignore"):
         np.divide(wa_a, total, out=share[0])
         np.divide(wb_b, total, out=share[1])
-    empty = ~(total > 0)
-    if empty.any():  # no weighted enrolment: no share
-        share[:, empty] = 0.0
+    weighted = total > 0
+    if not weighted.all():  # no weighted enrolment: no share
+        share[:, ~weighted] = 0.0
     return share[0], share[1]
 
 
@@ -234,73 +235,6 @@ def indicator_values(units: pd.DataFrame, ids: tuple[str, ...] | list[str]) -> p
     return pd.DataFrame(out, index=units.index)
 
 
-def _text(col: pd.Series) -> np.ndarray:
-    """Return ``col.astype(str)`` as an object array (no conversion pass when it is text already)."""
-    values = col.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values
-    return col.astype(str).to_numpy(dtype=object)
-
-
-def _sort_rank(values: np.ndarray) -> np.ndarray:
-    """Return integer codes that sort like ``values`` (equal values, equal codes; NaN first).
-
-    Counties and years come in runs (a county's schools together): when every value is text
-    (or an integer), equal neighbours are equal values for ``pd.factorize`` too, so the runs'
-    first values hold every distinct value and factorizing them alone gives the same codes."""
-    if len(values) > 1 and (values.dtype.kind in "iu" or (
-            values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string")):
-        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-        if 4 * len(starts) < len(values):  # runs worth the detour
-            codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
-            return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
-    codes = pd.factorize(values, sort=True)[0]
-    return codes.astype(np.int64) + 1
-
-
-def _dense_rank(values: np.ndarray) -> np.ndarray:
-    """Return the dense rank (1 for the smallest; equal values, equal rank) of integers."""
-    order = np.argsort(values, kind="stable")  # little work on ids mostly in order already
-    ordered = values[order]
-    step = np.empty(len(values), dtype=np.int64)
-    step[:1] = 1
-    np.not_equal(ordered[1:], ordered[:-1], out=step[1:])
-    out = np.empty(len(values), dtype=np.int64)
-    out[order] = np.cumsum(step)
-    return out
-
-
-def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the sort rank of school ids as text and of the given parent ids, in one space.
-
-    The rank orders ``id + ":"`` (the unit id's order, whatever the stage suffix) by code point,
-    as Python's ``sorted`` does (pyarrow compares UTF-8 bytes, which orders the same).  Equal
-    text, equal rank (dense), so the rank is also the id's identity: a parent is found by its
-    rank, without joined text keys.
-    """
-    text = pa.array(np.concatenate([ids, parents]), type=pa.large_string())
-    # pyarrow.compute generates its functions at import: mypy cannot see them.
-    size = pc.min_max(pc.binary_length(text))  # type: ignore[attr-defined]
-    length = size["min"].as_py()
-    if (len(text) and not text.null_count and length == size["max"].as_py() and 0 < length <= 18
-            and pc.all(pc.ascii_is_decimal(text)).as_py()):  # type: ignore[attr-defined]
-        # ids of one length, ASCII digits only (the national school codes): byte order is the
-        # order of their integers (at most 18 digits: exact in int64), equal text, equal
-        # integer; no id is a prefix of another (see below).  Ranking the integers is cheaper.
-        out = _dense_rank(pc.cast(text, pa.int64()).to_numpy())  # type: ignore[attr-defined]
-        return out[:len(ids)], out[len(ids):]
-    if len(text) and size["min"].as_py() == size["max"].as_py():
-        # ids of one length (the national school codes): none is a prefix of another, so
-        # "id:" sorts as "id" does and the ":" need not be joined on
-        joined = text
-    else:
-        joined = pc.binary_join_element_wise(  # type: ignore[attr-defined]
-            text, pa.scalar(":", pa.large_string()), pa.scalar("", pa.large_string()))
-    rank = pc.rank(joined, sort_keys="ascending", tiebreaker="dense")  # type: ignore[attr-defined]
-    out = rank.to_numpy(zero_copy_only=False).astype(np.int64)
-    return out[:len(ids)], out[len(ids):]
-
-
 @dataclass
 class _StageBuffer:
     """A buffer of every school's values of one stage-reported column, and its name."""
@@ -325,7 +259,7 @@ class RawUnits:
     key: np.ndarray
     group: np.ndarray  # key // id_span
     id_span: int
-    parent_key: np.ndarray  # the key of the parent's unit of the same stage, -1 if none
+    parent: np.ndarray  # per school: its parent's id rank, -1 if none (see _parents)
     share: np.ndarray  # (len(STAGES), schools): share of shared resources
     by_stage: dict[str, np.ndarray]  # "students": all schools' primary, then junior enrolments
     av_all: np.ndarray  # per school: 班班通 in every class
@@ -333,8 +267,24 @@ class RawUnits:
     private: np.ndarray  # per school
     county_run: np.ndarray
     is_tp: np.ndarray
+    unit_tp: np.ndarray  # per unit: whether its school is a teaching point
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
     scratch: _StageBuffer = field(default_factory=_StageBuffer)  # see _Summer._by_stage
+    nan_free: dict[str, bool] = field(default_factory=dict)  # float columns known to hold no NaN
+
+
+def _equals(col: pd.Series, text: str) -> np.ndarray:
+    """Return ``col.isin([text])`` as a boolean array: the values compared with the text (no
+    hash table), or by isin when a value has no truth value compared (pd.NA)."""
+    values = col.to_numpy()
+    if values.dtype == object:
+        try:
+            out = np.equal(values, text)
+        except (TypeError, ValueError):
+            out = None
+        if out is not None and out.dtype == np.bool_:
+            return out
+    return col.isin([text]).to_numpy(dtype=bool)
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -351,31 +301,26 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
-    ids = _text(schools["school_id"])
-    is_tp = schools["school_type"].isin(["teaching_point"]).to_numpy(dtype=bool)  # hashed: fast on text
+    is_tp = _equals(schools["school_type"], "teaching_point")
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
-    rank, tp_parent = _id_codes(ids, _text(schools["parent_school_id"].iloc[tp_rows]) if len(tp_rows)
-                                else np.empty(0, dtype=object))
+    ids, rank, tp_parent = _school_ids(schools, tp_rows)
     county = _sort_rank(schools["county_code"].to_numpy())
     year = _sort_rank(schools["year"].to_numpy())
     stage_rank = np.argsort(np.argsort(np.array(STAGES, dtype=object)))  # alphabetical
     cy = county * (int(year.max(initial=0)) + 1) + year
     id_span = int(rank.max(initial=0)) + 1
     group = cy[src] * n_st + stage_rank[stage]  # county, year, stage: the unit's group, sorted
-    base = group * id_span
-    key = base + rank[src]
-    # the key its parent's unit of the same stage would have (-1: none; a parent that is no
-    # school's id finds no unit).  A 小学教学点 has primary pupils only; should one report junior
-    # pupils, they join the parent's junior unit, never its primary one (stages are never mixed)
+    key = group * id_span
+    key += rank[src]
+    # each school's parent's id rank (-1: none; a parent that is no school's id finds no unit):
+    # _parents makes the key a teaching point's parent unit would have
     parent = np.full(n, -1, dtype=np.int64)
     parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
-    ps = parent[src]
-    parent_key = np.where(ps >= 0, base + ps, -1)
     share = np.empty((n_st, n))
     _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
                                        num["students_senior"]), share)
-    private = (schools["ownership"].isin(["private"]).to_numpy(dtype=bool) if "ownership" in schools
+    private = (_equals(schools["ownership"], "private") if "ownership" in schools
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
         run = schools["county_run"]  # blank: county-run (where, not fillna: no object downcast warning)
@@ -384,8 +329,9 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     else:
         county_run = np.ones(n, bool)
     av_all = num["classes_with_av"] >= num["classes_primary"] + num["classes_junior"]
-    return RawUnits(schools, src, stage, ids, key, group, id_span, parent_key, share,
-                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp, {})
+    return RawUnits(schools, src, stage, ids, key, group, id_span, parent, share,
+                    by_stage, av_all, np.argsort(key, kind="stable"), private, county_run, is_tp,
+                    is_tp[src], {})
 
 
 def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
@@ -401,13 +347,18 @@ def _parents(raw: RawUnits, rows: np.ndarray, is_tp: np.ndarray, in_scope: np.nd
     tp = np.flatnonzero(is_tp)
     if not len(tp):
         return target
-    ordered = raw.order[in_scope[raw.order] & ~raw.is_tp[raw.src[raw.order]]]
+    ordered = raw.order[in_scope[raw.order] & ~raw.unit_tp[raw.order]]
     keys = raw.key[ordered]
     if len(keys) > 1 and (keys[1:] == keys[:-1]).any():
         # the same unit twice (a school id repeated in a county and year): no parent can be
         # told apart, as pandas says
         pd.Index(keys).get_indexer(keys[:1])
-    want = raw.parent_key[rows[tp]]
+    # the key its parent's unit of the same stage would have (-1: none).  A 小学教学点 has
+    # primary pupils only; should one report junior pupils, they join the parent's junior
+    # unit, never its primary one (stages are never mixed)
+    units = rows[tp]
+    parent = raw.parent[raw.src[units]]
+    want = np.where(parent >= 0, raw.group[units] * raw.id_span + parent, -1)
     at = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
     found = (want >= 0) & (keys[at] == want) if len(keys) else np.zeros(len(tp), bool)
     target[tp[found]] = np.searchsorted(rows, ordered[at[found]])
@@ -475,8 +426,12 @@ class _Summer:
         self.src, self.stage, self.merge = src, stage, merge
         self.flat = stage * len(raw.schools) + src
         self.share = self.share_flat[self.flat]
+        if merge is not None:  # the merged parts' places among every school's stages, and shares
+            self.merge_flat = merge.stage * len(raw.schools) + merge.src
+            self.merge_share = self.share_flat[self.merge_flat]
         self._columns = raw.columns  # the schools' columns looked up once for both schemes
         self._scratch = raw.scratch
+        self._nan_free = raw.nan_free
 
     def _column(self, name: str) -> pd.Series | None:
         if name not in self._columns:
@@ -510,18 +465,28 @@ class _Summer:
             return np.take(self._by_stage(name), flat, out=out, mode="clip")
         col = self._column(name)
         if name in SHARED_COLUMNS:  # float(N) × share, in one pass from an integer column
-            if out is not None and col is not None and col.dtype == np.float64:
-                np.take(col.to_numpy(), src, out=out, mode="clip")
-                np.copyto(out, 0.0, where=np.isnan(out))  # as fillna (_series_values)
+            if col is not None and col.dtype == np.float64 and (out is not None or self._no_nan(name, col)):
+                out = np.take(col.to_numpy(), src, out=out, mode="clip")
+                if not self._no_nan(name, col):
+                    np.copyto(out, 0.0, where=np.isnan(out))  # as fillna (_series_values)
                 return np.multiply(out, share, out=out)
             v = _series_values(col, src, cast=False)  # a fresh array
             v = np.multiply(v, share, out=v if v.dtype == np.float64 else None)
+        elif col is not None and col.dtype == np.float64 and self._no_nan(name, col):
+            v = np.take(col.to_numpy(), src, mode="clip")  # _series_values' values: no NaN to fill
         else:
             v = _series_values(col, src)
         if out is None:
             return v
         np.copyto(out, v)
         return out
+
+    def _no_nan(self, name: str, col: pd.Series) -> bool:
+        """Whether the schools' float column ``name`` holds no NaN (read once for both
+        schemes): its gathered values then need no fill (fillna changes nothing)."""
+        if name not in self._nan_free:
+            self._nan_free[name] = not bool(np.isnan(col.to_numpy()).any())
+        return self._nan_free[name]
 
     def column(self, name: str, out: np.ndarray | None = None) -> np.ndarray:
         """Return the column ``name`` of the units (a fresh array; in ``out`` if given, a
@@ -531,12 +496,19 @@ class _Summer:
         out = self._values(name, self.src, self.flat, self.share, out)
         mg = self.merge
         if mg is not None and name in _SUMMED:
-            flat = mg.stage * len(self.schools) + mg.src
-            part = self._values(name, mg.src, flat, self.share_flat[flat])
-            total = np.bincount(mg.into, weights=part.astype(float), minlength=len(mg.into))
-            out += 0.0
+            part = self._values(name, mg.src, self.merge_flat, self.merge_share)
+            total = np.bincount(mg.into, weights=part.astype(float, copy=False), minlength=len(mg.into))
+            if not self._from_integers(name):  # read from integers: no -0.0 to make 0.0
+                out += 0.0
             out[mg.dest] = total[mg.stays]
         return out
+
+    def _from_integers(self, name: str) -> bool:
+        """Whether the stage column ``name`` is read from integer or boolean school columns
+        (or absent ones: 0.0), so holds no -0.0."""
+        return name in STAGE_COLUMNS and all(
+            (col := self._column(f"{name}_{st}")) is None or (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub")
+            for st in STAGES)
 
     def _av_all(self) -> np.ndarray:
         out = self.av_all[self.src]
@@ -571,13 +543,14 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
         if not params.include_non_county_run_quality:
             keep &= county_run
     keep_u = keep[raw.src]
-    if scheme != "basic":
-        students = raw.by_stage["students"][raw.stage * n + raw.src]  # all primary, then junior
+    if scheme != "basic":  # a teaching point's unit under the cut-off is out
+        tp = np.flatnonzero(raw.unit_tp)
+        students = raw.by_stage["students"][raw.stage[tp] * n + raw.src[tp]]  # all primary, then junior
         tp_ok = (students >= params.tp_min_students) if params.tp_min_inclusive else (
             students > params.tp_min_students)
-        keep_u &= ~is_tp[raw.src] | tp_ok
+        keep_u[tp[~tp_ok]] = False
     rows = np.flatnonzero(keep_u)
-    return rows, is_tp[raw.src[rows]]
+    return rows, raw.unit_tp[rows]
 
 
 def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,0 +1,191 @@
+"""``unit_keys._digit_keys`` reads the national school codes as integer keys from one joined text.
+
+Its keys must order and tell apart the codes as the integers they spell do, and it must say
+None for anything but texts of one length (1–18) made of ASCII digits, whatever
+the texts hold: the separator it joins with (":"), blanks, signs, other digits, NUL, empty
+texts, lengths that differ but add up to n × L, non-text values.  Checked against the plain
+reading (``int(s)`` of every text when the rule holds); tests/test_engine_ranks.py checks the
+ranks made of them against the text path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.synthetic import synthetic_country
+from dashboard.method import engine
+from dashboard.method.coefficients import _sum_is_finite
+from dashboard.method.engine import evaluate
+from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
+from dashboard.method.unit_keys import _dense_rank, _digit_keys, _ranks_in_order, _sort_rank
+from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
+
+
+def _same_order(keys: np.ndarray | None, ints: list[int] | None) -> bool:
+    """Whether ``keys`` and the integers are both None or rank alike (order and equality)."""
+    if keys is None or ints is None:
+        return keys is None and ints is None
+    want = _dense_rank(np.array(ints, dtype=np.int64)) if ints else np.zeros(0, np.int64)
+    return keys.dtype == np.int64 and _dense_rank(keys).tolist() == want.tolist()
+
+
+def _plain(values: list) -> list[int] | None:
+    if not values or not all(isinstance(v, str) for v in values):
+        return None
+    width = len(values[0])
+    if not 0 < width <= 18 or any(len(v) != width or not all("0" <= ch <= "9" for ch in v) for v in values):
+        return None
+    return [int(v) for v in values]
+
+
+_DIGITS = st.text(alphabet="0123456789", min_size=3, max_size=3)
+_ODD = st.sampled_from(["12:", ":12", "1:2", "", "1", "12", "1234", "+12", " 12", "12\x00", "١٢٣", "12a",
+                        "\ud800ab", "999", "000"])
+_VALUES = st.one_of(_DIGITS, _DIGITS, _DIGITS, _ODD, st.none(), st.integers(0, 999))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_VALUES, max_size=12))
+@example(values=["123", "1", "12345"])  # lengths that add up to n × 3
+@example(values=["12", "", "3456"])
+@example(values=["12:", "456"])
+def test_digit_keys_rank_as_the_plain_reading(values):
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    assert _same_order(_digit_keys(arr), _plain(values))
+
+
+@given(width=st.integers(1, 20), values=st.lists(st.integers(0, 10**20), min_size=1, max_size=8))
+def test_every_width_up_to_eighteen_digits(width, values):
+    texts = [str(v % 10**width).zfill(width) for v in values]
+    got = _digit_keys(np.array(texts, dtype=object))
+    assert _same_order(got, None if width > 18 else [int(t) for t in texts])
+
+
+def test_float_columns_with_and_without_nan_give_the_same_units():
+    """A school float column with NaN is read as 0 (fillna); one without NaN skips the fill
+    (units._Summer._no_nan): the units of a country with NaN sprinkled in are those of the same
+    country with the NaN written as 0, bit for bit."""
+    schools = synthetic_country(6, seed=3)
+    rng = np.random.default_rng(7)
+    holes = schools.copy()
+    for name in (*SHARED_COLUMNS, "dorm_area_m2"):
+        if holes[name].dtype == np.float64:
+            holes.loc[rng.random(len(holes)) < 0.05, name] = np.nan
+    filled = holes.fillna({name: 0.0 for name in (*SHARED_COLUMNS, "dorm_area_m2")})
+    assert holes[list(SHARED_COLUMNS)].isna().any().any()
+    a, b = evaluate(holes), evaluate(filled)
+    for scheme in a.units:
+        pd.testing.assert_frame_equal(a.units[scheme], b.units[scheme], check_exact=True)
+    pd.testing.assert_frame_equal(a.indicators, b.indicators, check_exact=True)
+
+
+class _Code(str):
+    """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["110101", "110102", _Code("110101"), "", None, pd.NA, float("nan"), 7,
+                                        b"110101"]), min_size=1, max_size=10),
+       lengths=st.lists(st.integers(1, 9), min_size=10, max_size=10))
+def test_sort_rank_checks_text_on_the_runs_first_values(values, lengths):
+    """unit_keys._sort_rank reads the runs' first values only to tell text: runs mixing pd.NA,
+    bytes, numbers, None and str subclasses still give pandas' sorted factorize (or its error)."""
+    col = np.empty(sum(lengths[:len(values)]), dtype=object)
+    col[:] = [v for v, k in zip(values, lengths, strict=False) for _ in range(k)]
+    try:
+        want = pd.factorize(col, sort=True)[0].astype(np.int64) + 1
+    except TypeError:
+        with pytest.raises(TypeError):
+            _sort_rank(col)
+        return
+    assert _sort_rank(col).tolist() == want.tolist()
+
+
+@given(a=st.lists(_VALUES, max_size=6), b=st.lists(_VALUES, max_size=6))
+def test_digit_keys_of_parts_are_those_of_the_parts_joined(a, b):
+    arrays = []
+    for values in (a, b):
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        arrays.append(arr)
+    got, want = _digit_keys(*arrays), _digit_keys(np.concatenate(arrays))
+    assert (got is None and want is None) or (got is not None and want is not None and got.tolist() == want.tolist())
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.sampled_from(["teaching_point", "primary", "", None, pd.NA, float("nan"), 3,
+                                        _Code("teaching_point"), b"teaching_point"]), max_size=12))
+def test_text_equality_is_isin(values):
+    """units._equals compares a column with a text as isin does (pd.NA, bytes, numbers,
+    a str subclass)."""
+    col = pd.Series(values, dtype=object)
+    assert _equals(col, "teaching_point").tolist() == col.isin(["teaching_point"]).tolist()
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([1e308, -1e308])),
+                max_size=20))
+def test_a_finite_sum_means_every_value_is_finite(values):
+    """coefficients._sum_is_finite lets a statistics pass skip its mask: it may say no for
+    finite values (a sum that overflows), never yes for a NaN or an infinity."""
+    x = np.array(values, dtype=float)
+    if _sum_is_finite(x):
+        assert np.isfinite(x).all()
+    with np.errstate(over="ignore"):
+        small = bool(np.isfinite(np.abs(x).sum()))
+    if np.isfinite(x).all() and small:
+        assert _sum_is_finite(x)
+
+
+def test_indicator_rows_side_by_side_are_the_sorted_rows():
+    """engine._indicator_table reads the schemes' tables side by side when their groups are
+    the same; the general path sorts every row: the same frame, bit for bit."""
+    raw = raw_units(synthetic_country(5, seed=11), DEFAULT_PARAMS)
+    results = {s: engine._scheme_tables(raw, s, DEFAULT_PARAMS) for s in SCHEMES}
+    fast = engine._indicator_table(results)
+    slow = engine._indicator_rows_sorted(sorted(results.items(), key=lambda sr: engine._scheme_rank(sr[0])))
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    for c in fast.columns:
+        a, b = fast[c].to_numpy(), slow[c].to_numpy()
+        assert a.dtype == b.dtype and (a.tobytes() == b.tobytes() if a.dtype != object else a.tolist() == b.tolist())
+
+
+@given(own=st.lists(st.integers(0, 40), max_size=12), other=st.lists(st.integers(0, 40), max_size=6),
+       in_order=st.booleans())
+def test_ranks_in_order_are_the_dense_rank(own, other, in_order):
+    """unit_keys._ranks_in_order reads the ranks off schools already in code order (no sort)
+    and gives _dense_rank's ranks, parents found or not, order or not."""
+    if in_order:
+        own = sorted(set(own))
+        other = [own[i % len(own)] for i in other] if own else []
+    keys = np.array(own + other, dtype=np.int64)
+    assert _ranks_in_order(keys, len(own)).tolist() == _dense_rank(keys).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(0, 3000), st.just(float("nan")), st.just(float("inf")),
+                                   st.just(-1.0)), min_size=7, max_size=7), min_size=1, max_size=8),
+       st.lists(st.booleans(), min_size=8, max_size=8))
+def test_quality_rule_reads_the_lowest_ratio(rows, primary):
+    """compliance.quality_rule_columns: every ratio at least the fraction when the lowest is
+    (NaN kept by np.minimum): the plain rule, unit by unit."""
+    from dashboard.method.compliance import (
+        QUALITY_MIN_MET,
+        QUALITY_REST_FRACTION,
+        quality_rule_columns,
+    )
+    from dashboard.method.profiles_school import AT_MINIMUM_RTOL
+    from dashboard.method.standards import INDICATORS, QUALITY_IDS
+
+    units = {"stage": np.array(["primary" if p else "junior" for p in primary[:len(rows)]]),
+             **{q: np.array([r[j] for r in rows]) for j, q in enumerate(QUALITY_IDS)}}
+    got = quality_rule_columns(units)
+    for i, stage in enumerate(units["stage"]):
+        ratios = [units[q][i] / INDICATORS[q].minimum(str(stage)) for q in QUALITY_IDS]
+        met = sum(r >= 1.0 - AT_MINIMUM_RTOL for r in ratios)
+        rest = all(r >= QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL) for r in ratios)
+        assert int(got["meets"][i]) == met and bool(got["school_pass"][i]) == (met >= QUALITY_MIN_MET and rest)
