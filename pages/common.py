@@ -34,7 +34,6 @@ from dashboard.store.snapshots import (
     SnapshotError,
     SnapshotInfo,
     read_snapshot,
-    scan_snapshots,
 )
 from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import (
@@ -335,7 +334,7 @@ def draw_sidebar() -> str:
 
     data_root, _ = _roots()
     infos = cache.snapshot_list(str(data_root))
-    for damaged in scan_snapshots(data_root, lang=lang, clean=False)[1]:
+    for damaged in cache.damaged_snapshots(data_root, lang):
         st.warning(t("store.damaged_snapshot", lang, id=md_text(damaged.id),
                      detail=md_text(damaged.message)))
     if infos:

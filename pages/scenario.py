@@ -12,6 +12,7 @@ from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import md_text, table_height
+from dashboard.ui.frozen import frozen_table
 from dashboard.ui.geo import map_aspect
 from dashboard.ui.planner_page import column_widths
 from pages.common import PLOTLY_CONFIG, fitted, page_townships, start_page
@@ -140,7 +141,8 @@ with build:
                      help=ctx.tr("scenario.form.stage_help"))
     # The choices and the staff table are shared views (every session, every rerun).
     staged, every, staff = cache.page_view("scenario_forms", ctx.view_key(stage), lambda: (
-        sv.school_choices(schools, stage), sv.school_choices(schools), sv.staff_table(schools, stage, lang)))
+        sv.school_choices(schools, stage), sv.school_choices(schools),
+        frozen_table(sv.staff_table(schools, stage, lang))))
     with st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}"))):
         st.dataframe(staff, hide_index=True, key="scn_staff")
 

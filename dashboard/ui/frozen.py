@@ -1,24 +1,32 @@
-"""Figures that are built once and drawn many times (cached page views, every session).
+"""Figures and tables that are built once and drawn many times (cached page views, every
+session).
 
 ``st.plotly_chart`` turns a figure into its dict (``Figure.to_dict``, a deep copy of every trace
 and of the layout) and then into JSON on every rerun; for the map's township outlines the copy
 costs more than the rest of the page.  A :class:`FrozenFigure` makes its dict once, when the
-view is built, and hands out that dict: what the browser receives is the same JSON.  No
-Streamlit here (dashboard/ui/cache.py is the only module that imports it).
+view is built, and hands out that dict: what the browser receives is the same JSON.  In the same
+way ``st.dataframe`` converts a pandas table to Arrow on every rerun (a millisecond for the data
+page's 600 changes); :func:`frozen_table` converts it once.  No Streamlit here
+(dashboard/ui/cache.py is the only module that imports it).
 
 >>> import plotly.graph_objects as go
 >>> fig = frozen(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))
 >>> fig.to_dict() is fig.to_dict(), fig.to_dict()["data"][0]["type"]
 (True, 'bar')
+>>> import pandas as pd
+>>> frozen_table(pd.DataFrame({"学校": ["一小"], "n": [3]})).to_pydict()
+{'学校': ['一小'], 'n': [3]}
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 
-__all__ = ["FrozenFigure", "frozen"]
+__all__ = ["FrozenFigure", "frozen", "frozen_table"]
 
 
 class FrozenFigure(go.Figure):
@@ -41,3 +49,13 @@ class FrozenFigure(go.Figure):
 def frozen(fig: go.Figure) -> FrozenFigure:
     """Return ``fig`` as a :class:`FrozenFigure` (for a cached view; do not change it after)."""
     return fig if isinstance(fig, FrozenFigure) else FrozenFigure(fig)
+
+
+def frozen_table(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """Return ``frame`` as an Arrow table for a cached view shown with ``hide_index=True`` (the
+    index is dropped); ``frame`` itself when Arrow cannot hold a column as it is (mixed types:
+    Streamlit then makes them text on each run, as before)."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError):
+        return frame
