@@ -14,8 +14,7 @@ from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import md_text, table_height
 from dashboard.ui.frozen import frozen_table
 from dashboard.ui.geo import map_aspect
-from dashboard.ui.planner_page import column_widths
-from pages.common import PLOTLY_CONFIG, fitted, page_townships, start_page
+from pages.common import PLOTLY_CONFIG, page_townships, start_page
 
 ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
@@ -250,9 +249,12 @@ with build:
         if moved.empty:
             st.info(ctx.tr("scenario.result.no_school_change"))
         else:
-            shown = sr.school_change_display(moved, ctx.scheme, lang)
-            st.dataframe(shown, hide_index=True, key="scn_schools",
-                         column_config=fitted(column_widths(shown)))
+            # long form: one row per school and changed value, every column as wide as its
+            # longest text (eleven columns of 'before → after' were cut at 1440 px)
+            shown = sr.school_change_rows(moved, ctx.scheme, lang)
+            st.dataframe(shown, hide_index=True, key="scn_schools", height=table_height(shown),
+                         column_config={c: st.column_config.TextColumn(width=w)
+                                        for c, w in sr.school_change_widths(shown).items()})
 
         st.subheader(ctx.tr("scenario.result.map"))
         lines = sr.flow_lines(actions, schools, lang)

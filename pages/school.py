@@ -73,12 +73,13 @@ with right:
         st.info(ctx.tr("app.school.no_location"))
     else:
         towns = page_townships(ctx, absent="caption")
+        lon, lat = location.lon, location.lat
         # drawn once per school, language and township file for every session (8 ms a run)
         locator = cache.page_view(
             "school_locator", ctx.view_key(school_id, school_name, str(ctx.geo.path),
                                            cache.stamp(ctx.geo.path), ctx.geo.state),
-            lambda: frozen(maps.school_locator(towns.paths, location.lon, location.lat,
-                                               school_name, lang, map_aspect([location.lat]))))
+            lambda: frozen(maps.school_locator(towns.paths, lon, lat, school_name, lang,
+                                               map_aspect([lat]))))
         st.plotly_chart(locator, config=PLOTLY_CONFIG, key="school_map")
 profile_table = profile.table
 # English official names are long: the name column is bounded so that the table fits beside
