@@ -22,8 +22,10 @@ schools, teachers = ctx.schools, snapshot.teachers
 store = sv.scenario_store(ctx.data_root)
 checksum = sv.snapshot_checksum(snapshot)
 state = st.session_state
-st.caption(ctx.tr("scenario.intro", county=md_text(county_name(schools, county, lang)), year=year,
-                  snapshot=md_text(snapshot.id)))
+# the units and the county's name once per snapshot content, for every session and rerun
+units, county_text = cache.page_view("scenario_units", ctx.view_key(), lambda: (
+    sv.basic_units(schools), md_text(county_name(schools, county, lang))))
+st.caption(ctx.tr("scenario.intro", county=county_text, year=year, snapshot=md_text(snapshot.id)))
 
 # The pending actions belong to one snapshot; another snapshot starts an empty scenario.
 if state.get("scn_snapshot") != snapshot.id:
@@ -32,7 +34,6 @@ if state.get("scn_snapshot") != snapshot.id:
     state["scn_actions"] = []
     state["scn_snapshot"] = snapshot.id
 actions: list = state["scn_actions"]
-units = sv.basic_units(schools)
 
 
 def add(action) -> None:
