@@ -151,18 +151,19 @@ class PageContext:
         which year cannot be read; empty when there is none."""
         if self.county_code is None:
             return (), ()
-        chosen = []
+        chosen, stamps = [], []
         for info in history_snapshots(self.snapshots, self.county_code):
+            stamp = cache.stamp(info.path)
             try:
-                cache.load_evaluation(str(info.path), cache.stamp(info.path))
+                cache.load_evaluation(str(info.path), stamp)
             except (SnapshotError, ContractError) as exc:
                 st.warning(t("store.damaged_year", self.lang, year=info.year,
                              id=md_text(info.id),
                              detail=md_text(_error_detail(exc, info.path, self.lang))))
                 continue
             chosen.append(info)
-        paths = tuple(str(s.path) for s in chosen)
-        return paths, tuple(cache.stamp(p) for p in paths)
+            stamps.append(stamp)
+        return tuple(str(s.path) for s in chosen), tuple(stamps)
 
     def view_key(self, *choices: object) -> tuple:
         """Return the key of a page view (dashboard.ui.cache.page_view) of this context: the
@@ -225,9 +226,10 @@ def page_context() -> PageContext:
     info = infos[ids.index(pick(_requested("snapshot"), ids, ids[-1]))]
     county = pick(_requested("county"), info.county_codes, info.county_codes[0])
     path = str(info.path)
+    stamp = cache.stamp(path)
     try:
-        snapshot = cache.load_snapshot(path, cache.stamp(path))
-        evaluation = cache.load_evaluation(path, cache.stamp(path))
+        snapshot = cache.load_snapshot(path, stamp)
+        evaluation = cache.load_evaluation(path, stamp)
     except (SnapshotError, ContractError):
         if lang == DEFAULT_LANG:
             raise
@@ -240,8 +242,11 @@ def page_context() -> PageContext:
         checklist.evaluation_with_profile(loaded, profile, snapshot.classes, snapshot.rooms)))
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
+    # the county's rows once per content, shared read-only like the snapshot they come from
+    schools = cache.page_view("county_rows", (cache.content_key(snapshot), county), lambda: (
+        county_rows(snapshot.schools, county)))
     return PageContext(
-        lang=lang, snapshot=snapshot, schools=county_rows(snapshot.schools, county),
+        lang=lang, snapshot=snapshot, schools=schools,
         county_code=county, year=info.year, scheme=scheme, stage=stage, evaluation=evaluation,
         geo=geo, data_root=data_root, geo_root=geo_root, snapshots=infos)
 
