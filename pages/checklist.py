@@ -57,8 +57,18 @@ if ctx.snapshot.county is None:
 
 problems_only = url_toggle(ctx.tr("app.check.problems_only"), param="problems",
                            key="check_problems")
-frame = cache.page_view("checklist_frame", ctx.view_key(profile, tp_basic, problems_only),
-                        lambda: checklist.checklist_frame(items, lang, problems_only=problems_only))
+columns = checklist.checklist_columns(lang)
+
+
+def table_view():
+    """The checklist as a table and as the page sends it: styled once (the hidden status code
+    kept for reading the rows back)."""
+    rows = checklist.checklist_frame(items, lang, problems_only=problems_only)
+    return rows, checklist.checklist_styler(rows, ["status", *columns]) if len(rows) else None
+
+
+frame, styled = cache.page_view("checklist_frame", ctx.view_key(profile, tp_basic, problems_only),
+                                table_view)
 if frame.empty:
     st.success(ctx.tr("app.check.all_pass"))
 else:
@@ -66,9 +76,8 @@ else:
     # above the table: below thirty rows, the chosen row's details fell out of sight
     detail = st.empty()
     widths = checklist.checklist_widths(lang)
-    columns = checklist.checklist_columns(lang)
     event = st.dataframe(
-        checklist.checklist_styler(frame, ["status", *columns]), hide_index=True, key="check_table",
+        styled, hide_index=True, key="check_table",
         column_order=columns, height=table_height(frame),
         column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
         on_select="rerun", selection_mode="single-row")
