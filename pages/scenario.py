@@ -12,7 +12,7 @@ from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import md_text, table_height
-from dashboard.ui.frozen import frozen_table
+from dashboard.ui.frozen import frozen, frozen_table
 from dashboard.ui.geo import map_aspect
 from pages.common import PLOTLY_CONFIG, page_townships, start_page
 
@@ -217,16 +217,21 @@ with build:
         st.button(ctx.tr("scenario.pending.clear"), key="scn_clear", on_click=clear)
 
     if actions:
+        # the scenario's evaluation and everything shown of it once per snapshot, actions and
+        # choice, for every session (a rerun for another widget only draws it)
+        key = ctx.view_key(tuple(actions))
         try:
-            after = sv.evaluate_actions(schools, actions, teachers, ctx.evaluation)
+            after = cache.page_view("scenario_after", key, lambda: sv.evaluate_actions(
+                schools, actions, teachers, ctx.evaluation))
         except sv.ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
             st.error(md_text(exc.message(lang)))
             st.stop()
-        before = ctx.evaluation
+        view = cache.page_view("scenario_results", key, lambda: sr.scenario_view(
+            ctx.evaluation, after, actions, schools, county, year, ctx.scheme, ctx.stage, lang,
+            snapshot.county))
 
         st.subheader(ctx.tr("scenario.result.verdicts"))
-        changes = sr.verdict_changes(before, after, county, year, lang, snapshot.county)
-        for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
+        for column, change in zip(st.columns(max(len(view.changes), 1)), view.changes, strict=False):
             column.metric(change.label, change.after_text, delta=change.delta_text,
                           delta_color="inverse" if change.changed else "off",
                           delta_arrow="auto" if change.changed and change.moved else "off",
@@ -235,37 +240,32 @@ with build:
             column.caption(change.detail)
 
         st.subheader(ctx.tr("scenario.result.coefficients"))
-        table = sr.coefficient_table(before, after, county, year, lang)
-        display = sr.coefficient_display(table, lang)
-        st.dataframe(sr.coefficient_styler(display, table, lang), hide_index=True,
-                     key="scn_coefficients", height=table_height(display, max_rows=40))
+        st.dataframe(view.coefficients, hide_index=True, key="scn_coefficients",
+                     height=table_height(view.coefficients.data, max_rows=40))
         st.caption(sr.changed_note(lang))
-        series = sr.series_table([(ctx.tr("scenario.series.now"), before),
-                                  (ctx.tr("scenario.series.scenario"), after)], county, year, lang)
-        st.plotly_chart(sr.compare_figure(series, ctx.stage, ctx.scheme, lang),
-                        config=PLOTLY_CONFIG, key="scn_before_after")
+        st.plotly_chart(view.figure, config=PLOTLY_CONFIG, key="scn_before_after")
 
         st.subheader(ctx.tr("scenario.result.schools", scheme=ctx.tr(f"scheme.{ctx.scheme}")))
-        moved = sr.school_changes(before, after, county, year, ctx.scheme)
-        if moved.empty:
+        if view.schools is None:
             st.info(ctx.tr("scenario.result.no_school_change"))
         else:
             # long form: one row per school and changed value, every column as wide as its
             # longest text (eleven columns of 'before → after' were cut at 1440 px)
-            shown = sr.school_change_rows(moved, ctx.scheme, lang)
-            st.dataframe(shown, hide_index=True, key="scn_schools", height=table_height(shown),
+            st.dataframe(view.schools, hide_index=True, key="scn_schools",
+                         height=table_height(view.schools),
                          column_config={c: st.column_config.TextColumn(width=w)
-                                        for c, w in sr.school_change_widths(shown).items()})
+                                        for c, w in view.school_widths.items()})
 
         st.subheader(ctx.tr("scenario.result.map"))
-        lines = sr.flow_lines(actions, schools, lang)
-        if lines.empty:
+        if view.lines.empty:
             st.info(ctx.tr("scenario.result.no_lines"))
         else:
             towns = page_townships(ctx, absent="caption")
-            st.plotly_chart(maps.flow_map(towns.paths, towns.labels, lines, schools, lang,
-                                        map_aspect(schools["latitude"].dropna())),
-                            config=PLOTLY_CONFIG, key="scn_map")
+            flows = cache.page_view(
+                "scenario_map", (*key, str(ctx.geo.path), cache.stamp(ctx.geo.path), ctx.geo.state),
+                lambda: frozen(maps.flow_map(towns.paths, towns.labels, view.lines, schools, lang,
+                                             map_aspect(schools["latitude"].dropna()))))
+            st.plotly_chart(flows, config=PLOTLY_CONFIG, key="scn_map")
 
     st.subheader(ctx.tr("scenario.save.heading"))
     with st.form("scn_form_save"):

@@ -20,6 +20,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 
 from dashboard.i18n import t
 from dashboard.method.coefficients import round_cv
@@ -46,6 +47,7 @@ from dashboard.ui.format import (
     text_ems,
     wrap_label,
 )
+from dashboard.ui.frozen import frozen, frozen_styler, frozen_table
 from dashboard.ui.overview import status_cards
 from dashboard.ui.scenario_page import describe_action, school_names
 
@@ -68,6 +70,8 @@ __all__ = [
     "compare_display",
     "compare_figure",
     "flow_lines",
+    "ScenarioView",
+    "scenario_view",
 ]
 
 MAX_COMPARED: Final = 3  # saved scenarios compared side by side
@@ -186,7 +190,8 @@ def coefficient_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) -> Any:
-    """Return ``display`` styled: changed rows on a light background, verdicts in colour."""
+    """Return ``display`` styled: changed rows on a light background, verdicts in colour
+    (styled once: frozen_styler)."""
     changed = table["changed"].to_numpy(dtype=bool)
     columns = {t("scenario.col.status_before", lang): table["status_before"].to_numpy(),
                t("scenario.col.status_after", lang): table["status_after"].to_numpy()}
@@ -202,7 +207,7 @@ def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) ->
             out.append(style)
         return out
 
-    return display.style.apply(paint, axis=1)
+    return frozen_styler(display, lambda styler: styler.apply(paint, axis=1))
 
 
 @dataclass(frozen=True)
@@ -455,3 +460,38 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
                      "hover": t("scenario.map.hover", lang, number=number,
                                 action=describe_action(action, hover_names, lang))})
     return pd.DataFrame(rows, columns=cols)
+
+
+# ----------------------------------------------------------------------------- the whole view
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioView:
+    """What the page shows of a scenario's results, made once per snapshot content, actions,
+    choices and language (the page caches it: a rerun that changed a widget elsewhere, a
+    second screen on the same scenario, only draws it)."""
+
+    changes: list[VerdictChange]
+    coefficients: Any  # the CVs before and after, styled (coefficient_styler)
+    figure: go.Figure  # the CVs compared (compare_figure)
+    schools: pa.Table | pd.DataFrame | None  # school_change_rows as sent; None: none changed
+    school_widths: dict[str, int]
+    lines: pd.DataFrame  # flow_lines
+
+
+def scenario_view(before: Evaluation, after: Evaluation, actions: Sequence[Action],
+                  schools: pd.DataFrame, county: str, year: int, scheme: str, stage: str,
+                  lang: str, county_table: pd.DataFrame | None) -> ScenarioView:
+    """Return the results of a scenario (``after``: the evaluation with ``actions`` applied)."""
+    table = coefficient_table(before, after, county, year, lang)
+    display = coefficient_display(table, lang)
+    series = series_table([(t("scenario.series.now", lang), before),
+                           (t("scenario.series.scenario", lang), after)], county, year, lang)
+    moved = school_changes(before, after, county, year, scheme)
+    shown = school_change_rows(moved, scheme, lang)
+    return ScenarioView(
+        changes=verdict_changes(before, after, county, year, lang, county_table),
+        coefficients=coefficient_styler(display, table, lang),
+        figure=frozen(compare_figure(series, stage, scheme, lang)),
+        schools=None if moved.empty else frozen_table(shown), school_widths=school_change_widths(shown),
+        lines=flow_lines(actions, schools, lang))
