@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from demo_data import DEMO_GEO, DEMO_SNAPSHOT
-from streamlit.testing.v1 import AppTest
+from demo_data import DEMO_SNAPSHOT
+from test_scenario_page import data_root, open_page  # noqa: F401 (data_root: a fixture)
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
@@ -26,7 +24,6 @@ from dashboard.store.snapshots import Snapshot, read_snapshot
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.format import fmt_value, text_ems
 
-REPO = Path(__file__).resolve().parent.parent
 COUNTY = "990101"
 RICH, POOR = "3990101001", "3990101012"  # 示范县实验小学, 青石镇中心小学 (primary)
 ACTIONS = (Transfer(RICH, POOR, "primary", 3, above_degree=3, mid_title=2, backbone=2),
@@ -80,23 +77,10 @@ def test_a_change_below_the_shown_decimals_carries_its_digits() -> None:
     assert sr.value_change_text(12_000.0, 10_500.0, "B3") == "-1,500"
 
 
-@pytest.fixture()
-def data_root(demo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(DEMO_SNAPSHOT, root / DEMO_SNAPSHOT.name)
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("JUNHENG_DATA", str(root))
-    monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
-    return root
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_page_shows_every_cell_whole_beside_the_sidebar(data_root: Path, lang: str) -> None:
-    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
-    at.query_params.update(lang=lang)
-    at.run()
-    at.switch_page(str(REPO / "pages" / "scenario.py"))
-    at.run()
+@pytest.mark.usefixtures("data_root")  # a copy of the demo snapshot (scenarios are saved beside it)
+def test_the_page_shows_every_cell_whole_beside_the_sidebar(lang: str) -> None:
+    at = open_page(lang=lang)
     at.button(key="scn_tr_submit").click().run()  # the form's defaults: one teacher moved
     assert not at.exception, [e.value for e in at.exception]
     header = t("scenario.col.indicator", lang)
