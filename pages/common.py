@@ -290,6 +290,13 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
     return sync
 
 
+def _write_param(param: str, value: str) -> None:
+    """Put ``value`` in the URL's ``param`` unless it is there already: every write sends the
+    browser a message (five to seven on every run of every page, for nothing)."""
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+
+
 def _kept(key: str) -> list[Any]:
     """Return the session's recent choices of the widget ``key``, the latest first (a page's
     indicator of each scheme: back on a scheme, its last indicator is found again)."""
@@ -335,7 +342,7 @@ def draw_sidebar() -> str:
     bar.radio(t("app.sidebar.lang", lang), LANGS, key=key, horizontal=True, on_change=sync,
               format_func=lambda code: t("lang.name", code))
     lang = str(st.session_state[key])
-    st.query_params["lang"] = lang
+    _write_param("lang", lang)
 
     data_root, _ = _roots()
     infos = cache.snapshot_list(str(data_root))
@@ -353,7 +360,7 @@ def draw_sidebar() -> str:
                       format_func=lambda i: t("app.sidebar.snapshot_option", lang,
                                               year=by_id[i].year, id=i),
                       help=t("app.sidebar.snapshot_help", lang))
-        st.query_params["snapshot"] = str(st.session_state[key])
+        _write_param("snapshot", str(st.session_state[key]))
         chosen = by_id[str(st.session_state[key])]
         counties = chosen.county_codes
         names = _county_names(chosen.path, lang)
@@ -364,7 +371,7 @@ def draw_sidebar() -> str:
                           format_func=lambda code: names.get(code, code))
         else:  # one county: named under the year, so that every page says whose data it is
             bar.caption(md_text(names.get(counties[0], counties[0])))
-        st.query_params["county"] = str(st.session_state[key])
+        _write_param("county", str(st.session_state[key]))
         # the rules every page's verdicts follow (chosen on the checklist page)
         chosen_profile = _profile_choice(data_root, str(st.session_state[key]), chosen.year)
         if chosen_profile not in checklist.profile_options():  # absent or unknown: the default
@@ -376,7 +383,7 @@ def draw_sidebar() -> str:
         sync = _bind(key, param, options, DEFAULTS[param])
         bar.radio(t(f"app.sidebar.{param}", lang), options, key=key, horizontal=True,
                   on_change=sync, format_func=lambda code, p=param: t(f"{p}.{code}", lang))
-        st.query_params[param] = str(st.session_state[key])
+        _write_param(param, str(st.session_state[key]))
     for param, value in _rejected().items():
         st.warning(t("nav.bad_param", lang, param=param, value=plain_text(value),
                      used=_choice_text(param, str(st.session_state[SIDEBAR_KEYS[param]]), lang)))
@@ -424,7 +431,7 @@ def url_select(label: str, options: Sequence[Any], *, param: str, key: str,
     sync = _bind(key, param, options, default)
     draw = widget or st.selectbox
     value = draw(label, options, key=key, format_func=format_func, on_change=sync, **kwargs)
-    st.query_params[param] = str(value)
+    _write_param(param, str(value))
     return value
 
 
@@ -443,7 +450,7 @@ def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwa
         st.query_params[param] = "1" if st.session_state[key] else "0"
 
     value = bool(st.toggle(label, key=key, on_change=sync, **kwargs))
-    st.query_params[param] = "1" if value else "0"
+    _write_param(param, "1" if value else "0")
     return value
 
 
