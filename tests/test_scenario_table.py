@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import math
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from demo_data import DEMO_SNAPSHOT
-from test_scenario_page import data_root, open_page  # noqa: F401 (data_root: a fixture)
+from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
@@ -23,6 +24,8 @@ from dashboard.planning.scenario import MovePupils, Transfer, apply_actions
 from dashboard.store.snapshots import Snapshot, read_snapshot
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.format import fmt_value, text_ems
+
+APP = Path(__file__).resolve().parent.parent / "app" / "main.py"
 
 COUNTY = "990101"
 RICH, POOR = "3990101001", "3990101012"  # 示范县实验小学, 青石镇中心小学 (primary)
@@ -78,10 +81,11 @@ def test_a_change_below_the_shown_decimals_carries_its_digits() -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.usefixtures("data_root")  # a copy of the demo snapshot (scenarios are saved beside it)
 def test_the_page_shows_every_cell_whole_beside_the_sidebar(lang: str) -> None:
-    at = open_page(lang=lang)
-    at.button(key="scn_tr_submit").click().run()  # the form's defaults: one teacher moved
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params.update(lang=lang)
+    at.run().switch_page(str(APP.parent.parent / "pages" / "scenario.py")).run()
+    at.button(key="scn_tr_submit").click().run()  # the form's defaults: one teacher moved, unsaved  # the form's defaults: one teacher moved
     assert not at.exception, [e.value for e in at.exception]
     header = t("scenario.col.indicator", lang)
     found = [d for d in at.dataframe if header in d.value.columns
