@@ -41,11 +41,13 @@ evaluation = cache.page_view("checklist_scope", ctx.view_key(tp_basic), lambda: 
 items = cache.page_view("checklist", ctx.view_key(profile, tp_basic), lambda: (
     checklist.checklist_items(evaluation, ctx.schools, ctx.snapshot.county, ctx.county_code,
                               ctx.year, lang, profile=profile)))
-county_text = md_text(county_name(ctx.schools, ctx.county_code, ctx.lang))
+counts, scope, county_text = cache.page_view("checklist_head", ctx.view_key(profile, tp_basic), lambda: (
+    list(checklist.checklist_counts(items).itertuples(index=False)),
+    " · ".join(md_text(line) for line in checklist.scope_text(evaluation, profile, lang)),
+    md_text(county_name(ctx.schools, ctx.county_code, ctx.lang))))
 st.caption(ctx.tr("app.check.caption", county=county_text, year=ctx.year))
-st.caption(" · ".join(md_text(line) for line in checklist.scope_text(evaluation, profile, lang)))
-for column, r in zip(st.columns(2), checklist.checklist_counts(items).itertuples(index=False),
-                     strict=True):
+st.caption(scope)
+for column, r in zip(st.columns(2), counts, strict=True):
     column.metric(ctx.tr(f"scheme.{r.scheme}"), ctx.tr(f"status.{r.verdict}"), border=True,
                   delta=ctx.tr("app.check.counts", failed=r.failed, missing=r.missing,
                                passed=r.passed, total=r.total),
@@ -55,7 +57,18 @@ if ctx.snapshot.county is None:
 
 problems_only = url_toggle(ctx.tr("app.check.problems_only"), param="problems",
                            key="check_problems")
-frame = checklist.checklist_frame(items, lang, problems_only=problems_only)
+columns = checklist.checklist_columns(lang)
+
+
+def table_view():
+    """The checklist as a table and as the page sends it: styled once (the hidden status code
+    kept for reading the rows back)."""
+    rows = checklist.checklist_frame(items, lang, problems_only=problems_only)
+    return rows, checklist.checklist_styler(rows, ["status", *columns]) if len(rows) else None
+
+
+frame, styled = cache.page_view("checklist_frame", ctx.view_key(profile, tp_basic, problems_only),
+                                table_view)
 if frame.empty:
     st.success(ctx.tr("app.check.all_pass"))
 else:
@@ -64,8 +77,8 @@ else:
     detail = st.empty()
     widths = checklist.checklist_widths(lang)
     event = st.dataframe(
-        checklist.checklist_styler(frame), hide_index=True, key="check_table",
-        column_order=checklist.checklist_columns(lang), height=table_height(frame),
+        styled, hide_index=True, key="check_table",
+        column_order=columns, height=table_height(frame),
         column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
         on_select="rerun", selection_mode="single-row")
     chosen = event.selection.rows if event is not None else []

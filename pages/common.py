@@ -34,7 +34,6 @@ from dashboard.store.snapshots import (
     SnapshotError,
     SnapshotInfo,
     read_snapshot,
-    scan_snapshots,
 )
 from dashboard.ui import cache, checklist
 from dashboard.ui.evaluation import (
@@ -152,18 +151,19 @@ class PageContext:
         which year cannot be read; empty when there is none."""
         if self.county_code is None:
             return (), ()
-        chosen = []
+        chosen, stamps = [], []
         for info in history_snapshots(self.snapshots, self.county_code):
+            stamp = cache.stamp(info.path)
             try:
-                cache.load_evaluation(str(info.path), cache.stamp(info.path))
+                cache.load_evaluation(str(info.path), stamp)
             except (SnapshotError, ContractError) as exc:
                 st.warning(t("store.damaged_year", self.lang, year=info.year,
                              id=md_text(info.id),
                              detail=md_text(_error_detail(exc, info.path, self.lang))))
                 continue
             chosen.append(info)
-        paths = tuple(str(s.path) for s in chosen)
-        return paths, tuple(cache.stamp(p) for p in paths)
+            stamps.append(stamp)
+        return tuple(str(s.path) for s in chosen), tuple(stamps)
 
     def view_key(self, *choices: object) -> tuple:
         """Return the key of a page view (dashboard.ui.cache.page_view) of this context: the
@@ -226,9 +226,10 @@ def page_context() -> PageContext:
     info = infos[ids.index(pick(_requested("snapshot"), ids, ids[-1]))]
     county = pick(_requested("county"), info.county_codes, info.county_codes[0])
     path = str(info.path)
+    stamp = cache.stamp(path)
     try:
-        snapshot = cache.load_snapshot(path, cache.stamp(path))
-        evaluation = cache.load_evaluation(path, cache.stamp(path))
+        snapshot = cache.load_snapshot(path, stamp)
+        evaluation = cache.load_evaluation(path, stamp)
     except (SnapshotError, ContractError):
         if lang == DEFAULT_LANG:
             raise
@@ -241,8 +242,11 @@ def page_context() -> PageContext:
         checklist.evaluation_with_profile(loaded, profile, snapshot.classes, snapshot.rooms)))
     geo_path = geo_root / county / "townships.geojson"
     geo = cache.load_geojson(str(geo_path), cache.stamp(geo_path))
+    # the county's rows once per content, shared read-only like the snapshot they come from
+    schools = cache.page_view("county_rows", (cache.content_key(snapshot), county), lambda: (
+        county_rows(snapshot.schools, county)))
     return PageContext(
-        lang=lang, snapshot=snapshot, schools=county_rows(snapshot.schools, county),
+        lang=lang, snapshot=snapshot, schools=schools,
         county_code=county, year=info.year, scheme=scheme, stage=stage, evaluation=evaluation,
         geo=geo, data_root=data_root, geo_root=geo_root, snapshots=infos)
 
@@ -284,6 +288,13 @@ def _bind(key: str, param: str, options: Sequence[Any], default: Any) -> Callabl
         st.query_params[param] = str(st.session_state[key])
 
     return sync
+
+
+def _write_param(param: str, value: str) -> None:
+    """Put ``value`` in the URL's ``param`` unless it is there already: every write sends the
+    browser a message (five to seven on every run of every page, for nothing)."""
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
 
 
 def _kept(key: str) -> list[Any]:
@@ -331,11 +342,11 @@ def draw_sidebar() -> str:
     bar.radio(t("app.sidebar.lang", lang), LANGS, key=key, horizontal=True, on_change=sync,
               format_func=lambda code: t("lang.name", code))
     lang = str(st.session_state[key])
-    st.query_params["lang"] = lang
+    _write_param("lang", lang)
 
     data_root, _ = _roots()
     infos = cache.snapshot_list(str(data_root))
-    for damaged in scan_snapshots(data_root, lang=lang, clean=False)[1]:
+    for damaged in cache.damaged_snapshots(data_root, lang):
         st.warning(t("store.damaged_snapshot", lang, id=md_text(damaged.id),
                      detail=md_text(damaged.message)))
     if infos:
@@ -349,7 +360,7 @@ def draw_sidebar() -> str:
                       format_func=lambda i: t("app.sidebar.snapshot_option", lang,
                                               year=by_id[i].year, id=i),
                       help=t("app.sidebar.snapshot_help", lang))
-        st.query_params["snapshot"] = str(st.session_state[key])
+        _write_param("snapshot", str(st.session_state[key]))
         chosen = by_id[str(st.session_state[key])]
         counties = chosen.county_codes
         names = _county_names(chosen.path, lang)
@@ -360,7 +371,7 @@ def draw_sidebar() -> str:
                           format_func=lambda code: names.get(code, code))
         else:  # one county: named under the year, so that every page says whose data it is
             bar.caption(md_text(names.get(counties[0], counties[0])))
-        st.query_params["county"] = str(st.session_state[key])
+        _write_param("county", str(st.session_state[key]))
         # the rules every page's verdicts follow (chosen on the checklist page)
         chosen_profile = _profile_choice(data_root, str(st.session_state[key]), chosen.year)
         if chosen_profile not in checklist.profile_options():  # absent or unknown: the default
@@ -372,7 +383,7 @@ def draw_sidebar() -> str:
         sync = _bind(key, param, options, DEFAULTS[param])
         bar.radio(t(f"app.sidebar.{param}", lang), options, key=key, horizontal=True,
                   on_change=sync, format_func=lambda code, p=param: t(f"{p}.{code}", lang))
-        st.query_params[param] = str(st.session_state[key])
+        _write_param(param, str(st.session_state[key]))
     for param, value in _rejected().items():
         st.warning(t("nav.bad_param", lang, param=param, value=plain_text(value),
                      used=_choice_text(param, str(st.session_state[SIDEBAR_KEYS[param]]), lang)))
@@ -420,7 +431,7 @@ def url_select(label: str, options: Sequence[Any], *, param: str, key: str,
     sync = _bind(key, param, options, default)
     draw = widget or st.selectbox
     value = draw(label, options, key=key, format_func=format_func, on_change=sync, **kwargs)
-    st.query_params[param] = str(value)
+    _write_param(param, str(value))
     return value
 
 
@@ -439,7 +450,7 @@ def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwa
         st.query_params[param] = "1" if st.session_state[key] else "0"
 
     value = bool(st.toggle(label, key=key, on_change=sync, **kwargs))
-    st.query_params[param] = "1" if value else "0"
+    _write_param(param, "1" if value else "0")
     return value
 
 

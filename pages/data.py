@@ -27,6 +27,7 @@ from dashboard.ui.cache import (
 from dashboard.ui.evaluation import county_name
 from dashboard.ui.export import XLSX_MIME
 from dashboard.ui.format import md_text, table_height
+from dashboard.ui.frozen import frozen_table
 from pages.common import safe_context
 
 ctx = safe_context()
@@ -186,8 +187,13 @@ with snapshots_tab:
     if not infos:
         st.info(ctx.tr("app.empty.no_snapshots", root=ctx.tr("data.root")))
     else:
-        health = {i.id: snapshot_health(str(i.path), files_stamp(i.path), lang) for i in infos}
-        table = dp.snapshot_table(infos, health, lang)
+        stamps = tuple(files_stamp(i.path) for i in infos)  # any file replaced: checked again
+
+        def snapshots_view() -> tuple[dict, object]:
+            found = {i.id: snapshot_health(str(i.path), s, lang) for i, s in zip(infos, stamps, strict=True)}
+            return found, frozen_table(dp.snapshot_table(infos, found, lang))
+
+        health, table = page_view("data_snapshots", (tuple(map(repr, infos)), stamps, lang), snapshots_view)
         st.dataframe(table, hide_index=True, key="data_snapshots", height=table_height(table))
         for _, problem in health.values():
             if problem is not None:
@@ -208,10 +214,13 @@ with snapshots_tab:
             except (SnapshotError, ValueError) as exc:
                 st.error(md_text(exc))
             else:
-                st.text(ctx.tr("data.compare.summary", added=len(diff.added), gone=len(diff.gone),
-                               changed=diff.changed_schools))
-                changes = page_view("data_changes", (*(content_key(x) for x in pair), lang),
-                                    lambda: dp.change_table(diff, lang))
+                # the summary and the table once per pair and language (Arrow made once)
+                summary, changes = page_view("data_changes", (*(content_key(x) for x in pair), lang),
+                                             lambda: (ctx.tr("data.compare.summary", added=len(diff.added),
+                                                             gone=len(diff.gone),
+                                                             changed=diff.changed_schools),
+                                                      frozen_table(dp.change_table(diff, lang))))
+                st.text(summary)
                 st.dataframe(changes, hide_index=True, key="data_changes")
         st.subheader(ctx.tr("data.delete.heading"))
         doomed = st.selectbox(ctx.tr("data.delete.which"), ids, index=None, key="data_delete",

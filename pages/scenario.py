@@ -12,9 +12,9 @@ from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import md_text, table_height
+from dashboard.ui.frozen import frozen, frozen_table
 from dashboard.ui.geo import map_aspect
-from dashboard.ui.planner_page import column_widths
-from pages.common import PLOTLY_CONFIG, fitted, page_townships, start_page
+from pages.common import PLOTLY_CONFIG, page_townships, start_page
 
 ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
@@ -22,8 +22,10 @@ schools, teachers = ctx.schools, snapshot.teachers
 store = sv.scenario_store(ctx.data_root)
 checksum = sv.snapshot_checksum(snapshot)
 state = st.session_state
-st.caption(ctx.tr("scenario.intro", county=md_text(county_name(schools, county, lang)), year=year,
-                  snapshot=md_text(snapshot.id)))
+# the units and the county's name once per snapshot content, for every session and rerun
+units, county_text = cache.page_view("scenario_units", ctx.view_key(), lambda: (
+    sv.basic_units(schools), md_text(county_name(schools, county, lang))))
+st.caption(ctx.tr("scenario.intro", county=county_text, year=year, snapshot=md_text(snapshot.id)))
 
 # The pending actions belong to one snapshot; another snapshot starts an empty scenario.
 if state.get("scn_snapshot") != snapshot.id:
@@ -32,7 +34,6 @@ if state.get("scn_snapshot") != snapshot.id:
     state["scn_actions"] = []
     state["scn_snapshot"] = snapshot.id
 actions: list = state["scn_actions"]
-units = sv.basic_units(schools)
 
 
 def add(action) -> None:
@@ -140,7 +141,8 @@ with build:
                      help=ctx.tr("scenario.form.stage_help"))
     # The choices and the staff table are shared views (every session, every rerun).
     staged, every, staff = cache.page_view("scenario_forms", ctx.view_key(stage), lambda: (
-        sv.school_choices(schools, stage), sv.school_choices(schools), sv.staff_table(schools, stage, lang)))
+        sv.school_choices(schools, stage), sv.school_choices(schools),
+        frozen_table(sv.staff_table(schools, stage, lang))))
     with st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}"))):
         st.dataframe(staff, hide_index=True, key="scn_staff")
 
@@ -215,16 +217,21 @@ with build:
         st.button(ctx.tr("scenario.pending.clear"), key="scn_clear", on_click=clear)
 
     if actions:
+        # the scenario's evaluation and everything shown of it once per snapshot, actions and
+        # choice, for every session (a rerun for another widget only draws it)
+        key = ctx.view_key(tuple(actions))
         try:
-            after = sv.evaluate_actions(schools, actions, teachers, ctx.evaluation)
+            after = cache.page_view("scenario_after", key, lambda: sv.evaluate_actions(
+                schools, actions, teachers, ctx.evaluation))
         except sv.ScenarioError as exc:  # e.g. a planner scenario naming teachers without a roster
             st.error(md_text(exc.message(lang)))
             st.stop()
-        before = ctx.evaluation
+        view = cache.page_view("scenario_results", key, lambda: sr.scenario_view(
+            ctx.evaluation, after, actions, schools, county, year, ctx.scheme, ctx.stage, lang,
+            snapshot.county))
 
         st.subheader(ctx.tr("scenario.result.verdicts"))
-        changes = sr.verdict_changes(before, after, county, year, lang, snapshot.county)
-        for column, change in zip(st.columns(max(len(changes), 1)), changes, strict=False):
+        for column, change in zip(st.columns(max(len(view.changes), 1)), view.changes, strict=False):
             column.metric(change.label, change.after_text, delta=change.delta_text,
                           delta_color="inverse" if change.changed else "off",
                           delta_arrow="auto" if change.changed and change.moved else "off",
@@ -233,34 +240,32 @@ with build:
             column.caption(change.detail)
 
         st.subheader(ctx.tr("scenario.result.coefficients"))
-        table = sr.coefficient_table(before, after, county, year, lang)
-        display = sr.coefficient_display(table, lang)
-        st.dataframe(sr.coefficient_styler(display, table, lang), hide_index=True,
-                     key="scn_coefficients", height=table_height(display, max_rows=40))
+        st.dataframe(view.coefficients, hide_index=True, key="scn_coefficients",
+                     height=table_height(view.coefficients.data, max_rows=40))
         st.caption(sr.changed_note(lang))
-        series = sr.series_table([(ctx.tr("scenario.series.now"), before),
-                                  (ctx.tr("scenario.series.scenario"), after)], county, year, lang)
-        st.plotly_chart(sr.compare_figure(series, ctx.stage, ctx.scheme, lang),
-                        config=PLOTLY_CONFIG, key="scn_before_after")
+        st.plotly_chart(view.figure, config=PLOTLY_CONFIG, key="scn_before_after")
 
         st.subheader(ctx.tr("scenario.result.schools", scheme=ctx.tr(f"scheme.{ctx.scheme}")))
-        moved = sr.school_changes(before, after, county, year, ctx.scheme)
-        if moved.empty:
+        if view.schools is None:
             st.info(ctx.tr("scenario.result.no_school_change"))
         else:
-            shown = sr.school_change_display(moved, ctx.scheme, lang)
-            st.dataframe(shown, hide_index=True, key="scn_schools",
-                         column_config=fitted(column_widths(shown)))
+            # long form: one row per school and changed value, every column as wide as its
+            # longest text (eleven columns of 'before → after' were cut at 1440 px)
+            st.dataframe(view.schools, hide_index=True, key="scn_schools",
+                         height=table_height(view.schools),
+                         column_config={c: st.column_config.TextColumn(width=w)
+                                        for c, w in view.school_widths.items()})
 
         st.subheader(ctx.tr("scenario.result.map"))
-        lines = sr.flow_lines(actions, schools, lang)
-        if lines.empty:
+        if view.lines.empty:
             st.info(ctx.tr("scenario.result.no_lines"))
         else:
             towns = page_townships(ctx, absent="caption")
-            st.plotly_chart(maps.flow_map(towns.paths, towns.labels, lines, schools, lang,
-                                        map_aspect(schools["latitude"].dropna())),
-                            config=PLOTLY_CONFIG, key="scn_map")
+            flows = cache.page_view(
+                "scenario_map", (*key, str(ctx.geo.path), cache.stamp(ctx.geo.path), ctx.geo.state),
+                lambda: frozen(maps.flow_map(towns.paths, towns.labels, view.lines, schools, lang,
+                                             map_aspect(schools["latitude"].dropna()))))
+            st.plotly_chart(flows, config=PLOTLY_CONFIG, key="scn_map")
 
     st.subheader(ctx.tr("scenario.save.heading"))
     with st.form("scn_form_save"):

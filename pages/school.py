@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard.ui import cache, maps, school
 from dashboard.ui.format import WRAPPED_ROW_HEIGHT, wrapped_height
+from dashboard.ui.frozen import frozen
 from dashboard.ui.geo import map_aspect
 from pages.common import (
     PLOTLY_CONFIG,
@@ -66,19 +67,25 @@ with left:
     if profile.note:
         st.caption(profile.note)
 with right:
-    location = school.school_location(ctx.schools, school_id)
+    location = cache.page_view("school_location", ctx.view_key(school_id), lambda: (
+        school.school_location(ctx.schools, school_id)))
     if location is None:
         st.info(ctx.tr("app.school.no_location"))
     else:
         towns = page_townships(ctx, absent="caption")
-        st.plotly_chart(maps.school_locator(towns.paths, location.lon, location.lat, school_name,
-                                            lang, map_aspect([location.lat])),
-                        config=PLOTLY_CONFIG, key="school_map")
+        lon, lat = location.lon, location.lat
+        # drawn once per school, language and township file for every session (8 ms a run)
+        locator = cache.page_view(
+            "school_locator", ctx.view_key(school_id, school_name, str(ctx.geo.path),
+                                           cache.stamp(ctx.geo.path), ctx.geo.state),
+            lambda: frozen(maps.school_locator(towns.paths, lon, lat, school_name, lang,
+                                               map_aspect([lat]))))
+        st.plotly_chart(locator, config=PLOTLY_CONFIG, key="school_map")
 profile_table = profile.table
 # English official names are long: the name column is bounded so that the table fits beside
 # the sidebar, and its rows are tall enough to wrap the names (they were cut mid-word)
 english = lang == "en" and not profile_table.empty
-st.dataframe(profile_table, hide_index=True, key="school_profile_table",
+st.dataframe(profile.shown, hide_index=True, key="school_profile_table",
              column_config={profile_table.columns[0]: st.column_config.TextColumn(width=300)}
              if english else None, row_height=WRAPPED_ROW_HEIGHT if english else None,
              height=wrapped_height(len(profile_table)) if english else "auto")

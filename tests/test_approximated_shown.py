@@ -70,12 +70,12 @@ def test_the_overview_counts_the_approximated_units_apart(ev: Evaluation) -> Non
 
 def test_the_scenario_table_shows_a_unit_leaving_the_approximation() -> None:
     from dashboard.method.standards import scheme_ids
-    from dashboard.ui.scenario_results import school_change_display
+    from dashboard.ui.scenario_results import school_change_rows
 
     row = {"unit_id": "S1:primary", "school_id": "S1", "school_name": "甲校", "stage": "primary",
            **{f"{i}_{side}": 1.0 for i in scheme_ids("basic") for side in ("before", "after")},
            "school_pass_before": True, "school_pass_after": True,
            "school_status_before": "approximated", "school_status_after": "pass"}
-    shown = school_change_display(pd.DataFrame([row]), "basic", "zh")
-    assert shown[t("scenario.col.school_rule", "zh")].tolist() == [
-        f"{t('status.approximated', 'zh')}{t('scenario.arrow', 'zh')}{t('status.pass', 'zh')}"]
+    shown = school_change_rows(pd.DataFrame([row]), "basic", "zh")
+    assert shown.values.tolist() == [["甲校", t("stage.primary", "zh"), t("scenario.col.school_rule", "zh"),
+                                      t("status.approximated", "zh"), t("status.pass", "zh"), "—"]]

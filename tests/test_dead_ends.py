@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from demo_data import DEMO_COUNTY, DEMO_SNAPSHOT
 
+from dashboard.i18n import t
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.method.standards import INDICATORS, QUALITY_IDS
 from dashboard.planning.scenario import apply_actions
@@ -19,7 +20,7 @@ from dashboard.ui import drilldown, overview, school
 from dashboard.ui import scenario_page as sv
 from dashboard.ui import scenario_results as sr
 from dashboard.ui.evaluation import indicator_rows
-from dashboard.ui.format import fmt_delta
+from dashboard.ui.format import display_unit, fmt_delta, indicator_label
 
 YEAR = 2024
 RICH, POOR = "3990101001", "3990101012"  # 示范县实验小学, 青石镇中心小学
@@ -121,12 +122,17 @@ def test_value_changes_below_the_shown_decimals_carry_their_delta() -> None:
     after = evaluate(apply_actions(snapshot.schools, [
         sv.Transfer(RICH, POOR, "primary", 1, above_degree=1, mid_title=1, backbone=1)]).schools)
     changes = sr.school_changes(before, after, DEMO_COUNTY, YEAR, "quality")
-    shown = sr.school_change_display(changes, "quality", "zh")
+    shown = sr.school_change_rows(changes, "quality", "zh")
     for i in QUALITY_IDS:
-        for k, cell in enumerate(shown.iloc[:, 2 + QUALITY_IDS.index(i)]):
+        for k in range(len(changes)):
             x, y = changes[f"{i}_before"].iloc[k], changes[f"{i}_after"].iloc[k]
-            if x != y:  # a changed value never reads as unchanged
-                assert "→" in cell or "（" in cell, (i, cell)
+            if x != y:  # a changed value never reads as unchanged: its change is not ±0
+                label = t("app.fig.value_axis", "zh", name=indicator_label(i, "zh"),
+                          unit=display_unit(i, "zh"))
+                row = shown[(shown.iloc[:, 0] == changes["school_name"].iloc[k])
+                            & (shown.iloc[:, 1] == t(f"stage.{changes['stage'].iloc[k]}", "zh"))
+                            & (shown.iloc[:, 2] == label)]
+                assert len(row) == 1 and row.iloc[0, 5] != "±0", (i, row)
 
 
 # ----------------------------------------------------------------------------- school profile

@@ -74,10 +74,10 @@ def open_page(**params: str) -> AppTest:
     return at
 
 
-def table(at: AppTest, header_key: str, lang: str = "zh") -> pd.DataFrame:
-    """Return the page's dataframe that has the column ``t(header_key)``."""
-    header = t(header_key, lang)
-    found = [d.value for d in at.dataframe if header in d.value.columns]
+def table(at: AppTest, header_key: str, lang: str = "zh", also: str | None = None) -> pd.DataFrame:
+    """Return the page's dataframe that has the column ``t(header_key)`` (and ``t(also)``)."""
+    headers = {t(k, lang) for k in (header_key, also) if k is not None}
+    found = [d.value for d in at.dataframe if headers <= set(d.value.columns)]
     assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
     return found[0]
 
@@ -111,7 +111,7 @@ def test_page_renders_in_both_languages(data_root: Path, lang: str) -> None:
                                               for k in ("build", "saved", "compare")]
     add_transfer(at)
     assert not at.error
-    assert len(table(at, "scenario.col.after", lang)) == 32  # 2 stages × (8 + composite + 7)
+    assert len(table(at, "scenario.col.after", lang, also="scenario.col.threshold")) == 32  # 2 stages × (8 + composite + 7)
 
 
 def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
@@ -120,7 +120,7 @@ def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
     assert [s.value for s in at.success] == [t("scenario.added", "zh", number=1, action=(
         sv.describe_action(TRANSFER, sv.school_names(snapshot.schools), "zh")))]
     after = evaluate(apply_actions(snapshot.schools, [TRANSFER]).schools)
-    shown = table(at, "scenario.col.after")
+    shown = table(at, "scenario.col.after", also="scenario.col.threshold")
     expected = sr.cv_rows(after, COUNTY, 2024, "zh")
     assert list(shown[t("scenario.col.after", "zh")]) == [fmt_cv(v) for v in expected["cv"]]
     assert list(shown[t("scenario.col.before", "zh")]) == [
@@ -136,7 +136,7 @@ def test_a_transfer_shows_exactly_the_engine_after_cv(data_root: Path) -> None:
     changes = sr.verdict_changes(before, after, COUNTY, 2024, "zh", snapshot.county)
     assert {c.detail for c in changes} <= {x.value for x in at.caption}
     assert [m.proto.delta_description for m in at.metric] == [c.status_text for c in changes]
-    schools = table(at, "scenario.col.school_rule")
+    schools = table(at, "scenario.col.school", also="scenario.col.indicator")
     assert set(schools[t("scenario.col.school", "zh")]) == {"示范县实验小学", "青石镇中心小学"}
     specs = plotly_specs(at)
     assert {d["type"] for d in specs["scn_map"]["data"]} == {"scatter"}
@@ -314,8 +314,9 @@ def test_school_changes_are_the_two_schools_of_a_transfer() -> None:
     units = before.units["quality"].set_index("unit_id")
     assert poor["Q2_before"] == pytest.approx(units.loc[f"{POOR}:primary", "Q2"])
     assert poor["Q2_after"] > poor["Q2_before"]
-    shown = sr.school_change_display(changes, "quality", "zh")
-    assert " → " in shown.iloc[0, 2]  # Q1 changed: above-degree teachers moved
+    shown = sr.school_change_rows(changes, "quality", "zh")
+    indicators = shown[t("scenario.col.indicator", "zh")]
+    assert indicators.str.startswith(indicator_label("Q1", "zh")).any()  # above-degree teachers moved
     assert sr.school_changes(before, before, COUNTY, 2024, "basic").empty
 
 
@@ -452,7 +453,7 @@ def test_a_transfer_by_count_only_takes_the_source_schools_mix(data_root: Path) 
     action = Transfer(RICH, POOR, "primary", 3, **mix)
     assert at.session_state["scn_actions"] == [action]
     after = evaluate(apply_actions(snapshot.schools, [action]).schools)
-    shown = table(at, "scenario.col.after")
+    shown = table(at, "scenario.col.after", also="scenario.col.threshold")
     assert list(shown[t("scenario.col.after", "zh")]) == [
         fmt_cv(v) for v in sr.cv_rows(after, COUNTY, 2024, "zh")["cv"]]
     # an edited mix is kept when the count changes afterwards

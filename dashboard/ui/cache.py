@@ -26,11 +26,13 @@ import streamlit as st
 from dashboard.i18n import DEFAULT_LANG
 from dashboard.method.engine import Evaluation, evaluate
 from dashboard.store.snapshots import (
+    DamagedSnapshot,
     Snapshot,
     SnapshotError,
     SnapshotInfo,
     list_snapshots,
     read_snapshot,
+    scan_snapshots,
     verify_files,
 )
 from dashboard.ui.evaluation import stack_evaluations
@@ -39,6 +41,7 @@ from dashboard.ui.geo import GeoFile, read_geojson
 __all__ = [
     "stamp",
     "snapshot_list",
+    "damaged_snapshots",
     "load_snapshot",
     "load_evaluation",
     "load_history",
@@ -72,6 +75,26 @@ def stamp(path: str | Path) -> str:
 def snapshot_list(root: str) -> list[SnapshotInfo]:
     """Return the snapshots under ``root`` (see snapshots.list_snapshots), sorted by year."""
     return list_snapshots(root)
+
+
+def damaged_snapshots(root: str | Path, lang: str) -> list[DamagedSnapshot]:
+    """Return the damaged snapshots under ``root`` with their reasons in ``lang`` (see
+    snapshots.scan_snapshots), read again only when a folder or a meta.json changed: the
+    sidebar names them on every run of every page."""
+    return _damaged_snapshots(str(root), _folders_stamp(root), lang)
+
+
+def _folders_stamp(root: str | Path) -> str:
+    """Return a text naming the folders of ``root`` and the stamp of each one's meta.json."""
+    try:
+        return "|".join(f"{d.name}:{stamp(d)}" for d in sorted(Path(root).iterdir()))
+    except OSError:
+        return "missing"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _damaged_snapshots(root: str, folders_stamp: str, lang: str) -> list[DamagedSnapshot]:
+    return scan_snapshots(root, lang=lang, clean=False)[1]
 
 
 @st.cache_resource(max_entries=MAX_SNAPSHOTS, show_spinner=False)

@@ -23,6 +23,7 @@ from dashboard.method.profiles_county import (
 from dashboard.method.standards import SCHEMES
 from dashboard.ui.evaluation import evaluate_like
 from dashboard.ui.format import md_text
+from dashboard.ui.frozen import frozen_styler
 
 __all__ = [
     "STATUS_BACKGROUND",
@@ -175,15 +176,17 @@ def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:
     return "\n".join([head, *(f"- {col[c]}{colon}{cell[c]}" for c in ("value", "target", "evidence"))])
 
 
-def checklist_styler(frame: pd.DataFrame) -> Any:
-    """Return a pandas Styler colouring each checklist row's status cell by its status."""
+def checklist_styler(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> Any:
+    """Return a pandas Styler colouring each checklist row's status cell by its status, of
+    ``columns`` of ``frame`` (None: all; the page styles only those it sends), computed once
+    (frozen: the page caches it with the frame)."""
     status_col = frame.columns[1 + _COLUMNS.index("status")]  # the localized status column
-
-    def colour(row: pd.Series) -> list[str]:
-        bg = STATUS_BACKGROUND.get(str(row["status"]), "")
-        return [f"background-color: {bg}" if c == status_col and bg else "" for c in row.index]
-
-    return frame.style.apply(colour, axis=1)
+    shown = frame if columns is None else frame[list(columns)]
+    # one CSS text per row, set on the status column in one step (not a function per row)
+    css = pd.DataFrame({status_col: [f"background-color: {STATUS_BACKGROUND[s]}"
+                                     if STATUS_BACKGROUND.get(s) else "" for s in frame["status"]]},
+                       index=frame.index)
+    return frozen_styler(shown, lambda s: s.apply(lambda _: css, axis=None, subset=[status_col]))
 
 
 def checklist_counts(items: Sequence[ChecklistItem]) -> pd.DataFrame:

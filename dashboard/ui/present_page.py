@@ -7,6 +7,7 @@ the page styles of the presentation mode and of print.  No Streamlit.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,9 +181,11 @@ def map_figure(m: Material, geo_root: str | Path) -> go.Figure | None:
     return fig
 
 
+@functools.cache
 def page_style(present: bool) -> str:
     """Return the page's <style> block: print always, and the projector's in presentation
-    mode (the CSS files of dashboard/ui/present)."""
+    mode (the CSS files of dashboard/ui/present, part of the code: read once per process,
+    not on every run of every page)."""
     css = (CSS_DIR / "print.css").read_text(encoding="utf-8")
     if present:
         css += "\n" + (CSS_DIR / "projector.css").read_text(encoding="utf-8")

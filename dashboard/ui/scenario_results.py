@@ -20,17 +20,19 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 
 from dashboard.i18n import t
 from dashboard.method.coefficients import round_cv
 from dashboard.method.engine import Evaluation
-from dashboard.method.standards import SCHEMES, STAGES, scheme_ids
-from dashboard.method.verdict import school_statuses
+from dashboard.method.standards import INDICATORS, SCHEMES, STAGES, scheme_ids
+from dashboard.method.verdict import code_key, school_statuses
 from dashboard.planning.scenario import Action, MovePupils, Transfer, action_kind
 from dashboard.ui import figures
 from dashboard.ui.evaluation import indicator_rows, scheme_units
 from dashboard.ui.format import (
     DASH,
+    RATIO_DECIMALS,
     cv_d3_format,
     cv_decimals,
     display_unit,
@@ -40,9 +42,12 @@ from dashboard.ui.format import (
     html_text,
     indicator_label,
     is_missing,
+    is_ratio,
     status_of,
+    text_ems,
     wrap_label,
 )
+from dashboard.ui.frozen import frozen, frozen_styler, frozen_table
 from dashboard.ui.overview import status_cards
 from dashboard.ui.scenario_page import describe_action, school_names
 
@@ -59,15 +64,23 @@ __all__ = [
     "VerdictChange",
     "verdict_changes",
     "school_changes",
-    "school_change_display",
+    "school_change_rows",
+    "school_change_widths",
+    "value_change_text",
     "compare_display",
     "compare_figure",
     "flow_lines",
+    "ScenarioView",
+    "scenario_view",
 ]
 
 MAX_COMPARED: Final = 3  # saved scenarios compared side by side
 COMPOSITE: Final = "composite"  # the indicator id of the basic composite CV in these tables
 CHANGED_BACKGROUND: Final = "#fff8e1"
+# the per-school table's columns fitted to their texts
+TABLE_FONT_PX: Final = 14
+CELL_PADDING_PX: Final = 28  # a cell's padding and border, and a margin
+MIN_CHANGE_WIDTH: Final = 64
 STATUS_TEXT_COLOR: Final = {"pass": "#2e7d32", "near": "#ef8f00", "fail": "#c62828"}
 
 
@@ -177,7 +190,8 @@ def coefficient_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) -> Any:
-    """Return ``display`` styled: changed rows on a light background, verdicts in colour."""
+    """Return ``display`` styled: changed rows on a light background, verdicts in colour
+    (styled once: frozen_styler)."""
     changed = table["changed"].to_numpy(dtype=bool)
     columns = {t("scenario.col.status_before", lang): table["status_before"].to_numpy(),
                t("scenario.col.status_after", lang): table["status_after"].to_numpy()}
@@ -193,7 +207,7 @@ def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) ->
             out.append(style)
         return out
 
-    return display.style.apply(paint, axis=1)
+    return frozen_styler(display, lambda styler: styler.apply(paint, axis=1))
 
 
 @dataclass(frozen=True)
@@ -279,33 +293,75 @@ def _unit_status_text(status: object, lang: str) -> str:
     return t(f"status.{status}", lang) if isinstance(status, str) else DASH  # NaN: no such unit
 
 
-def school_change_display(changes: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
-    """Return the changed units as shown: school, stage, each indicator 'before → after' (only
-    where it changed, else its value) and the school-rule verdict, under localized headers."""
-    arrow = t("scenario.arrow", lang)
-    data: dict[str, list[str]] = {
-        t("scenario.col.school", lang): changes["school_name"].astype(str).tolist(),
-        t("scenario.col.stage", lang): [t(f"stage.{s}", lang) for s in changes["stage"]],
-    }
-    for i in scheme_ids(scheme):
-        header = t("app.fig.value_axis", lang, name=indicator_label(i, lang),
-                   unit=display_unit(i, lang))  # 师生比: its cells read 1 : n
-        cells = []
-        for x, y in zip(changes[f"{i}_before"], changes[f"{i}_after"], strict=True):
-            bx, by = fmt_value(x, i, lang, unit=False), fmt_value(y, i, lang, unit=False)
-            if bx != by:
-                cells.append(f"{bx}{arrow}{by}")
-            elif is_missing(x) or is_missing(y) or float(x) == float(y):
-                cells.append(by)
-            else:  # changed below the shown decimals: say by how much
-                cells.append(t("deadends.value_delta", lang, value=by, delta=fmt_delta(y - x)))
-        data[header] = cells
-    verdicts = []
-    for x, y in zip(changes["school_status_before"], changes["school_status_after"], strict=True):
-        bx, by = _unit_status_text(x, lang), _unit_status_text(y, lang)
-        verdicts.append(by if bx == by else f"{bx}{arrow}{by}")
-    data[t("scenario.col.school_rule", lang)] = verdicts
-    return pd.DataFrame(data)
+_CHANGE_COLUMNS: Final = ("school", "stage", "indicator", "before", "after", "delta")
+
+
+def school_change_rows(changes: pd.DataFrame, scheme: str, lang: str) -> pd.DataFrame:
+    """Return the changed units as shown, one row per unit and changed value: school, stage,
+    indicator (with its unit), now, scenario and the change; the unit's school-rule verdict
+    last where it changed.  Schools in 学校标识码 order, a school's primary before its junior
+    unit; an indicator that did not change is not listed (long form: eleven narrow columns of
+    'before → after' were cut at 1440 px)."""
+    columns = [t(f"scenario.col.{c}", lang) for c in _CHANGE_COLUMNS]
+    order = {s: k for k, s in enumerate(STAGES)}
+    ranked = changes.assign(_code=code_key(changes["school_id"]), _stage=changes["stage"].map(order))
+    rows = []
+    for unit in ranked.sort_values(["_code", "_stage"], kind="stable").to_dict("records"):
+        where = [str(unit["school_name"]), t(f"stage.{unit['stage']}", lang)]
+        for i in scheme_ids(scheme):
+            x, y = unit[f"{i}_before"], unit[f"{i}_after"]
+            if not _value_changed(x, y):
+                continue
+            label = t("app.fig.value_axis", lang, name=indicator_label(i, lang),
+                      unit=display_unit(i, lang))  # 师生比: its values read 1 : n
+            rows.append([*where, label, fmt_value(x, i, lang, unit=False),
+                         fmt_value(y, i, lang, unit=False), value_change_text(x, y, i)])
+        bx, by = (_unit_status_text(unit[f"school_status_{side}"], lang) for side in ("before", "after"))
+        if bx != by:
+            rows.append([*where, t("scenario.col.school_rule", lang), bx, by, DASH])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _value_changed(x: object, y: object) -> bool:
+    """Whether a unit's value changed, as :func:`school_changes` judges it."""
+    a, b = (np.nan if is_missing(v) else float(v) for v in (x, y))  # type: ignore[arg-type]
+    return not (math.isnan(a) and math.isnan(b)) and not bool(np.isclose(a, b, rtol=1e-12, atol=1e-12))
+
+
+def value_change_text(before: object, after: object, indicator: str) -> str:
+    """Return the change of a value as shown beside it: signed, to the indicator's decimals or
+    as many more as make it non-zero; for 师生比 the change of n in '1 : n' (pupils per
+    teacher); '—' when either side is missing.
+
+    >>> value_change_text(2357.0, 2338.0, "B3"), value_change_text(1 / 9.4, 1 / 8.8, "B6")
+    ('-19', '-0.6')
+    >>> value_change_text(8.73, 8.7300004, "B1"), value_change_text(None, 1.0, "B1")
+    ('+0.0000004', '—')
+    """
+    if is_missing(before) or is_missing(after):
+        return DASH
+    x, y = float(before), float(after)  # type: ignore[arg-type]
+    if is_ratio(indicator):
+        if x <= 0 or y <= 0:
+            return DASH
+        x, y, decimals = 1.0 / x, 1.0 / y, RATIO_DECIMALS
+    else:
+        decimals = INDICATORS[indicator].decimals
+    text = fmt_delta(y - x, decimals)
+    return f"{y - x:+,.{decimals}f}" if abs(y - x) >= 1000 else text
+
+
+def school_change_widths(shown: pd.DataFrame) -> dict[str, int]:
+    """Return a pixel width for each column of :func:`school_change_rows` that holds its
+    longest text whole, header or cell (text_ems in the table's 14-px type, digits and Latin
+    letters counted a little wide).
+
+    >>> school_change_widths(pd.DataFrame({"学校": ["一小"], "Now": ["1 : 9.7"]}))
+    {'学校': 64, 'Now': 87}
+    """
+    return {c: max(MIN_CHANGE_WIDTH, math.ceil(max(text_ems(str(v), 0.6) for v in [c, *shown[c]])
+                                               * TABLE_FONT_PX) + CELL_PADDING_PX)
+            for c in shown.columns}
 
 
 # ----------------------------------------------------------------------------- compare
@@ -404,3 +460,38 @@ def flow_lines(actions: Sequence[Action], schools: pd.DataFrame, lang: str) -> p
                      "hover": t("scenario.map.hover", lang, number=number,
                                 action=describe_action(action, hover_names, lang))})
     return pd.DataFrame(rows, columns=cols)
+
+
+# ----------------------------------------------------------------------------- the whole view
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioView:
+    """What the page shows of a scenario's results, made once per snapshot content, actions,
+    choices and language (the page caches it: a rerun that changed a widget elsewhere, a
+    second screen on the same scenario, only draws it)."""
+
+    changes: list[VerdictChange]
+    coefficients: Any  # the CVs before and after, styled (coefficient_styler)
+    figure: go.Figure  # the CVs compared (compare_figure)
+    schools: pa.Table | pd.DataFrame | None  # school_change_rows as sent; None: none changed
+    school_widths: dict[str, int]
+    lines: pd.DataFrame  # flow_lines
+
+
+def scenario_view(before: Evaluation, after: Evaluation, actions: Sequence[Action],
+                  schools: pd.DataFrame, county: str, year: int, scheme: str, stage: str,
+                  lang: str, county_table: pd.DataFrame | None) -> ScenarioView:
+    """Return the results of a scenario (``after``: the evaluation with ``actions`` applied)."""
+    table = coefficient_table(before, after, county, year, lang)
+    display = coefficient_display(table, lang)
+    series = series_table([(t("scenario.series.now", lang), before),
+                           (t("scenario.series.scenario", lang), after)], county, year, lang)
+    moved = school_changes(before, after, county, year, scheme)
+    shown = school_change_rows(moved, scheme, lang)
+    return ScenarioView(
+        changes=verdict_changes(before, after, county, year, lang, county_table),
+        coefficients=coefficient_styler(display, table, lang),
+        figure=frozen(compare_figure(series, stage, scheme, lang)),
+        schools=None if moved.empty else frozen_table(shown), school_widths=school_change_widths(shown),
+        lines=flow_lines(actions, schools, lang))

@@ -11,6 +11,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 
 from dashboard.i18n import t
 from dashboard.method.engine import Evaluation
@@ -40,7 +41,7 @@ from dashboard.ui.format import (
     unit_status_detail,
     wrap_label,
 )
-from dashboard.ui.frozen import frozen
+from dashboard.ui.frozen import frozen, frozen_table
 
 __all__ = [
     "SchoolHead",
@@ -403,14 +404,16 @@ class ProfileView:
     figure: go.Figure
     note: str
     table: pd.DataFrame
+    shown: pa.Table | pd.DataFrame  # the table as the page sends it (frozen_table)
 
 
 def profile_view(ev: Evaluation, scheme: str, school_id: str, county: str, year: int, stage: str,
                  lang: str, name: str) -> ProfileView:
     """Return the profile of ``school_id`` at ``stage`` (see :class:`ProfileView`)."""
     profile = school_profile(ev, scheme, school_id, county, year, stage, lang)
+    table = profile_display(profile, scheme, lang)
     return ProfileView(frozen(profile_figure(profile, scheme, lang, name)),
-                       no_minimum_note(profile, scheme, lang), profile_display(profile, scheme, lang))
+                       no_minimum_note(profile, scheme, lang), table, frozen_table(table))
 
 
 @dataclass(frozen=True)
@@ -420,7 +423,7 @@ class HistoryView:
 
     one_year: bool
     figure: go.Figure | None
-    table: pd.DataFrame | None
+    table: pa.Table | pd.DataFrame | None  # as the page sends it (frozen_table)
 
 
 def history_view(history: Evaluation | None, scheme: str, school_id: str, county: str, stage: str,
@@ -430,4 +433,4 @@ def history_view(history: Evaluation | None, scheme: str, school_id: str, county
     if hist.empty:
         return HistoryView(True, None, None)
     return HistoryView(hist["year"].nunique() < 2, frozen(school_history_figure(hist, lang, name)),
-                       history_display(hist, lang))
+                       frozen_table(history_display(hist, lang)))
