@@ -131,8 +131,8 @@ class Evaluation:
     - ``school_rules``: the school-rule columns of both schemes stacked, with scheme.
 
     What a verdict needs is made by ``evaluate``: the units' numbers the indicators and school
-    rules read, each unit's school-rule pass and count of items met, the indicators,
-    composites and verdicts.  What only explains them is made on first read and kept
+    rules read (let go of once judged, made again when next read: the same bits), each unit's
+    school-rule pass and count of items met, the indicators, composites and verdicts.  What only explains them is made on first read and kept
     (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when first
     read, with its other numbers, text columns (school attributes, unit_id), the rules' item
     values, states, ratios and texts, and contributions (share_/cvifmean_); ``school_rules``
