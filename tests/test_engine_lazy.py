@@ -114,7 +114,8 @@ def test_evaluate_leaves_the_explanations_to_first_read():
     ev = evaluate(synthetic_country(5, seed=1))
     cols = ev.units.columns("basic")  # type: ignore[attr-defined]
     assert not cols.made("unit_id") and not cols.made("school_name") and not cols.made("share_B1")
-    assert cols.made("B1") and cols.made("school_pass")
+    assert cols.made("school_pass") and cols.made("students")
+    assert not cols.made("B1") and not cols.made("teachers")  # read by the verdict, then let go of
     assert "_school_rules" in vars(ev) and not isinstance(vars(ev)["_school_rules"], pd.DataFrame)
     frame = ev.units["basic"]
     assert ev.units["basic"] is frame  # kept

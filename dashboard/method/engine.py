@@ -131,8 +131,8 @@ class Evaluation:
     - ``school_rules``: the school-rule columns of both schemes stacked, with scheme.
 
     What a verdict needs is made by ``evaluate``: the units' numbers the indicators and school
-    rules read, each unit's school-rule pass and count of items met, the indicators,
-    composites and verdicts.  What only explains them is made on first read and kept
+    rules read (let go of once judged, made again when next read: the same bits), each unit's
+    school-rule pass and count of items met, the indicators, composites and verdicts.  What only explains them is made on first read and kept
     (docs/method.md §8): ``units`` is a mapping whose frame of a scheme is built when first
     read, with its other numbers, text columns (school attributes, unit_id), the rules' item
     values, states, ratios and texts, and contributions (share_/cvifmean_); ``school_rules``
@@ -211,16 +211,17 @@ class _SchemeResult:
     failing_units: np.ndarray  # units failing the school rule per group
 
 
-def _made_columns(cols: UnitColumns) -> dict[str, np.ndarray]:
-    """The columns made so far (the ones a school rule has read), by reference."""
-    return {name: cols[name] for name in cols if cols.made(name)}
+def _made_columns(cols: UnitColumns) -> Mapping[str, np.ndarray]:
+    """The columns made so far (the ones a school rule has read), each read when asked (made
+    again if let go of: UnitColumns.release)."""
+    return cols.read([name for name in cols if cols.made(name)])
 
 
-def _contributions(x: np.ndarray, w: np.ndarray, g: np.ndarray, stats: GroupStats, j: int,
+def _contributions(cols: UnitColumns, w: np.ndarray, g: np.ndarray, stats: GroupStats, j: int,
                    ind: str) -> dict[str, np.ndarray]:
     """Return a unit's share of the variance and CV at the mean of indicator ``ind`` (made on
     first read: see UnitColumns)."""
-    share, cv_if = indicator_contributions(x, w, g, stats, j)
+    share, cv_if = indicator_contributions(cols[ind], w, g, stats, j)
     return {f"share_{ind}": share, f"cvifmean_{ind}": cv_if}
 
 
@@ -237,7 +238,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey))
     for j, ind in enumerate(ids):
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
-                   partial(_contributions, cols[ind], weights, codes, stats, j, ind))
+                   partial(_contributions, cols, weights, codes, stats, j, ind))
     view = cols.rule_view()  # the rules name no unit here: its text is made on first read
     # the rules' text columns (status, failing items) explain them: made on first read
     rule = (quality_rule_columns(view, ratios=False, text_later=True) if scheme == "quality"
@@ -251,7 +252,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
                 cols.put(c, v)
     if scheme == "quality":  # the ratios to the minimums explain the rule: made on first read
         cols.later([f"ratio_{q}" for q in QUALITY_IDS],
-                   partial(_quality_ratios, {q: cols[q] for q in QUALITY_IDS}, cols.stage_index))
+                   partial(_quality_ratios, cols.read(QUALITY_IDS), cols.stage_index))
     k, g = len(ids), len(gkey)
     # the indicator rows' numbers, groups × indicators (element by element: the same figures
     # in any layout); the text columns are made with the schemes' rows in order (_indicator_table)
@@ -268,13 +269,16 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
         cols_t.update(threshold=np.full((g, k), np.nan))  # passed, near: NA (_indicator_table)
     rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
     failing = codes[~np.asarray(cols["school_pass"], dtype=bool)]  # the failing units' groups
+    # the verdict has read the units' numbers: the ones a result need not keep are made again
+    # when next read (the same bits), so a kept result holds little (docs/method.md §8)
+    cols.release()
     return _SchemeResult(
         cols=cols, ids=ids, table=cols_t, table_rank=rank, groups=base, group_key=gkey, cv=stats.cv,
         passed=passed, near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
         failing_units=np.bincount(failing, minlength=g).astype(np.int64))
 
 
-def _quality_ratios(values: dict[str, np.ndarray], stage_index: np.ndarray) -> dict[str, np.ndarray]:
+def _quality_ratios(values: Mapping[str, np.ndarray], stage_index: np.ndarray) -> dict[str, np.ndarray]:
     """Return the quality units' ``ratio_`` columns (a maker: see UnitColumns.later)."""
     return quality_ratio_columns(values, stage_index == STAGES.index("primary"))
 

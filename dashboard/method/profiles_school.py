@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.method.coefficients import _sum_is_finite
+from dashboard.method.columns_read import ColumnsRead
 from dashboard.method.profiles import Profile, load_profile
 from dashboard.method.units import stage_masks
 
@@ -411,10 +412,11 @@ def _judged_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None, c
 
 class _Frozen(Mapping[str, object]):
     """Columns and stage masks frozen for item_columns (picklable; no link back to the units
-    they were read from)."""
+    they were read from, unless given as a ColumnsRead: then each is read when asked)."""
 
     def __init__(self, columns: Mapping[str, object], masks: dict[str, np.ndarray]) -> None:
-        self.columns, self.masks = dict(columns), masks
+        self.columns = columns if isinstance(columns, ColumnsRead) else dict(columns)
+        self.masks = masks
 
     def stage_masks(self) -> dict[str, np.ndarray]:
         return self.masks

@@ -24,7 +24,7 @@ non-county-run out (switch).  Everything is vectorised over any number of counti
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Final
@@ -32,6 +32,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from dashboard.method.columns_read import ColumnsRead
 from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
 
 # the keys' helpers (tests read them from here too)
@@ -590,21 +591,39 @@ class UnitColumns(Mapping[str, np.ndarray]):
         self.stage_index = stage  # its stage, an index into STAGES
         self._cols: dict[str, np.ndarray] = {}
         self._makers: dict[str, Callable[[], dict[str, np.ndarray]]] = {}
+        self._again: dict[str, Callable[[], dict[str, np.ndarray]]] = {}
         self._order: list[str] = []
 
-    def put(self, name: str, column: np.ndarray) -> None:
-        """Add (or replace) a column made now."""
+    def put(self, name: str, column: np.ndarray, again: Callable[[], dict[str, np.ndarray]] | None = None
+            ) -> None:
+        """Add (or replace) a column made now; ``again``: a maker of the same column (the same
+        bits), with which ``release`` leaves it to its next read."""
         if name not in self._cols and name not in self._makers:
             self._order.append(name)
         self._cols[name] = column
         self._makers.pop(name, None)
+        if again is not None:
+            self._again[name] = again
 
-    def later(self, names: list[str], maker: Callable[[], dict[str, np.ndarray]]) -> None:
-        """Add columns ``names`` that ``maker`` makes (all of them at once) on first read."""
+    def release(self) -> None:
+        """Let go of every column put with a maker: each is made again, the same bits, when
+        next read (the engine's verdicts read them only while they are made: docs/method.md
+        §8)."""
+        with LAZY_LOCK:
+            for name, maker in self._again.items():
+                if self._cols.pop(name, None) is not None:
+                    self._makers[name] = maker
+            self._again.clear()
+
+    def later(self, names: list[str], maker: Callable[[], dict[str, np.ndarray]], again: bool = False) -> None:
+        """Add columns ``names`` that ``maker`` makes (all of them at once) on first read
+        (``again``: and once more after ``release``, if made by then)."""
         for name in names:
             if name not in self._cols and name not in self._makers:
                 self._order.append(name)
             self._makers[name] = maker
+            if again:
+                self._again[name] = maker
 
     def made(self, name: str) -> bool:
         """Whether the column is made already (reading it costs nothing)."""
@@ -632,6 +651,11 @@ class UnitColumns(Mapping[str, np.ndarray]):
 
     def __len__(self) -> int:
         return len(self._order)
+
+    def read(self, names: Iterable[str]) -> Mapping[str, np.ndarray]:
+        """Return the columns ``names`` as a mapping that reads each when asked (a column let
+        go of is then made again)."""
+        return ColumnsRead(self, tuple(names))
 
     def rule_view(self) -> Mapping[str, np.ndarray]:
         """Return the columns as the school rules read them: without ``unit_id`` (the engine's
@@ -712,29 +736,43 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     numerators = {INDICATORS[i].numerator for i in scheme_ids(scheme)}
     now = {"students", *(numerators if rule_reads is None else numerators & rule_reads)}
     for c in (*_SUMMED, "boarders", "dorm_area_m2", "av_all_classes"):
-        if c in now:
-            cols.put(c, summer.column(c))
-        else:
-            cols.later([c], partial(_Summer.made, summer, c))
+        maker = partial(_Summer.made, summer, c)
+        if c in now:  # (students stays: the weights of every statistic and contribution)
+            cols.put(c, summer.column(c), again=None if c == "students" else maker)
+        else:  # (let go of too, if a school rule has read it by then)
+            cols.later([c], maker, again=True)
     cols.later(["merged_points"], merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
     buffer = None  # the numerators left to first read, one at a time
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for ind_id in scheme_ids(scheme):
-            ind = INDICATORS[ind_id]
-            if cols.made(ind.numerator) or ind.numerator == "av_all_classes":
-                num = cols[ind.numerator]
-            else:
-                buffer = np.empty(len(s)) if buffer is None else buffer
-                num = summer.column(ind.numerator, out=buffer)
-            if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
-                value = np.divide(num, students)
-            else:
-                value = num * ind.scale
-                value /= students  # in place: (numerator × scale) / students, one array
-            cols.put(ind_id, value if everyone else np.where(students > 0, value, np.nan))
+    for ind_id in scheme_ids(scheme):
+        numerator = INDICATORS[ind_id].numerator
+        if cols.made(numerator) or numerator == "av_all_classes":
+            num = cols[numerator]
+        else:
+            buffer = np.empty(len(s)) if buffer is None else buffer
+            num = summer.column(numerator, out=buffer)
+        cols.put(ind_id, _indicator_value(ind_id, num, students, everyone),
+                 again=partial(_value_again, summer, ind_id, students, everyone))
     return cols, raw.group[r]
+
+
+def _indicator_value(ind_id: str, num: np.ndarray, students: np.ndarray, everyone: bool) -> np.ndarray:
+    """Return the units' values of indicator ``ind_id`` from its numerator (a fresh array)."""
+    ind = INDICATORS[ind_id]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
+            value = np.divide(num, students)
+        else:
+            value = num * ind.scale
+            value /= students  # in place: (numerator × scale) / students, one array
+        return value if everyone else np.where(students > 0, value, np.nan)
+
+
+def _value_again(summer: _Summer, ind_id: str, students: np.ndarray, everyone: bool) -> dict[str, np.ndarray]:
+    """Make indicator ``ind_id``'s column again from its numerator made again (the same
+    bits: scheme_units' operations on the same numbers)."""
+    return {ind_id: _indicator_value(ind_id, summer.column(INDICATORS[ind_id].numerator), students, everyone)}
 
 
 def unit_columns(schools: pd.DataFrame, scheme: str, params: EvalParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
