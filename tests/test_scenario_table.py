@@ -99,3 +99,11 @@ def test_the_page_shows_every_cell_whole_beside_the_sidebar(lang: str) -> None:
         longest = max(text_ems(str(v)) for v in [column, *table[column]])
         assert widths[column] >= math.ceil(longest * 14), (column, widths[column])
     assert sum(widths.values()) <= BESIDE_SIDEBAR_PX
+
+
+def test_a_change_is_the_difference_of_the_values_as_shown() -> None:
+    """A reader subtracts the two shown values: 9.66 → 9.84 pupils per teacher is shown
+    1 : 9.7 → 1 : 9.8, so its change reads +0.1 (the exact +0.18 would show as +0.2)."""
+    assert sr.value_change_text(1 / 9.66, 1 / 9.84, "B6") == "+0.1"
+    assert sr.value_change_text(43.14, 43.16, "B5") == "+0.1"  # books to 1 decimal: 43.1 → 43.2
+    assert sr.value_change_text(3096.6, 3099.6, "B3") == "+3"

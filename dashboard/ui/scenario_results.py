@@ -331,12 +331,16 @@ def _value_changed(x: object, y: object) -> bool:
 def value_change_text(before: object, after: object, indicator: str) -> str:
     """Return the change of a value as shown beside it: signed, to the indicator's decimals or
     as many more as make it non-zero; for 师生比 the change of n in '1 : n' (pupils per
-    teacher); '—' when either side is missing.
+    teacher); '—' when either side is missing.  Where the two values differ as shown, the
+    change is their shown difference, so a row reads as a subtraction (1 : 9.66 → 1 : 9.84 is
+    shown 9.7 → 9.8, change +0.1, not the exact +0.18 rounded to +0.2).
 
     >>> value_change_text(2357.0, 2338.0, "B3"), value_change_text(1 / 9.4, 1 / 8.8, "B6")
     ('-19', '-0.6')
     >>> value_change_text(8.73, 8.7300004, "B1"), value_change_text(None, 1.0, "B1")
     ('+0.0000004', '—')
+    >>> value_change_text(1 / 9.66, 1 / 9.84, "B6")
+    '+0.1'
     """
     if is_missing(before) or is_missing(after):
         return DASH
@@ -347,8 +351,10 @@ def value_change_text(before: object, after: object, indicator: str) -> str:
         x, y, decimals = 1.0 / x, 1.0 / y, RATIO_DECIMALS
     else:
         decimals = INDICATORS[indicator].decimals
-    text = fmt_delta(y - x, decimals)
-    return f"{y - x:+,.{decimals}f}" if abs(y - x) >= 1000 else text
+    shown_x, shown_y = float(f"{x:.{decimals}f}"), float(f"{y:.{decimals}f}")
+    if shown_x != shown_y:  # rounding is monotone: the same sign as the exact change
+        return f"{shown_y - shown_x:+,.{decimals}f}"
+    return fmt_delta(y - x, decimals)  # equal as shown: the digits that make it non-zero
 
 
 def school_change_widths(shown: pd.DataFrame) -> dict[str, int]:
