@@ -58,6 +58,18 @@ def _unchangeable(inst: _Inst, draft: _Draft) -> None:
             draft.no_plan(PlanStatus.INFEASIBLE)
 
 
+def _undefined(inst: _Inst, draft: _Draft) -> bool:
+    """A teacher indicator of the goal with no such teacher in the whole county has no CV (its
+    mean is 0, docs/method.md §2: the engine judges it not passed).  No transfer or purchase
+    changes a county's teacher totals, so the goal is out of reach: proven, named (the models'
+    CV formulas would divide 0 by 0 and name another indicator)."""
+    ids = [inst.ind_of_name[n] for n in inst.names if not inst.base[n].sum() > 0]
+    if ids:
+        draft.explanation.append(Shortfall("undefined", indicator=",".join(ids)))
+        draft.no_plan(PlanStatus.INFEASIBLE)
+    return bool(ids)
+
+
 # the constraint (as the explanation names it) each kind of re-check failure breaks
 _CONSTRAINT_OF: Final = {"rotation_share": "rotation", "rotation_backbone": "rotation", "locked": "locked_schools",
                          "minimum": "keep_minimums", "keep_minimums": "keep_minimums", "max_km": "max_km",
@@ -103,13 +115,14 @@ def plan(snapshot_or_schools: Any, goal: PlanGoal, constraints: PlanConstraints 
     reserve = max(CHECK_RESERVE_S, _RESERVE_PER_PREPARATION * deadline.elapsed())
     work = deadline.less(min(reserve, _RESERVE_SHARE * time_limit_s))
     draft = _Draft()
-    if goal.mode == "transfers":
-        _draft_transfers(inst, draft, work)
-    _unchangeable(inst, draft)
-    if goal.mode == "budget" and draft.status != PlanStatus.INFEASIBLE:
-        _draft_budget(inst, draft, work)
-    if goal.mode == "both":
-        _draft_both(inst, draft, work, cons.cost("teacher_transfer"))
+    if not _undefined(inst, draft):
+        if goal.mode == "transfers":
+            _draft_transfers(inst, draft, work)
+        _unchangeable(inst, draft)
+        if goal.mode == "budget" and draft.status != PlanStatus.INFEASIBLE:
+            _draft_budget(inst, draft, work)
+        if goal.mode == "both":
+            _draft_both(inst, draft, work, cons.cost("teacher_transfer"))
     after, check = _evaluate_plan(inst, draft.moves, draft.purchases, goal.mode == "transfers")
     if _confirm(draft, check):  # dropped: the "after" is the county as it is
         after, check = _evaluate_plan(inst, draft.moves, draft.purchases, goal.mode == "transfers")

@@ -248,7 +248,8 @@ class Shortfall:
     would make ``indicator`` feasible, the least), "hire_enough" (``count`` suffice; whether fewer
     would was not decided in time), "constraint" (dropping ``constraint`` alone makes the
     goal feasible), "fixed"/"needs_transfers" (an indicator no action of this mode can change),
-    "unreachable" (not even with 4096 hires), "undecided" (the time limit ran out first; with
+    "unreachable" (not even with 4096 hires), "undefined" (no teacher of the indicator's kind in
+    the county: its CV has no value, and no transfer or purchase gives it one), "undecided" (the time limit ran out first; with
     ``constraint``: whether dropping that constraint helps was not decided) or "rejected" (the
     model's plan broke ``constraint`` in the engine's re-check: no plan, nothing concluded)."""
 
