@@ -61,7 +61,7 @@ columns = checklist.checklist_columns(lang)
 
 
 def table_view():
-    """The checklist as a table and as the page sends it: styled once (the hidden status code
+    """The checklist as a table and its styling, built once (the hidden status code
     kept for reading the rows back)."""
     rows = checklist.checklist_frame(items, lang, problems_only=problems_only)
     return rows, checklist.checklist_styler(rows, ["status", *columns]) if len(rows) else None
@@ -77,7 +77,7 @@ else:
     detail = st.empty()
     widths = checklist.checklist_widths(lang)
     event = st.dataframe(
-        styled, hide_index=True, key="check_table",
+        styled.styler(), hide_index=True, key="check_table",
         column_order=columns, height=table_height(frame),
         column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
         on_select="rerun", selection_mode="single-row")

@@ -240,7 +240,7 @@ with build:
             column.caption(change.detail)
 
         st.subheader(ctx.tr("scenario.result.coefficients"))
-        st.dataframe(view.coefficients, hide_index=True, key="scn_coefficients",
+        st.dataframe(view.coefficients.styler(), hide_index=True, key="scn_coefficients",
                      height=table_height(view.coefficients.data, max_rows=40))
         st.caption(sr.changed_note(lang))
         st.plotly_chart(view.figure, config=PLOTLY_CONFIG, key="scn_before_after")

@@ -158,7 +158,7 @@ def test_the_page_model_lists_the_same_items_with_counts_per_scheme(demo):
         assert counts.loc[scheme, "total"] == len(parts)
         assert counts.loc[scheme, "failed"] == sum(i.status == "fail" for i in parts)
     status_col = t("app.check.col.status", "zh")
-    styled = checklist.checklist_styler(frame).to_html()
+    styled = checklist.checklist_styler(frame).styler().to_html()
     assert checklist.STATUS_BACKGROUND["fail"] in styled and status_col in styled
 
 

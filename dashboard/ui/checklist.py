@@ -6,7 +6,7 @@ statuses, and the counts per scheme.  No Streamlit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ from dashboard.method.profiles_county import (
 from dashboard.method.standards import SCHEMES
 from dashboard.ui.evaluation import evaluate_like
 from dashboard.ui.format import md_text
-from dashboard.ui.frozen import frozen_styler
+from dashboard.ui.frozen import StyledTable, styled_table
 
 __all__ = [
     "STATUS_BACKGROUND",
@@ -176,17 +176,18 @@ def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:
     return "\n".join([head, *(f"- {col[c]}{colon}{cell[c]}" for c in ("value", "target", "evidence"))])
 
 
-def checklist_styler(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> Any:
+def checklist_styler(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> StyledTable:
     """Return a pandas Styler colouring each checklist row's status cell by its status, of
-    ``columns`` of ``frame`` (None: all; the page styles only those it sends), computed once
-    (frozen: the page caches it with the frame)."""
+    ``columns`` of ``frame`` (None: all; the page styles only those it sends), as a
+    :class:`~dashboard.ui.frozen.StyledTable` the page caches with the frame and draws with a
+    Styler of its own each run."""
     status_col = frame.columns[1 + _COLUMNS.index("status")]  # the localized status column
     shown = frame if columns is None else frame[list(columns)]
     # one CSS text per row, set on the status column in one step (not a function per row)
     css = pd.DataFrame({status_col: [f"background-color: {STATUS_BACKGROUND[s]}"
                                      if STATUS_BACKGROUND.get(s) else "" for s in frame["status"]]},
                        index=frame.index)
-    return frozen_styler(shown, lambda s: s.apply(lambda _: css, axis=None, subset=[status_col]))
+    return styled_table(shown, lambda s: s.apply(lambda _: css, axis=None, subset=[status_col]))
 
 
 def checklist_counts(items: Sequence[ChecklistItem]) -> pd.DataFrame:

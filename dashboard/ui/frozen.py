@@ -6,8 +6,8 @@ and of the layout) and then into JSON on every rerun; for the map's township out
 costs more than the rest of the page.  A :class:`FrozenFigure` makes its dict once, when the
 view is built, and hands out that dict: what the browser receives is the same JSON.  In the same
 way ``st.dataframe`` converts a pandas table to Arrow on every rerun (a millisecond for the data
-page's 600 changes); :func:`frozen_table` converts it once.  And a pandas Styler is computed
-and translated to HTML cells again on every rerun (half the checklist's server time); :func:`frozen_styler` does both once.  No Streamlit here (dashboard/ui/cache.py is the only
+page's 600 changes); :func:`frozen_table` converts it once.  A styled table keeps its frame and
+its style (:class:`StyledTable`); each draw makes its own Styler.  No Streamlit here (dashboard/ui/cache.py is the only
 module that imports it).
 
 >>> import plotly.graph_objects as go
@@ -22,6 +22,7 @@ module that imports it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -29,7 +30,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 from pandas.io.formats.style import Styler
 
-__all__ = ["FrozenFigure", "frozen", "frozen_table", "frozen_styler"]
+__all__ = ["FrozenFigure", "StyledTable", "frozen", "frozen_table", "styled_table"]
 
 
 class FrozenFigure(go.Figure):
@@ -64,25 +65,22 @@ def frozen_table(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
         return frame
 
 
-def frozen_styler(frame: pd.DataFrame, style: Callable[[Styler], Styler]) -> Styler:
-    """Return ``frame`` styled by ``style`` (e.g. ``lambda s: s.apply(...)``) with its styles
-    computed and translated once, for a cached view: only drawn, never styled further.
+@dataclass(frozen=True)
+class StyledTable:
+    """A table and how to style it, for a cached view shared by every session.  Each draw makes
+    its own pandas Styler (:meth:`styler`): Streamlit computes a Styler while it draws it, so one
+    Styler shared by sessions would be computed by several runs at once, and keeping its
+    computed styles would need pandas' private ``_compute``/``_translate`` (pandas has no public
+    way to hand over a Styler computed once)."""
 
-    Streamlit draws a Styler through pandas' own ``_compute`` and ``_translate(False, False)``
-    (streamlit/elements/lib/pandas_styler_utils.py) on every rerun; this Styler answers both
-    from what it made once, so one Styler serves every session at once without being changed.
-    It stays a plain pandas Styler (Streamlit recognises a Styler by its exact type); any other
-    rendering (``to_html``) goes through pandas from the styles computed once.
-    """
-    styler = style(frame.style)
-    styler._compute()
-    made = styler._translate(False, False)
-    translate = styler._translate
+    data: pd.DataFrame
+    style: Callable[[Styler], Styler]
 
-    def translated(sparse_index: bool, sparse_cols: bool, *args: Any, **kwargs: Any) -> dict:
-        if sparse_index or sparse_cols or args or kwargs:
-            return translate(sparse_index, sparse_cols, *args, **kwargs)
-        return made
+    def styler(self) -> Styler:
+        """Return a fresh Styler of ``data`` styled by ``style``."""
+        return self.style(self.data.style)
 
-    vars(styler).update(_compute=lambda: styler, _translate=translated)
-    return styler
+
+def styled_table(frame: pd.DataFrame, style: Callable[[Styler], Styler]) -> StyledTable:
+    """Return ``frame`` with its ``style`` (e.g. ``lambda s: s.apply(...)``) for a cached view."""
+    return StyledTable(frame, style)

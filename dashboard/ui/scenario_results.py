@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ from dashboard.ui.format import (
     text_ems,
     wrap_label,
 )
-from dashboard.ui.frozen import frozen, frozen_styler, frozen_table
+from dashboard.ui.frozen import StyledTable, frozen, frozen_table, styled_table
 from dashboard.ui.overview import status_cards
 from dashboard.ui.scenario_page import describe_action, school_names
 
@@ -189,9 +189,9 @@ def coefficient_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) -> Any:
+def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) -> StyledTable:
     """Return ``display`` styled: changed rows on a light background, verdicts in colour
-    (styled once: frozen_styler)."""
+    (drawn with a Styler of its own each run: StyledTable)."""
     changed = table["changed"].to_numpy(dtype=bool)
     columns = {t("scenario.col.status_before", lang): table["status_before"].to_numpy(),
                t("scenario.col.status_after", lang): table["status_after"].to_numpy()}
@@ -207,7 +207,7 @@ def coefficient_styler(display: pd.DataFrame, table: pd.DataFrame, lang: str) ->
             out.append(style)
         return out
 
-    return frozen_styler(display, lambda styler: styler.apply(paint, axis=1))
+    return styled_table(display, lambda styler: styler.apply(paint, axis=1))
 
 
 @dataclass(frozen=True)
@@ -478,7 +478,7 @@ class ScenarioView:
     second screen on the same scenario, only draws it)."""
 
     changes: list[VerdictChange]
-    coefficients: Any  # the CVs before and after, styled (coefficient_styler)
+    coefficients: StyledTable  # the CVs before and after, styled (coefficient_styler)
     figure: go.Figure  # the CVs compared (compare_figure)
     schools: pa.Table | pd.DataFrame | None  # school_change_rows as sent; None: none changed
     school_widths: dict[str, int]
