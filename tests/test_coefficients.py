@@ -181,3 +181,30 @@ def test_near_warns_of_the_stricter_readings_not_of_two_decimals(cv: float, thre
         assert round(cv, 2) <= threshold
         if cv > threshold:  # passes only once rounded: the unrounded reading fails it
             assert near[0]
+
+
+_ODD = st.sampled_from([0.0, -0.0, 1.0, 2.5, 1e-300, 1e300, 1.7e308, -1.7e308, math.inf, -math.inf, math.nan])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 1.0, 7.0, 1e300, math.inf]),
+                          st.lists(st.one_of(_ODD, st.floats(-1e6, 1e6)), min_size=3, max_size=3)),
+                min_size=1, max_size=25))
+def test_the_engine_statistics_are_group_stats_bit_for_bit(rows):
+    """indicator_group_stats (the engine's: no deviations kept, the sums taken before the
+    values are checked) gives group_stats' bits for any values: NaN, infinities, sums that
+    overflow, zero or infinite weights, -0.0."""
+    from dashboard.method.coefficients import indicator_group_stats
+
+    g = np.array([r[0] for r in rows], dtype=np.int64)
+    w = np.array([r[1] for r in rows])
+    x = np.array([r[2] for r in rows])
+    cols = [x[:, j].copy() for j in range(x.shape[1])]
+    with np.errstate(all="ignore"):  # overflowing products warn in both (the same operations)
+        got = indicator_group_stats(cols, w, g, 4)
+        want = group_stats(x, w, g, 4)
+    for name in ("weight", "count", "mean", "std", "cv"):
+        a, b = getattr(got, name), getattr(want, name)
+        nan = np.isnan(a)
+        # the same bits, NaN's payload aside
+        assert (nan == np.isnan(b)).all() and a[~nan].tobytes() == b[~nan].tobytes(), name

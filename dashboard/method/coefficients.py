@@ -192,6 +192,15 @@ class _Pass:
         reuses for every column (fresh memory is a large part of a country's cost): the same
         operations on the same operands, so the same bits."""
         w, g, n_groups = self.w, self.g, self.n_groups
+        if not keep and self.w_all and col.dtype.kind == "f":
+            # the common case first: Σ w·x per group, the first step of _reused, taken now.
+            # Every weight is > 0, so a NaN or infinite value makes its group's sum NaN or
+            # infinite: finite sums prove every value finite (no pass over the values to
+            # check).  Otherwise the values are looked at as below; if they are all finite
+            # after all (a sum that overflowed), the sums taken are _reused's own.
+            swx = np.bincount(g, weights=np.multiply(w, col, out=self._buffers()[0]), minlength=n_groups)
+            if _sum_is_finite(swx) or _sum_is_finite(col) or bool(np.isfinite(col).all()):
+                return self._reused(col, *self._whole(), swx)
         if self.w_all and col.dtype.kind == "f" and _sum_is_finite(col):  # no mask to make
             whole, ok = True, self.w_ok  # (ok unread: every unit counts)
         else:
@@ -201,10 +210,7 @@ class _Pass:
         wj = w if whole else np.where(ok, w, 0.0)
         cj = col if whole else np.where(ok, col, 0.0)
         if whole:
-            if self.sw is None:
-                self.sw = np.bincount(g, weights=w, minlength=n_groups).astype(float, copy=False)
-                self._count = np.bincount(g, minlength=n_groups).astype(float)
-            sw, count = self.sw, self._count
+            sw, count = self._whole()
         else:
             sw = np.bincount(g, weights=wj, minlength=n_groups).astype(float, copy=False)
             count = np.bincount(g, weights=ok.astype(float), minlength=n_groups)
@@ -221,14 +227,28 @@ class _Pass:
         assert count is not None
         return _Column(sw, count, m, s, mean_g if keep else None, dev if whole and keep else None)
 
-    def _reused(self, col: np.ndarray, sw: np.ndarray, count: np.ndarray | None) -> _Column:
-        """column() when every unit counts, its temporaries in the pass's two buffers:
-        w·x, then mean[g] − overwritten by x − mean[g] −, then (w·d)·d."""
-        w, g, n_groups = self.w, self.g, self.n_groups
+    def _whole(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the groups' weights and unit counts when every unit counts (made once)."""
+        if self.sw is None or self._count is None:
+            self.sw = np.bincount(self.g, weights=self.w, minlength=self.n_groups).astype(float, copy=False)
+            self._count = np.bincount(self.g, minlength=self.n_groups).astype(float)
+        return self.sw, self._count
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The pass's two per-unit buffers (see column)."""
         if self._scratch is None:
-            self._scratch = (np.empty(len(w)), np.empty(len(w)))
-        a, b = self._scratch
-        swx = np.bincount(g, weights=np.multiply(w, col, out=a), minlength=n_groups)
+            self._scratch = (np.empty(len(self.w)), np.empty(len(self.w)))
+        return self._scratch
+
+    def _reused(self, col: np.ndarray, sw: np.ndarray, count: np.ndarray | None,
+                swx: np.ndarray | None = None) -> _Column:
+        """column() when every unit counts, its temporaries in the pass's two buffers:
+        w·x, then mean[g] − overwritten by x − mean[g] −, then (w·d)·d.  ``swx``: Σ w·x per
+        group when taken already (see column)."""
+        w, g, n_groups = self.w, self.g, self.n_groups
+        a, b = self._buffers()
+        if swx is None:
+            swx = np.bincount(g, weights=np.multiply(w, col, out=a), minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             m = np.where(sw > 0, swx / sw, np.nan)
         dev = np.subtract(col, np.take(m, g, out=b, mode="clip"), out=b)  # codes lie in [0, n_groups)
