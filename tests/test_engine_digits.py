@@ -84,6 +84,19 @@ def test_float_columns_with_and_without_nan_give_the_same_units():
     pd.testing.assert_frame_equal(a.indicators, b.indicators, check_exact=True)
 
 
+@pytest.mark.parametrize("values", [[1.0, 2.0], [1.0, np.nan], [np.inf, -np.inf], [np.inf, -np.inf, np.nan],
+                                    [1.7e308, 1.7e308], [-0.0], []])
+def test_no_nan_is_what_isnan_says(values):
+    """units._Summer._no_nan reads a column's sum first: a NaN sum (a NaN, or infinities of
+    both signs) sends it to the values one by one; an overflowing sum is no NaN."""
+    from dashboard.method.units import _Summer
+
+    summer = _Summer.__new__(_Summer)
+    summer._nan_free = {}
+    col = pd.Series(values, dtype=float)
+    assert summer._no_nan("x", col) is (not bool(np.isnan(col.to_numpy()).any()))
+
+
 class _Code(str):
     """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
 

@@ -486,7 +486,12 @@ class _Summer:
         """Whether the schools' float column ``name`` holds no NaN (read once for both
         schemes): its gathered values then need no fill (fillna changes nothing)."""
         if name not in self._nan_free:
-            self._nan_free[name] = not bool(np.isnan(col.to_numpy()).any())
+            values = col.to_numpy()
+            # a NaN makes the sum NaN: a sum that is no NaN proves none (one pass, no mask);
+            # a NaN sum (a NaN, or infinities of both signs) is looked at value by value
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = np.add.reduce(values)
+            self._nan_free[name] = not np.isnan(total) or not bool(np.isnan(values).any())
         return self._nan_free[name]
 
     def column(self, name: str, out: np.ndarray | None = None) -> np.ndarray:
