@@ -124,10 +124,15 @@ def indicator_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.n
 
 
 def indicator_group_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.ndarray,
-                          n_groups: int) -> GroupStats:
+                          n_groups: int, units: np.ndarray | None = None) -> GroupStats:
     """Return indicator_stats' statistics alone (the same bits): the contributions are left
-    to indicator_contributions, which a caller may run later, for one indicator at a time."""
+    to indicator_contributions, which a caller may run later, for one indicator at a time.
+
+    ``units``: the caller's ``np.bincount(groups, minlength=n_groups)`` (the units of each
+    group), then not counted again."""
     pass_ = _Pass(np.asarray(weights, dtype=float), np.asarray(groups, dtype=np.int64), n_groups)
+    if units is not None:
+        pass_._count = np.asarray(units).astype(float)  # what _whole would count
     # the per-unit temporaries of every indicator in two buffers of the pass (see _Pass.column)
     return _stack_stats([pass_.column(np.asarray(col, dtype=float), keep=False) for col in columns], n_groups)
 
@@ -229,8 +234,9 @@ class _Pass:
 
     def _whole(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the groups' weights and unit counts when every unit counts (made once)."""
-        if self.sw is None or self._count is None:
+        if self.sw is None:
             self.sw = np.bincount(self.g, weights=self.w, minlength=self.n_groups).astype(float, copy=False)
+        if self._count is None:
             self._count = np.bincount(self.g, minlength=self.n_groups).astype(float)
         return self.sw, self._count
 

@@ -235,7 +235,8 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     cols, group_key = scheme_units(raw, scheme, params, reads)
     codes, base, gkey = _group_codes(cols, raw.schools, group_key)
     weights = np.asarray(cols["students"], dtype=float)  # the column itself (read only)
-    stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey))
+    unit_count = np.bincount(codes, minlength=len(gkey)).astype(np.int64)
+    stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey), units=unit_count)
     for j, ind in enumerate(ids):
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
                    partial(_contributions, cols, weights, codes, stats, j, ind))
@@ -274,7 +275,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeRes
     cols.release()
     return _SchemeResult(
         cols=cols, ids=ids, table=cols_t, table_rank=rank, groups=base, group_key=gkey, cv=stats.cv,
-        passed=passed, near=near, unit_count=np.bincount(codes, minlength=g).astype(np.int64),
+        passed=passed, near=near, unit_count=unit_count,
         failing_units=np.bincount(failing, minlength=g).astype(np.int64))
 
 
