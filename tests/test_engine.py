@@ -406,3 +406,21 @@ def test_several_years_and_counties_with_teaching_points_in_one_call():
     assert len(basic) == 4
     assert (basic["merged_points"] == 1).all()
     assert sorted(basic["students"]) == [240, 240, 241, 241]
+
+
+def test_one_scheme_tables_are_the_rows_of_both():
+    """A one-scheme evaluation's indicator rows are that scheme's rows of both: quality's
+    judgements as booleans, basic's as NA (an object column, as beside quality's)."""
+    from benchmarks.synthetic import synthetic_country
+
+    schools = synthetic_country(12, seed=4)
+    both = evaluate(schools).indicators
+    for scheme in ("basic", "quality"):
+        one = evaluate(schools, schemes=(scheme,)).indicators
+        rows = both[both["scheme"] == scheme].reset_index(drop=True)
+        if scheme == "quality":
+            rows = rows.astype({"passed": bool, "near": bool})
+            assert one["passed"].dtype == bool and one["near"].dtype == bool
+        else:
+            assert one["passed"].dtype == object and one["passed"].isna().all() and one["near"].isna().all()
+        pd.testing.assert_frame_equal(one, rows, check_exact=True)

@@ -334,24 +334,30 @@ def _indicator_table(results: dict[str, _SchemeResult]) -> pd.DataFrame:
     key = res[0][1].group_key
     if any(not np.array_equal(r.group_key, key) for _, r in res[1:]):
         return _indicator_rows_sorted(res)
-    cols = [np.argsort(r.table_rank, kind="stable") for _, r in res]  # each scheme's indicators in order
+    # each scheme's indicators in order (None: in order already, the table's columns as they are)
+    cols = [None if (o := np.argsort(r.table_rank, kind="stable")).tolist() == list(range(len(o))) else o
+            for _, r in res]
     g, width = len(key), sum(len(r.ids) for _, r in res)
+    at = np.cumsum([0, *(len(r.ids) for _, r in res)])
 
-    def side_by_side(c: str, code: bool = False) -> np.ndarray:
-        parts = [(r.table[c][:, o].astype(np.intp) + 1 if code else r.table[c][:, o]) if c in r.table
-                 else np.zeros((g, len(o)), np.intp) for (_, r), o in zip(res, cols, strict=True)]
-        return (np.hstack(parts) if len(parts) > 1 else parts[0]).reshape(-1)
+    def side_by_side(c: str) -> np.ndarray:
+        """The column ``c`` of every scheme's table, its indicators in order, side by side
+        (groups × all indicators), row by row; a scheme without it: NA (object column)."""
+        parts = [r.table.get(c) for _, r in res]
+        dtype = (np.result_type(*parts) if all(p is not None for p in parts) else np.dtype(object))
+        out = np.empty((g, width), dtype=dtype)
+        for p, o, a, b in zip(parts, cols, at[:-1], at[1:], strict=True):
+            out[:, a:b] = pd.NA if p is None else p if o is None else p[:, o]  # (bools into objects: False, True)
+        return out.reshape(-1)
 
     groups = res[0][1].groups
     out: dict[str, np.ndarray] = {k: np.repeat(np.asarray(groups[k]), width) for k in _KEY}
     out["scheme"] = np.tile(np.array([s for s, r in res for _ in r.ids], dtype=object), g)
-    out["indicator"] = np.tile(np.array([r.ids[i] for (_, r), o in zip(res, cols, strict=True) for i in o],
+    out["indicator"] = np.tile(np.array([r.ids[i] for (_, r), o in zip(res, cols, strict=True)
+                                         for i in (range(len(r.ids)) if o is None else o)],
                                         dtype=object), g)
-    for c in _INDICATOR_COLS[len(out):-2]:
+    for c in _INDICATOR_COLS[len(out):]:  # passed, near: quality's judgements, a basic row's NA
         out[c] = side_by_side(c)
-    for c in ("passed", "near"):  # quality's judgements; a basic row's are NA (object column)
-        out[c] = (side_by_side(c) if all(c in r.table for _, r in res)
-                  else np.array([pd.NA, False, True], dtype=object)[side_by_side(c, code=True)])
     return pd.DataFrame(out, copy=False)
 
 
