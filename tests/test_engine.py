@@ -424,3 +424,22 @@ def test_one_scheme_tables_are_the_rows_of_both():
         else:
             assert one["passed"].dtype == object and one["passed"].isna().all() and one["near"].isna().all()
         pd.testing.assert_frame_equal(one, rows, check_exact=True)
+
+
+@pytest.mark.parametrize("private_juniors", [False, True])
+def test_verdicts_are_each_schemes_rows_sorted(private_juniors):
+    """The verdict rows are each scheme's, sorted by county, year, stage and scheme, whether
+    the schemes judge the same groups (rows side by side) or not (a county whose junior
+    schools are all private has no basic junior group: rows sorted)."""
+    from benchmarks.synthetic import synthetic_country
+
+    schools = synthetic_country(6, seed=9)
+    if private_juniors:
+        first = schools["county_code"] == schools["county_code"].iloc[0]
+        schools.loc[first & (schools["students_junior"] > 0), "ownership"] = "private"
+    got = evaluate(schools).verdicts
+    parts = [evaluate(schools, schemes=(s,)).verdicts for s in ("basic", "quality")]
+    assert (len(parts[0]) < len(parts[1])) is private_juniors
+    want = pd.concat(parts, ignore_index=True).sort_values(
+        ["county_code", "year", "stage", "scheme"], kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)

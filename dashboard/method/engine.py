@@ -451,7 +451,22 @@ def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
         keys.append(quality.group_key * 2 + _scheme_rank("quality"))
     if not parts:
         return pd.DataFrame(columns=_VERDICT_COLS)
+    if len(parts) == 2 and np.array_equal(keys[0] + 1, keys[1]):
+        # the schemes judge the same groups (a country's counties have units in both), so
+        # the sorted rows are each group's basic row, then its quality row: the parts side by
+        # side read row by row
+        return pd.DataFrame({c: _side_by_side([np.asarray(p[c]) for p in parts]) for c in _VERDICT_COLS},
+                            copy=False)
     return _stacked(parts, _VERDICT_COLS, np.argsort(np.concatenate(keys), kind="stable"))
+
+
+def _side_by_side(columns: list[np.ndarray]) -> np.ndarray:
+    """Return the equal-length ``columns`` side by side, read row by row (the first's first
+    value, the second's first, …): np.stack(columns, axis=1).reshape(-1)."""
+    out = np.empty((len(columns[0]), len(columns)), dtype=np.result_type(*columns))
+    for j, col in enumerate(columns):
+        out[:, j] = col
+    return out.reshape(-1)
 
 
 def _f(x) -> float | None:
