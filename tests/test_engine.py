@@ -443,3 +443,20 @@ def test_verdicts_are_each_schemes_rows_sorted(private_juniors):
     want = pd.concat(parts, ignore_index=True).sort_values(
         ["county_code", "year", "stage", "scheme"], kind="stable", ignore_index=True)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(0, 2)),
+                         min_size=8, max_size=8), max_size=6))
+def test_the_composite_is_nanmean_of_complete_rows(rows):
+    """engine._composite_cv: a row with every CV is np.nanmean's mean of it, bit for bit;
+    a row missing one (NaN, infinite) has no composite."""
+    from dashboard.method.engine import _composite_cv
+
+    cv = np.array(rows, dtype=float).reshape(-1, 8)
+    complete = np.isfinite(cv).all(axis=1)
+    with np.errstate(all="ignore"):
+        want = np.where(complete, np.nanmean(np.where(complete[:, None], cv, 0.0), axis=1), np.nan)
+        got = _composite_cv(cv)
+    assert np.isnan(got).tolist() == np.isnan(want).tolist()
+    assert got[complete].tobytes() == want[complete].tobytes()

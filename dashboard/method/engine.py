@@ -410,15 +410,22 @@ def _composites(basic: _SchemeResult | None, params: EvalParams) -> pd.DataFrame
     if basic is None or not len(basic.group_key):
         return pd.DataFrame(columns=_COMPOSITE_COLS)
     # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
-    complete = np.isfinite(basic.cv).all(axis=1)
-    with np.errstate(invalid="ignore"):
-        composite = np.where(complete, np.nanmean(np.where(complete[:, None], basic.cv, 0.0), axis=1),
-                             np.nan)
+    composite = _composite_cv(basic.cv)
     threshold = _thresholds(basic.groups["stage"], "basic")
     passed, near = judge(composite, threshold, params.round_dp, params.near_margin)
     return pd.DataFrame({**basic.groups, "composite_cv": composite, "threshold": threshold,
                          "rounded": round_cv(composite, params.round_dp), "passed": passed,
                          "near": near}, copy=False)
+
+
+def _composite_cv(cv: np.ndarray) -> np.ndarray:
+    """Return the mean of each row of ``cv`` (groups × B1–B8) where every CV has a value,
+    else NaN.  The mean is the row's sum divided by its count, as np.nanmean takes it of a
+    row without NaN (the same bits)."""
+    complete = np.isfinite(cv).all(axis=1)
+    composite = np.full(len(complete), np.nan)
+    composite[complete] = np.add.reduce(cv[complete], axis=1) / cv.shape[1]
+    return composite
 
 
 _VERDICT_COLS: Final = [*_KEY, "scheme", "value", "threshold", "passed", "near", "failing_indicators",
