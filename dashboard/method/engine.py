@@ -173,14 +173,16 @@ def _thresholds(stage: np.ndarray, scheme: str) -> np.ndarray:
     return np.where(stage == "primary", cv_threshold(scheme, "primary"), cv_threshold(scheme, "junior"))
 
 
-def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray
+def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray,
+                 known: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Return (integer group code per unit, the groups' county_code/year/stage, their keys).
 
     Units arrive sorted by (county_code, year, stage), so a group is a run of equal keys and
     codes follow the sorted order of the groups.  A group's county, year and stage are read
     from its first unit's school and stage (the units' own columns of them are made only when
-    read: the same values).
+    read: the same values).  ``known``: another scheme's group keys and groups, whose groups
+    are these when the keys are equal (a key is its county, year and stage).
     """
     n = len(group_key)
     starts = np.flatnonzero(group_key[1:] != group_key[:-1]) + 1  # where a group starts (after the first)
@@ -188,6 +190,8 @@ def _group_codes(cols: UnitColumns, schools: pd.DataFrame, group_key: np.ndarray
     codes[starts] = 1
     np.cumsum(codes, out=codes)  # in int64 (a cumsum of booleans casts element by element)
     starts = np.r_[0, starts] if n else starts
+    if known is not None and np.array_equal(known[0], group_key[starts]):
+        return codes, known[1], known[0]
     first = cols.src[starts]
     base = {"county_code": schools["county_code"].to_numpy()[first], "year": schools["year"].to_numpy()[first],
             "stage": np.array(STAGES, dtype=object)[cols.stage_index[starts]]}
@@ -225,15 +229,18 @@ def _contributions(cols: UnitColumns, w: np.ndarray, g: np.ndarray, stats: Group
     return {f"share_{ind}": share, f"cvifmean_{ind}": cv_if}
 
 
-def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams) -> _SchemeResult:
+def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams, other: _SchemeResult | None = None
+                   ) -> _SchemeResult:
     """Return the units (with school rule; contributions on first read) and the indicator
-    table of one scheme, with the per-group arrays the composites and verdicts are made of."""
+    table of one scheme, with the per-group arrays the composites and verdicts are made of.
+    ``other``: another scheme's result, whose groups are shared when they are the same."""
     ids = list(scheme_ids(scheme))
     # the numerators no school rule reads are left to first read (the quality rule reads the
     # indicator values alone)
     reads = frozenset(QUALITY_IDS) if scheme == "quality" else rule_reads(params.province_profile)
     cols, group_key = scheme_units(raw, scheme, params, reads)
-    codes, base, gkey = _group_codes(cols, raw.schools, group_key)
+    codes, base, gkey = _group_codes(cols, raw.schools, group_key,
+                                     None if other is None else (other.group_key, other.groups))
     weights = np.asarray(cols["students"], dtype=float)  # the column itself (read only)
     unit_count = np.bincount(codes, minlength=len(gkey)).astype(np.int64)
     stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey), units=unit_count)
@@ -308,7 +315,9 @@ def evaluate(
     ``schools`` follows docs/data-contract.md §2 (canonical column names); it is not changed.
     """
     raw = raw_units(schools, params)
-    results = {scheme: _scheme_tables(raw, scheme, params) for scheme in schemes}
+    results: dict[str, _SchemeResult] = {}
+    for scheme in schemes:
+        results[scheme] = _scheme_tables(raw, scheme, params, next(iter(results.values()), None))
     units = UnitFrames({s: r.cols for s, r in results.items()})  # frames made on first read
     indicators = _indicator_table(results)
     school_rules = Later(partial(_school_rules, [(s, r.cols) for s, r in results.items()]))
