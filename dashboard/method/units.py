@@ -534,8 +534,9 @@ class _Summer:
 _SUMMED: Final = (*STAGE_COLUMNS, *SHARED_COLUMNS)
 
 
-def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, np.ndarray]:
-    """Return (raw rows in the scheme's scope, whether each is a teaching point), raw order."""
+def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (raw rows in the scheme's scope, whether each is a teaching point), raw order,
+    and whether each raw unit is in scope (a fresh array)."""
     n = len(raw.schools)
     private, county_run, is_tp = raw.private, raw.county_run, raw.is_tp
     if scheme == "basic":
@@ -556,7 +557,7 @@ def _scope(raw: RawUnits, scheme: str, params: EvalParams) -> tuple[np.ndarray, 
             students > params.tp_min_students)
         keep_u[tp[~tp_ok]] = False
     rows = np.flatnonzero(keep_u)
-    return rows, raw.unit_tp[rows]
+    return rows, raw.unit_tp[rows], keep_u
 
 
 def _unit_ids(ids: np.ndarray, src: np.ndarray, stage: np.ndarray) -> dict[str, np.ndarray]:
@@ -718,9 +719,7 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     into a buffer for the indicator alone and made again, the same bits, when first read
     (None: every numerator made at once).
     """
-    rows, is_tp = _scope(raw, scheme, params)
-    keep = np.zeros(len(raw.src), bool)
-    keep[rows] = True
+    rows, is_tp, keep = _scope(raw, scheme, params)
     target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
     keep[rows[target >= 0]] = False
     r = raw.order[keep[raw.order]]
