@@ -411,7 +411,7 @@ def round_cv(values, dp: int) -> np.ndarray:
     return out
 
 
-def judge(cv, threshold, dp: int, margin: float):
+def judge(cv, threshold, dp: int, margin: float, rounded=None):
     """Return (passed, near) for CV value(s) against threshold(s), element-wise.
 
     passed: round(cv, dp) ≤ threshold, rounded as shown (:func:`round_cv`); near: |cv −
@@ -419,7 +419,8 @@ def judge(cv, threshold, dp: int, margin: float):
     never passes.
 
     ``dp`` and ``margin`` are the evaluation's ``round_dp`` and ``near_margin`` (standards.csv
-    PARAM_ROUND_CV, PARAM_NEAR_MARGIN).
+    PARAM_ROUND_CV, PARAM_NEAR_MARGIN); ``rounded``: ``round_cv(cv, dp)`` when the caller has
+    it already.
 
     >>> judge(0.6504, 0.65, 3, 0.005)
     (True, True)
@@ -431,7 +432,7 @@ def judge(cv, threshold, dp: int, margin: float):
     c = np.asarray(cv, dtype=float)
     t = np.asarray(threshold, dtype=float)
     with np.errstate(invalid="ignore"):
-        rounded = round_cv(c, dp)
+        rounded = round_cv(c, dp) if rounded is None else np.asarray(rounded, dtype=float)
         passed = np.isfinite(c) & (rounded <= t + 1e-12)
         near = np.isfinite(c) & (np.abs(c - t) <= margin + 1e-12)
     if passed.ndim == 0:

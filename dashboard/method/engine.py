@@ -271,7 +271,7 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams, other: _Schem
     passed = near = None
     if scheme == "quality":
         thr = np.repeat(_thresholds(base["stage"], "quality")[:, None], k, axis=1)  # the same figure per group
-        passed, near = judge(stats.cv, thr, params.round_dp, params.near_margin)
+        passed, near = judge(stats.cv, thr, params.round_dp, params.near_margin, rounded=cols_t["rounded"])
         cols_t.update(threshold=thr, passed=passed, near=near)
     else:
         cols_t.update(threshold=np.full((g, k), np.nan))  # passed, near: NA (_indicator_table)
@@ -421,9 +421,10 @@ def _composites(basic: _SchemeResult | None, params: EvalParams) -> pd.DataFrame
     # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
     composite = _composite_cv(basic.cv)
     threshold = _thresholds(basic.groups["stage"], "basic")
-    passed, near = judge(composite, threshold, params.round_dp, params.near_margin)
+    rounded = round_cv(composite, params.round_dp)
+    passed, near = judge(composite, threshold, params.round_dp, params.near_margin, rounded=rounded)
     return pd.DataFrame({**basic.groups, "composite_cv": composite, "threshold": threshold,
-                         "rounded": round_cv(composite, params.round_dp), "passed": passed,
+                         "rounded": rounded, "passed": passed,
                          "near": near}, copy=False)
 
 
