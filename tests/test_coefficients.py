@@ -208,3 +208,14 @@ def test_the_engine_statistics_are_group_stats_bit_for_bit(rows):
         nan = np.isnan(a)
         # the same bits, NaN's payload aside
         assert (nan == np.isnan(b)).all() and a[~nan].tobytes() == b[~nan].tobytes(), name
+
+
+@given(st.lists(st.one_of(st.floats(0, 2), st.just(math.nan), st.just(0.4505), st.just(0.6505)), min_size=1, max_size=8),
+       st.sampled_from([0.65, 0.55, 0.50, 0.45]))
+def test_judge_given_the_rounded_values_judges_the_same(cv, threshold):
+    from dashboard.method.coefficients import round_cv
+
+    c = np.array(cv)
+    plain = judge(c, threshold, 3, 0.005)
+    given_ = judge(c, threshold, 3, 0.005, rounded=round_cv(c, 3))
+    assert all(np.array_equal(a, b) for a, b in zip(plain, given_, strict=True))
