@@ -21,8 +21,19 @@ from dashboard.method import engine
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
-from dashboard.method.unit_keys import _dense_rank, _digit_keys, _ranks_in_order, _sort_rank
+from dashboard.method.unit_keys import (
+    _bytes_within,
+    _dense_rank,
+    _digit_keys,
+    _increasing,
+    _ranks_in_order,
+    _sort_rank,
+)
 from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
+
+
+class _Code(str):
+    """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
 
 
 def _same_order(keys: np.ndarray | None, ints: list[int] | None) -> bool:
@@ -53,6 +64,8 @@ _VALUES = st.one_of(_DIGITS, _DIGITS, _DIGITS, _ODD, st.none(), st.integers(0, 9
 @example(values=["123", "1", "12345"])  # lengths that add up to n × 3
 @example(values=["12", "", "3456"])
 @example(values=["12:", "456"])
+@example(values=["123", "456", ""])  # the trailing separator of an empty last text
+@example(values=["12", "34", "5:"])
 def test_digit_keys_rank_as_the_plain_reading(values):
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
@@ -64,6 +77,34 @@ def test_every_width_up_to_eighteen_digits(width, values):
     texts = [str(v % 10**width).zfill(width) for v in values]
     got = _digit_keys(np.array(texts, dtype=object))
     assert _same_order(got, None if width > 18 else [int(t) for t in texts])
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.integers(1, 3), data=st.data())
+def test_bytes_within_is_the_plain_byte_check(words, data):
+    """unit_keys._bytes_within reads 8-byte words: every ASCII byte checked against its
+    column's bounds as the plain byte comparison does (bytes at, below and above the bounds)."""
+    width = 8 * words
+    low = np.array(data.draw(st.lists(st.integers(0x30, 0x7F), min_size=width, max_size=width)), dtype=np.uint8)
+    high = np.array([data.draw(st.integers(int(lo), 0x7F)) for lo in low], dtype=np.uint8)
+    near = st.one_of(st.integers(0, 0x7F), st.sampled_from([0x2F, 0x30, 0x39, 0x3A, 0x3B, 0x7F]))
+    n = data.draw(st.integers(1, 5))
+    rows = np.array([[data.draw(st.one_of(near, st.integers(int(low[j]), int(high[j])))) for j in range(width)]
+                     for _ in range(n)], dtype=np.uint8)
+    assert _bytes_within(rows, low, high) == bool(((rows >= low) & (rows <= high)).all())
+
+
+@given(values=st.lists(st.sampled_from(["110101", "110102", "2", "", "a", "é", _Code("110103")]), max_size=6),
+       ints=st.lists(st.integers(-3, 3), max_size=6))
+@example(values=["110101", "110102", "110103"], ints=[-1, 0, 2])
+@example(values=["110101", _Code("110102")], ints=[])
+def test_increasing_runs_firsts_factorize_as_they_stand(values, ints):
+    """unit_keys._increasing lets _sort_rank skip pd.factorize: strictly increasing plain str
+    (not a subclass) or integers are pandas' sorted codes 0, 1, 2, … as they stand."""
+    for arr in (np.array(values, dtype=object), np.array(ints, dtype=np.int64)):
+        if len(arr) and _increasing(arr):
+            assert (pd.factorize(arr, sort=True)[0] == np.arange(len(arr))).all()
+            assert arr.dtype != object or all(type(v) is str for v in arr)
 
 
 def test_float_columns_with_and_without_nan_give_the_same_units():
@@ -82,10 +123,6 @@ def test_float_columns_with_and_without_nan_give_the_same_units():
     for scheme in a.units:
         pd.testing.assert_frame_equal(a.units[scheme], b.units[scheme], check_exact=True)
     pd.testing.assert_frame_equal(a.indicators, b.indicators, check_exact=True)
-
-
-class _Code(str):
-    """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
 
 
 @settings(max_examples=150, deadline=None)
