@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
-from dashboard.method import engine
+from dashboard.method import engine, unit_keys
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
@@ -70,6 +70,26 @@ def test_digit_keys_rank_as_the_plain_reading(values):
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
     assert _same_order(_digit_keys(arr), _plain(values))
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=st.lists(_VALUES, max_size=9), b=st.lists(_VALUES, max_size=5), block=st.integers(1, 4))
+@example(a=["123", "456", "78"], b=["9"], block=2)  # lengths add up across blocks
+def test_digit_keys_joined_in_blocks_are_those_joined_at_once(a, b, block):
+    """unit_keys._digit_rows joins a block of texts at a time: any block size gives the keys
+    (or the None) of the plain reading."""
+    arrays = []
+    for values in (a, b):
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        arrays.append(arr)
+    saved = unit_keys._BLOCK
+    unit_keys._BLOCK = block
+    try:
+        got = _digit_keys(*arrays)
+    finally:
+        unit_keys._BLOCK = saved
+    assert _same_order(got, _plain(a + b))
 
 
 @given(width=st.integers(1, 20), values=st.lists(st.integers(0, 10**20), min_size=1, max_size=8))
