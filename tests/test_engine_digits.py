@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
 from dashboard.method import engine, unit_keys
+from dashboard.method import units as unit_rows
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
@@ -29,7 +30,7 @@ from dashboard.method.unit_keys import (
     _ranks_in_order,
     _sort_rank,
 )
-from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
+from dashboard.method.units import SHARED_COLUMNS, _equals, _types_are, raw_units
 
 
 class _Code(str):
@@ -172,6 +173,31 @@ def test_digit_keys_of_parts_are_those_of_the_parts_joined(a, b):
         arrays.append(arr)
     got, want = _digit_keys(*arrays), _digit_keys(np.concatenate(arrays))
     assert (got is None and want is None) or (got is not None and want is not None and got.tolist() == want.tolist())
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["twelve_year", "complete_secondary", "nine_year", "", None, pd.NA,
+                                        float("nan"), 3, _Code("twelve_year"), b"twelve_year"]), max_size=10),
+       data=st.data())
+def test_types_are_the_text_of_astype_str(values, data):
+    """units._types_are compares the values as they stand when a block holds only str (plain
+    or a subclass), else as astype(str) spells them (bytes decoded, None, NaN, pd.NA): the
+    flags of ``col.iloc[rows].astype(str) == text``, a block of rows at a time or at once."""
+    rows = np.array(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8)) if values else [],
+                    dtype=np.int64)
+    texts = ("twelve_year", "complete_secondary")
+    for col in (pd.Series(values, dtype=object), pd.Series(values, dtype="category") if values and all(
+            isinstance(v, str) for v in values) else pd.Series(values, dtype=object)):
+        want = [col.iloc[rows].astype(str).to_numpy() == text for text in texts]
+        saved = unit_rows._BLOCK
+        try:
+            for block in (saved, 2):
+                unit_rows._BLOCK = block
+                got = _types_are(col, rows, texts)
+                assert [g.dtype for g in got] == [np.dtype(bool)] * 2
+                assert [g.tolist() for g in got] == [w.tolist() for w in want]
+        finally:
+            unit_rows._BLOCK = saved
 
 
 @settings(max_examples=100, deadline=None)

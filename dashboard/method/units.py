@@ -202,14 +202,38 @@ def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.nd
         rows = np.flatnonzero(stages >= 2)
     else:
         rows = np.arange(len(schools))
-    stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
-    is_wz = stype == "complete_secondary"
-    is_12 = stype == "twelve_year"
+    is_wz, is_12 = _types_are(schools["school_type"], rows, ("complete_secondary", "twelve_year"))
     wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
     wa_a[rows] = np.where(is_12, p12, p9) * a[rows]
     wb_b[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9)) * b[rows]
     wc_c[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0)) * c[rows]
     return wa_a, wb_b, wc_c
+
+
+_BLOCK: Final = 4096  # rows read at a time (see _types_are)
+
+
+def _types_are(col: pd.Series, rows: np.ndarray, texts: tuple[str, ...]) -> list[np.ndarray]:
+    """Return ``col.iloc[rows].astype(str).to_numpy() == text`` for each text.
+
+    astype(str) keeps a str as it is (pandas converts only the other values: bytes decoded,
+    None, NaN and pd.NA spelt out), so rows whose values are all str are compared as they
+    stand.  An object column is read a block of rows at a time, each block taken, checked and
+    compared while its strings are still in the cache (one pass over memory, not four); a
+    block holding anything but str, or a column of another dtype, is converted as before."""
+    if col.dtype != object:
+        stype = col.iloc[rows].astype(str).to_numpy()
+        return [stype == text for text in texts]
+    values = col.to_numpy()
+    out = [np.empty(len(rows), dtype=bool) for _ in texts]
+    for at in range(0, len(rows), _BLOCK):
+        part = rows[at:at + _BLOCK]
+        block = values[part]
+        if pd.api.types.infer_dtype(block, skipna=False) != "string":
+            block = col.iloc[part].astype(str).to_numpy()
+        for flags, text in zip(out, texts, strict=True):
+            flags[at:at + len(part)] = block == text
+    return out
 
 
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
