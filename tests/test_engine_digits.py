@@ -30,7 +30,7 @@ from dashboard.method.unit_keys import (
     _ranks_in_order,
     _sort_rank,
 )
-from dashboard.method.units import SHARED_COLUMNS, _equals, _types_are, raw_units
+from dashboard.method.units import SHARED_COLUMNS, _equals, _type_flags, _types_are, raw_units
 
 
 class _Code(str):
@@ -198,6 +198,35 @@ def test_types_are_the_text_of_astype_str(values, data):
                 assert [g.tolist() for g in got] == [w.tolist() for w in want]
         finally:
             unit_rows._BLOCK = saved
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["teaching_point", "twelve_year", "complete_secondary", "", None, pd.NA,
+                                        float("nan"), 3, _Code("twelve_year"), b"twelve_year",
+                                        _Code("teaching_point")]), max_size=10),
+       data=st.data(), block=st.integers(1, 4))
+def test_type_flags_are_equals_and_types_are(values, data, block):
+    """units._type_flags reads a column once, a block of schools at a time: the teaching
+    points as _equals gives them (isin when a value has no truth value) and the typed rows'
+    flags as _types_are gives them, or None without rows."""
+    col = pd.Series(values, dtype=object)
+    rows = np.array(sorted(set(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8))))
+                    if values else [], dtype=np.int64)
+    texts = ("complete_secondary", "twelve_year")
+    saved = unit_rows._BLOCK
+    unit_rows._BLOCK = block
+    try:
+        for typed in (rows, None):
+            is_text, flags = _type_flags(col, "teaching_point", typed, texts)
+            assert is_text.dtype == np.bool_ and is_text.tolist() == col.isin(["teaching_point"]).tolist()
+            if typed is None:
+                assert flags is None
+            else:
+                assert flags is not None
+                assert [f.tolist() for f in flags] == [(col.iloc[rows].astype(str).to_numpy() == t).tolist()
+                                                       for t in texts]
+    finally:
+        unit_rows._BLOCK = saved
 
 
 @settings(max_examples=100, deadline=None)
