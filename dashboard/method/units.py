@@ -213,8 +213,10 @@ def _typed_rows(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.
     elsewhere whatever its positive weights, as long as no product w × N overflows or
     underflows — proven here when the enrolments are whole numbers (integer columns: 0 or
     1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read."""
-    weights = np.array([*params.split_nine_year, *params.split_complete_secondary,
-                        *params.split_twelve_year, 1.0])
+    p9, j9 = params.split_nine_year  # unpacked as _weighted does (the same errors)
+    jw, sw = params.split_complete_secondary
+    p12, j12, s12 = params.split_twelve_year
+    weights = np.array([p9, j9, jw, sw, p12, j12, s12, 1.0])
     whole = all(name not in schools.columns or (isinstance(schools[name].dtype, np.dtype)
                                                 and schools[name].dtype.kind in "iub")
                 for name in ("students_primary", "students_junior", "students_senior"))
