@@ -17,12 +17,24 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
-from dashboard.method import engine
+from dashboard.method import engine, unit_keys
+from dashboard.method import units as unit_rows
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
-from dashboard.method.unit_keys import _dense_rank, _digit_keys, _ranks_in_order, _sort_rank
-from dashboard.method.units import SHARED_COLUMNS, _equals, raw_units
+from dashboard.method.unit_keys import (
+    _bytes_within,
+    _dense_rank,
+    _digit_keys,
+    _increasing,
+    _ranks_in_order,
+    _sort_rank,
+)
+from dashboard.method.units import SHARED_COLUMNS, _equals, _type_flags, _types_are, raw_units
+
+
+class _Code(str):
+    """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
 
 
 def _same_order(keys: np.ndarray | None, ints: list[int] | None) -> bool:
@@ -53,10 +65,32 @@ _VALUES = st.one_of(_DIGITS, _DIGITS, _DIGITS, _ODD, st.none(), st.integers(0, 9
 @example(values=["123", "1", "12345"])  # lengths that add up to n × 3
 @example(values=["12", "", "3456"])
 @example(values=["12:", "456"])
+@example(values=["123", "456", ""])  # the trailing separator of an empty last text
+@example(values=["12", "34", "5:"])
 def test_digit_keys_rank_as_the_plain_reading(values):
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
     assert _same_order(_digit_keys(arr), _plain(values))
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=st.lists(_VALUES, max_size=9), b=st.lists(_VALUES, max_size=5), block=st.integers(1, 4))
+@example(a=["123", "456", "78"], b=["9"], block=2)  # lengths add up across blocks
+def test_digit_keys_joined_in_blocks_are_those_joined_at_once(a, b, block):
+    """unit_keys._digit_rows joins a block of texts at a time: any block size gives the keys
+    (or the None) of the plain reading."""
+    arrays = []
+    for values in (a, b):
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+        arrays.append(arr)
+    saved = unit_keys._BLOCK
+    unit_keys._BLOCK = block
+    try:
+        got = _digit_keys(*arrays)
+    finally:
+        unit_keys._BLOCK = saved
+    assert _same_order(got, _plain(a + b))
 
 
 @given(width=st.integers(1, 20), values=st.lists(st.integers(0, 10**20), min_size=1, max_size=8))
@@ -64,6 +98,34 @@ def test_every_width_up_to_eighteen_digits(width, values):
     texts = [str(v % 10**width).zfill(width) for v in values]
     got = _digit_keys(np.array(texts, dtype=object))
     assert _same_order(got, None if width > 18 else [int(t) for t in texts])
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.integers(1, 3), data=st.data())
+def test_bytes_within_is_the_plain_byte_check(words, data):
+    """unit_keys._bytes_within reads 8-byte words: every ASCII byte checked against its
+    column's bounds as the plain byte comparison does (bytes at, below and above the bounds)."""
+    width = 8 * words
+    low = np.array(data.draw(st.lists(st.integers(0x30, 0x7F), min_size=width, max_size=width)), dtype=np.uint8)
+    high = np.array([data.draw(st.integers(int(lo), 0x7F)) for lo in low], dtype=np.uint8)
+    near = st.one_of(st.integers(0, 0x7F), st.sampled_from([0x2F, 0x30, 0x39, 0x3A, 0x3B, 0x7F]))
+    n = data.draw(st.integers(1, 5))
+    rows = np.array([[data.draw(st.one_of(near, st.integers(int(low[j]), int(high[j])))) for j in range(width)]
+                     for _ in range(n)], dtype=np.uint8)
+    assert _bytes_within(rows, low, high) == bool(((rows >= low) & (rows <= high)).all())
+
+
+@given(values=st.lists(st.sampled_from(["110101", "110102", "2", "", "a", "é", _Code("110103")]), max_size=6),
+       ints=st.lists(st.integers(-3, 3), max_size=6))
+@example(values=["110101", "110102", "110103"], ints=[-1, 0, 2])
+@example(values=["110101", _Code("110102")], ints=[])
+def test_increasing_runs_firsts_factorize_as_they_stand(values, ints):
+    """unit_keys._increasing lets _sort_rank skip pd.factorize: strictly increasing plain str
+    (not a subclass) or integers are pandas' sorted codes 0, 1, 2, … as they stand."""
+    for arr in (np.array(values, dtype=object), np.array(ints, dtype=np.int64)):
+        if len(arr) and _increasing(arr):
+            assert (pd.factorize(arr, sort=True)[0] == np.arange(len(arr))).all()
+            assert arr.dtype != object or all(type(v) is str for v in arr)
 
 
 def test_float_columns_with_and_without_nan_give_the_same_units():
@@ -97,10 +159,6 @@ def test_no_nan_is_what_isnan_says(values):
     assert summer._no_nan("x", col) is (not bool(np.isnan(col.to_numpy()).any()))
 
 
-class _Code(str):
-    """A str subclass (text for infer_dtype; equal to the plain str of its text)."""
-
-
 @settings(max_examples=150, deadline=None)
 @given(values=st.lists(st.sampled_from(["110101", "110102", _Code("110101"), "", None, pd.NA, float("nan"), 7,
                                         b"110101"]), min_size=1, max_size=10),
@@ -128,6 +186,60 @@ def test_digit_keys_of_parts_are_those_of_the_parts_joined(a, b):
         arrays.append(arr)
     got, want = _digit_keys(*arrays), _digit_keys(np.concatenate(arrays))
     assert (got is None and want is None) or (got is not None and want is not None and got.tolist() == want.tolist())
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["twelve_year", "complete_secondary", "nine_year", "", None, pd.NA,
+                                        float("nan"), 3, _Code("twelve_year"), b"twelve_year"]), max_size=10),
+       data=st.data())
+def test_types_are_the_text_of_astype_str(values, data):
+    """units._types_are compares the values as they stand when a block holds only str (plain
+    or a subclass), else as astype(str) spells them (bytes decoded, None, NaN, pd.NA): the
+    flags of ``col.iloc[rows].astype(str) == text``, a block of rows at a time or at once."""
+    rows = np.array(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8)) if values else [],
+                    dtype=np.int64)
+    texts = ("twelve_year", "complete_secondary")
+    for col in (pd.Series(values, dtype=object), pd.Series(values, dtype="category") if values and all(
+            isinstance(v, str) for v in values) else pd.Series(values, dtype=object)):
+        want = [col.iloc[rows].astype(str).to_numpy() == text for text in texts]
+        saved = unit_rows._BLOCK
+        try:
+            for block in (saved, 2):
+                unit_rows._BLOCK = block
+                got = _types_are(col, rows, texts)
+                assert [g.dtype for g in got] == [np.dtype(bool)] * 2
+                assert [g.tolist() for g in got] == [w.tolist() for w in want]
+        finally:
+            unit_rows._BLOCK = saved
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["teaching_point", "twelve_year", "complete_secondary", "", None, pd.NA,
+                                        float("nan"), 3, _Code("twelve_year"), b"twelve_year",
+                                        _Code("teaching_point")]), max_size=10),
+       data=st.data(), block=st.integers(1, 4))
+def test_type_flags_are_equals_and_types_are(values, data, block):
+    """units._type_flags reads a column once, a block of schools at a time: the teaching
+    points as _equals gives them (isin when a value has no truth value) and the typed rows'
+    flags as _types_are gives them, or None without rows."""
+    col = pd.Series(values, dtype=object)
+    rows = np.array(sorted(set(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8))))
+                    if values else [], dtype=np.int64)
+    texts = ("complete_secondary", "twelve_year")
+    saved = unit_rows._BLOCK
+    unit_rows._BLOCK = block
+    try:
+        for typed in (rows, None):
+            is_text, flags = _type_flags(col, "teaching_point", typed, texts)
+            assert is_text.dtype == np.bool_ and is_text.tolist() == col.isin(["teaching_point"]).tolist()
+            if typed is None:
+                assert flags is None
+            else:
+                assert flags is not None
+                assert [f.tolist() for f in flags] == [(col.iloc[rows].astype(str).to_numpy() == t).tolist()
+                                                       for t in texts]
+    finally:
+        unit_rows._BLOCK = saved
 
 
 @settings(max_examples=100, deadline=None)

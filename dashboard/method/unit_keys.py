@@ -15,6 +15,8 @@ import pyarrow.compute as pc
 
 __all__: list[str] = []
 
+_BLOCK = 4096  # texts joined at a time (see _digit_rows)
+
 
 def _text(col: pd.Series) -> np.ndarray:
     """Return ``col.astype(str)`` as an object array (no conversion pass when it is text already)."""
@@ -34,18 +36,35 @@ def _sort_rank(values: np.ndarray) -> np.ndarray:
     text of its run's first value (an int, float, None or bytes never equals a str; a value
     whose comparison fails, such as pd.NA, sends every value to pd.factorize)."""
     if len(values) > 1 and values.dtype.kind in "iuO":
+        new = np.empty(len(values), dtype=bool)  # a run starts: True
+        new[0] = True
         try:
-            new = values[1:] != values[:-1]
+            np.not_equal(values[1:], values[:-1], out=new[1:])
+            compared = True
         except (TypeError, ValueError):  # a comparison without a truth value (pd.NA)
-            new = None
-        if new is not None:
-            starts = np.flatnonzero(np.r_[True, new])
+            compared = False
+        if compared:
+            starts = np.flatnonzero(new)
             if 4 * len(starts) < len(values) and (values.dtype.kind in "iu" or pd.api.types.infer_dtype(
                     values[starts], skipna=False) == "string"):  # runs worth the detour
-                codes = pd.factorize(values[starts], sort=True)[0].astype(np.int64) + 1
+                firsts = values[starts]
+                if _increasing(firsts):  # distinct and sorted already: pd.factorize's codes
+                    codes = np.arange(1, len(firsts) + 1, dtype=np.int64)
+                else:
+                    codes = pd.factorize(firsts, sort=True)[0].astype(np.int64) + 1
                 return np.repeat(codes, np.diff(np.r_[starts, len(values)]))
     codes = pd.factorize(values, sort=True)[0]
     return codes.astype(np.int64) + 1
+
+
+def _increasing(values: np.ndarray) -> bool:
+    """Whether ``values`` (integers, or objects) are strictly increasing integers or plain str
+    (type str itself: ``<`` is code point order, a total order, as numpy's sort in
+    pd.factorize reads it; a subclass may order otherwise).  Then sorting leaves them where
+    they are, all distinct, and pd.factorize(values, sort=True) gives 0, 1, 2, …"""
+    if values.dtype.kind == "O" and set(map(type, values)) != {str}:
+        return False
+    return bool((values[:-1] < values[1:]).all())
 
 
 def _dense_rank(values: np.ndarray) -> np.ndarray:
@@ -121,37 +140,63 @@ def _id_codes(ids: np.ndarray, parents: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _digit_rows(parts: tuple[np.ndarray, ...]) -> tuple[np.ndarray, int] | None:
-    """Return (one row of bytes per text: ``pad`` colons then its L digits, the pad) when the
+    """Return (one row of bytes per text: its L digits then ``pad`` colons, the pad) when the
     texts of ``parts`` (one after another) are all of one length L (1–18) of ASCII digits,
     else None (empty, not all str, lengths differ, another character).
 
-    One C-level join per part instead of an Arrow array: with rows of W bytes (a multiple of
-    8 above L) and ``sep`` = W − L colons, ``sep + sep.join(texts)`` must be n × W ASCII bytes,
-    all digits or ":", with exactly n × (W − L) colons, the first W − L bytes of every row.
-    Then no text holds a colon and every colon is a separator, so each row is a separator and
-    one text's L digits (a shorter or empty text would shift the colons off the rows)."""
+    C-level joins instead of an Arrow array: with rows of W bytes (a multiple of 8 above L)
+    and ``sep`` = W − L colons, ``sep.join(texts + [""])`` (a separator after every text) must
+    be n × W ASCII bytes whose every row is L digits then W − L colons.  Then the colons are
+    n × (W − L), as many as the separators hold, so no text holds one and every run of colons
+    is one separator (runs of W − L, never two separators around an empty text): each row is
+    one text's L digits and a separator (a shorter or empty text would shift the colons off
+    the rows).  The rows are checked as 8-byte words, every byte at once (see _bytes_within)."""
     parts = tuple(p for p in parts if len(p))
     n = sum(len(p) for p in parts)
     first = parts[0][0] if parts else None
     if not isinstance(first, str) or not 0 < len(first) <= 18:
         return None
-    width = 8 * ((len(first) + 8) // 8)
-    pad = width - len(first)
-    sep = ":" * pad
+    size = len(first)
+    width = 8 * ((size + 8) // 8)
+    sep = ":" * (width - size)
     try:
-        raw = "".join(sep + sep.join(p.tolist()) for p in parts).encode("ascii")
+        # joined a block of texts at a time (the same text): a block's strings are read while
+        # they are still in the cache (listed, measured, copied), not three passes over all
+        pieces = [sep.join(p[i:i + _BLOCK].tolist()) for p in parts for i in range(0, len(p), _BLOCK)]
+        pieces.append("")  # the last text's separator
+        raw = sep.join(pieces).encode("ascii")
     except (TypeError, UnicodeEncodeError):  # not all text, or not ASCII
         return None
     if len(raw) != n * width:
         return None
-    flat = np.frombuffer(raw, dtype=np.uint8)
-    colon = ord(":")  # the byte after "9"
-    if flat.min() < ord("0") or flat.max() > colon or np.count_nonzero(flat == colon) != n * pad:
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(n, width)
+    low = np.array([ord("0")] * size + [ord(":")] * (width - size), dtype=np.uint8)
+    high = np.array([ord("9")] * size + [ord(":")] * (width - size), dtype=np.uint8)
+    if not _bytes_within(rows, low, high):
         return None
-    rows = flat.reshape(n, width)
-    if not (rows[:, :pad] == colon).all():
-        return None
-    return rows, pad
+    return rows, width - size
+
+
+def _bytes_within(rows: np.ndarray, low: np.ndarray, high: np.ndarray) -> bool:
+    """Whether every byte of the ASCII ``rows`` (n × W, W a multiple of 8) lies within
+    [low[j], high[j]] (bytes 0x30–0x7F) for its column j.
+
+    Read as 8-byte words: a byte x < 0x80 plus 0x80 − low has its top bit set exactly when
+    x ≥ low, and x plus 0x7F − high exactly when x > high; neither sum passes 0xFF (x, low,
+    high below 0x80, low at least 0x30), so no carry reaches the next byte.  One AND and one
+    OR reduction of the sums, a column of words at a time (a scalar added to each: no
+    broadcast over short rows), then tell every byte."""
+    words = rows.view(np.uint64)  # native order on both sides: bytes keep their columns
+    top = np.uint64(0x8080808080808080)
+    scratch = np.empty(len(words), dtype=np.uint64)
+    for j, (lo, hi) in enumerate(zip((0x80 - low).view(np.uint64), (0x7F - high).view(np.uint64), strict=True)):
+        np.add(words[:, j], lo, out=scratch)
+        if np.bitwise_and.reduce(scratch) & top != top:  # a byte below its low
+            return False
+        np.add(words[:, j], hi, out=scratch)
+        if np.bitwise_or.reduce(scratch) & top:  # a byte above its high
+            return False
+    return True
 
 
 def _digit_keys(*parts: np.ndarray) -> np.ndarray | None:
@@ -169,24 +214,25 @@ def _digit_keys(*parts: np.ndarray) -> np.ndarray | None:
     width = rows.shape[1]
     if width <= 16:
         # each row's words read big-endian (the first digit the most significant byte); a
-        # digit's low nibble is its value, a colon's is cleared; the nibbles are then gathered
-        # pairwise into one 32-bit number per word (4 bits a digit, in order)
+        # digit's low nibble is its value (a colon's, 0xA, trails the last word); the nibbles
+        # are then gathered pairwise into one 32-bit number per word (4 bits a byte, in order)
         words = rows.view(">u8").astype(np.uint64)  # (n, width // 8), native order
         words &= np.uint64(0x0F0F0F0F0F0F0F0F)
-        words[:, 0] &= np.uint64((1 << 8 * (8 - pad)) - 1)  # the colons lead the first word
         words |= words >> np.uint64(4)
         words &= np.uint64(0x00FF00FF00FF00FF)
         words |= words >> np.uint64(8)
         words &= np.uint64(0x0000FFFF0000FFFF)
         words |= words >> np.uint64(16)
         words &= np.uint64(0x00000000FFFFFFFF)
-        key = words[:, 0]
-        if width == 16:  # the first word's digits above the second's (at most 7: below 2^28)
-            key = (key << np.uint64(32)) | words[:, 1]
+        # the colons' nibbles shifted out: the last word's 8 − pad digits below the first's 8
+        key = words[:, -1] >> np.uint64(4 * pad)
+        if width == 16:  # at most 15 digits: below 2^60
+            key |= words[:, 0] << np.uint64(4 * (8 - pad))
         return key.astype(np.int64)
-    out = rows[:, pad].astype(np.int64)
-    for k in range(pad + 1, width):
+    size = width - pad
+    out = rows[:, 0].astype(np.int64)
+    for k in range(1, size):
         out *= 10
         out += rows[:, k]
-    out -= ord("0") * ((10 ** (width - pad) - 1) // 9)  # each digit's byte is its value + 48
+    out -= ord("0") * ((10 ** size - 1) // 9)  # each digit's byte is its value + 48
     return out

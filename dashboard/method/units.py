@@ -154,17 +154,18 @@ def _series_into(col: pd.Series | None, out: np.ndarray, default: float = 0.0) -
 
 def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
                      students: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     out: np.ndarray | None = None, types: _Types | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return each school's (primary, junior) share of shared resources as arrays.
 
     ``students``: the primary, junior and senior enrolments as _col gives them (else read);
-    ``out``: a (2, schools) array to write the shares into."""
+    ``out``: a (2, schools) array to write the shares into; ``types``: _typed_rows and their
+    _types_are flags, read already (else read)."""
     a, b, c = students if students is not None else (
         _col(schools, "students_primary"), _col(schools, "students_junior"), _col(schools, "students_senior"))
     if params.split_mode == "plain":
         wa_a, wb_b, wc_c = a * 1.0, b * 1.0, c * 1.0
     else:
-        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c)
+        wa_a, wb_b, wc_c = _weighted(schools, params, a, b, c, types)
     total = wa_a + wb_b
     total += wc_c
     share = np.empty((2, len(schools))) if out is None else out
@@ -178,17 +179,41 @@ def _weighted_shares(schools: pd.DataFrame, params: EvalParams,
 
 
 def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
-              c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              c: np.ndarray, types: _Types | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return each school's primary, junior and senior enrolments times their weights.
 
     小学:初中 1 : 1.1 for every school with both stages, 完全中学 初中:高中 1 : 1.2, 十二年一贯制
-    1 : 1.1 : 1.32.  The type is read (text compared) only where it can change a share: a
-    school with pupils at one stage at most has the share 1 (or NaN, or 0) there and ±0
+    1 : 1.1 : 1.32.  The type is read (text compared) only where it can change a share (see
+    _typed_rows).  The others are weighted as a 九年一贯制 school is (the products w × N
+    commute: the same bits).  ``types``: the rows and their flags, read already."""
+    p9, j9 = params.split_nine_year
+    jw, sw = params.split_complete_secondary
+    p12, j12, s12 = params.split_twelve_year
+    if types is None:
+        rows = _typed_rows(schools, params, a, b, c)
+        is_wz, is_12 = _types_are(schools["school_type"], rows, _WEIGHTED_TYPES)
+    else:
+        rows, (is_wz, is_12) = types
+    wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
+    wa_a[rows] = np.where(is_12, p12, p9) * a[rows]
+    wb_b[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9)) * b[rows]
+    wc_c[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0)) * c[rows]
+    return wa_a, wb_b, wc_c
+
+
+_WEIGHTED_TYPES: Final = ("complete_secondary", "twelve_year")  # the types _weighted reads
+_Types = tuple[np.ndarray, list[np.ndarray]]  # _typed_rows and their _types_are flags
+
+
+def _typed_rows(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.ndarray,
+                c: np.ndarray) -> np.ndarray:
+    """Return the schools (in order) whose type _weighted reads.
+
+    A school with pupils at one stage at most has the share 1 (or NaN, or 0) there and ±0
     elsewhere whatever its positive weights, as long as no product w × N overflows or
     underflows — proven here when the enrolments are whole numbers (integer columns: 0 or
-    1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read.
-    The others are weighted as a 九年一贯制 school is (the products w × N commute: the same bits)."""
-    p9, j9 = params.split_nine_year
+    1 ≤ |N| < 2⁶³) and the weights lie in [1e-250, 1e250]; otherwise every school is read."""
+    p9, j9 = params.split_nine_year  # unpacked as _weighted does (the same errors)
     jw, sw = params.split_complete_secondary
     p12, j12, s12 = params.split_twelve_year
     weights = np.array([p9, j9, jw, sw, p12, j12, s12, 1.0])
@@ -199,17 +224,74 @@ def _weighted(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.nd
         stages = (a != 0).astype(np.int8)
         stages += b != 0
         stages += c != 0
-        rows = np.flatnonzero(stages >= 2)
-    else:
-        rows = np.arange(len(schools))
-    stype = schools["school_type"].iloc[rows].astype(str).to_numpy()
-    is_wz = stype == "complete_secondary"
-    is_12 = stype == "twelve_year"
-    wa_a, wb_b, wc_c = a * p9, b * j9, c * 1.0
-    wa_a[rows] = np.where(is_12, p12, p9) * a[rows]
-    wb_b[rows] = np.where(is_wz, jw, np.where(is_12, j12, j9)) * b[rows]
-    wc_c[rows] = np.where(is_wz, sw, np.where(is_12, s12, 1.0)) * c[rows]
-    return wa_a, wb_b, wc_c
+        return np.flatnonzero(stages >= 2)
+    return np.arange(len(schools))
+
+
+_BLOCK: Final = 4096  # rows read at a time (see _types_are)
+
+
+def _types_are(col: pd.Series, rows: np.ndarray, texts: tuple[str, ...]) -> list[np.ndarray]:
+    """Return ``col.iloc[rows].astype(str).to_numpy() == text`` for each text.
+
+    astype(str) keeps a str as it is (pandas converts only the other values: bytes decoded,
+    None, NaN and pd.NA spelt out), so rows whose values are all str are compared as they
+    stand.  An object column is read a block of rows at a time, each block taken, checked and
+    compared while its strings are still in the cache (one pass over memory, not four); a
+    block holding anything but str, or a column of another dtype, is converted as before."""
+    if col.dtype != object:
+        stype = col.iloc[rows].astype(str).to_numpy()
+        return [stype == text for text in texts]
+    values = col.to_numpy()
+    out = [np.empty(len(rows), dtype=bool) for _ in texts]
+    for at in range(0, len(rows), _BLOCK):
+        _types_into(col, values, rows[at:at + _BLOCK], texts, out, at)
+    return out
+
+
+def _types_into(col: pd.Series, values: np.ndarray, part: np.ndarray, texts: tuple[str, ...],
+                out: list[np.ndarray], at: int) -> None:
+    """Write _types_are's flags of the rows ``part`` of an object column (``values``) into
+    ``out`` from ``at``."""
+    block = values[part]
+    if pd.api.types.infer_dtype(block, skipna=False) != "string":
+        block = col.iloc[part].astype(str).to_numpy()
+    for flags, text in zip(out, texts, strict=True):
+        flags[at:at + len(part)] = block == text
+
+
+def _type_flags(col: pd.Series, text: str, rows: np.ndarray | None,
+                texts: tuple[str, ...]) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """Return (_equals(col, text), _types_are(col, rows, texts), or None without ``rows``).
+
+    An object column is read once: a block of schools at a time compared with ``text``, then
+    the ``rows`` (in order) among them read by _types_are while their strings are still in the
+    cache.  np.equal compares each value alone, so the blocks give _equals' flags, or fail
+    (a value without a truth value) where it would: then isin over the column, as it does."""
+    if col.dtype != object:
+        return _equals(col, text), (None if rows is None else _types_are(col, rows, texts))
+    values = col.to_numpy()
+    n = len(values)
+    is_text: np.ndarray | None = np.empty(n, dtype=bool)
+    out = None if rows is None else [np.empty(len(rows), dtype=bool) for _ in texts]
+    ends = None if rows is None else np.searchsorted(rows, np.arange(_BLOCK, n + _BLOCK, _BLOCK))
+    start = 0
+    for k, lo in enumerate(range(0, n, _BLOCK)):
+        if is_text is not None:
+            try:
+                got = np.equal(values[lo:lo + _BLOCK], text)
+            except (TypeError, ValueError):
+                got = None
+            if got is not None and got.dtype == np.bool_:
+                is_text[lo:lo + _BLOCK] = got
+            else:
+                is_text = None
+        if out is not None and ends is not None and rows is not None:
+            _types_into(col, values, rows[start:ends[k]], texts, out, start)
+            start = int(ends[k])
+    if is_text is None:
+        is_text = col.isin([text]).to_numpy(dtype=bool)
+    return is_text, out
 
 
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
@@ -302,7 +384,10 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     idx = [np.flatnonzero(num[f"students_{st}"] > 0) for st in STAGES]
     src = np.concatenate(idx)
     stage = np.repeat(np.arange(n_st), [len(i) for i in idx])
-    is_tp = _equals(schools["school_type"], "teaching_point")
+    students = (num["students_primary"], num["students_junior"], num["students_senior"])
+    # the types the shares read (their schools') in the same pass over the types as is_tp
+    typed = None if params.split_mode == "plain" else _typed_rows(schools, params, *students)
+    is_tp, flags = _type_flags(schools["school_type"], "teaching_point", typed, _WEIGHTED_TYPES)
     # Only a teaching point looks for its parent.
     tp_rows = np.flatnonzero(is_tp) if "parent_school_id" in schools.columns else np.zeros(0, np.int64)
     ids, rank, tp_parent = _school_ids(schools, tp_rows)
@@ -319,8 +404,8 @@ def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> Raw
     parent = np.full(n, -1, dtype=np.int64)
     parent[tp_rows] = np.where(tp_parent < id_span, tp_parent, -1)
     share = np.empty((n_st, n))
-    _weighted_shares(schools, params, (num["students_primary"], num["students_junior"],
-                                       num["students_senior"]), share)
+    _weighted_shares(schools, params, students, share,
+                     None if typed is None or flags is None else (typed, flags))
     private = (_equals(schools["ownership"], "private") if "ownership" in schools
                else np.zeros(n, bool))
     if "county_run" in schools.columns:
