@@ -350,7 +350,7 @@ def _states_of(ok: np.ndarray, judged: np.ndarray | None, met: int, s: _Scratch)
         return np.multiply(ok.view(np.uint8), np.uint8(met), out=s.state)
     ok &= judged
     np.logical_not(judged, out=judged)  # now: missing
-    state = np.left_shift(judged.view(np.uint8), np.uint8(1), out=s.state)  # MISSING = 2
+    state = np.multiply(judged.view(np.uint8), np.uint8(MISSING), out=s.state)
     if met == 1:
         state |= ok.view(np.uint8)
     else:  # APPROX = 3 (ok and missing never meet)
@@ -615,16 +615,27 @@ def _packed_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None) -
     each item's states packed into one integer as it is judged: the codes _state_rows gives,
     and a kind's states read back from its packed integer (2 bits an item)."""
     marked = 2 * len(items) <= _MARKED_BITS
-    packed = np.zeros(u.n, dtype=np.int32 if marked else np.int64)  # (2²⁰ fits an int32)
-    shifted = np.empty_like(packed)
+    # four items' states a byte, then the bytes joined: byte k holds items 4k … 4k + 3, so the
+    # packed value is Σ state_j × 4^j all the same (the two bits of each item never overlap:
+    # adding is or-ing).  Bytes are multiplied and added (numpy shifts bytes one by one, and
+    # an int32 per item casts every state)
+    octets = np.zeros(((len(items) + 3) // 4, u.n), dtype=np.uint8)
     scratch = _Scratch(u.n)
+    shifted = np.empty(u.n, dtype=np.uint8)
     for j, ind in enumerate(items):
         # the states alone, in reused buffers (the same states: see _fast_states), else the
-        # plain reading's
+        # plain reading's (0 … 3: a byte)
         state = _fast_states(u, ind, stats, scratch)
         if state is None:
-            state = _item_states(u, ind, stats)[1]
-        packed |= np.left_shift(state, 2 * j, out=shifted, dtype=packed.dtype)
+            state = _item_states(u, ind, stats)[1].astype(np.uint8)
+        octets[j // 4] += np.multiply(state, np.uint8(4 ** (j % 4)), out=shifted)
+    dtype = np.int32 if marked else np.int64  # (2²⁰ fits an int32)
+    packed = octets[0].astype(dtype) if len(octets) else np.zeros(u.n, dtype=dtype)
+    wide = np.empty_like(packed)
+    for k in range(1, len(octets)):
+        np.copyto(wide, octets[k])
+        wide *= 256 ** k
+        packed += wide
     if marked:  # every packed value marked in a small table: no hashing
         seen = np.zeros(1 << (2 * len(items)), dtype=bool)
         seen[packed] = True
