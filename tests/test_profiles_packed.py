@@ -168,3 +168,23 @@ def test_judged_with_items_later_as_without(profile):
     plain = judge_unit_columns(cols, profile)
     for name in ("meets", "school_pass", "school_status", "failing", "uncertain", "approximated"):
         np.testing.assert_array_equal(later[name], plain[name], err_msg=name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(_NUMBERS, min_size=7, max_size=7)), min_size=1, max_size=12))
+def test_quality_ratios_are_the_gathered_quotients(rows):
+    """compliance._ratio_to_minimum: an indicator with one minimum for both stages divides by
+    it without the gather; the same bits as each unit's stage minimum."""
+    from dashboard.method.compliance import quality_ratio_columns, quality_rule_columns
+    from dashboard.method.standards import INDICATORS, QUALITY_IDS
+
+    primary = np.array([p for p, _ in rows])
+    values = {q: np.array([v[j] for _, v in rows]) for j, q in enumerate(QUALITY_IDS)}
+    units = {"stage": np.where(primary, "primary", "junior"), **values}
+    with np.errstate(all="ignore"):
+        got = quality_rule_columns(units)
+        later = quality_ratio_columns(values, primary)
+        for q in QUALITY_IDS:
+            mins = np.array([INDICATORS[q].minimum("primary" if p else "junior") for p in primary], dtype=float)
+            want = values[q] / mins
+            assert got[f"ratio_{q}"].tobytes() == want.tobytes() == later[f"ratio_{q}"].tobytes()

@@ -94,9 +94,10 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
     kept = {}
     met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
     rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
-    # with a positive fraction, every ratio reaches it when the lowest does (np.minimum keeps
-    # a NaN: a missing value fails, as it fails each comparison)
-    lowest = np.full(n, np.inf) if QUALITY_REST_FRACTION > 0 else None
+    # a missing value (NaN) fails each comparison, as its 0 fails a positive fraction: a
+    # comparison and an and per indicator (what np.minimum over the ratios then one
+    # comparison said, without the float pass)
+    rest = QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL)
     mins, above, junior = np.empty(n), np.empty(n, dtype=bool), (~primary).astype(np.intp)
     scratch = None if ratios else np.empty(n)  # one buffer for every ratio not kept
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -105,14 +106,10 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
             if ratios:
                 kept[q] = r
             np.greater_equal(r, 1.0 - AT_MINIMUM_RTOL, out=met[j])
-            if lowest is not None:
-                np.minimum(lowest, r, out=lowest)
-                continue
-            np.greater_equal(r, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=above)
-            above |= np.isnan(r)  # a missing value (0) is enough for a fraction of 0
+            np.greater_equal(r, rest, out=above)
+            if QUALITY_REST_FRACTION <= 0:
+                above |= np.isnan(r)  # a missing value (0) is enough for a fraction of 0
             rest_ok &= above
-        if lowest is not None:
-            np.greater_equal(lowest, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=rest_ok)
     count = np.zeros(n, dtype=np.uint8)  # the minimums met, counted in a byte (k < 256): a sum
     for row in met:  # of booleans into int64 casts element by element
         np.add(count, row.view(np.uint8), out=count)
@@ -142,6 +139,9 @@ def _ratio_to_minimum(values: object, junior: np.ndarray, q: str, mins: np.ndarr
     unit, 1 for the others, as np.where(primary, …) picks; ``mins``: a buffer for the
     minimums; ``out``: where to write the ratios)."""
     table = np.array([INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior")], dtype=float)
+    bits = table.view(np.int64)
+    if bits[0] == bits[1]:  # one minimum (the same bits) for every unit: the same quotients, no gather
+        return np.divide(np.asarray(values, dtype=float), table[0], out=out)
     np.take(table, junior, out=mins, mode="clip")  # the index is 0 or 1
     return np.divide(np.asarray(values, dtype=float), mins, out=out)
 
