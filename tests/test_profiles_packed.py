@@ -143,9 +143,11 @@ def test_masks_in_both_stages_take_the_plain_reading():
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_units(), st.sampled_from(profile_ids()))
+@given(_units(), st.sampled_from([*profile_ids(), "many"]))
 def test_packed_rows_are_the_plain_rows(units, profile):
-    items = load_profile(profile).indicators
+    """Up to ten items packed in an int32 and read off a marked table, more in an int64."""
+    items = (load_profile(profile).indicators if profile != "many"
+             else [i for i in _ITEMS + _PROFILE_ITEMS if i.get("classes", "classes") in units][:31])
     u = _Units(units)
     with np.errstate(all="ignore"):
         row, table = _packed_rows(u, items, None)
