@@ -190,3 +190,57 @@ def test_quality_ratios_are_the_gathered_quotients(rows):
             mins = np.array([INDICATORS[q].minimum("primary" if p else "junior") for p in primary], dtype=float)
             want = values[q] / mins
             assert got[f"ratio_{q}"].tobytes() == want.tobytes() == later[f"ratio_{q}"].tobytes()
+
+
+def _near(v: float, k: int) -> list[float]:
+    out, down, up = [v], v, v
+    for _ in range(k):
+        down, up = np.nextafter(down, -np.inf), np.nextafter(up, np.inf)
+        out += [down, up]
+    return out
+
+
+@pytest.mark.parametrize("minimum", [4.2, 5.3, 1.0, 0.9, 2000.0, 2500.0, 2.3, 2.4, 1e-300, 3e300, 7.0 / 3.0])
+@pytest.mark.parametrize("ratio", [1.0 - 1e-9, 0.85 * (1.0 - 1e-9), 1.0, 0.1, 1e10])
+def test_least_value_answers_the_division(minimum, ratio):
+    """compliance._least_value: ``v >= least`` is ``v / minimum >= ratio`` for the floats
+    around the boundary and far from it (numpy's division, as the ratio columns make)."""
+    from dashboard.method.compliance import _least_value
+
+    least = _least_value(minimum, ratio)
+    if least is None:
+        return
+    around = _near(least, 40) + _near(ratio * minimum, 40)
+    values = np.array(around + [0.0, -0.0, -1.0, np.nan, np.inf, -np.inf, 1e308, 5e-324])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(values >= least, values / np.full(len(values), minimum) >= ratio)
+
+
+def test_least_value_refuses_what_it_cannot_answer():
+    from dashboard.method.compliance import _least_value
+
+    for minimum, ratio in [(0.0, 1.0), (-1.0, 1.0), (np.nan, 1.0), (np.inf, 1.0), (1.0, 0.0),
+                           (1.0, -0.5), (1.0, np.nan), (1e300, 1e300)]:
+        assert _least_value(minimum, ratio) is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(st.one_of(_NUMBERS, st.floats(0, 3000)), min_size=7,
+                                                   max_size=7)), min_size=1, max_size=12))
+def test_quality_rule_without_ratios_is_the_rule_with_them(rows):
+    """quality_rule_columns(ratios=False) compares each value against its least value; with
+    ratios it divides: the same verdicts."""
+    from dashboard.method.compliance import quality_rule_columns
+    from dashboard.method.standards import INDICATORS, QUALITY_IDS
+
+    primary = np.array([p for p, _ in rows])
+    values = {q: np.array([v[j] for _, v in rows]) for j, q in enumerate(QUALITY_IDS)}
+    # values at each boundary too
+    for j, q in enumerate(QUALITY_IDS):
+        m = INDICATORS[q].minimum("primary" if primary[0] else "junior")
+        values[q][0] = [m * (1 - 1e-9), m, np.nextafter(m * 0.85 * (1 - 1e-9), 0)][j % 3]
+    units = {"stage": np.where(primary, "primary", "junior"), **values}
+    with np.errstate(all="ignore"):
+        plain, fast = quality_rule_columns(units), quality_rule_columns(units, ratios=False)
+    for name in ("meets", "school_pass", "school_status", "failing"):
+        np.testing.assert_array_equal(fast[name], plain[name], err_msg=name)
