@@ -244,3 +244,13 @@ def test_quality_rule_without_ratios_is_the_rule_with_them(rows):
         plain, fast = quality_rule_columns(units), quality_rule_columns(units, ratios=False)
     for name in ("meets", "school_pass", "school_status", "failing"):
         np.testing.assert_array_equal(fast[name], plain[name], err_msg=name)
+
+
+def test_more_bands_than_a_byte_indexes_take_the_plain_reading():
+    units = {"stage": np.array(["primary", "junior"]), "classes": np.array([3.0, 300.0]),
+             "equipment_value_yuan": np.array([1.0, 2.0])}
+    ind = {"id": "C", "kind": "total_by_classes", "numerator": "equipment_value_yuan",
+           "primary": [[k, k] for k in range(300)], "junior": [[1, 1]]}
+    assert _fast_states(_Units(units), ind, None, _Scratch(2)) is None
+    ind["primary"] = ind["primary"][:250]
+    np.testing.assert_array_equal(_fast_states(_Units(units), ind, None, _Scratch(2)), _plain(units, ind))

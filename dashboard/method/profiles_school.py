@@ -107,8 +107,11 @@ class _Units:
 
     @cached_property
     def other_stage(self) -> bool:
-        """Whether some unit is at neither stage (stage_code 2)."""
-        return not bool(np.logical_or(*self.at_stage).all())
+        """Whether some unit is at neither stage (stage_code 2; with exclusive boolean masks,
+        in neither mask: no stage_code made)."""
+        if self.exclusive_stages:
+            return not bool(np.logical_or(*self.at_stage).all())
+        return bool((self.stage_code == 2).any())
 
     def no_base(self, name: str) -> np.ndarray | None:
         """Where the column ``name`` (a denominator) is not positive; None where nowhere.
@@ -429,7 +432,7 @@ def _fast_by_classes(u: _Units, ind: dict, s: _Scratch) -> np.ndarray | None:
     if classes is None or u.num(ind.get("preferred_numerator")) is not None:
         return None
     stages = [_band_table(ind.get(st)) for st in ("primary", "junior")]
-    if None in stages:
+    if None in stages or sum(len(b[0]) + 1 for b in stages if b) + 1 > 255:  # (a byte indexes the floors)
         return None
     # the floors: each stage's bands then NaN (no band fits), and a last NaN for no stage;
     # need × (1 − RTOL) per entry, the products _by_classes makes per unit
@@ -450,8 +453,6 @@ def _fast_by_classes(u: _Units, ind: dict, s: _Scratch) -> np.ndarray | None:
         np.logical_not(flag, out=flag)
         index += np.multiply(flag.view(np.uint8), np.uint8(len(floors)), out=small)
     floors.append(np.nan)
-    if len(floors) > 255:
-        return None
     floor = np.take(np.array(floors) * (1.0 - AT_MINIMUM_RTOL), index, out=s.value, mode="clip")
     met = APPROX if ind.get("preferred_numerator") else MET
     total = u.num(ind.get("numerator"))
