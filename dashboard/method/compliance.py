@@ -10,6 +10,7 @@ quality items, satisfaction, vetoes, the prerequisite) in one table with status 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -84,7 +85,9 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
     """Return quality_school_rule's columns as a dict of fresh arrays (no frame built: the
     engine puts them straight into its units); ``units`` a frame or a dict of columns.
     ``ratios=False``: without the ``ratio_`` columns (the engine makes them on first read,
-    with quality_ratio_columns: the same bits); ``text_later``: ``school_status`` and
+    with quality_ratio_columns: the same bits), each ratio's comparison then made on the value
+    against the least value that reaches it (_least_value: the same answers, no division);
+    ``text_later``: ``school_status`` and
     ``failing`` come as makers (called with no argument, returning {name: column}; see
     profiles_school.judge_unit_columns)."""
     masks = stage_masks(units)  # a rule view gives them without text
@@ -94,25 +97,33 @@ def quality_rule_columns(units: pd.DataFrame | Mapping[str, object], ratios: boo
     kept = {}
     met = np.empty((k, n), dtype=bool)  # indicator-major: one row per indicator
     rest_ok = np.ones(n, dtype=bool)  # every ratio at least the fraction (a missing one counts as 0)
-    # with a positive fraction, every ratio reaches it when the lowest does (np.minimum keeps
-    # a NaN: a missing value fails, as it fails each comparison)
-    lowest = np.full(n, np.inf) if QUALITY_REST_FRACTION > 0 else None
-    mins, above, junior = np.empty(n), np.empty(n, dtype=bool), (~primary).astype(np.intp)
-    scratch = None if ratios else np.empty(n)  # one buffer for every ratio not kept
+    # a missing value (NaN) fails each comparison, as its 0 fails a positive fraction: a
+    # comparison and an and per indicator (what np.minimum over the ratios then one
+    # comparison said, without the float pass)
+    rest = QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL)
+    above, other, spare = np.empty(n, dtype=bool), ~primary, np.empty(n, dtype=bool)
+    junior: np.ndarray | None = None  # (made for the first ratio divided, with its buffers)
+    mins = scratch = None
     with np.errstate(invalid="ignore", divide="ignore"):
         for j, q in enumerate(QUALITY_IDS):
-            r = _ratio_to_minimum(units[q], junior, q, mins, scratch)
+            # without the ratios: each comparison of a ratio is one of the value (no division)
+            least = None if ratios else _least_values(q, (1.0 - AT_MINIMUM_RTOL, rest))
+            if least is not None:
+                value = np.asarray(units[q], dtype=float)
+                _at_least(value, least[0], primary, other, met[j], spare)
+                rest_ok &= _at_least(value, least[1], primary, other, above, spare)
+                continue
+            if junior is None:
+                junior, mins = (~primary).astype(np.intp), np.empty(n)
+                scratch = None if ratios else np.empty(n)  # one buffer for every ratio not kept
+            r = _ratio_to_minimum(units[q], junior, q, mins, scratch)  # type: ignore[arg-type]
             if ratios:
                 kept[q] = r
             np.greater_equal(r, 1.0 - AT_MINIMUM_RTOL, out=met[j])
-            if lowest is not None:
-                np.minimum(lowest, r, out=lowest)
-                continue
-            np.greater_equal(r, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=above)
-            above |= np.isnan(r)  # a missing value (0) is enough for a fraction of 0
+            np.greater_equal(r, rest, out=above)
+            if QUALITY_REST_FRACTION <= 0:
+                above |= np.isnan(r)  # a missing value (0) is enough for a fraction of 0
             rest_ok &= above
-        if lowest is not None:
-            np.greater_equal(lowest, QUALITY_REST_FRACTION * (1.0 - AT_MINIMUM_RTOL), out=rest_ok)
     count = np.zeros(n, dtype=np.uint8)  # the minimums met, counted in a byte (k < 256): a sum
     for row in met:  # of booleans into int64 casts element by element
         np.add(count, row.view(np.uint8), out=count)
@@ -136,12 +147,61 @@ def quality_ratio_columns(values: Mapping[str, object], primary: np.ndarray) -> 
         return {f"ratio_{q}": _ratio_to_minimum(values[q], junior, q, mins) for q in QUALITY_IDS}
 
 
+def _least_values(q: str, ratios: tuple[float, ...]) -> list[tuple[float, float]] | None:
+    """Return, per ratio, the least values of ``q`` (primary, junior) whose ratio to the
+    stage's minimum reaches it (_least_value); None where one is not found."""
+    table = np.array([INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior")], dtype=float)
+    least = [(_least_value(float(table[0]), c), _least_value(float(table[1]), c)) for c in ratios]
+    return None if any(v is None for pair in least for v in pair) else least  # type: ignore[return-value]
+
+
+def _least_value(minimum: float, ratio: float) -> float | None:
+    """Return the least float ``v`` with ``v / minimum >= ratio`` (float division), so that
+    ``v >= it`` answers ``v / minimum >= ratio`` for every float ``v``, bit for bit: with a
+    positive minimum the quotient never decreases as ``v`` grows (the exact quotient grows and
+    rounding keeps order), a NaN fails both, and the least such ``v`` is found by stepping one
+    float at a time from ``ratio × minimum``.  None unless minimum and ratio are positive and
+    finite, or if the step does not end within 64 floats."""
+    if not (0.0 < minimum < math.inf and 0.0 < ratio < math.inf):
+        return None
+    v = ratio * minimum
+    if not 0.0 < v < math.inf:
+        return None
+    for _ in range(64):  # down to a value short of the ratio …
+        if v / minimum < ratio:
+            break
+        v = math.nextafter(v, -math.inf)
+    else:
+        return None
+    for _ in range(64):  # … then up to the first that reaches it
+        v = math.nextafter(v, math.inf)
+        if v / minimum >= ratio:
+            return v
+    return None
+
+
+def _at_least(value: np.ndarray, least: tuple[float, float], primary: np.ndarray, other: np.ndarray,
+              out: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """Return into ``out`` whether each value reaches its stage's least value (``least``:
+    primary's, the others'; ``other``: ~primary; ``spare``: a buffer)."""
+    np.greater_equal(value, least[0], out=out)
+    if least[1] != least[0]:
+        out &= primary
+        np.greater_equal(value, least[1], out=spare)
+        spare &= other
+        out |= spare
+    return out
+
+
 def _ratio_to_minimum(values: object, junior: np.ndarray, q: str, mins: np.ndarray,
                       out: np.ndarray | None = None) -> np.ndarray:
     """Return each unit's value of ``q`` over its stage's minimum (``junior``: 0 for a primary
     unit, 1 for the others, as np.where(primary, …) picks; ``mins``: a buffer for the
     minimums; ``out``: where to write the ratios)."""
     table = np.array([INDICATORS[q].minimum("primary"), INDICATORS[q].minimum("junior")], dtype=float)
+    bits = table.view(np.int64)
+    if bits[0] == bits[1]:  # one minimum (the same bits) for every unit: the same quotients, no gather
+        return np.divide(np.asarray(values, dtype=float), table[0], out=out)
     np.take(table, junior, out=mins, mode="clip")  # the index is 0 or 1
     return np.divide(np.asarray(values, dtype=float), mins, out=out)
 

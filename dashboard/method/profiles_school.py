@@ -25,7 +25,7 @@ between it and a pass) or ``missing``.  Nothing passes on an approximation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Final
 
 import numpy as np
@@ -79,12 +79,39 @@ class _Units:
             masks = {st: stage == st for st in ("primary", "junior")}
         self.masks = masks
         self.n = len(masks["primary"])
-        # per unit: 0 primary, 1 junior, 2 neither (an index into _stage_table's rows)
-        self.stage_code = np.full(self.n, 2, dtype=np.intp)
-        self.stage_code[masks["primary"]] = 0
-        self.stage_code[masks["junior"]] = 1
-        self.other_stage = bool((self.stage_code == 2).any())
         self._no_base: dict[str, np.ndarray | None] = {}
+
+    @cached_property
+    def stage_code(self) -> np.ndarray:
+        """Per unit: 0 primary, 1 junior, 2 neither (an index into _stage_table's rows)."""
+        code = np.full(self.n, 2, dtype=np.intp)
+        code[self.masks["primary"]] = 0
+        code[self.masks["junior"]] = 1
+        return code
+
+    @cached_property
+    def at_stage(self) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each unit is (primary, junior) as stage_code says: the masks, a unit in
+        both counted junior (stage_code's last word)."""
+        junior = np.asarray(self.masks["junior"], dtype=bool)
+        return np.asarray(self.masks["primary"], dtype=bool) & ~junior, junior
+
+    @cached_property
+    def exclusive_stages(self) -> bool:
+        """Whether the stage masks are boolean arrays no unit is in both of (as every stage
+        column and rule view gives them): the packed path's readings need it."""
+        primary, junior = self.masks["primary"], self.masks["junior"]
+        return (all(isinstance(m, np.ndarray) and m.dtype == bool and m.shape == (self.n,)
+                    for m in (primary, junior))
+                and not bool(np.logical_and(primary, junior).any()))
+
+    @cached_property
+    def other_stage(self) -> bool:
+        """Whether some unit is at neither stage (stage_code 2; with exclusive boolean masks,
+        in neither mask: no stage_code made)."""
+        if self.exclusive_stages:
+            return not bool(np.logical_or(*self.at_stage).all())
+        return bool((self.stage_code == 2).any())
 
     def no_base(self, name: str) -> np.ndarray | None:
         """Where the column ``name`` (a denominator) is not positive; None where nowhere.
@@ -254,6 +281,226 @@ def _item_states(u: _Units, ind: dict, stats: pd.DataFrame | None) -> tuple[np.n
     raise ValueError(f"profile: unknown item kind {kind!r} in {ind.get('id')}")
 
 
+# ---- the packed path's item states (judge_unit_columns with items_later): states alone ------
+#
+# _packed_rows needs each item's states, not its values (those are made again on first read,
+# by _item_states).  The readings below give the states _item_states gives, bit for bit, as
+# uint8 arrays, from the same floating-point operations on the same operands (so every
+# comparison sees the same numbers), with three changes in how they are put together:
+#
+# - each stage's bound is compared as a scalar and the answers joined by the stage masks
+#   (at_stage), instead of gathering a per-unit figure (one comparison of the same numbers);
+# - a value that _item_states sets to NaN before comparing (a denominator not positive, an
+#   average over no class) is left as computed and marked not judged instead: a unit not
+#   judged is MISSING whatever its comparison said;
+# - states are assembled with bit operations on uint8 (MET 1, FAILED 0, MISSING 2, APPROX 3)
+#   in reused buffers, never with np.where or a masked assignment (both branch per unit).
+#
+# An item these readings do not cover (another kind, a column absent, class rows given, an
+# odd profile entry) returns None: _packed_rows takes the plain reading (_item_states).
+
+
+class _Scratch:
+    """Buffers reused item after item by the packed path (each item's states are packed
+    before the next item is read)."""
+
+    def __init__(self, n: int) -> None:
+        self.value = np.empty(n)
+        self.ok = np.empty(n, dtype=bool)
+        self.judged = np.empty(n, dtype=bool)
+        self.flag = np.empty(n, dtype=bool)
+        self.state = np.empty(n, dtype=np.uint8)
+        self.small = np.empty(n, dtype=np.uint8)
+
+
+def _compare_by_stage(u: _Units, compare: Callable[..., np.ndarray], value: np.ndarray,
+                      bound: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """Return ``compare(value, bound[stage_code])`` into ``out``: each stage's bound compared
+    as a scalar (the same two numbers compared per unit), joined by the stage masks; a unit of
+    no stage (bound NaN) compares False, as against NaN."""
+    primary, junior = u.at_stage
+    if bound[0] == bound[1] and not u.other_stage:  # one bound for every unit
+        return compare(value, bound[0], out=out)
+    compare(value, bound[0], out=out)
+    out &= primary
+    compare(value, bound[1], out=tmp)
+    tmp &= junior
+    out |= tmp
+    return out
+
+
+def _judged_by_stage(u: _Units, fig: np.ndarray, judged: np.ndarray) -> None:
+    """And ``judged`` with whether each unit's stage has a figure (finite ``fig[stage_code]``)."""
+    primary, junior = u.at_stage
+    has = np.isfinite(fig[:2])
+    if has.all():
+        if u.other_stage:
+            judged &= primary | junior
+    elif has[0]:
+        judged &= primary
+    elif has[1]:
+        judged &= junior
+    else:
+        judged[:] = False
+
+
+def _states_of(ok: np.ndarray, judged: np.ndarray | None, met: int, s: _Scratch) -> np.ndarray:
+    """Return the uint8 states: ``met`` (MET or APPROX) where ``ok``, FAILED where not, MISSING
+    where not ``judged`` (None: every unit judged).  ``ok`` and ``judged`` are overwritten."""
+    if judged is None:
+        if met == 1:
+            return ok.view(np.uint8)
+        return np.multiply(ok.view(np.uint8), np.uint8(met), out=s.state)
+    ok &= judged
+    np.logical_not(judged, out=judged)  # now: missing
+    state = np.multiply(judged.view(np.uint8), np.uint8(MISSING), out=s.state)
+    if met == 1:
+        state |= ok.view(np.uint8)
+    else:  # APPROX = 3 (ok and missing never meet)
+        state |= np.multiply(ok.view(np.uint8), np.uint8(met), out=s.small)
+    return state
+
+
+def _fast_ratio(u: _Units, ind: dict, s: _Scratch) -> np.ndarray | None:
+    """_ratio's states (see the note above)."""
+    num, den = u.num(ind.get("numerator")), u.num(ind.get("denominator"))
+    if num is None or den is None:
+        return None
+    sub = u.num(ind.get("subtract"))
+    if ind.get("subtract") and sub is None:
+        return None
+    scale = float(ind.get("scale", 1))
+    value = s.value
+    if sub is not None:  # _ratio's num - sub (its warnings too), then the same operations
+        num = np.subtract(num, sub, out=value)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if scale == 1.0:
+            np.divide(num, den, out=value)
+        else:
+            np.multiply(num, scale, out=value)
+            np.divide(value, den, out=value)
+    fig = _stage_table(ind)
+    if ind["kind"] == "ratio_min":
+        ok = _compare_by_stage(u, np.greater_equal, value, fig * (1.0 - AT_MINIMUM_RTOL), s.ok, s.flag)
+    else:
+        ok = _compare_by_stage(u, np.less_equal, value, fig * (1.0 + AT_MINIMUM_RTOL), s.ok, s.flag)
+    no_base = u.no_base(ind["denominator"])  # _ratio's NaN there: not judged
+    every_figure = not (u.other_stage or not np.isfinite(fig[:2]).all())
+    judged: np.ndarray | None = None
+    if not (no_base is None and every_figure and _sum_is_finite(value)):
+        judged = np.isfinite(value, out=s.judged)
+        if no_base is not None:
+            judged &= np.logical_not(no_base, out=s.flag)
+        if not every_figure:
+            _judged_by_stage(u, fig, judged)
+    state = _states_of(ok, judged, MET, s)
+    na = u.num(ind.get("not_applicable_when"))
+    if na is not None:  # MET where na == 0: clear the two bits there, then set MET's
+        na0 = np.equal(na, 0, out=s.flag).view(np.uint8)
+        clear = np.multiply(na0, np.uint8(3), out=s.small)
+        state &= np.invert(clear, out=clear)
+        state |= na0
+    return state
+
+
+def _band_table(bands: object) -> tuple[list[float], list[float]] | None:
+    """Return the (upto, amount) pairs of one stage's class bands that can decide (a unit takes
+    the first band, in the file's order, whose ``upto`` its class count does not exceed: a band
+    whose ``upto`` is not above an earlier one's never decides), as floats; None if an entry is
+    no pair of plain numbers (each exactly a float) or the bands are not a list."""
+    if bands is None:
+        bands = []
+    if not isinstance(bands, list):
+        return None
+    uptos: list[float] = []
+    amounts: list[float] = []
+    for band in bands:
+        if not (isinstance(band, list | tuple) and len(band) == 2
+                and all(type(x) in (int, float) and float(x) == x for x in band)):
+            return None
+        upto, amount = float(band[0]), float(band[1])
+        if not uptos or upto > uptos[-1]:
+            uptos.append(upto)
+            amounts.append(amount)
+    return uptos, amounts
+
+
+def _fast_by_classes(u: _Units, ind: dict, s: _Scratch) -> np.ndarray | None:
+    """_by_classes' states without the per-unit need (see the note above): each unit's floor
+    is gathered from a table of the bands' floors by an index counted from its class count."""
+    classes = u.num(ind.get("classes", "classes"))
+    if classes is None or u.num(ind.get("preferred_numerator")) is not None:
+        return None
+    stages = [_band_table(ind.get(st)) for st in ("primary", "junior")]
+    if None in stages or sum(len(b[0]) + 1 for b in stages if b) + 1 > 255:  # (a byte indexes the floors)
+        return None
+    # the floors: each stage's bands then NaN (no band fits), and a last NaN for no stage;
+    # need × (1 − RTOL) per entry, the products _by_classes makes per unit
+    floors: list[float] = []
+    index = np.zeros(u.n, dtype=np.uint8)
+    small, flag = s.small, s.flag
+    for at, (uptos, amounts) in zip(u.at_stage, stages):  # type: ignore[misc]
+        if floors:  # the stage's offset
+            index += np.multiply(at.view(np.uint8), np.uint8(len(floors)), out=small)
+        for upto in uptos:  # one more where the class count is not within the band (NaN too)
+            np.less_equal(classes, upto, out=flag)
+            np.logical_not(flag, out=flag)
+            flag &= at
+            index += flag.view(np.uint8)
+        floors += [*amounts, np.nan]
+    if u.other_stage:
+        np.logical_or(*u.at_stage, out=flag)
+        np.logical_not(flag, out=flag)
+        index += np.multiply(flag.view(np.uint8), np.uint8(len(floors)), out=small)
+    floors.append(np.nan)
+    floor = np.take(np.array(floors) * (1.0 - AT_MINIMUM_RTOL), index, out=s.value, mode="clip")
+    met = APPROX if ind.get("preferred_numerator") else MET
+    total = u.num(ind.get("numerator"))
+    if total is None:  # every value NaN: every unit missing
+        return np.full(u.n, MISSING, dtype=np.uint8)
+    ok = np.greater_equal(total, floor, out=s.ok)
+    judged: np.ndarray | None = None
+    if not (_sum_is_finite(total) and _sum_is_finite(floor)):
+        judged = np.isfinite(total, out=s.judged)
+        judged &= np.isfinite(floor, out=flag)
+    return _states_of(ok, judged, met, s)
+
+
+def _fast_class_size(u: _Units, ind: dict, stats: pd.DataFrame | None, s: _Scratch) -> np.ndarray | None:
+    """_class_size's states without class rows (see the note above): FAILED over the figure,
+    else APPROX."""
+    if stats is not None and not stats.empty:
+        return None
+    students, classes = u.num("students"), u.num("classes")
+    if students is None or classes is None:
+        return None
+    fig = _stage_table(ind)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = np.divide(students, classes, out=s.value)  # _class_size's average where classes > 0
+    over = _compare_by_stage(u, np.greater, avg, fig, s.ok, s.flag)
+    judged = np.isfinite(avg, out=s.judged)
+    judged &= np.greater(classes, 0, out=s.flag)
+    _judged_by_stage(u, fig, judged)
+    return _states_of(np.logical_not(over, out=over), None if judged.all() else judged, APPROX, s)
+
+
+def _fast_states(u: _Units, ind: dict, stats: pd.DataFrame | None, s: _Scratch) -> np.ndarray | None:
+    """Return _item_states' states of the item as uint8 (see the note above), or None where
+    these readings do not cover it."""
+    if not u.exclusive_stages:
+        return None
+    kind = ind["kind"]
+    if kind == "all_classes_av" and "av_all_classes" in u:
+        return np.asarray(u.data["av_all_classes"], dtype=bool).view(np.uint8)
+    if kind in ("ratio_min", "ratio_max"):
+        return _fast_ratio(u, ind, s)
+    if kind == "total_by_classes":
+        return _fast_by_classes(u, ind, s)
+    if kind == "class_size":
+        return _fast_class_size(u, ind, stats, s)
+    return None
+
+
 def class_stats(classes: pd.DataFrame | None, schools: pd.DataFrame | None = None,
                 limits: dict[str, float] | None = None) -> pd.DataFrame | None:
     """Return per unit (``unit_id`` = school_id:stage, ``year``) the class rows' facts:
@@ -368,13 +615,29 @@ def _packed_rows(u: _Units, items: Sequence[dict], stats: pd.DataFrame | None) -
     """Return _judged_rows' (code per unit, states per kind of row) for at most _PACKED items,
     each item's states packed into one integer as it is judged: the codes _state_rows gives,
     and a kind's states read back from its packed integer (2 bits an item)."""
-    packed = np.zeros(u.n, dtype=np.int64)
+    marked = 2 * len(items) <= _MARKED_BITS
+    # four items' states a byte, then the bytes joined: byte k holds items 4k … 4k + 3, so the
+    # packed value is Σ state_j × 4^j all the same (the two bits of each item never overlap:
+    # adding is or-ing).  Bytes are multiplied and added (numpy shifts bytes one by one, and
+    # an int32 per item casts every state)
+    octets = np.zeros(((len(items) + 3) // 4, u.n), dtype=np.uint8)
+    scratch = _Scratch(u.n)
+    shifted = np.empty(u.n, dtype=np.uint8)
     for j, ind in enumerate(items):
-        state = _item_states(u, ind, stats)[1].astype(np.int64, copy=False)
-        state <<= 2 * j  # (a fresh array or the item's own: no other reader)
-        packed |= state
-        del state
-    if 2 * len(items) <= _MARKED_BITS:  # every packed value marked in a small table: no hashing
+        # the states alone, in reused buffers (the same states: see _fast_states), else the
+        # plain reading's (0 … 3: a byte)
+        state = _fast_states(u, ind, stats, scratch)
+        if state is None:
+            state = _item_states(u, ind, stats)[1].astype(np.uint8)
+        octets[j // 4] += np.multiply(state, np.uint8(4 ** (j % 4)), out=shifted)
+    dtype = np.int32 if marked else np.int64  # (2²⁰ fits an int32)
+    packed = octets[0].astype(dtype) if len(octets) else np.zeros(u.n, dtype=dtype)
+    wide = np.empty_like(packed)
+    for k in range(1, len(octets)):
+        np.copyto(wide, octets[k])
+        wide *= 256 ** k
+        packed += wide
+    if marked:  # every packed value marked in a small table: no hashing
         seen = np.zeros(1 << (2 * len(items)), dtype=bool)
         seen[packed] = True
         uniq = np.flatnonzero(seen)  # the kinds of row, by packed value (not first seen: the
