@@ -20,7 +20,7 @@ from benchmarks.synthetic import synthetic_country
 from dashboard.method.engine import evaluate
 from dashboard.method.profiles import profile_ids
 from dashboard.method.profiles_school import judge_unit_columns, rule_reads
-from dashboard.method.standards import INDICATORS, QUALITY_IDS, scheme_ids
+from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, QUALITY_IDS, SCHEMES, scheme_ids
 from dashboard.method.units import (
     SHARED_COLUMNS,
     STAGE_COLUMNS,
@@ -124,3 +124,38 @@ def test_rule_reads_names_every_column_a_profile_reads(profile):
     cols = _Reads({c: units[c] for c in units.columns})
     judge_unit_columns(cols, profile)
     assert cols.read - {"unit_id", "stage", "year"} <= rule_reads(profile)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_streamed_values_are_the_columns_made_later(scheme):
+    """scheme_units_streamed: each indicator's values as handed over (those no rule reads in
+    one rewritten buffer) are its column as scheme_units makes it, bit for bit, and a value
+    left to first read is made then with the same bits (units.py)."""
+    from dashboard.method.units import scheme_units_streamed
+
+    schools = synthetic_country(8, seed=6)
+    schools.loc[schools.index[:5], "books"] = np.nan
+    raw = raw_units(schools)
+    plain, _ = scheme_units(raw, scheme)
+    reads = frozenset({"students", "teachers"})
+    cols, _, values = scheme_units_streamed(raw, scheme, DEFAULT_PARAMS, reads)
+    seen = {ind: v.copy() for ind, v in values}
+    assert list(seen) == list(scheme_ids(scheme))
+    for ind, v in seen.items():
+        assert cols.made(ind) is (ind in reads)
+        assert v.tobytes() == plain[ind].tobytes() == cols[ind].tobytes(), ind
+    assert list(cols) == list(plain)
+
+
+@pytest.mark.parametrize("ind_id", ["B1", "B4", "Q1"])
+def test_an_indicator_value_written_into_a_buffer_is_the_fresh_one(ind_id):
+    """units._indicator_value with ``out``: the fresh array's bits, NaN without pupils."""
+    from dashboard.method.units import _indicator_value
+
+    num = np.array([3.0, 0.0, -0.0, 7.5, np.nan, 2.0, 1.0])
+    students = np.array([2.0, 0.0, 5.0, np.nan, 4.0, -1.0, 3.0])
+    for everyone in (False, True):
+        fresh = _indicator_value(ind_id, num, students, everyone)
+        out = np.full(len(num), 9.0)
+        got = _indicator_value(ind_id, num, students, everyone, out=out)
+        assert got is out and got.tobytes() == fresh.tobytes()

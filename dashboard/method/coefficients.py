@@ -19,6 +19,7 @@ The published worked example (S3: five schools, 生均图书册数) gives 0.5153
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,10 +124,12 @@ def indicator_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.n
     return _stack_stats(parts, n_groups), share_t, cv_t
 
 
-def indicator_group_stats(columns: list[np.ndarray], weights: np.ndarray, groups: np.ndarray,
+def indicator_group_stats(columns: Iterable[np.ndarray], weights: np.ndarray, groups: np.ndarray,
                           n_groups: int, units: np.ndarray | None = None) -> GroupStats:
     """Return indicator_stats' statistics alone (the same bits): the contributions are left
     to indicator_contributions, which a caller may run later, for one indicator at a time.
+    ``columns`` are read one after another, each summed before the next is read (an iterator
+    may hand over one buffer, rewritten).
 
     ``units``: the caller's ``np.bincount(groups, minlength=n_groups)`` (the units of each
     group), then not counted again."""

@@ -42,7 +42,7 @@ from dashboard.method.units import (
     RawUnits,
     UnitColumns,
     raw_units,
-    scheme_units,
+    scheme_units_streamed,
 )
 
 __all__ = ["Evaluation", "UnitFrames", "evaluate", "to_report", "REPORT_SCHEMES"]
@@ -238,12 +238,14 @@ def _scheme_tables(raw: RawUnits, scheme: str, params: EvalParams, other: _Schem
     # the numerators no school rule reads are left to first read (the quality rule reads the
     # indicator values alone)
     reads = frozenset(QUALITY_IDS) if scheme == "quality" else rule_reads(params.province_profile)
-    cols, group_key = scheme_units(raw, scheme, params, reads)
+    cols, group_key, values = scheme_units_streamed(raw, scheme, params, reads)
     codes, base, gkey = _group_codes(cols, raw.schools, group_key,
                                      None if other is None else (other.group_key, other.groups))
     weights = np.asarray(cols["students"], dtype=float)  # the column itself (read only)
     unit_count = np.bincount(codes, minlength=len(gkey)).astype(np.int64)
-    stats = indicator_group_stats([cols[i] for i in ids], weights, codes, len(gkey), units=unit_count)
+    # each indicator's values summed as they are made (the ones no rule reads in one buffer,
+    # made again on first read: see scheme_units_streamed)
+    stats = indicator_group_stats((v for _, v in values), weights, codes, len(gkey), units=unit_count)
     for j, ind in enumerate(ids):
         cols.later([f"share_{ind}", f"cvifmean_{ind}"],
                    partial(_contributions, cols, weights, codes, stats, j, ind))

@@ -49,6 +49,7 @@ __all__ = [
     "RawUnits",
     "raw_units",
     "scheme_units",
+    "scheme_units_streamed",
     "UnitColumns",
     "stage_masks",
 ]
@@ -792,7 +793,19 @@ class _RuleView(Mapping[str, np.ndarray]):
 
 def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS,
                  rule_reads: frozenset[str] | None = None) -> tuple[UnitColumns, np.ndarray]:
-    """Return (the units of ``scheme`` as columns, sorted; each unit's group key).
+    """Return (the units of ``scheme`` as columns, sorted; each unit's group key): the
+    columns of scheme_units_streamed with every indicator's values made (the same bits)."""
+    cols, group_key, values = scheme_units_streamed(raw, scheme, params, rule_reads, stream=False)
+    for _ in values:
+        pass
+    return cols, group_key
+
+
+def scheme_units_streamed(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS,
+                          rule_reads: frozenset[str] | None = None, stream: bool = True
+                          ) -> tuple[UnitColumns, np.ndarray, Iterator[tuple[str, np.ndarray]]]:
+    """Return (the units of ``scheme`` as columns, sorted; each unit's group key; the
+    indicators' values, one (id, values) after another, made as they are read).
 
     The group key orders (county, year, stage) as the units are sorted; equal keys, one group.
     Units are picked out of the raw units' one sorted order; teaching points merged into their
@@ -803,6 +816,12 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     scheme's school rule will read; an indicator's numerator it does not read is then summed
     into a buffer for the indicator alone and made again, the same bits, when first read
     (None: every numerator made at once).
+
+    The indicators' columns are made as the iterator is read (read it before any column of
+    theirs).  ``stream``: an indicator's values no school rule reads (given ``rule_reads``) are
+    written into one buffer, each overwriting the one before once the iterator moves on, and
+    made again, the same bits, when its column is first read: a caller that only sums them
+    (the engine's statistics) writes no fresh memory for them.  Otherwise each is put at once.
     """
     rows, is_tp, keep = _scope(raw, scheme, params)
     target = _parents(raw, rows, is_tp, keep) if scheme == "basic" else np.full(len(rows), -1)
@@ -833,29 +852,53 @@ def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS
     cols.later(["merged_points"], merged_points)
     students = np.asarray(cols["students"], dtype=float)
     everyone = bool((students > 0).all())  # units have pupils: no NaN to put in
+    streamed = stream and rule_reads is not None
+    values = _indicator_columns(cols, summer, scheme, students, everyone, rule_reads if streamed else None)
+    return cols, raw.group[r], values
+
+
+def _indicator_columns(cols: UnitColumns, summer: _Summer, scheme: str, students: np.ndarray, everyone: bool,
+                       unread_by: frozenset[str] | None) -> Iterator[tuple[str, np.ndarray]]:
+    """Make the indicators' columns one after another (see scheme_units_streamed), yielding
+    each one's values; ``unread_by``: the rule's reads, whose other indicators' values are
+    yielded from one buffer and left to first read (None: every column put)."""
     buffer = None  # the numerators left to first read, one at a time
+    shared = None  # the values left to first read, one at a time
     for ind_id in scheme_ids(scheme):
         numerator = INDICATORS[ind_id].numerator
         if cols.made(numerator) or numerator == "av_all_classes":
             num = cols[numerator]
         else:
-            buffer = np.empty(len(s)) if buffer is None else buffer
+            buffer = np.empty(len(students)) if buffer is None else buffer
             num = summer.column(numerator, out=buffer)
-        cols.put(ind_id, _indicator_value(ind_id, num, students, everyone),
-                 again=partial(_value_again, summer, ind_id, students, everyone))
-    return cols, raw.group[r]
+        again = partial(_value_again, summer, ind_id, students, everyone)
+        if unread_by is None or ind_id in unread_by:
+            value = _indicator_value(ind_id, num, students, everyone)
+            cols.put(ind_id, value, again=again)
+        else:
+            shared = np.empty(len(students)) if shared is None else shared
+            value = _indicator_value(ind_id, num, students, everyone, out=shared)
+            cols.later([ind_id], again, again=True)
+        yield ind_id, value
 
 
-def _indicator_value(ind_id: str, num: np.ndarray, students: np.ndarray, everyone: bool) -> np.ndarray:
-    """Return the units' values of indicator ``ind_id`` from its numerator (a fresh array)."""
+def _indicator_value(ind_id: str, num: np.ndarray, students: np.ndarray, everyone: bool,
+                     out: np.ndarray | None = None) -> np.ndarray:
+    """Return the units' values of indicator ``ind_id`` from its numerator (a fresh array, or
+    ``out``, a float64 array of their length: the same values)."""
     ind = INDICATORS[ind_id]
     with np.errstate(invalid="ignore", divide="ignore"):
         if ind.scale == 1:  # x × 1 is x, bit for bit: one pass
-            value = np.divide(num, students)
+            value = np.divide(num, students, out=out)
         else:
-            value = num * ind.scale
+            value = np.multiply(num, ind.scale, out=out)
             value /= students  # in place: (numerator × scale) / students, one array
-        return value if everyone else np.where(students > 0, value, np.nan)
+        if everyone:
+            return value
+        if out is None:
+            return np.where(students > 0, value, np.nan)
+        np.copyto(out, np.nan, where=~(students > 0))  # as np.where: NaN without pupils
+        return out
 
 
 def _value_again(summer: _Summer, ind_id: str, students: np.ndarray, everyone: bool) -> dict[str, np.ndarray]:
