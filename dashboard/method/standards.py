@@ -199,8 +199,10 @@ def teacher_attributes() -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=None)
 def cv_threshold(scheme: str, stage: str) -> float:
-    """Return the CV threshold (ratio): basic composite 0.65/0.55, quality each 0.50/0.45."""
+    """Return the CV threshold (ratio): basic composite 0.65/0.55, quality each 0.50/0.45
+    (read once per scheme and stage: standards_table is read once)."""
     row_id = {"basic": "B_CV_COMPOSITE", "quality": "Q_CV_EACH"}.get(scheme)
     if row_id is None:
         raise ValueError(f"scheme must be 'basic' or 'quality', got {scheme!r}")
