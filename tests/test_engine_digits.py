@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from benchmarks.synthetic import synthetic_country
 from dashboard.method import engine, unit_keys
-from dashboard.method import units as unit_rows
+from dashboard.method import school_text as unit_rows
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.engine import evaluate
 from dashboard.method.standards import DEFAULT_PARAMS, SCHEMES
@@ -193,7 +193,7 @@ def test_digit_keys_of_parts_are_those_of_the_parts_joined(a, b):
                                         float("nan"), 3, _Code("twelve_year"), b"twelve_year"]), max_size=10),
        data=st.data())
 def test_types_are_the_text_of_astype_str(values, data):
-    """units._types_are compares the values as they stand when a block holds only str (plain
+    """school_text._types_are compares the values as they stand when a block holds only str (plain
     or a subclass), else as astype(str) spells them (bytes decoded, None, NaN, pd.NA): the
     flags of ``col.iloc[rows].astype(str) == text``, a block of rows at a time or at once."""
     rows = np.array(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8)) if values else [],
@@ -219,7 +219,7 @@ def test_types_are_the_text_of_astype_str(values, data):
                                         _Code("teaching_point")]), max_size=10),
        data=st.data(), block=st.integers(1, 4))
 def test_type_flags_are_equals_and_types_are(values, data, block):
-    """units._type_flags reads a column once, a block of schools at a time: the teaching
+    """school_text._type_flags reads a column once, a block of schools at a time: the teaching
     points as _equals gives them (isin when a value has no truth value) and the typed rows'
     flags as _types_are gives them, or None without rows."""
     col = pd.Series(values, dtype=object)

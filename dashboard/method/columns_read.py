@@ -1,4 +1,4 @@
-"""Some columns of a unit mapping, each read from it when asked (see units.UnitColumns.read)."""
+"""Some columns of a unit mapping, each read from it when asked (see lazy_columns.UnitColumns.read)."""
 
 from __future__ import annotations
 

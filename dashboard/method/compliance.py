@@ -21,6 +21,7 @@ import pandas as pd
 
 from dashboard.i18n import catalogue, t
 from dashboard.method import profiles_county as pc
+from dashboard.method.lazy_columns import stage_masks
 from dashboard.method.profiles import load_profile
 from dashboard.method.profiles_county import RuleFacts
 from dashboard.method.profiles_school import AT_MINIMUM_RTOL, ids_of_bits, judge_units
@@ -33,7 +34,6 @@ from dashboard.method.standards import (
     ProvinceProfile,
     standards_table,
 )
-from dashboard.method.units import stage_masks
 
 if TYPE_CHECKING:
     from dashboard.method.verdict import Verdict

@@ -26,6 +26,7 @@ from dashboard.method.coefficients import (
     round_cv,
 )
 from dashboard.method.compliance import quality_ratio_columns, quality_rule_columns
+from dashboard.method.lazy_columns import LAZY_LOCK, UnitColumns
 from dashboard.method.profiles_school import judge_unit_columns, rule_reads
 from dashboard.method.standards import (
     DEFAULT_PARAMS,
@@ -36,14 +37,7 @@ from dashboard.method.standards import (
     cv_threshold,
     scheme_ids,
 )
-from dashboard.method.units import (
-    LAZY_LOCK,
-    UNIT_KEY,
-    RawUnits,
-    UnitColumns,
-    raw_units,
-    scheme_units_streamed,
-)
+from dashboard.method.units import UNIT_KEY, RawUnits, raw_units, scheme_units_streamed
 
 __all__ = ["Evaluation", "UnitFrames", "evaluate", "to_report", "REPORT_SCHEMES"]
 

@@ -33,8 +33,8 @@ import pandas as pd
 
 from dashboard.method.coefficients import _sum_is_finite
 from dashboard.method.columns_read import ColumnsRead
+from dashboard.method.lazy_columns import stage_masks
 from dashboard.method.profiles import Profile, load_profile
-from dashboard.method.units import stage_masks
 
 __all__ = [
     "AT_MINIMUM_RTOL",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final, Literal
 
@@ -199,7 +199,7 @@ def teacher_attributes() -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def cv_threshold(scheme: str, stage: str) -> float:
     """Return the CV threshold (ratio): basic composite 0.65/0.55, quality each 0.50/0.45
     (read once per scheme and stage: standards_table is read once)."""

@@ -23,8 +23,7 @@ non-county-run out (switch).  Everything is vectorised over any number of counti
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Final
@@ -32,10 +31,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from dashboard.method.columns_read import ColumnsRead
-from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
+from dashboard.method.lazy_columns import LAZY_LOCK, UnitColumns, stage_masks  # noqa: F401 (read from here too)
 
-# the keys' helpers (tests read them from here too)
+# the text columns' and the keys' helpers (tests read them from here too)
+from dashboard.method.school_text import _equals, _type_flags, _types_are  # noqa: F401
+from dashboard.method.standards import DEFAULT_PARAMS, INDICATORS, STAGES, EvalParams, scheme_ids
 from dashboard.method.unit_keys import _dense_rank, _id_codes, _school_ids, _sort_rank  # noqa: F401
 
 __all__ = [
@@ -229,72 +229,6 @@ def _typed_rows(schools: pd.DataFrame, params: EvalParams, a: np.ndarray, b: np.
     return np.arange(len(schools))
 
 
-_BLOCK: Final = 4096  # rows read at a time (see _types_are)
-
-
-def _types_are(col: pd.Series, rows: np.ndarray, texts: tuple[str, ...]) -> list[np.ndarray]:
-    """Return ``col.iloc[rows].astype(str).to_numpy() == text`` for each text.
-
-    astype(str) keeps a str as it is (pandas converts only the other values: bytes decoded,
-    None, NaN and pd.NA spelt out), so rows whose values are all str are compared as they
-    stand.  An object column is read a block of rows at a time, each block taken, checked and
-    compared while its strings are still in the cache (one pass over memory, not four); a
-    block holding anything but str, or a column of another dtype, is converted as before."""
-    if col.dtype != object:
-        stype = col.iloc[rows].astype(str).to_numpy()
-        return [stype == text for text in texts]
-    values = col.to_numpy()
-    out = [np.empty(len(rows), dtype=bool) for _ in texts]
-    for at in range(0, len(rows), _BLOCK):
-        _types_into(col, values, rows[at:at + _BLOCK], texts, out, at)
-    return out
-
-
-def _types_into(col: pd.Series, values: np.ndarray, part: np.ndarray, texts: tuple[str, ...],
-                out: list[np.ndarray], at: int) -> None:
-    """Write _types_are's flags of the rows ``part`` of an object column (``values``) into
-    ``out`` from ``at``."""
-    block = values[part]
-    if pd.api.types.infer_dtype(block, skipna=False) != "string":
-        block = col.iloc[part].astype(str).to_numpy()
-    for flags, text in zip(out, texts, strict=True):
-        flags[at:at + len(part)] = block == text
-
-
-def _type_flags(col: pd.Series, text: str, rows: np.ndarray | None,
-                texts: tuple[str, ...]) -> tuple[np.ndarray, list[np.ndarray] | None]:
-    """Return (_equals(col, text), _types_are(col, rows, texts), or None without ``rows``).
-
-    An object column is read once: a block of schools at a time compared with ``text``, then
-    the ``rows`` (in order) among them read by _types_are while their strings are still in the
-    cache.  np.equal compares each value alone, so the blocks give _equals' flags, or fail
-    (a value without a truth value) where it would: then isin over the column, as it does."""
-    if col.dtype != object:
-        return _equals(col, text), (None if rows is None else _types_are(col, rows, texts))
-    values = col.to_numpy()
-    n = len(values)
-    is_text: np.ndarray | None = np.empty(n, dtype=bool)
-    out = None if rows is None else [np.empty(len(rows), dtype=bool) for _ in texts]
-    ends = None if rows is None else np.searchsorted(rows, np.arange(_BLOCK, n + _BLOCK, _BLOCK))
-    start = 0
-    for k, lo in enumerate(range(0, n, _BLOCK)):
-        if is_text is not None:
-            try:
-                got = np.equal(values[lo:lo + _BLOCK], text)
-            except (TypeError, ValueError):
-                got = None
-            if got is not None and got.dtype == np.bool_:
-                is_text[lo:lo + _BLOCK] = got
-            else:
-                is_text = None
-        if out is not None and ends is not None and rows is not None:
-            _types_into(col, values, rows[start:ends[k]], texts, out, start)
-            start = int(ends[k])
-    if is_text is None:
-        is_text = col.isin([text]).to_numpy(dtype=bool)
-    return is_text, out
-
-
 def stage_shares(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> pd.DataFrame:
     """Return each school's share (0–1) of shared resources for 'primary' and 'junior'.
 
@@ -355,20 +289,6 @@ class RawUnits:
     columns: dict[str, pd.Series | None]  # the schools' columns the units read (filled as read)
     scratch: _StageBuffer = field(default_factory=_StageBuffer)  # see _Summer._by_stage
     nan_free: dict[str, bool] = field(default_factory=dict)  # float columns known to hold no NaN
-
-
-def _equals(col: pd.Series, text: str) -> np.ndarray:
-    """Return ``col.isin([text])`` as a boolean array: the values compared with the text (no
-    hash table), or by isin when a value has no truth value compared (pd.NA)."""
-    values = col.to_numpy()
-    if values.dtype == object:
-        try:
-            out = np.equal(values, text)
-        except (TypeError, ValueError):
-            out = None
-        if out is not None and out.dtype == np.bool_:
-            return out
-    return col.isin([text]).to_numpy(dtype=bool)
 
 
 def raw_units(schools: pd.DataFrame, params: EvalParams = DEFAULT_PARAMS) -> RawUnits:
@@ -662,133 +582,6 @@ def _stage_names(stage: np.ndarray) -> dict[str, np.ndarray]:
 def _attribute(column: pd.Series, src: np.ndarray, name: str) -> dict[str, np.ndarray]:
     """Return {name: the school attribute of each unit} (gathered when first read)."""
     return {name: column.to_numpy()[src]}
-
-
-# one lock for every first read of a lazy column: a column is made once, whatever the threads
-LAZY_LOCK: Final = threading.RLock()
-
-
-class UnitColumns(Mapping[str, np.ndarray]):
-    """The columns of one scheme's units, in frame order: the numbers a verdict reads made at
-    once, the rest (other numbers, school attributes, ``unit_id``, the school rules' item
-    columns and texts, the engine's per-unit contributions) on first read.
-
-    A lazy column is made by a maker (a picklable callable returning a dict of one or more
-    columns), once: the first read of any thread makes it under a lock and keeps it.  The
-    columns are the same arrays as an eager pass would make, bit for bit.
-    """
-
-    def __init__(self, src: np.ndarray, stage: np.ndarray) -> None:
-        self.src = src  # the school row of each unit
-        self.stage_index = stage  # its stage, an index into STAGES
-        self._cols: dict[str, np.ndarray] = {}
-        self._makers: dict[str, Callable[[], dict[str, np.ndarray]]] = {}
-        self._again: dict[str, Callable[[], dict[str, np.ndarray]]] = {}
-        self._order: list[str] = []
-
-    def put(self, name: str, column: np.ndarray, again: Callable[[], dict[str, np.ndarray]] | None = None
-            ) -> None:
-        """Add (or replace) a column made now; ``again``: a maker of the same column (the same
-        bits), with which ``release`` leaves it to its next read."""
-        if name not in self._cols and name not in self._makers:
-            self._order.append(name)
-        self._cols[name] = column
-        self._makers.pop(name, None)
-        if again is not None:
-            self._again[name] = again
-
-    def release(self) -> None:
-        """Let go of every column put with a maker: each is made again, the same bits, when
-        next read (the engine's verdicts read them only while they are made: docs/method.md
-        §8)."""
-        with LAZY_LOCK:
-            for name, maker in self._again.items():
-                if self._cols.pop(name, None) is not None:
-                    self._makers[name] = maker
-            self._again.clear()
-
-    def later(self, names: list[str], maker: Callable[[], dict[str, np.ndarray]], again: bool = False) -> None:
-        """Add columns ``names`` that ``maker`` makes (all of them at once) on first read
-        (``again``: and once more after ``release``, if made by then)."""
-        for name in names:
-            if name not in self._cols and name not in self._makers:
-                self._order.append(name)
-            self._makers[name] = maker
-            if again:
-                self._again[name] = maker
-
-    def made(self, name: str) -> bool:
-        """Whether the column is made already (reading it costs nothing)."""
-        return name in self._cols
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        col = self._cols.get(name)
-        if col is not None:
-            return col
-        if name not in self._makers:
-            raise KeyError(name)
-        with LAZY_LOCK:
-            if name not in self._cols:  # another thread may have made it meanwhile
-                made = self._makers[name]()
-                for k, v in made.items():
-                    self._cols[k] = v
-                    self._makers.pop(k, None)
-        return self._cols[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._cols or name in self._makers
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._order)
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def read(self, names: Iterable[str]) -> Mapping[str, np.ndarray]:
-        """Return the columns ``names`` as a mapping that reads each when asked (a column let
-        go of is then made again)."""
-        return ColumnsRead(self, tuple(names))
-
-    def rule_view(self) -> Mapping[str, np.ndarray]:
-        """Return the columns as the school rules read them: without ``unit_id`` (the engine's
-        rules name no unit: its text is not made for them) and with ``stage`` as fixed-width
-        text (compared at C speed; the frame's object column is made when first read)."""
-        return _RuleView(self, frozenset({"unit_id"}))
-
-
-def stage_masks(units: object) -> dict[str, np.ndarray] | None:
-    """Return {stage: whether each unit is at it} when ``units`` knows its stages as indices
-    (a rule view: no text compared), else None."""
-    masks = getattr(type(units), "stage_masks", None)  # the class's: a frame's columns are no attributes
-    return masks(units) if callable(masks) else None
-
-
-class _RuleView(Mapping[str, np.ndarray]):
-    def __init__(self, cols: UnitColumns, hidden: frozenset[str]) -> None:
-        self._cols, self._hidden = cols, hidden
-        self._stage: np.ndarray | None = None
-
-    def stage_masks(self) -> dict[str, np.ndarray]:
-        """{stage: whether each unit is at it}, from the stage indices."""
-        return {st: self._cols.stage_index == k for k, st in enumerate(STAGES)}
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if name in self._hidden:
-            raise KeyError(name)
-        if name == "stage":  # fixed-width text (compared at C speed), made when read
-            if self._stage is None:
-                self._stage = np.array(STAGES)[self._cols.stage_index]
-            return self._stage
-        return self._cols[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name not in self._hidden and name in self._cols
-
-    def __iter__(self) -> Iterator[str]:
-        return (n for n in self._cols if n not in self._hidden)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def scheme_units(raw: RawUnits, scheme: str, params: EvalParams = DEFAULT_PARAMS,
