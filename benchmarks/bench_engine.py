@@ -115,8 +115,10 @@ def run() -> dict:
 
 
 # the functions of engine.evaluate timed in place, by stage (the school-rule frame's _stacked
-# and the contributions run only when the lazy frames are first read: not in evaluate)
-_STAGES = {"raw_units": ("raw_units",), "scheme_units": ("scheme_units",),
+# and the contributions run only when the lazy frames are first read: not in evaluate).  The
+# indicators' values are made as the statistics read them (units.scheme_units_streamed), so
+# "indicator_stats" holds the making of the numerators and values the rules do not read
+_STAGES = {"raw_units": ("raw_units",), "scheme_units": ("scheme_units_streamed",),
            "indicator_stats": ("indicator_group_stats",),
            "school_rules": ("quality_rule_columns", "judge_unit_columns"),
            "tables": ("_indicator_table", "_stacked", "_composites", "_verdicts")}

@@ -366,3 +366,15 @@ def test_a_teaching_point_never_merges_into_a_teaching_point() -> None:
     assert units[["unit_id", "students", "merged_points"]].values.tolist() == [
         ["P:primary", 110.0, 1], ["W:primary", 3.0, 0], ["X:primary", 6.0, 0]]
     assert units["students"].sum() == 119
+
+
+def test_the_engine_benchmark_times_functions_the_engine_has():
+    """benchmarks/bench_engine.py times evaluate's stages by wrapping engine functions by
+    name: every name is one evaluate calls, and each stage is timed (a renamed function
+    would stop `make bench` with an AttributeError)."""
+    from benchmarks import bench_engine
+    from benchmarks.synthetic import synthetic_country
+
+    got = bench_engine._stages(synthetic_country(4, seed=2), repeat=1)
+    assert set(got) == {"total_s", *(f"{k}_s" for k in bench_engine._STAGES), "rest_s", "lazy_tables_s"}
+    assert all(got[f"{k}_s"] > 0 for k in bench_engine._STAGES)
