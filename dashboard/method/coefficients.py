@@ -133,9 +133,7 @@ def indicator_group_stats(columns: Iterable[np.ndarray], weights: np.ndarray, gr
 
     ``units``: the caller's ``np.bincount(groups, minlength=n_groups)`` (the units of each
     group), then not counted again."""
-    pass_ = _Pass(np.asarray(weights, dtype=float), np.asarray(groups, dtype=np.int64), n_groups)
-    if units is not None:
-        pass_._count = np.asarray(units).astype(float)  # what _whole would count
+    pass_ = _Pass(np.asarray(weights, dtype=float), np.asarray(groups, dtype=np.int64), n_groups, units)
     # the per-unit temporaries of every indicator in two buffers of the pass (see _Pass.column)
     return _stack_stats([pass_.column(np.asarray(col, dtype=float), keep=False) for col in columns], n_groups)
 
@@ -176,12 +174,13 @@ class _Pass:
     """The weights and groups of one group_stats pass, with what every indicator shares
     computed once: the groups' weights and unit counts when every unit counts."""
 
-    def __init__(self, w: np.ndarray, g: np.ndarray, n_groups: int) -> None:
+    def __init__(self, w: np.ndarray, g: np.ndarray, n_groups: int, units: np.ndarray | None = None) -> None:
         self.w, self.g, self.n_groups = w, g, n_groups
         self.w_ok = w > 0
         self.w_all = bool(self.w_ok.all())
         self.sw: np.ndarray | None = None  # the groups' weights when every unit counts
-        self._count: np.ndarray | None = None
+        # the units of each group (``units``: a caller's bincount of ``g``, else counted when needed)
+        self._count: np.ndarray | None = None if units is None else np.asarray(units).astype(float)
         self._share: tuple[np.ndarray, np.ndarray] | None = None
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 

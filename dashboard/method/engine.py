@@ -343,17 +343,12 @@ def _indicator_table(results: dict[str, _SchemeResult]) -> pd.DataFrame:
     cols = [None if (o := np.argsort(r.table_rank, kind="stable")).tolist() == list(range(len(o))) else o
             for _, r in res]
     g, width = len(key), sum(len(r.ids) for _, r in res)
-    at = np.cumsum([0, *(len(r.ids) for _, r in res)])
 
     def side_by_side(c: str) -> np.ndarray:
         """The column ``c`` of every scheme's table, its indicators in order, side by side
-        (groups × all indicators), row by row; a scheme without it: NA (object column)."""
-        parts = [r.table.get(c) for _, r in res]
-        dtype = (np.result_type(*parts) if all(p is not None for p in parts) else np.dtype(object))
-        out = np.empty((g, width), dtype=dtype)
-        for p, o, a, b in zip(parts, cols, at[:-1], at[1:], strict=True):
-            out[:, a:b] = pd.NA if p is None else p if o is None else p[:, o]  # (bools into objects: False, True)
-        return out.reshape(-1)
+        (groups × all indicators), row by row; a scheme without it: NA."""
+        return _side_by_side([None if (p := r.table.get(c)) is None else p if o is None else p[:, o]
+                              for (_, r), o in zip(res, cols, strict=True)], [len(r.ids) for _, r in res], g)
 
     groups = res[0][1].groups
     out: dict[str, np.ndarray] = {k: np.repeat(np.asarray(groups[k]), width) for k in _KEY}
@@ -468,17 +463,22 @@ def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
         # the schemes judge the same groups (a country's counties have units in both), so
         # the sorted rows are each group's basic row, then its quality row: the parts side by
         # side read row by row
-        return pd.DataFrame({c: _side_by_side([np.asarray(p[c]) for p in parts]) for c in _VERDICT_COLS},
+        n = len(keys[0])
+        return pd.DataFrame({c: _side_by_side([np.asarray(p[c]) for p in parts], [1, 1], n) for c in _VERDICT_COLS},
                             copy=False)
     return _stacked(parts, _VERDICT_COLS, np.argsort(np.concatenate(keys), kind="stable"))
 
 
-def _side_by_side(columns: list[np.ndarray]) -> np.ndarray:
-    """Return the equal-length ``columns`` side by side, read row by row (the first's first
-    value, the second's first, …): np.stack(columns, axis=1).reshape(-1)."""
-    out = np.empty((len(columns[0]), len(columns)), dtype=np.result_type(*columns))
-    for j, col in enumerate(columns):
-        out[:, j] = col
+def _side_by_side(blocks: list[np.ndarray | None], widths: list[int], n: int) -> np.ndarray:
+    """Return the blocks (each ``n`` rows of its width; a column of width 1 may be 1-D; None:
+    NA, an object column) side by side, read row by row: the first block's first row, the
+    second's first row, …  Booleans written beside NA become Python's False and True."""
+    dtype = np.result_type(*blocks) if all(b is not None for b in blocks) else np.dtype(object)
+    out = np.empty((n, sum(widths)), dtype=dtype)
+    at = 0
+    for block, width in zip(blocks, widths, strict=True):
+        out[:, at:at + width] = pd.NA if block is None else block.reshape(n, width)
+        at += width
     return out.reshape(-1)
 
 
