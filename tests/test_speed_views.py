@@ -18,7 +18,7 @@ from dashboard.ui import cache, drilldown, mapview, overview
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
-    cache.page_view.clear()
+    cache.clear_page_views()
     counts: Counter = Counter()
     for module, name in ((overview, "overview_view"), (mapview, "map_view"), (drilldown, "drill_view")):
         real = getattr(module, name)
@@ -29,7 +29,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
 
         monkeypatch.setattr(module, name, counted)
     yield counts
-    cache.page_view.clear()  # no counted builder stays in the shared cache
+    cache.clear_page_views()  # no counted builder stays in the shared cache
 
 
 def test_reruns_and_a_second_screen_reuse_the_overview(builds: Counter) -> None:
@@ -68,7 +68,7 @@ def test_the_planners_preview_plan_and_verdict_are_made_once(monkeypatch) -> Non
     school's change took 12 ms of every rerun); other constraints make their own."""
     from dashboard.ui import planner_page
 
-    cache.page_view.clear()
+    cache.clear_page_views()
     counts: Counter = Counter()
     for name in ("run_preview", "run_plan", "after_verdict", "plan_tables"):
         real = getattr(planner_page, name)
@@ -89,4 +89,66 @@ def test_the_planners_preview_plan_and_verdict_are_made_once(monkeypatch) -> Non
         assert counts == Counter({k: 2 for k in once}), counts
         assert not at.exception
     finally:
-        cache.page_view.clear()
+        cache.clear_page_views()
+
+
+def test_shared_views_build_each_key_once_for_sessions_asking_at_once() -> None:
+    """Eight threads (sessions) ask for one key while its build is slow: one build, one
+    object for all; a second key is built beside it, not after it."""
+    import threading
+    import time
+
+    views: cache.SharedViews[list] = cache.SharedViews(max_entries=4)
+    built: Counter = Counter()
+    start = threading.Barrier(9)
+
+    def build(key: str) -> list:
+        built[key] += 1
+        time.sleep(0.05)
+        return [key]
+
+    got: list[list] = []
+
+    def ask(key: str) -> None:
+        start.wait()
+        got.append(views.get((key,), lambda: build(key)))
+
+    threads = [threading.Thread(target=ask, args=("a",)) for _ in range(8)]
+    threads.append(threading.Thread(target=ask, args=("b",)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert built == Counter(a=1, b=1)
+    assert len({id(v) for v in got if v == ["a"]}) == 1 and got.count(["a"]) == 8
+
+
+def test_shared_views_keep_the_most_recently_used_and_store_no_failed_build() -> None:
+    views: cache.SharedViews[int] = cache.SharedViews(max_entries=2)
+    assert views.get(("a", 1), lambda: 1) == 1
+    views.get(("b", 1), lambda: 2)
+    views.get(("a", 1), lambda: 99)  # used again: "b" is now the oldest
+    views.get(("c", 1), lambda: 3)
+    assert sorted(views.keys()) == [("a", 1), ("c", 1)]
+
+    def fails() -> int:
+        raise ValueError("unreadable")
+
+    with pytest.raises(ValueError):
+        views.get(("d",), fails)
+    assert ("d",) not in views.keys() and views.get(("d",), lambda: 4) == 4
+    views.clear()
+    assert views.keys() == []
+
+
+def test_a_page_view_is_keyed_by_value_not_by_identity() -> None:
+    """Keys equal in value find one view (a new tuple of new texts each rerun), keys that
+    differ in one choice their own."""
+    cache.clear_page_views()
+    try:
+        first = cache.page_view("t", ("".join(["36", "0123"]), 2024, "zh"), lambda: object())
+        again = cache.page_view("t", ("360123", 2024, "zh"), lambda: object())
+        other = cache.page_view("t", ("360123", 2024, "en"), lambda: object())
+        assert first is again and other is not first
+    finally:
+        cache.clear_page_views()

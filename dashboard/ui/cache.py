@@ -1,25 +1,32 @@
-"""The Streamlit cache wrappers: bounded, keyed only by their arguments, never reading widgets.
+"""The caches of the pages: bounded, keyed only by their arguments, never reading widgets.
 
 This is the one module of ``dashboard`` that imports streamlit.  Snapshots are immutable folders
 (a correction is a new snapshot), so a snapshot's path plus the modification time of its
 ``meta.json`` identifies its content; the wrappers take that stamp as an argument so that a
 replaced folder (tests, demo rebuilt) is read again.
 
-Loaded snapshots and evaluations are cached with ``st.cache_resource``: they are shared between
-sessions without copying (a copy of every table on every rerun would cost more than the page),
-and callers treat them as read-only, as every domain function does (they never change their
-inputs).  Small derived tables use ``st.cache_data``.
+Loaded snapshots and evaluations are shared between sessions without copying (a copy of every
+table on every rerun would cost more than the page), and callers treat them as read-only, as
+every domain function does (they never change their inputs).  What a page shows (its tables,
+texts and figures) is built once per content and choice by :func:`page_view` and shared by
+every session: a rerun that changed nothing the view depends on (another widget, a second
+screen on the same county) only draws it.
 
-What a page shows (its tables, texts and figures) is built once per content and choice by
-:func:`page_view` and shared by every session: a rerun that changed nothing the view depends
-on (another widget, a second screen on the same county) only draws it.
+Those three, which every rerun of every session asks for five to ten times, are kept in
+:class:`SharedViews`, keyed by plain Python values (a dict lookup, about a microsecond), not in
+``st.cache_resource``: Streamlit hashes every argument of every call with its own hasher,
+130–250 µs a hit on this project's machine (issue 15).  The year histories and small derived
+tables, asked for less often, stay in Streamlit's caches (``st.cache_data`` hands each caller
+its own copy).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import streamlit as st
 
@@ -51,6 +58,8 @@ __all__ = [
     "snapshot_health",
     "content_key",
     "page_view",
+    "clear_page_views",
+    "SharedViews",
 ]
 
 MAX_SNAPSHOTS: Final = 16
@@ -97,16 +106,77 @@ def _damaged_snapshots(root: str, folders_stamp: str, lang: str) -> list[Damaged
     return scan_snapshots(root, lang=lang, clean=False)[1]
 
 
-@st.cache_resource(max_entries=MAX_SNAPSHOTS, show_spinner=False)
+class SharedViews(Generic[T]):
+    """What every session reads, built once per key and kept for the whole process: the
+    ``max_entries`` most recently used entries (a dict in use order), shared without a copy
+    (callers only read them).
+
+    Keys are plain hashable values (texts, numbers, tuples of them), compared by value.  A key
+    asked for by several sessions at once is built once: the others wait for that build.  A
+    build that raises stores nothing (the next call builds again), as with Streamlit's caches.
+
+    >>> views = SharedViews(max_entries=2)
+    >>> views.get(("a",), lambda: [1]) is views.get(("a",), lambda: [2])
+    True
+    >>> _ = views.get(("b",), lambda: 2), views.get(("c",), lambda: 3)
+    >>> sorted(views.keys())  # the least recently used ("a",) went
+    [('b',), ('c',)]
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()  # guards the two dicts, never held during a build
+        self._done: OrderedDict[Hashable, T] = OrderedDict()
+        self._building: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """Return the entry of ``key``, built by ``build`` when absent."""
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per key; the others wait here, then find it done
+            with self._lock:
+                if key in self._done:
+                    self._done.move_to_end(key)
+                    return self._done[key]
+            try:
+                value = build()
+            finally:
+                with self._lock:
+                    if self._building.get(key) is building:
+                        del self._building[key]
+            with self._lock:
+                self._done[key] = value
+                while len(self._done) > self.max_entries:
+                    self._done.popitem(last=False)
+        return value
+
+    def keys(self) -> list[Hashable]:
+        with self._lock:
+            return list(self._done)
+
+    def clear(self) -> None:
+        """Forget every entry (builds under way finish and store theirs)."""
+        with self._lock:
+            self._done.clear()
+
+
+_SNAPSHOTS: SharedViews[Snapshot] = SharedViews(MAX_SNAPSHOTS)
+_EVALUATIONS: SharedViews[Evaluation] = SharedViews(MAX_SNAPSHOTS)
+_VIEWS: SharedViews[Any] = SharedViews(MAX_VIEWS)
+
+
 def load_snapshot(path: str, content_stamp: str) -> Snapshot:
     """Return the verified snapshot at ``path`` (messages of errors in the default language)."""
-    return read_snapshot(path, lang=DEFAULT_LANG)
+    return _SNAPSHOTS.get((path, content_stamp), lambda: read_snapshot(path, lang=DEFAULT_LANG))
 
 
-@st.cache_resource(max_entries=MAX_SNAPSHOTS, show_spinner=False)
 def load_evaluation(path: str, content_stamp: str) -> Evaluation:
     """Return the engine's evaluation (default parameters) of every county in the snapshot."""
-    return evaluate(load_snapshot(path, content_stamp).schools)
+    return _EVALUATIONS.get((path, content_stamp),
+                            lambda: evaluate(load_snapshot(path, content_stamp).schools))
 
 
 @st.cache_resource(max_entries=MAX_HISTORIES, show_spinner=False)
@@ -162,15 +232,18 @@ def content_key(snapshot: Snapshot) -> str:
     return str(checksum) if checksum else f"{snapshot.path}@{stamp(snapshot.path)}"
 
 
-@st.cache_resource(max_entries=MAX_VIEWS, show_spinner=False)
 def page_view(page: str, key: tuple[Hashable, ...], _build: Callable[[], T]) -> T:
     """Return what ``page`` shows for ``key``, built by ``_build`` on the first call only.
 
-    ``key`` must name everything the view depends on: the content it reads (``content_key``
-    of each snapshot, the stamp of a geography file) and every choice that shapes it
-    (county, year, language, scheme, stage, the page's own controls).  ``_build`` is not part
-    of the key (Streamlit leaves an argument starting with ``_`` out of the hash).  The view
-    is shared by every session without a copy: callers only read it.  Concurrent sessions
-    asking for the same key wait for one build.
+    ``key`` must name everything the view depends on, in plain hashable values: the content
+    it reads (``content_key`` of each snapshot, the stamp of a geography file) and every
+    choice that shapes it (county, year, language, scheme, stage, the page's own controls).
+    ``_build`` is not part of the key.  The view is shared by every session without a copy:
+    callers only read it.  Concurrent sessions asking for the same key wait for one build.
     """
-    return _build()
+    return _VIEWS.get((page, key), _build)
+
+
+def clear_page_views() -> None:
+    """Forget every page view (tests that count the builds of views)."""
+    _VIEWS.clear()
