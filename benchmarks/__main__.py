@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.timing import host_speed
+
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 
@@ -45,11 +47,15 @@ def main(argv: list[str]) -> int:
     RESULTS.mkdir(exist_ok=True)
     for mod_name in _modules(argv):
         mod = importlib.import_module(f"benchmarks.{mod_name}")
+        before = host_speed()
         t0 = time.perf_counter()
         figures = mod.run()
+        wall = time.perf_counter() - t0
+        # the host's speed before and after, to read the figures against (benchmarks.timing)
         figures["machine"] = {"python": platform.python_version(), "processor": platform.machine(),
-                              "cpus": __import__("os").cpu_count()}
-        figures["wall_s"] = time.perf_counter() - t0
+                              "cpus": __import__("os").cpu_count(),
+                              "host_speed_before": before, "host_speed_after": host_speed()}
+        figures["wall_s"] = wall
         name = mod_name.removeprefix("bench_")
         (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
         _print_table(name, figures)

@@ -20,3 +20,30 @@ def measure(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, targe
     if target_s is not None:
         out["target_s"] = target_s
     return out
+
+
+def host_speed(rounds: int = 5) -> dict:
+    """Return how fast this machine runs fixed work right now, to read the figures beside it.
+
+    The machine is a shared virtual one whose speed changes from hour to hour (the same code
+    measured 1.5–2.4 × slower in one afternoon than the morning before, issue 15): the page
+    reruns are Python-bound (Streamlit), the demo's evaluation is mostly numpy's call overhead.
+    Each figure is the best of ``rounds``:
+
+    - ``python_loop_ms``: ``sum(i * i for i in range(10_000))`` (the interpreter alone);
+    - ``numpy_call_us``: one ``np.add.reduce`` of 100 floats (numpy's per-call overhead).
+    """
+    import numpy as np
+
+    def best(fn: Callable[[], object], number: int) -> float:
+        out = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out.append((time.perf_counter() - t0) / number)
+        return min(out)
+
+    values = np.ones(100)
+    return {"python_loop_ms": best(lambda: sum(i * i for i in range(10_000)), 50) * 1e3,
+            "numpy_call_us": best(lambda: np.add.reduce(values), 2_000) * 1e6}
