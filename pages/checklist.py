@@ -61,14 +61,14 @@ columns = checklist.checklist_columns(lang)
 
 
 def table_view():
-    """The checklist as a table and its styling, built once (the hidden status code
-    kept for reading the rows back)."""
+    """The checklist's rows (the hidden status code kept for reading them back) and the table
+    drawn of them, built once."""
     rows = checklist.checklist_frame(items, lang, problems_only=problems_only)
-    return rows, checklist.checklist_styler(rows, ["status", *columns]) if len(rows) else None
+    return rows, checklist.checklist_table(rows, lang)
 
 
-frame, styled = cache.page_view("checklist_frame", ctx.view_key(profile, tp_basic, problems_only),
-                                table_view)
+frame, table = cache.page_view("checklist_frame", ctx.view_key(profile, tp_basic, problems_only),
+                               table_view)
 if frame.empty:
     st.success(ctx.tr("app.check.all_pass"))
 else:
@@ -76,10 +76,15 @@ else:
     # above the table: below thirty rows, the chosen row's details fell out of sight
     detail = st.empty()
     widths = checklist.checklist_widths(lang)
+    config: dict = {c: st.column_config.TextColumn(width=w) for c, w in widths.items()}
+    # each status a coloured label: a read-only multiselect column, no Styler to compute
+    status = ctx.tr("app.check.col.status")
+    labels, colours = checklist.status_labels(lang)
+    config[status] = st.column_config.MultiselectColumn(width=widths[status], options=labels,
+                                                        color=colours)
     event = st.dataframe(
-        styled.styler(), hide_index=True, key="check_table",
-        column_order=columns, height=table_height(frame),
-        column_config={c: st.column_config.TextColumn(width=w) for c, w in widths.items()},
+        table, hide_index=True, key="check_table", column_order=columns,
+        height=table_height(frame), column_config=config,
         on_select="rerun", selection_mode="single-row")
     chosen = event.selection.rows if event is not None else []
     if chosen:

@@ -157,9 +157,14 @@ def test_the_page_model_lists_the_same_items_with_counts_per_scheme(demo):
         parts = [i for i in items if i.scheme == scheme and i.group != "verdict"]
         assert counts.loc[scheme, "total"] == len(parts)
         assert counts.loc[scheme, "failed"] == sum(i.status == "fail" for i in parts)
+    # the table drawn: the visible columns, each status a one-label list with a colour
+    table = checklist.checklist_table(frame, "zh").to_pandas()
     status_col = t("app.check.col.status", "zh")
-    styled = checklist.checklist_styler(frame).styler().to_html()
-    assert checklist.STATUS_BACKGROUND["fail"] in styled and status_col in styled
+    assert list(table.columns) == checklist.checklist_columns("zh")
+    assert [list(v) for v in table[status_col]] == [[t(f"status.{s}", "zh")] for s in frame["status"]]
+    labels, colours = checklist.status_labels("zh")
+    assert dict(zip(labels, colours, strict=True))[t("status.fail", "zh")] == checklist.STATUS_BACKGROUND["fail"]
+    assert set(table[status_col].map(lambda v: v[0])) <= set(labels)
 
 
 def test_every_figure_has_its_unit_in_both_languages(demo):

@@ -148,18 +148,18 @@ def test_cli_profiles_and_evaluate_with_a_profile(tmp_path, capsys):
 
 
 def test_the_checklist_page_chooses_the_profile_and_names_the_scope() -> None:
-    from test_app_pages import open_page, table_with
+    from test_app_pages import checklist_shown, open_page
 
     at = open_page("checklist", profile="yunnan_10", tp="exclude")
     assert at.selectbox(key="check_profile").value == "yunnan_10"
     captions = " ".join(c.value for c in at.caption)
     assert load_profile("yunnan_10").name("zh") in captions
     assert t("rules.scope.tp_exclude", "zh") in captions
-    table = table_with(at, "status")
+    table = checklist_shown(at)
     item = table[table[t("app.check.col.item", "zh")].str.startswith("每所学校达到办学基本标准")]
     assert list(item["status"]) == ["missing"]
     at.selectbox(key="check_profile").set_value("example_9of7").run()
-    table = table_with(at, "status")
+    table = checklist_shown(at)
     item = table[table[t("app.check.col.item", "zh")].str.startswith("每所学校达到办学基本标准")]
     assert list(item["status"]) == ["fail"]
     kept = at.query_params["profile"]  # the choice is in the URL, as the other choices are

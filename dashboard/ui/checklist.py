@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.i18n import t
 from dashboard.method.compliance import ChecklistItem, county_checklist
@@ -23,7 +24,7 @@ from dashboard.method.profiles_county import (
 from dashboard.method.standards import SCHEMES
 from dashboard.ui.evaluation import evaluate_like
 from dashboard.ui.format import md_text
-from dashboard.ui.frozen import StyledTable, styled_table
+from dashboard.ui.frozen import frozen_table
 
 __all__ = [
     "STATUS_BACKGROUND",
@@ -33,7 +34,8 @@ __all__ = [
     "checklist_columns",
     "checklist_widths",
     "checklist_detail",
-    "checklist_styler",
+    "checklist_table",
+    "status_labels",
     "TP_CHOICES",
     "profile_options",
     "default_profile",
@@ -51,17 +53,19 @@ PROFILE_PARAM: Final = "profile"  # the URL parameter of the chosen profile
 PROFILE_KEY: Final = "check_profile"  # the checklist page's widget that chooses it
 TP_CHOICES: Final = ("merge", "exclude")  # teaching points under 基本均衡 (EvalParams.tp_basic)
 
+# the colour of each status's label in the table (light: the label's text stays dark)
 STATUS_BACKGROUND: Final = {"pass": "#e8f5e9", "near": "#fff3e0", "fail": "#ffebee",
                              "missing": "#fff8e1", "approximated": "#f3e5f5"}
 # the table's columns after the hidden status code, and the visible ones with their widths
 _COLUMNS: Final = ("scheme", "group", "item", "status", "value", "target", "evidence")
 # (pixels: together 942, under the 978 a 1440-px window leaves the table beside the sidebar;
-# the evidence, and any cut value, is shown in full for the selected row: checklist_detail)
-_WIDTHS: Final = {"status": 64, "scheme": 104, "group": 108, "item": 306, "value": 190,
+# the evidence, and any cut value, is shown in full for the selected row: checklist_detail).
+# The status is a coloured label: 未达标 needs 80 px with the label's padding.
+_WIDTHS: Final = {"status": 80, "scheme": 104, "group": 108, "item": 290, "value": 190,
                   "target": 170}
 # English groups are longer ("School standard", "Education quality" were cut at 84 px; so
-# was 满意度/认可度): the group column takes some of the item's
-_WIDTHS_EN: Final = {**_WIDTHS, "group": 124, "item": 290}
+# was 满意度/认可度), and so is the status "No data": both take some of the item's
+_WIDTHS_EN: Final = {**_WIDTHS, "status": 88, "group": 124, "item": 266}
 
 
 def profile_options() -> list[str]:
@@ -176,18 +180,29 @@ def checklist_detail(frame: pd.DataFrame, row: int, lang: str) -> str:
     return "\n".join([head, *(f"- {col[c]}{colon}{cell[c]}" for c in ("value", "target", "evidence"))])
 
 
-def checklist_styler(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> StyledTable:
-    """Return a pandas Styler colouring each checklist row's status cell by its status, of
-    ``columns`` of ``frame`` (None: all; the page styles only those it sends), as a
-    :class:`~dashboard.ui.frozen.StyledTable` the page caches with the frame and draws with a
-    Styler of its own each run."""
-    status_col = frame.columns[1 + _COLUMNS.index("status")]  # the localized status column
-    shown = frame if columns is None else frame[list(columns)]
-    # one CSS text per row, set on the status column in one step (not a function per row)
-    css = pd.DataFrame({status_col: [f"background-color: {STATUS_BACKGROUND[s]}"
-                                     if STATUS_BACKGROUND.get(s) else "" for s in frame["status"]]},
-                       index=frame.index)
-    return styled_table(shown, lambda s: s.apply(lambda _: css, axis=None, subset=[status_col]))
+def checklist_table(frame: pd.DataFrame, lang: str) -> pa.Table | pd.DataFrame:
+    """Return the visible columns of ``frame`` (checklist_frame) as the page draws them, made
+    once for a cached view (frozen_table): the status as a one-label list, which the page
+    shows as a coloured label (a read-only multiselect column, :func:`status_labels`).
+
+    A coloured cell needed a pandas Styler, which Streamlit computes on every draw: 40 % of
+    the page's rerun (issue 15).
+
+    >>> f = checklist_frame([], "en")
+    >>> f.loc[0] = ["fail", "Basic", "CV", "CV of X", "Fail", "0.7", "≤ 0.65", "engine"]
+    >>> checklist_table(f, "en").to_pylist()[0]["Status"]
+    ['Fail']
+    """
+    shown = frame[checklist_columns(lang)].copy()
+    status = t("app.check.col.status", lang)
+    shown[status] = [[label] for label in shown[status]]
+    return frozen_table(shown)
+
+
+def status_labels(lang: str) -> tuple[list[str], list[str]]:
+    """Return every status's label in ``lang`` and the colour of each, in one order (the
+    options and colours of the table's status column)."""
+    return [t(f"status.{s}", lang) for s in STATUS_BACKGROUND], list(STATUS_BACKGROUND.values())
 
 
 def checklist_counts(items: Sequence[ChecklistItem]) -> pd.DataFrame:
