@@ -143,8 +143,12 @@ with build:
     staged, every, staff = cache.page_view("scenario_forms", ctx.view_key(stage), lambda: (
         sv.school_choices(schools, stage), sv.school_choices(schools),
         frozen_table(sv.staff_table(schools, stage, lang))))
-    with st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}"))):
-        st.dataframe(staff, hide_index=True, key="scn_staff")
+    # The two expanders run their content only when open (a rerun opens them): closed, as
+    # they mostly are, their table and widgets cost a tenth of the page's rerun (issue 15)
+    staff_box = st.expander(ctx.tr("scenario.staff.heading", stage=ctx.tr(f"stage.{stage}")),
+                            key="scn_staff_open", on_change="rerun")
+    if staff_box.open:
+        staff_box.dataframe(staff, hide_index=True, key="scn_staff")
 
     if not staged:
         st.info(ctx.tr("scenario.form.no_schools", stage=ctx.tr(f"stage.{stage}")))
@@ -172,8 +176,10 @@ with build:
         if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit",
                                  disabled=not staged):
             add(sv.Hire(str(school), stage, int(count), **attrs))
-    if teachers is not None and staged:
-        with st.expander(ctx.tr("scenario.roster.heading")):
+    roster_box = (st.expander(ctx.tr("scenario.roster.heading"), key="scn_roster_open",
+                              on_change="rerun") if teachers is not None and staged else None)
+    if roster_box is not None and roster_box.open:
+        with roster_box:
             st.caption(ctx.tr("scenario.roster.caption"))
             source, target = school_pair("scn_named", staged, *st.columns(2))
             choices = cache.page_view("scenario_roster", ctx.view_key(source, stage), lambda: (

@@ -186,6 +186,9 @@ def test_named_roster_teachers_are_transferred_with_their_roster_attributes(data
     snapshot, _ = demo()
     roster = snapshot.teachers
     at = open_page()
+    assert not at.get("multiselect"), "the roster's widgets run only when its expander is open"
+    at.session_state["scn_roster_open"] = True  # the user opens the expander
+    at.run()
     at.selectbox(key="scn_named_from").set_value(RICH)
     at.selectbox(key="scn_named_to").set_value(POOR).run()
     options = at.multiselect(key="scn_named_ids").options
@@ -370,6 +373,18 @@ def test_school_choices_follow_the_stage() -> None:
     staff = sv.staff_table(snapshot.schools, "primary", "zh")
     assert len(staff) == len(primary)
     assert staff[t("scenario.col.teachers", "zh")].sum() == snapshot.schools["teachers_primary"].sum()
+
+
+def test_the_staff_table_is_drawn_when_its_expander_is_opened(data_root: Path) -> None:
+    """The staff table runs only in an open expander (a rerun opens it), the stage's schools."""
+    snapshot, _ = demo()
+    at = open_page()
+    teachers = t("scenario.col.teachers", "zh")
+    assert not [e for e in at.dataframe if teachers in e.value.columns]
+    at.session_state["scn_staff_open"] = True
+    at.run()
+    [staff] = [e.value for e in at.dataframe if teachers in e.value.columns]
+    assert len(staff) == len(sv.school_choices(snapshot.schools, "primary")) and not at.exception
 
 
 def test_flow_map_draws_lines_between_the_schools() -> None:
