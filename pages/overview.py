@@ -15,11 +15,15 @@ from pages.common import (
 
 ctx = start_page("app.page.overview")
 ev, county, year, lang = ctx.evaluation, ctx.county_code, ctx.year, ctx.lang
-st.caption(ctx.tr("app.overview.caption", county=md_text(county_name(ctx.schools, county, ctx.lang)),
-                  year=year, snapshot=md_text(ctx.snapshot.id)))
-
 view = cache.page_view("overview", ctx.view_key(), lambda: overview.overview_view(
     ev, county, year, lang, ctx.scheme, ctx.stage, ctx.snapshot.county))
+# the county's name, the scope line and the rule rows, made once per view (each run made them)
+county_text, scope, rule_rows = cache.page_view("overview_head", ctx.view_key(), lambda: (
+    md_text(county_name(ctx.schools, county, lang)),
+    " · ".join(md_text(line) for line in checklist.scope_text(ev, None, lang)),
+    list(view.rule_counts.itertuples(index=False))))
+st.caption(ctx.tr("app.overview.caption", county=county_text, year=year,
+                  snapshot=md_text(ctx.snapshot.id)))
 cards = view.cards
 if not cards:
     st.warning(ctx.tr("app.empty.no_units", year=year))
@@ -34,7 +38,7 @@ for column, card in zip([c for row in rows for c in row], cards, strict=False):
     # what decided the verdict, in full: a metric's delta description is cut to one line
     column.caption(card.detail)
 # the scope the verdicts were made with (profile, teaching points, private schools, weights)
-st.caption(" · ".join(md_text(line) for line in checklist.scope_text(ev, None, lang)))
+st.caption(scope)
 
 scheme, stage = ctx.scheme, ctx.stage
 st.subheader(ctx.tr("app.overview.cv_heading", scheme=ctx.tr(f"scheme.{scheme}")))
@@ -48,7 +52,7 @@ for column, (s, chart) in zip(st.columns(len(view.charts)), view.charts.items(),
 left, right = st.columns([1, 2])
 with left:
     st.subheader(ctx.tr("app.overview.rule_heading", scheme=ctx.tr(f"scheme.{scheme}")))
-    for r in view.rule_counts.itertuples(index=False):
+    for r in rule_rows:
         st.metric(ctx.tr("app.overview.rule_label", stage=r.stage_label), r.text,
                   help=ctx.tr(f"app.overview.rule_help.{scheme}"))
         if r.note:

@@ -37,7 +37,8 @@ with st.expander(ctx.tr("planner.page.constraints")):
     keep = c5.toggle(ctx.tr("planner.page.keep_minimums"), value=True, key="planner_keep")
     rotation = st.checkbox(ctx.tr("plan2.page.rotation"), value=False, key="planner_rotation",
                            disabled=ctx.snapshot.teachers is None)
-    names = pv.school_names(ctx.schools, lang)  # a shared name carries its code
+    names = cache.page_view("planner_names", ctx.view_key(), lambda: (
+        pv.school_names(ctx.schools, lang)))  # a shared name carries its code
     locked = st.multiselect(ctx.tr("planner.page.locked"), list(names), key="planner_locked",
                             format_func=lambda s: names.get(s, s), placeholder=ctx.tr("plan6.page.locked_placeholder"))
     per_transfer = None
@@ -119,13 +120,13 @@ if tables.explanation:
     st.markdown("\n".join(f"- {line}" for line in tables.explanation))
 
 st.subheader(ctx.tr("planner.page.coefficients"))
-st.dataframe(tables.coefficients, hide_index=True, key="planner_coefficients")
+st.dataframe(tables.drawn["coefficients"], hide_index=True, key="planner_coefficients")
 
 st.subheader(ctx.tr("planner.page.moves"))
 if tables.moves.empty:
     st.info(pv.empty_text(result, "moves", lang))
 else:  # no stage, no teacher ids (both in the XLSX)
-    st.dataframe(tables.moves, hide_index=True, key="planner_moves", column_order=tables.moves_shown,
+    st.dataframe(tables.drawn["moves"], hide_index=True, key="planner_moves", column_order=tables.moves_shown,
                  column_config=fitted(tables.moves_widths))
 st.caption(pv.rotation_text(result, lang))
 
@@ -133,13 +134,13 @@ st.subheader(ctx.tr("planner.page.purchases"))
 if tables.purchases.empty:
     st.info(pv.empty_text(result, "purchases", lang))
 else:
-    st.dataframe(tables.purchases, hide_index=True, key="planner_purchases")
+    st.dataframe(tables.drawn["purchases"], hide_index=True, key="planner_purchases")
     for note in tables.purchase_notes:
         st.caption(md_text(note))
 
 if not tables.schools.empty:  # one row per school and item: short headers
     st.subheader(ctx.tr("planner.page.schools"))
-    st.dataframe(tables.schools, hide_index=True, key="planner_schools")
+    st.dataframe(tables.drawn["schools"], hide_index=True, key="planner_schools")
 
 # the name follows scheme, stage, mode and language until the user types a name of their own
 default_name = pv.default_scenario_name(result, lang)

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.i18n import t
 from dashboard.method.coefficients import judge
@@ -50,6 +51,7 @@ from dashboard.ui.format import (
     indicator_label,
     md_text,
 )
+from dashboard.ui.frozen import frozen_table
 
 __all__ = [
     # Re-exported for the page, which may not import dashboard.planning: the planner's error
@@ -674,16 +676,21 @@ class PlanTables:
     purchases: pd.DataFrame
     schools: pd.DataFrame  # school_changes: one row per school and item
     purchase_notes: list[str]  # prices, minimums, shared schools
+    # the four tables as the page draws them, converted to Arrow once (frozen_table: Streamlit
+    # converted each pandas table on every rerun, a tenth of the page's)
+    drawn: dict[str, pa.Table | pd.DataFrame]
 
 
 def plan_tables(p: Plan, schools: pd.DataFrame, lang: str) -> PlanTables:
     """Return the plan's tables and texts as the page shows them."""
     moves = moves_table(p, schools, lang)
     shown = moves_columns(moves, lang)
+    tables = {"coefficients": coefficient_table(p, lang), "moves": moves,
+              "purchases": purchases_table(p, schools, lang), "schools": school_changes(p, schools, lang)}
     return PlanTables(check_text(p, lang, schools), explanation_lines(p, lang),
-                      coefficient_table(p, lang), moves, shown,
-                      column_widths(moves, shown, names=2), purchases_table(p, schools, lang),
-                      school_changes(p, schools, lang), purchase_notes(p, schools, lang))
+                      tables["coefficients"], moves, shown, column_widths(moves, shown, names=2),
+                      tables["purchases"], tables["schools"], purchase_notes(p, schools, lang),
+                      {name: frozen_table(frame) for name, frame in tables.items()})
 
 
 def summary_table(p: Plan, lang: str, schools: pd.DataFrame | None = None) -> pd.DataFrame:
