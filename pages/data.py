@@ -4,6 +4,8 @@ snapshot, the list of snapshots with their comparison, and the trash (deleting c
 This page works without any snapshot: it is how a county's first data get in.
 """
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard.store.boundaries import boundary_lines, saved_pairing, write_boundaries
@@ -51,7 +53,9 @@ with boundary_tab:
     if ctx.snapshot is None or ctx.county_code is None:
         st.info(ctx.tr("boundary.page.need_snapshot"))
     else:
-        st.markdown(ctx.tr("boundary.page.intro", county=md_text(county_name(ctx.schools, ctx.county_code, lang))))
+        county_text = page_view("data_county_name", ctx.view_key(), lambda: (
+            md_text(county_name(ctx.schools, ctx.county_code, lang))))
+        st.markdown(ctx.tr("boundary.page.intro", county=county_text))
         towns_up = st.file_uploader(ctx.tr("boundary.page.townships"), type=bp.BOUNDARY_TYPES,
                                     key="geo_up_towns")
         outline_up = st.file_uploader(ctx.tr("boundary.page.outline_file"),
@@ -108,7 +112,10 @@ with boundary_tab:
 with templates_tab:
     st.markdown(ctx.tr("data.templates.intro"))
     for key, name, data in dp.templates(lang):
-        st.download_button(ctx.tr(key), data, file_name=name, mime=XLSX_MIME, key=f"tpl_{name}")
+        # handed over when clicked (a callable): given as bytes, each rerun registered the five
+        # workbooks with Streamlit's media files again (7 % of the page's rerun)
+        st.download_button(ctx.tr(key), partial(bytes, data), file_name=name, mime=XLSX_MIME,
+                           key=f"tpl_{name}", on_click="ignore")
 
 with upload_tab:
     st.markdown(ctx.tr("data.upload.intro"))
