@@ -12,7 +12,8 @@ texts and figures) is built once per content and choice by :func:`page_view` and
 every session: a rerun that changed nothing the view depends on (another widget, a second
 screen on the same county) only draws it.
 
-Those three, which every rerun of every session asks for five to ten times, are kept in
+Those three, which every rerun of every session asks for five to ten times, and the
+geography and the list of damaged snapshots, which every rerun reads too, are kept in
 :class:`SharedViews`, keyed by plain Python values (a dict lookup, about a microsecond), not in
 ``st.cache_resource``: Streamlit hashes every argument of every call with its own hasher,
 130–250 µs a hit on this project's machine (issue 15).  The year histories and small derived
@@ -90,7 +91,8 @@ def damaged_snapshots(root: str | Path, lang: str) -> list[DamagedSnapshot]:
     """Return the damaged snapshots under ``root`` with their reasons in ``lang`` (see
     snapshots.scan_snapshots), read again only when a folder or a meta.json changed: the
     sidebar names them on every run of every page."""
-    return _damaged_snapshots(str(root), _folders_stamp(root), lang)
+    key = (str(root), _folders_stamp(root), lang)
+    return _DAMAGED.get(key, lambda: scan_snapshots(key[0], lang=lang, clean=False)[1])
 
 
 def _folders_stamp(root: str | Path) -> str:
@@ -99,11 +101,6 @@ def _folders_stamp(root: str | Path) -> str:
         return "|".join(f"{d.name}:{stamp(d)}" for d in sorted(Path(root).iterdir()))
     except OSError:
         return "missing"
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _damaged_snapshots(root: str, folders_stamp: str, lang: str) -> list[DamagedSnapshot]:
-    return scan_snapshots(root, lang=lang, clean=False)[1]
 
 
 class SharedViews(Generic[T]):
@@ -163,6 +160,8 @@ class SharedViews(Generic[T]):
             self._done.clear()
 
 
+_DAMAGED: SharedViews[list[DamagedSnapshot]] = SharedViews(8)
+_GEO: SharedViews[GeoFile] = SharedViews(MAX_SNAPSHOTS)
 _SNAPSHOTS: SharedViews[Snapshot] = SharedViews(MAX_SNAPSHOTS)
 _EVALUATIONS: SharedViews[Evaluation] = SharedViews(MAX_SNAPSHOTS)
 _VIEWS: SharedViews[Any] = SharedViews(MAX_VIEWS)
@@ -189,11 +188,11 @@ def load_history(paths: tuple[str, ...], stamps: tuple[str, ...]) -> Evaluation:
     return stack_evaluations([load_evaluation(p, s) for p, s in zip(paths, stamps, strict=True)])
 
 
-@st.cache_data(max_entries=MAX_SNAPSHOTS, show_spinner=False)
 def load_geojson(path: str, content_stamp: str) -> GeoFile:
     """Return the GeoJSON at ``path``: its features, or whether the file is absent or
-    unusable (unreadable, not JSON, not a FeatureCollection; see geo.read_geojson)."""
-    return read_geojson(path)
+    unusable (unreadable, not JSON, not a FeatureCollection; see geo.read_geojson).  Shared,
+    read only (``st.cache_data`` unpickled a copy of every township outline on every rerun)."""
+    return _GEO.get((path, content_stamp), lambda: read_geojson(path))
 
 
 def files_stamp(path: str | Path) -> str:
