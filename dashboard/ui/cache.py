@@ -111,13 +111,8 @@ class SharedViews(Generic[T]):
     Keys are plain hashable values (texts, numbers, tuples of them), compared by value.  A key
     asked for by several sessions at once is built once: the others wait for that build.  A
     build that raises stores nothing (the next call builds again), as with Streamlit's caches.
-
-    >>> views = SharedViews(max_entries=2)
-    >>> views.get(("a",), lambda: [1]) is views.get(("a",), lambda: [2])
-    True
-    >>> _ = views.get(("b",), lambda: 2), views.get(("c",), lambda: 3)
-    >>> sorted(views.keys())  # the least recently used ("a",) went
-    [('b',), ('c',)]
+    A build must not ask its own store for its own key (the lock is not re-entrant).
+    ``tests/test_speed_views.py`` checks all of it.
     """
 
     def __init__(self, max_entries: int) -> None:
