@@ -317,8 +317,8 @@ def evaluate(
     units = UnitFrames({s: r.cols for s, r in results.items()})  # frames made on first read
     indicators = _indicator_table(results)
     school_rules = Later(partial(_school_rules, [(s, r.cols) for s, r in results.items()]))
-    comp = _composites(results["basic"], params) if "basic" in results else _composites(None, params)
-    verdicts = _verdicts(comp, results.get("basic"), results.get("quality"))
+    comp, judged = _composites(results.get("basic"), params)
+    verdicts = _verdicts(judged, results.get("basic"), results.get("quality"))
     return Evaluation(params, units, indicators, comp, verdicts, school_rules, schools)  # type: ignore[arg-type]
 
 
@@ -405,18 +405,22 @@ def _school_rules(parts: list[tuple[str, UnitColumns]]) -> pd.DataFrame:
 _COMPOSITE_COLS: Final = [*_KEY, "composite_cv", "threshold", "rounded", "passed", "near"]
 
 
-def _composites(basic: _SchemeResult | None, params: EvalParams) -> pd.DataFrame:
-    """Return the basic composite CV (mean of B1–B8) per county × year × stage, judged."""
+def _composites(basic: _SchemeResult | None,
+                params: EvalParams) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Return the basic composite CV (mean of B1–B8) per county × year × stage, judged, and
+    the frame's judged columns as arrays (the verdicts read them: a column read back from a
+    frame just made cost more than the rest of the verdicts on the demo)."""
     if basic is None or not len(basic.group_key):
-        return pd.DataFrame(columns=_COMPOSITE_COLS)
+        return pd.DataFrame(columns=_COMPOSITE_COLS), {}
     # A composite needs all 8 CVs: a missing one (mean 0, e.g. no books at all) leaves it NaN.
     composite = _composite_cv(basic.cv)
     threshold = _thresholds(basic.groups["stage"], "basic")
     rounded = round_cv(composite, params.round_dp)
     passed, near = judge(composite, threshold, params.round_dp, params.near_margin, rounded=rounded)
+    judged = {"composite_cv": composite, "threshold": threshold, "passed": passed, "near": near}
     return pd.DataFrame({**basic.groups, "composite_cv": composite, "threshold": threshold,
                          "rounded": rounded, "passed": passed,
-                         "near": near}, copy=False)
+                         "near": near}, copy=False), judged
 
 
 def _composite_cv(cv: np.ndarray) -> np.ndarray:
@@ -433,15 +437,16 @@ _VERDICT_COLS: Final = [*_KEY, "scheme", "value", "threshold", "passed", "near",
                         "units", "failing_units"]
 
 
-def _verdicts(comp: pd.DataFrame, basic: _SchemeResult | None,
+def _verdicts(comp: dict[str, np.ndarray], basic: _SchemeResult | None,
               quality: _SchemeResult | None) -> pd.DataFrame:
+    """Return the verdict rows; ``comp``: the composites' judged columns (see _composites)."""
     parts: list[dict] = []
     keys: list[np.ndarray] = []
-    if basic is not None and len(comp):
-        passed = comp["passed"].to_numpy()
+    if basic is not None and comp:
+        passed = comp["passed"]
         parts.append({**basic.groups, "scheme": _same(len(passed), "basic"),
-                      "value": comp["composite_cv"].to_numpy(), "threshold": comp["threshold"].to_numpy(),
-                      "passed": passed, "near": comp["near"].to_numpy(),
+                      "value": comp["composite_cv"], "threshold": comp["threshold"],
+                      "passed": passed, "near": comp["near"],
                       "failing_indicators": (~passed).astype(int), "units": basic.unit_count,
                       "failing_units": basic.failing_units})
         keys.append(basic.group_key * 2 + _scheme_rank("basic"))
