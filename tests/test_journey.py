@@ -68,10 +68,17 @@ def assert_clean(page: Any, step: str) -> None:
     assert leaks == [], (step, leaks)
 
 
+SIDEBAR_RADIOS_DRAWN = """() => document.querySelectorAll(
+    '[data-testid="stSidebar"] [role="radiogroup"] label:has(input:checked)').length >= 3"""
+
+
 def assert_choices(page: Any, lang: str, step: str) -> None:
     url = page.url
     for part in (f"lang={lang}", "scheme=quality", "stage=junior"):
         assert part in url, (step, part, url)
+    # after a reload the page's title can be drawn a moment before the sidebar's radios (once
+    # seen in a full CI run under load): wait for the three radios, then read them
+    page.wait_for_function(SIDEBAR_RADIOS_DRAWN, timeout=15_000)
     assert sidebar_radios(page) == [t("lang.name", lang), t("scheme.quality", lang),
                                     t("stage.junior", lang)], step
 
