@@ -2,7 +2,7 @@
 resources, move pupils), see every coefficient and each school before → after, save, reopen,
 delete and compare saved scenarios, and see the moves on the map."""
 
-from typing import Any
+from typing import Any, Final
 
 import streamlit as st
 
@@ -14,7 +14,10 @@ from dashboard.ui.evaluation import STAGES, county_name
 from dashboard.ui.format import md_text, table_height
 from dashboard.ui.frozen import frozen, frozen_table
 from dashboard.ui.geo import map_aspect
-from pages.common import PLOTLY_CONFIG, page_townships, start_page
+from pages.common import PLOTLY_CONFIG, lazy_tabs, page_townships, start_page
+
+ACTION_KINDS: Final = ("transfer", "hire", "add_resource", "move_pupils")  # + "roster" with a roster
+PERSIST: Final = "page"  # an action's inputs keep their values while another action's tab is open
 
 ctx = start_page("app.page.scenario")
 lang, county, year, snapshot = ctx.lang, ctx.county_code, ctx.year, ctx.snapshot
@@ -91,9 +94,9 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
     target starts at a school of another 基本均衡 unit than the source, and a note says when
     the two are counted as one unit there (a teaching point and its school)."""
     source = left.selectbox(ctx.tr("scenario.field.from"), list(choices), key=f"{prefix}_from",
-                            format_func=choices.__getitem__)
+                            format_func=choices.__getitem__, persist_state=PERSIST)
     target = right.selectbox(ctx.tr("scenario.field.to"), list(choices), key=f"{prefix}_to",
-                             format_func=choices.__getitem__,
+                             format_func=choices.__getitem__, persist_state=PERSIST,
                              index=sv.first_other_unit(list(choices), units))
     if source != target and units.get(str(source)) == units.get(str(target)):
         st.caption(ctx.tr("scenario.form.same_basic_unit"))
@@ -103,8 +106,7 @@ def school_pair(prefix: str, choices: dict[str, str], left=st, right=st) -> tupl
 def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> dict[str, Any]:
     """Draw the four attribute inputs of a teacher form; return attr -> count (keyword
     arguments of sv.Transfer and sv.Hire)."""
-    # two by two: four in a row of half the page squeezed their labels to four lines
-    cols = [c for _ in range(0, len(sv.TEACHER_ATTRS), 2) for c in st.columns(2)]
+    cols = st.columns(len(sv.TEACHER_ATTRS))  # one row: a form has the page's width
 
     def start(key: str) -> dict[str, Any]:
         """A value only for a new input (one already in the session state keeps its own)."""
@@ -112,7 +114,7 @@ def teacher_numbers(prefix: str, help_key: str = "scenario.field.attr_help") -> 
 
     return {attr: int(col.number_input(ctx.tr(f"scenario.field.attr.{attr}"), min_value=0,
                                        step=1, key=f"{prefix}_{attr}", help=ctx.tr(help_key),
-                                       **start(f"{prefix}_{attr}")))
+                                       persist_state=PERSIST, **start(f"{prefix}_{attr}")))
             for col, attr in zip(cols, sv.TEACHER_ATTRS, strict=False)}
 
 
@@ -120,7 +122,9 @@ def transfer_mix(source: str, stage: str, count: int) -> None:
     """Put the source school's mix of ``count`` teachers in the transfer's attribute inputs when
     the source, stage or count changed and the user has not edited the mix shown before."""
     basis = (source, stage, count)
-    if state.get("scn_tr_basis") == basis:
+    # (inputs dropped since, as on a return to the page, are given the mix again)
+    if state.get("scn_tr_basis") == basis and all(
+            f"scn_tr_{a}" in state for a in sv.TEACHER_ATTRS):
         return
     shown = state.get("scn_tr_shown")
     current = {a: state.get(f"scn_tr_{a}") for a in sv.TEACHER_ATTRS}
@@ -152,64 +156,76 @@ with build:
 
     if not staged:
         st.info(ctx.tr("scenario.form.no_schools", stage=ctx.tr(f"stage.{stage}")))
-    left, right = st.columns(2)
-    with left, st.container(border=True):
-        # Not a form: the attribute counts follow the source school and the count as they change.
-        st.markdown(ctx.tr("scenario.form.transfer.title"))
-        source, target = school_pair("scn_tr", staged)
-        count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
-                                key="scn_tr_count")
-        if staged:
-            transfer_mix(source, stage, int(count))
-        attrs = teacher_numbers("scn_tr", "deadends.transfer.attr_help")
-        st.caption(ctx.tr("deadends.transfer.mix_note"))
-        if st.button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
-                     disabled=not staged):
-            add(sv.Transfer(source, target, stage, int(count), **attrs))
-    with right, st.form("scn_form_hire"):
-        st.markdown(ctx.tr("scenario.form.hire.title"))
-        school = st.selectbox(ctx.tr("scenario.field.school"), list(staged), key="scn_hire_school",
-                              format_func=staged.__getitem__)
-        count = st.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1, step=1,
-                                key="scn_hire_count")
-        attrs = teacher_numbers("scn_hire")
-        if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit",
-                                 disabled=not staged):
-            add(sv.Hire(str(school), stage, int(count), **attrs))
-    roster_box = (st.expander(ctx.tr("scenario.roster.heading"), key="scn_roster_open",
-                              on_change="rerun") if teachers is not None and staged else None)
-    if roster_box is not None and roster_box.open:
-        with roster_box:
+    # One kind of action at a time: only the open tab's form is drawn (issue 15: the four forms
+    # side by side were half of the page's rerun).  Their inputs keep their values while
+    # another tab is open (persist_state="page").
+    st.subheader(ctx.tr("scenario.action.heading"))
+    kinds = [*ACTION_KINDS, *(["roster"] if teachers is not None and staged else [])]
+    tabs = lazy_tabs("scn_action", {k: ctx.tr(f"scenario.action.{k}") for k in kinds})
+    if tabs["transfer"].open:
+        with tabs["transfer"], st.container(border=True):
+            # Not a form: the attribute counts follow the source school and the count as they
+            # change.
+            one, two, three = st.columns(3)
+            source, target = school_pair("scn_tr", staged, one, two)
+            count = three.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1,
+                                       step=1, key="scn_tr_count", persist_state=PERSIST)
+            if staged:
+                transfer_mix(source, stage, int(count))
+            attrs = teacher_numbers("scn_tr", "deadends.transfer.attr_help")
+            st.caption(ctx.tr("deadends.transfer.mix_note"))
+            if st.button(ctx.tr("scenario.form.transfer.submit"), key="scn_tr_submit",
+                         disabled=not staged):
+                add(sv.Transfer(source, target, stage, int(count), **attrs))
+    if tabs["hire"].open:
+        with tabs["hire"], st.form("scn_form_hire"):
+            one, two = st.columns(2)
+            school = one.selectbox(ctx.tr("scenario.field.school"), list(staged),
+                                   key="scn_hire_school", format_func=staged.__getitem__,
+                                   persist_state=PERSIST)
+            count = two.number_input(ctx.tr("scenario.field.teachers"), min_value=1, value=1,
+                                     step=1, key="scn_hire_count", persist_state=PERSIST)
+            attrs = teacher_numbers("scn_hire")
+            if st.form_submit_button(ctx.tr("scenario.form.hire.submit"), key="scn_hire_submit",
+                                     disabled=not staged):
+                add(sv.Hire(str(school), stage, int(count), **attrs))
+    if tabs["add_resource"].open:
+        with tabs["add_resource"], st.form("scn_form_resource"):
+            one, two, three = st.columns(3)
+            school = one.selectbox(ctx.tr("scenario.field.school"), list(every),
+                                   key="scn_res_school", format_func=every.__getitem__,
+                                   persist_state=PERSIST)
+            resource = two.selectbox(ctx.tr("scenario.field.resource"), sv.RESOURCE_COLUMNS,
+                                     key="scn_res_column", persist_state=PERSIST,
+                                     format_func=lambda r: sv.resource_label(r, lang))
+            amount = three.number_input(ctx.tr("scenario.field.amount"), min_value=0.0, value=0.0,
+                                        step=1.0, key="scn_res_amount", persist_state=PERSIST,
+                                        help=ctx.tr("scenario.field.amount_help"))
+            if st.form_submit_button(ctx.tr("scenario.form.add_resource.submit"),
+                                     key="scn_res_submit"):
+                add(sv.AddResource(str(school), str(resource), float(amount)))
+    if tabs["move_pupils"].open:
+        with tabs["move_pupils"], st.form("scn_form_pupils"):
+            one, two, three = st.columns(3)
+            source, target = school_pair("scn_mv", staged, one, two)
+            count = three.number_input(ctx.tr("scenario.field.pupils"), min_value=1, value=1,
+                                       step=1, key="scn_mv_count", persist_state=PERSIST)
+            if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"),
+                                     key="scn_mv_submit", disabled=not staged):
+                add(sv.MovePupils(source, target, stage, int(count)))
+    if "roster" in tabs and tabs["roster"].open:
+        with tabs["roster"]:
             st.caption(ctx.tr("scenario.roster.caption"))
             source, target = school_pair("scn_named", staged, *st.columns(2))
             choices = cache.page_view("scenario_roster", ctx.view_key(source, stage), lambda: (
                 sv.roster_choices(teachers, source, stage, int(year), lang)))
             named = st.multiselect(ctx.tr("scenario.roster.teachers"), list(choices),
                                    key="scn_named_ids", format_func=choices.__getitem__,
-                                   placeholder=ctx.tr("scenario.roster.placeholder"))
+                                   placeholder=ctx.tr("scenario.roster.placeholder"),
+                                   persist_state=PERSIST)
             if st.button(ctx.tr("scenario.roster.submit"), key="scn_named_submit",
                          disabled=not named):
                 add(sv.named_transfer(teachers, source, target, stage, named))
-    left, right = st.columns(2)
-    with left, st.form("scn_form_resource"):
-        st.markdown(ctx.tr("scenario.form.add_resource.title"))
-        school = st.selectbox(ctx.tr("scenario.field.school"), list(every), key="scn_res_school",
-                              format_func=every.__getitem__)
-        resource = st.selectbox(ctx.tr("scenario.field.resource"), sv.RESOURCE_COLUMNS,
-                                key="scn_res_column", format_func=lambda r: sv.resource_label(r, lang))
-        amount = st.number_input(ctx.tr("scenario.field.amount"), min_value=0.0, value=0.0,
-                                 step=1.0, key="scn_res_amount",
-                                 help=ctx.tr("scenario.field.amount_help"))
-        if st.form_submit_button(ctx.tr("scenario.form.add_resource.submit"), key="scn_res_submit"):
-            add(sv.AddResource(str(school), str(resource), float(amount)))
-    with right, st.form("scn_form_pupils"):
-        st.markdown(ctx.tr("scenario.form.move_pupils.title"))
-        source, target = school_pair("scn_mv", staged)
-        count = st.number_input(ctx.tr("scenario.field.pupils"), min_value=1, value=1, step=1,
-                                key="scn_mv_count")
-        if st.form_submit_button(ctx.tr("scenario.form.move_pupils.submit"), key="scn_mv_submit",
-                                 disabled=not staged):
-            add(sv.MovePupils(source, target, stage, int(count)))
 
     st.subheader(ctx.tr("scenario.pending.heading"))
     if not actions:

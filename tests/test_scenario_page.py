@@ -94,6 +94,15 @@ def add_transfer(at: AppTest, action: Transfer = TRANSFER) -> AppTest:
     return at
 
 
+def open_action(at: AppTest, kind: str, lang: str = "zh") -> AppTest:
+    """Open the tab of one kind of action, as a click on it does (only the open tab's form is
+    drawn)."""
+    at.session_state["scn_action"] = t(f"scenario.action.{kind}", lang)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def plotly_specs(at: AppTest) -> dict[str, dict]:
     return {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
 
@@ -107,8 +116,10 @@ def test_page_renders_in_both_languages(data_root: Path, lang: str) -> None:
     assert [x.value for x in at.title] == [t("app.page.scenario", lang)]
     assert not at.error
     assert t("scenario.pending.empty", lang) in [i.value for i in at.info]
-    assert [tab.label for tab in at.tabs] == [t(f"scenario.tab.{k}", lang)
-                                              for k in ("build", "saved", "compare")]
+    page, saved, compare = (t(f"scenario.tab.{k}", lang) for k in ("build", "saved", "compare"))
+    actions = [t(f"scenario.action.{k}", lang)
+               for k in ("transfer", "hire", "add_resource", "move_pupils", "roster")]
+    assert [tab.label for tab in at.tabs] == [page, *actions, saved, compare]
     add_transfer(at)
     assert not at.error
     assert len(table(at, "scenario.col.after", lang, also="scenario.col.threshold")) == 32  # 2 stages × (8 + composite + 7)
@@ -154,14 +165,18 @@ def test_an_impossible_action_is_refused_with_its_message(data_root: Path) -> No
 
 def test_each_form_adds_its_action_and_actions_can_be_removed(data_root: Path) -> None:
     at = add_transfer(open_page())
+    assert not at.get("selectbox") or not [w for w in at.selectbox if w.key == "scn_hire_school"]
+    open_action(at, "hire")
     at.selectbox(key="scn_hire_school").set_value(POOR)
     at.number_input(key="scn_hire_count").set_value(2)
     at.number_input(key="scn_hire_backbone").set_value(1)
     at.button(key="scn_hire_submit").click().run()
+    open_action(at, "add_resource")
     at.selectbox(key="scn_res_school").set_value(POOR)
     at.selectbox(key="scn_res_column").set_value("books")
     at.number_input(key="scn_res_amount").set_value(500.0)
     at.button(key="scn_res_submit").click().run()
+    open_action(at, "move_pupils")
     at.selectbox(key="scn_mv_from").set_value(RICH)
     at.selectbox(key="scn_mv_to").set_value(POOR)
     at.number_input(key="scn_mv_count").set_value(40)
@@ -182,13 +197,54 @@ def test_each_form_adds_its_action_and_actions_can_be_removed(data_root: Path) -
     assert t("scenario.pending.empty", "zh") in [i.value for i in at.info]
 
 
+def test_one_action_form_at_a_time_keeps_its_inputs_and_its_tab(data_root: Path) -> None:
+    """Only the open tab's form is drawn; its inputs keep their values (a form's once
+    submitted) while another tab is open, and the open tab stays open across a language
+    switch (its labels change)."""
+    at = open_page()
+    keys = {w.key for w in at.selectbox}
+    assert {"scn_tr_from", "scn_tr_to"} <= keys and not keys & {"scn_hire_school", "scn_mv_from"}
+    at.selectbox(key="scn_tr_from").set_value(RICH)
+    at.number_input(key="scn_tr_count").set_value(3).run()
+    shown = {a: at.number_input(key=f"scn_tr_{a}").value for a in sv.TEACHER_ATTRS}
+    open_action(at, "hire")
+    assert "scn_tr_from" not in {w.key for w in at.selectbox}
+    at.selectbox(key="scn_hire_school").set_value(POOR)
+    at.number_input(key="scn_hire_count").set_value(2)
+    at.button(key="scn_hire_submit").click().run()  # a form's values count once submitted
+    open_action(at, "transfer")
+    assert at.selectbox(key="scn_tr_from").value == RICH
+    assert at.number_input(key="scn_tr_count").value == 3
+    assert {a: at.number_input(key=f"scn_tr_{a}").value for a in sv.TEACHER_ATTRS} == shown
+    open_action(at, "hire")
+    assert (at.selectbox(key="scn_hire_school").value, at.number_input(key="scn_hire_count").value
+            ) == (POOR, 2)
+    at.radio(key="sidebar_lang").set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "scn_hire_school" in {w.key for w in at.selectbox}
+    assert "scn_tr_from" not in {w.key for w in at.selectbox}
+
+
+def test_the_transfer_mix_is_shown_again_after_a_return_to_the_page(data_root: Path) -> None:
+    """Streamlit drops a page's inputs when the user goes to another page; back on the page
+    the transfer's attribute inputs show the source school's mix again, not zeros."""
+    snapshot, _ = demo()
+    at = open_page()
+    source = at.selectbox(key="scn_tr_from").value
+    mix = sv.default_mix(snapshot.schools, source, "primary", 1)
+    assert {a: at.number_input(key=f"scn_tr_{a}").value for a in sv.TEACHER_ATTRS} == mix
+    at.switch_page(str(REPO / "pages" / "overview.py")).run()
+    at.switch_page(str(REPO / "pages" / "scenario.py")).run()
+    assert at.selectbox(key="scn_tr_from").value == source
+    assert {a: at.number_input(key=f"scn_tr_{a}").value for a in sv.TEACHER_ATTRS} == mix
+
+
 def test_named_roster_teachers_are_transferred_with_their_roster_attributes(data_root: Path) -> None:
     snapshot, _ = demo()
     roster = snapshot.teachers
     at = open_page()
-    assert not at.get("multiselect"), "the roster's widgets run only when its expander is open"
-    at.session_state["scn_roster_open"] = True  # the user opens the expander
-    at.run()
+    assert not at.get("multiselect"), "the roster's widgets run only when its tab is open"
+    open_action(at, "roster")
     at.selectbox(key="scn_named_from").set_value(RICH)
     at.selectbox(key="scn_named_to").set_value(POOR).run()
     options = at.multiselect(key="scn_named_ids").options
@@ -443,6 +499,7 @@ def test_edge_states_open_without_a_traceback(edge: str, edge_data: dict,
     if edge in ("one_school", "primary_only"):  # no school has a junior stage
         assert t("scenario.form.no_schools", "zh", stage="初中") in [i.value for i in at.info]
         assert at.button(key="scn_tr_submit").disabled
+    open_action(at, "add_resource")
     at.selectbox(key="scn_res_school").set_value(data.school_ids[0])
     at.number_input(key="scn_res_amount").set_value(100.0)
     at.button(key="scn_res_submit").click().run()
