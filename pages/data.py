@@ -30,7 +30,7 @@ from dashboard.ui.evaluation import county_name
 from dashboard.ui.export import XLSX_MIME
 from dashboard.ui.format import md_text, table_height
 from dashboard.ui.frozen import frozen_table
-from pages.common import safe_context
+from pages.common import lazy_tabs, safe_context
 
 ctx = safe_context()
 lang, root, state = ctx.lang, ctx.data_root, st.session_state
@@ -45,9 +45,14 @@ flash = state.pop("data_flash", None)
 if flash:
     {"success": st.success, "error": st.error}[flash[0]](flash[1])
 
-upload_tab, snapshots_tab, boundary_tab, templates_tab = st.tabs(
-    [ctx.tr("data.tab.import"), ctx.tr("data.tab.snapshots"), ctx.tr("boundary.page.tab"),
-     ctx.tr("data.tab.templates")])
+# The snapshots' and the templates' tabs are drawn only when open (a third of the page's
+# rerun, issue 15).  The import and boundary tabs always are: their file uploaders hold the
+# user's files, which a tab not drawn would drop.
+tabs = lazy_tabs("data_tab", {"import": ctx.tr("data.tab.import"),
+                              "snapshots": ctx.tr("data.tab.snapshots"),
+                              "boundary": ctx.tr("boundary.page.tab"),
+                              "templates": ctx.tr("data.tab.templates")})
+upload_tab, boundary_tab = tabs["import"], tabs["boundary"]
 
 with boundary_tab:
     if ctx.snapshot is None or ctx.county_code is None:
@@ -109,13 +114,14 @@ with boundary_tab:
                                                          path=md_text(folder.name)))
                 st.rerun()
 
-with templates_tab:
-    st.markdown(ctx.tr("data.templates.intro"))
-    for key, name, data in dp.templates(lang):
-        # handed over when clicked (a callable): given as bytes, each rerun registered the five
-        # workbooks with Streamlit's media files again (7 % of the page's rerun)
-        st.download_button(ctx.tr(key), partial(bytes, data), file_name=name, mime=XLSX_MIME,
-                           key=f"tpl_{name}", on_click="ignore")
+if tabs["templates"].open:
+    with tabs["templates"]:
+        st.markdown(ctx.tr("data.templates.intro"))
+        for key, name, data in dp.templates(lang):
+            # handed over when clicked (a callable): given as bytes, each rerun registered the
+            # five workbooks with Streamlit's media files again (7 % of the page's rerun)
+            st.download_button(ctx.tr(key), partial(bytes, data), file_name=name,
+                               mime=XLSX_MIME, key=f"tpl_{name}", on_click="ignore")
 
 with upload_tab:
     st.markdown(ctx.tr("data.upload.intro"))
@@ -189,7 +195,9 @@ with upload_tab:
                 state["data_flash"] = ("success", ctx.tr("data.upload.written", id=md_text(path.name)))
                 st.rerun()
 
-with snapshots_tab:
+
+def snapshots_tab() -> None:
+    """The snapshots, their comparison, their deletion and the trash."""
     infos = ctx.snapshots
     if not infos:
         st.info(ctx.tr("app.empty.no_snapshots", root=ctx.tr("data.root")))
@@ -264,3 +272,8 @@ with snapshots_tab:
                 refresh_snapshot_list()
                 state["data_flash"] = ("success", ctx.tr("data.trash.done", id=md_text(entry.snapshot_id)))
                 st.rerun()
+
+
+if tabs["snapshots"].open:
+    with tabs["snapshots"]:
+        snapshots_tab()

@@ -36,14 +36,23 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def open_data_page(lang: str = "zh") -> AppTest:
+def open_data_page(lang: str = "zh", tab: str | None = None) -> AppTest:
+    """Open the data page, then the tab ``snapshots`` or ``templates`` (drawn only when open)."""
     at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=TIMEOUT)
     at.query_params.update({"lang": lang})
     at.run()
     at.switch_page(str(REPO / "pages" / "data.py"))
     at.run()
+    if tab is not None:
+        open_data_tab(at, tab, lang)
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def open_data_tab(at: AppTest, tab: str, lang: str = "zh") -> AppTest:
+    """Open one of the page's lazy tabs, as a click on it does."""
+    at.session_state["data_tab"] = t(f"data.tab.{tab}", lang)
+    return at.run()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -108,16 +117,24 @@ def test_the_page_offers_templates_snapshots_and_a_comparison(data_root: Path, l
     assert [tab.label for tab in at.tabs] == [
         t("data.tab.import", lang), t("data.tab.snapshots", lang), t("boundary.page.tab", lang),
         t("data.tab.templates", lang)]
+    # the snapshots' and the templates' tabs run only when open; import and boundary always
+    assert not at.dataframe and not at.get("download_button")
+    assert {"data_check", "geo_check"} & {b.key for b in at.button} == {"data_check"}
+    assert "geo_up_towns" in {u.key for u in at.get("file_uploader")}
+    open_data_tab(at, "snapshots", lang)
+    assert not at.get("download_button") and "data_check" in {b.key for b in at.button}
     shown = [d.value for d in at.dataframe]
     ids = [frame[t("data.col.id", lang)].tolist() for frame in shown
            if t("data.col.id", lang) in frame.columns]
     assert ids == [["demo-990101-2023", "demo-990101-2024"]]
     changes = [f for f in shown if t("data.col.what", lang) in f.columns]
     assert len(changes) == 1 and len(changes[0]) > 0
+    open_data_tab(at, "templates", lang)
+    assert len(at.get("download_button")) == 5 and not at.dataframe
 
 
 def test_deleting_on_the_page_needs_a_confirmation_and_can_be_undone(data_root: Path) -> None:
-    at = open_data_page()
+    at = open_data_page(tab="snapshots")
     at.selectbox(key="data_delete").set_value("demo-990101-2023").run()
     assert not [b for b in at.button if b.key == "data_delete_go"]  # not before confirming
     at.checkbox(key="data_delete_ok").check().run()
@@ -132,7 +149,7 @@ def test_deleting_on_the_page_needs_a_confirmation_and_can_be_undone(data_root: 
 def test_the_page_works_without_any_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUNHENG_DATA", str(tmp_path / "empty"))
     monkeypatch.setenv("JUNHENG_GEO", str(DEMO_GEO))
-    at = open_data_page()
+    at = open_data_page(tab="templates")
     assert at.title[0].value == t("app.page.data", "zh")
     assert len(at.get("download_button")) == 5  # schools, teachers, county; classes, rooms (issue 12)
 
@@ -224,14 +241,14 @@ def test_a_damaged_or_foreign_mapping_file_reads_as_none(data_root: Path) -> Non
 
 
 def test_the_list_shows_size_and_whether_the_checksums_hold(data_root: Path) -> None:
-    at = open_data_page("en")
+    at = open_data_page("en", tab="snapshots")
     shown = next(d.value for d in at.dataframe if t("data.col.checksum", "en") in d.value.columns)
     assert list(shown[t("data.col.checksum", "en")]) == [t("data.checksum.ok", "en")] * 2
     assert all(s.endswith("KB") or s.endswith("MB") for s in shown[t("data.col.size", "en")])
     # a snapshot file altered after writing: the list says so (the stamp sees the change)
     victim = data_root / "demo-990101-2023" / "schools.parquet"
     victim.write_bytes(victim.read_bytes()[:-40] + b"\0" * 40)
-    at = open_data_page("en")
+    at = open_data_page("en", tab="snapshots")
     shown = next(d.value for d in at.dataframe if t("data.col.checksum", "en") in d.value.columns)
     states = dict(zip(shown[t("data.col.id", "en")], shown[t("data.col.checksum", "en")],
                       strict=True))
@@ -306,7 +323,7 @@ def test_a_new_check_offers_its_own_id_and_a_write_refreshes_the_comparison(
     """The name box kept the first check's id while the user checked another file, and the
     comparison kept its stale choice after a write; the delete box said "Choose an option"."""
     years = {y: read_snapshot(data_root / f"demo-990101-{y}").schools for y in (2023, 2024)}
-    at = open_data_page()
+    at = open_data_page(tab="snapshots")  # the import tab is drawn beside it
     assert next(s for s in at.selectbox if s.key == "data_delete").placeholder == t(
         "data.delete.placeholder", "zh")
     def box(kind, label):

@@ -299,9 +299,12 @@ def test_the_data_page_says_a_read_only_folder_and_offers_no_write(
     from test_app_pages import open_page
 
     import dashboard.store.files as files
+    from dashboard.i18n import t
 
     monkeypatch.setattr(files, "writable", lambda folder: False)
     at = open_page("data", lang="en")
+    at.session_state["data_tab"] = t("data.tab.snapshots", "en")  # its tab, drawn when open
+    at.run()
     warnings = [w.value for w in at.warning]
     assert any("is read-only" in w and "disabled" in w for w in warnings), warnings
     at.selectbox(key="data_delete").select(at.selectbox(key="data_delete").options[0]).run()
