@@ -22,6 +22,35 @@ def measure(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, targe
     return out
 
 
+def measure_paired(fn: Callable[[], object], floor: Callable[[], object], *, repeat: int = 7,
+                   warmup: int = 1, target_s: float | None = None) -> dict:
+    """Time ``fn`` and ``floor`` alternately, ``repeat`` pairs after warm-up, and return
+    ``measure``'s figures of ``fn`` with ``floor_median_s``, ``x_floor`` (the ratio of the
+    medians) and ``x_floor_pairs`` (each pair's ratio).
+
+    Each ratio compares two timings taken a moment apart: this machine's speed changes within
+    minutes (``host_speed``), and two blocks timed one after the other can straddle a change."""
+    for _ in range(warmup):
+        floor()
+        fn()
+    times, floors = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        floor()
+        t1 = time.perf_counter()
+        fn()
+        t2 = time.perf_counter()
+        floors.append(t1 - t0)
+        times.append(t2 - t1)
+    out = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+           "runs": repeat, "floor_median_s": statistics.median(floors),
+           "x_floor": statistics.median(times) / statistics.median(floors),
+           "x_floor_pairs": [round(a / b, 3) for a, b in zip(times, floors, strict=True)]}
+    if target_s is not None:
+        out["target_s"] = target_s
+    return out
+
+
 def host_speed(rounds: int = 5) -> dict:
     """Return how fast this machine runs fixed work right now, to read the figures beside it.
 

@@ -378,3 +378,17 @@ def test_the_engine_benchmark_times_functions_the_engine_has():
     got = bench_engine._stages(synthetic_country(4, seed=2), repeat=1)
     assert set(got) == {"total_s", *(f"{k}_s" for k in bench_engine._STAGES), "rest_s", "lazy_tables_s"}
     assert all(got[f"{k}_s"] > 0 for k in bench_engine._STAGES)
+
+
+def test_the_floor_and_the_engine_are_timed_in_turns():
+    """The engine bench times evaluate and its floor alternately (timing.measure_paired), so
+    that each ratio compares two timings of one moment: calls alternate, every pair's ratio is
+    kept, and x_floor is the ratio of the medians."""
+    from benchmarks.timing import measure_paired
+
+    calls: list[str] = []
+    fig = measure_paired(lambda: calls.append("fn"), lambda: calls.append("floor"), repeat=3,
+                         warmup=1, target_s=1.0)
+    assert calls == ["floor", "fn"] * 4
+    assert fig["runs"] == 3 and len(fig["x_floor_pairs"]) == 3 and fig["target_s"] == 1.0
+    assert fig["x_floor"] == fig["median_s"] / fig["floor_median_s"]
