@@ -455,16 +455,15 @@ def url_toggle(label: str, *, param: str, key: str, default: bool = False, **kwa
     return value
 
 
-
-def lazy_tabs(key: str, labels: dict[str, str], where: Any = st) -> dict[str, Any]:
+def lazy_tabs(key: str, labels: dict[str, str]) -> dict[str, Any]:
     """Draw tabs whose content is run only while open, and return kind -> tab container.
 
     ``labels`` maps each tab's kind (a fixed name) to its label in the user's language.  These
     are Streamlit's stateful tabs (``on_change="rerun"``): a click on a tab reruns the page and
     a container's ``.open`` says whether it is the open one; the page draws only that one (a
     closed tab's widgets cost every rerun as much as an open one's, issue 15).  The open tab is
-    also kept as its kind: a language switch relabels the tabs, and the same kind opens again.  In a test, open one with
-    ``at.session_state[key] = label``.
+    also kept as its kind: a language switch relabels the tabs, and the same kind opens again.
+    In a test, open one with ``at.session_state[key] = label``.
     """
     kinds = list(labels)
     if st.session_state.get(key) not in labels.values():  # new labels: the kind kept opens
@@ -473,10 +472,11 @@ def lazy_tabs(key: str, labels: dict[str, str], where: Any = st) -> dict[str, An
             st.session_state[key] = labels[kept]
     # (no ``default=``: it is part of the widget's identity, and would make a new widget of
     # the tabs each time the open tab changed)
-    tabs = where.tabs(list(labels.values()), key=key, on_change="rerun")
+    tabs = st.tabs(list(labels.values()), key=key, on_change="rerun")
     by_kind = dict(zip(kinds, tabs, strict=True))
     _keep(key, next((k for k, tab in by_kind.items() if tab.open), kinds[0]))
     return by_kind
+
 
 def page_file(page: str) -> str:
     """Return the absolute path of a page file given as in PAGE_FILES ('pages/school.py').

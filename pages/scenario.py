@@ -157,8 +157,8 @@ with build:
     if not staged:
         st.info(ctx.tr("scenario.form.no_schools", stage=ctx.tr(f"stage.{stage}")))
     # One kind of action at a time: only the open tab's form is drawn (issue 15: the four forms
-    # side by side were half of the page's rerun).  Their inputs keep their values while
-    # another tab is open (persist_state="page").
+    # side by side were a quarter of the page's rerun).  Their inputs keep their values (a
+    # form's once submitted) while another tab is open (persist_state="page").
     st.subheader(ctx.tr("scenario.action.heading"))
     kinds = [*ACTION_KINDS, *(["roster"] if teachers is not None and staged else [])]
     tabs = lazy_tabs("scn_action", {k: ctx.tr(f"scenario.action.{k}") for k in kinds})
