@@ -15,9 +15,9 @@
   - ``browser:map_nav``: one session's navigation: a click on the sidebar's 地图 link of the
     drawn overview, as a user moves between pages (the document and its scripts stay; one
     rerun); target 1 s (issue 15).  The click waits until the overview's charts are drawn:
-    a click made while they are still drawing waits for them, and the figures before
-    2026-11-30 (0.46-1.18 s) counted that tail of the overview's own drawing, 350-540 ms on
-    the slow host;
+    a click made while they are still drawing waits for them, and the figures taken before
+    2026-11-30 21:00 (0.46-1.18 s) counted that tail of the overview's own drawing, 350-540 ms
+    on the slow host;
   - ``browser:overview_drawn``: the overview loaded in the tab until all its charts are drawn
     (the page a session opens on);
   - ``browser:map_load``: the address /map loaded again in the same tab (a new document and a
