@@ -33,14 +33,13 @@ The served app and the browser come from tests/browser.py, shared with the brows
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks.timing import measure
+from benchmarks.timing import measure, summary
 
 REPO: Final = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -102,8 +101,7 @@ def _served_times(repeat: int) -> dict[str, dict]:
                         raise RuntimeError(f"page {name}: {result.status}, {result.exceptions[:2]}")
                     if k >= 2:
                         runs.append(result.seconds)
-                out[f"served:{name}"] = {"median_s": statistics.median(runs), "min_s": min(runs),
-                                         "max_s": max(runs), "runs": len(runs), "target_s": TARGET_PAGE_S}
+                out[f"served:{name}"] = summary(runs, TARGET_PAGE_S)
         return out
 
     with served_app() as base:
@@ -128,8 +126,7 @@ _TWO_FRAMES_JS: Final = "() => new Promise(r => requestAnimationFrame(() => requ
 
 
 def _figure(times: list[float], target_s: float | None = None) -> dict:
-    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-            "runs": len(times), "target_s": target_s, "all_s": [round(x, 4) for x in times]}
+    return {**summary(times, target_s), "all_s": [round(x, 4) for x in times]}
 
 
 def _map_draw(repeat: int) -> dict[str, dict]:

@@ -7,6 +7,15 @@ import time
 from collections.abc import Callable
 
 
+def summary(times: list[float], target_s: float | None = None) -> dict:
+    """Return {median_s, min_s, max_s, runs, target_s (when given)} of timings in seconds."""
+    out = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+           "runs": len(times)}
+    if target_s is not None:
+        out["target_s"] = target_s
+    return out
+
+
 def measure(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, target_s: float | None = None) -> dict:
     """Return {median_s, min_s, max_s, runs, target_s} for ``fn`` run ``repeat`` times after warm-up."""
     for _ in range(warmup):
@@ -16,10 +25,7 @@ def measure(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, targe
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    out = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs": repeat}
-    if target_s is not None:
-        out["target_s"] = target_s
-    return out
+    return summary(times, target_s)
 
 
 def measure_paired(fn: Callable[[], object], floor: Callable[[], object], *, repeat: int = 7,
@@ -42,13 +48,10 @@ def measure_paired(fn: Callable[[], object], floor: Callable[[], object], *, rep
         t2 = time.perf_counter()
         floors.append(t1 - t0)
         times.append(t2 - t1)
-    out = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-           "runs": repeat, "floor_median_s": statistics.median(floors),
-           "x_floor": statistics.median(times) / statistics.median(floors),
-           "x_floor_pairs": [round(a / b, 3) for a, b in zip(times, floors, strict=True)]}
-    if target_s is not None:
-        out["target_s"] = target_s
-    return out
+    floor_median = statistics.median(floors)
+    return {**summary(times, target_s), "floor_median_s": floor_median,
+            "x_floor": statistics.median(times) / floor_median,
+            "x_floor_pairs": [round(a / b, 3) for a, b in zip(times, floors, strict=True)]}
 
 
 def host_speed(rounds: int = 5) -> dict:

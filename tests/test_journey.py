@@ -43,9 +43,11 @@ def checked(page: Any) -> list[str]:
         '[role="radiogroup"] label:has(input:checked)')]
 
 
+SIDEBAR_CHECKED = '[data-testid="stSidebar"] [role="radiogroup"] label:has(input:checked)'
+
+
 def sidebar_radios(page: Any) -> list[str]:
-    return [e.inner_text().strip() for e in page.query_selector_all(
-        '[data-testid="stSidebar"] [role="radiogroup"] label:has(input:checked)')]
+    return [e.inner_text().strip() for e in page.query_selector_all(SIDEBAR_CHECKED)]
 
 
 def indicator_shown(page: Any) -> str:
@@ -68,8 +70,7 @@ def assert_clean(page: Any, step: str) -> None:
     assert leaks == [], (step, leaks)
 
 
-SIDEBAR_RADIOS_DRAWN = """() => document.querySelectorAll(
-    '[data-testid="stSidebar"] [role="radiogroup"] label:has(input:checked)').length >= 3"""
+SIDEBAR_RADIOS_DRAWN = f"() => document.querySelectorAll('{SIDEBAR_CHECKED}').length >= 3"
 
 
 def assert_choices(page: Any, lang: str, step: str) -> None:
